@@ -1,0 +1,181 @@
+"""The ``netlab`` command: parses arguments and calls the API, nothing more.
+
+Expected mistakes end in one clear message and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from netlab import paths
+from netlab._version import __version__
+from netlab.exceptions import NetlabError, SchemaError
+
+DEMO_RUNS = ("demo", "districts-demo")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="netlab",
+        description="Turn a network's exports into validated tables, measures and term reports.",
+    )
+    p.add_argument("--version", action="version", version=f"netlab {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    s = sub.add_parser("synth", help="write a synthetic network (CSV files) to OUT_DIR")
+    s.add_argument("out_dir", type=Path)
+    s.add_argument("--schools", type=int, default=30, help="number of schools (default 30)")
+    s.add_argument("--seed", type=int, default=2026)
+    s.add_argument("--grain", choices=["students", "counts"], default="students")
+    s.add_argument("--districts", action="store_true", help="a network of 15 districts instead")
+
+    v = sub.add_parser("validate", help="check a folder of exports against the data contract")
+    v.add_argument("directory", type=Path)
+    v.add_argument("--params", type=Path, help="run parameters (for extra columns)")
+
+    pr = sub.add_parser("prepare", help="validate, clean and measure a run into data/processed")
+    pr.add_argument("params", help="params/<run>.yaml")
+    pr.add_argument("--no-models", action="store_true", help="skip the network-level models")
+
+    b = sub.add_parser("build", help="prepare a run and render all its reports")
+    b.add_argument("params", help="params/<run>.yaml")
+    b.add_argument("--jobs", type=int, default=None, help="parallel reports (default: cores)")
+    b.add_argument("--scheduler", default=None, help="address of a Dask scheduler to render on")
+    b.add_argument("--force", action="store_true", help="render even unchanged reports")
+
+    d = sub.add_parser("demo", help="generate the synthetic demo networks and render them")
+    d.add_argument("--jobs", type=int, default=None)
+    d.add_argument("--force", action="store_true")
+
+    i = sub.add_parser("import-public", help="import a state's public FAFSA and school files")
+    i.add_argument("state", help="state whose files these are (e.g. florida)")
+    i.add_argument("--source", type=Path, required=True, help="folder of the published files")
+    i.add_argument("--out", type=Path, required=True, help="raw folder to write the tables to")
+    return p
+
+
+def _cmd_synth(args: argparse.Namespace) -> int:
+    from netlab import synth
+
+    if args.districts:
+        network = synth.generate_districts(seed=args.seed)
+    else:
+        network = synth.generate(args.schools, seed=args.seed, grain=args.grain)
+    written = synth.write(network, args.out_dir)
+    print(f"Wrote {len(written)} files to {args.out_dir}")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from netlab import clean
+    from netlab.params import load_params
+
+    params = load_params(args.params) if args.params else None
+    problems = clean.validate_dir(args.directory, params=params)
+    if len(problems) == 0:
+        print(f"{args.directory}: no problems found.")
+        return 0
+    print(clean.format_problems(problems))
+    errors = int((problems["severity"] == "error").sum())
+    warnings = len(problems) - errors
+    print(f"\n{errors} error(s), {warnings} warning(s).")
+    return 1 if errors else 0
+
+
+def _cmd_prepare(args: argparse.Namespace) -> int:
+    from netlab import pipeline
+    from netlab.params import load_params
+
+    params = load_params(args.params)
+    prepared = pipeline.prepare(params, fit=not args.no_models)
+    print(pipeline.summary(prepared))
+    print(f"Processed tables in {paths.processed_dir(params.run)}")
+    return 0
+
+
+def _build(params_path: str | Path, *, jobs: int | None, scheduler: str | None, force: bool):
+    from netlab import build
+    from netlab.params import load_params
+
+    params = load_params(params_path)
+    result = build.build(params, jobs=jobs, scheduler=scheduler, force=force, progress=True)
+    print(result.summary())
+    return result
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    result = _build(args.params, jobs=args.jobs, scheduler=args.scheduler, force=args.force)
+    return 0 if result.ok else 1
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from netlab import synth
+
+    seeds = {"network": 2026, "districts": 2027}
+    nets = {
+        "network": lambda: synth.generate(30, seed=seeds["network"]),
+        "districts": lambda: synth.generate_districts(seed=seeds["districts"]),
+    }
+    for folder, make in nets.items():
+        out = paths.demo_dir(folder)
+        synth.write(make(), out)
+        print(f"Synthetic {folder} written to {out}")
+    ok = True
+    for run in DEMO_RUNS:
+        result = _build(
+            paths.params_dir() / f"{run}.yaml", jobs=args.jobs, scheduler=None, force=args.force
+        )
+        ok &= result.ok
+    for run in DEMO_RUNS:
+        print(f"Open {paths.reports_dir(run) / 'index.html'}")
+    return 0 if ok else 1
+
+
+def _cmd_import_public(args: argparse.Namespace) -> int:
+    from netlab import sources
+
+    result = sources.import_public(args.state, args.source, args.out)
+    print(result.summary() if hasattr(result, "summary") else result)
+    return 0
+
+
+_COMMANDS = {
+    "synth": _cmd_synth,
+    "validate": _cmd_validate,
+    "prepare": _cmd_prepare,
+    "build": _cmd_build,
+    "demo": _cmd_demo,
+    "import-public": _cmd_import_public,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``netlab`` command line; return the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except SchemaError as err:
+        from netlab import clean
+
+        print(clean.format_problems(err.problems), file=sys.stderr)
+        print(f"\nnetlab {args.command}: {err}", file=sys.stderr)
+        return 2
+    except NetlabError as err:
+        print(f"netlab {args.command}: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("netlab: interrupted", file=sys.stderr)
+        return 130
+    except FileNotFoundError as err:
+        if os.environ.get("NETLAB_DEBUG"):
+            raise
+        print(f"netlab {args.command}: {err.strerror}: {err.filename}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

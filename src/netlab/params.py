@@ -1,0 +1,172 @@
+"""Run parameters: one YAML file per run, validated before anything runs.
+
+Unknown keys are errors (papermill itself only warns on an unknown parameter, so a typo
+in a YAML file would otherwise pass silently).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from netlab import paths
+from netlab.exceptions import ParamsError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class Aim(_Strict):
+    """The network's aim: a measure for a group, from a baseline year to a target by a date."""
+
+    measure: str = "enrolled_likely_grad"
+    group: str = "focal"
+    baseline_year: int = 2021
+    target: float = Field(0.45, ge=0, le=1, description="target rate, 0 to 1")
+    by: dt.date = dt.date(2027, 6, 30)
+
+
+class LiveCase(_Strict):
+    """Settings for live-case matching (who should visit whom)."""
+
+    weight_focal: float = Field(1.0, ge=0)
+    weight_low_income: float = Field(1.0, ge=0)
+    weight_size: float = Field(0.5, ge=0)
+    same_district_bonus: float = Field(0.5, ge=0)
+    min_gap_pp: float = Field(5.0, ge=0)
+    max_visitors: int = Field(3, ge=1)
+
+
+class Traction(_Strict):
+    """Rubric thresholds for the stages of traction (scores run 1 to 4)."""
+
+    threshold: float = Field(3.0, description="score at or above which a dimension counts")
+    spotlight_date: dt.date | None = None
+
+
+class GroupDef(_Strict):
+    """A group defined by a condition on the student table's columns."""
+
+    label: str
+    condition: str
+
+
+class MeasureDef(_Strict):
+    """A measure defined in YAML (see ``netlab/data/measures.yaml`` for the built-ins)."""
+
+    label: str
+    table: str = "students"
+    denominator: str | None = None
+    numerator: str | None = None
+    denominator_label: str | None = None
+    direction: Literal["higher", "lower"] = "higher"
+    kind: Literal["outcome", "interim", "process"] = "outcome"
+    year_column: str | None = None
+
+
+class RunParams(_Strict):
+    """Everything one run needs; loaded from ``params/<run>.yaml``.
+
+    Relative paths are resolved against the project root.
+    """
+
+    run: str = Field(..., pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    network: str = "Demo network"
+    term: str = ""
+    raw_dir: str = Field(..., description="folder of the term's exports")
+    unit: Literal["school", "district"] = "school"
+    focal_group: str | GroupDef = "focal"
+    focal_measure: str = "enrolled_likely_grad"
+    aim: Aim = Aim()
+    grad_rate_threshold: float = Field(0.6, ge=0, le=1)
+    min_cell: int = Field(10, ge=1)
+    name_peers: bool = False
+    schools: list[str] | None = None
+    districts: list[str] | None = None
+    years: list[int] | None = None
+    measures: dict[str, MeasureDef] = {}
+    groups: dict[str, GroupDef] = {}
+    extra_columns: dict[str, dict[str, Literal["int", "float", "bool", "str", "date"]]] = {}
+    team_measures: dict[str, str] = {}
+    min_switchers: int = Field(3, ge=1)
+    livecase: LiveCase = LiveCase()
+    traction: Traction = Traction()
+    seed: int = 2026
+
+    @field_validator("schools", "districts", mode="before")
+    @classmethod
+    def _as_text(cls, v: Any) -> Any:
+        return [str(x) for x in v] if isinstance(v, list) else v
+
+    @property
+    def raw_path(self) -> Path:
+        """Absolute path of the raw folder."""
+        return paths.resolve(self.raw_dir)
+
+    @property
+    def unit_label(self) -> str:
+        """``"school"`` or ``"district"``, for headings and sentences."""
+        return self.unit
+
+
+def _describe(err: ValidationError, source: str) -> str:
+    lines = []
+    for e in err.errors():
+        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        if e["type"] == "extra_forbidden":
+            lines.append(
+                f"  {key}: unknown key (check its spelling; allowed keys are listed in README)"
+            )
+        elif e["type"] == "missing":
+            lines.append(f"  {key}: required but missing")
+        else:
+            lines.append(f"  {key}: {e['msg']} (got {e.get('input')!r})")
+    return f"The run parameters in {source} are not valid:\n" + "\n".join(lines)
+
+
+def from_dict(data: dict[str, Any], *, source: str = "parameters") -> RunParams:
+    """Validate a mapping of parameters.
+
+    Raises
+    ------
+    ParamsError
+        Naming each unknown or invalid key.
+    """
+    try:
+        return RunParams.model_validate(data)
+    except ValidationError as err:
+        raise ParamsError(_describe(err, source), file=source) from None
+
+
+def load_params(path: str | Path) -> RunParams:
+    """Read and validate ``params/<run>.yaml``.
+
+    Parameters
+    ----------
+    path : str or Path
+        A YAML file, or a run name (``"demo"`` means ``params/demo.yaml``).
+
+    Returns
+    -------
+    RunParams
+    """
+    p = Path(path)
+    if not p.suffix and not p.exists():
+        p = paths.params_dir() / f"{path}.yaml"
+    p = paths.resolve(p, base=Path.cwd()) if not p.is_absolute() else p
+    if not p.exists():
+        raise ParamsError(
+            f"No parameter file at {p}.", hint="Give a path such as params/demo.yaml."
+        )
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        raise ParamsError(f"{p} is not valid YAML: {err}", file=str(p)) from None
+    if not isinstance(data, dict):
+        raise ParamsError(f"{p} must hold a mapping of keys to values.", file=str(p))
+    return from_dict(data, source=str(p))

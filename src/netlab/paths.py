@@ -1,0 +1,98 @@
+"""Where things live: the one module that knows the project's folders.
+
+The project root is found, in order, from the ``NETLAB_HOME`` environment variable,
+from the current directory or its parents (a folder holding ``params/`` and
+``notebooks/``), and from the location of this package in a source checkout.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent
+PACKAGE_DATA = PACKAGE / "data"
+
+
+def _looks_like_root(path: Path) -> bool:
+    return (path / "params").is_dir() and (path / "notebooks").is_dir()
+
+
+def project_root() -> Path:
+    """Return the project root folder.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder holding ``params/``, ``notebooks/``, ``data/`` and ``reports/``.
+    """
+    env = os.environ.get("NETLAB_HOME")
+    if env:
+        return Path(env).resolve()
+    here = Path.cwd().resolve()
+    for candidate in (here, *here.parents):
+        if _looks_like_root(candidate):
+            return candidate
+    source_checkout = PACKAGE.parents[1]
+    if _looks_like_root(source_checkout):
+        return source_checkout
+    return here
+
+
+def data_dir() -> Path:
+    """Folder of raw, processed and demo data."""
+    return project_root() / "data"
+
+
+def raw_dir(name: str | None = None) -> Path:
+    """Folder of raw exports (read-only inputs), or one term's subfolder."""
+    base = data_dir() / "raw"
+    return base / name if name else base
+
+
+def processed_dir(run: str | None = None) -> Path:
+    """Folder of processed tables, or one run's subfolder."""
+    base = data_dir() / "processed"
+    return base / run if run else base
+
+
+def demo_dir(name: str = "network") -> Path:
+    """Folder where the synthetic demo data is written."""
+    return data_dir() / "demo" / name
+
+
+def params_dir() -> Path:
+    """Folder of run parameter files."""
+    return project_root() / "params"
+
+
+def notebooks_dir() -> Path:
+    """Folder of the report notebooks."""
+    return project_root() / "notebooks"
+
+
+def templates_dir() -> Path:
+    """Folder of the nbconvert templates (``templates/netlab`` is netlab's)."""
+    return project_root() / "templates"
+
+
+def reports_dir(run: str | None = None) -> Path:
+    """Folder of rendered reports, or one run's subfolder."""
+    base = project_root() / "reports"
+    return base / run if run else base
+
+
+def work_dir(run: str) -> Path:
+    """Private work area of a run: executed notebooks and logs, never sent out."""
+    return processed_dir(run) / "_work"
+
+
+def key_file() -> Path:
+    """Local secret key used to pseudonymize student identifiers (never committed)."""
+    return project_root() / ".netlab" / "pseudonym.key"
+
+
+def resolve(path: str | os.PathLike, *, base: Path | None = None) -> Path:
+    """Resolve ``path`` against ``base`` (default: the project root) unless absolute."""
+    p = Path(path).expanduser()
+    return p if p.is_absolute() else (base or project_root()) / p

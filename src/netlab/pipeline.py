@@ -1,0 +1,388 @@
+"""The run, as a list of steps: read → clean and validate → measures → network models.
+
+``prepare`` turns one run's raw exports into processed tables, the long-form rates table
+and the network-level models, fitted once and saved beside the tables so that every report
+only loads and draws. Raw files are never modified.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib
+import json
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from netlab import clean, io, measures, paths
+from netlab._version import __version__
+from netlab.exceptions import InputError, SchemaError
+from netlab.params import RunParams, from_dict
+
+#: Analysis modules whose ``models_for_run(prepared)`` is fitted once per run, in order.
+MODEL_MODULES = ("variation", "practices", "livecase", "traction")
+_CODE_FILES = ("pipeline", "clean", "io", "measures", "conditions", "schemas", *MODEL_MODULES)
+_OUTSIDE = "outside this run's network (params: schools / districts)"
+
+
+@dataclass
+class Prepared:
+    """A prepared run: clean tables, rates, units, quality log and fitted models."""
+
+    run: str
+    params: RunParams
+    tables: dict[str, pd.DataFrame]
+    rates: pd.DataFrame
+    units: pd.DataFrame
+    quality: pd.DataFrame
+    exclusions: pd.DataFrame
+    measures: pd.DataFrame
+    has_students: bool
+    models: dict[str, pd.DataFrame] = field(default_factory=dict)
+    input_hash: str = ""
+    notes: list[str] = field(default_factory=list)
+    created: str = ""
+
+    def model(self, name: str) -> pd.DataFrame | None:
+        """Return a fitted model frame (``"variation__funnel"``) or ``None`` if absent."""
+        return self.models.get(name)
+
+
+def _hash_files(files: list[Path]) -> hashlib._Hash:
+    h = hashlib.sha256()
+    for f in sorted(files):
+        h.update(f.name.encode())
+        with f.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    return h
+
+
+def raw_files(directory: Path) -> list[Path]:
+    """The data files of a raw folder (CSV, Excel, Parquet), sorted by name."""
+    suffixes = {".csv", ".txt", ".tsv", ".xlsx", ".xls", ".parquet"}
+    return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
+
+
+def input_hash(params: RunParams) -> str:
+    """Hash of the run's raw files and parameters: what the processed tables rest on."""
+    directory = params.raw_path
+    if not directory.is_dir():
+        raise InputError(
+            f"The raw folder {directory} does not exist.",
+            hint="Check raw_dir in the run's parameters, or run `netlab demo` for the demo data.",
+        )
+    h = _hash_files(raw_files(directory))
+    h.update(params.model_dump_json().encode())
+    return h.hexdigest()[:16]
+
+
+def code_hash() -> str:
+    """Hash of the code that prepares a run (changes invalidate processed runs)."""
+    files = [paths.PACKAGE / f"{m}.py" for m in _CODE_FILES]
+    files += sorted(paths.PACKAGE_DATA.glob("*.yaml"))
+    h = _hash_files([f for f in files if f.exists()])
+    h.update(__version__.encode())
+    return h.hexdigest()[:16]
+
+
+def _select_network(
+    tables: dict[str, pd.DataFrame], params: RunParams
+) -> tuple[dict[str, pd.DataFrame], set[str] | None]:
+    schools = tables["schools"]
+    keep = pd.Series(True, index=schools.index)
+    if params.districts:
+        wanted = {d.casefold() for d in params.districts}
+        keep &= schools["district"].astype(str).str.casefold().isin(wanted)
+    if params.schools:
+        keep &= schools["school_id"].astype(str).isin(set(params.schools))
+    if bool(keep.all()):
+        return tables, None
+    if not keep.any():
+        raise InputError(
+            "No school matches the run's network selection "
+            f"(districts={params.districts}, schools={params.schools}).",
+            table="schools",
+            column="district" if params.districts else "school_id",
+            hint="Check the spelling of districts / school ids against the schools table.",
+        )
+    chosen = set(schools.loc[keep, "school_id"].astype(str))
+    return tables, chosen
+
+
+def _apply_selection(
+    tables: dict[str, pd.DataFrame],
+    quality: pd.DataFrame,
+    exclusions: pd.DataFrame,
+    chosen: set[str] | None,
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.DataFrame]:
+    if chosen is None:
+        return tables, quality, exclusions
+    out, extra = {}, []
+    quality = quality.copy()
+    for name, frame in tables.items():
+        if "school_id" not in frame.columns:
+            out[name] = frame
+            continue
+        inside = frame["school_id"].astype(str).isin(chosen).to_numpy()
+        out[name] = frame.loc[inside].reset_index(drop=True)
+        dropped = int((~inside).sum())
+        if dropped:
+            extra.append(
+                pd.DataFrame(
+                    {
+                        "table": name,
+                        "file": "",
+                        "row": pd.NA,
+                        "reason": _OUTSIDE,
+                        "column": "school_id",
+                        "value": frame.loc[~inside, "school_id"].astype(str).to_numpy(),
+                    }
+                )
+            )
+            mask = quality["table"] == name
+            quality.loc[mask, "rows_kept"] = quality.loc[mask, "rows_kept"] - dropped
+            quality.loc[mask, "rows_excluded"] = quality.loc[mask, "rows_excluded"] + dropped
+    if extra:
+        exclusions = pd.concat([exclusions, *extra], ignore_index=True)
+    return out, quality, exclusions
+
+
+def prepare_frames(
+    raw_tables: dict[str, pd.DataFrame] | dict[str, io.RawTable],
+    params: RunParams,
+    *,
+    key: str | None = None,
+    fit: bool = False,
+) -> Prepared:
+    """Clean, validate and measure in memory (no files written).
+
+    Parameters
+    ----------
+    raw_tables : dict
+        Table name to a raw-like frame (as an export would hold it) or a ``RawTable``.
+    params : RunParams
+        The run's parameters.
+    key : str, optional
+        Pseudonymization key; by default the local key file.
+    fit : bool
+        Fit the network-level models too.
+
+    Returns
+    -------
+    Prepared
+    """
+    raw = {
+        name: t if isinstance(t, io.RawTable) else io.RawTable.from_frame(name, t)
+        for name, t in raw_tables.items()
+    }
+    result = clean.clean_tables(raw, params, key=key)
+    problems = result.problems
+    if len(problems) and (problems["severity"] == "error").any():
+        raise SchemaError(problems)
+    tables, chosen = _select_network(result.tables, params)
+    tables, quality, exclusions = _apply_selection(
+        tables, result.quality, result.exclusions, chosen
+    )
+    registry = measures.registry(params)
+    rates = measures.compute_rates(tables, params, registry=registry)
+    units = measures.units_frame(tables["schools"], params, students=tables.get("students"))
+    prepared = Prepared(
+        run=params.run,
+        params=params,
+        tables=tables,
+        rates=rates,
+        units=units,
+        quality=quality,
+        exclusions=exclusions,
+        measures=measures.measures_frame(registry),
+        has_students="students" in tables,
+        notes=list(result.notes),
+        created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    )
+    if fit:
+        prepared.models = fit_models(prepared)
+    return prepared
+
+
+def fit_models(prepared: Prepared) -> dict[str, pd.DataFrame]:
+    """Fit every analysis module's network-level models once.
+
+    A module that fails is reported in ``prepared.notes`` and its report sections say
+    "not available in this run"; the other modules still run.
+    """
+    models: dict[str, pd.DataFrame] = {}
+    for module_name in MODEL_MODULES:
+        try:
+            module = importlib.import_module(f"netlab.{module_name}")
+        except ImportError:
+            continue
+        fit = getattr(module, "models_for_run", None)
+        if fit is None:
+            continue
+        try:
+            frames = fit(prepared)
+        except Exception as err:
+            msg = f"{module_name} models could not be fitted: {type(err).__name__}: {err}"
+            prepared.notes.append(msg)
+            warnings.warn(msg, stacklevel=2)
+            continue
+        for name, frame in (frames or {}).items():
+            models[f"{module_name}__{name}"] = frame
+    return models
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_suffix(".tmp")
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            kinds = {type(v) for v in out[col].dropna().head(1000)}
+            if len(kinds) > 1 or (kinds and not kinds <= {str, bool, int, float}):
+                out[col] = out[col].map(lambda v: None if v is None else str(v))
+    out.attrs = {}
+    out.to_parquet(tmp, index=False)
+    tmp.replace(path)
+
+
+def write_prepared(prepared: Prepared, out_dir: Path | None = None) -> Path:
+    """Write a prepared run to ``data/processed/<run>/`` (atomically, file by file)."""
+    out = out_dir or paths.processed_dir(prepared.run)
+    (out / "models").mkdir(parents=True, exist_ok=True)
+    for name, frame in prepared.tables.items():
+        _write_parquet(frame, out / f"{name}.parquet")
+    for name in ("rates", "units", "quality", "exclusions", "measures"):
+        _write_parquet(getattr(prepared, name), out / f"{name}.parquet")
+    for old in (out / "models").glob("*.parquet"):
+        old.unlink()
+    for name, frame in prepared.models.items():
+        _write_parquet(frame, out / "models" / f"{name}.parquet")
+    manifest = {
+        "run": prepared.run,
+        "input_hash": prepared.input_hash,
+        "code_hash": code_hash(),
+        "netlab_version": __version__,
+        "created": prepared.created,
+        "has_students": prepared.has_students,
+        "tables": {name: int(len(f)) for name, f in prepared.tables.items()},
+        "models": sorted(prepared.models),
+        "notes": prepared.notes,
+        "params": json.loads(prepared.params.model_dump_json()),
+    }
+    tmp = out / "manifest.json.tmp"
+    tmp.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    tmp.replace(out / "manifest.json")
+    return out
+
+
+def prepare(params: RunParams, *, fit: bool = True, write: bool = True) -> Prepared:
+    """Prepare a run from its raw folder: the steps every report rests on.
+
+    Parameters
+    ----------
+    params : RunParams
+        The run's parameters (``netlab.params.load_params``).
+    fit : bool
+        Fit the network-level models (default).
+    write : bool
+        Write the processed tables, models and manifest to ``data/processed/<run>/``.
+
+    Returns
+    -------
+    Prepared
+    """
+    digest = input_hash(params)
+    raw = io.read_raw(params.raw_path, params=params)
+    prepared = prepare_frames(raw, params, fit=fit)
+    prepared.input_hash = digest
+    if write:
+        write_prepared(prepared)
+    return prepared
+
+
+def manifest(run: str) -> dict | None:
+    """The manifest of a processed run, or ``None`` if it was never prepared."""
+    path = paths.processed_dir(run) / "manifest.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def is_fresh(params: RunParams) -> bool:
+    """True when the processed run rests on the same inputs, parameters and code."""
+    found = manifest(params.run)
+    return bool(
+        found
+        and found.get("input_hash") == input_hash(params)
+        and found.get("code_hash") == code_hash()
+    )
+
+
+def load(run: str | RunParams) -> Prepared:
+    """Load a prepared run (tables, rates, models) without recomputing anything.
+
+    Parameters
+    ----------
+    run : str or RunParams
+        The run's name (``"demo"``) or its parameters.
+
+    Returns
+    -------
+    Prepared
+
+    Examples
+    --------
+    >>> import netlab
+    >>> demo = netlab.load("demo")  # doctest: +SKIP
+    >>> demo.rates.head()  # doctest: +SKIP
+    """
+    name = run.run if isinstance(run, RunParams) else str(run)
+    folder = paths.processed_dir(name)
+    found = manifest(name)
+    if found is None:
+        raise InputError(
+            f"The run {name!r} has not been prepared (no {folder / 'manifest.json'}).",
+            hint=f"Run `netlab prepare params/{name}.yaml` (or `make demo` for the demo).",
+        )
+    tables = {t: pd.read_parquet(folder / f"{t}.parquet") for t in found["tables"]}
+    models = {p.stem: pd.read_parquet(p) for p in sorted((folder / "models").glob("*.parquet"))}
+    return Prepared(
+        run=name,
+        params=from_dict(found["params"], source=str(folder / "manifest.json")),
+        tables=tables,
+        rates=pd.read_parquet(folder / "rates.parquet"),
+        units=pd.read_parquet(folder / "units.parquet"),
+        quality=pd.read_parquet(folder / "quality.parquet"),
+        exclusions=pd.read_parquet(folder / "exclusions.parquet"),
+        measures=pd.read_parquet(folder / "measures.parquet"),
+        has_students=bool(found["has_students"]),
+        models=models,
+        input_hash=found["input_hash"],
+        notes=list(found.get("notes", [])),
+        created=found.get("created", ""),
+    )
+
+
+def summary(prepared: Prepared) -> str:
+    """A short plain-text summary of a prepared run, for the terminal."""
+    lines = [f"Run {prepared.run!r}: {prepared.params.network} — {prepared.params.term}".rstrip()]
+    q = prepared.quality
+    for row in q.itertuples(index=False):
+        lines.append(
+            f"  {row.table:<13} {row.rows_in:>9,} rows in  {row.rows_kept:>9,} kept  "
+            f"{row.rows_excluded:>7,} excluded"
+        )
+    r = prepared.rates
+    lines.append(
+        f"  rates: {len(r):,} cells, {r['unit_id'].nunique()} {prepared.params.unit}s, "
+        f"{r['measure'].nunique()} measures, {r['group'].nunique()} groups, "
+        f"years {int(r['year'].min())}–{int(r['year'].max())}"
+        if len(r)
+        else "  rates: none"
+    )
+    if prepared.models:
+        lines.append(f"  models: {len(prepared.models)} frames fitted")
+    for note in prepared.notes:
+        lines.append(f"  note: {note}")
+    return "\n".join(lines)

@@ -1,0 +1,3 @@
+"""Plots (placeholder until filled)."""
+
+__all__: list[str] = []

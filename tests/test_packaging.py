@@ -1,0 +1,78 @@
+"""The set-up files agree with each other: pyproject, environment.yml, Makefile, CI, README."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!\[ ;]", requirement, maxsplit=1)[0].strip().lower()
+
+
+def _bound(requirement: str) -> str | None:
+    m = re.search(r">=\s*([0-9][^,; ]*)", requirement)
+    return m.group(1) if m else None
+
+
+def test_environment_yml_matches_pyproject():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    wanted = project["dependencies"] + project["optional-dependencies"]["dev"]
+    env = yaml.safe_load((REPO / "environment.yml").read_text())
+    conda = [d for d in env["dependencies"] if isinstance(d, str)]
+    conda_bounds = {_name(d): _bound(d) for d in conda}
+    # dask[distributed] is two conda packages.
+    aliases = {"dask": ["dask", "distributed"]}
+    for req in wanted:
+        name = _name(req)
+        for conda_name in aliases.get(name, [name]):
+            assert conda_name in conda_bounds, (
+                f"{conda_name} is in pyproject.toml, not environment.yml"
+            )
+            assert conda_bounds[conda_name] == _bound(req), (
+                f"{conda_name}: pyproject.toml says >= {_bound(req)}, "
+                f"environment.yml says >= {conda_bounds[conda_name]}"
+            )
+    known = {n for req in wanted for n in aliases.get(_name(req), [_name(req)])}
+    extra = set(conda_bounds) - known - {"python", "pip"}
+    assert not extra, f"environment.yml lists packages pyproject.toml does not: {sorted(extra)}"
+    pip_lines = [d for d in env["dependencies"] if isinstance(d, dict)][0]["pip"]
+    assert any(line.startswith("-e") for line in pip_lines), "environment.yml must install netlab"
+
+
+def test_every_dependency_is_lower_bounded():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    for req in project["dependencies"] + project["optional-dependencies"]["dev"]:
+        assert _bound(req), f"{req} has no lower bound"
+
+
+def test_readme_opens_with_the_two_commands_and_ci_runs_the_test_one():
+    readme = (REPO / "README.md").read_text()
+    first_block = readme.split("```bash", 1)[1].split("```", 1)[0]
+    commands = [line.split("#")[0].strip() for line in first_block.strip().splitlines()]
+    assert commands[:2] == ["make demo", "make test"]
+    ci = (REPO / ".ci" / "run").read_text()
+    assert re.search(r"^make test$", ci, flags=re.M), ".ci/run must run exactly `make test`"
+
+
+def test_makefile_is_self_documenting():
+    makefile = (REPO / "Makefile").read_text()
+    for target in ("help", "demo", "test", "lab", "florida", "bench"):
+        assert re.search(rf"^{target}:.*## ", makefile, flags=re.M), f"{target} lacks a ## line"
+    assert "playwright install" not in makefile
+
+
+def test_notebooks_are_committed_without_outputs():
+    import nbformat
+
+    for path in sorted((REPO / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert not cell.get("outputs"), f"{path.name} has outputs"
+                assert cell.get("execution_count") is None, f"{path.name} has execution counts"
