@@ -49,11 +49,18 @@ class Traction(_Strict):
     spotlight_date: dt.date | None = None
 
 
+def _bool_as_text(v: Any) -> Any:
+    # YAML reads an unquoted `true` as a boolean; a condition is text.
+    return str(v).lower() if isinstance(v, bool) else v
+
+
 class GroupDef(_Strict):
     """A group defined by a condition on the student table's columns."""
 
     label: str
     condition: str
+
+    _text = field_validator("condition", mode="before")(classmethod(lambda cls, v: _bool_as_text(v)))
 
 
 class MeasureDef(_Strict):
@@ -67,6 +74,10 @@ class MeasureDef(_Strict):
     direction: Literal["higher", "lower"] = "higher"
     kind: Literal["outcome", "interim", "process"] = "outcome"
     year_column: str | None = None
+
+    _text = field_validator("denominator", "numerator", mode="before")(
+        classmethod(lambda cls, v: _bool_as_text(v))
+    )
 
 
 class RunParams(_Strict):

@@ -175,10 +175,9 @@ def prepare_frames(
     -------
     Prepared
     """
-    raw = {
-        name: t if isinstance(t, io.RawTable) else io.RawTable.from_frame(name, t)
-        for name, t in raw_tables.items()
-    }
+    frames = {n: t for n, t in raw_tables.items() if not isinstance(t, io.RawTable)}
+    raw = {n: t for n, t in raw_tables.items() if isinstance(t, io.RawTable)}
+    raw |= io.raw_tables(frames)
     result = clean.clean_tables(raw, params, key=key)
     problems = result.problems
     if len(problems) and (problems["severity"] == "error").any():
@@ -232,6 +231,8 @@ def fit_models(prepared: Prepared) -> dict[str, pd.DataFrame]:
             continue
         for name, frame in (frames or {}).items():
             models[f"{module_name}__{name}"] = frame
+            # Later modules may reuse earlier ones (live cases reuse the bright spots).
+            prepared.models[f"{module_name}__{name}"] = frame
     return models
 
 

@@ -1,3 +1,118 @@
-"""Plots (placeholder until filled)."""
+"""Forest plot of the practices results table (estimates in percentage points)."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from netlab.plots._style import FOCAL, GREY, MARKERS, OKABE_ITO, axes, drawable
+
+__all__ = ["forest"]
+
+# Evidence label -> (marker face colour, alpha): stronger evidence, fuller marker.
+_EVIDENCE = {
+    "strong": (FOCAL, 1.0),
+    "suggestive": (OKABE_ITO["sky_blue"], 1.0),
+    "no clear pattern": ("white", 1.0),
+    "too few switchers to say": ("white", 0.5),
+}
+_MODEL_COLOURS = [FOCAL, OKABE_ITO["orange"], OKABE_ITO["green"], OKABE_ITO["purple"]]
+
+
+def forest(
+    table: pd.DataFrame,
+    ax: Any = None,
+    *,
+    label: str = "practice",
+    title: str | None = None,
+) -> Any:
+    """Forest plot: each practice's estimate (points) with its 95% interval.
+
+    Rows that are not estimable are listed as text at zero, not drawn as points; rows marked
+    ``suppressed`` are left out. With a ``model`` column holding several models, each model
+    gets its own marker and colour, offset within the practice's row.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Practices results: practice, estimate_pp, ci_low_pp, ci_high_pp, evidence,
+        estimable (optional: model, reason).
+    ax : matplotlib Axes, optional
+    label : str
+        Column with the row labels.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    data = drawable(table).reset_index(drop=True)
+    n_rows = data[label].nunique() if len(data) else 0
+    ax = axes(ax, size=(6.4, max(2.2, 0.42 * n_rows + 1.0)))
+    if data.empty:
+        return ax
+    order = list(dict.fromkeys(data[label]))
+    ypos = {p: len(order) - 1 - i for i, p in enumerate(order)}
+    models = list(dict.fromkeys(data["model"])) if "model" in data else [None]
+    step = 0.22 if len(models) > 1 else 0.0
+    est = data["estimable"].fillna(False).astype(bool) & data["estimate_pp"].notna()
+    for j, model in enumerate(models):
+        rows = data if model is None else data[data["model"] == model]
+        offset = (j - (len(models) - 1) / 2) * step
+        colour = _MODEL_COLOURS[j % len(_MODEL_COLOURS)] if len(models) > 1 else FOCAL
+        first = True
+        for _, r in rows[est.loc[rows.index]].iterrows():
+            y = ypos[r[label]] + offset
+            face, alpha = _EVIDENCE.get(str(r.get("evidence")), ("white", 1.0))
+            if len(models) > 1:
+                face = colour if face not in ("white",) else "white"
+            ax.plot(
+                [r["ci_low_pp"], r["ci_high_pp"]],
+                [y, y],
+                color=colour,
+                linewidth=1.6,
+                alpha=alpha,
+                solid_capstyle="butt",
+            )
+            ax.plot(
+                [r["estimate_pp"]],
+                [y],
+                marker=MARKERS[j % len(MARKERS)],
+                markersize=7,
+                color=colour,
+                markerfacecolor=face,
+                alpha=alpha,
+                linestyle="none",
+                label=str(model) if (model is not None and first) else None,
+            )
+            first = False
+    ax.axvline(0, color="black", linewidth=1)
+    ax.set_yticks(list(ypos.values()))
+    ax.set_yticklabels(list(ypos.keys()), fontsize=9)
+    ax.set_ylim(-0.7, len(order) - 0.3)
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", color="#E5E5E5")
+    ax.set_xlabel("change in the rate that tracks with the practice (percentage points)")
+    if len(models) > 1:
+        ax.legend(loc="best", fontsize=8)
+    lo = data.loc[est, "ci_low_pp"].min() if est.any() else -1.0
+    hi = data.loc[est, "ci_high_pp"].max() if est.any() else 1.0
+    pad = 0.08 * max(hi - lo, 2.0)
+    ax.set_xlim(min(lo, -1.0) - pad, max(hi, 1.0) + pad)
+    left = ax.get_xlim()[0]
+    for _, r in data[~est].iterrows():
+        why = r.get("reason")
+        text = "not estimable" + (f": {why}" if isinstance(why, str) and why else "")
+        ax.text(
+            left,
+            ypos[r[label]],
+            "  " + text,
+            ha="left",
+            va="center",
+            fontsize=8,
+            color=GREY,
+            style="italic",
+        )
+    ax.set_title(title or "Practices that track with gains", loc="left")
+    return ax

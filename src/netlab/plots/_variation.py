@@ -1,3 +1,604 @@
-"""Plots (placeholder until filled)."""
+"""Figures for learning from variation: funnels, caterpillars, constellation, gaps, SPC charts.
 
-__all__: list[str] = []
+Each function draws one precomputed frame (from :mod:`netlab.variation` or :mod:`netlab.spc`)
+on a single Axes and returns it. Suppressed rows are never drawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from netlab.plots._style import (
+    FOCAL,
+    GREY,
+    HIGHLIGHT,
+    LIGHT,
+    axes,
+    drawable,
+    percent_axis,
+    series_style,
+)
+
+__all__ = [
+    "caterpillar",
+    "constellation",
+    "equity_gaps",
+    "funnel",
+    "p_chart",
+    "pareto",
+    "run_chart",
+    "season",
+    "trend_with_target",
+]
+
+
+def _label(ax: Any, x: float, y: float, text: str) -> None:
+    ax.annotate(text, (x, y), xytext=(4, 3), textcoords="offset points", fontsize=8)
+
+
+def _latest(frame: pd.DataFrame) -> pd.DataFrame:
+    if "year" in frame.columns and frame["year"].nunique() > 1:
+        return frame[frame["year"] == frame["year"].max()]
+    return frame
+
+
+def funnel(
+    frame: pd.DataFrame,
+    limits: pd.DataFrame | None = None,
+    ax: Any = None,
+    *,
+    highlight: str | Sequence[str] | None = None,
+    label_units: bool = False,
+    title: str | None = None,
+) -> Any:
+    """Funnel plot: each unit's rate (or O/E) against its denominator (or expected count).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Output of :func:`netlab.variation.funnel` or :func:`netlab.variation.case_mix`
+        (one measure, group and year).
+    limits : pandas.DataFrame, optional
+        Output of :func:`netlab.variation.funnel_limits`; computed when None.
+    ax : matplotlib Axes, optional
+    highlight : str or sequence of str, optional
+        Unit(s) to emphasise (e.g. the school a report is about).
+    label_units : bool
+        Write unit ids beside points (only when peers may be named).
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    from netlab.variation import funnel_limits
+
+    ax = axes(ax)
+    if frame.empty:
+        return ax
+    if limits is None:
+        limits = funnel_limits(frame)
+    ratio = frame["kind"].iloc[0] == "ratio"
+    xcol, ycol = ("expected", "oe") if ratio else ("denominator", "rate")
+    for lvl, style in zip(sorted(limits["limit"].unique()), ("--", "-"), strict=False):
+        lim = limits[limits["limit"] == lvl]
+        label = f"{lvl:.1%} limits".replace(".0%", "%")
+        ax.plot(lim["n"], lim["lower"], color=GREY, linestyle=style, linewidth=1, label=label)
+        ax.plot(lim["n"], lim["upper"], color=GREY, linestyle=style, linewidth=1)
+    target = float(frame["target"].iloc[0])
+    ax.axhline(target, color="black", linewidth=1, label="network" if not ratio else "expected")
+    shown = drawable(frame)
+    marks = set([highlight] if isinstance(highlight, str) else (highlight or []))
+    is_hi = shown["unit_id"].isin(marks)
+    rest = shown[~is_hi]
+    outside = rest["flag"] != "within"
+    ax.scatter(
+        rest.loc[~outside, xcol],
+        rest.loc[~outside, ycol],
+        s=22,
+        color=FOCAL,
+        alpha=0.75,
+        edgecolor="white",
+        linewidth=0.5,
+        label="school",
+        zorder=3,
+    )
+    ax.scatter(
+        rest.loc[outside, xcol],
+        rest.loc[outside, ycol],
+        s=30,
+        color=FOCAL,
+        marker="D",
+        edgecolor="black",
+        linewidth=0.6,
+        label="outside 99.8%",
+        zorder=3,
+    )
+    if is_hi.any():
+        hi = shown[is_hi]
+        ax.scatter(
+            hi[xcol],
+            hi[ycol],
+            s=70,
+            color=HIGHLIGHT,
+            marker="*",
+            edgecolor="black",
+            linewidth=0.6,
+            label="this school",
+            zorder=4,
+        )
+    if label_units:
+        for _, r in shown.iterrows():
+            _label(ax, r[xcol], r[ycol], str(r["unit_id"]))
+    ax.set_xlabel("expected count" if ratio else "students (denominator)")
+    ax.set_ylabel("observed / expected" if ratio else "rate")
+    if not ratio:
+        percent_axis(ax)
+    method = frame["method"].iloc[0]
+    sub = f"φ = {frame['phi'].iloc[0]:.2f}, τ² = {frame['tau2'].iloc[0]:.4f} ({method})"
+    ax.set_title(title or "Funnel plot", loc="left")
+    ax.text(1.0, 1.01, sub, transform=ax.transAxes, ha="right", va="bottom", fontsize=8)
+    ax.legend(loc="best", fontsize=8)
+    return ax
+
+
+def caterpillar(
+    shrunken: pd.DataFrame,
+    ax: Any = None,
+    *,
+    highlight: str | Sequence[str] | None = None,
+    label_units: bool = False,
+    title: str | None = None,
+) -> Any:
+    """Shrunken estimates with intervals, sorted, against the network rate.
+
+    Parameters
+    ----------
+    shrunken : pandas.DataFrame
+        Output of :func:`netlab.variation.shrunken` (binary); the latest year is drawn.
+    ax, highlight, label_units, title
+        As for :func:`funnel`.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = axes(ax)
+    data = drawable(_latest(shrunken)).sort_values("estimate").reset_index(drop=True)
+    if data.empty:
+        return ax
+    marks = set([highlight] if isinstance(highlight, str) else (highlight or []))
+    pos = np.arange(len(data))
+    hi = data["unit_id"].isin(marks).to_numpy()
+    for mask, colour, size in ((~hi, FOCAL, 4), (hi, HIGHLIGHT, 7)):
+        if mask.any():
+            d = data[mask]
+            ax.errorbar(
+                pos[mask],
+                d["estimate"],
+                yerr=[d["estimate"] - d["low"], d["high"] - d["estimate"]],
+                fmt="o",
+                color=colour,
+                markersize=size,
+                elinewidth=1.2,
+                capsize=0,
+                zorder=3,
+                label="this school" if colour == HIGHLIGHT else "estimate",
+            )
+    if "rate" in data:
+        ax.scatter(
+            pos,
+            data["rate"],
+            marker="x",
+            color=GREY,
+            s=14,
+            linewidth=0.8,
+            label="observed rate",
+            zorder=2,
+        )
+    ax.axhline(data["network_rate"].iloc[0], color="black", linewidth=1, label="network")
+    ax.set_xticks(pos if label_units else [])
+    if label_units:
+        ax.set_xticklabels(data["unit_id"], rotation=90, fontsize=7)
+    ax.set_xlabel("schools, sorted by estimate")
+    ax.set_ylabel("rate (shrunken, 95% interval)")
+    percent_axis(ax)
+    ax.set_title(title or "Shrunken school estimates", loc="left")
+    ax.legend(loc="upper left", fontsize=8)
+    return ax
+
+
+def constellation(frame: pd.DataFrame, ax: Any = None, *, title: str | None = None) -> Any:
+    """Network rate by year with the interquartile range of shrunken school estimates.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Output of :func:`netlab.variation.constellation` (one measure and group).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = axes(ax)
+    d = frame.sort_values("year")
+    if d.empty:
+        return ax
+    ax.fill_between(
+        d["year"],
+        d["q25"],
+        d["q75"],
+        color=FOCAL,
+        alpha=0.18,
+        linewidth=0,
+        label="middle half of schools",
+    )
+    ax.plot(d["year"], d["network_rate"], **series_style(0, focal=True), label="network rate")
+    ax.plot(
+        d["year"],
+        d["median"],
+        color=GREY,
+        linestyle="--",
+        marker="s",
+        markerfacecolor="white",
+        label="median school",
+    )
+    for _, r in d.iterrows():
+        ax.annotate(
+            f"τ {r['tau']:.1%}",
+            (r["year"], r["q75"]),
+            xytext=(0, 4),
+            textcoords="offset points",
+            ha="center",
+            fontsize=7,
+            color=GREY,
+        )
+    ax.set_xticks(d["year"].astype(int).unique())
+    ax.set_xlabel("year")
+    ax.set_ylabel("rate")
+    percent_axis(ax)
+    ax.set_title(title or "Rising and converging?", loc="left")
+    ax.legend(loc="best", fontsize=8)
+    return ax
+
+
+def equity_gaps(
+    frame: pd.DataFrame,
+    ax: Any = None,
+    *,
+    highlight: str | Sequence[str] | None = None,
+    year: int | None = None,
+    label_units: bool = False,
+    title: str | None = None,
+) -> Any:
+    """Equity gaps (focal minus reference, points) with intervals.
+
+    With one unit in ``frame`` the gap is drawn over the years; with several, each unit's gap
+    in ``year`` (latest when None), sorted.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Output of :func:`netlab.variation.equity_gaps`.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = axes(ax)
+    data = drawable(frame)
+    if data.empty:
+        return ax
+    ax.axhline(0, color="black", linewidth=1)
+    if data["unit_id"].nunique() == 1:
+        d = data.sort_values("year")
+        ax.errorbar(
+            d["year"],
+            d["gap_pp"],
+            yerr=[d["gap_pp"] - d["low_pp"], d["high_pp"] - d["gap_pp"]],
+            **series_style(0, focal=True),
+            capsize=3,
+        )
+        ax.set_xticks(d["year"].astype(int).unique())
+        ax.set_xlabel("year")
+    else:
+        y = data["year"].max() if year is None else year
+        d = data[data["year"] == y].sort_values("gap_pp").reset_index(drop=True)
+        marks = set([highlight] if isinstance(highlight, str) else (highlight or []))
+        pos = np.arange(len(d))
+        hi = d["unit_id"].isin(marks).to_numpy()
+        for mask, colour in ((~hi, FOCAL), (hi, HIGHLIGHT)):
+            if mask.any():
+                e = d[mask]
+                ax.errorbar(
+                    pos[mask],
+                    e["gap_pp"],
+                    yerr=[e["gap_pp"] - e["low_pp"], e["high_pp"] - e["gap_pp"]],
+                    fmt="o",
+                    color=colour,
+                    markersize=4 if colour == FOCAL else 7,
+                    elinewidth=1.1,
+                )
+        ax.set_xticks(pos if label_units else [])
+        if label_units:
+            ax.set_xticklabels(d["unit_id"], rotation=90, fontsize=7)
+        ax.set_xlabel(f"schools, sorted by gap ({int(y)})")
+    ax.set_ylabel("gap, percentage points")
+    percent_axis(ax, points=True)
+    ax.set_title(title or "Focal students vs the rest", loc="left")
+    return ax
+
+
+def _signal_points(ax: Any, d: pd.DataFrame, x: str, y: str) -> None:
+    if "in_long_run" in d and d["in_long_run"].any():
+        r = d[d["in_long_run"]]
+        ax.scatter(
+            r[x],
+            r[y],
+            s=46,
+            facecolor="none",
+            edgecolor=HIGHLIGHT,
+            linewidth=1.4,
+            label="long run",
+            zorder=4,
+        )
+    if "outside_limits" in d and d["outside_limits"].any():
+        r = d[d["outside_limits"]]
+        ax.scatter(
+            r[x],
+            r[y],
+            s=60,
+            marker="D",
+            color=HIGHLIGHT,
+            edgecolor="black",
+            label="outside limits",
+            zorder=5,
+        )
+
+
+def _phase_lines(ax: Any, d: pd.DataFrame, x: str, cols: Sequence[str]) -> None:
+    for _, part in d.groupby("phase"):
+        ax.plot(
+            part[x],
+            part["centre"],
+            color="black",
+            linewidth=1,
+            drawstyle="steps-mid" if "lcl" in cols else "default",
+        )
+        for c in cols:
+            ax.plot(
+                part[x], part[c], color=GREY, linestyle="--", linewidth=1, drawstyle="steps-mid"
+            )
+
+
+def _signal_text(d: pd.DataFrame) -> str:
+    last = d[d["phase"] == d["phase"].max()]
+    parts = []
+    if last["run_signal"].any():
+        parts.append("shift (long run)")
+    if last["crossing_signal"].any():
+        parts.append("too few crossings")
+    if "outside_limits" in d and d["outside_limits"].any():
+        parts.append("points outside limits")
+    return "signals: " + ", ".join(parts) if parts else "no signal: random variation"
+
+
+def run_chart(
+    frame: pd.DataFrame,
+    ax: Any = None,
+    *,
+    x: str = "x",
+    y: str = "y",
+    percent: bool = True,
+    title: str | None = None,
+) -> Any:
+    """Run chart: points, the median of each phase, and Anhøj signals marked.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Output of :func:`netlab.spc.run_chart` (or :func:`netlab.spc.i_chart`, whose limits
+        are drawn too).
+    x, y : str
+        Columns of the time axis and the value.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = axes(ax)
+    d = drawable(frame)
+    if d.empty:
+        return ax
+    ax.plot(d[x], d[y], **series_style(0, focal=True), markersize=4)
+    _phase_lines(ax, d, x, [c for c in ("lcl", "ucl") if c in d])
+    _signal_points(ax, d, x, y)
+    if percent:
+        percent_axis(ax)
+    ax.set_xlabel(x)
+    ax.set_title(title or "Run chart", loc="left")
+    ax.text(
+        1.0, 1.01, _signal_text(d), transform=ax.transAxes, ha="right", va="bottom", fontsize=8
+    )
+    return ax
+
+
+def p_chart(frame: pd.DataFrame, ax: Any = None, *, x: str = "x", title: str | None = None) -> Any:
+    """p (or Laney p′) chart: proportions, centre, limits per subgroup, signals marked.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Output of :func:`netlab.spc.p_chart` or :func:`netlab.spc.laney_p_chart`.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = axes(ax)
+    d = drawable(frame)
+    if d.empty:
+        return ax
+    ax.plot(d[x], d["p"], **series_style(0, focal=True), markersize=4)
+    _phase_lines(ax, d, x, ["lcl", "ucl"])
+    _signal_points(ax, d, x, "p")
+    percent_axis(ax)
+    ax.set_xlabel(x)
+    ax.set_title(title or ("Laney p′ chart" if "sigma_z" in d else "p chart"), loc="left")
+    ax.text(
+        1.0, 1.01, _signal_text(d), transform=ax.transAxes, ha="right", va="bottom", fontsize=8
+    )
+    return ax
+
+
+def pareto(
+    frame: pd.DataFrame,
+    ax: Any = None,
+    *,
+    category: str = "category",
+    value: str = "value",
+    title: str | None = None,
+) -> Any:
+    """Pareto chart: bars sorted by value and the cumulative share as a line.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Output of :func:`netlab.spc.pareto`.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = axes(ax)
+    d = drawable(frame)
+    if d.empty:
+        return ax
+    pos = np.arange(len(d))
+    ax.bar(pos, d[value], color=FOCAL, edgecolor="black", linewidth=0.5)
+    ax.set_xticks(pos)
+    ax.set_xticklabels(d[category], rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel(value)
+    twin = ax.twinx()
+    twin.plot(
+        pos, d["cumulative_share"], color=GREY, linestyle="--", marker="s", markerfacecolor="white"
+    )
+    twin.set_ylim(0, 1.05)
+    twin.grid(False)
+    percent_axis(twin)
+    twin.set_ylabel("cumulative share")
+    ax.set_title(title or "Pareto chart", loc="left")
+    return ax
+
+
+def trend_with_target(
+    rates: pd.DataFrame,
+    target: float | None = None,
+    ax: Any = None,
+    *,
+    target_year: int | None = None,
+    baseline_year: int | None = None,
+    series: str | None = None,
+    focal: str | None = None,
+    title: str | None = None,
+) -> Any:
+    """Rates over years with the aim's target.
+
+    Parameters
+    ----------
+    rates : pandas.DataFrame
+        Columns year and rate (and ``series``, e.g. group or unit, for several lines).
+    target : float, optional
+        Target rate; drawn as a horizontal line (to ``target_year`` when given, as a star).
+    target_year, baseline_year : int, optional
+        Year the target is due and the baseline year (marked with a vertical line).
+    series : str, optional
+        Column splitting the lines; ``focal`` names the emphasised one.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = axes(ax)
+    data = drawable(rates).sort_values("year")
+    groups = [(None, data)] if series is None else list(data.groupby(series, sort=False))
+    others = 0
+    for key, d in groups:
+        emph = series is None or key == focal
+        style = series_style(others, focal=emph)
+        if not emph:
+            others += 1
+        ax.plot(d["year"], d["rate"], label=str(key) if key is not None else None, **style)
+    if target is not None:
+        if target_year is not None:
+            ax.scatter(
+                [target_year],
+                [target],
+                marker="*",
+                s=140,
+                color=HIGHLIGHT,
+                edgecolor="black",
+                zorder=5,
+                label=f"target {target:.0%}",
+            )
+            ax.axhline(target, color=HIGHLIGHT, linestyle=":", linewidth=1)
+        else:
+            ax.axhline(
+                target, color=HIGHLIGHT, linestyle=":", linewidth=1.4, label=f"target {target:.0%}"
+            )
+    if baseline_year is not None:
+        ax.axvline(baseline_year, color=LIGHT, linestyle="-", linewidth=1)
+    years = sorted(set(data["year"].astype(int)) | ({target_year} if target_year else set()))
+    ax.set_xticks(years)
+    ax.set_xlabel("year")
+    ax.set_ylabel("rate")
+    percent_axis(ax)
+    ax.set_title(title or "Progress toward the aim", loc="left")
+    if ax.get_legend_handles_labels()[1]:
+        ax.legend(loc="best", fontsize=8)
+    return ax
+
+
+def season(frame: pd.DataFrame, ax: Any = None, *, title: str | None = None) -> Any:
+    """FAFSA season: cumulative completion by week, this season against the prior one.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Output of :func:`netlab.spc.season_series` (weeks not reported are absent).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = axes(ax)
+    d = drawable(frame).sort_values("week")
+    if d.empty:
+        return ax
+    season_ = int(d["season"].iloc[0])
+    ax.plot(
+        d["week"],
+        d["rate"],
+        **series_style(0, focal=True),
+        markersize=3,
+        label=f"{season_}-{(season_ + 1) % 100:02d} FAFSA",
+    )
+    if "prior_rate" in d and d["prior_rate"].notna().any():
+        p = d[d["prior_rate"].notna()]
+        ax.plot(
+            p["week"],
+            p["prior_rate"],
+            **series_style(0),
+            markersize=3,
+            label=f"{season_ - 1}-{season_ % 100:02d} FAFSA (same weeks)",
+        )
+    ax.set_xlabel("week of the season")
+    ax.set_ylabel("completed, share of seniors")
+    percent_axis(ax)
+    ax.set_title(title or "FAFSA completion this season", loc="left")
+    ax.legend(loc="upper left", fontsize=8)
+    return ax

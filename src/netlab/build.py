@@ -1,0 +1,508 @@
+"""The batch runner: one command turns a term's exports into every report of a run.
+
+Steps: prepare the data and fit the network models once (unless the processed run is
+fresh) → plan one report per school (or district), one for the network and one for
+traction → skip the reports whose inputs, parameters and code are unchanged → render the
+rest in parallel, each in a fresh process → write the index and the manifest.
+
+Outputs (``reports/<run>/``, what is sent out): ``index.html``, ``network.html``,
+``traction.html``, ``schools/<id>.html`` (or ``districts/<id>.html``), ``manifest.json``.
+Executed notebooks and logs stay in the private work area (``paths.work_dir(run)``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import json
+import os
+import re
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from netlab import engine, paths
+from netlab._checks import check_argument
+from netlab._version import __version__
+from netlab.exceptions import BuildError, InputError
+from netlab.params import RunParams, load_params
+
+__all__ = ["BuildResult", "ReportOutcome", "build", "plan", "write_index"]
+
+NOTEBOOKS = {"school": "school.ipynb", "network": "network.ipynb", "traction": "traction.ipynb"}
+MANIFEST = "manifest.json"
+
+
+@dataclass
+class ReportOutcome:
+    """What happened to one report of a build."""
+
+    id: str
+    kind: str
+    title: str
+    html: str
+    status: str = "pending"
+    seconds: float = 0.0
+    error: str | None = None
+    notebook: str | None = None
+    key: str = ""
+    phases: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class BuildResult:
+    """The outcome of :func:`build`: one :class:`ReportOutcome` per report."""
+
+    run: str
+    reports: list[ReportOutcome]
+    seconds: float
+    prepared: bool
+    out_dir: Path
+    jobs: int = 1
+
+    @property
+    def ok(self) -> bool:
+        """True when no report failed."""
+        return not self.failures
+
+    @property
+    def failures(self) -> list[ReportOutcome]:
+        """The reports that failed."""
+        return [r for r in self.reports if r.status == "failed"]
+
+    @property
+    def rendered(self) -> list[ReportOutcome]:
+        """The reports rendered in this build (not skipped)."""
+        return [r for r in self.reports if r.status == "ok"]
+
+    @property
+    def skipped(self) -> list[ReportOutcome]:
+        """The reports left as they were (inputs, parameters and code unchanged)."""
+        return [r for r in self.reports if r.status == "skipped"]
+
+    @property
+    def index(self) -> Path:
+        """The run's ``index.html``."""
+        return self.out_dir / "index.html"
+
+    def summary(self) -> str:
+        """A few lines for the terminal: counts, rate, each failure and where to look."""
+        n_done = len(self.rendered)
+        rate = n_done / self.seconds * 60 if self.seconds > 0 and n_done else 0.0
+        lines = [
+            f"Run {self.run!r}: {len(self.reports)} reports — {n_done} rendered, "
+            f"{len(self.skipped)} unchanged, {len(self.failures)} failed "
+            f"in {self.seconds:.1f} s ({rate:.0f} reports/min, {self.jobs} at a time)"
+            + ("; data prepared" if self.prepared else "; data already prepared")
+        ]
+        for r in self.failures:
+            lines.append(f"  FAILED {r.title} [{r.id}]: {r.error}")
+            if r.notebook:
+                lines.append(f"         executed notebook kept at {r.notebook}")
+        lines.append(f"Index: {self.index}")
+        return "\n".join(lines)
+
+    def raise_for_failures(self) -> None:
+        """Raise :class:`~netlab.exceptions.BuildError` naming every failed report."""
+        if self.failures:
+            names = ", ".join(f"{r.id} ({r.error})" for r in self.failures)
+            raise BuildError(
+                f"{len(self.failures)} report(s) of run {self.run!r} failed: {names}",
+                hint="Open the executed notebooks named in the summary, fix, and build again; "
+                "only the failed reports are rendered again.",
+            )
+
+
+# --------------------------------------------------------------------------------------
+# Planning
+# --------------------------------------------------------------------------------------
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", str(text)).strip("-") or "unit"
+
+
+def _hash_paths(files: Iterable[Path], h: Any) -> None:
+    for f in sorted(files):
+        h.update(str(f.name).encode())
+        h.update(f.read_bytes())
+
+
+def code_hash(notebooks: Path, templates: Path) -> str:
+    """Hash of everything a report's look rests on: the package, notebooks and template."""
+    h = hashlib.sha256(__version__.encode())
+    _hash_paths(paths.PACKAGE.rglob("*.py"), h)
+    _hash_paths(paths.PACKAGE_DATA.glob("*.yaml"), h)
+    _hash_paths(notebooks.glob("*.ipynb"), h)
+    _hash_paths((p for p in (templates / "netlab").rglob("*") if p.is_file()), h)
+    return h.hexdigest()[:16]
+
+
+def _report_key(*parts: Any) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(json.dumps(part, sort_keys=True, default=str).encode())
+        h.update(b"\0")
+    return h.hexdigest()[:16]
+
+
+def plan(params: RunParams, *, manifest: dict | None = None) -> list[dict[str, Any]]:
+    """List the reports of a prepared run as render tasks.
+
+    Parameters
+    ----------
+    params : RunParams
+        The run's parameters (the run must be prepared).
+    manifest : dict, optional
+        The processed run's manifest (read from disk when omitted).
+
+    Returns
+    -------
+    list of dict
+        One task per report (see :func:`netlab.engine.render`), network first, plus the
+        keys ``kind``, ``title``, ``rel_html`` and ``key``.
+    """
+    from netlab import pipeline
+
+    run = params.run
+    found = manifest if manifest is not None else pipeline.manifest(run)
+    if found is None:
+        raise InputError(f"The run {run!r} has not been prepared.", hint="Run `netlab prepare`.")
+    units = pd.read_parquet(paths.processed_dir(run) / "units.parquet")
+    notebooks, templates = paths.notebooks_dir(), paths.templates_dir()
+    code = code_hash(notebooks, templates)
+    base_key = (found.get("input_hash"), found.get("code_hash"), code, params.model_dump_json())
+    work, out = paths.work_dir(run), paths.reports_dir(run)
+    unit = params.unit
+    folder = "districts" if unit == "district" else "schools"
+
+    specs: list[tuple[str, str, str, str, dict]] = [
+        ("network", "network", "Network report", "network.html", {"run": run}),
+    ]
+    if found.get("tables", {}).get("traction", 0):
+        specs.append(("traction", "traction", "Traction report", "traction.html", {"run": run}))
+    names = dict(
+        zip(
+            units["unit_id"].astype(str),
+            units.get("unit_name", units["unit_id"]).astype(str),
+            strict=False,
+        )
+    )
+    for uid in sorted(names):
+        rel = f"{folder}/{_slug(uid)}.html"
+        title = f"{unit.capitalize()} report: {names[uid]}"
+        specs.append((f"{unit}:{uid}", unit, title, rel, {"run": run, "unit_id": uid}))
+
+    tasks = []
+    for rid, kind, title, rel, parameters in specs:
+        notebook = notebooks / NOTEBOOKS["school" if kind in ("school", "district") else kind]
+        stem = _slug(rid.replace(":", "-"))
+        tasks.append(
+            {
+                "id": rid,
+                "kind": kind,
+                "title": title,
+                "rel_html": rel,
+                "notebook": str(notebook),
+                "parameters": parameters,
+                "work_notebook": str(work / "notebooks" / f"{stem}.ipynb"),
+                "log": str(work / "logs" / f"{stem}.log"),
+                "html": str(out / rel),
+                "home": str(paths.project_root()),
+                "template_dir": str(templates),
+                "key": _report_key(*base_key, rid, parameters),
+                "preload": run,
+            }
+        )
+    return tasks
+
+
+# --------------------------------------------------------------------------------------
+# Running
+# --------------------------------------------------------------------------------------
+
+
+def _default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _run_local(tasks: list[dict], jobs: int, pool: engine.WarmPool | None) -> Iterator[dict]:
+    from concurrent.futures import as_completed
+
+    own = pool is None
+    pool = pool or engine.WarmPool(jobs)
+    try:
+        futures = [pool.submit(t) for t in tasks]
+        for fut in as_completed(futures):
+            yield fut.result()
+    finally:
+        if own:
+            pool.close()
+
+
+def _run_dask(tasks: list[dict], scheduler: Any) -> Iterator[dict]:
+    from dask.distributed import Client, as_completed
+
+    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+    try:
+        futures = client.map(
+            engine.render_on_worker,
+            tasks,
+            key=[f"netlab-{t['id']}-{t['key']}" for t in tasks],
+            pure=False,
+        )
+        by_key = {f.key: t for f, t in zip(futures, tasks, strict=True)}
+        for fut in as_completed(futures):
+            try:
+                yield fut.result()
+            except Exception as err:  # a worker lost: the report failed, the build goes on
+                t = by_key[fut.key]
+                yield {"id": t["id"], "status": "failed", "error": f"{type(err).__name__}: {err}"}
+    finally:
+        if client is not scheduler:
+            client.close()
+
+
+def _progress(total: int, run: str, enabled: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=f"netlab {run}", unit="report", disable=not enabled or not total)
+
+
+def _previous(out: Path) -> dict[str, dict]:
+    path = out / MANIFEST
+    if not path.exists():
+        return {}
+    try:
+        return {r["id"]: r for r in json.loads(path.read_text(encoding="utf-8"))["reports"]}
+    except (ValueError, KeyError, TypeError):
+        return {}
+
+
+def _outcome(task: dict, result: dict | None, status: str | None = None) -> ReportOutcome:
+    result = result or {}
+    return ReportOutcome(
+        id=task["id"],
+        kind=task["kind"],
+        title=task["title"],
+        html=task["rel_html"],
+        status=status or result.get("status", "failed"),
+        seconds=float(result.get("seconds") or 0.0),
+        error=_short(result.get("error")),
+        notebook=result.get("notebook") if result.get("status") == "failed" else None,
+        key=task["key"],
+        phases=dict(result.get("phases") or {}),
+    )
+
+
+def _short(message: str | None, limit: int = 300) -> str | None:
+    if not message:
+        return None
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(message)).strip().splitlines()
+    first = text[0] if text else ""
+    return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
+def build(
+    params: RunParams | str | os.PathLike,
+    jobs: int | None = None,
+    scheduler: Any = None,
+    force: bool = False,
+    progress: bool = True,
+) -> BuildResult:
+    """Prepare a run once and render all of its reports.
+
+    Parameters
+    ----------
+    params : RunParams, str or path
+        The run's parameters, or the path / name of its YAML file.
+    jobs : int, optional
+        Reports rendered at once on this machine (default: the number of cores).
+    scheduler : str or dask.distributed.Client, optional
+        Address of a Dask scheduler (or a client) to render on instead.
+    force : bool
+        Render every report, even those whose inputs, parameters and code are unchanged.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    BuildResult
+        ``ok`` is False when any report failed; ``summary()`` names each failure.
+        A failure never stops the other reports.
+
+    Examples
+    --------
+    >>> result = build("params/demo.yaml")  # doctest: +SKIP
+    >>> print(result.summary())  # doctest: +SKIP
+    """
+    from netlab import pipeline
+
+    started = time.perf_counter()
+    if not isinstance(params, RunParams):
+        params = load_params(params)
+    if jobs is not None and int(jobs) < 1:
+        check_argument("jobs", ["a whole number of 1 or more"], jobs)
+    jobs = int(jobs or _default_jobs())
+    run = params.run
+    out, work = paths.reports_dir(run), paths.work_dir(run)
+    out.mkdir(parents=True, exist_ok=True)
+    work.mkdir(parents=True, exist_ok=True)
+
+    pool = None
+    prepared = False
+    if not pipeline.is_fresh(params):
+        # Warm the render servers while the data is prepared: both take seconds.
+        if scheduler is None:
+            pool = engine.WarmPool(jobs, log=work / "engine.log")
+        try:
+            pipeline.prepare(params)
+        except BaseException:
+            if pool is not None:
+                pool.close()
+            raise
+        prepared = True
+
+    tasks = plan(params)
+    previous = _previous(out)
+    outcomes: dict[str, ReportOutcome] = {}
+    todo = []
+    for task in tasks:
+        before = previous.get(task["id"])
+        unchanged = (
+            not force
+            and before is not None
+            and before.get("key") == task["key"]
+            and before.get("status") in ("ok", "skipped")
+            and Path(task["html"]).exists()
+        )
+        if unchanged:
+            outcome = _outcome(task, None, status="skipped")
+            outcome.seconds = float(before.get("seconds") or 0.0)
+            outcomes[task["id"]] = outcome
+        else:
+            todo.append(task)
+
+    render_tasks = [{k: v for k, v in t.items() if k not in ("kind", "rel_html")} for t in todo]
+    by_id = {t["id"]: t for t in todo}
+    try:
+        if render_tasks:
+            results = (
+                _run_dask(render_tasks, scheduler)
+                if scheduler is not None
+                else _run_local(render_tasks, jobs, pool)
+            )
+            with _progress(len(render_tasks), run, progress) as bar:
+                for result in results:
+                    task = by_id[result["id"]]
+                    outcomes[task["id"]] = _outcome(task, result)
+                    if outcomes[task["id"]].status == "failed":
+                        # never leave an earlier version of a failed report to be sent out
+                        Path(task["html"]).unlink(missing_ok=True)
+                    bar.update(1)
+    finally:
+        if pool is not None:
+            pool.close()
+
+    # A report of an earlier build whose unit left the run is removed, not left to be sent.
+    current = {t["rel_html"] for t in tasks}
+    for old in previous.values():
+        rel = old.get("html")
+        if rel and rel not in current:
+            (out / rel).unlink(missing_ok=True)
+
+    result = BuildResult(
+        run=run,
+        reports=[outcomes[t["id"]] for t in tasks],
+        seconds=time.perf_counter() - started,
+        prepared=prepared,
+        out_dir=out,
+        jobs=jobs,
+    )
+    _write_manifest(result, params, pipeline.manifest(run) or {})
+    write_index(result, params)
+    return result
+
+
+# --------------------------------------------------------------------------------------
+# Index and manifest
+# --------------------------------------------------------------------------------------
+
+
+def _write_manifest(result: BuildResult, params: RunParams, processed: dict) -> Path:
+    body = {
+        "run": result.run,
+        "network": params.network,
+        "term": params.term,
+        "unit": params.unit,
+        "netlab_version": __version__,
+        "input_hash": processed.get("input_hash"),
+        "built": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "seconds": round(result.seconds, 2),
+        "ok": result.ok,
+        "reports": [
+            {k: v for k, v in asdict(r).items() if k != "notebook"} for r in result.reports
+        ],
+    }
+    return engine.atomic_write(result.out_dir / MANIFEST, json.dumps(body, indent=2))
+
+
+def _css() -> str:
+    path = paths.templates_dir() / "netlab" / "static" / "netlab.css"
+    return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+def write_index(result: BuildResult, params: RunParams) -> Path:
+    """Write ``reports/<run>/index.html``: every report with its status and timing."""
+    e = html.escape
+    rows = []
+    for r in result.reports:
+        status = {"ok": "rendered", "skipped": "unchanged", "failed": "failed"}.get(
+            r.status, r.status
+        )
+        link = e(r.title) if r.status == "failed" else f'<a href="{e(r.html)}">{e(r.title)}</a>'
+        detail = e(r.error or "")
+        rows.append(
+            f'<tr><td>{link}</td><td class="netlab-status-{e(r.status)}">{e(status)}</td>'
+            f'<td class="netlab-num">{r.seconds:.1f} s</td><td>{detail}</td></tr>'
+        )
+    n_fail = len(result.failures)
+    built = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    page = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>{e(params.network)} — reports</title>
+<style>
+{_css()}
+</style>
+</head>
+<body class="netlab-report netlab-index-page">
+<header class="netlab-header">
+<p class="netlab-kicker">{e(params.network)}{" &middot; " + e(params.term) if params.term else ""}</p>
+<h1 class="netlab-title">Reports of run {e(result.run)}</h1>
+<p class="netlab-subtitle">{len(result.reports)} reports; {n_fail} failed. Built {e(built)}.</p>
+</header>
+<main>
+<table class="netlab-table netlab-index">
+<thead><tr><th>Report</th><th>Status</th><th class="netlab-num">Time</th><th>Note</th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody>
+</table>
+</main>
+<footer class="netlab-footer"><p>netlab {e(__version__)}. Each report is one self-contained file.
+School reports name no other school unless the run allows it.</p></footer>
+</body>
+</html>
+"""
+    return engine.atomic_write(result.out_dir / "index.html", page)

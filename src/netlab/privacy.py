@@ -1,0 +1,329 @@
+"""Privacy rules for everything a report shows.
+
+- **Small cells**: a count or rate resting on fewer than ``min_cell`` students is
+  suppressed (:func:`flag_small`, :func:`suppress`).
+- **Complementary suppression**: where the cells of a block add up to a total that is
+  shown (focal + rest = all; the schools of a network = the network), one suppressed cell
+  could be recovered by subtraction, so a second one is suppressed (:func:`complementary`).
+- **Peers unnamed**: a school's report names that school only; the others become
+  "School A", "School B", ... unless the run allows naming peers (:func:`peer_labels`).
+- **Checkable HTML**: report tables, figures and sentences carry the smallest number of
+  students they rest on (``data-n`` / ``data-n-min``) and suppressed values are shown as
+  :data:`MARKER`, so :func:`scan_html` can check a rendered report.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from netlab._checks import check_columns
+
+__all__ = [
+    "MARKER",
+    "complementary",
+    "flag_small",
+    "letters",
+    "peer_labels",
+    "scan_html",
+    "suppress",
+    "visible",
+]
+
+#: What a suppressed value is shown as, in tables and sentences.
+MARKER = "*"
+
+
+def flag_small(
+    frame: pd.DataFrame,
+    *,
+    n: str = "denominator",
+    min_cell: int = 10,
+    column: str = "suppressed",
+) -> pd.DataFrame:
+    """Mark rows resting on fewer than ``min_cell`` students.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Any frame with a column of student counts.
+    n : str
+        The column holding the number of students a row rests on (a missing count is
+        treated as too small).
+    min_cell : int
+        Smallest number of students a shown figure may rest on.
+    column : str
+        Boolean output column; an existing True there stays True.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``column`` set.
+
+    Examples
+    --------
+    >>> flag_small(pd.DataFrame({"denominator": [4, 12]}))["suppressed"].tolist()
+    [True, False]
+    """
+    check_columns(frame, [n], what="frame to suppress")
+    out = frame.copy()
+    counts = pd.to_numeric(out[n], errors="coerce")
+    small = (counts < min_cell) | counts.isna()
+    before = out[column].fillna(True).astype(bool) if column in out.columns else False
+    out[column] = np.asarray(small | before, dtype=bool)
+    return out
+
+
+def complementary(
+    frame: pd.DataFrame,
+    *,
+    by: Sequence[str],
+    n: str = "denominator",
+    total: tuple[str, Any] | None = None,
+    column: str = "suppressed",
+) -> pd.DataFrame:
+    """Suppress a second cell wherever one suppressed cell could be recovered.
+
+    Each block of rows sharing the values of ``by`` is taken to be the parts of a total
+    that is shown (or, with ``total``, the parts *and* that total, as rows of the block).
+    A block with exactly one suppressed cell gives it away by subtraction, so the smallest
+    other part is suppressed too (the total row itself is never the one chosen, since it
+    is what readers need).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Rows already flagged (see :func:`flag_small`).
+    by : sequence of str
+        Columns defining a block, e.g. ``["unit_id", "year", "measure"]`` for the groups
+        of one school-year, or ``["year", "group", "measure"]`` for the schools of a
+        network.
+    n : str
+        Column of student counts, used to pick the smallest other part.
+    total : (column, value), optional
+        Identifies the total row within each block (e.g. ``("group", "all")``).
+    column : str
+        The boolean suppression column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``column`` updated.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"group": ["focal", "rest", "all"], "denominator": [6, 30, 36]})
+    >>> f = flag_small(f)
+    >>> complementary(f, by=[], total=("group", "all"))["suppressed"].tolist()
+    [True, True, False]
+    """
+    check_columns(frame, [*by, n, column], what="frame to suppress")
+    out = frame.copy()
+    is_total = (
+        (out[total[0]] == total[1]).to_numpy()
+        if total is not None
+        else np.zeros(len(out), dtype=bool)
+    )
+    flags = out[column].to_numpy(dtype=bool).copy()
+    counts = pd.to_numeric(out[n], errors="coerce").fillna(np.inf).to_numpy()
+    positions = np.arange(len(out))
+    groups = out.groupby(list(by), sort=False, dropna=False).indices if by else {(): positions}
+    for idx in groups.values():
+        idx = np.asarray(idx)
+        # One pass per block suffices: after it the block has 0 or 2+ suppressed cells.
+        if flags[idx].sum() != 1:
+            continue
+        candidates = idx[~flags[idx] & ~is_total[idx]]
+        if len(candidates) == 0:
+            continue
+        flags[candidates[np.argmin(counts[candidates])]] = True
+    out[column] = flags
+    return out
+
+
+def suppress(
+    frame: pd.DataFrame,
+    *,
+    min_cell: int = 10,
+    n: str = "denominator",
+    values: Iterable[str] = ("numerator", "rate"),
+    by: Sequence[str] | None = None,
+    total: tuple[str, Any] | None = None,
+    column: str = "suppressed",
+) -> pd.DataFrame:
+    """Flag small cells (and complementary ones), then blank their values.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A frame a report will show.
+    min_cell : int
+        Smallest number of students a shown figure may rest on.
+    n : str
+        Column of student counts.
+    values : iterable of str
+        Columns set to missing where suppressed (those present).
+    by, total
+        Passed to :func:`complementary` when ``by`` is given.
+    column : str
+        The boolean suppression column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``column`` set and suppressed values missing.
+    """
+    out = flag_small(frame, n=n, min_cell=min_cell, column=column)
+    if by is not None:
+        out = complementary(out, by=by, n=n, total=total, column=column)
+    mask = out[column].to_numpy(dtype=bool)
+    for col in values:
+        if col in out.columns and mask.any():
+            out[col] = out[col].astype("float64") if out[col].dtype.kind in "iub" else out[col]
+            out.loc[mask, col] = np.nan
+    return out
+
+
+def visible(frame: pd.DataFrame, *, column: str = "suppressed") -> pd.DataFrame:
+    """The rows a figure may draw: those not suppressed."""
+    if column not in frame.columns:
+        return frame
+    return frame.loc[~frame[column].fillna(True).astype(bool)]
+
+
+def letters(i: int) -> str:
+    """Spreadsheet-style letters: 0 → "A", 25 → "Z", 26 → "AA"."""
+    out = ""
+    i = int(i) + 1
+    while i > 0:
+        i, r = divmod(i - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def peer_labels(
+    unit_ids: Iterable[str],
+    *,
+    names: Mapping[str, str] | None = None,
+    focal: str | None = None,
+    name_peers: bool = False,
+    noun: str = "School",
+    seed: int = 0,
+) -> dict[str, str]:
+    """How each unit is shown in a report.
+
+    Parameters
+    ----------
+    unit_ids : iterable of str
+        All units of the run.
+    names : mapping, optional
+        Unit id to name (the id is used when a name is missing).
+    focal : str, optional
+        The unit the report is about: always shown by name.
+    name_peers : bool
+        The run allows naming other units (the network report, or ``params.name_peers``).
+    noun : str
+        "School" or "District".
+    seed : int
+        Seed of the letter order. Letters follow a seeded shuffle, not the ids, so a letter
+        does not reveal a peer's place in the id order; the same seed gives every report of
+        a run the same letters.
+
+    Returns
+    -------
+    dict
+        Unit id to label.
+
+    Examples
+    --------
+    >>> labels = peer_labels(["S1", "S2", "S3"], names={"S1": "Lincoln"}, focal="S1")
+    >>> labels["S1"], sorted(labels[u][:7] for u in ("S2", "S3"))
+    ('Lincoln', ['School ', 'School '])
+    """
+    ids = sorted({str(u) for u in unit_ids})
+    names = {str(k): str(v) for k, v in (names or {}).items()}
+    if name_peers:
+        return {u: names.get(u, u) for u in ids}
+    order = np.random.default_rng(seed).permutation(len(ids))
+    labels = {ids[j]: f"{noun} {letters(k)}" for k, j in enumerate(order)}
+    if focal is not None and str(focal) in labels:
+        labels[str(focal)] = names.get(str(focal), str(focal))
+    return labels
+
+
+# --------------------------------------------------------------------------------------
+# Checking a rendered report
+# --------------------------------------------------------------------------------------
+
+_ATTR_N = re.compile(r'data-n(?:-min)?="([^"]*)"')
+_ROW = re.compile(r"<tr\b([^>]*)>(.*?)</tr>", re.S)
+_VALUE_CELL = re.compile(r'<td\b[^>]*class="[^"]*netlab-value[^"]*"[^>]*>(.*?)</td>', re.S)
+_TABLE = re.compile(r'<table\b[^>]*class="[^"]*netlab-table[^"]*"[^>]*>(.*?)</table>', re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _text(fragment: str) -> str:
+    return _TAG.sub(" ", fragment).replace("&nbsp;", " ").strip()
+
+
+def scan_html(
+    text: str,
+    *,
+    min_cell: int,
+    student_keys: Iterable[str] = (),
+    forbidden_names: Iterable[str] = (),
+) -> list[str]:
+    """Check a rendered report; return the problems found (empty when clean).
+
+    Checks that every ``data-n`` / ``data-n-min`` is at least ``min_cell``; that every
+    row of a netlab table either carries such a count or shows only :data:`MARKER` in its
+    value cells; that no student key appears; and that none of ``forbidden_names``
+    (other schools' names, in a school report with peers unnamed) appears.
+
+    Parameters
+    ----------
+    text : str
+        The HTML page.
+    min_cell : int
+        The run's smallest cell.
+    student_keys : iterable of str
+        Keys of the processed students table.
+    forbidden_names : iterable of str
+        Names that must not appear.
+
+    Returns
+    -------
+    list of str
+    """
+    problems = []
+    for raw in _ATTR_N.findall(text):
+        try:
+            value = float(raw)
+        except ValueError:
+            problems.append(f"unreadable student count data-n={raw!r}")
+            continue
+        if value < min_cell:
+            problems.append(f"a figure rests on {raw} students (< {min_cell})")
+    for table in _TABLE.findall(text):
+        body = table.split("<tbody", 1)[-1]
+        for attrs, cells in _ROW.findall(body):
+            if "data-n" in attrs:
+                continue
+            shown = [_text(c) for c in _VALUE_CELL.findall(cells)]
+            leaked = [v for v in shown if v not in (MARKER, "", "—")]
+            if leaked:
+                problems.append(f"table row without a student count shows {leaked}")
+    keys = {str(k) for k in student_keys if k is not None and len(str(k)) >= 6}
+    if keys:
+        tokens = set(re.findall(r"[A-Za-z0-9_-]{6,}", text))
+        hits = sorted(tokens & keys)
+        if hits:
+            problems.append(f"{len(hits)} student key(s) appear, e.g. {hits[0]}")
+    for name in forbidden_names:
+        if name and re.search(rf"(?<![\w]){re.escape(str(name))}(?![\w])", text):
+            problems.append(f"another unit's name appears: {name!r}")
+    return problems

@@ -1,0 +1,70 @@
+"""The command line translates arguments into API calls; mistakes end in one clear message."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from netlab import cli, paths
+
+
+def test_help_lists_every_command(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("synth", "validate", "prepare", "build", "demo", "import-public"):
+        assert command in out
+
+
+def test_synth_then_validate_then_prepare(netlab_home, capsys):
+    raw = netlab_home / "data" / "raw" / "c1"
+    assert cli.main(["synth", str(raw), "--schools", "6", "--seed", "3"]) == 0
+    assert (raw / "schools.csv").exists() and (raw / "students.csv").exists()
+    assert cli.main(["validate", str(raw)]) == 0
+    params = netlab_home / "params" / "c1.yaml"
+    params.write_text(f"run: c1\nraw_dir: {raw}\n")
+    assert cli.main(["prepare", str(params), "--no-models"]) == 0
+    out = capsys.readouterr().out
+    assert "rows in" in out and (paths.processed_dir("c1") / "rates.parquet").exists()
+
+
+def test_counts_grain_synth(netlab_home):
+    raw = netlab_home / "data" / "raw" / "c2"
+    assert cli.main(["synth", str(raw), "--schools", "5", "--grain", "counts"]) == 0
+    assert (raw / "counts.csv").exists() and not (raw / "students.csv").exists()
+
+
+def test_bad_params_key_is_one_message_not_a_traceback(netlab_home, capsys):
+    params = netlab_home / "params" / "bad.yaml"
+    params.write_text("run: bad\nraw_dir: data/raw/bad\nfocal_grup: focal\n")
+    assert cli.main(["prepare", str(params)]) == 2
+    err = capsys.readouterr().err
+    assert "focal_grup: unknown key" in err
+    assert "Traceback" not in err
+
+
+def test_missing_raw_folder_exits_non_zero_with_a_hint(netlab_home, capsys):
+    params = netlab_home / "params" / "gone.yaml"
+    params.write_text("run: gone\nraw_dir: data/raw/gone\n")
+    assert cli.main(["prepare", str(params)]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_validate_reports_a_broken_export_and_exits_non_zero(netlab_home, capsys):
+    raw = netlab_home / "data" / "raw" / "c3"
+    cli.main(["synth", str(raw), "--schools", "4", "--seed", "1"])
+    text = (raw / "students.csv").read_text().replace("grad_year", "grad_yaer", 1)
+    (raw / "students.csv").write_text(text)
+    assert cli.main(["validate", str(raw)]) == 1
+    out = capsys.readouterr().out
+    assert "grad_yaer" in out and "students" in out
+
+
+def test_console_script_runs_as_a_process():
+    exe = paths.PACKAGE.parents[1] / ".venv" / "bin" / "netlab"
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "netlab.cli"]
+    done = subprocess.run([*cmd, "--version"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and "netlab" in done.stdout

@@ -1,0 +1,113 @@
+"""The run as a whole: raw folder → processed tables, rates, models; and back by ``load``."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from netlab import load, measures, paths, pipeline, synth
+from netlab.exceptions import InputError
+from netlab.params import from_dict
+
+
+@pytest.fixture
+def demo_raw(netlab_home):
+    net = synth.generate(12, years=range(2022, 2027), seed=5)
+    raw = netlab_home / "data" / "raw" / "t1"
+    synth.write(net, raw)
+    return raw, net
+
+
+def test_prepare_writes_tables_rates_models_and_load_reads_them_back(demo_raw):
+    raw, net = demo_raw
+    params = from_dict({"run": "t1", "raw_dir": str(raw)})
+    prepared = pipeline.prepare(params)
+    out = paths.processed_dir("t1")
+    for name in ("schools", "students", "rates", "units", "quality", "exclusions", "measures"):
+        assert (out / f"{name}.parquet").exists(), name
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["input_hash"] == pipeline.input_hash(params)
+    assert pipeline.is_fresh(params)
+    assert any(k.startswith("variation__") for k in prepared.models)
+
+    again = load("t1")
+    pd.testing.assert_frame_equal(
+        again.rates.reset_index(drop=True),
+        prepared.rates.reset_index(drop=True),
+        check_dtype=False,
+    )
+    assert set(again.models) == set(prepared.models)
+    assert again.params == params
+
+
+def test_rows_in_equal_rows_kept_plus_excluded(demo_raw):
+    raw, _ = demo_raw
+    prepared = pipeline.prepare(from_dict({"run": "t1", "raw_dir": str(raw)}), fit=False)
+    q = prepared.quality
+    assert (q["rows_in"] == q["rows_kept"] + q["rows_excluded"]).all()
+    kept = {t: len(f) for t, f in prepared.tables.items()}
+    for row in q.itertuples():
+        if row.table in kept:
+            assert kept[row.table] == row.rows_kept
+
+
+def test_students_are_pseudonymized_and_raw_ids_never_written(demo_raw):
+    raw, net = demo_raw
+    pipeline.prepare(from_dict({"run": "t1", "raw_dir": str(raw)}), fit=False)
+    students = pd.read_parquet(paths.processed_dir("t1") / "students.parquet")
+    assert "student_id" not in students.columns
+    raw_ids = set(net.tables["students"]["student_id"].astype(str))
+    assert not raw_ids & set(students["student_key"])
+    for path in paths.processed_dir("t1").rglob("*.parquet"):
+        frame = pd.read_parquet(path)
+        for col in frame.columns:
+            if frame[col].dtype == object or str(frame[col].dtype).startswith("str"):
+                assert not raw_ids & set(frame[col].dropna().astype(str)), (path, col)
+
+
+def test_network_selection_by_district_keeps_only_its_schools(demo_raw):
+    raw, net = demo_raw
+    district = net.tables["schools"]["district"].iloc[0]
+    chosen = set(net.tables["schools"].query("district == @district")["school_id"].astype(str))
+    params = from_dict({"run": "t1", "raw_dir": str(raw), "districts": [district]})
+    prepared = pipeline.prepare(params, fit=False, write=False)
+    assert set(prepared.rates["unit_id"]) == chosen
+    q = prepared.quality
+    assert (q["rows_in"] == q["rows_kept"] + q["rows_excluded"]).all()
+    outside = prepared.exclusions.query("reason.str.startswith('outside')", engine="python")
+    assert len(outside) > 0
+
+
+def test_no_matching_district_is_a_clear_error(demo_raw):
+    raw, _ = demo_raw
+    params = from_dict({"run": "t1", "raw_dir": str(raw), "districts": ["Nowhere Unified"]})
+    with pytest.raises(InputError, match="No school matches"):
+        pipeline.prepare(params, fit=False, write=False)
+
+
+def test_missing_raw_folder_is_a_clear_error(netlab_home):
+    params = from_dict({"run": "t2", "raw_dir": "data/raw/absent"})
+    with pytest.raises(InputError, match="does not exist"):
+        pipeline.prepare(params)
+
+
+def test_load_of_an_unprepared_run_says_what_to_do(netlab_home):
+    with pytest.raises(InputError, match="netlab prepare"):
+        load("never-prepared")
+
+
+def test_rates_from_counts_grain_equal_rates_from_students(netlab_home):
+    net = synth.generate(12, years=range(2023, 2027), seed=11)
+    params = from_dict({"run": "t3", "raw_dir": "."})
+    from_students = pipeline.prepare_frames(
+        {k: v for k, v in net.tables.items()}, params, key="0123456789abcdef"
+    )
+    counts = measures.counts_from_students(from_students.tables["students"], params)
+    tables = {k: v for k, v in net.tables.items() if k != "students"} | {"counts": counts}
+    from_counts = pipeline.prepare_frames(tables, params, key="0123456789abcdef")
+    key = ["unit_id", "year", "group", "measure"]
+    a = from_students.rates.sort_values(key).reset_index(drop=True)
+    b = from_counts.rates.sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b, check_dtype=False)

@@ -1,0 +1,176 @@
+"""netlab.plots: each figure draws its frame, never a suppressed row, in one style."""
+
+from __future__ import annotations
+
+import time
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.colors import to_hex
+
+from netlab import plots, spc, variation
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(scope="module")
+def rates():
+    rng = np.random.default_rng(4)
+    rows = []
+    for i in range(25):
+        n = int(rng.integers(60, 300))
+        eff = rng.normal(0, 0.05)
+        for y in range(2021, 2026):
+            p = float(np.clip(0.4 + 0.01 * (y - 2021) + eff, 0.05, 0.95))
+            x = int(rng.binomial(n, p))
+            n_all = n + 80
+            rows.append((f"S{i:02d}", y, "focal", "m", x, n))
+            rows.append((f"S{i:02d}", y, "all", "m", x + int(rng.binomial(80, 0.5)), n_all))
+    out = pd.DataFrame(
+        rows, columns=["unit_id", "year", "group", "measure", "numerator", "denominator"]
+    )
+    return out.assign(rate=out["numerator"] / out["denominator"])
+
+
+def _points(ax) -> int:
+    """Number of data points drawn as scatter collections."""
+    return sum(len(c.get_offsets()) for c in ax.collections if hasattr(c, "get_offsets"))
+
+
+def test_palette_is_okabe_ito_and_style_applies():
+    assert plots.FOCAL == "#0072B2"
+    assert set(plots.PALETTE) <= set(plots.OKABE_ITO.values())
+    plots.apply_style()
+    assert matplotlib.rcParams["axes.spines.top"] is False
+    cycle = [to_hex(c["color"]).upper() for c in matplotlib.rcParams["axes.prop_cycle"]]
+    assert cycle[0] == plots.FOCAL.upper()
+    # distinct line styles and markers keep series apart in greyscale
+    styles = [plots.series_style(i) for i in range(3)]
+    assert len({str(s["linestyle"]) for s in styles}) == 3
+    assert len({s["marker"] for s in styles}) == 3
+
+
+def test_funnel_draws_every_unit_and_never_a_suppressed_one(rates):
+    res = variation.funnel(rates, measure="m")
+    ax = plots.funnel(res, variation.funnel_limits(res), highlight="S03")
+    assert _points(ax) == len(res)
+    hidden = res.assign(suppressed=res["denominator"] < 100)
+    ax2 = plots.funnel(hidden)
+    assert _points(ax2) == int((~hidden["suppressed"]).sum()) > 0
+    # limit lines: two levels, lower and upper each
+    assert len([ln for ln in ax.lines if len(ln.get_xdata()) == 200]) == 4
+
+
+def test_funnel_of_observed_expected(rates):
+    rng = np.random.default_rng(2)
+    students = pd.DataFrame(
+        {
+            "school_id": rng.choice([f"S{i}" for i in range(12)], 3000),
+            "low_income": rng.random(3000) < 0.5,
+            "y": rng.random(3000) < 0.4,
+        }
+    )
+    res = variation.case_mix(students, outcome="y")
+    ax = plots.funnel(res)
+    assert ax.get_ylabel() == "observed / expected"
+    assert _points(ax) == len(res)
+
+
+def test_caterpillar_and_constellation(rates):
+    shrunk = variation.shrunken(rates, measure="m")
+    ax = plots.caterpillar(shrunk.assign(suppressed=shrunk["unit_id"] == "S00"), highlight="S01")
+    bars = [c for c in ax.containers]
+    assert sum(len(b.lines[0].get_xdata()) for b in bars) == 24  # latest year, one hidden
+    const = variation.constellation(rates, measure="m", shrunk=shrunk)
+    ax = plots.constellation(const)
+    assert len(ax.get_xticks()) == 5
+
+
+def test_equity_gaps_across_units_and_over_years(rates):
+    gaps = variation.equity_gaps(rates, measure="m")
+    ax = plots.equity_gaps(gaps.assign(suppressed=gaps["focal_denominator"] < 100))
+    latest = gaps[(gaps["year"] == 2025) & (gaps["focal_denominator"] >= 100)]
+    assert sum(len(c.lines[0].get_xdata()) for c in ax.containers) == len(latest)
+    ax = plots.equity_gaps(gaps[gaps["unit_id"] == "S02"])
+    assert list(ax.containers[0].lines[0].get_xdata()) == list(range(2021, 2026))
+
+
+def test_spc_charts_draw_and_name_signals():
+    y = [0.40, 0.42, 0.41, 0.39, 0.43, 0.40, 0.41, 0.42, 0.40, 0.41, 0.39, 0.42]
+    y += [0.50, 0.52, 0.51, 0.53, 0.50, 0.52, 0.51, 0.53, 0.52, 0.50, 0.51, 0.52]
+    chart = spc.run_chart(pd.DataFrame({"x": range(24), "y": y}))
+    ax = plots.run_chart(chart)
+    assert any("shift" in t.get_text() for t in ax.texts)
+    n = np.full(12, 200)
+    counts = np.full(12, 40)
+    counts[5] = 90
+    pc = spc.p_chart(pd.DataFrame({"x": range(12), "numerator": counts, "denominator": n}))
+    ax = plots.p_chart(pc)
+    assert any("outside limits" in t.get_text() for t in ax.texts)
+    par = spc.pareto(pd.DataFrame({"c": list("abcab"), "v": [1, 2, 3, 4, 5]}), category="c",
+                     value="v")  # fmt: skip
+    ax = plots.pareto(par, category="c", value="v")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["b", "a", "c"]
+
+
+def test_season_and_trend_with_target(rates):
+    season = pd.DataFrame(
+        {
+            "season": 2025,
+            "week": [0, 1, 4, 5],  # weeks 2-3 not reported: absent, not zero
+            "rate": [0.05, 0.10, 0.25, 0.30],
+            "prior_rate": [0.04, 0.09, 0.20, 0.22],
+        }
+    )
+    ax = plots.season(season)
+    assert len(ax.lines) == 2 and list(ax.lines[0].get_xdata()) == [0, 1, 4, 5]
+    net = (
+        rates[rates["group"] == "focal"]
+        .groupby("year", as_index=False)[["numerator", "denominator"]]
+        .sum()
+    )
+    net["rate"] = net["numerator"] / net["denominator"]
+    ax = plots.trend_with_target(net, 0.55, target_year=2027, baseline_year=2021)
+    assert 2027 in ax.get_xticks()
+    both = pd.concat([net.assign(group="focal"), net.assign(group="all", rate=net["rate"] + 0.1)])
+    ax = plots.trend_with_target(both, series="group", focal="focal")
+    focal_line = next(ln for ln in ax.lines if ln.get_label() == "focal")
+    assert focal_line.get_color() == plots.FOCAL and focal_line.get_linewidth() > 2
+
+
+def test_forest_shows_non_estimable_rows_as_text():
+    table = pd.DataFrame(
+        {
+            "practice": ["Senior application day", "FAFSA nights", "Parent workshops"],
+            "estimate_pp": [4.1, -0.5, np.nan],
+            "ci_low_pp": [1.2, -3.0, np.nan],
+            "ci_high_pp": [7.0, 2.0, np.nan],
+            "evidence": ["strong", "no clear pattern", "not estimable"],
+            "estimable": [True, True, False],
+            "reason": [None, None, "no school changed this practice"],
+        }
+    )
+    ax = plots.forest(table)
+    markers = [ln for ln in ax.lines if ln.get_marker() not in (None, "None", "")]
+    assert len(markers) == 2
+    assert any("not estimable" in t.get_text() for t in ax.texts)
+    assert [t.get_text() for t in ax.get_yticklabels()][-1] == "Parent workshops"
+    hidden = plots.forest(table.assign(suppressed=[False, True, False]))
+    assert len([ln for ln in hidden.lines if ln.get_marker() not in (None, "None", "")]) == 1
+    two = pd.concat([table.assign(model="within"), table.assign(model="gains")])
+    ax = plots.forest(two)
+    assert len(ax.get_legend().get_texts()) == 2
+
+
+def test_a_figure_is_cheap_to_draw(rates):
+    res = variation.funnel(rates, measure="m")
+    lim = variation.funnel_limits(res)
+    plots.funnel(res, lim)  # warm up fonts
+    start = time.perf_counter()
+    for _ in range(3):
+        ax = plots.funnel(res, lim)
+        ax.figure.canvas.draw()
+        matplotlib.pyplot.close(ax.figure)
+    assert (time.perf_counter() - start) / 3 < 1.0  # generous: ~0.1 s here

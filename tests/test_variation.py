@@ -1,0 +1,412 @@
+"""netlab.variation against closed forms, published values and planted truth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels
+import statsmodels.formula.api as smf
+from scipy import stats
+
+from netlab import variation
+from netlab.exceptions import InputError, MeasureError
+
+# --------------------------------------------------------------------------- fixtures
+
+
+def _rates(numerators, denominators, *, year=2025, measure="m", group="focal"):
+    k = len(numerators)
+    out = pd.DataFrame(
+        {
+            "unit_id": [f"U{i:02d}" for i in range(k)],
+            "year": year,
+            "group": group,
+            "measure": measure,
+            "numerator": numerators,
+            "denominator": denominators,
+        }
+    )
+    return out.assign(rate=out["numerator"] / out["denominator"])
+
+
+@pytest.fixture
+def hand():
+    """Twelve units, over-dispersed, with one clear outlier above."""
+    n = np.array([40, 55, 60, 80, 95, 120, 150, 180, 220, 260, 300, 400])
+    p = np.array([0.30, 0.45, 0.52, 0.41, 0.35, 0.50, 0.44, 0.38, 0.47, 0.42, 0.36, 0.62])
+    return _rates(np.round(n * p).astype(int), n)
+
+
+def _network(seed: int, *, k: int = 30, tau: float = 0.06, bright: int = 3, effect: float = 0.12):
+    """A small planted network (probability scale, like netlab.synth)."""
+    rng = np.random.default_rng(seed)
+    years = np.arange(2019, 2027)
+    size = rng.integers(80, 320, k)
+    school = rng.normal(0, tau, k)
+    rows, truth = [], []
+    for i in range(k):
+        for y in years:
+            p = 0.30 + 0.01 * (y - 2019) + school[i] + rng.normal(0, 0.01)
+            p += effect if (i < bright and y >= 2023) else 0.0
+            p = float(np.clip(p, 0.02, 0.98))
+            n = int(size[i] + rng.integers(-10, 11))
+            x = int(rng.binomial(n, p))
+            n_all = n + int(rng.integers(40, 140))
+            x_all = x + int(rng.binomial(n_all - n, np.clip(p + 0.08, 0, 1)))
+            uid = f"S{i:02d}"
+            rows.append((uid, y, "focal", "m", x, n))
+            rows.append((uid, y, "all", "m", x_all, n_all))
+            truth.append((uid, int(y), p))
+    rates = pd.DataFrame(
+        rows, columns=["unit_id", "year", "group", "measure", "numerator", "denominator"]
+    )
+    rates["rate"] = rates["numerator"] / rates["denominator"]
+    return (
+        rates,
+        pd.DataFrame(truth, columns=["unit_id", "year", "p"]),
+        [f"S{i:02d}" for i in range(bright)],
+    )
+
+
+# --------------------------------------------------------------------------- funnels
+
+
+def test_funnel_limits_equal_closed_form_without_adjustment(hand):
+    res = variation.funnel(hand, measure="m", method="none")
+    pbar = hand["numerator"].sum() / hand["denominator"].sum()
+    t = np.arcsin(np.sqrt(pbar))
+    s = 1 / (2 * np.sqrt(hand["denominator"].to_numpy()))
+    for z, lo, hi in ((1.959964, "lower95", "upper95"), (3.090232, "lower", "upper")):
+        np.testing.assert_allclose(res[lo], np.sin(np.clip(t - z * s, 0, None)) ** 2, rtol=1e-6)
+        np.testing.assert_allclose(res[hi], np.sin(t + z * s) ** 2, rtol=1e-6)
+    assert res["target"].iloc[0] == pytest.approx(pbar)
+    assert res["tau2"].iloc[0] == 0.0
+    # the outlier (62% of 400) is above the 99.8% limit, with its raw z beyond 3.09
+    top = res.set_index("unit_id").loc["U11"]
+    assert top["flag"] == "above" and top["z"] > 3.09
+
+
+def test_funnel_phi_and_tau2_reproduce_worked_example(hand):
+    # Spiegelhalter (2005) written out independently in plain numpy
+    y, n = hand["numerator"].to_numpy(float), hand["denominator"].to_numpy(float)
+    target = np.arcsin(np.sqrt(y.sum() / n.sum()))
+    s = 1 / (2 * np.sqrt(n))
+    z = (np.arcsin(np.sqrt(y / n)) - target) / s
+    zs = np.sort(z)
+    k = len(z)
+    lo, hi = np.percentile(z, 10), np.percentile(z, 90)
+    zw = np.where(z < lo, lo, np.where(z > hi, hi, z))
+    phi = np.sum(zw**2) / k
+    w = 1 / s**2
+    tau2 = (k * phi - (k - 1)) / (np.sum(w) - np.sum(w**2) / np.sum(w))
+    assert zs[0] < lo and zs[-1] > hi  # winsorising actually bit
+    assert k * phi > k - 1  # over-dispersed, so tau2 > 0
+
+    add = variation.funnel(hand, measure="m", method="additive")
+    assert add.attrs["phi"] == pytest.approx(phi, rel=1e-10)
+    assert add["tau2"].iloc[0] == pytest.approx(tau2, rel=1e-10)
+    np.testing.assert_allclose(add["upper"], np.sin(target + 3.090232 * np.sqrt(s**2 + tau2)) ** 2,
+                               rtol=1e-6)  # fmt: skip
+    mult = variation.funnel(hand, measure="m", method="multiplicative")
+    np.testing.assert_allclose(
+        mult["lower95"], np.sin(target - 1.959964 * s * np.sqrt(phi)) ** 2, rtol=1e-6
+    )
+    # adjustment widens the limits, so fewer units are flagged than without it
+    none = variation.funnel(hand, measure="m", method="none")
+    assert (add["flag"] != "within").sum() < (none["flag"] != "within").sum()
+
+
+def test_no_overdispersion_means_tau2_zero():
+    n = np.full(20, 200)
+    res = variation.funnel(_rates(np.full(20, 80), n), measure="m")
+    assert res["phi"].iloc[0] == 0.0 and res["tau2"].iloc[0] == 0.0
+    assert (res["flag"] == "within").all()
+
+
+def test_funnel_limits_grid_matches_unit_limits(hand):
+    res = variation.funnel(hand, measure="m")
+    grid = variation.funnel_limits(res, n_grid=res["denominator"].to_numpy())
+    outer = grid[grid["limit"] == 0.998].reset_index(drop=True)
+    np.testing.assert_allclose(outer["upper"], res["upper"])
+    np.testing.assert_allclose(outer["lower"], res["lower"])
+    default = variation.funnel_limits(res)
+    assert set(default.columns) >= {"n", "limit", "lower", "upper"}
+    assert default["lower"].between(0, 1).all() and default["upper"].between(0, 1).all()
+
+
+def test_funnel_picks_latest_year_and_checks_arguments(hand):
+    two = pd.concat([hand, hand.assign(year=2024, numerator=0)])
+    assert variation.funnel(two, measure="m")["year"].unique().tolist() == [2025]
+    with pytest.raises(ValueError, match="method"):
+        variation.funnel(hand, measure="m", method="bogus")
+    with pytest.raises(MeasureError):
+        variation.funnel(hand, measure="nope")
+    with pytest.raises(InputError):
+        variation.funnel(hand.drop(columns="denominator"), measure="m")
+
+
+def test_null_network_funnel_rarely_flags():
+    rng = np.random.default_rng(7)
+    outside = []
+    for _ in range(20):
+        n = rng.integers(50, 400, 40)
+        res = variation.funnel(_rates(rng.binomial(n, 0.4), n), measure="m", method="none")
+        outside.append((res["flag"] != "within").mean())
+    assert np.mean(outside) < 0.01
+
+
+# --------------------------------------------------------------------------- Newcombe
+
+
+@pytest.mark.parametrize(
+    ("counts", "expected"),
+    [  # Newcombe (1998), Table II, method 10
+        ((56, 70, 48, 80), (0.0524, 0.3339)),
+        ((9, 10, 3, 10), (0.1705, 0.8090)),
+        ((6, 7, 2, 7), (0.0582, 0.8062)),
+        ((5, 56, 0, 29), (-0.0381, 0.1926)),
+        ((0, 10, 0, 20), (-0.1611, 0.2775)),
+        ((10, 10, 0, 20), (0.6791, 1.0000)),
+    ],
+)
+def test_newcombe_matches_published_table(counts, expected):
+    _, lo, hi = variation.newcombe_diff(*counts)
+    assert (round(float(lo), 4), round(float(hi), 4)) == expected
+
+
+# --------------------------------------------------------------------------- continuous
+
+
+def _dietox() -> pd.DataFrame:
+    path = Path(statsmodels.__file__).parent / "regression/tests/results/dietox.csv"
+    if not path.exists():
+        pytest.skip("statsmodels' copy of the dietox data is not installed")
+    return pd.read_csv(path, index_col=0)
+
+
+def test_continuous_matches_published_dietox():
+    # statsmodels' documented example and lme4's lmer(Weight ~ Time + (1 | Pig)):
+    # pig variance 40.394 (lme4 40.39), residual 11.367 (lme4 11.37)
+    res = variation.shrunken(
+        _dietox(), outcome="continuous", unit="Pig", value="Weight", covariates=["Time"]
+    )
+    assert res.attrs["tau2"] == pytest.approx(40.394, abs=0.01)
+    assert res.attrs["sigma2"] == pytest.approx(11.367, abs=0.01)
+    assert res["icc"].iloc[0] == pytest.approx(40.394 / (40.394 + 11.367), abs=1e-3)
+    assert len(res) == 72
+
+
+DYESTUFF = {  # Davies (1947) via Bates, lme4 book ch. 1: yield of dyestuff by batch
+    "A": [1545, 1440, 1440, 1520, 1580],
+    "B": [1540, 1555, 1490, 1560, 1495],
+    "C": [1595, 1550, 1605, 1510, 1560],
+    "D": [1445, 1440, 1595, 1465, 1545],
+    "E": [1595, 1630, 1515, 1635, 1625],
+    "F": [1520, 1455, 1450, 1480, 1445],
+}
+
+
+def test_continuous_matches_published_dyestuff_and_mixedlm():
+    data = pd.DataFrame(
+        [(b, v) for b, vals in DYESTUFF.items() for v in vals], columns=["batch", "value"]
+    )
+    res = variation.shrunken(data, outcome="continuous", unit="batch")
+    # lme4 (REML): batch variance 1764.0 (SD 42.00), residual 2451.3 (SD 49.51), mean 1527.5
+    assert res["tau"].iloc[0] == pytest.approx(42.00, abs=0.05)
+    assert res["sigma"].iloc[0] == pytest.approx(49.51, abs=0.05)
+    assert res["intercept"].iloc[0] == pytest.approx(1527.5, abs=0.05)
+    # and statsmodels MixedLM fitted directly
+    fit = smf.mixedlm("value ~ 1", data, groups=data["batch"]).fit(reml=True)
+    assert res.attrs["tau2"] == pytest.approx(float(fit.cov_re.iloc[0, 0]), rel=1e-6)
+    assert res.attrs["sigma2"] == pytest.approx(float(fit.scale), rel=1e-6)
+    # balanced design: BLUP = shrinkage factor x (batch mean - grand mean)
+    lam = res.attrs["tau2"] / (res.attrs["tau2"] + res.attrs["sigma2"] / 5)
+    expected = res["intercept"] + lam * (res["mean"] - res["intercept"])
+    np.testing.assert_allclose(res["estimate"], expected, rtol=1e-6)
+    assert (res["low"] < res["estimate"]).all() and (res["estimate"] < res["high"]).all()
+
+
+# --------------------------------------------------------------------------- binary shrinkage
+
+
+def test_binary_shrinkage_pulls_small_units_toward_network():
+    n = np.array([20, 20, 400, 400] + [200] * 16)
+    x = np.array([18, 2, 240, 160] + [100] * 16)
+    res = variation.shrunken(_rates(x, n), measure="m")
+    by = res.set_index("unit_id")
+    net = by["network_rate"].iloc[0]
+    pull = (by["rate"] - by["estimate"]) / (by["rate"] - net)  # share of the way to the network
+    # a unit of 20 is pulled most of the way; a unit of 400 keeps most of its distance
+    assert pull["U00"] > 0.5 and pull["U01"] > 0.5
+    assert pull["U02"] < 0.5 * pull["U00"] and pull["U03"] < 0.5 * pull["U01"]
+    assert (res["low"] <= res["estimate"]).all() and (res["estimate"] <= res["high"]).all()
+    assert res["tau"].iloc[0] > 0 and 0 < res["icc"].iloc[0] < 1
+
+
+def test_binary_shrinkage_matches_beta_posterior_when_spread_is_known():
+    # with one unit among many identical, large units the hyper-parameters are pinned down:
+    # the unit's posterior is Beta(a + y, b + n - y) with a + b huge, i.e. near the network
+    n = np.full(60, 2000)
+    x = np.full(60, 800)
+    x[0] = 30
+    n[0] = 60
+    res = variation.shrunken(_rates(x, n), measure="m").set_index("unit_id")
+    assert res.loc["U00", "estimate"] == pytest.approx(0.4, abs=0.01)
+    assert res["tau"].iloc[0] < 0.01
+
+
+def test_bright_spot_evidence_columns():
+    rates, _, planted = _network(3)
+    res = variation.bright_spots(rates, measure="m")
+    assert {"unit_id", "estimate", "low", "high", "network_rate", "years", "rule"} <= set(res)
+    assert (res["low"] > res["network_rate"]).all()
+    assert (res["years_better"] >= 2).all()
+    lower = variation.bright_spots(rates, measure="m", direction="lower")
+    assert not set(lower["unit_id"]) & set(planted)
+
+
+def test_synth_networks_bright_spots_and_coverage():
+    """Planted truth from netlab.synth: recall, null false-positive rate and coverage.
+
+    Six planted and six null networks (bench/validate_variation.py runs 50 of each); the
+    900 school-year intervals pin coverage to about +-1.5 points.
+    """
+    synth = pytest.importorskip("netlab.synth")
+    measure = "enrolled_likely_grad"
+    recall, false_rate, covered = [], [], []
+    for seed in range(6):
+        for null in (False, True):
+            net = synth.generate(
+                n_schools=30, seed=seed, grain="counts", null=null, years=range(2022, 2027)
+            )
+            rates = net.tables["counts"].rename(columns={"school_id": "unit_id"})
+            shrunk = variation.shrunken(rates, measure=measure)
+            found = set(variation.bright_spots(rates, measure=measure, shrunk=shrunk)["unit_id"])
+            planted = set(net.truth.bright_spots)
+            if null:
+                assert not planted
+                false_rate.append(len(found) / rates["unit_id"].nunique())
+                continue
+            recall.append(len(found & planted) / len(planted))
+            truth = net.truth.school_year_rates.rename(columns={"school_id": "unit_id"})
+            both = shrunk.merge(truth, on=["unit_id", "year", "group", "measure"])
+            assert len(both) == len(shrunk)
+            covered.extend((both["low"] <= both["p"]) & (both["p"] <= both["high"]))
+    assert np.mean(recall) >= 0.8
+    assert np.mean(false_rate) <= 0.05
+    assert 0.90 <= np.mean(covered) <= 0.98  # 900 intervals
+
+
+# --------------------------------------------------------------------------- spread and gaps
+
+
+def test_constellation_and_spread_ranking():
+    rates, _, _ = _network(5, tau=0.08)
+    flat, _, _ = _network(6, tau=0.0, bright=0)
+    both = pd.concat([rates, flat.assign(measure="flat")])
+    const = variation.constellation(both, measure="m")
+    assert const["year"].tolist() == list(range(2019, 2027))
+    assert (const["iqr"] > 0).all() and (const["tau"] > 0.03).all()
+    rank = variation.spread_ranking(both)
+    assert rank["measure"].tolist() == ["m", "flat"]
+    assert rank.loc[0, "tau_low"] > rank.loc[1, "tau"]
+
+
+def test_equity_gaps_rest_is_all_minus_focal():
+    rates, _, _ = _network(2)
+    gaps = variation.equity_gaps(rates, measure="m")
+    row = gaps.iloc[0]
+    src = rates[(rates["unit_id"] == row["unit_id"]) & (rates["year"] == row["year"])]
+    f = src[src["group"] == "focal"].iloc[0]
+    a = src[src["group"] == "all"].iloc[0]
+    rest = (a["numerator"] - f["numerator"]) / (a["denominator"] - f["denominator"])
+    assert row["ref_rate"] == pytest.approx(rest)
+    assert row["gap_pp"] == pytest.approx(100 * (f["rate"] - rest))
+    _, lo, hi = variation.newcombe_diff(
+        f["numerator"], f["denominator"], a["numerator"] - f["numerator"],
+        a["denominator"] - f["denominator"],
+    )  # fmt: skip
+    assert (row["low_pp"], row["high_pp"]) == pytest.approx((100 * lo, 100 * hi))
+    vs_all = variation.equity_gaps(rates, measure="m", reference="all")
+    assert (vs_all["ref_denominator"] > gaps["ref_denominator"]).all()
+
+
+def test_equity_trend_detects_a_narrowing_gap():
+    rows = []
+    for i, y in enumerate(range(2019, 2027)):
+        rows.append(("A", y, "focal", "m", 300 + 25 * i, 1000))
+        rows.append(("A", y, "all", "m", 300 + 25 * i + 600, 2000))
+    rates = pd.DataFrame(
+        rows, columns=["unit_id", "year", "group", "measure", "numerator", "denominator"]
+    )
+    trend = variation.equity_trend(variation.equity_gaps(rates, measure="m"))
+    assert trend.loc[0, "direction"] == "narrowing"
+    assert trend.loc[0, "slope_pp_per_year"] == pytest.approx(2.5, abs=0.2)
+
+
+# --------------------------------------------------------------------------- case mix
+
+
+def test_case_mix_recovers_expected_counts():
+    rng = np.random.default_rng(11)
+    n = 6000
+    school = rng.integers(0, 20, n)
+    low_income = rng.random(n) < (0.2 + 0.03 * school)  # schools differ in intake
+    gpa = np.clip(rng.normal(3.0, 0.5, n), 0, 4)
+    gpa[rng.random(n) < 0.05] = np.nan
+    logit = -4 + 1.2 * np.nan_to_num(gpa, nan=3.0) - 0.8 * low_income
+    bonus = np.where(school == 0, 0.9, 0.0)  # one school does better than its intake
+    y = rng.random(n) < 1 / (1 + np.exp(-(logit + bonus)))
+    students = pd.DataFrame(
+        {
+            "school_id": [f"S{s:02d}" for s in school],
+            "low_income": low_income,
+            "gpa": gpa,
+            "race_ethnicity": rng.choice(["Black", "Latinx", "White"], n),
+            "outcome": y,
+        }
+    )
+    res = variation.case_mix(students, outcome="outcome").set_index("unit_id")
+    assert res["observed"].sum() == pytest.approx(res["expected"].sum(), rel=1e-6)
+    assert res.loc["S00", "low"] > 1  # the school beating its intake is credibly above 1
+    assert res.loc["S00", "flag95"] == "above"
+    others = res.drop(index="S00")
+    assert ((others["low"] <= 1) & (others["high"] >= 1)).mean() >= 0.8
+    lim = variation.funnel_limits(res.reset_index())
+    assert (lim["lower"] < 1).all() and (lim["upper"] > 1).all()
+    poisson = stats.chi2.ppf(0.975, 2 * (res["observed"] + 1)) / 2 / res["expected"]
+    np.testing.assert_allclose(res["high"], poisson)
+
+
+def test_adjustment_note():
+    assert "unadjusted" in variation.adjustment_note(False)
+    assert "adjusted" in variation.adjustment_note(True)
+
+
+# --------------------------------------------------------------------------- for a run
+
+
+def test_models_for_run_on_a_prepared_like_object():
+    rates, _, _ = _network(8)
+    rates = pd.concat([rates, rates.assign(measure="summer_melt")])
+
+    class Params:
+        min_cell = 10
+
+    class Prep:
+        pass
+
+    prep = Prep()
+    prep.rates, prep.params, prep.has_students = rates, Params(), False
+    prep.measures = pd.DataFrame(
+        {"measure": ["m", "summer_melt"], "direction": ["higher", "lower"]}
+    )
+    models = variation.models_for_run(prep)
+    for name in ("funnel", "funnel_limits", "shrunken", "bright_spots", "constellation",
+                 "spread", "equity_gaps", "equity_trend", "adjustment"):  # fmt: skip
+        assert name in models and isinstance(models[name], pd.DataFrame)
+    assert "suppressed" in models["funnel"] and "suppressed" in models["equity_gaps"]
+    assert set(models["funnel"]["measure"]) == {"m", "summer_melt"}
