@@ -109,7 +109,9 @@ def main(argv: list[str]) -> None:
     pd.set_option("display.precision", 3)
     t = time.perf_counter()
     res = simulate(n)
-    print(f"== {n} networks of 30 schools, default planted effects ({time.perf_counter() - t:.0f} s)")
+    print(
+        f"== {n} networks of 30 schools, default planted effects ({time.perf_counter() - t:.0f} s)"
+    )
     print("within-school model (targets: coverage 0.92-0.98; detected >= 0.80 for |effect| >= 5;")
     print("q < 0.10 for null practices <= 0.10):")
     print(summarise(res.loc[res["model"] == "within"]).to_string())

@@ -211,10 +211,10 @@ def test_files_written_read_back_with_text_ids(imported):
     read = {
         name: pd.read_csv(path, dtype={"school_id": str}) for name, path in imported.files.items()
     }
-    assert set(read) == {"schools", "counts", "fafsa_weekly", "quality_log"}
+    assert set(read) == {"schools", "counts", "fafsa_weekly", "_import_log"}
     assert len(read["schools"]) == len(imported.schools)
     assert read["schools"]["school_id"].str.fullmatch(r"\d{12}").all()
-    assert read["quality_log"]["school_id"].str.len().isin([8, 9, 12]).all()
+    assert read["_import_log"]["school_id"].str.len().isin([8, 9, 12]).all()
     c = read["counts"]
     assert set(c["measure"]) == {"fafsa_submitted", "fafsa_complete"}
     assert set(c["group"]) == {"all"}

@@ -489,8 +489,8 @@ def test_write_creates_csvs_and_truth(tmp_path):
     out = tmp_path / "deep" / "demo"
     written = synth.write(net, out)
     names = {p.name for p in written}
-    assert names == {f"{t}.csv" for t in net.tables} | {"truth.json"}
-    truth = json.loads((out / "truth.json").read_text())
+    assert names == {f"{t}.csv" for t in net.tables} | {"_truth.json"}
+    truth = json.loads((out / "_truth.json").read_text())
     assert truth["bright_spots"] == net.truth.bright_spots
     assert truth["practice_effects"] == pytest.approx(net.truth.practice_effects)
     back = pd.read_csv(out / "schools.csv", dtype={"school_id": str})

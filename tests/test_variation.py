@@ -410,3 +410,21 @@ def test_models_for_run_on_a_prepared_like_object():
         assert name in models and isinstance(models[name], pd.DataFrame)
     assert "suppressed" in models["funnel"] and "suppressed" in models["equity_gaps"]
     assert set(models["funnel"]["measure"]) == {"m", "summer_melt"}
+
+
+def test_censored_numerators_are_left_out_not_zero(hand):
+    censored = pd.concat([hand, hand.iloc[:1].assign(unit_id="X", numerator=np.nan)])
+    res = variation.funnel(censored, measure="m")
+    assert "X" not in set(res["unit_id"])
+    assert res["target"].iloc[0] == pytest.approx(
+        hand["numerator"].sum() / hand["denominator"].sum()
+    )
+    rates, _, _ = _network(12)
+    last = rates["year"] == rates["year"].max()
+    holes = rates.assign(numerator=rates["numerator"].where(~last | (rates["unit_id"] != "S00")))
+    spots = variation.bright_spots(holes, measure="m").set_index("unit_id")
+    # S00 (planted) is still found, pooled over the two years it reported, not diluted by a 0
+    full = rates[(rates["unit_id"] == "S00") & (rates["group"] == "focal")]
+    assert spots.loc["S00", "denominator"] == full.iloc[-3:-1]["denominator"].sum()
+    assert "S00" in set(variation.shrunken(holes, measure="m", year=2025)["unit_id"])
+    assert "S00" not in set(variation.shrunken(holes, measure="m", year=2026)["unit_id"])

@@ -55,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("state", help="state whose files these are (e.g. florida)")
     i.add_argument("--source", type=Path, required=True, help="folder of the published files")
     i.add_argument("--out", type=Path, required=True, help="raw folder to write the tables to")
+    i.add_argument("--season", type=int, default=None, help="graduating year (default: latest)")
     return p
 
 
@@ -138,8 +139,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_import_public(args: argparse.Namespace) -> int:
     from netlab import sources
 
-    result = sources.import_public(args.state, args.source, args.out)
-    print(result.summary() if hasattr(result, "summary") else result)
+    result = sources.import_public(args.state, args.source, args.out, season=args.season)
+    print(result.summary.to_string(index=False))
+    print(f"Wrote {', '.join(sorted(p.name for p in result.files.values()))} to {args.out}")
     return 0
 
 

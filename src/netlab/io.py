@@ -249,9 +249,10 @@ def read_file(path: str | Path) -> RawTable:
 
 
 def _candidates(directory: Path) -> list[Path]:
-    # Hidden files and Excel's lock files (~$book.xlsx) are not exports.
+    # Hidden files, Excel's lock files (~$book.xlsx) and notes kept beside the exports
+    # (names starting with "_", such as an import's own log) are not tables.
     return sorted(
-        p for p in directory.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))
+        p for p in directory.iterdir() if p.is_file() and not p.name.startswith((".", "~$", "_"))
     )
 
 

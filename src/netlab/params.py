@@ -60,7 +60,9 @@ class GroupDef(_Strict):
     label: str
     condition: str
 
-    _text = field_validator("condition", mode="before")(classmethod(lambda cls, v: _bool_as_text(v)))
+    _text = field_validator("condition", mode="before")(
+        classmethod(lambda cls, v: _bool_as_text(v))
+    )
 
 
 class MeasureDef(_Strict):

@@ -187,7 +187,7 @@ def prepare_frames(
         tables, result.quality, result.exclusions, chosen
     )
     registry = measures.registry(params)
-    rates = measures.compute_rates(tables, params, registry=registry)
+    rates = _with_focal(measures.compute_rates(tables, params, registry=registry), params)
     units = measures.units_frame(tables["schools"], params, students=tables.get("students"))
     prepared = Prepared(
         run=params.run,
@@ -205,6 +205,16 @@ def prepare_frames(
     if fit:
         prepared.models = fit_models(prepared)
     return prepared
+
+
+def _with_focal(rates: pd.DataFrame, params: RunParams) -> pd.DataFrame:
+    """Counts files carry their own groups: when the focal group is one of them by name
+    (public files have only "all"), its rows are the focal rows."""
+    focal = params.focal_group
+    if not isinstance(focal, str) or focal == "focal" or (rates["group"] == "focal").any():
+        return rates
+    named = rates[rates["group"] == focal]
+    return pd.concat([rates, named.assign(group="focal")], ignore_index=True)
 
 
 def fit_models(prepared: Prepared) -> dict[str, pd.DataFrame]:

@@ -1041,7 +1041,7 @@ def import_public(
     Writes ``schools.csv``, ``counts.csv`` (measures ``fafsa_submitted`` and
     ``fafsa_complete``, group ``all``: the public files have no student groups; numerator
     from the latest snapshot, denominator the state's grade-12 membership of the season's
-    school year), ``fafsa_weekly.csv`` and ``quality_log.csv`` (every school of the
+    school year), ``fafsa_weekly.csv`` and ``_import_log.csv`` (every school of the
     federal files, kept or excluded with its reason). Prior-season counts (same date a
     year earlier, over the prior year's grade-12 membership) are added where that
     membership is known.
@@ -1162,7 +1162,7 @@ def import_public(
         "schools": schools,
         "counts": counts,
         "fafsa_weekly": weekly_out,
-        "quality_log": quality,
+        "_import_log": quality,
     }
     written = {}
     for name, frame in tables.items():

@@ -437,6 +437,7 @@ def yearly_run_chart(
     rows = rates[(rates["measure"] == measure) & (rates["group"] == group)]
     if unit_id is not None:
         rows = rows[rows[unit] == unit_id]
+    rows = rows[rows["numerator"].notna()]  # a censored count is unknown, not zero
     tot = rows.groupby("year", as_index=False)[["numerator", "denominator"]].sum()
     tot = tot[tot["denominator"] > 0]
     tot["rate"] = tot["numerator"] / tot["denominator"]

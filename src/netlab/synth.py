@@ -304,7 +304,7 @@ class SynthNetwork:
     truth: Truth
 
     def write(self, out_dir: str | Path) -> list[Path]:
-        """Write the tables as CSV and the truth as ``truth.json``; see :func:`write`."""
+        """Write the tables as CSV and the truth as ``_truth.json``; see :func:`write`."""
         return write(self, out_dir)
 
 
@@ -338,7 +338,7 @@ def write(network: SynthNetwork, out_dir: str | Path) -> list[Path]:
     network : SynthNetwork
         What :func:`generate` returned.
     out_dir : str or pathlib.Path
-        Folder to write; each table goes to ``<table>.csv`` and the truth to ``truth.json``
+        Folder to write; each table goes to ``<table>.csv`` and the truth to ``_truth.json``
         (for people; analyses never read it).
 
     Returns
@@ -353,7 +353,7 @@ def write(network: SynthNetwork, out_dir: str | Path) -> list[Path]:
         path = out / f"{name}.csv"
         frame.to_csv(path, index=False, date_format="%Y-%m-%d")
         written.append(path)
-    path = out / "truth.json"
+    path = out / "_truth.json"
     path.write_text(json.dumps(network.truth.to_dict(), indent=1))
     written.append(path)
     return written

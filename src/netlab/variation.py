@@ -81,8 +81,12 @@ def _cell(
 
 
 def _as_cell(rows: pd.DataFrame, unit: str) -> pd.DataFrame:
-    """One cell's rows (positive denominators) in the standard column order."""
-    rows = rows[rows["denominator"] > 0]
+    """One cell's rows in the standard column order.
+
+    Rows without students (denominator 0) or with a censored numerator (a public file's
+    "<5", read as missing) cannot be placed on a funnel or shrunk, and are left out.
+    """
+    rows = rows[(rows["denominator"] > 0) & rows["numerator"].notna()]
     out = rows[[unit, "year", "measure", "group", "numerator", "denominator"]].copy()
     out = out.rename(columns={unit: "unit_id"})
     out["numerator"] = out["numerator"].astype(float)
@@ -397,7 +401,7 @@ def _mixture_quantiles(
             xx = x[None, :]
             f = (wc * special.betainc(a, b, xx)).sum(axis=0) - q
             with np.errstate(divide="ignore"):
-                dens = (wc * np.exp((a - 1) * np.log(xx) + (b - 1) * np.log1p(-xx) - log_beta))
+                dens = wc * np.exp((a - 1) * np.log(xx) + (b - 1) * np.log1p(-xx) - log_beta)
             dens = dens.sum(axis=0)
             lo = np.where(f < 0, x, lo)
             hi = np.where(f < 0, hi, x)
@@ -639,6 +643,7 @@ def bright_spots(
     sub = rates[
         (rates["measure"] == measure) & (rates["group"] == group) & rates["year"].isin(years)
     ]
+    sub = sub[sub["numerator"].notna() & (sub["denominator"] > 0)]  # censored years left out
     pooled = sub.groupby(unit, as_index=False)[["numerator", "denominator"]].sum()
     pooled = pooled.assign(year=0, measure=measure, group=group)
     fit = _shrink_binary(_cell(pooled, measure=measure, group=group, year=0, unit=unit), level)
@@ -860,7 +865,7 @@ def equity_gaps(
     if reference == "rest":
         both["numerator_r"] -= both["numerator_f"]
         both["denominator_r"] -= both["denominator_f"]
-    both = both[(both["denominator_f"] > 0) & (both["denominator_r"] > 0)]
+    both = both[(both["denominator_f"] > 0) & (both["denominator_r"] > 0)].dropna()
     d, lo, hi = newcombe_diff(
         both["numerator_f"],
         both["denominator_f"],

@@ -35,7 +35,15 @@ from netlab import paths, privacy
 from netlab._checks import check_argument
 from netlab.exceptions import MeasureError, NetlabError
 
-__all__ = ["VIEWS", "Explorer", "Selection", "available_runs", "draw_view", "explore", "view_frame"]
+__all__ = [
+    "VIEWS",
+    "Explorer",
+    "Selection",
+    "available_runs",
+    "draw_view",
+    "explore",
+    "view_frame",
+]
 
 #: The views, with the label shown in the view picker.
 VIEWS = {
@@ -244,13 +252,14 @@ def _run_chart(prepared: Any, sel: Selection, min_cell: int) -> tuple[pd.DataFra
             hint="Widen the year range, or pick the whole network or a larger group.",
         )
     chart = spc.run_chart(shown, x="year", y="rate")
-    cols = ["year", "centre", "run_signal", "crossing_signal", "signal"]
+    cols = ["year", "phase", "centre", "in_long_run", "longest_run", "longest_run_limit"]
+    cols += ["crossings", "min_crossings", "run_signal", "crossing_signal", "signal"]
     out = y.merge(chart[cols], on="year", how="left")
     out.insert(0, "unit_id", sel.unit if sel.unit is not None else _NETWORK)
     out.insert(2, "measure", sel.measure)
     out.insert(3, "group", sel.group)
     keep = ["unit_id", "year", "measure", "group", "numerator", "denominator", "rate"]
-    keep += ["centre", "run_signal", "crossing_signal", "signal", "suppressed"]
+    keep += [*cols[1:], "suppressed"]
     return out[keep].reset_index(drop=True), {}
 
 
@@ -543,7 +552,9 @@ class Explorer:
         wide = {"description_width": "90px"}
         lay = w.Layout(width="330px")
         self.controls = {
-            "run": w.Dropdown(options=names, value=name, description="Run", style=wide, layout=lay),
+            "run": w.Dropdown(
+                options=names, value=name, description="Run", style=wide, layout=lay
+            ),
             "view": w.Dropdown(
                 options=[(v, k) for k, v in VIEWS.items()],
                 value="funnel",
@@ -797,4 +808,3 @@ def explore(run: str | Any = "demo") -> Any:
     ex = Explorer(run)
     ex.widget.explorer = ex
     return ex.widget
-

@@ -402,7 +402,8 @@ def run_chart(
     ----------
     frame : pandas.DataFrame
         Output of :func:`netlab.spc.run_chart` (or :func:`netlab.spc.i_chart`, whose limits
-        are drawn too).
+        are drawn too). A ``prior_rate`` column (the same weeks of last season, from
+        :func:`netlab.spc.season_series`) is drawn as a grey comparison line.
     x, y : str
         Columns of the time axis and the value.
 
@@ -414,7 +415,12 @@ def run_chart(
     d = drawable(frame)
     if d.empty:
         return ax
-    ax.plot(d[x], d[y], **series_style(0, focal=True), markersize=4)
+    ax.plot(d[x], d[y], **series_style(0, focal=True), markersize=4, label="this period")
+    if "prior_rate" in d and d["prior_rate"].notna().any():
+        prior = d[d["prior_rate"].notna()]
+        ax.plot(prior[x], prior["prior_rate"], **series_style(0), markersize=3,
+                label="last season, same weeks")  # fmt: skip
+        ax.legend(loc="upper left", fontsize=8)
     _phase_lines(ax, d, x, [c for c in ("lcl", "ucl") if c in d])
     _signal_points(ax, d, x, y)
     if percent:
