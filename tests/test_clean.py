@@ -187,7 +187,7 @@ def test_clean_raises_schema_error_listing_every_error(broken, params):
 
 
 def test_format_problems_is_a_readable_table(broken):
-    text = clean.format_problems(clean.validate_dir(broken.folder))
+    text = clean.format_problems(clean.validate_dir(broken.folder), width=160)
     lines = text.splitlines()
     assert lines[0].split("|")[1].strip() == "file"
     assert "traction.csv" in text and "pdsa.xlsx" in text and "practices.csv" in text
@@ -590,3 +590,27 @@ def test_other_keys_are_stretched_to_16_characters():
     assert len(clean.pseudonym_key("short")) == 16
     assert clean.pseudonym_key("short") == clean.pseudonym_key("short")
     assert clean.pseudonym_key(KEY) == KEY
+
+
+def test_one_row_per_key_in_other_tables(params):
+    schools = _schools(school_id=["S01", "S02", "S02"], school_name=["A", "B", "B"],
+                       district=["D", "D", "D"], cohort=["2021", "2022", "2022"],
+                       enrollment=["1000", "800", "800"], share_low_income=["0.5", "0.6", "0.6"])  # fmt: skip
+    counts = pd.DataFrame(
+        {
+            "school_id": ["S01", "S01", "S01"],
+            "year": ["2024"] * 3,
+            "group": ["all"] * 3,
+            "measure": ["fafsa_complete"] * 3,
+            "numerator": ["10", "12", ""],
+            "denominator": ["20", "20", "20"],
+        }
+    )
+    result = _clean(params, schools=schools, counts=counts)
+    ex = result.exclusions.set_index(["table", "row"])["reason"]
+    assert ex[("schools", 3)] == "exact duplicate of row 2"
+    assert ex[("counts", 1)].endswith("kept row 2")  # tie on completeness: the later row
+    assert ex[("counts", 3)].endswith("kept row 2")  # less complete
+    assert result.tables["counts"]["numerator"].tolist() == [12]
+    assert result.tables["schools"]["school_id"].tolist() == ["S01", "S02"]
+    _check_quality(result)

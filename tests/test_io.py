@@ -134,6 +134,7 @@ def test_read_raw_reads_every_table_and_skips_hidden_files(tmp_path):
     _write(tmp_path / ".DS_Store", "junk")
     _write(tmp_path / "~$students.xlsx", "lock")
     _write(tmp_path / "README.md", "notes")
+    _write(tmp_path / "_truth.json", "{}")
     raw = nio.read_raw(tmp_path)
     assert set(raw) == {"schools", "students", "readme"}
     assert len(raw["readme"].frame) == 0  # listed so cleaning can report it, not read

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from netlab import practices as P
@@ -149,29 +150,27 @@ def test_within_school_recovers_noise_free_effects():
     assert list(P.within_school(pan).columns) == P.RESULT_COLUMNS
 
 
-def test_within_school_equals_dummy_regression_with_cluster_errors():
+def test_within_school_equals_dummy_regression_with_jackknife_errors():
     rng = np.random.default_rng(7)
     pan = _exact_panel({"a": 0.05, "b": -0.03}, ADOPT)
     pan["rate"] = pan["rate"] + rng.normal(0, 0.03, len(pan))
     res = P.within_school(pan, pretrend_leads=0).set_index("practice")
-    units = pd.get_dummies(pan["unit_id"], drop_first=True, dtype=float)
-    years = pd.get_dummies(pan["year"], drop_first=True, dtype=float)
-    x = pd.concat([pan[["a", "b"]], units, years], axis=1).assign(const=1.0)
-    fit = sm.WLS(pan["rate"], x, weights=pan["denominator"]).fit(
-        cov_type="cluster", cov_kwds={"groups": pd.factorize(pan["unit_id"])[0]}, use_t=True
-    )
-    n, g, k_dummy = len(pan), pan["unit_id"].nunique(), x.shape[1]
-    k_within = 2 + years.shape[1]
-    # The same CR1 errors, except that absorbed school effects (nested in the clusters)
-    # do not count as parameters in the small-sample factor (N - 1) / (N - K).
-    ratio = np.sqrt((n - k_dummy) / (n - k_within))
-    for name in ("a", "b"):
-        assert res.loc[name, "estimate_pp"] == pytest.approx(100 * fit.params[name], abs=1e-9)
-        half = (res.loc[name, "ci_high_pp"] - res.loc[name, "ci_low_pp"]) / 2
-        tcrit = half / (100 * fit.bse[name] * ratio)
-        from scipy import stats
 
-        assert tcrit == pytest.approx(stats.t.ppf(0.975, g - 1), rel=1e-8)
+    def dummy_fit(frame):
+        units = pd.get_dummies(frame["unit_id"], drop_first=True, dtype=float)
+        years = pd.get_dummies(frame["year"], drop_first=True, dtype=float)
+        x = pd.concat([frame[["a", "b"]], units, years], axis=1).assign(const=1.0)
+        return sm.WLS(frame["rate"], x, weights=frame["denominator"]).fit().params[["a", "b"]]
+
+    full = dummy_fit(pan)
+    # CR3: the spread of the leave-one-school-out estimates around the full estimate.
+    drops = np.array([dummy_fit(pan[pan["unit_id"] != u]) - full for u in pan["unit_id"].unique()])
+    g = len(drops)
+    se = np.sqrt((g - 1) / g * (drops**2).sum(axis=0))
+    for i, name in enumerate(("a", "b")):
+        assert res.loc[name, "estimate_pp"] == pytest.approx(100 * full[name], abs=1e-9)
+        half = (res.loc[name, "ci_high_pp"] - res.loc[name, "ci_low_pp"]) / 2
+        assert half == pytest.approx(100 * se[i] * stats.t.ppf(0.975, g - 1), rel=1e-6)
 
 
 def test_guardrails_no_change_few_switchers_and_collinear():
@@ -182,6 +181,7 @@ def test_guardrails_no_change_few_switchers_and_collinear():
         "always": [2000] * n,  # in place every year everywhere
         "never": [9999] * n,
         "rare": [2021, 9999, 2022] + [9999] * (n - 3),  # two switchers
+        "single": [9999, 2022] + [9999] * (n - 2),  # one switcher: no leave-one-out fit
         "b": ADOPT["b"],
     }
     effects = dict.fromkeys(adopt, 0.0)
@@ -197,6 +197,7 @@ def test_guardrails_no_change_few_switchers_and_collinear():
     assert "no school changed" in res.loc["never", "reason"]
     assert res.loc["rare", "n_switchers"] == 2
     assert res.loc["rare", "evidence"] == "too few switchers to say"
+    assert res.loc["single", "reason"] == "only 1 school switched; at least 3 are needed"
     assert res.loc["a", "collinear_with"] == "twin"
     assert res.loc["twin", "collinear_with"] == "a"
     assert res.loc["a", "evidence"] == "not estimable"
@@ -213,6 +214,15 @@ def test_collinear_combination_is_named():
     res = P.within_school(pan, practices=["a", "b", "a_plus_b"]).set_index("practice")
     assert not res["estimable"].any()
     assert set(res.loc["a_plus_b", "collinear_with"].split(", ")) == {"a", "b"}
+
+
+def test_two_separate_collinear_pairs_are_named_apart():
+    adopt = {"a": ADOPT["a"], "b": ADOPT["b"]}
+    pan = _exact_panel({"a": 0.0, "b": 0.0}, adopt)
+    pan = pan.assign(a2=pan["a"], b2=pan["b"])
+    pan["rate"] += np.random.default_rng(3).normal(0, 0.02, len(pan))
+    res = P.within_school(pan, practices=["a", "b", "a2", "b2"]).set_index("practice")
+    assert res["collinear_with"].to_dict() == {"a": "a2", "b": "b2", "a2": "a", "b2": "b"}
 
 
 @pytest.mark.parametrize(
@@ -309,8 +319,6 @@ def test_student_level_ame_matches_statsmodels_margeff():
     me = fit.get_margeff(at="overall", dummy=True)
     j = list(x.columns[1:]).index("visits")
     assert res.loc["visits", "estimate_pp"] == pytest.approx(100 * me.margeff[j], rel=1e-6)
-    from scipy import stats
-
     half = (res.loc["visits", "ci_high_pp"] - res.loc["visits", "ci_low_pp"]) / 2
     se = half / stats.t.ppf(0.975, students["school_id"].nunique() - 1) / 100
     assert se == pytest.approx(me.margeff_se[j], rel=1e-4)
@@ -389,9 +397,23 @@ def test_sentences_variants():
         assert "caused" not in sentence or "does not prove" in sentence
 
 
+def test_sentences_respect_a_lower_is_better_measure():
+    rows = [_row(), _row(estimate_pp=-3.0, ci_low_pp=-5.0, ci_high_pp=-1.0)]
+    text = P.sentences(
+        pd.DataFrame(rows),
+        measure_label="melt away over the summer",
+        group_label="focal students",
+        direction="lower",
+    )
+    assert "tracks with a worsening" in text[0]
+    assert "tracks with gains" in text[1]
+    with pytest.raises(ValueError, match="direction"):
+        P.sentences(pd.DataFrame(rows), measure_label="x", group_label="y", direction="up")
+
+
 def test_practice_label_fallback():
     assert P.practice_label("senior_application_day") == "holding a senior application day"
-    assert P.practice_label("peer_tutoring") == "the practice “peer tutoring”"
+    assert P.practice_label("peer_tutoring") == "using the practice “peer tutoring”"
 
 
 # ------------------------------------------------------------------------ the run
@@ -414,9 +436,9 @@ def test_models_for_run_on_counts():
     units = pd.DataFrame(
         {"unit_id": pan["unit_id"].unique(), "share_low_income": 0.5, "size": 100.0}
     )
-    params = SimpleNamespace(
-        focal_measure="enrolled_likely_grad", min_switchers=3, unit="school", measures={}
-    )
+    from netlab.params import from_dict
+
+    params = from_dict({"run": "t", "raw_dir": "data/raw/t"})
     prepared = SimpleNamespace(
         tables={"practices": long}, rates=rates, units=units, params=params, has_students=False
     )
@@ -494,3 +516,33 @@ def test_pretrend_flag_raised_for_planted_trend():
         ]
     assert np.mean(flagged_trend) >= 0.6
     assert np.mean(flagged_clean) <= 0.2
+
+
+@pytest.mark.parametrize(("grain", "unit"), [("students", "school"), ("counts", "district")])
+def test_models_for_run_through_the_pipeline(grain, unit):
+    synth = pytest.importorskip("netlab.synth")
+    from netlab import params, pipeline
+
+    net = synth.generate(n_schools=24, seed=11, grain=grain)
+    run = params.from_dict({"run": "practices-test", "raw_dir": "data/raw/x", "unit": unit})
+    prepared = pipeline.prepare_frames(net.tables, run, key="test-key")
+    out = P.models_for_run(prepared)
+    expected = {"panel", "within", "gains", "sentences"}
+    assert set(out) == (expected | {"student_level"} if grain == "students" else expected)
+    practices = set(net.tables["practices"]["practice"])
+    for name in ("within", "gains", *(("student_level",) if grain == "students" else ())):
+        table = out[name]
+        assert list(table.columns) == P.RESULT_COLUMNS
+        assert set(table["practice"]) == practices
+    assert out["panel"]["unit_id"].nunique() == prepared.units["unit_id"].nunique()
+    assert len(out["sentences"]) == len(practices)
+    if grain == "students":
+        # The two biggest planted effects come out positive in both models.
+        for name in ("within", "student_level"):
+            t = out[name].set_index("practice")
+            assert t.loc["one_on_one_advising", "estimate_pp"] > 0
+            assert (
+                t.loc["parent_workshops", "estimate_pp"] < t.loc["fafsa_class_time", "estimate_pp"]
+            )
+    else:
+        assert out["sentences"]["sentence"].str.startswith(("Districts", "Only", "The data")).all()

@@ -428,3 +428,22 @@ def test_censored_numerators_are_left_out_not_zero(hand):
     assert spots.loc["S00", "denominator"] == full.iloc[-3:-1]["denominator"].sum()
     assert "S00" in set(variation.shrunken(holes, measure="m", year=2025)["unit_id"])
     assert "S00" not in set(variation.shrunken(holes, measure="m", year=2026)["unit_id"])
+
+
+def test_models_for_run_on_a_prepared_synthetic_run():
+    synth = pytest.importorskip("netlab.synth")
+    pipeline = pytest.importorskip("netlab.pipeline")
+    from netlab.params import from_dict
+
+    net = synth.generate(n_schools=20, seed=4, grain="students", years=range(2022, 2027))
+    params = from_dict({"run": "t", "raw_dir": "data/raw/t", "min_cell": 10})
+    prepared = pipeline.prepare_frames(net.tables, params)
+    models = variation.models_for_run(prepared)
+    assert {"funnel", "shrunken", "bright_spots", "case_mix", "case_mix_limits"} <= set(models)
+    cm = models["case_mix"]
+    assert len(cm) == 20 and (cm["kind"] == "ratio").all()
+    assert cm["observed"].sum() == pytest.approx(cm["expected"].sum(), rel=1e-6)
+    spots = models["bright_spots"]
+    focal = spots[spots["measure"] == params.focal_measure]
+    assert set(net.truth.bright_spots) <= set(focal["unit_id"])
+    assert "adjusted" in models["adjustment"]["note"].iloc[0]

@@ -133,11 +133,36 @@ def _hash_paths(files: Iterable[Path], h: Any) -> None:
         h.update(f.read_bytes())
 
 
+#: Modules whose code shapes a rendered report (what prepares the data is covered by the
+#: processed run's own code hash).
+RENDER_MODULES = (
+    "_version",
+    "paths",
+    "params",
+    "privacy",
+    "report",
+    "engine",
+    "measures",
+    "variation",
+    "spc",
+    "practices",
+    "livecase",
+    "traction",
+)
+
+
 def code_hash(notebooks: Path, templates: Path) -> str:
-    """Hash of everything a report's look rests on: the package, notebooks and template."""
+    """Hash of everything a report's look rests on: its code, notebooks and template."""
     h = hashlib.sha256(__version__.encode())
-    _hash_paths(paths.PACKAGE.rglob("*.py"), h)
-    _hash_paths(paths.PACKAGE_DATA.glob("*.yaml"), h)
+    _hash_paths(
+        [
+            paths.PACKAGE / f"{m}.py"
+            for m in RENDER_MODULES
+            if (paths.PACKAGE / f"{m}.py").exists()
+        ],
+        h,
+    )
+    _hash_paths((paths.PACKAGE / "plots").glob("*.py"), h)
     _hash_paths(notebooks.glob("*.ipynb"), h)
     _hash_paths((p for p in (templates / "netlab").rglob("*") if p.is_file()), h)
     return h.hexdigest()[:16]
@@ -234,11 +259,13 @@ def _default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _run_local(tasks: list[dict], jobs: int, pool: engine.WarmPool | None) -> Iterator[dict]:
+def _run_local(
+    tasks: list[dict], jobs: int, pool: engine.WarmPool | None, log: Path
+) -> Iterator[dict]:
     from concurrent.futures import as_completed
 
     own = pool is None
-    pool = pool or engine.WarmPool(jobs)
+    pool = pool or engine.WarmPool(min(jobs, len(tasks)), log=log)
     try:
         futures = [pool.submit(t) for t in tasks]
         for fut in as_completed(futures):
@@ -398,7 +425,7 @@ def build(
             results = (
                 _run_dask(render_tasks, scheduler)
                 if scheduler is not None
-                else _run_local(render_tasks, jobs, pool)
+                else _run_local(render_tasks, jobs, pool, work / "engine.log")
             )
             with _progress(len(render_tasks), run, progress) as bar:
                 for result in results:

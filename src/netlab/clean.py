@@ -40,11 +40,15 @@ Rows
     (school_id, student_id, grad_year, year, ...), its school is not in the schools table,
     a year lies outside 1990-2100, or a count breaks its rules (negative, numerator above
     denominator). A value that breaks a rule in a column that may be blank is blanked
-    instead, with a warning. Duplicates of students (same student_id and grad_year): an
-    exact copy is excluded ("exact duplicate of row N"); for conflicting copies the row
-    with the most filled-in values is kept, ties going to the later row in the file (the
-    newer record), and the others are excluded ("conflicting duplicate ..., kept row N").
-    Repeated school ids or college unitids keep their first row.
+    instead, with a warning (in counts, practices and process, where a row is a single
+    measurement, the row is excluded).
+Duplicates
+    Each table keeps one row per key (:data:`netlab.schemas.ROW_KEYS`: a senior per
+    student_id and grad_year, a school per school_id, a count per school, year, group and
+    measure, ...). An exact copy of an earlier row is excluded ("exact duplicate of row
+    N"). Of conflicting rows (same key, different values) the one with the most filled-in
+    values is kept, ties going to the later row in the file (the newer record); the others
+    are excluded ("conflicting duplicate (...), kept row N").
 
 Every table's quality row satisfies rows_in = rows_kept + rows_excluded, and the
 exclusions table lists each excluded row with its reason.
@@ -55,6 +59,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
 import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -948,7 +953,8 @@ def _row_rules(
         return frame
     schema = schema.remove_columns([c for c in schema.columns if c not in frame.columns])
     cases = schemas.failures(schema, frame)
-    cases = cases[cases["index"].notna()]
+    # Repeated keys are resolved by _dedupe, which keeps one of the rows.
+    cases = cases[cases["index"].notna() & ~cases["check"].str.contains("unique")]
     if len(cases) == 0:
         return frame
     void_row = table in _EXCLUDE_ON_BAD_VALUE
@@ -1002,43 +1008,27 @@ def _row_rules(
     return frame
 
 
-def _dedupe_key(
-    frame: pd.DataFrame, column: str, table: str, file: str, ctx: _Context
-) -> pd.DataFrame:
-    """Keep the first row of each repeated id (schools, institutions)."""
-    dup = frame[column].duplicated(keep="first")
-    if not dup.any():
+def _dedupe(frame: pd.DataFrame, table: str, file: str, ctx: _Context) -> pd.DataFrame:
+    """One row per key (see :data:`netlab.schemas.ROW_KEYS`): drop exact copies; of
+    conflicting rows keep the most complete, ties going to the later row (the newer record)."""
+    keys = schemas.ROW_KEYS.get(table)
+    if not keys or len(frame) == 0:
         return frame
-    first = frame.reset_index().groupby(column)["index"].transform("first")
-    first.index = frame.index
-    values = frame.loc[dup, column]
-    reasons = "repeated " + column + ", kept row " + (first[dup] + 1).astype(str)
-    for reason, part in values.groupby(reasons):
-        frame = ctx.log.exclude(
-            frame,
-            part.index,
-            table=table,
-            file=file,
-            reason=reason,
-            column=column,
-            values=part,
-            what_to_do=f"Keep one row per {column} in {file}.",
-        )
-    return frame
-
-
-def _dedupe_students(frame: pd.DataFrame, file: str, ctx: _Context) -> pd.DataFrame:
-    """Remove exact duplicate seniors; resolve conflicting ones (see the module docstring)."""
-    # A cheap first pass on the id hash alone; the exact (id, year) check runs on the few.
-    candidates = pd.Series(frame["_h"].to_numpy()).duplicated(keep=False).to_numpy()
-    if not candidates.any():
-        return frame
-    sub = frame[candidates]
-    sub = sub[sub.duplicated(subset=["_h", "grad_year"], keep=False)]
+    if table == "students":
+        # A cheap first pass on the id hash alone; the (id, year) check runs on the few.
+        keys = ["_h", "grad_year"]
+        first_pass = pd.Series(frame["_h"].to_numpy()).duplicated(keep=False).to_numpy()
+        sub = frame[first_pass]
+        label, column = "student_id and grad_year", "student_key"
+    else:
+        sub = frame
+        label, column = " and ".join(keys), ", ".join(keys)
+    sub = sub[sub.duplicated(subset=keys, keep=False)]
     if len(sub) == 0:
         return frame
-    row_hash = hash_pandas_object(sub.drop(columns=["student_key"]), index=False)
-    first = pd.Series(sub.index, index=sub.index).groupby(row_hash.to_numpy()).transform("first")
+    content = sub.drop(columns=[c for c in ("student_key",) if c in sub.columns])
+    row_hash = hash_pandas_object(content, index=False).to_numpy()
+    first = pd.Series(sub.index, index=sub.index).groupby(row_hash).transform("first")
     exact = first.to_numpy() != sub.index.to_numpy()
     exact_rows = sub.index[exact]
     if len(exact_rows):
@@ -1046,44 +1036,44 @@ def _dedupe_students(frame: pd.DataFrame, file: str, ctx: _Context) -> pd.DataFr
         ctx.log.exclude(
             frame,
             exact_rows,
-            table="students",
+            table=table,
             file=file,
             reason="exact duplicate of an earlier row",
-            column="student_key",
+            column=column,
             values="duplicate of row " + kept,
             what_to_do=f"Remove the repeated rows from {file} (nothing was lost).",
             drop=False,
         )
         ctx.log.exclusions[-1]["reason"] = "exact duplicate of row " + kept.to_numpy()
     sub = sub.drop(index=exact_rows)
-    group = sub.groupby(["_h", "grad_year"]).ngroup()
+    group = sub.groupby(keys, dropna=False).ngroup()
     multi = group.duplicated(keep=False)
     sub, group = sub[multi], group[multi]
     losers = pd.Index([], dtype=np.int64)
     if len(sub):
-        filled = sub.drop(columns=["_h", "student_key"]).notna().sum(axis=1)
+        filled = (
+            sub.drop(columns=[c for c in ("_h", "student_key") if c in sub]).notna().sum(axis=1)
+        )
         order = pd.DataFrame({"g": group, "filled": filled, "pos": np.arange(len(sub))})
         order = order.sort_values(["g", "filled", "pos"])
         keep = order.groupby("g").tail(1)
         kept_row = pd.Series(keep.index.to_numpy(), index=keep["g"].to_numpy())
         losers = order.index.difference(keep.index)
         kept = pd.Series(kept_row.reindex(group[losers].to_numpy()).to_numpy() + 1, index=losers)
+        reason = f"conflicting duplicate (same {label}, different values)"
         ctx.log.exclude(
             frame,
             losers,
-            table="students",
+            table=table,
             file=file,
-            reason="conflicting duplicate (same student_id and grad_year, different values)",
-            column="student_key",
+            reason=reason,
+            column=column,
             values="kept row " + kept.astype(str),
-            what_to_do=f"Keep one row per student and year in {file}; netlab kept the row with "
-            "the most filled-in values (the later row on ties).",
+            what_to_do=f"Keep one row per {label} in {file}; netlab kept the row with the "
+            "most filled-in values (the later row on ties).",
             drop=False,
         )
-        ctx.log.exclusions[-1]["reason"] = (
-            "conflicting duplicate (same student_id and grad_year, different values), kept row "
-            + kept.astype(str).to_numpy()
-        )
+        ctx.log.exclusions[-1]["reason"] = f"{reason}, kept row " + kept.astype(str).to_numpy()
     return _without(frame, exact_rows.append(losers))
 
 
@@ -1200,13 +1190,10 @@ def _clean_one(raw: nio.RawTable, ctx: _Context) -> pd.DataFrame | None:
                 frame = frame.assign(**{col: pd.array([value] * len(frame), dtype="boolean")})
     frame = _blank_keys(table, file, frame, raw_named, ctx)
     frame = _row_rules(table, file, frame, raw_named, ctx)
+    frame = _dedupe(frame, table, file, ctx)
     if table == "schools":
-        frame = _dedupe_key(frame, "school_id", table, file, ctx)
         ctx.school_ids = set(frame["school_id"])
-    if table == "institutions":
-        frame = _dedupe_key(frame, "unitid", table, file, ctx)
     if table == "students":
-        frame = _dedupe_students(frame, file, ctx)
         frame = _join_institutions(frame, file, ctx)
     return _finish(table, frame, ctx)
 
@@ -1379,15 +1366,16 @@ def _cell(value: Any) -> str:
     return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
 
 
-def format_problems(problems: pd.DataFrame, *, width: int = 160) -> str:
+def format_problems(problems: pd.DataFrame, *, width: int | None = None) -> str:
     """Render a problems frame as a fixed-width table a person can read.
 
     Parameters
     ----------
     problems : pandas.DataFrame
         As returned by :func:`validate_dir` or :func:`netlab.schemas.validate_frame`.
-    width : int, default 160
-        Total width of the table in characters.
+    width : int, optional
+        Total width of the table in characters; by default the terminal's width (100 to
+        200, 160 when it cannot be told).
 
     Returns
     -------
@@ -1397,6 +1385,8 @@ def format_problems(problems: pd.DataFrame, *, width: int = 160) -> str:
     """
     if problems is None or len(problems) == 0:
         return "No problems found."
+    if width is None:
+        width = min(max(shutil.get_terminal_size((160, 24)).columns, 100), 200)
     heads = ["", "file", "column", "rows", "values", "rule", "what to do"]
     share = [7, 16, 16, 16, 18, 0, 0]
     rest = max(width - sum(share) - 3 * (len(share) - 1), 40)

@@ -65,7 +65,11 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     if args.districts:
         network = synth.generate_districts(seed=args.seed)
     else:
-        network = synth.generate(args.schools, seed=args.seed, grain=args.grain)
+        # Small networks get fewer planted bright spots (each needs look-alikes beside it).
+        bright = min(3, max(0, (args.schools - 2) // 3))
+        network = synth.generate(
+            args.schools, seed=args.seed, grain=args.grain, n_bright_spots=bright
+        )
     written = synth.write(network, args.out_dir)
     print(f"Wrote {len(written)} files to {args.out_dir}")
     return 0

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from netlab import privacy
+from netlab._checks import check_argument
 from netlab._version import __version__
 from netlab.exceptions import InputError
 
@@ -43,6 +44,7 @@ __all__ = [
     "equity_gaps",
     "fafsa_season",
     "funnel",
+    "from_prepared",
     "funnel_position",
     "header",
     "live_cases",
@@ -52,6 +54,7 @@ __all__ = [
     "preload",
     "practices",
     "practices_network",
+    "process_measures",
     "team_indicators",
     "traction_outcomes",
     "traction_pdsa",
@@ -178,10 +181,22 @@ def open_report(
     Returns
     -------
     Report
+
+    Raises
+    ------
+    InputError
+        When the unit is not in the run, or the run holds no figures for it.
     """
-    prepared = load_run(run)
+    return from_prepared(load_run(run), unit_id, kind=kind, cohorts=cohorts)
+
+
+def from_prepared(
+    prepared: Any, unit_id: str | None = None, *, kind: str | None = None, cohorts: Any = None
+) -> Report:
+    """A :class:`Report` over an already prepared run (see :func:`open_report`)."""
     params = prepared.params
     kind = kind or (params.unit if unit_id is not None else "network")
+    check_argument("kind", ["network", "traction", "school", "district"], kind)
     units = prepared.units
     ids = units["unit_id"].astype(str).tolist()
     names = dict(zip(ids, units.get("unit_name", units["unit_id"]).astype(str), strict=True))
@@ -189,11 +204,19 @@ def open_report(
         unit_id = str(unit_id)
         if unit_id not in names:
             raise InputError(
-                f"{params.unit.capitalize()} {unit_id!r} is not in run {run!r}.",
+                f"{params.unit.capitalize()} {unit_id!r} is not in run {prepared.run!r}.",
                 table="units",
                 column="unit_id",
                 hint=f"Pick one of: {', '.join(sorted(ids)[:10])}"
                 + (" ..." if len(ids) > 10 else ""),
+            )
+        if not (prepared.rates["unit_id"].astype(str) == unit_id).any():
+            raise InputError(
+                f"Run {prepared.run!r} holds no figures for {params.unit} {unit_id!r} "
+                f"({names[unit_id]}).",
+                table="rates",
+                column="unit_id",
+                hint="Check that its records are in the term's exports, then prepare again.",
             )
     report = Report(prepared=prepared, kind=kind, unit_id=unit_id)
     report.labels = privacy.peer_labels(
@@ -464,6 +487,10 @@ def _group_label(r: Report, group: str) -> str:
     return groups[key].label if key in groups else group.replace("_", " ")
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _who(r: Report, group: str) -> str:
     """ "Black, Latinx, Indigenous or low-income students", or "students" for all."""
     if group == "all":
@@ -570,6 +597,7 @@ def aim_progress(r: Report) -> Section:
         return s.add(unavailable(f"The aim's measure ({label})"))
     yr = yearly(r, measure=measure, group=group, unit_id=unit)
     where = r.unit_name if unit is not None else "the network"
+    at = f"at {_E(where)}" if unit is not None else "across the network"
     shown = privacy.visible(yr)
     if shown.empty:
         return s.add(_suppressed_note(r, f"Progress on {label.lower()} for {who} at {where}"))
@@ -588,7 +616,7 @@ def aim_progress(r: Report) -> Section:
         s.add(
             _sentence(
                 f"In {int(latest.year)}, {_pct(latest.rate)} of {_int(latest.denominator)} {who} "
-                f"at {_E(where)}: {_E(label.lower())}. The baseline year {aim.baseline_year} "
+                f"{at}: {_E(label.lower())}. The baseline year {aim.baseline_year} "
                 "has no figure that can be shown, so progress since then is not computed.",
                 latest.denominator,
             )
@@ -608,7 +636,7 @@ def aim_progress(r: Report) -> Section:
         n_min = min(latest.denominator, b.denominator)
         verb = "more" if more >= 0 else "fewer"
         parts = [
-            f"<strong>{_E(label)}</strong> for {who} at {_E(where)}: {_pct(latest.rate)} in "
+            f"<strong>{_E(label)}</strong> for {who} {at}: {_pct(latest.rate)} in "
             f"{int(latest.year)} ({_int(latest.numerator)} of {_int(latest.denominator)}), "
             f"against {_pct(b.rate)} in the baseline year {aim.baseline_year}."
         ]
@@ -636,7 +664,7 @@ def aim_progress(r: Report) -> Section:
             target,
             target_year=aim.by.year if target is not None else None,
             baseline_year=aim.baseline_year,
-            title=f"{label}, {who}",
+            title=label,
             alt=f"{label} for {who} by year"
             + (f", with the target of {_pct(target)}" if target else ""),
             caption=f"{_E(label)}, {_E(who)}, {_E(where)}; suppressed years are not drawn.",
@@ -850,6 +878,7 @@ def equity_gaps(r: Report) -> Section:
             highlight=r.unit_name if r.unit_id is not None else None,
             label_units=r.names_peers,
             title=f"{label}: focal students minus the rest",
+            tight=r.unit_id is None,
             alt=f"Gap in {label} between focal students and the rest",
             caption=f"{_E(label)}: focal students minus the rest, percentage points, "
             "with 95% intervals.",
@@ -887,7 +916,7 @@ def data_quality(r: Report) -> Section:
     s = Section("quality")
     q = r.prepared.quality
     if q is not None and len(q):
-        frame = q.copy()
+        frame = q.loc[q["rows_in"] > 0].copy()
         for col in ("rows_in", "rows_kept", "rows_excluded"):
             frame[col] = frame[col].astype("float64")
         # a handful of excluded rows is itself a small count: say "fewer than N"
@@ -920,28 +949,107 @@ def data_quality(r: Report) -> Section:
         )
     if r.unit_id is not None:
         rates = r.prepared.rates
-        mine = rates.loc[
-            (rates["unit_id"].astype(str) == str(r.unit_id)) & (rates["group"] == "all")
-        ]
-        if len(mine):
-            per = mine.groupby("year", as_index=False)["denominator"].max()
+        mine = rates.loc[rates["unit_id"].astype(str) == str(r.unit_id)]
+        base = mine.loc[mine["measure"] == _base_measure(mine)]
+        per = base.pivot_table(index="year", columns="group", values="denominator", aggfunc="sum")
+        if "all" in per.columns:
+            per = per.reset_index()
+            focal = per["focal"] if "focal" in per.columns else per["all"]
+            rest = per["all"] - focal
+            # All seniors minus the focal students shown elsewhere would give away a small
+            # group of other students: hide the total in those years.
+            per["suppressed"] = (rest > 0) & (rest < r.min_cell)
             s.add(
                 table(
                     per,
-                    [
-                        Col("year", "Year"),
-                        Col("denominator", "Seniors on record", "n", n="denominator"),
-                    ],
+                    [Col("year", "Year"), Col("all", "Seniors on record", "n", n="all")],
                     min_cell=r.min_cell,
                     caption=f"{_E(r.unit_name)}: records behind this report",
                 )
             )
+            if per["suppressed"].any():
+                s.add(
+                    _suppressed_note(
+                        r,
+                        "A year's total, which with the focal count would single out a small group,",
+                    )
+                )
     return s
 
 
 # --------------------------------------------------------------------------------------
 # School sections
 # --------------------------------------------------------------------------------------
+
+
+def process_measures(r: Report) -> Section:
+    """Interim and process measures over time, as run charts, beside the outcome they serve."""
+    s = Section("process")
+    table_ = r.prepared.tables.get("process")
+    if table_ is None or table_.empty:
+        return s.add(unavailable("Interim and process measures", "no process table"))
+    from netlab import measures, spc
+
+    series = measures.process_series(table_, unit="school_id")
+    mine = {str(r.unit_id), *_schools_of(r)} if r.unit_id is not None else None
+    if mine is not None:
+        series = series.loc[series["unit_id"].isin(mine)]
+    if series.empty:
+        return s.add(unavailable(f"Interim and process measures for {r.unit_name}"))
+    has_n = series["denominator"].notna()
+    series = series.assign(
+        suppressed=has_n & (series["denominator"].fillna(0) < r.min_cell),
+    )
+    for measure, cell in list(series.groupby("measure", sort=True))[:4]:
+        rates_like = bool(cell["denominator"].notna().any())
+        if r.unit_id is None:
+            if rates_like:
+                cell = cell.groupby("date", as_index=False)[["numerator", "denominator"]].sum()
+                cell["value"] = cell["numerator"] / cell["denominator"].where(
+                    cell["denominator"] > 0
+                )
+                cell["suppressed"] = cell["denominator"] < r.min_cell
+            else:
+                cell = (
+                    cell.groupby("date", as_index=False)["value"].mean().assign(suppressed=False)
+                )
+        shown = privacy.visible(cell).sort_values("date")
+        label = _measure_label(r, measure)
+        if len(shown) < 2:
+            s.add(_suppressed_note(r, f"The series of {label.lower()}"))
+            continue
+        chart = spc.run_chart(shown, x="date", y="value")
+        s.add(
+            _draw(
+                "run_chart",
+                chart,
+                x="date",
+                y="value",
+                percent=rates_like,
+                title=label,
+                alt=f"Run chart of {label}",
+                caption=f"{_E(label)} over time, with the median and the run-chart rules "
+                "(a long run or too few crossings signals non-random change).",
+                n_min=shown["denominator"].min() if rates_like else None,
+            )
+        )
+        signal = bool(chart["signal"].any()) if "signal" in chart else False
+        s.add(
+            _sentence(
+                f"{_E(label)}: "
+                + ("a signal of non-random change." if signal else "no signal of change yet.")
+            )
+        )
+    return s
+
+
+def _base_measure(rates: pd.DataFrame) -> str:
+    """A measure whose denominator is every senior (for counts of records)."""
+    found = set(rates["measure"])
+    for m in ("enrolled_any", "fafsa_complete", "enrolled_likely_grad"):
+        if m in found:
+            return m
+    return sorted(found)[0] if found else ""
 
 
 def fafsa_season(r: Report) -> Section:
@@ -1024,14 +1132,14 @@ def practices(r: Report) -> Section:
     latest = int(mine["year"].max()) if len(mine) else None
     now = mine.loc[mine["year"] == latest].groupby("practice", as_index=False)["level"].max()
     now["in_place"] = np.where(now["level"] > 0, "yes", "no")
-    now["practice_label"] = [pr.practice_label(p) for p in now["practice"]]
+    now["practice_label"] = [_capital(pr.practice_label(p)) for p in now["practice"]]
     if within is not None and len(within):
         w = within.copy()
         est = w.set_index("practice")
         for col, key in (
             ("estimate_pp", "estimate"),
-            ("low_pp", "low"),
-            ("high_pp", "high"),
+            ("ci_low_pp", "low"),
+            ("ci_high_pp", "high"),
             ("evidence", "evidence"),
         ):
             src = next((c for c in (col, key) if c in est.columns), None)
@@ -1039,9 +1147,9 @@ def practices(r: Report) -> Section:
     cols = [Col("practice_label", "Practice"), Col("in_place", f"In place ({latest})")]
     if "estimate_pp" in now.columns:
         cols += [
-            Col("estimate_pp", "Tracks with (pp, network)", "num"),
-            Col("low_pp", "from", "num"),
-            Col("high_pp", "to", "num"),
+            Col("estimate_pp", "Tracks with (pp, network)", "num1"),
+            Col("ci_low_pp", "from", "num1"),
+            Col("ci_high_pp", "to", "num1"),
             Col("evidence", "Evidence"),
         ]
     s.add(
@@ -1075,8 +1183,8 @@ def where_varies(r: Report) -> Section:
             f"The network varies most on <strong>{_E(top.label.lower())}</strong> for "
             f"{_who(r, 'focal')}"
             + (
-                f": the typical {r.noun.lower()} sits about {_pct(float(top[sd]))} from the "
-                "network rate"
+                f": schools' rates typically sit about {100 * float(top[sd]):.0f} percentage "
+                "points from the network rate"
                 if sd
                 else ""
             )

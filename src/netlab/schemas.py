@@ -210,6 +210,19 @@ TABLES: dict[str, type[_Model]] = {
     "process": Process,
 }
 REQUIRED_TABLES = ("schools",)
+# What one row stands for: cleaning keeps one row per key.
+ROW_KEYS: dict[str, list[str]] = {
+    "schools": ["school_id"],
+    "students": ["student_key", "grad_year"],
+    "counts": ["school_id", "year", "group", "measure"],
+    "institutions": ["unitid"],
+    "practices": ["school_id", "year", "practice"],
+    "fafsa_weekly": ["school_id", "season", "as_of"],
+    "traction": ["school_id", "year"],
+    "pdsa": ["school_id", "cycle_id"],
+    "survey": ["respondent_id", "term"],
+    "process": ["school_id", "date", "measure"],
+}
 GRAIN_TABLES = ("students", "counts")
 
 # Types a run may declare for extra columns (params.extra_columns), as pandera dtypes.
@@ -388,11 +401,17 @@ def describe_failures(
     wide = cases[across]
     wide = wide[[str(c) in chk for c, chk in zip(wide["column"], wide["check"], strict=True)]]
     if len(wide):
-        joined = wide.groupby(["check", "index"], sort=False).apply(
-            lambda g: ", ".join(f"{c}={v}" for c, v in zip(g["column"], g["value"], strict=True)),
-            include_groups=False,
-        )
-        wide = joined.rename("value").reset_index()
+        pairs = wide["column"].astype(str) + "=" + wide["value"].astype(str)
+        # Values are shown for a few rows only, so this loop stays short.
+        shown = set(pd.unique(wide["index"])[:5])
+        joined = {
+            key: ", ".join(part)
+            for key, part in pairs[wide["index"].isin(shown)].groupby(
+                [wide["check"], wide["index"]], sort=False
+            )
+        }
+        wide = wide[["check", "index"]].drop_duplicates()
+        wide["value"] = [joined.get(k) for k in zip(wide["check"], wide["index"], strict=True)]
         wide["column"] = wide["check"].map(
             lambda chk: ", ".join(c for c in cases["column"].dropna().unique() if str(c) in chk)
         )

@@ -352,26 +352,24 @@ def _bb_grid(
     total = n.sum()
     pbar = np.clip(y.sum() / total, 0.5 / total, 1 - 0.5 / total)
     lm0 = special.logit(pbar)
-    lm_lo, lm_hi, u_hi = lm0 - 3.0, lm0 + 3.0, 1.0
-    for _stage in range(3):
+    lm_lo, lm_hi, u_lo, u_hi = lm0 - 3.0, lm0 + 3.0, 0.0, 1.0
+    # three passes: a wide grid, then two zooms onto where the posterior has mass
+    for stage in range(3):
         lm_axis = np.linspace(lm_lo, lm_hi, size)
-        u_axis = (np.arange(size) + 0.5) * (u_hi / size)
+        du = (u_hi - u_lo) / size
+        u_axis = u_lo + (np.arange(size) + 0.5) * du  # midpoints: u = 0 is never exact
         lm, u = (g.ravel() for g in np.meshgrid(lm_axis, u_axis, indexing="ij"))
         m = special.expit(lm)
         lp = _bb_logpost(y, n, m, u)
-        keep = lp > lp.max() - 16
-        dlm, du = lm_axis[1] - lm_axis[0], u_axis[1] - u_axis[0]
-        new = (
-            lm[keep].min() - dlm,
-            lm[keep].max() + dlm,
-            u[keep].max() + du,
-        )
-        if _stage == 2:
+        if stage == 2:
             break
-        if new[2] >= u_hi * 0.99:  # mass at the edge: widen the spread axis
+        keep = lp > lp.max() - 16
+        dlm = lm_axis[1] - lm_axis[0]
+        if u[keep].max() >= u_axis[-1] and stage == 0:  # mass at the edge: widen
             u_hi *= 3.0
             continue
-        lm_lo, lm_hi, u_hi = new
+        lm_lo, lm_hi = lm[keep].min() - dlm, lm[keep].max() + dlm
+        u_lo, u_hi = max(0.0, u[keep].min() - du), u[keep].max() + du
     w = np.exp(lp - lp.max())
     w /= w.sum()
     order = np.argsort(w)[::-1]
@@ -392,27 +390,41 @@ def _mixture_quantiles(
     second = (wc * a * (a + 1) / ((a + b) * (a + b + 1))).sum(axis=0)
     sd = np.sqrt(np.clip(second - mean**2, 1e-12, None))
     log_beta = special.betaln(a, b)
+    # Where the components barely differ (between-component SD under 5% of the within SD,
+    # as when many units pin the hyper-parameters down) the mixture is a Beta to within
+    # rounding: match its mean and variance and invert that Beta directly.
+    comp_var = a * b / ((a + b) ** 2 * (a + b + 1))
+    within = (wc * comp_var).sum(axis=0)
+    close = sd**2 - within < 0.0025 * within
+    common = mean * (1 - mean) / sd**2 - 1
     out = []
     for q in probs:
         lo = np.clip(mean - 10 * sd, 0.0, 1.0)
         hi = np.clip(mean + 10 * sd, 0.0, 1.0)
         x = np.clip(mean + sd * stats.norm.ppf(q), lo + 1e-12, hi - 1e-12)
+        if close.any():
+            x[close] = special.betaincinv(
+                mean[close] * common[close], (1 - mean[close]) * common[close], q
+            )
+        active = np.flatnonzero(~close)  # units still moving
         for _ in range(40):
-            xx = x[None, :]
-            f = (wc * special.betainc(a, b, xx)).sum(axis=0) - q
+            aa, bb, xa = a[:, active], b[:, active], x[active]
+            xx = xa[None, :]
+            f = (wc * special.betainc(aa, bb, xx)).sum(axis=0) - q
             with np.errstate(divide="ignore"):
-                dens = wc * np.exp((a - 1) * np.log(xx) + (b - 1) * np.log1p(-xx) - log_beta)
-            dens = dens.sum(axis=0)
-            lo = np.where(f < 0, x, lo)
-            hi = np.where(f < 0, hi, x)
+                logd = (aa - 1) * np.log(xx) + (bb - 1) * np.log1p(-xx) - log_beta[:, active]
+            dens = (wc * np.exp(logd)).sum(axis=0)
+            la = np.where(f < 0, xa, lo[active])
+            ha = np.where(f < 0, hi[active], xa)
+            lo[active], hi[active] = la, ha
             with np.errstate(divide="ignore", invalid="ignore"):
-                step = x - f / dens
-            bad = ~np.isfinite(step) | (step < lo) | (step > hi)
-            new = np.where(bad, (lo + hi) / 2, step)
-            new = np.where(np.abs(f) < 1e-10, x, new)  # converged: stay put
-            moved = np.abs(new - x)
-            x = new
-            if moved.max() < 1e-9:
+                step = xa - f / dens
+            bad = ~np.isfinite(step) | (step < la) | (step > ha)
+            new = np.where(bad, (la + ha) / 2, step)
+            new = np.where(np.abs(f) < 1e-10, xa, new)  # converged: stay put
+            x[active] = new
+            active = active[np.abs(new - xa) >= 1e-9]
+            if active.size == 0:
                 break
         out.append(x)
     return out

@@ -407,7 +407,7 @@ def draw_view(
     return out
 
 
-def _png(draw: Any) -> tuple[Any, bytes]:
+def _png(draw: Any, *, long_ticks: bool = False) -> tuple[Any, bytes]:
     """Draw on a fresh single-axes figure in the netlab style; return it and its PNG."""
     import matplotlib as mpl
     from matplotlib.figure import Figure
@@ -417,12 +417,17 @@ def _png(draw: Any) -> tuple[Any, bytes]:
     # A Figure outside pyplot: nothing to close, nothing shown twice by the inline backend.
     with mpl.rc_context():
         plots.apply_style()
-        fig = Figure(figsize=_SIZE, dpi=_DPI)
+        # The standard box: a tight one draws the figure twice.
+        mpl.rcParams["savefig.bbox"] = "standard"
+        # Margins in inches: long rotated unit names need room below the axes.
+        bottom = 2.1 if long_ticks else 0.55
+        height = _SIZE[1] + bottom - 0.55
+        fig = Figure(figsize=(_SIZE[0], height), dpi=_DPI)
         ax = fig.subplots()
         draw(ax)
-        fig.subplots_adjust(left=0.11, right=0.97, bottom=0.16, top=0.88)
+        fig.subplots_adjust(left=0.14, right=0.97, bottom=bottom / height, top=1 - 0.62 / height)
         buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=_DPI, bbox_inches=None)
+        fig.savefig(buf, format="png", dpi=_DPI)
     return fig, buf.getvalue()
 
 
@@ -436,7 +441,7 @@ _COLUMNS = {
     "unit_id": ("Id", "text", None),
     "year": ("Year", "text", None),
     "numerator": ("Yes", "count", "denominator"),
-    "denominator": ("Students", "n", "denominator"),
+    "denominator": ("Students", "count", "denominator"),
     "rate": ("Rate", "rate1", "denominator"),
     "lower": ("99.8% low", "rate1", "denominator"),
     "upper": ("99.8% high", "rate1", "denominator"),
@@ -450,9 +455,9 @@ _COLUMNS = {
     "q75": ("75th pct", "rate1", "denominator"),
     "tau": ("Spread (τ)", "rate1", "denominator"),
     "n_units": ("Schools", "count", None),
-    "focal_denominator": ("Group students", "n", "n_min"),
+    "focal_denominator": ("Group students", "count", "n_min"),
     "focal_rate": ("Group", "rate1", "n_min"),
-    "ref_denominator": ("Other students", "n", "n_min"),
+    "ref_denominator": ("Other students", "count", "n_min"),
     "ref_rate": ("Others", "rate1", "n_min"),
     "gap_pp": ("Gap (pp)", "num1", "n_min"),
     "low_pp": ("from", "num1", "n_min"),
@@ -705,7 +710,7 @@ class Explorer:
             when = str(extra["year"])
         else:
             when = f"{sel.years[0]}–{sel.years[1]}" if sel.years else ""
-        return f"{label} · {group} · {when}"
+        return f"{label}\n{group} · {when}"
 
     def _notices(self, sel: Selection, frame: pd.DataFrame) -> str:
         params = self.prepared.params
@@ -753,16 +758,18 @@ class Explorer:
             labels = unit_labels(prepared, unit=sel.unit, name_peers=sel.name_peers)
             frame = _labelled(raw, labels, sel)
             highlight = labels.get(sel.unit) if sel.unit else None
+            named = sel.name_peers and sel.view != "funnel"
             fig, png = _png(
                 lambda ax: draw_view(
                     frame,
                     ax,
                     view=sel.view,
                     highlight=highlight,
-                    label_units=sel.name_peers,
+                    label_units=named,
                     title=self._title(sel, extra),
                     limits=extra.get("limits"),
-                )
+                ),
+                long_ticks=named and (sel.view == "caterpillar" or sel.unit is None),
             )
         except NetlabError as err:
             self.error = str(err)

@@ -115,7 +115,9 @@ def funnel(
         marker="D",
         edgecolor="black",
         linewidth=0.6,
-        label="outside 99.8%",
+        label=f"outside {frame['outer'].iloc[0]:.1%}".replace(".0%", "%")
+        if outside.any()
+        else None,
         zorder=3,
     )
     if is_hi.any():
@@ -142,7 +144,7 @@ def funnel(
     sub = f"φ = {frame['phi'].iloc[0]:.2f}, τ² = {frame['tau2'].iloc[0]:.4f} ({method})"
     ax.set_title(title or "Funnel plot", loc="left")
     ax.text(1.0, 1.01, sub, transform=ax.transAxes, ha="right", va="bottom", fontsize=8)
-    ax.legend(loc="best", fontsize=8)
+    ax.legend(loc="upper right", ncols=2, fontsize=8)
     return ax
 
 
@@ -225,7 +227,7 @@ def constellation(frame: pd.DataFrame, ax: Any = None, *, title: str | None = No
     matplotlib Axes
     """
     ax = axes(ax)
-    d = frame.sort_values("year")
+    d = drawable(frame).sort_values("year")
     if d.empty:
         return ax
     ax.fill_between(
@@ -247,16 +249,17 @@ def constellation(frame: pd.DataFrame, ax: Any = None, *, title: str | None = No
         markerfacecolor="white",
         label="median school",
     )
-    for _, r in d.iterrows():
-        ax.annotate(
-            f"τ {r['tau']:.1%}",
-            (r["year"], r["q75"]),
-            xytext=(0, 4),
-            textcoords="offset points",
-            ha="center",
-            fontsize=7,
-            color=GREY,
-        )
+    first, last = d.iloc[0], d.iloc[-1]
+    ax.text(
+        1.0,
+        1.01,
+        f"between-school SD τ: {first['tau']:.1%} ({int(first['year'])}) → "
+        f"{last['tau']:.1%} ({int(last['year'])})",
+        transform=ax.transAxes,
+        ha="right",
+        va="bottom",
+        fontsize=8,
+    )
     ax.set_xticks(d["year"].astype(int).unique())
     ax.set_xlabel("year")
     ax.set_ylabel("rate")

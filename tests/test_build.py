@@ -1,0 +1,238 @@
+"""The batch runner: every report of a run, in parallel, isolated, skipped when unchanged.
+
+The 30-school demo is built once per test session (:func:`demo_build`, shared with the
+privacy, notebook and browser tests) in a throw-away project root, so nothing here touches
+the project's own ``data/`` or ``reports/``. The fault and Dask tests use a small network
+of their own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from netlab import build, engine, paths, pipeline, synth
+from netlab.params import load_params
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO_SEED = 2026  # the seed `netlab demo` uses, so the notebooks' defaults exist
+
+
+@dataclass
+class Demo:
+    """A built demo run in a throw-away project root."""
+
+    home: Path
+    params: object
+    result: build.BuildResult
+    seconds: float
+
+    @property
+    def out(self) -> Path:
+        return self.home / "reports" / self.params.run
+
+
+def make_home(root: Path) -> Path:
+    """A project root whose notebooks and template are the repository's own."""
+    (root / "params").mkdir(parents=True, exist_ok=True)
+    (root / "data" / "processed").mkdir(parents=True, exist_ok=True)
+    (root / "reports").mkdir(parents=True, exist_ok=True)
+    for sub in ("notebooks", "templates"):
+        link = root / sub
+        if not link.exists():
+            link.symlink_to(REPO / sub, target_is_directory=True)
+    return root
+
+
+def demo_build(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """Build the demo once per session and share it across test modules."""
+    cached = getattr(config, "_netlab_demo", None)
+    if cached is not None:
+        return cached
+    home = make_home(tmp_path_factory.mktemp("netlab-home"))
+    shutil.copy(REPO / "params" / "demo.yaml", home / "params" / "demo.yaml")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("NETLAB_HOME", str(home))
+    try:
+        synth.write(synth.generate(30, seed=DEMO_SEED), paths.demo_dir("network"))
+        params = load_params("demo")
+        started = time.perf_counter()
+        result = build.build(params, jobs=2, progress=False)
+        seconds = time.perf_counter() - started
+    finally:
+        mp.undo()
+    demo = Demo(home=home, params=params, result=result, seconds=seconds)
+    config._netlab_demo = demo
+    return demo
+
+
+@pytest.fixture(scope="session")
+def demo(request, tmp_path_factory) -> Demo:
+    return demo_build(request.config, tmp_path_factory)
+
+
+@pytest.fixture
+def in_demo(demo, monkeypatch) -> Demo:
+    monkeypatch.setenv("NETLAB_HOME", str(demo.home))
+    return demo
+
+
+# --------------------------------------------------------------------------------------
+# The demo build
+# --------------------------------------------------------------------------------------
+
+
+def test_build_writes_every_report(in_demo):
+    d = in_demo
+    assert d.result.ok, d.result.summary()
+    units = pd.read_parquet(paths.processed_dir("demo") / "units.parquet")
+    assert len(units) == 30
+    for uid in units["unit_id"]:
+        assert (d.out / "schools" / f"{uid}.html").stat().st_size > 10_000
+    for name in ("index.html", "network.html", "traction.html", "manifest.json"):
+        assert (d.out / name).exists(), name
+    manifest = json.loads((d.out / "manifest.json").read_text())
+    statuses = {r["id"]: r["status"] for r in manifest["reports"]}
+    assert len(statuses) == 32 and set(statuses.values()) == {"ok"}
+    assert manifest["input_hash"] == pipeline.manifest("demo")["input_hash"]
+
+
+def test_executed_notebooks_stay_in_the_work_area(in_demo):
+    d = in_demo
+    assert not list(d.out.rglob("*.ipynb"))
+    work = paths.work_dir("demo")
+    assert work.resolve().is_relative_to((d.home / "data").resolve())
+    assert len(list((work / "notebooks").glob("*.ipynb"))) == 32
+
+
+def test_index_links_every_report_with_status_and_time(in_demo):
+    d = in_demo
+    index = (d.out / "index.html").read_text()
+    links = re.findall(r'href="([^"]+)"', index)
+    assert "network.html" in links and "traction.html" in links
+    assert sum(link.startswith("schools/") for link in links) == 30
+    for link in links:
+        assert (d.out / link).exists(), link
+    assert index.count("rendered") >= 32 and re.search(r"\d+\.\d s", index)
+
+
+def test_second_build_skips_unchanged_reports(in_demo):
+    before = {
+        p: p.stat().st_mtime_ns for p in in_demo.out.rglob("*.html") if p.name != "index.html"
+    }
+    started = time.perf_counter()
+    again = build.build(in_demo.params, jobs=2, progress=False)
+    assert again.ok
+    assert not again.prepared
+    assert len(again.skipped) == 32 and not again.rendered
+    assert time.perf_counter() - started < 20
+    after = {p: p.stat().st_mtime_ns for p in before}
+    assert after == before  # nothing rewritten
+
+
+def test_build_rejects_a_bad_number_of_jobs(in_demo):
+    with pytest.raises(ValueError, match="jobs"):
+        build.build(in_demo.params, jobs=0, progress=False)
+
+
+def test_atomic_write_leaves_no_temporary_file(tmp_path):
+    target = tmp_path / "a" / "b.html"
+    engine.atomic_write(target, "one")
+    engine.atomic_write(target, "two")
+    assert target.read_text() == "two"
+    assert [p.name for p in target.parent.iterdir()] == ["b.html"]
+
+
+# --------------------------------------------------------------------------------------
+# Failure isolation, re-running only what failed, and a Dask cluster
+# --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    """A prepared six-school run of its own (the fault and Dask tests change it)."""
+    home = make_home(tmp_path_factory.mktemp("netlab-small"))
+    text = (REPO / "params" / "demo.yaml").read_text()
+    text = re.sub(r"(?m)^run: .*$", "run: small", text)
+    text = re.sub(r"(?m)^raw_dir: .*$", "raw_dir: data/raw/small", text)
+    (home / "params" / "small.yaml").write_text(text)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("NETLAB_HOME", str(home))
+    try:
+        synth.write(synth.generate(6, seed=7), home / "data" / "raw" / "small")
+        params = load_params("small")
+        pipeline.prepare(params)
+    finally:
+        mp.undo()
+    return home, params
+
+
+def test_one_failure_never_stops_the_others(small, monkeypatch):
+    home, params = small
+    monkeypatch.setenv("NETLAB_HOME", str(home))
+    folder = paths.processed_dir("small")
+    rates_file = folder / "rates.parquet"
+    original = rates_file.read_bytes()
+    rates = pd.read_parquet(rates_file)
+    broken = sorted(rates["unit_id"].unique())[1]
+    # A data fault in one school only: its rows vanish from the prepared rates.
+    rates.loc[rates["unit_id"] != broken].to_parquet(rates_file, index=False)
+    try:
+        result = build.build(params, jobs=2, progress=False)
+        assert not result.ok
+        assert [r.id for r in result.failures] == [f"school:{broken}"]
+        assert len(result.rendered) == len(result.reports) - 1  # every other report rendered
+        failed = result.failures[0]
+        assert "no figures" in failed.error
+        kept = Path(failed.notebook)
+        assert kept.name.endswith(".failed.ipynb") and kept.is_relative_to(paths.work_dir("small"))
+        assert "papermill-error-cell-tag" in kept.read_text()
+        assert not (paths.reports_dir("small") / "schools" / f"{broken}.html").exists()
+        assert broken in result.summary() and "FAILED" in result.summary()
+        index = (paths.reports_dir("small") / "index.html").read_text()
+        assert "netlab-status-failed" in index
+        with pytest.raises(Exception, match=broken):
+            result.raise_for_failures()
+
+        from netlab import cli
+
+        assert cli.main(["build", str(home / "params" / "small.yaml")]) != 0
+    finally:
+        rates_file.write_bytes(original)
+
+    fixed = build.build(params, jobs=2, progress=False)
+    assert fixed.ok, fixed.summary()
+    assert [r.id for r in fixed.rendered] == [f"school:{broken}"]
+    assert len(fixed.skipped) == len(fixed.reports) - 1
+    assert (paths.reports_dir("small") / "schools" / f"{broken}.html").exists()
+    assert not list(paths.work_dir("small").glob("notebooks/*.failed.ipynb"))
+
+
+def test_renders_on_a_dask_cluster(small, monkeypatch):
+    distributed = pytest.importorskip("dask.distributed")
+    home, params = small
+    monkeypatch.setenv("NETLAB_HOME", str(home))
+    with (
+        distributed.LocalCluster(
+            processes=True, n_workers=2, threads_per_worker=1, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        result = build.build(
+            params, force=True, scheduler=cluster.scheduler_address, progress=False
+        )
+        assert result.ok, result.summary()
+        assert len(result.rendered) == len(result.reports)
+        # each worker rendered through its own warm server
+        started = client.run(lambda: __import__("netlab.engine").engine._WORKER_POOL is not None)
+        assert any(started.values())
+    assert engine._WORKER_POOL is None  # nothing was rendered in this process
+    for r in result.reports:
+        assert (paths.reports_dir("small") / r.html).stat().st_size > 10_000

@@ -1,0 +1,99 @@
+"""Report notebooks: sanity (parameters, tags, no outputs, params files) and execution.
+
+Execution runs each notebook with its defaults under plain papermill and an ordinary
+kernel, on the demo run, and renders it through the netlab template.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from test_build import demo_build
+
+from netlab import engine
+from netlab.exceptions import ParamsError
+from netlab.params import load_params
+
+REPO = Path(__file__).resolve().parents[1]
+REPORTS = ("school", "network", "traction")
+NOTEBOOKS = {name: REPO / "notebooks" / f"{name}.ipynb" for name in REPORTS}
+_PARAM = re.compile(r"^(\w+): ([^=]+) = (.+?)  # \S.*$")
+
+
+@pytest.mark.parametrize("name", REPORTS)
+def test_first_cell_holds_literal_annotated_parameters(name):
+    nb = nbformat.read(NOTEBOOKS[name], as_version=4)
+    first = nb.cells[0]
+    assert first.cell_type == "code" and "parameters" in first.metadata.get("tags", [])
+    lines = [ln for ln in first.source.splitlines() if ln.strip()]
+    assert lines and lines[0].startswith("run_name: str = ")
+    for line in lines:
+        m = _PARAM.match(line)
+        assert m, f"not `name: type = literal  # comment`: {line!r}"
+        ast.literal_eval(m.group(3))  # a literal, nothing derived
+
+
+@pytest.mark.parametrize("name", REPORTS)
+def test_notebooks_are_thin_and_committed_without_outputs(name):
+    nb = nbformat.read(NOTEBOOKS[name], as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    for cell in code:
+        assert not cell.outputs and cell.execution_count is None
+        tags = set(cell.metadata.get("tags", []))
+        assert tags & {"hide-input", "remove-cell"}, cell.source
+        assert "def " not in cell.source and "class " not in cell.source
+        assert len(cell.source.splitlines()) <= 3
+    headings = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    assert len(headings) >= 4 and all(h.startswith("## ") for h in headings)
+
+
+def test_every_params_file_validates():
+    files = sorted((REPO / "params").glob("*.yaml"))
+    assert files
+    for f in files:
+        assert load_params(f).run
+
+
+def test_an_unknown_key_is_rejected(tmp_path):
+    text = (REPO / "params" / "demo.yaml").read_text() + "\nmin_cel: 5\n"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text)
+    with pytest.raises(ParamsError, match="min_cel"):
+        load_params(bad)
+
+
+@pytest.fixture(scope="module")
+def demo_home(request, tmp_path_factory):
+    return demo_build(request.config, tmp_path_factory).home
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", REPORTS)
+def test_each_notebook_runs_with_its_defaults_under_plain_papermill(
+    name, demo_home, tmp_path, monkeypatch
+):
+    papermill = pytest.importorskip("papermill")
+    monkeypatch.setenv("NETLAB_HOME", str(demo_home))
+    out = tmp_path / f"{name}.ipynb"
+    nb = papermill.execute_notebook(
+        str(NOTEBOOKS[name]),
+        str(out),
+        kernel_name="python3",
+        progress_bar=False,
+        cwd=str(demo_home),
+    )
+    assert nb.metadata.papermill.get("exception") in (None, False)
+    html = engine.export_html(nb, title=name)
+    for heading in (c.source for c in nb.cells if c.cell_type == "markdown"):
+        title = heading.splitlines()[0][3:]
+        assert f'id="{title.replace(" ", "-")}"' in html
+    assert "netlab-footer" in html and "Traceback" not in html
+    body = html.split("<main>", 1)[1]
+    assert "cm-editor" not in body and "from netlab import report" not in body  # no code shown
+    assert "run_name" not in body  # nor the parameters

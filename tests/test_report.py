@@ -1,0 +1,237 @@
+"""Report sections: numbers from the rates table, privacy applied, plain notes when absent."""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_build import demo_build
+
+from netlab import report
+from netlab.exceptions import InputError
+from netlab.params import from_dict
+
+
+def _prepared(rates: pd.DataFrame, *, models=None, min_cell=10, name_peers=False, **params):
+    units = pd.DataFrame(
+        {
+            "unit_id": sorted(rates["unit_id"].unique()),
+            "unit_name": [f"Name of {u}" for u in sorted(rates["unit_id"].unique())],
+        }
+    )
+    p = from_dict(
+        {"run": "t", "raw_dir": "x", "min_cell": min_cell, "name_peers": name_peers, **params}
+    )
+    return SimpleNamespace(
+        run="t",
+        params=p,
+        rates=rates,
+        units=units,
+        models=models or {},
+        measures=pd.DataFrame({"measure": ["m"], "label": ["Enrolled"], "direction": ["higher"]}),
+        tables={},
+        quality=pd.DataFrame(columns=["table", "file", "rows_in", "rows_kept", "rows_excluded"]),
+        notes=[],
+        has_students=True,
+        input_hash="abc123",
+        created="2026-01-01T00:00:00+00:00",
+    )
+
+
+def _rates(rows):
+    f = pd.DataFrame(
+        rows, columns=["unit_id", "year", "group", "measure", "numerator", "denominator"]
+    )
+    f["rate"] = f["numerator"] / f["denominator"]
+    return f
+
+
+@pytest.fixture
+def small_rates():
+    rows = []
+    for uid, sizes in {"A": (40, 50, 60), "B": (8, 9, 30), "C": (100, 100, 100)}.items():
+        for year, n in zip((2021, 2022, 2023), sizes, strict=True):
+            rows.append((uid, year, "focal", "m", n // 4, n))
+            rows.append((uid, year, "all", "m", n // 3, n + 20))
+    return _rates(rows)
+
+
+def test_yearly_sums_the_rates_and_hides_small_years(small_rates):
+    r = report.from_prepared(_prepared(small_rates), "B")
+    out = report.yearly(r, measure="m", group="focal", unit_id="B")
+    assert out["denominator"].tolist() == [8, 9, 30]
+    assert out["suppressed"].tolist() == [True, True, False]
+    assert out["rate"].isna().tolist() == [True, True, False]
+    net = report.yearly(r, measure="m", group="focal", unit_id=None)
+    assert net["denominator"].tolist() == [148, 159, 190]
+    assert net["numerator"].tolist() == [10 + 2 + 25, 12 + 2 + 25, 15 + 7 + 25]
+
+
+def test_table_marks_small_cells_and_carries_the_fewest_students():
+    f = pd.DataFrame({"year": [1, 2], "n": [40, 6], "rate": [0.5, 0.33]})
+    html = report.table(
+        f,
+        [
+            report.Col("year", "Year"),
+            report.Col("n", "N", "n", n="n"),
+            report.Col("rate", "R", "rate", n="n"),
+        ],
+        min_cell=10,
+    )
+    rows = re.findall(r"<tr([^>]*)>(.*?)</tr>", html.split("<tbody>")[1])
+    assert 'data-n="40"' in rows[0][0] and "50%" in rows[0][1]
+    assert 'data-suppressed="true"' in rows[1][0]
+    assert "33%" not in html and "&lt;10" in html and ">*<" in html
+
+
+@pytest.mark.parametrize(
+    ("latest", "year", "direction", "status"),
+    [
+        (0.31, 2024, "higher", "on track"),  # expected 0.20 + 0.20 * 3/6 = 0.30
+        (0.29, 2024, "higher", "not yet on track"),
+        (0.41, 2027, "higher", "met"),
+        (0.39, 2027, "higher", "not met"),
+    ],
+)
+def test_aim_status_follows_the_straight_path_to_the_target(latest, year, direction, status):
+    got, expected = report._aim_status(0.20, latest, year, 2021, 0.40, 2027, direction)
+    assert got == status
+    if year < 2027:
+        assert expected == pytest.approx(0.30)
+
+
+def test_aim_sentence_counts_students_against_the_baseline(small_rates):
+    prep = _prepared(
+        small_rates, aim={"measure": "m", "group": "focal", "baseline_year": 2021, "target": 0.5}
+    )
+    html = report.aim_progress(report.from_prepared(prep, "C")).html()
+    # C: 25 of 100 in 2021 and 25 of 100 in 2023 -> 0 more; target gap 0.5*100-25 = 25
+    assert "0 more" in html and "about 25 more" in html
+    assert "not yet on track" in html
+    assert re.search(r'data-n-min="100"', html)
+
+
+def test_aim_for_a_small_school_shows_no_small_year(small_rates):
+    prep = _prepared(
+        small_rates, aim={"measure": "m", "group": "focal", "baseline_year": 2021, "target": 0.5}
+    )
+    html = report.aim_progress(report.from_prepared(prep, "B")).html()
+    assert "baseline year 2021 has no figure that can be shown" in html
+    assert "netlab-suppressed" in html
+    for m in re.findall(r'data-n(?:-min)?="(\d+)"', html):
+        assert int(m) >= 10
+
+
+def test_sections_without_their_model_say_so(small_rates):
+    r = report.from_prepared(_prepared(small_rates), "A")
+    net = report.from_prepared(_prepared(small_rates))
+    for section in (
+        report.funnel_position(r),
+        report.equity_gaps(r),
+        report.practices(r),
+        report.fafsa_season(r),
+        report.constellation(net),
+        report.caterpillar(net),
+        report.bright_spots(net),
+        report.where_varies(net),
+        report.practices_network(net),
+        report.live_cases(net),
+        report.traction_stages(net),
+        report.traction_outcomes(net),
+        report.traction_survey(net),
+    ):
+        html = section.html()
+        assert "not available in this run" in html, section.name
+        assert "<img" not in html, section.name
+
+
+def test_open_report_names_the_unknown_unit(small_rates):
+    with pytest.raises(InputError, match="'Z' is not in run"):
+        report.from_prepared(_prepared(small_rates), "Z")
+
+
+def test_a_unit_without_figures_is_an_error(small_rates):
+    prep = _prepared(small_rates)
+    prep.rates = small_rates.loc[small_rates["unit_id"] != "A"]
+    with pytest.raises(InputError, match="no figures"):
+        report.from_prepared(prep, "A")
+
+
+def test_header_carries_the_provenance(small_rates):
+    meta = report.header(report.from_prepared(_prepared(small_rates, term="Fall 2026"), "A"))
+    bundle = meta._repr_mimebundle_()
+    facts = bundle[report.META_MIME]
+    assert facts["title"] == "School report: Name of A"
+    assert facts["term"] == "Fall 2026" and facts["input_hash"] == "abc123"
+    assert facts["params"]["min_cell"] == 10 and facts["netlab_version"]
+
+
+# --------------------------------------------------------------------------------------
+# On the demo run
+# --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_prepared(request, tmp_path_factory):
+    demo = demo_build(request.config, tmp_path_factory)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("NETLAB_HOME", str(demo.home))
+    try:
+        import netlab
+
+        return netlab.load("demo")
+    finally:
+        mp.undo()
+
+
+def test_school_funnel_names_no_peer(demo_prepared):
+    units = demo_prepared.units
+    uid = units["unit_id"].iloc[0]
+    r = report.from_prepared(demo_prepared, uid)
+    html = report.funnel_position(r).html() + report.equity_gaps(r).html()
+    for other in units.loc[units["unit_id"] != uid, "unit_name"]:
+        assert other not in html
+    assert r.unit_name in html and "<img" in html
+
+
+def test_school_aim_table_matches_the_rates(demo_prepared):
+    rates = demo_prepared.rates
+    uid = demo_prepared.units["unit_id"].iloc[3]
+    r = report.from_prepared(demo_prepared, uid)
+    html = report.aim_progress(r).html()
+    aim = demo_prepared.params.aim
+    truth = rates.loc[
+        (rates["unit_id"] == uid)
+        & (rates["measure"] == aim.measure)
+        & (rates["group"] == aim.group)
+    ].set_index("year")
+    for year, n in re.findall(r"<tr[^>]*><td[^>]*>(\d{4})</td><td[^>]*>([\d,]+)</td>", html):
+        assert int(n.replace(",", "")) == int(truth.loc[int(year), "denominator"])
+    latest = truth.index.max()
+    assert f"{100 * truth.loc[latest, 'rate']:.0f}%" in html
+
+
+def test_every_network_section_renders(demo_prepared):
+    r = report.from_prepared(demo_prepared)
+    for name in (
+        "where_varies",
+        "aim_progress",
+        "team_indicators",
+        "constellation",
+        "funnel",
+        "caterpillar",
+        "bright_spots",
+        "equity_gaps",
+        "practices_network",
+        "live_cases",
+        "data_quality",
+    ):
+        html = getattr(report, name)(r).html()
+        assert "Traceback" not in html and len(html) > 100, name
+    spread = demo_prepared.models["variation__spread"]
+    top = report._measure_label(r, spread.iloc[0]["measure"]).lower()
+    assert top in report.where_varies(r).html()
+    assert np.isfinite(spread["tau"]).all()
