@@ -9,7 +9,7 @@ fresh process. Two baselines are measured in the same run, on the same machine:
   declarative YAML registry (``measures.compute_rates``), on the same clean table.
 
 Goal: ``prepare`` under 60 s and 4 GB; the declarative registry within 10% of hard-coded.
-Usage: ``python bench/prepare.py [--schools 1300]``.
+Usage: ``python bench/prepare.py``.
 """
 
 from __future__ import annotations
@@ -43,10 +43,11 @@ RACE_GROUPS = {
 def hardcoded_rates(students: pd.DataFrame, threshold: float) -> pd.DataFrame:
     """The built-in measures and groups written by hand in numpy (the baseline)."""
     s = students
-    codes, uniques = pd.factorize(
-        s["school_id"].astype(str) + "|" + s["grad_year"].astype(str), sort=False
-    )
-    n = len(uniques)
+    school_codes, schools = pd.factorize(s["school_id"], sort=False)
+    year = s["grad_year"].to_numpy(int)
+    n_years = int(year.max() - year.min()) + 1
+    codes = school_codes * n_years + (year - year.min())
+    n = len(schools) * n_years
     b = {
         c: s[c].fillna(False).to_numpy(bool)
         for c in (
@@ -99,10 +100,7 @@ def _prepare(params_dict: dict) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--schools", type=int, default=1300)
-    ap.add_argument("--years", type=int, default=6)
-    args = ap.parse_args()
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
@@ -110,15 +108,14 @@ def main() -> None:
         for sub in ("params", "notebooks", "data/processed", "reports"):
             (home / sub).mkdir(parents=True, exist_ok=True)
         raw = home / "data" / "raw" / "state"
-        gen_s, net = timed(
-            lambda: synth.generate(args.schools, years=range(2027 - args.years, 2027), seed=1)
-        )
+        gen_s, net = timed(lambda: synth.state_scale(seed=1))
         synth.write(net, raw)
         seniors = len(net.tables["students"])
+        n_schools = len(net.tables["schools"])
         del net
         size_mb = (raw / "students.csv").stat().st_size / 1e6
         print(
-            f"synthetic state: {args.schools} schools, {seniors:,} seniors "
+            f"synthetic state: {n_schools:,} schools, {seniors:,} seniors "
             f"({size_mb:.0f} MB CSV), generated in {gen_s:.1f} s"
         )
 

@@ -165,7 +165,10 @@ def _weekly():
 
 
 def test_season_series_skips_unreported_weeks_and_pairs_prior_season():
-    out = spc.season_series(_weekly(), season=2024)
+    weekly = _weekly().astype({"seniors": "Int64", "completed": "Int64"})
+    weekly.loc[(weekly["season"] == 2024) & (weekly["week"] == 9), "completed"] = pd.NA
+    out = spc.season_series(weekly, season=2024)
+    assert 9 not in set(out["week"])  # a missing count is not a rate of zero
     assert 2 not in out["week"].tolist() and 3 not in out["week"].tolist()
     assert (out.loc[out["week"] > 0, "rate"] > 0.04).all()  # never a near-zero rate
     row = out.set_index("week").loc[5]

@@ -172,6 +172,9 @@ def test_other_schools_are_unnamed_unless_asked(explorer, prepared):
     assert set(data["unit"]) - {names[unit]} <= {
         f"School {privacy.letters(i)}" for i in range(len(names))
     }
+    # rows in letter order, not in the (guessable) order of the ids
+    key = [(len(u), u) for u in data["unit"]]
+    assert key == sorted(key)
     for text in (explorer.csv(), explorer.table.value):
         assert not [n for n in others if n in text]
     assert (
@@ -282,6 +285,12 @@ def test_explore_returns_the_widget(prepared):
     box = widgets.explore(prepared)
     assert box.explorer.controls["run"].value == "wtest"
     assert box.explorer.image in box.children
+
+
+def test_explore_an_unprepared_run_says_what_to_do(netlab_home):
+    shown = widgets.explore("nowhere")
+    assert "netlab-error" in shown.value and "has not been prepared" in shown.value
+    assert "What to do" in shown.value
 
 
 def test_redraw_is_fast(explorer):

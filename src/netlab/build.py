@@ -207,10 +207,12 @@ def plan(params: RunParams, *, manifest: dict | None = None) -> list[dict[str, A
     folder = "districts" if unit == "district" else "schools"
 
     specs: list[tuple[str, str, str, str, dict]] = [
-        ("network", "network", "Network report", "network.html", {"run": run}),
+        ("network", "network", "Network report", "network.html", {"run_name": run}),
     ]
     if found.get("tables", {}).get("traction", 0):
-        specs.append(("traction", "traction", "Traction report", "traction.html", {"run": run}))
+        specs.append(
+            ("traction", "traction", "Traction report", "traction.html", {"run_name": run})
+        )
     names = dict(
         zip(
             units["unit_id"].astype(str),
@@ -221,7 +223,7 @@ def plan(params: RunParams, *, manifest: dict | None = None) -> list[dict[str, A
     for uid in sorted(names):
         rel = f"{folder}/{_slug(uid)}.html"
         title = f"{unit.capitalize()} report: {names[uid]}"
-        specs.append((f"{unit}:{uid}", unit, title, rel, {"run": run, "unit_id": uid}))
+        specs.append((f"{unit}:{uid}", unit, title, rel, {"run_name": run, "unit_id": uid}))
 
     tasks = []
     for rid, kind, title, rel, parameters in specs:

@@ -339,10 +339,23 @@ def render(task: dict[str, Any]) -> dict[str, Any]:
         work_nb.parent.mkdir(parents=True, exist_ok=True)
         stale = work_nb.with_name(work_nb.stem + ".failed.ipynb")
         stale.unlink(missing_ok=True)
+        parameters = dict(task.get("parameters") or {})
+        declared = set(papermill.inspect_notebook(str(task["notebook"])))
+        unknown = sorted(set(parameters) - declared)
+        if unknown:
+            # papermill only warns about these; a misspelt parameter would otherwise leave
+            # the notebook running on its default (another run, another school).
+            return _failure(
+                task,
+                started,
+                "setup",
+                f"parameter(s) {unknown} are not in the notebook's parameters cell "
+                f"({sorted(declared)})",
+            )
         nb = papermill.execute_notebook(
             str(task["notebook"]),
             str(work_nb),
-            parameters=dict(task.get("parameters") or {}),
+            parameters=parameters,
             engine_name=task.get("engine", ENGINE_NAME),
             kernel_name=task.get("kernel_name", KERNEL_NAME),
             progress_bar=False,

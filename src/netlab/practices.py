@@ -5,12 +5,12 @@ the estimate in percentage points with its 95% interval, the p-value, the
 Benjamini-Hochberg q-value across the practices estimated in that model, how many
 units ever had the practice and how many switched, and an evidence label.
 
-Evidence labels (one rule for every model, :func:`evidence_label`):
+Evidence labels (one rule for every model, :func:`evidence_label`, checked in this order):
 
+- ``"too few switchers to say"``: between 1 and ``min_switchers - 1`` units switched.
 - ``"not estimable"``: the practice never changed within a unit, or its indicator is
   collinear with other practices (or with the network's year-to-year trend); the row
   says why in ``reason`` and names the practices in ``collinear_with``.
-- ``"too few switchers to say"``: between 1 and ``min_switchers - 1`` units switched.
 - ``"strong"``: q < 0.05, at least ``2 * min_switchers`` switchers and no pre-trend flag.
 - ``"suggestive"``: q < 0.10 otherwise (including q < 0.05 with a pre-trend flag or
   fewer than ``2 * min_switchers`` switchers).
@@ -483,8 +483,9 @@ def within_school(
 
     Weighted least squares weighted by the denominator, unit effects absorbed by
     weighted within-unit demeaning, year effects as indicators, and cluster-robust
-    (CR1) standard errors by unit with t intervals on (number of units - 1) degrees of
-    freedom. Each estimate is the change in the rate, in percentage points, that tracks
+    standard errors by unit (statsmodels' CR3 leave-one-unit-out jackknife, CR1 when a
+    leave-one-out fit is not identified) with t intervals on (number of units - 1)
+    degrees of freedom. Each estimate is the change in the rate, in percentage points, that tracks
     with a unit putting the practice in place, compared with the same unit's other years
     and with the network's trend. Only units that switched inform it.
 
@@ -880,9 +881,9 @@ def naive_cross_section(
 
 
 # --------------------------------------------------------------------- student level
-def _design_covariates(frame: pd.DataFrame, covariates: Sequence[str]) -> tuple[list, list]:
+def _design_covariates(frame: pd.DataFrame, covariates: Sequence[str]) -> list[np.ndarray]:
     """Numeric columns for the covariates: 0/1 as is, categories as dummies, gpa imputed."""
-    cols, labels = [], []
+    cols = []
     for name in covariates:
         s = frame[name]
         if (
@@ -892,20 +893,17 @@ def _design_covariates(frame: pd.DataFrame, covariates: Sequence[str]) -> tuple[
         ):
             codes, levels = pd.factorize(s.astype("string").fillna("Unknown"))
             ref = int(np.bincount(codes).argmax())
-            for k, level in enumerate(levels):
+            for k in range(len(levels)):
                 if k != ref:
                     cols.append((codes == k).astype(float))
-                    labels.append(f"{name}={level}")
             continue
         v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         miss = np.isnan(v)
         if miss.any():
             v = np.where(miss, np.nanmean(v) if (~miss).any() else 0.0, v)
             cols.append(miss.astype(float))
-            labels.append(f"{name}_missing")
         cols.append(v)
-        labels.append(name)
-    return cols, labels
+    return cols
 
 
 _DEFAULT_COVARIATES = ("low_income", "english_learner", "first_gen", "race_ethnicity", "gpa")
@@ -989,6 +987,11 @@ def student_level(
     ok = (pos >= 0) & ~np.isnan(yv)
     sub = students.loc[ok, [unit, year, *covariates]]
     yv, pos = yv[ok], pos[ok]
+    if len(yv) == 0:
+        reason = "no student has both an outcome and a practices record for the year"
+        return _finish(
+            [_empty_row("student_level", p, reason=reason) for p in names], min_switchers
+        )
     p_mat = wide.to_numpy(float)[pos]
     # Switchers and schools ever with the practice, over the school-years students cover.
     sy = wide.iloc[np.unique(pos)]
@@ -996,7 +999,7 @@ def student_level(
     n_switch = ((g.max() - g.min()) > 0).sum().astype(int).to_dict()
     n_ever = (g.max() > 0).sum().astype(int).to_dict()
     ycodes, ylev = pd.factorize(sub[year].astype(int), sort=True)
-    cov_cols, _ = _design_covariates(sub, covariates)
+    cov_cols = _design_covariates(sub, covariates)
     # Collinearity among practices, given the year effects, on the school-year table.
     sy_codes, sy_idx = pd.factorize(pos)
     sy_w = np.bincount(sy_codes).astype(float)

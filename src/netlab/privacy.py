@@ -264,10 +264,13 @@ _ROW = re.compile(r"<tr\b([^>]*)>(.*?)</tr>", re.S)
 _VALUE_CELL = re.compile(r'<td\b[^>]*class="[^"]*netlab-value[^"]*"[^>]*>(.*?)</td>', re.S)
 _TABLE = re.compile(r'<table\b[^>]*class="[^"]*netlab-table[^"]*"[^>]*>(.*?)</table>', re.S)
 _TAG = re.compile(r"<[^>]+>")
+_FEWER = re.compile(r"^<\s?\d+$")  # "<10": fewer than the smallest cell, no count given
 
 
 def _text(fragment: str) -> str:
-    return _TAG.sub(" ", fragment).replace("&nbsp;", " ").strip()
+    import html
+
+    return html.unescape(_TAG.sub(" ", fragment)).replace("\xa0", " ").strip()
 
 
 def scan_html(
@@ -314,7 +317,7 @@ def scan_html(
             if "data-n" in attrs:
                 continue
             shown = [_text(c) for c in _VALUE_CELL.findall(cells)]
-            leaked = [v for v in shown if v not in (MARKER, "", "—")]
+            leaked = [v for v in shown if v not in (MARKER, "", "—") and not _FEWER.match(v)]
             if leaked:
                 problems.append(f"table row without a student count shows {leaked}")
     keys = {str(k) for k in student_keys if k is not None and len(str(k)) >= 6}

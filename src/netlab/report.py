@@ -172,7 +172,8 @@ def open_report(
     run : str
         The prepared run's name.
     unit_id : str, optional
-        The school (or district) the report is about; None for the network report.
+        The school (or district) the report is about; None for the network report, ""
+        for the run's first unit (in id order).
     kind : {"network", "traction", "school", "district"}, optional
         By default "network" without a unit, else the run's unit.
     cohorts : list of int, optional
@@ -200,6 +201,8 @@ def from_prepared(
     units = prepared.units
     ids = units["unit_id"].astype(str).tolist()
     names = dict(zip(ids, units.get("unit_name", units["unit_id"]).astype(str), strict=True))
+    if unit_id == "" and kind in ("school", "district") and ids:
+        unit_id = sorted(ids)[0]  # a notebook run by hand with its default: the first unit
     if unit_id is not None:
         unit_id = str(unit_id)
         if unit_id not in names:
@@ -589,7 +592,7 @@ def aim_progress(r: Report) -> Section:
     """Progress toward the run's aim, in rates and in students, with the target line."""
     s = Section("aim")
     aim = r.params.aim
-    measure = aim.measure if r.unit_id is None else r.measure
+    measure = r.params.team_measures.get(str(r.unit_id), aim.measure)
     group = aim.group
     unit = r.unit_id
     who, label = _who(r, group), _measure_label(r, measure)

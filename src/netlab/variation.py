@@ -21,6 +21,7 @@ Methods
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -49,7 +50,7 @@ __all__ = [
 _RATE_COLUMNS = ("year", "group", "measure", "numerator", "denominator")
 
 
-# --------------------------------------------------------------------------- helpers
+# --------------------------------------------------------------------------- common
 
 
 def _require(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
@@ -298,9 +299,11 @@ def funnel_limits(result: pd.DataFrame, n_grid: Sequence[float] | None = None) -
     pandas.DataFrame
         Long frame: n, limit (coverage, e.g. 0.95), lower, upper, target.
     """
-    _require(result, ("target", "phi", "tau2", "method", "inner", "outer", "kind"), "funnel")
+    _require(result, ("target", "phi", "tau2", "method"), "funnel")
     first = result.iloc[0]
-    kind = first["kind"]
+    kind = first["kind"] if "kind" in result else "proportion"
+    inner = first["inner"] if "inner" in result else 0.95
+    outer = first["outer"] if "outer" in result else 0.998
     xcol = "denominator" if kind == "proportion" else "expected"
     if n_grid is None:
         x = result[xcol].to_numpy(dtype=float)
@@ -314,7 +317,7 @@ def funnel_limits(result: pd.DataFrame, n_grid: Sequence[float] | None = None) -
         tgt, s = 1.0, 1 / (2 * np.sqrt(n))
     back = _back(kind)
     frames = []
-    for lvl in (first["inner"], first["outer"]):
+    for lvl in (inner, outer):
         half = _half_width(s, _z(lvl), first["method"], first["phi"], first["tau2"])
         frames.append(
             pd.DataFrame(
@@ -656,6 +659,8 @@ def bright_spots(
         (rates["measure"] == measure) & (rates["group"] == group) & rates["year"].isin(years)
     ]
     sub = sub[sub["numerator"].notna() & (sub["denominator"] > 0)]  # censored years left out
+    if sub.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
     pooled = sub.groupby(unit, as_index=False)[["numerator", "denominator"]].sum()
     pooled = pooled.assign(year=0, measure=measure, group=group)
     fit = _shrink_binary(_cell(pooled, measure=measure, group=group, year=0, unit=unit), level)
@@ -1199,7 +1204,11 @@ def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
         out["equity_gaps"] = _suppress(g, min_cell, ["focal_denominator", "ref_denominator"])
         out["equity_trend"] = equity_trend(g)
     if prepared.has_students:
-        cm = _case_mix_for_run(prepared, str(getattr(params, "focal_measure", "")), group)
+        try:
+            cm = _case_mix_for_run(prepared, str(getattr(params, "focal_measure", "")), group)
+        except (ValueError, np.linalg.LinAlgError) as err:  # e.g. a singular design
+            warnings.warn(f"Case-mix adjustment skipped: {err}", stacklevel=2)
+            cm = None
         if cm is not None and len(cm):
             out["case_mix"] = _suppress(cm, min_cell, ["denominator"])
             out["case_mix_limits"] = funnel_limits(cm)

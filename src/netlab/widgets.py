@@ -56,6 +56,7 @@ VIEWS = {
 _NETWORK = ""  # the school picker's value for "the whole network"
 _SIZE = (6.4, 3.8)
 _DPI = 80
+_CACHE_SIZE = 256  # analyses kept per explorer (each a frame of about one row per unit)
 
 
 @dataclass(frozen=True)
@@ -280,13 +281,21 @@ def _compute(prepared: Any, sel: Selection) -> tuple[pd.DataFrame, dict]:
 
 
 def _labelled(frame: pd.DataFrame, labels: dict, sel: Selection) -> pd.DataFrame:
-    """Replace unit ids by their labels (ids are kept only when peers are named)."""
+    """Replace unit ids by their labels (ids are kept only when peers are named).
+
+    Rows are ordered by label ("School B" before "School AA"), then year: rows left in id
+    order would let a reader who knows the ids match them to the letters.
+    """
     if "unit_id" not in frame.columns:
         return frame.reset_index(drop=True)
     ids = frame["unit_id"].astype(str)
     shown = ids.map(labels).where(ids != _NETWORK, "Network")
     out = frame.copy()
     out.insert(0, "unit", shown.fillna("?").to_numpy())
+    out["_len"] = out["unit"].str.len()
+    order = ["_len", "unit", "year"] if "year" in out.columns else ["_len", "unit"]
+    out = out.sort_values(order if not sel.name_peers else order[1:], kind="stable")
+    out = out.drop(columns="_len")
     if not sel.name_peers:
         out = out.drop(columns="unit_id")
     return out.reset_index(drop=True)
@@ -503,6 +512,13 @@ def download_link(frame: pd.DataFrame, filename: str, *, text: str = "Download C
     )
 
 
+def _error_html(err: Exception) -> str:
+    hint = getattr(err, "hint", None)
+    text = html.escape(getattr(err, "message", str(err)))
+    text += f" <i>What to do:</i> {html.escape(hint)}" if hint else ""
+    return f'<div class="netlab-error" style="color:#a00;">{text}</div>'
+
+
 # --------------------------------------------------------------------------------------
 # The widgets
 # --------------------------------------------------------------------------------------
@@ -686,8 +702,16 @@ class Explorer:
         self.redraw()
 
     def _on_run(self, change: dict) -> None:
-        if not self._hold:
+        if self._hold:
+            return
+        try:
             self._set_run(change["new"])
+        except NetlabError as err:
+            # A run listed but unreadable (e.g. prepared by other code): stay on the old one.
+            self._hold = True
+            self.controls["run"].value = change["old"]
+            self._hold = False
+            self.notice.value = _error_html(err)
 
     def _on_change(self, change: dict) -> None:
         if not self._hold:
@@ -699,6 +723,8 @@ class Explorer:
         key_unit = sel.unit if sel.view in _UNIT_DEPENDENT else None
         key = (self.controls["run"].value, replace(sel, unit=key_unit, name_peers=False))
         if key not in self._cache:
+            if len(self._cache) >= _CACHE_SIZE:
+                self._cache.pop(next(iter(self._cache)))  # the oldest
             self._cache[key] = _compute(self.prepared, replace(sel, unit=key_unit))
         return self._cache[key]
 
@@ -777,11 +803,7 @@ class Explorer:
             self.figure, self.png = None, b""
             self.image.value = b""
             self.image.layout.display = "none"
-            hint = f" {err.hint}" if getattr(err, "hint", None) else ""
-            self.notice.value = (
-                f'<div class="netlab-error" style="color:#a00;">{html.escape(str(err))}'
-                f"{html.escape(hint)}</div>"
-            )
+            self.notice.value = _error_html(err)
             self.table.value = ""
             self.download.value = ""
         else:
@@ -792,7 +814,9 @@ class Explorer:
             self.image.value = png
             self.notice.value = self._notices(sel, frame)
             self.table.value = table_html(
-                frame, min_cell=min_cell, caption=f"{VIEWS[sel.view]}: {self._title(sel, extra)}"
+                frame,
+                min_cell=min_cell,
+                caption=f"{VIEWS[sel.view]}: " + self._title(sel, extra).replace("\n", ", "),
             )
             self.download.value = download_link(frame, self._filename(sel))
         self.redraws += 1
@@ -809,9 +833,15 @@ def explore(run: str | Any = "demo") -> Any:
 
     Returns
     -------
-    ipywidgets.VBox
-        The explorer's widgets (its :class:`Explorer` is the ``explorer`` attribute).
+    ipywidgets.VBox or ipywidgets.HTML
+        The explorer's widgets (its :class:`Explorer` is the ``explorer`` attribute), or,
+        when the run cannot be opened (e.g. not prepared yet), a message saying what to do.
     """
-    ex = Explorer(run)
+    import ipywidgets as w
+
+    try:
+        ex = Explorer(run)
+    except NetlabError as err:
+        return w.HTML(_error_html(err))
     ex.widget.explorer = ex
     return ex.widget

@@ -82,7 +82,8 @@ def funnel(
         return ax
     if limits is None:
         limits = funnel_limits(frame)
-    ratio = frame["kind"].iloc[0] == "ratio"
+    ratio = frame["kind"].iloc[0] == "ratio" if "kind" in frame else "oe" in frame
+    outer = float(frame["outer"].iloc[0]) if "outer" in frame else 0.998
     xcol, ycol = ("expected", "oe") if ratio else ("denominator", "rate")
     for lvl, style in zip(sorted(limits["limit"].unique()), ("--", "-"), strict=False):
         lim = limits[limits["limit"] == lvl]
@@ -115,9 +116,7 @@ def funnel(
         marker="D",
         edgecolor="black",
         linewidth=0.6,
-        label=f"outside {frame['outer'].iloc[0]:.1%}".replace(".0%", "%")
-        if outside.any()
-        else None,
+        label=f"outside {outer:.1%}".replace(".0%", "%") if outside.any() else None,
         zorder=3,
     )
     if is_hi.any():
