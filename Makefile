@@ -36,7 +36,7 @@ test: $(STAMP) browser ## Run the whole test suite (lint, unit, statistics, note
 	$(BIN)/python -m pytest -q
 
 lab: $(STAMP) ## Start JupyterLab on the netlab kernel with the notebooks folder open
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 florida: $(STAMP) ## Import Florida's public FAFSA and school files, then render the Hillsborough network
 	@if [ ! -d "$(SHARED)" ]; then echo "The public files are not here: expected $(SHARED) (see README, 'Public files')."; exit 2; fi

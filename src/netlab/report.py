@@ -999,25 +999,18 @@ def process_measures(r: Report) -> Section:
         series = series.loc[series["unit_id"].isin(mine)]
     if series.empty:
         return s.add(unavailable(f"Interim and process measures for {r.unit_name}"))
-    has_n = series["denominator"].notna()
-    series = series.assign(
-        suppressed=has_n & (series["denominator"].fillna(0) < r.min_cell),
-    )
     for measure, cell in list(series.groupby("measure", sort=True))[:4]:
         rates_like = bool(cell["denominator"].notna().any())
-        if r.unit_id is None:
-            if rates_like:
-                cell = cell.groupby("date", as_index=False)[["numerator", "denominator"]].sum()
-                cell["value"] = cell["numerator"] / cell["denominator"].where(
-                    cell["denominator"] > 0
-                )
-                cell["suppressed"] = cell["denominator"] < r.min_cell
-            else:
-                cell = (
-                    cell.groupby("date", as_index=False)["value"].mean().assign(suppressed=False)
-                )
+        several = cell["unit_id"].nunique() > 1
+        # one point per date for the whole unit (a district's schools, or the network)
+        if rates_like:
+            cell = cell.groupby("date", as_index=False)[["numerator", "denominator"]].sum()
+            cell["value"] = cell["numerator"] / cell["denominator"].where(cell["denominator"] > 0)
+            cell["suppressed"] = cell["denominator"] < r.min_cell
+        else:
+            cell = cell.groupby("date", as_index=False)["value"].sum().assign(suppressed=False)
         shown = privacy.visible(cell).sort_values("date")
-        label = _measure_label(r, measure)
+        label = _capital(_measure_label(r, measure))
         if len(shown) < 2:
             s.add(_suppressed_note(r, f"The series of {label.lower()}"))
             continue
@@ -1031,8 +1024,10 @@ def process_measures(r: Report) -> Section:
                 percent=rates_like,
                 title=label,
                 alt=f"Run chart of {label}",
-                caption=f"{_E(label)} over time, with the median and the run-chart rules "
-                "(a long run or too few crossings signals non-random change).",
+                caption=f"{_E(label)} over time"
+                + (" (all its schools together)" if several else "")
+                + ", with the median and the run-chart rules (a long run or too few crossings "
+                "signals non-random change).",
                 n_min=shown["denominator"].min() if rates_like else None,
             )
         )

@@ -40,8 +40,11 @@ __all__ = [
     "Explorer",
     "Selection",
     "available_runs",
+    "download_link",
     "draw_view",
     "explore",
+    "table_html",
+    "unit_labels",
     "view_frame",
 ]
 
@@ -488,7 +491,17 @@ def table_html(frame: pd.DataFrame, *, min_cell: int, caption: str = "") -> str:
             if key == "unit_id" and "unit" in frame.columns:
                 continue
             cols.append(report.Col(key, header, fmt, n=n))
-    return report.table(frame, cols, min_cell=min_cell, caption=html.escape(caption))
+    return _TABLE_CSS + report.table(frame, cols, min_cell=min_cell, caption=html.escape(caption))
+
+
+# JupyterLab does not load the report template's stylesheet; a few rules keep tables legible.
+_TABLE_CSS = (
+    "<style>.netlab-explorer .netlab-table{border-collapse:collapse;font-size:12px}"
+    ".netlab-explorer .netlab-table th,.netlab-explorer .netlab-table td{padding:2px 10px}"
+    ".netlab-explorer .netlab-table caption{text-align:left;font-weight:bold}"
+    ".netlab-explorer .netlab-num{text-align:right}"
+    ".netlab-explorer .netlab-suppressed{color:#888;text-align:center}</style>"
+)
 
 
 def download_link(frame: pd.DataFrame, filename: str, *, text: str = "Download CSV") -> str:
@@ -691,7 +704,12 @@ class Explorer:
             units["shown_name"] = names.astype(str)
             options = [(f"All {noun.lower()}s (network)", _NETWORK)]
             options += [
-                (f"{row.shown_name} ({row.unit_id})", row.unit_id)
+                (
+                    row.shown_name
+                    if row.shown_name == row.unit_id
+                    else f"{row.shown_name} ({row.unit_id})",
+                    row.unit_id,
+                )
                 for row in units.sort_values("shown_name").itertuples()
             ]
             c["unit"].options = options
@@ -731,7 +749,10 @@ class Explorer:
     def _title(self, sel: Selection, extra: dict) -> str:
         prepared = self.prepared
         label = _measure_label(prepared, sel.measure)
-        group = _group_label(prepared.params, sel.group)
+        # "Focal students" rather than the focal group's long definition, shown in the picker.
+        group = (
+            "Focal students" if sel.group == "focal" else _group_label(prepared.params, sel.group)
+        )
         if "year" in extra:
             when = str(extra["year"])
         else:
