@@ -26,7 +26,7 @@ from netlab.exceptions import InputError
     ],
 )
 def test_newcombe_hybrid_score_matches_published_values(counts, low, high):
-    d, lo, hi = L._newcombe(*counts)
+    d, lo, hi = L.newcombe_diff(*counts)
     assert d == pytest.approx(counts[0] / counts[1] - counts[2] / counts[3])
     assert float(lo) == pytest.approx(low, abs=1e-4)
     assert float(hi) == pytest.approx(high, abs=1e-4)

@@ -30,10 +30,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from netlab._checks import check_argument, check_columns
 from netlab.exceptions import InputError
+from netlab.intervals import newcombe_diff
 
 __all__ = ["CONTEXT", "match", "models_for_run", "paragraphs"]
 
@@ -52,37 +52,6 @@ _COLUMNS = [
     "host_pdsa_cycles", "host_ownership", "visitor_pdsa_cycles", "visitor_ownership",
     "visitor_learning_stance", "visitor_hosts", "reasons",
 ]  # fmt: skip
-
-
-def _wilson(x: np.ndarray, n: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for x successes out of n."""
-    x = np.asarray(x, dtype=float)
-    n = np.asarray(n, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = x / n
-        denom = 1 + z**2 / n
-        centre = (p + z**2 / (2 * n)) / denom
-        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-    return centre - half, centre + half
-
-
-def _newcombe(
-    x1: Any, n1: Any, x2: Any, n2: Any, *, level: float = 0.95
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Difference p1 - p2 with Newcombe's (1998) hybrid score interval (method 10).
-
-    Returns the difference and the interval's lower and upper ends (proportions).
-    """
-    z = float(stats.norm.ppf(0.5 + level / 2))
-    x1, n1, x2, n2 = (np.asarray(a, dtype=float) for a in (x1, n1, x2, n2))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p1, p2 = x1 / n1, x2 / n2
-    l1, u1 = _wilson(x1, n1, z)
-    l2, u2 = _wilson(x2, n2, z)
-    d = p1 - p2
-    low = d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
-    high = d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
-    return d, low, high
 
 
 def _host_ids(bright_spots: Any) -> list[str]:
@@ -356,7 +325,7 @@ def match(
         wsum = (ok * w).sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             dist = np.sqrt(np.where(ok, w * diff**2, 0.0).sum(axis=1) * w.sum() / wsum)
-        d, low, high = _newcombe(num_host[k], den_host[k], num_cand, den_cand)
+        d, low, high = newcombe_diff(num_host[k], den_host[k], num_cand, den_cand)
         hd = district_host[k]
         same = np.zeros(len(cand), bool) if pd.isna(hd) else (district_cand == hd).astype(bool)
         score = dist - same_district_bonus * same - stance_bonus * stance_cand

@@ -11,14 +11,13 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import yaml
 
-from netlab import paths
+from netlab import intervals, paths
 from netlab._checks import check_argument, check_columns
 from netlab.conditions import Condition, check, evaluate
 from netlab.exceptions import InputError, MeasureError
@@ -903,78 +902,29 @@ def _districts(s: pd.DataFrame) -> pd.DataFrame:
 # ------------------------------------------------------------ intervals and progress
 
 
-def _z(alpha: float) -> float:
-    return NormalDist().inv_cdf(1 - alpha / 2)
-
 
 def wilson_interval(x: Any, n: Any, alpha: float = 0.05) -> tuple[Any, Any]:
-    """Wilson score interval for a proportion x/n (no continuity correction).
-
-    Parameters
-    ----------
-    x, n : int or array-like
-        Successes and trials; n = 0 gives NaN.
-    alpha : float
-        1 - confidence level.
-
-    Returns
-    -------
-    (low, high) : floats or arrays
+    """Wilson score interval for a proportion x/n; see :func:`netlab.intervals.wilson`.
 
     Examples
     --------
     >>> [round(v, 4) for v in wilson_interval(81, 263)]
     [0.2553, 0.3662]
     """
-    x = np.asarray(x, dtype=float)
-    n = np.asarray(n, dtype=float)
-    z = _z(alpha)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = x / n
-        centre = (2 * x + z**2) / (2 * (n + z**2))
-        half = z * np.sqrt(z**2 + 4 * n * p * (1 - p)) / (2 * (n + z**2))
-        low = np.where(n > 0, np.clip(centre - half, 0, 1), np.nan)
-        high = np.where(n > 0, np.clip(centre + half, 0, 1), np.nan)
-    if low.ndim == 0:
-        return float(low), float(high)
-    return low, high
+    return intervals.wilson(x, n, level=1 - alpha)
 
 
 def newcombe_diff(x1: Any, n1: Any, x2: Any, n2: Any, alpha: float = 0.05) -> tuple[Any, ...]:
-    """Difference of two independent proportions with Newcombe's hybrid score interval.
+    """Difference of two proportions with Newcombe's hybrid score interval.
 
-    Newcombe (1998), "Interval estimation for the difference between independent
-    proportions", Statistics in Medicine 17:873, method 10: the Wilson intervals of each
-    proportion combined.
-
-    Parameters
-    ----------
-    x1, n1, x2, n2 : int or array-like
-        Successes and trials of the two groups.
-    alpha : float
-        1 - confidence level.
-
-    Returns
-    -------
-    (diff, low, high) : floats or arrays
-        p1 - p2 and its interval.
+    See :func:`netlab.intervals.newcombe_diff`.
 
     Examples
     --------
     >>> [round(v, 4) for v in newcombe_diff(56, 70, 48, 80)]
     [0.2, 0.0524, 0.3339]
     """
-    l1, u1 = wilson_interval(x1, n1, alpha)
-    l2, u2 = wilson_interval(x2, n2, alpha)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p1 = np.asarray(x1, dtype=float) / np.asarray(n1, dtype=float)
-        p2 = np.asarray(x2, dtype=float) / np.asarray(n2, dtype=float)
-    d = p1 - p2
-    low = d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
-    high = d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
-    if np.ndim(d) == 0:
-        return float(d), float(low), float(high)
-    return d, low, high
+    return intervals.newcombe_diff(x1, n1, x2, n2, level=1 - alpha)
 
 
 def team_progress(

@@ -31,6 +31,7 @@ from scipy import special, stats
 
 from netlab._checks import check_argument
 from netlab.exceptions import InputError, MeasureError
+from netlab.intervals import newcombe_diff
 
 __all__ = [
     "adjustment_note",
@@ -103,48 +104,6 @@ def _years(rates: pd.DataFrame, measure: str, group: str) -> list[int]:
 
 def _z(level: float) -> float:
     return float(stats.norm.ppf(0.5 + level / 2))
-
-
-def _wilson(x: np.ndarray, n: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
-    p = x / n
-    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
-    half = z / (1 + z**2 / n) * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
-
-
-def newcombe_diff(
-    x1: Any, n1: Any, x2: Any, n2: Any, *, level: float = 0.95
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Difference of two proportions with Newcombe's hybrid score interval (method 10).
-
-    Parameters
-    ----------
-    x1, n1, x2, n2 : array-like
-        Successes and trials of the first and second proportion.
-    level : float
-        Confidence level.
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        ``(difference, low, high)`` of ``x1/n1 - x2/n2`` (proportions, not points).
-
-    Examples
-    --------
-    >>> d, lo, hi = newcombe_diff(56, 70, 48, 80)
-    >>> round(float(lo), 4), round(float(hi), 4)
-    (0.0524, 0.3339)
-    """
-    x1, n1, x2, n2 = (np.asarray(v, dtype=float) for v in (x1, n1, x2, n2))
-    z = _z(level)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p1, p2 = x1 / n1, x2 / n2
-        l1, u1 = _wilson(x1, n1, z)
-        l2, u2 = _wilson(x2, n2, z)
-        d = p1 - p2
-        low = d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
-        high = d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
-    return d, low, high
 
 
 # --------------------------------------------------------------------------- funnels
