@@ -265,3 +265,41 @@ def test_a_misspelt_parameter_fails_instead_of_running_on_defaults(tmp_path):
     assert result["status"] == "failed"
     assert "['run']" in result["error"] and "run_name" in result["error"]
     assert not (tmp_path / "x.html").exists()
+
+
+@pytest.mark.slow
+def test_a_district_run_writes_district_reports_leading_with_each_team_indicator(
+    tmp_path_factory, monkeypatch
+):
+    from netlab import privacy
+
+    home = make_home(tmp_path_factory.mktemp("netlab-districts"))
+    shutil.copy(REPO / "params" / "districts-demo.yaml", home / "params" / "districts-demo.yaml")
+    monkeypatch.setenv("NETLAB_HOME", str(home))
+    params = load_params("districts-demo")
+    synth.write(synth.generate_districts(seed=2027), paths.resolve(params.raw_dir))
+    result = build.build(params, jobs=2, progress=False)
+    assert result.ok, result.summary()
+    out = paths.reports_dir("districts-demo")
+    units = pd.read_parquet(paths.processed_dir("districts-demo") / "units.parquet")
+    labels = pd.read_parquet(paths.processed_dir("districts-demo") / "measures.parquet")
+    label = dict(zip(labels["measure"], labels["label"], strict=True))
+    keys = pd.read_parquet(paths.processed_dir("districts-demo") / "students.parquet")
+    names = units["unit_name"].tolist()
+    for uid, name in zip(units["unit_id"], names, strict=True):
+        page = out / "districts" / f"{build._slug(uid)}.html"
+        text = page.read_text()
+        assert f"District report: {name}" in text
+        own = params.team_measures.get(uid, params.focal_measure)
+        assert f"Leading with {label[own].lower()}" in text
+        others = [n for n in names if n != name]
+        assert (
+            privacy.scan_html(
+                text,
+                min_cell=params.min_cell,
+                student_keys=keys["student_key"].astype(str),
+                forbidden_names=others,
+            )
+            == []
+        ), uid
+    assert not (out / "schools").exists()

@@ -235,3 +235,12 @@ def test_every_network_section_renders(demo_prepared):
     top = report._measure_label(r, spread.iloc[0]["measure"]).lower()
     assert top in report.where_varies(r).html()
     assert np.isfinite(spread["tau"]).all()
+
+
+def test_footer_parameters_name_no_other_unit(small_rates):
+    prep = _prepared(small_rates, team_measures={"A": "m", "B": "m"}, schools=["A", "B", "C"])
+    facts = report.header(report.from_prepared(prep, "A"))._repr_mimebundle_()[report.META_MIME]
+    assert facts["params"]["team_measures"] == {"A": "m"}
+    assert facts["params"]["schools"] == "3 selected"
+    network = report.header(report.from_prepared(prep))._repr_mimebundle_()[report.META_MIME]
+    assert network["params"]["team_measures"] == {"A": "m", "B": "m"}

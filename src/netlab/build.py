@@ -220,7 +220,7 @@ def plan(params: RunParams, *, manifest: dict | None = None) -> list[dict[str, A
             strict=False,
         )
     )
-    for uid in sorted(names):
+    for uid in sorted(names, key=lambda u: (names[u].casefold(), u)):
         rel = f"{folder}/{_slug(uid)}.html"
         title = f"{unit.capitalize()} report: {names[uid]}"
         specs.append((f"{unit}:{uid}", unit, title, rel, {"run_name": run, "unit_id": uid}))

@@ -93,7 +93,7 @@ class Report:
 
     @property
     def noun(self) -> str:
-        """ "School" or "District"."""
+        """The unit noun: School or District."""
         return "District" if self.params.unit == "district" else "School"
 
     @property
@@ -280,9 +280,11 @@ def _note(text: str, *, cls: str = "") -> str:
 
 
 def unavailable(what: str, why: str = "") -> str:
-    """The plain note shown where an analysis is not in the run."""
+    """The plain note shown where an analysis is not in the run (never a figure)."""
+    if why.startswith("not available"):
+        return _note(f"{_E(what)}: {_E(why)}.", cls="netlab-unavailable")
     reason = f" ({_E(why)})" if why else ""
-    return _note(f"{_E(what)} is not available in this run{reason}.", cls="netlab-unavailable")
+    return _note(f"{_E(what)}: not available in this run{reason}.", cls="netlab-unavailable")
 
 
 def _suppressed_note(r: Report, what: str) -> str:
@@ -499,12 +501,31 @@ def _who(r: Report, group: str) -> str:
     if group == "all":
         return "students"
     label = _group_label(r, group)
+    if label.lower() == "all students":
+        return "all students"
     return label if label.lower().endswith("students") else f"{label} students"
 
 
 # --------------------------------------------------------------------------------------
 # Header
 # --------------------------------------------------------------------------------------
+
+
+def _shown_params(r: Report) -> dict:
+    """The run's parameters for the footer, without other units' names or ids.
+
+    With peers unnamed, a unit's report lists its own team measure only, and the network's
+    selection of schools or districts as a count.
+    """
+    shown = r.params.model_dump(mode="json")
+    if r.names_peers:
+        return shown
+    own = str(r.unit_id)
+    shown["team_measures"] = {k: v for k, v in shown["team_measures"].items() if k == own}
+    for key in ("schools", "districts"):
+        if shown.get(key):
+            shown[key] = f"{len(shown[key])} selected"
+    return shown
 
 
 def header(r: Report) -> dict:
@@ -538,7 +559,7 @@ def header(r: Report) -> dict:
         "netlab_version": __version__,
         "prepared": r.prepared.created,
         "rendered": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "params": p.model_dump(mode="json"),
+        "params": _shown_params(r),
     }
 
     class _Meta(dict):
@@ -752,6 +773,18 @@ def measure_results(r: Report) -> Section:
     )
     if (unit_tot["suppressed"]).any():
         s.add(_suppressed_note(r, "A measure-year"))
+    m = r.prepared.measures
+    if m is not None and len(m) and "denominator_label" in m.columns:
+        items = "".join(
+            f"<li>{_E(str(row.label))}: of {_E(str(row.denominator_label))}</li>"
+            for row in m.itertuples()
+            if isinstance(row.denominator_label, str) and row.measure in set(unit_tot["measure"])
+        )
+        if items:
+            s.add(
+                f'<details class="netlab-definitions"><summary>How each rate is counted'
+                f"</summary><ul>{items}</ul></details>"
+            )
     return s
 
 
@@ -860,12 +893,22 @@ def equity_gaps(r: Report) -> Section:
     measure = r.measure
     label = _measure_label(r, measure)
     if gaps is None:
-        return s.add(unavailable("Equity gaps"))
+        why = (
+            ""
+            if r.prepared.has_students
+            else "not available from public files (they carry no student groups)"
+        )
+        return s.add(unavailable("Equity gaps", why))
     g = gaps.loc[gaps["measure"] == measure].copy()
     if r.unit_id is not None:
         g = g.loc[g["unit_id"].astype(str) == str(r.unit_id)]
     if g.empty:
-        return s.add(unavailable(f"Equity gaps on {label.lower()}"))
+        why = (
+            ""
+            if r.prepared.has_students
+            else "not available from public files (they carry no student groups)"
+        )
+        return s.add(unavailable(f"Equity gaps on {label.lower()}", why))
     g["n_min"] = g[["focal_denominator", "ref_denominator"]].min(axis=1)
     g = privacy.flag_small(g, n="n_min", min_cell=r.min_cell)
     g["label"] = [r.label(u) for u in g["unit_id"]]
@@ -941,8 +984,11 @@ def data_quality(r: Report) -> Section:
                 "reason, in the hub's quality log)",
             )
         )
+    others = [] if r.names_peers else _other_units(r)
     for note in getattr(r.prepared, "notes", []) or []:
-        s.add(_note(_E(str(note))))
+        # a run-wide note that names another school stays out of this school's report
+        if not any(o in str(note) for o in others):
+            s.add(_note(_E(str(note))))
     if not r.prepared.has_students:
         s.add(
             _note(
@@ -1041,6 +1087,15 @@ def process_measures(r: Report) -> Section:
     return s
 
 
+def _other_units(r: Report) -> list[str]:
+    """Ids and names of every unit but the report's own."""
+    units = r.prepared.units
+    mine = units["unit_id"].astype(str) == str(r.unit_id)
+    rest = units.loc[~mine]
+    names = rest.get("unit_name", rest["unit_id"]).astype(str).tolist()
+    return [n for n in [*rest["unit_id"].astype(str).tolist(), *names] if n]
+
+
 def _base_measure(rates: pd.DataFrame) -> str:
     """A measure whose denominator is every senior (for counts of records)."""
     found = set(rates["measure"])
@@ -1058,8 +1113,17 @@ def fafsa_season(r: Report) -> Section:
         return s.add(unavailable("The weekly FAFSA run chart", "no fafsa_weekly table"))
     from netlab import spc
 
-    schools = _schools_of(r)
+    schools = _schools_of(r) if r.unit_id is not None else None
     season = int(weekly["season"].max())
+    name = f"{season}-{str(season + 1)[-2:]} FAFSA"
+    this = weekly.loc[weekly["season"] == season]
+    if schools is not None:
+        this = this.loc[this["school_id"].astype(str).isin(schools)]
+    skipped = (
+        int((~this["reported"].fillna(False).astype(bool)).groupby(this["as_of"]).all().sum())
+        if "reported" in this.columns
+        else 0
+    )
     series = spc.season_series(weekly, season=season, unit=schools)
     series = series.loc[series["denominator"].notna()]
     if series.empty:
@@ -1080,29 +1144,39 @@ def fafsa_season(r: Report) -> Section:
             chart,
             x="week",
             y="rate",
-            alt=f"Weekly FAFSA completion, season {season}, with last season",
-            caption=f"Cumulative FAFSA completion by week of the {season - 1}-{str(season)[-2:]} "
-            "season (median line; highlighted points break the run-chart rules), "
-            "with last season at the same weeks.",
+            title=f"{name}: completed, share of seniors",
+            alt=f"Weekly FAFSA completion, {name}, with last season",
+            caption=f"Cumulative FAFSA completion by week of the {name} season (median line; "
+            "highlighted points break the run-chart rules), with last season at the same "
+            "weeks."
+            + (
+                f" {skipped} weekly snapshot(s) were not measurements (counts suppressed for "
+                "nearly every school) and are left out, not drawn as zero."
+                if skipped
+                else ""
+            ),
             n_min=shown["denominator"].min(),
         )
     )
     last = chart.iloc[-1]
     signal = bool(chart["signal"].any()) if "signal" in chart else False
     prior = last.get("prior_rate")
-    s.add(
-        _sentence(
-            f"Week {int(last.week)}: {_pct(last.rate)} of seniors have completed a FAFSA"
-            + (f", against {_pct(prior)} at the same week last season" if pd.notna(prior) else "")
-            + ". "
-            + (
-                "The run chart shows a signal of non-random change this season."
-                if signal
-                else "The run chart shows no signal of non-random change this season."
-            ),
-            shown["denominator"].min(),
-        )
+    text = f"Week {int(last.week)}: {_pct(last.rate)} of seniors have completed a FAFSA"
+    if pd.notna(prior):
+        text += f", against {_pct(prior)} at the same week last season"
+        gap = float(last.rate) - float(prior)
+        if abs(gap) >= 0.05:
+            text += (
+                f". This season is unlike the last: {abs(100 * gap):.0f} percentage points "
+                + ("behind" if gap < 0 else "ahead")
+                + " at the same week"
+            )
+    text += ". " + (
+        "The run chart shows a signal of non-random change this season."
+        if signal
+        else "The run chart shows no signal of non-random change this season."
     )
+    s.add(_sentence(text, shown["denominator"].min()))
     return s
 
 
@@ -1181,19 +1255,19 @@ def where_varies(r: Report) -> Section:
             f"The network varies most on <strong>{_E(top.label.lower())}</strong> for "
             f"{_who(r, 'focal')}"
             + (
-                f": schools' rates typically sit about {100 * float(top[sd]):.0f} percentage "
+                f": {r.noun.lower()}s' rates typically sit about {100 * float(top[sd]):.0f} percentage "
                 "points from the network rate"
                 if sd
                 else ""
             )
-            + ". Where schools differ most, there is most to learn from each other."
+            + f". Where {r.noun.lower()}s differ most, there is most to learn from each other."
         )
     )
     cols = [Col("label", "Measure")]
     for key, head, fmt in (
         ("year", "Year", "text"),
         ("network_rate", "Network rate", "rate"),
-        ("tau", "Between-school SD", "rate1"),
+        ("tau", f"Between-{r.noun.lower()} SD", "rate1"),
         ("iqr", "Middle half spans", "rate1"),
         ("n_units", f"{r.noun}s", "count"),
     ):
@@ -1204,7 +1278,7 @@ def where_varies(r: Report) -> Section:
             f,
             cols,
             min_cell=r.min_cell,
-            caption="Measures ranked by spread between schools (focal students)",
+            caption=f"Measures ranked by spread between {r.noun.lower()}s (focal students)",
         )
     )
     return s
@@ -1260,9 +1334,9 @@ def constellation(r: Report) -> Section:
         _draw(
             "constellation",
             c,
-            alt=f"Network rate and spread between schools of {label}, by year",
+            alt=f"Network rate and spread between {r.noun.lower()}s of {label}, by year",
             caption=f"{_E(label)}, focal students: the network rate and the middle half of "
-            "schools' (shrunken) rates each year. A rising floor with a narrowing band is a "
+            f"{r.noun.lower()}s' (shrunken) rates each year. A rising floor with a narrowing band is a "
             "constellation; a rising top alone is a few stars.",
             n_min=c["denominator"].min(),
         )
@@ -1299,7 +1373,7 @@ def caterpillar(r: Report) -> Section:
             "caterpillar",
             shown,
             tight=True,
-            alt=f"Shrunken estimates of {label} by school with intervals",
+            alt=f"Shrunken estimates of {label} by {r.noun.lower()} with intervals",
             caption=f"{_E(label)}, focal students, {int(sh['year'].max())}: each "
             f"{r.noun.lower()}'s estimate pulled toward the network in proportion to how little "
             "data it has, with 95% intervals.",
@@ -1379,8 +1453,8 @@ def practices_network(r: Report) -> Section:
             label="label",
             title="Practices and the focal measure",
             alt="Estimated association of each practice with the focal measure, with intervals",
-            caption="Within-school estimates (school and year fixed effects, errors clustered "
-            "by school)"
+            caption=f"Within-{r.noun.lower()} estimates ({r.noun.lower()} and year fixed effects, "
+            f"errors clustered by {r.noun.lower()})"
             + (" beside the student-level sensitivity model" if len(models) > 1 else "")
             + ", percentage points with 95% intervals.",
             size=(6.4, max(2.8, 0.45 * within["practice"].nunique() + 1.2)),
@@ -1394,7 +1468,8 @@ def practices_network(r: Report) -> Section:
             + "</div>"
         )
     w = within.assign(label=[pr.practice_label(p) for p in within["practice"]])
-    s.add(_practice_table(r, w, "Within schools: each school against itself over time"))
+    noun = r.noun.lower()
+    s.add(_practice_table(r, w, f"Within {noun}s: each {noun} against itself over time"))
     for name, caption in (
         ("practices__student_level", "Student-level sensitivity model"),
         ("practices__gains", "Gains model"),
@@ -1405,7 +1480,7 @@ def practices_network(r: Report) -> Section:
             s.add(_practice_table(r, extra, caption))
     s.add(
         _note(
-            "These estimates compare each school with itself over time; a practice that "
+            f"These estimates compare each {r.noun.lower()} with itself over time; a practice that "
             "tracks with gains may travel with other changes. Read them as leads to test "
             "(PDSA cycles, live cases), not as proof of cause. q-values adjust for testing "
             "several practices at once.",
@@ -1515,6 +1590,7 @@ def traction_stages(r: Report) -> Section:
         wide = net.pivot_table(index="year", columns="stage", values="share", observed=True)
         teams = net.groupby("year")["total"].first()
         wide = wide.reset_index().assign(teams=lambda d: d["year"].map(teams))
+        wide["year"] = wide["year"].astype(int)
         cols = [Col("year", "Year"), Col("teams", "Teams", "count")]
         cols += [Col(c, str(c).capitalize(), "rate") for c in wide.columns[1:-1]]
         s.add(table(wide, cols, min_cell=r.min_cell, caption="Share of teams at each stage"))
@@ -1574,6 +1650,13 @@ def traction_outcomes(r: Report) -> Section:
     out["n_min"] = out[["students_baseline", "students_end"]].min(axis=1)
     out = privacy.flag_small(out, n="n_min", min_cell=r.min_cell)
     shown = privacy.visible(out)
+    if shown.empty or not (out["teams"] > 0).any():
+        return s.add(
+            unavailable(
+                "Traction against outcomes",
+                "no stage has enough teams and students with outcomes to show",
+            )
+        )
     s.add(
         _draw(
             "stage_outcomes",
