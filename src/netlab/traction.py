@@ -668,9 +668,14 @@ def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
         "time_to_stage": time_to_stage(st, cohorts),
     }
     out["reach_curve"] = reach_curve(out["time_to_stage"])
-    outcomes = stage_outcomes(
-        st, prepared.rates, measure=params.focal_measure, min_cell=params.min_cell
-    )
+    rates = prepared.rates
+    if params.unit != "school":
+        # Teams are schools; when the run's unit is the district, relate each team's stage
+        # to its own school's results.
+        from netlab import measures
+
+        rates = measures.compute_rates(tables, params.model_copy(update={"unit": "school"}))
+    outcomes = stage_outcomes(st, rates, measure=params.focal_measure, min_cell=params.min_cell)
     outcomes.attrs = {}  # the caveat is STAGE_OUTCOME_CAVEAT; parquet need not carry it
     out["stage_outcomes"] = outcomes
     pdsa = tables.get("pdsa")

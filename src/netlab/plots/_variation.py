@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from netlab.plots._style import (
     FOCAL,
@@ -427,6 +428,9 @@ def run_chart(
     _signal_points(ax, d, x, y)
     if percent:
         percent_axis(ax)
+    if pd.api.types.is_integer_dtype(d[x]):
+        # Weeks and years are whole numbers: no 25.5th week on the axis.
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(x)
     ax.set_title(title or "Run chart", loc="left")
     ax.text(
