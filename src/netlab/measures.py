@@ -902,7 +902,6 @@ def _districts(s: pd.DataFrame) -> pd.DataFrame:
 # ------------------------------------------------------------ intervals and progress
 
 
-
 def wilson_interval(x: Any, n: Any, alpha: float = 0.05) -> tuple[Any, Any]:
     """Wilson score interval for a proportion x/n; see :func:`netlab.intervals.wilson`.
 
