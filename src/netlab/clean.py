@@ -784,7 +784,7 @@ def _report_headers(table: str, file: str, plan: dict[str, Any], log: _Log) -> N
             + (f"; {hint!r} looks like a misspelling of it" if hint else ""),
             what_to_do=f"Rename {hint!r} to {col!r} in the export."
             if hint
-            else f"Add a {col} column to {file}.",
+            else f"Add the column {col!r} to {file}.",
         )
 
 

@@ -84,11 +84,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if len(problems) == 0:
         print(f"{args.directory}: no problems found.")
         return 0
-    print(clean.format_problems(problems))
-    errors = int((problems["severity"] == "error").sum())
-    warnings = len(problems) - errors
-    print(f"\n{errors} error(s), {warnings} warning(s).")
-    return 1 if errors else 0
+    print(clean.format_problems(problems))  # ends with the count of errors and warnings
+    return 1 if (problems["severity"] == "error").any() else 0
 
 
 def _cmd_prepare(args: argparse.Namespace) -> int:

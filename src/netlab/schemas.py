@@ -500,7 +500,7 @@ def validate_frame(
                 column=col,
                 rule=f"required column {col!r} is missing"
                 + (f" (is {hint!r} meant to be {col!r}?)" if hint else ""),
-                what_to_do=f"Add a {col} column to the export"
+                what_to_do=f"Add the column {col!r} to the export"
                 + (f", or rename {hint!r} to {col!r}." if hint else "."),
             )
         )
