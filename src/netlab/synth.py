@@ -43,17 +43,9 @@ import numpy as np
 import pandas as pd
 
 from netlab._checks import check_argument
+from netlab.schemas import RACE_CATEGORIES
 
-RACES = (
-    "Black",
-    "Latinx",
-    "Indigenous",
-    "Asian",
-    "Pacific Islander",
-    "White",
-    "Multiracial",
-    "Unknown",
-)
+RACES = RACE_CATEGORIES  # the contract's documented set, in the same order
 _FOCAL_RACE = np.array([True, True, True, False, False, False, False, False])
 GROUPS = (
     "all",
