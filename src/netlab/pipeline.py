@@ -24,7 +24,6 @@ from netlab.params import RunParams, from_dict
 
 #: Analysis modules whose ``models_for_run(prepared)`` is fitted once per run, in order.
 MODEL_MODULES = ("variation", "practices", "livecase", "traction")
-_CODE_FILES = ("pipeline", "clean", "io", "measures", "conditions", "schemas", *MODEL_MODULES)
 _OUTSIDE = "outside this run's network (params: schools / districts)"
 
 
@@ -82,9 +81,9 @@ def input_hash(params: RunParams) -> str:
 
 def code_hash() -> str:
     """Hash of the code that prepares a run (changes invalidate processed runs)."""
-    files = [paths.PACKAGE / f"{m}.py" for m in _CODE_FILES]
-    files += sorted(paths.PACKAGE_DATA.glob("*.yaml"))
-    h = _hash_files([f for f in files if f.exists()])
+    # Every module and YAML definition of the package: a change anywhere may change a table.
+    files = sorted(paths.PACKAGE.rglob("*.py")) + sorted(paths.PACKAGE_DATA.rglob("*.yaml"))
+    h = _hash_files(files)
     h.update(__version__.encode())
     return h.hexdigest()[:16]
 
