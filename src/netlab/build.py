@@ -133,36 +133,11 @@ def _hash_paths(files: Iterable[Path], h: Any) -> None:
         h.update(f.read_bytes())
 
 
-#: Modules whose code shapes a rendered report (what prepares the data is covered by the
-#: processed run's own code hash).
-RENDER_MODULES = (
-    "_version",
-    "paths",
-    "params",
-    "privacy",
-    "report",
-    "engine",
-    "measures",
-    "variation",
-    "spc",
-    "practices",
-    "livecase",
-    "traction",
-)
-
-
 def code_hash(notebooks: Path, templates: Path) -> str:
     """Hash of everything a report's look rests on: its code, notebooks and template."""
     h = hashlib.sha256(__version__.encode())
-    _hash_paths(
-        [
-            paths.PACKAGE / f"{m}.py"
-            for m in RENDER_MODULES
-            if (paths.PACKAGE / f"{m}.py").exists()
-        ],
-        h,
-    )
-    _hash_paths((paths.PACKAGE / "plots").glob("*.py"), h)
+    # Every module of the package: any of them can change what a report shows.
+    _hash_paths(sorted(paths.PACKAGE.rglob("*.py")), h)
     _hash_paths(notebooks.glob("*.ipynb"), h)
     _hash_paths((p for p in (templates / "netlab").rglob("*") if p.is_file()), h)
     return h.hexdigest()[:16]

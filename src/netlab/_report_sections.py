@@ -1,0 +1,505 @@
+"""Report sections shared by school and network reports, and the rates they rest on."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from netlab import privacy
+from netlab._report_html import (
+    _E,
+    Col,
+    Section,
+    _direction,
+    _draw,
+    _int,
+    _measure_label,
+    _note,
+    _pct,
+    _sentence,
+    _suppressed_note,
+    _who,
+    table,
+    unavailable,
+)
+
+if TYPE_CHECKING:
+    from netlab.report import Report
+
+
+# --------------------------------------------------------------------------------------
+# Shared computations on the rates table (computation only; drawing is in netlab.plots)
+# --------------------------------------------------------------------------------------
+
+
+def _rates(r: Report, *, measure: str, group: str) -> pd.DataFrame:
+    rates = r.prepared.rates
+    return rates.loc[(rates["measure"] == measure) & (rates["group"] == group)]
+
+
+def yearly(r: Report, *, measure: str, group: str, unit_id: str | None) -> pd.DataFrame:
+    """Counts and rate per year for one unit (or the network, pooled), suppression applied."""
+    rows = _rates(r, measure=measure, group=group)
+    if unit_id is not None:
+        rows = rows.loc[rows["unit_id"].astype(str) == str(unit_id)]
+    out = rows.groupby("year", as_index=False)[["numerator", "denominator"]].sum()
+    out["rate"] = np.where(
+        out["denominator"] > 0,
+        out["numerator"] / out["denominator"].where(out["denominator"] > 0),
+        np.nan,
+    )
+    return privacy.suppress(out, min_cell=r.min_cell).sort_values("year").reset_index(drop=True)
+
+
+def _aim_status(
+    base: float, latest: float, year: int, b_year: int, target: float, by_year: int, direction: str
+) -> tuple[str, float]:
+    sign = 1 if direction == "higher" else -1
+    if year >= by_year:
+        return ("met" if sign * (latest - target) >= 0 else "not met"), target
+    span = max(by_year - b_year, 1)
+    expected = base + (target - base) * (year - b_year) / span
+    return ("on track" if sign * (latest - expected) >= 0 else "not yet on track"), expected
+
+
+# --------------------------------------------------------------------------------------
+# Sections shared by school and network reports
+# --------------------------------------------------------------------------------------
+
+
+def aim_progress(r: Report) -> Section:
+    """Progress toward the run's aim, in rates and in students, with the target line."""
+    s = Section("aim")
+    aim = r.params.aim
+    measure = r.params.team_measures.get(str(r.unit_id), aim.measure)
+    group = aim.group
+    unit = r.unit_id
+    who, label = _who(r, group), _measure_label(r, measure)
+    if measure not in set(r.prepared.rates["measure"]):
+        return s.add(unavailable(f"The aim's measure ({label})"))
+    yr = yearly(r, measure=measure, group=group, unit_id=unit)
+    where = r.unit_name if unit is not None else "the network"
+    at = f"at {_E(where)}" if unit is not None else "across the network"
+    shown = privacy.visible(yr)
+    if shown.empty:
+        return s.add(_suppressed_note(r, f"Progress on {label.lower()} for {who} at {where}"))
+    direction = _direction(r, measure)
+    latest = shown.iloc[-1]
+    base = yr.loc[yr["year"] == aim.baseline_year]
+    if measure != aim.measure:
+        s.add(
+            _note(
+                f"This {r.noun.lower()}'s team works on its own indicator, {_E(label.lower())}; "
+                f"the network's target ({_pct(aim.target)}) is for "
+                f"{_E(_measure_label(r, aim.measure).lower())} and is not drawn here."
+            )
+        )
+    if base.empty or bool(base["suppressed"].iloc[0]):
+        s.add(
+            _sentence(
+                f"In {int(latest.year)}, {_pct(latest.rate)} of {_int(latest.denominator)} {who} "
+                f"{at}: {_E(label.lower())}. The baseline year {aim.baseline_year} "
+                "has no figure that can be shown, so progress since then is not computed.",
+                latest.denominator,
+            )
+        )
+    else:
+        b = base.iloc[0]
+        status, expected = _aim_status(
+            float(b.rate),
+            float(latest.rate),
+            int(latest.year),
+            aim.baseline_year,
+            aim.target,
+            aim.by.year,
+            direction,
+        )
+        more = int(latest.numerator - b.numerator)
+        n_min = min(latest.denominator, b.denominator)
+        verb = "more" if more >= 0 else "fewer"
+        parts = [
+            f"<strong>{_E(label)}</strong> for {who} {at}: {_pct(latest.rate)} in "
+            f"{int(latest.year)} ({_int(latest.numerator)} of {_int(latest.denominator)}), "
+            f"against {_pct(b.rate)} in the baseline year {aim.baseline_year}."
+        ]
+        if measure == aim.measure:
+            parts.append(
+                f"The aim is {_pct(aim.target)} by {aim.by:%B %Y}; on a straight path from the "
+                f"baseline that means about {_pct(expected)} now, so this is "
+                f"<strong>{status}</strong>."
+            )
+        parts.append(
+            f"That is {abs(more):,} {verb} {who} than in {aim.baseline_year} "
+            f"({_int(b.numerator)} of {_int(b.denominator)})."
+        )
+        if measure == aim.measure and direction == "higher" and latest.rate < aim.target:
+            gap = int(math.ceil(aim.target * latest.denominator - latest.numerator))
+            parts.append(
+                f"At the target rate, about {gap:,} more of this year's {who} would count."
+            )
+        s.add(_sentence(" ".join(parts), n_min))
+    target = aim.target if measure == aim.measure else None
+    s.add(
+        _draw(
+            "trend_with_target",
+            shown,
+            target,
+            target_year=aim.by.year if target is not None else None,
+            baseline_year=aim.baseline_year,
+            title=label,
+            alt=f"{label} for {who} by year"
+            + (f", with the target of {_pct(target)}" if target else ""),
+            caption=f"{_E(label)}, {_E(who)}, {_E(where)}; suppressed years are not drawn.",
+            n_min=shown["denominator"].min(),
+        )
+    )
+    if yr["suppressed"].any():
+        s.add(_suppressed_note(r, "A year's figure"))
+    s.add(
+        table(
+            yr,
+            [
+                Col("year", "Year"),
+                Col("denominator", "Students", "n", n="denominator"),
+                Col("numerator", label, "count", n="denominator"),
+                Col("rate", "Rate", "rate", n="denominator"),
+            ],
+            min_cell=r.min_cell,
+            caption=f"{_E(label)}: {_E(who)}, {_E(where)}",
+        )
+    )
+    return s
+
+
+def measure_results(r: Report) -> Section:
+    """The unit's focal-group results on every measure over the years, with the network."""
+    s = Section("measures")
+    rates = r.prepared.rates
+    group = "focal"
+    rows = rates.loc[rates["group"] == group]
+    if rows.empty:
+        return s.add(unavailable("Results for the focal group"))
+    mine = rows.loc[rows["unit_id"].astype(str) == str(r.unit_id)] if r.unit_id else rows
+    unit_tot = mine.groupby(["measure", "year"], as_index=False)[
+        ["numerator", "denominator"]
+    ].sum()
+    unit_tot = privacy.suppress(
+        unit_tot.assign(
+            rate=unit_tot["numerator"] / unit_tot["denominator"].where(unit_tot["denominator"] > 0)
+        ),
+        min_cell=r.min_cell,
+    )
+    net = rows.groupby(["measure", "year"], as_index=False)[["numerator", "denominator"]].sum()
+    net = net.assign(
+        network_rate=net["numerator"] / net["denominator"].where(net["denominator"] > 0)
+    )
+    years = sorted(unit_tot["year"].unique())[-5:]
+    latest = years[-1] if years else None
+    wide = []
+    for measure, cell in unit_tot.groupby("measure", sort=False):
+        row: dict[str, Any] = {"measure": _measure_label(r, measure)}
+        for y in years:
+            hit = cell.loc[cell["year"] == y]
+            row[f"r{y}"] = hit["rate"].iloc[0] if len(hit) else np.nan
+            row[f"n{y}"] = (
+                hit["denominator"].iloc[0] if len(hit) and not hit["suppressed"].iloc[0] else 0
+            )
+        nhit = net.loc[(net["measure"] == measure) & (net["year"] == latest)]
+        row["network"] = nhit["network_rate"].iloc[0] if len(nhit) else np.nan
+        row["n_network"] = nhit["denominator"].iloc[0] if len(nhit) else 0
+        wide.append(row)
+    frame = pd.DataFrame(wide)
+    cols = [Col("measure", "Measure")]
+    cols += [Col(f"r{y}", str(y), "rate", n=f"n{y}") for y in years]
+    if r.unit_id is not None:
+        cols.append(Col("network", f"Network {latest}", "rate", n="n_network"))
+    where = r.unit_name if r.unit_id else "the network"
+    s.add(
+        _sentence(
+            f"Every measure for {_who(r, group)} at {_E(where)}, by graduating class"
+            + (", with the whole network's latest rate for context." if r.unit_id else "."),
+            cls="netlab-lede",
+        )
+    )
+    s.add(
+        table(
+            frame,
+            cols,
+            min_cell=r.min_cell,
+            caption=f"{_E(_who(r, group)).capitalize()}: rate by year",
+        )
+    )
+    if (unit_tot["suppressed"]).any():
+        s.add(_suppressed_note(r, "A measure-year"))
+    m = r.prepared.measures
+    if m is not None and len(m) and "denominator_label" in m.columns:
+        items = "".join(
+            f"<li>{_E(str(row.label))}: of {_E(str(row.denominator_label))}</li>"
+            for row in m.itertuples()
+            if isinstance(row.denominator_label, str) and row.measure in set(unit_tot["measure"])
+        )
+        if items:
+            s.add(
+                f'<details class="netlab-definitions"><summary>How each rate is counted'
+                f"</summary><ul>{items}</ul></details>"
+            )
+    return s
+
+
+def funnel_position(r: Report) -> Section:
+    """The unit's place in the network's funnel for its measure (peers unnamed)."""
+    return funnel(r, highlight=r.unit_id)
+
+
+def funnel(r: Report, *, highlight: str | None = None) -> Section:
+    """Funnel plot of the focal measure for the focal group in the latest year."""
+    s = Section("funnel")
+    frame, limits = r.model("variation__funnel"), r.model("variation__funnel_limits")
+    measure = r.measure
+    label = _measure_label(r, measure)
+    if frame is None or limits is None:
+        return s.add(unavailable("The funnel plot"))
+    f = frame.loc[(frame["measure"] == measure) & (frame["group"] == "focal")].copy()
+    lim = limits.loc[(limits["measure"] == measure) & (limits["group"] == "focal")]
+    if f.empty:
+        return s.add(unavailable(f"The funnel plot of {label.lower()}"))
+    f = privacy.flag_small(f, min_cell=r.min_cell)
+    # The network rate is shown: one hidden unit could be recovered from the others.
+    f = privacy.complementary(f, by=["year"], n="denominator")
+    f["label"] = [r.label(u) for u in f["unit_id"]]
+    year = int(f["year"].max())
+    shown = privacy.visible(f)
+    hidden = int(f["suppressed"].sum())
+    s.add(
+        _draw(
+            "funnel",
+            shown.assign(unit_id=shown["label"]),
+            lim,
+            highlight=r.unit_name if highlight is not None else None,
+            label_units=False,
+            title=f"{label}, {year}",
+            alt=f"Funnel plot of {label} for focal students, {year}",
+            caption=f"{_E(label)}, {_E(_who(r, 'focal'))}, {year}: each point is a "
+            f"{r.noun.lower()}; the lines are the 95% and 99.8% limits around the network "
+            "rate." + ("" if r.names_peers else f" Other {r.noun.lower()}s are not named."),
+            n_min=shown["denominator"].min() if len(shown) else None,
+            size=(6.4, 4.0),
+        )
+    )
+    if hidden:
+        s.add(
+            _note(
+                f"{hidden} {r.noun.lower()}(s) with fewer than {r.min_cell} focal students (or "
+                "hidden so that such a one cannot be worked out from the rest) are not drawn.",
+                cls="netlab-suppressed-note",
+            )
+        )
+    target = float(f["target"].iloc[0]) if "target" in f.columns else np.nan
+    if highlight is not None:
+        mine = f.loc[f["unit_id"].astype(str) == str(highlight)]
+        if mine.empty:
+            s.add(unavailable(f"{r.unit_name}'s point"))
+        elif bool(mine["suppressed"].iloc[0]):
+            s.add(_suppressed_note(r, f"{r.unit_name}'s point"))
+        else:
+            m = mine.iloc[0]
+            where = {"above": "above the upper limit", "below": "below the lower limit"}.get(
+                str(m.get("flag")), "within the limits"
+            )
+            s.add(
+                _sentence(
+                    f"In {year}, {_pct(m.rate)} of {_int(m.denominator)} {_who(r, 'focal')} at "
+                    f"{_E(r.unit_name)}: {_E(label.lower())}, against {_pct(target)} across the "
+                    f"network: {where} (a difference this size "
+                    + (
+                        "is unusual"
+                        if where != "within the limits"
+                        else "is within what chance and ordinary variation give"
+                    )
+                    + " for a group this size).",
+                    m.denominator,
+                )
+            )
+    else:
+        flagged = (
+            shown.loc[shown["flag"].isin(["above", "below"])]
+            if "flag" in shown
+            else shown.iloc[:0]
+        )
+        s.add(
+            table(
+                flagged.sort_values("rate", ascending=False),
+                [
+                    Col("label", r.noun),
+                    Col("denominator", "Students", "n", n="denominator"),
+                    Col("rate", "Rate", "rate", n="denominator"),
+                    Col("flag", "Outside the 99.8% limits"),
+                ],
+                min_cell=r.min_cell,
+                caption=f"{r.noun}s outside the outer limits ({len(flagged)} of {len(f)})",
+            )
+            if len(flagged)
+            else _sentence(f"No {r.noun.lower()} lies outside the outer (99.8%) limits in {year}.")
+        )
+    return s
+
+
+def equity_gaps(r: Report) -> Section:
+    """Gaps between focal students and the rest, with intervals."""
+    s = Section("equity")
+    gaps = r.model("variation__equity_gaps")
+    measure = r.measure
+    label = _measure_label(r, measure)
+    if gaps is None:
+        why = (
+            ""
+            if r.prepared.has_students
+            else "not available from public files (they carry no student groups)"
+        )
+        return s.add(unavailable("Equity gaps", why))
+    g = gaps.loc[gaps["measure"] == measure].copy()
+    if r.unit_id is not None:
+        g = g.loc[g["unit_id"].astype(str) == str(r.unit_id)]
+    if g.empty:
+        why = (
+            ""
+            if r.prepared.has_students
+            else "not available from public files (they carry no student groups)"
+        )
+        return s.add(unavailable(f"Equity gaps on {label.lower()}", why))
+    g["n_min"] = g[["focal_denominator", "ref_denominator"]].min(axis=1)
+    g = privacy.flag_small(g, n="n_min", min_cell=r.min_cell)
+    g["label"] = [r.label(u) for u in g["unit_id"]]
+    shown = privacy.visible(g)
+    if r.unit_id is None:
+        latest = int(g["year"].max())
+        g = g.loc[g["year"] == latest]
+        shown = shown.loc[shown["year"] == latest]
+    s.add(
+        _draw(
+            "equity_gaps",
+            shown.assign(unit_id=shown["label"]),
+            highlight=r.unit_name if r.unit_id is not None else None,
+            label_units=r.names_peers,
+            title=f"{label}: focal students minus the rest",
+            tight=r.unit_id is None,
+            alt=f"Gap in {label} between focal students and the rest",
+            caption=f"{_E(label)}: focal students minus the rest, percentage points, "
+            "with 95% intervals.",
+            n_min=shown["n_min"].min() if len(shown) else None,
+        )
+        if len(shown)
+        else _suppressed_note(r, "The gap")
+    )
+    cols = [Col("label", r.noun)] if r.unit_id is None else [Col("year", "Year")]
+    cols += [
+        Col("focal_denominator", "Focal students", "n", n="focal_denominator"),
+        Col("focal_rate", "Focal", "rate", n="n_min"),
+        Col("ref_denominator", "Other students", "n", n="ref_denominator"),
+        Col("ref_rate", "Others", "rate", n="n_min"),
+        Col("gap_pp", "Gap (pp)", "num1", n="n_min"),
+        Col("low_pp", "from", "num1", n="n_min"),
+        Col("high_pp", "to", "num1", n="n_min"),
+    ]
+    order = g.sort_values("gap_pp") if r.unit_id is None else g.sort_values("year")
+    s.add(
+        table(
+            order,
+            [c for c in cols if c.key in g.columns or c.key == "label"],
+            min_cell=r.min_cell,
+            caption=f"{_E(label)}: equity gap (focal minus other students)",
+        )
+    )
+    if g["suppressed"].any():
+        s.add(_suppressed_note(r, "A gap"))
+    return s
+
+
+def data_quality(r: Report) -> Section:
+    """What the data rests on: rows read, kept and excluded, and the unit's own records."""
+    s = Section("quality")
+    q = r.prepared.quality
+    if q is not None and len(q):
+        frame = q.loc[q["rows_in"] > 0].copy()
+        for col in ("rows_in", "rows_kept", "rows_excluded"):
+            frame[col] = frame[col].astype("float64")
+        # a handful of excluded rows is itself a small count: say "fewer than N"
+        frame["excluded"] = [
+            "none" if v == 0 else (f"fewer than {r.min_cell}" if v < r.min_cell else f"{int(v):,}")
+            for v in frame["rows_excluded"]
+        ]
+        s.add(
+            table(
+                frame,
+                [
+                    Col("table", "Table"),
+                    Col("rows_in", "Rows read", "count"),
+                    Col("rows_kept", "Rows kept", "count"),
+                    Col("excluded", "Rows excluded"),
+                ],
+                min_cell=r.min_cell,
+                caption="The network's data this term (every excluded row is listed, with its "
+                "reason, in the hub's quality log)",
+            )
+        )
+    others = [] if r.names_peers else _other_units(r)
+    for note in getattr(r.prepared, "notes", []) or []:
+        # a run-wide note that names another school stays out of this school's report
+        if not any(o in str(note) for o in others):
+            s.add(_note(_E(str(note))))
+    if not r.prepared.has_students:
+        s.add(
+            _note(
+                "This run has school-level counts only: sections that need student "
+                "records (case-mix adjustment, student-level models) are not available."
+            )
+        )
+    if r.unit_id is not None:
+        rates = r.prepared.rates
+        mine = rates.loc[rates["unit_id"].astype(str) == str(r.unit_id)]
+        base = mine.loc[mine["measure"] == _base_measure(mine)]
+        per = base.pivot_table(index="year", columns="group", values="denominator", aggfunc="sum")
+        if "all" in per.columns:
+            per = per.reset_index()
+            focal = per["focal"] if "focal" in per.columns else per["all"]
+            rest = per["all"] - focal
+            # All seniors minus the focal students shown elsewhere would give away a small
+            # group of other students: hide the total in those years.
+            per["suppressed"] = (rest > 0) & (rest < r.min_cell)
+            s.add(
+                table(
+                    per,
+                    [Col("year", "Year"), Col("all", "Seniors on record", "n", n="all")],
+                    min_cell=r.min_cell,
+                    caption=f"{_E(r.unit_name)}: records behind this report",
+                )
+            )
+            if per["suppressed"].any():
+                s.add(
+                    _suppressed_note(
+                        r,
+                        "A year's total, which with the focal count would single out a small group,",
+                    )
+                )
+    return s
+
+
+def _other_units(r: Report) -> list[str]:
+    """Ids and names of every unit but the report's own."""
+    units = r.prepared.units
+    mine = units["unit_id"].astype(str) == str(r.unit_id)
+    rest = units.loc[~mine]
+    names = rest.get("unit_name", rest["unit_id"]).astype(str).tolist()
+    return [n for n in [*rest["unit_id"].astype(str).tolist(), *names] if n]
+
+
+def _base_measure(rates: pd.DataFrame) -> str:
+    """A measure whose denominator is every senior (for counts of records)."""
+    found = set(rates["measure"])
+    for m in ("enrolled_any", "fafsa_complete", "enrolled_likely_grad"):
+        if m in found:
+            return m
+    return sorted(found)[0] if found else ""
