@@ -83,6 +83,8 @@ def test_florida_network_renders_every_hillsborough_school(florida):
     network = florida["pages"]["network.html"]
     assert "not available from public files" in network or "not available" in network
     assert "grade-12 membership" in network
+    # The whole state's accounting of the import travels into the report's data-quality notes.
+    assert "The public-file import read 1,188 schools: 607 kept and 581 excluded" in network
 
 
 @pytest.mark.public

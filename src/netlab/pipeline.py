@@ -308,9 +308,28 @@ def prepare(params: RunParams, *, fit: bool = True, write: bool = True) -> Prepa
     raw = io.read_raw(params.raw_path, params=params)
     prepared = prepare_frames(raw, params, fit=fit)
     prepared.input_hash = digest
+    prepared.notes[:0] = _import_notes(params.raw_path)
     if write:
         write_prepared(prepared)
     return prepared
+
+
+def _import_notes(directory: Path) -> list[str]:
+    """Summarise an import's own log kept beside the raw tables (``_import_log.csv``)."""
+    path = directory / "_import_log.csv"
+    if not path.exists():
+        return []
+    log = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if "kept" not in log.columns:
+        return []
+    kept = log["kept"].str.lower().isin(["true", "1", "yes"])
+    reasons = log.loc[~kept, "reason"].value_counts() if "reason" in log.columns else pd.Series()
+    why = "; ".join(f"{reason}: {n:,}" for reason, n in reasons.items())
+    return [
+        f"The public-file import read {len(log):,} schools: {int(kept.sum()):,} kept and "
+        f"{int((~kept).sum()):,} excluded before this run chose its network"
+        + (f" ({why})." if why else ".")
+    ]
 
 
 def manifest(run: str) -> dict | None:
