@@ -213,7 +213,8 @@ def table(
         np.asarray(highlight, dtype=bool) if highlight is not None else np.zeros(len(frame), bool)
     )
     rows = []
-    for i, (_, row) in enumerate(frame.iterrows()):
+    # Object rows keep each column's own type (iterrows would turn a year into 2019.0).
+    for i, (_, row) in enumerate(frame.astype(object).iterrows()):
         whole = bool(row.get(suppressed, False)) if suppressed in frame.columns else False
         shown_n: list[float] = []
         any_value = False

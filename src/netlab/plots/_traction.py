@@ -90,10 +90,13 @@ def stage_shares(shares: pd.DataFrame, *, ax: Axes | None = None, legend: bool =
             label=stage,
         )
         bottom += values
-    for xi, n in zip(xs, teams.to_numpy(), strict=True):
-        if pd.notna(n):
+    # One "n=" per run of equal team counts, so the labels never crowd over narrow bars.
+    counts = teams.to_numpy()
+    for i, (xi, n) in enumerate(zip(xs, counts, strict=True)):
+        new_group = i == 0 or xs[i] - xs[i - 1] > 1.0
+        if pd.notna(n) and (new_group or counts[i - 1] != n):
             ax.annotate(f"n={int(n)}", (xi, 1.0), xytext=(0, 2), textcoords="offset points",
-                        ha="center", va="bottom", fontsize=7)  # fmt: skip
+                        ha="left", va="bottom", fontsize=7)  # fmt: skip
     ax.set_xticks(xs, labels, fontsize=8, rotation=90 if len(xs) > 12 else 0)
     for cohort, where in groups.items():
         ax.annotate(f"joined {cohort}", (float(np.mean(where)), 0), xycoords=("data", "axes fraction"),
