@@ -1,0 +1,137 @@
+"""Case-mix adjustment: observed/expected ratios from a network-wide student model.
+
+Public names are re-exported by :mod:`netlab.variation`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from netlab._checks import check_argument
+from netlab._funnel import _dispersion, _funnel_frame
+
+# --------------------------------------------------------------------------- case mix
+
+_DEFAULT_COVARIATES = ("low_income", "race_ethnicity", "english_learner", "first_gen", "gpa")
+
+
+def adjustment_note(has_students: bool) -> str:
+    """Plain-language note on whether school comparisons are adjusted for case mix.
+
+    Parameters
+    ----------
+    has_students : bool
+        Whether the run has student records.
+
+    Returns
+    -------
+    str
+        A sentence a report can print beside funnels and bright spots.
+    """
+    if has_students:
+        return (
+            "Observed/expected ratios are adjusted for the mix of students each school serves "
+            "(low-income, race/ethnicity, English learner, first-generation and GPA where "
+            "recorded), using one model fitted across the whole network. Rates, funnels and "
+            "shrunken estimates are not adjusted."
+        )
+    return (
+        "These figures are unadjusted: this run has school-level counts only, so differences "
+        "between schools may partly reflect the students they serve rather than their practice."
+    )
+
+
+def case_mix(
+    students: pd.DataFrame,
+    *,
+    outcome: str | pd.Series,
+    covariates: Sequence[str] = _DEFAULT_COVARIATES,
+    unit: str = "school_id",
+    where: str | pd.Series | None = None,
+    limits: tuple[float, float] = (0.95, 0.998),
+    method: str = "additive",
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Case-mix-adjusted observed/expected ratios per unit, with a funnel on O/E.
+
+    A logistic model of the student outcome on the covariates present in ``students`` is
+    fitted across the network; each unit's expected count is the sum of its students'
+    predicted probabilities. O/E intervals are exact Poisson (Garwood) intervals on O divided
+    by E. The funnel uses ``Y = sqrt(O/E)`` with ``s = 1/(2 sqrt(E))`` around 1 and the same
+    over-dispersion handling as :func:`funnel`.
+
+    Parameters
+    ----------
+    students : pandas.DataFrame
+        One row per student.
+    outcome : str or pandas.Series
+        Boolean outcome column name, or a boolean Series aligned with ``students``.
+    covariates : sequence of str
+        Candidate covariates; those absent from ``students`` are skipped. Text columns are
+        categorical; a numeric column with missing values gets a missing-indicator.
+    unit : str
+        Unit column in ``students``.
+    where : str or pandas.Series, optional
+        Boolean column name or Series selecting the rows in the measure's denominator and
+        group (e.g. focal students).
+    limits, method
+        As for :func:`funnel`.
+    level : float
+        Interval level of the O/E ratios.
+
+    Returns
+    -------
+    pandas.DataFrame
+        unit_id, denominator, observed, expected, oe, low, high, z, z_adj, flag, flag95,
+        lower95, upper95, lower, upper, target (1), phi, tau2, method, k, inner, outer,
+        kind ("ratio"). ``attrs`` hold the covariates used.
+    """
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
+
+    check_argument("method", ["additive", "multiplicative", "none"], method)
+    y = students[outcome] if isinstance(outcome, str) else outcome
+    rows = pd.Series(True, index=students.index)
+    if where is not None:
+        rows = students[where] if isinstance(where, str) else where
+    rows = rows.fillna(False).astype(bool) & y.notna()
+    data = students.loc[rows]
+    yv = y.loc[rows].astype(float).to_numpy()
+    used = [c for c in covariates if c in data.columns]
+    parts = []
+    for c in used:
+        col = data[c]
+        if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
+            num = col.astype(float)
+            if num.isna().any():
+                parts.append(num.isna().astype(float).rename(f"{c}_missing"))
+                num = num.fillna(num.mean() if num.notna().any() else 0.0)
+            parts.append(num.rename(c))
+        else:
+            parts.append(pd.get_dummies(col.astype(str), prefix=c, drop_first=True, dtype=float))
+    x = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=data.index)
+    x = x.loc[:, x.std() > 0]
+    x.insert(0, "const", 1.0)
+    fit = GLM(yv, x.to_numpy(), family=families.Binomial()).fit()
+    p = fit.predict(x.to_numpy())
+    per = (
+        pd.DataFrame({"unit_id": data[unit].to_numpy(), "o": yv, "e": p})
+        .groupby("unit_id", sort=True)
+        .agg(denominator=("o", "size"), observed=("o", "sum"), expected=("e", "sum"))
+        .reset_index()
+    )
+    o, e = per["observed"].to_numpy(), per["expected"].to_numpy()
+    alpha = 1 - level
+    per["oe"] = o / e
+    per["low"] = np.where(o > 0, stats.chi2.ppf(alpha / 2, 2 * o) / 2, 0.0) / e
+    per["high"] = stats.chi2.ppf(1 - alpha / 2, 2 * (o + 1)) / 2 / e
+    s = 1 / (2 * np.sqrt(e))
+    yt = np.sqrt(per["oe"].to_numpy())
+    z, phi, tau2 = _dispersion(yt, s, 1.0, method, (0.1, 0.9))
+    out = _funnel_frame(per, z, s, yt, 1.0, 1.0, phi, tau2, method, limits, "ratio")
+    out.attrs["covariates"] = list(x.columns[1:])
+    return out
