@@ -68,3 +68,9 @@ def test_console_script_runs_as_a_process():
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "netlab.cli"]
     done = subprocess.run([*cmd, "--version"], capture_output=True, text=True, check=False)
     assert done.returncode == 0 and "netlab" in done.stdout
+
+
+def test_too_small_a_synthetic_network_is_a_message(netlab_home, capsys):
+    assert cli.main(["synth", str(netlab_home / "x"), "--schools", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "--schools must be at least 3" in err and "Traceback" not in err

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from netlab import paths
 from netlab._version import __version__
-from netlab.exceptions import NetlabError, SchemaError
+from netlab.exceptions import NetlabError, ParamsError, SchemaError
 
 DEMO_RUNS = ("demo", "districts-demo")
 
@@ -62,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
 def _cmd_synth(args: argparse.Namespace) -> int:
     from netlab import synth
 
+    if args.schools < 3:
+        raise ParamsError(
+            f"--schools must be at least 3, but {args.schools} was given.",
+            hint="A network needs a few schools to compare; the demo has 30.",
+        )
     if args.districts:
         network = synth.generate_districts(seed=args.seed)
     else:
