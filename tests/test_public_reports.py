@@ -143,3 +143,11 @@ def test_florida_reports_in_a_real_browser(florida, page):
 def test_district_reports_in_a_real_browser(districts, page):
     _browse(districts, page, "districts")
     assert page[0].inner_text("h1").startswith("District report: ")
+
+
+@pytest.mark.public
+def test_florida_season_shades_the_weeks_that_were_not_measurements(florida):
+    school = next(t for n, t in florida["pages"].items() if n.startswith("schools/"))
+    # The 8, 15 and 22 March 2024 snapshots had "<5" for every school: weeks 22-24.
+    assert "In week(s) 22, 23, 24 the counts were suppressed for nearly every school" in school
+    assert "This season is unlike the last" in school

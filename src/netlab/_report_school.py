@@ -101,11 +101,13 @@ def fafsa_season(r: Report) -> Section:
     this = weekly.loc[weekly["season"] == season]
     if schools is not None:
         this = this.loc[this["school_id"].astype(str).isin(schools)]
-    skipped = (
-        int((~this["reported"].fillna(False).astype(bool)).groupby(this["as_of"]).all().sum())
+    missing = (
+        (~this["reported"].fillna(False).astype(bool)).groupby(this["week"]).all()
         if "reported" in this.columns
-        else 0
+        else pd.Series(dtype=bool)
     )
+    not_reported = sorted(int(w) for w in missing.index[missing.to_numpy()])
+    skipped = len(not_reported)
     series = spc.season_series(weekly, season=season, unit=schools)
     series = series.loc[series["denominator"].notna()]
     if series.empty:
@@ -127,6 +129,7 @@ def fafsa_season(r: Report) -> Section:
             x="week",
             y="rate",
             title=f"{name}: completed, share of seniors",
+            not_reported=[w for w in not_reported if w <= int(shown["week"].max())],
             alt=f"Weekly FAFSA completion, {name}, with last season",
             caption=f"Cumulative FAFSA completion by week of the {name} season (median line; "
             "highlighted points break the run-chart rules), with last season at the same "
@@ -153,11 +156,23 @@ def fafsa_season(r: Report) -> Section:
                 + ("behind" if gap < 0 else "ahead")
                 + " at the same week"
             )
-    text += ". " + (
-        "The run chart shows a signal of non-random change this season."
-        if signal
-        else "The run chart shows no signal of non-random change this season."
-    )
+    if skipped:
+        weeks = ", ".join(str(w) for w in not_reported)
+        text += (
+            f". In week(s) {weeks} the counts were suppressed for nearly every school, so "
+            "those weeks are shaded as not reported: a cause outside the schools' work (a late "
+            "or disrupted FAFSA launch shows up this way), not a drop in completion"
+        )
+    useful = int(chart["n_useful"].max()) if "n_useful" in chart else len(chart)
+    if signal:
+        text += ". The run chart shows a signal of non-random change this season."
+    elif useful < 10:
+        text += (
+            f". With {len(chart)} reported weeks the run-chart rules cannot yet tell a shift from "
+            "ordinary week-to-week variation."
+        )
+    else:
+        text += ". The run chart shows no signal of non-random change this season."
     s.add(_sentence(text, shown["denominator"].min()))
     return s
 

@@ -143,7 +143,9 @@ def funnel(
     method = frame["method"].iloc[0]
     sub = f"φ = {frame['phi'].iloc[0]:.2f}, τ² = {frame['tau2'].iloc[0]:.4f} ({method})"
     ax.set_title(title or "Funnel plot", loc="left")
-    ax.text(1.0, 1.01, sub, transform=ax.transAxes, ha="right", va="bottom", fontsize=8)
+    # Inside the axes, so a long title never runs into it.
+    ax.text(0.99, 0.02, sub, transform=ax.transAxes, ha="right", va="bottom", fontsize=8,
+            bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"})  # fmt: skip
     ax.legend(loc="upper right", ncols=2, fontsize=8)
     return ax
 
@@ -398,6 +400,7 @@ def run_chart(
     y: str = "y",
     percent: bool = True,
     title: str | None = None,
+    not_reported: Sequence[Any] = (),
 ) -> Any:
     """Run chart: points, the median of each phase, and Anhøj signals marked.
 
@@ -409,6 +412,9 @@ def run_chart(
         :func:`netlab.spc.season_series`) is drawn as a grey comparison line.
     x, y : str
         Columns of the time axis and the value.
+    not_reported : sequence
+        Positions on the time axis that were not measurements (e.g. weeks whose counts were
+        suppressed for nearly every school): shaded and labelled, never drawn as values.
 
     Returns
     -------
@@ -426,6 +432,11 @@ def run_chart(
         ax.legend(loc="upper left", fontsize=8)
     _phase_lines(ax, d, x, [c for c in ("lcl", "ucl") if c in d])
     _signal_points(ax, d, x, y)
+    for i, pos in enumerate(sorted(not_reported)):
+        ax.axvspan(pos - 0.4, pos + 0.4, color=LIGHT, alpha=0.6, hatch="//", linewidth=0,
+                   label="not reported" if i == 0 else None)  # fmt: skip
+    if len(not_reported):
+        ax.legend(loc="upper left", fontsize=8)
     if percent:
         percent_axis(ax)
     if pd.api.types.is_integer_dtype(d[x]):
