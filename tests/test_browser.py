@@ -7,6 +7,7 @@ the expected section headings, no code shown.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -52,10 +53,10 @@ NETWORK_HEADINGS = [
 TRACTION_HEADINGS = ["Stages of traction", "Moving between stages", "Traction and outcomes"]
 
 
-@pytest.fixture(scope="module")
-def browser_page(request, tmp_path_factory):
+@contextlib.contextmanager
+def open_page():
+    """Debian's chromium with one page whose console errors and requests are logged."""
     sync_api = pytest.importorskip("playwright.sync_api")
-    demo = demo_build(request.config, tmp_path_factory)
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         page = browser.new_page()
@@ -67,8 +68,17 @@ def browser_page(request, tmp_path_factory):
         page.on("pageerror", lambda e: log["console"].append(f"pageerror: {e}"))
         page.on("request", lambda r: log["requests"].append(r.url))
         page.on("requestfailed", lambda r: log["failed"].append(r.url))
+        try:
+            yield page, log
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def browser_page(request, tmp_path_factory):
+    demo = demo_build(request.config, tmp_path_factory)
+    with open_page() as (page, log):
         yield demo, page, log
-        browser.close()
 
 
 def _check_page(page, log, headings):

@@ -22,10 +22,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from test_browser import ARGS, CHROMIUM
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(240)]
 
-CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[1]
 JUPYTER = Path(sys.executable).parent / "jupyter"
 # The status bar once the notebook's kernel is up ("No Kernel | Idle" before it is).
@@ -150,14 +150,7 @@ def test_explore_notebook_runs_and_redraws_in_jupyterlab(lab):
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=str(CHROMIUM),
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
+            args=ARGS,
         )
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})

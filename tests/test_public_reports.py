@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_browser import ARGS, CHROMIUM, NETWORK_HEADINGS, SCHOOL_HEADINGS, _check_page
+from test_browser import CHROMIUM, NETWORK_HEADINGS, SCHOOL_HEADINGS, _check_page, open_page
 from test_build import REPO, make_home
 
 from netlab import build, paths, privacy, sources, synth
@@ -101,20 +101,8 @@ def test_district_reports_pass_the_privacy_scan(districts):
 def page():
     if not CHROMIUM.exists():
         pytest.skip("Debian chromium is not installed (make browser)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        pg = browser.new_page()
-        log: dict[str, list] = {"console": [], "requests": [], "failed": []}
-        pg.on(
-            "console",
-            lambda m: log["console"].append(f"{m.type}: {m.text}") if m.type == "error" else None,
-        )
-        pg.on("pageerror", lambda e: log["console"].append(f"pageerror: {e}"))
-        pg.on("request", lambda r: log["requests"].append(r.url))
-        pg.on("requestfailed", lambda r: log["failed"].append(r.url))
-        yield pg, log
-        browser.close()
+    with open_page() as opened:
+        yield opened
 
 
 def _browse(run: dict, page, folder: str) -> None:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from netlab import sources
+from netlab import schemas, sources
 from netlab.exceptions import InputError
 from netlab.params import load_params
 
@@ -124,18 +124,9 @@ def test_suppressed_counts_are_kept_not_zero(snapshots):
 @pytest.mark.public
 @needs_public
 def test_not_reported_weeks_are_marked(weekly):
-    assert list(weekly.columns) == [
-        "school_id",
-        "season",
-        "as_of",
-        "week",
-        "seniors",
-        "submitted",
-        "completed",
-        "submitted_suppressed",
-        "completed_suppressed",
-        "reported",
-    ]
+    assert list(weekly.columns) == list(schemas.columns_of("fafsa_weekly"))
+    problems = schemas.validate_frame("fafsa_weekly", weekly)
+    assert not (problems["severity"] == "error").any(), problems.head()
     cur = weekly[weekly["season"] == 2024]
     off = cur.loc[~cur["reported"], "as_of"].dt.date.unique()
     assert sorted(off) == NOT_REPORTED

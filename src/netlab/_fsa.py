@@ -27,6 +27,7 @@ from netlab._state_files import (
     _text_series,
 )
 from netlab.exceptions import InputError
+from netlab.schemas import columns_of
 
 #: Share of schools with a suppressed value above which a snapshot's column is not a measurement.
 NOT_REPORTED_SHARE = 0.9
@@ -34,18 +35,8 @@ NOT_REPORTED_SHARE = 0.9
 SEASON_START = (10, 1)
 
 _FSA_HEADER = (r"^school code$", r"submitted")
-_WEEKLY_COLUMNS = [
-    "school_id",
-    "season",
-    "as_of",
-    "week",
-    "seniors",
-    "submitted",
-    "completed",
-    "submitted_suppressed",
-    "completed_suppressed",
-    "reported",
-]
+# The contract's column order for the weekly table (netlab.schemas.FafsaWeekly).
+_WEEKLY_COLUMNS = list(columns_of("fafsa_weekly"))
 
 
 # --------------------------------------------------------------------------- federal workbook
