@@ -618,3 +618,10 @@ def test_measure_on_another_student_level_table():
     # groups whose columns the table lacks are left out, not guessed
     assert "first_gen" not in set(rates["group"])
     assert set(rates["measure"]) == {"ninth_on_track"}
+
+
+def test_misspelt_focal_measure_suggests_the_defined_one():
+    from netlab.exceptions import MeasureError
+
+    with pytest.raises(MeasureError, match="did you mean 'enrolled_any'"):
+        measures.registry({"run": "t", "raw_dir": ".", "focal_measure": "enroled_any"})

@@ -7,6 +7,7 @@ Public names are re-exported by :mod:`netlab.measures`.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -378,9 +379,11 @@ def registry(params: RunParams | Mapping[str, Any] | None = None) -> Registry:
     wanted |= {f"team_measures.{unit}": m for unit, m in params.team_measures.items()}
     for key, name in wanted.items():
         if name not in measures and not any(name in str(p) for p in problems):
+            close = difflib.get_close_matches(str(name), list(measures), n=1)
             problems.append(
                 MeasureError(
-                    f"The parameter {key} names the measure {name!r}, which is not defined.",
+                    f"The parameter {key} names the measure {name!r}, which is not defined"
+                    + (f" (did you mean {close[0]!r}?)." if close else "."),
                     hint="Define it under `measures:` (table: counts for a counts file's own "
                     "measure names).",
                 )
