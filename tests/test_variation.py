@@ -75,7 +75,7 @@ def _network(seed: int, *, k: int = 30, tau: float = 0.06, bright: int = 3, effe
 
 
 def test_funnel_limits_equal_closed_form_without_adjustment(hand):
-    res = variation.funnel(hand, measure="m", method="none")
+    res = variation.funnel(hand, measure="m", method="none", exact_below=0)
     pbar = hand["numerator"].sum() / hand["denominator"].sum()
     t = np.arcsin(np.sqrt(pbar))
     s = 1 / (2 * np.sqrt(hand["denominator"].to_numpy()))
@@ -105,17 +105,17 @@ def test_funnel_phi_and_tau2_reproduce_worked_example(hand):
     assert zs[0] < lo and zs[-1] > hi  # winsorising actually bit
     assert k * phi > k - 1  # over-dispersed, so tau2 > 0
 
-    add = variation.funnel(hand, measure="m", method="additive")
+    add = variation.funnel(hand, measure="m", method="additive", exact_below=0)
     assert add.attrs["phi"] == pytest.approx(phi, rel=1e-10)
     assert add["tau2"].iloc[0] == pytest.approx(tau2, rel=1e-10)
     np.testing.assert_allclose(add["upper"], np.sin(target + 3.090232 * np.sqrt(s**2 + tau2)) ** 2,
                                rtol=1e-6)  # fmt: skip
-    mult = variation.funnel(hand, measure="m", method="multiplicative")
+    mult = variation.funnel(hand, measure="m", method="multiplicative", exact_below=0)
     np.testing.assert_allclose(
         mult["lower95"], np.sin(target - 1.959964 * s * np.sqrt(phi)) ** 2, rtol=1e-6
     )
     # adjustment widens the limits, so fewer units are flagged than without it
-    none = variation.funnel(hand, measure="m", method="none")
+    none = variation.funnel(hand, measure="m", method="none", exact_below=0)
     assert (add["flag"] != "within").sum() < (none["flag"] != "within").sum()
 
 
@@ -146,6 +146,77 @@ def test_funnel_picks_latest_year_and_checks_arguments(hand):
         variation.funnel(hand, measure="nope")
     with pytest.raises(InputError):
         variation.funnel(hand.drop(columns="denominator"), measure="m")
+
+
+@pytest.mark.parametrize("target", [0.1, 0.3, 0.5])
+@pytest.mark.parametrize("n", [10, 30, 60])
+def test_exact_limits_flag_at_or_below_nominal(n, target):
+    """Every possible count as a unit: the false-flag rate of each limit, exactly."""
+    x = np.arange(n + 1)
+    res = variation.funnel(_rates(x, np.full(n + 1, n)), measure="m", method="none",
+                           target=target)  # fmt: skip
+    assert res["exact"].all()
+    pmf = stats.binom.pmf(x, n, target)
+    for col, level in (("flag95", 0.95), ("flag", 0.998)):
+        for side in ("below", "above"):
+            rate = pmf[(res[col] == side).to_numpy()].sum()
+            assert rate <= (1 - level) / 2 + 1e-12, (col, side, rate)
+    # drawn limits agree with the flags: flagged strictly outside, the others inside
+    for col, lo, hi in (("flag95", "lower95", "upper95"), ("flag", "lower", "upper")):
+        assert ((res[col] == "below") == (res["rate"] < res[lo])).all()
+        assert ((res[col] == "above") == (res["rate"] > res[hi])).all()
+
+
+def test_normal_limits_fail_where_exact_ones_hold():
+    # 0 of 10 at a network rate of 10%: P = 0.9^10 = 0.35 under the null
+    zero = _rates([0, 1], [10, 10])
+    normal = variation.funnel(zero, measure="m", method="none", target=0.1, exact_below=0)
+    exact = variation.funnel(zero, measure="m", method="none", target=0.1)
+    assert normal["flag95"].iloc[0] == "below"
+    assert exact["flag95"].iloc[0] == "within" and exact["lower95"].iloc[0] == 0
+
+
+@pytest.mark.slow
+def test_exact_limits_hold_on_simulated_null_networks():
+    """Binomial null networks of small schools, default (additive) method: each limit's
+    false-flag rate at or below nominal at n = 10, 30, 60 (8,000 schools each)."""
+    rng = np.random.default_rng(17)
+    for n in (10, 30, 60):
+        for target in (0.1, 0.4):
+            res = pd.concat(
+                variation.funnel(
+                    _rates(rng.binomial(n, target, 200), np.full(200, n)),
+                    measure="m",
+                    target=target,
+                )  # fmt: skip
+                for _ in range(40)
+            )
+            for col, level in (("flag95", 0.95), ("flag", 0.998)):
+                for side in ("below", "above"):
+                    rate = (res[col] == side).mean()  # SE about 0.0017 at 2.5%
+                    assert rate <= (1 - level) / 2 + 0.003, (n, target, col, side, rate)
+
+
+def test_exact_limits_carry_overdispersion_on_the_arcsine_scale():
+    """Given tau, the mixture's count quantiles hold the level for over-dispersed counts."""
+    from netlab import _exact
+    from netlab._funnel import _proportion_cdf
+
+    rng = np.random.default_rng(23)
+    t = np.arcsin(np.sqrt(0.3))
+    for n, tau in ((10, 0.10), (30, 0.08), (60, 0.06)):
+        lo, cdf = _proportion_cdf(np.array([float(n)]), t, np.array([0.0]), "additive", 1, tau**2)
+        draws = rng.binomial(n, np.sin(t + rng.normal(0, tau, 400_000)) ** 2)
+        plain = _proportion_cdf(np.array([float(n)]), t, np.array([0.0]), "none", 1, 0)
+        for level in (0.95, 0.998):
+            _, _, r_low, r_high = _exact.quantile_limits(lo, cdf, level)
+            alpha = (1 - level) / 2
+            assert (draws < r_low[0]).mean() <= alpha + 3 * np.sqrt(alpha / 4e5)
+            assert (draws > r_high[0]).mean() <= alpha + 3 * np.sqrt(alpha / 4e5)
+            # without carrying tau the same draws flag more often than nominal
+            _, _, p_low, p_high = _exact.quantile_limits(*plain, level)
+            if n >= 30:
+                assert (draws < p_low[0]).mean() + (draws > p_high[0]).mean() > 2 * alpha
 
 
 def test_null_network_funnel_rarely_flags():
@@ -377,8 +448,80 @@ def test_case_mix_recovers_expected_counts():
     assert ((others["low"] <= 1) & (others["high"] >= 1)).mean() >= 0.8
     lim = variation.funnel_limits(res.reset_index())
     assert (lim["lower"] < 1).all() and (lim["upper"] > 1).all()
-    poisson = stats.chi2.ppf(0.975, 2 * (res["observed"] + 1)) / 2 / res["expected"]
-    np.testing.assert_allclose(res["high"], poisson)
+    # binomial variance of a sum of Bernoulli outcomes, written out independently
+    p = variation.case_mix(students, outcome="outcome").attrs  # same fit, for the note
+    assert p["covariates"]
+    v = res["variance"]
+    assert (v < res["expected"]).all()  # sum p(1 - p) < sum p: not the Poisson variance
+    np.testing.assert_allclose(res["z"], (res["observed"] - res["expected"]) / np.sqrt(v))
+
+
+def _null_students(rng, k=60):
+    size = rng.integers(15, 400, k)
+    school = np.repeat(np.arange(k), size)
+    n = len(school)
+    low_income = rng.random(n) < (0.2 + 0.5 * rng.random(k))[school]
+    gpa = np.clip(rng.normal(3.0, 0.5, n), 0, 4)
+    p = 1 / (1 + np.exp(-(-3.5 + 1.2 * gpa - 0.7 * low_income)))  # near 50%, no school effect
+    return pd.DataFrame(
+        {
+            "school_id": [f"S{s:02d}" for s in school],
+            "low_income": low_income,
+            "gpa": gpa,
+            "outcome": rng.random(n) < p,
+        }
+    )
+
+
+@pytest.mark.slow
+def test_case_mix_funnel_flags_about_five_percent_of_null_schools():
+    """No school effects: about 5% of schools outside the 95% limits, 0.2% outside 99.8%.
+
+    A Poisson variance (E) on an outcome near 50% flags about 0.2% at 95%; the binomial
+    variance sum p(1 - p), with exact limits for the small schools, restores the level.
+    """
+    rng = np.random.default_rng(21)
+    frames = [variation.case_mix(_null_students(rng), outcome="outcome") for _ in range(20)]
+    res = pd.concat(frames, ignore_index=True)  # 1,200 null schools
+    assert res["exact"].any() and not res["exact"].all()
+    assert 0.03 <= (res["flag95"] != "within").mean() <= 0.065
+    assert (res["flag"] != "within").mean() <= 0.006
+    big = res[~res["exact"]]
+    assert 0.025 <= (big["flag95"] != "within").mean() <= 0.075
+
+
+def test_case_mix_exact_limits_are_poisson_binomial_quantiles():
+    from netlab import _exact
+
+    rng = np.random.default_rng(5)
+    p = rng.uniform(0.05, 0.6, 25)
+    cdf = _exact.poisson_binomial_cdf(p, np.ones(1))
+    pmf = np.ones(1)
+    for q in p:  # brute-force convolution, independently
+        pmf = np.convolve(pmf, [1 - q, q])
+    np.testing.assert_allclose(cdf, np.cumsum(pmf), atol=1e-12)
+    same = _exact.poisson_binomial_cdf(np.full(30, 0.3), np.ones(1))
+    np.testing.assert_allclose(same, stats.binom.cdf(np.arange(31), 30, 0.3), atol=1e-12)
+    res = variation.case_mix(_null_students(np.random.default_rng(6), k=30), outcome="outcome")
+    small = res[res["exact"]]
+    assert len(small)
+    # a flagged school's count is beyond the 2.5% quantile; drawn limits agree with flags
+    low = small["oe"] < small["lower95"]
+    high = small["oe"] > small["upper95"]
+    assert ((small["flag95"] == "below") == low).all()
+    assert ((small["flag95"] == "above") == high).all()
+
+
+def test_case_mix_interval_is_wilson_when_probabilities_are_equal():
+    from statsmodels.stats.proportion import proportion_confint
+
+    from netlab._casemix import _score_interval
+
+    o, n, p = np.array([0.0, 7, 31, 60]), np.array([20.0, 40, 80, 90]), 0.35
+    low, high = _score_interval(o, n * p, n * p**2, 1.959963985)
+    lo_w, hi_w = proportion_confint(o, n, alpha=0.05, method="wilson")
+    np.testing.assert_allclose(low, lo_w / p, rtol=1e-8)
+    np.testing.assert_allclose(high, hi_w / p, rtol=1e-8)
 
 
 def test_adjustment_note():

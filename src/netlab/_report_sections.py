@@ -284,7 +284,14 @@ def funnel(r: Report, *, highlight: str | None = None) -> Section:
             alt=f"Funnel plot of {label} for focal students, {year}",
             caption=f"{_E(label)}, {_E(_who(r, 'focal'))}, {year}: each point is a "
             f"{r.noun.lower()}; the lines are the 95% and 99.8% limits around the network "
-            "rate." + ("" if r.names_peers else f" Other {r.noun.lower()}s are not named."),
+            "rate."
+            + (
+                " For small groups the limits are exact binomial ones, so a small "
+                f"{r.noun.lower()} is not flagged by chance more often than the limits say."
+                if "exact" in f and f["exact"].any()
+                else ""
+            )
+            + ("" if r.names_peers else f" Other {r.noun.lower()}s are not named."),
             n_min=shown["denominator"].min() if len(shown) else None,
             size=(6.4, 4.0),
         )
