@@ -418,6 +418,101 @@ def test_equity_trend_detects_a_narrowing_gap():
     assert trend.loc[0, "slope_pp_per_year"] == pytest.approx(2.5, abs=0.2)
 
 
+def test_newcombe_matches_statsmodels():
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    for x1, n1, x2, n2 in ((56, 70, 48, 80), (5, 56, 0, 29), (17, 40, 61, 90)):
+        _, lo, hi = variation.newcombe_diff(x1, n1, x2, n2)
+        ref = confint_proportions_2indep(x1, n1, x2, n2, method="newcomb", compare="diff")
+        assert (lo, hi) == pytest.approx(ref, abs=1e-10)
+
+
+def test_equity_gap_against_all_accounts_for_the_overlap():
+    """Focal minus all = (n_rest / n_all)(focal minus rest): interval scaled, and covering."""
+    rates, _, _ = _network(2)
+    rest = variation.equity_gaps(rates, measure="m").set_index(["unit_id", "year"])
+    vs_all = variation.equity_gaps(rates, measure="m", reference="all")
+    vs_all = vs_all.set_index(["unit_id", "year"])
+    share = rest["ref_denominator"] / vs_all["ref_denominator"]
+    direct = 100 * (vs_all["focal_rate"] - vs_all["ref_rate"])
+    np.testing.assert_allclose(vs_all["gap_pp"], direct)
+    np.testing.assert_allclose(vs_all["low_pp"], share * rest["low_pp"])
+    np.testing.assert_allclose(vs_all["high_pp"], share * rest["high_pp"])
+    # coverage of the true focal-minus-all gap, against a naive interval that ignores overlap
+    rng = np.random.default_rng(9)
+    nf, nr, pf, pr = 60, 140, 0.30, 0.45
+    xf, xr = rng.binomial(nf, pf, 4000), rng.binomial(nr, pr, 4000)
+    frame = pd.DataFrame(
+        {
+            "unit_id": np.repeat([f"U{i:04d}" for i in range(4000)], 2),
+            "year": 2025,
+            "measure": "m",
+            "group": np.tile(["focal", "all"], 4000),
+            "numerator": np.column_stack([xf, xf + xr]).ravel(),
+            "denominator": np.tile([nf, nf + nr], 4000),
+        }
+    )
+    truth = 100 * (pf - (nf * pf + nr * pr) / (nf + nr))
+    g = variation.equity_gaps(frame, measure="m", reference="all")
+    covered = ((g["low_pp"] <= truth) & (truth <= g["high_pp"])).mean()
+    assert 0.935 <= covered <= 0.965
+    _, lo, hi = variation.newcombe_diff(xf, nf, xf + xr, nf + nr)  # as if independent
+    assert (100 * (hi - lo)).mean() > 1.3 * (g["high_pp"] - g["low_pp"]).mean()
+
+
+def _gap_network(rng, *, k=30, sd=0.03, years=range(2019, 2027)):
+    """Units whose focal-minus-rest gap follows a line plus year-to-year noise (SD ``sd``)."""
+    rows, slopes = [], {}
+    for u in range(k):
+        uid, base, gap0 = f"U{u:02d}", rng.uniform(0.3, 0.5), rng.uniform(-0.15, -0.05)
+        slope, nf, nr = rng.normal(0.005, 0.01), rng.integers(60, 200), rng.integers(100, 300)
+        slopes[uid] = 100 * slope
+        for i, y in enumerate(years):
+            pf = np.clip(base + gap0 + slope * i + rng.normal(0, sd), 0.01, 0.99)
+            xf, xr = rng.binomial(nf, pf), rng.binomial(nr, base)
+            rows += [(uid, y, "focal", "m", xf, nf), (uid, y, "all", "m", xf + xr, nf + nr)]
+    cols = ["unit_id", "year", "group", "measure", "numerator", "denominator"]
+    return pd.DataFrame(rows, columns=cols), slopes
+
+
+@pytest.mark.slow
+def test_equity_trend_covers_the_true_slope_with_year_to_year_noise():
+    """3-point year-to-year SD: 95% and 90% slope intervals cover near their level."""
+    rng = np.random.default_rng(12)
+    for level, lo, hi in ((0.95, 0.925, 0.97), (0.90, 0.87, 0.93)):
+        hits, taus = [], []
+        for _ in range(40):  # 1,200 units
+            rates, slopes = _gap_network(rng)
+            trend = variation.equity_trend(variation.equity_gaps(rates, measure="m"), level=level)
+            truth = trend["unit_id"].map(slopes)
+            hits.extend((trend["slope_low"] <= truth) & (truth <= trend["slope_high"]))
+            taus.append(trend["tau_pp"].iloc[0])
+        assert lo <= np.mean(hits) <= hi, (level, np.mean(hits))
+        assert np.mean(taus) == pytest.approx(3.0, abs=0.5)
+
+
+def test_equity_trend_reads_the_gaps_level_and_matches_weighted_least_squares():
+    import statsmodels.api as sm
+
+    rates, _ = _gap_network(np.random.default_rng(4), k=6)
+    g95 = variation.equity_gaps(rates, measure="m")
+    g80 = variation.equity_gaps(rates, measure="m", level=0.80)
+    t95, t80 = variation.equity_trend(g95), variation.equity_trend(g80)
+    # the same data at another interval level gives (nearly) the same trend
+    np.testing.assert_allclose(t95["slope_pp_per_year"], t80["slope_pp_per_year"], atol=0.05)
+    # one unit, by hand: WLS with weights 1 / (se^2 + tau^2)
+    one = g95[g95["unit_id"] == "U00"]
+    se = (one["high_pp"] - one["low_pp"]) / (2 * 1.959963985)
+    tau2 = t95["tau_pp"].iloc[0] ** 2
+    fit = sm.WLS(one["gap_pp"], sm.add_constant(one["year"].astype(float)),
+                 weights=1 / (se**2 + tau2)).fit(cov_type="fixed scale")  # fmt: skip
+    row = t95.set_index("unit_id").loc["U00"]
+    assert row["slope_pp_per_year"] == pytest.approx(fit.params["year"], rel=1e-8)
+    half = (row["slope_high"] - row["slope_low"]) / 2
+    dof = 6 * (8 - 2)  # residual degrees of freedom pooled over units
+    assert half == pytest.approx(stats.t.ppf(0.975, dof) * fit.bse["year"], rel=1e-8)
+
+
 # --------------------------------------------------------------------------- case mix
 
 
