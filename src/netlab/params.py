@@ -42,6 +42,20 @@ class LiveCase(_Strict):
     max_visitors: int = Field(3, ge=1)
 
 
+class BrightSpots(_Strict):
+    """The bright-spot rule: how few, how sure and how far above the network."""
+
+    share: float = Field(
+        0.10, gt=0, lt=1, description="best share of the network a bright spot is in"
+    )
+    probability: float = Field(
+        0.8, gt=0, lt=1, description="how likely a bright spot must be to be in that share"
+    )
+    margin_pp: float = Field(
+        0.0, ge=0, le=100, description="points above the network its interval must clear"
+    )
+
+
 class Traction(_Strict):
     """Rubric thresholds for the stages of traction (scores run 1 to 4)."""
 
@@ -108,6 +122,7 @@ class RunParams(_Strict):
     team_measures: dict[str, str] = {}
     min_switchers: int = Field(3, ge=1)
     livecase: LiveCase = LiveCase()
+    bright_spots: BrightSpots = BrightSpots()
     traction: Traction = Traction()
     seed: int = 2026
 
