@@ -29,6 +29,9 @@ class Aim(_Strict):
     baseline_year: int = 2021
     target: float = Field(0.45, ge=0, le=1, description="target rate, 0 to 1")
     by: dt.date = dt.date(2027, 6, 30)
+    outlook_level: float = Field(
+        0.95, gt=0, lt=1, description="level of the range the rate may reach by the date"
+    )
 
 
 class LiveCase(_Strict):
