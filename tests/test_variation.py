@@ -387,9 +387,10 @@ def test_synth_networks_bright_spots_and_coverage():
 @pytest.mark.parametrize(
     ("n_schools", "planted", "school_sd", "year_sd", "effect"),
     [
-        (30, 3, 0.06, 0.015, 0.18),  # synth's spread, a bright spot 3 SDs above
-        (150, 8, 0.06, 0.015, 0.18),
-        (150, 8, 0.10, 0.02, 0.30),  # a county with large spread (Florida's is about 0.09)
+        (30, 3, 0.06, 0.015, 0.24),  # synth's spread; at 30 schools, 4 SDs above
+        (30, 3, 0.10, 0.02, 0.30),  # a county with large spread (Florida's is about 0.09)
+        (150, 8, 0.06, 0.015, 0.18),  # at 150 schools, 3 SDs above is enough
+        (150, 8, 0.10, 0.02, 0.30),
     ],
 )
 def test_bright_spots_stay_rare_at_any_size_and_spread(
@@ -398,7 +399,9 @@ def test_bright_spots_stay_rare_at_any_size_and_spread(
     """Recall of planted bright spots >= 0.8 and at most 5% of the other schools flagged.
 
     The rule this replaces (interval above the network) flagged about a third of the other
-    schools at 150 schools with large spread.
+    schools at 150 schools with large spread. In a network of 30, a bright spot only 3 SDs
+    above the others is found about 70% of the time (bench/validate_variation.py prints it):
+    the best of 27 ordinary schools is itself about 2 SDs above.
     """
     synth = pytest.importorskip("netlab.synth")
     measure = "enrolled_likely_grad"
