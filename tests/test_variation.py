@@ -200,21 +200,21 @@ def test_exact_limits_hold_on_simulated_null_networks():
 def test_exact_limits_carry_overdispersion_on_the_arcsine_scale():
     """Given tau, the mixture's count quantiles hold the level for over-dispersed counts."""
     from netlab import _exact
-    from netlab._funnel import _proportion_cdf
+    from netlab._funnel import _proportion_dist
 
     rng = np.random.default_rng(23)
     t = np.arcsin(np.sqrt(0.3))
     for n, tau in ((10, 0.10), (30, 0.08), (60, 0.06)):
-        lo, cdf = _proportion_cdf(np.array([float(n)]), t, np.array([0.0]), "additive", 1, tau**2)
+        dist = _proportion_dist(np.array([float(n)]), t, np.array([0.0]), "additive", 1, tau**2)
         draws = rng.binomial(n, np.sin(t + rng.normal(0, tau, 400_000)) ** 2)
-        plain = _proportion_cdf(np.array([float(n)]), t, np.array([0.0]), "none", 1, 0)
+        plain = _proportion_dist(np.array([float(n)]), t, np.array([0.0]), "none", 1, 0)
         for level in (0.95, 0.998):
-            _, _, r_low, r_high = _exact.quantile_limits(lo, cdf, level)
+            _, _, r_low, r_high = _exact.quantile_limits(dist, level)
             alpha = (1 - level) / 2
             assert (draws < r_low[0]).mean() <= alpha + 3 * np.sqrt(alpha / 4e5)
             assert (draws > r_high[0]).mean() <= alpha + 3 * np.sqrt(alpha / 4e5)
             # without carrying tau the same draws flag more often than nominal
-            _, _, p_low, p_high = _exact.quantile_limits(*plain, level)
+            _, _, p_low, p_high = _exact.quantile_limits(plain, level)
             if n >= 30:
                 assert (draws < p_low[0]).mean() + (draws > p_high[0]).mean() > 2 * alpha
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from netlab._checks import check_argument
-from netlab._exact import mixture_nodes, poisson_binomial_cdf
+from netlab._exact import mixture_nodes, poisson_binomial_cdf, table_dist
 from netlab._funnel import _apply_exact, _dispersion, _extra_sd, _funnel_frame, _z
 
 # --------------------------------------------------------------------------- case mix
@@ -153,7 +153,7 @@ def case_mix(
             cdf = poisson_binomial_cdf(probs, np.clip(1 + extra[i] * u, 0, None))
             rows = np.zeros(len(out), dtype=bool)
             rows[i] = True
-            _apply_exact(out, rows, o[i : i + 1], e[i : i + 1], np.zeros(1), cdf[None, :])
+            _apply_exact(out, rows, o[i : i + 1], e[i : i + 1], table_dist(cdf))
     out = out.assign(exact=small, exact_below=float(exact_below), var_ratio=v.sum() / e.sum())
     out.attrs["covariates"] = list(x.columns[1:])
     return out

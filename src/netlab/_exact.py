@@ -18,13 +18,15 @@ does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 from scipy import special
 
 _U, _W = hermegauss(24)
 _W = _W / _W.sum()
-_NEAR = np.abs(_U) <= 6  # nodes that matter for the count window
+_KEEP = _W > 1e-10  # the outermost nodes carry no weight worth computing
 
 
 def mixture_nodes() -> tuple[np.ndarray, np.ndarray]:
@@ -41,8 +43,12 @@ def _binomial_cdf(n: np.ndarray, theta: np.ndarray, r: np.ndarray) -> np.ndarray
     return np.where(r < 0, 0.0, f)
 
 
-def binomial_mixture_cdf(n: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """CDF over a window of counts for each unit, averaged over the mixture nodes.
+Dist = tuple[Callable[[np.ndarray], np.ndarray], np.ndarray]
+"""A count distribution per unit: its CDF at integer counts (one per unit) and top count."""
+
+
+def binomial_mixture(n: np.ndarray, theta: np.ndarray) -> Dist:
+    """Binomial(n, theta) per unit, averaged over the quadrature nodes of the mixture.
 
     Parameters
     ----------
@@ -54,22 +60,30 @@ def binomial_mixture_cdf(n: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, 
 
     Returns
     -------
-    (lo, cdf) : arrays of shape (m,) and (m, W)
-        ``cdf[i, j] = P(X_i <= lo[i] + j)``; the window holds essentially all the mass.
+    (cdf, top)
+        ``cdf(r)`` gives ``P(X_i <= r_i)`` for integer counts ``r`` (one per unit); ``top``
+        is each unit's largest count.
     """
     n = np.asarray(n, dtype=float)
-    weights = _W if theta.shape[1] == len(_W) else np.ones(1)
-    near = theta[:, _NEAR] if theta.shape[1] == len(_W) else theta
-    mean, sd = n[:, None] * near, np.sqrt(n[:, None] * near * (1 - near))
-    top = np.floor(n)
-    lo = np.clip(np.floor((mean - 8 * sd).min(axis=1)) - 1, 0, top)
-    hi = np.clip(np.ceil((mean + 8 * sd).max(axis=1)) + 1, 0, top)
-    width = int((hi - lo).max()) + 1 if len(n) else 1
-    r = np.minimum(lo[:, None] + np.arange(width)[None, :], top[:, None])
-    cdf = np.zeros((len(n), width))
-    for k, w in enumerate(weights):
-        cdf += w * _binomial_cdf(n[:, None], theta[:, k][:, None], r)
-    return lo, cdf
+    full = theta.shape[1] == len(_W)
+    weights = _W[_KEEP] if full else np.ones(1)
+    theta = theta[:, _KEEP] if full else theta
+
+    def cdf(r: np.ndarray) -> np.ndarray:
+        return _binomial_cdf(n[:, None], theta, np.asarray(r, float)[:, None]) @ weights
+
+    return cdf, np.floor(n)
+
+
+def table_dist(cdf: np.ndarray) -> Dist:
+    """One unit's count distribution from its CDF over 0 .. n (e.g. a Poisson-binomial)."""
+    table = np.asarray(cdf, dtype=float)
+
+    def at(r: np.ndarray) -> np.ndarray:
+        r = np.asarray(r, dtype=float)
+        return np.where(r < 0, 0.0, table[np.clip(r, 0, len(table) - 1).astype(int)])
+
+    return at, np.array([len(table) - 1.0])
 
 
 def poisson_binomial_cdf(p: np.ndarray, scale: np.ndarray) -> np.ndarray:
@@ -99,17 +113,27 @@ def poisson_binomial_cdf(p: np.ndarray, scale: np.ndarray) -> np.ndarray:
     return np.clip(np.cumsum(weights @ pmf), 0, 1)
 
 
+def _first(cdf: Callable, top: np.ndarray, q: float, strict: bool) -> np.ndarray:
+    """Smallest integer r in [0, top] with cdf(r) >= q (> q when strict), by bisection."""
+    lo, hi = np.full(len(top), -1.0), top.astype(float).copy()  # cdf(top) = 1 always holds
+    while np.any(hi - lo > 1):
+        mid = np.floor((lo + hi) / 2)
+        f = cdf(np.maximum(mid, 0))
+        ok = (f > q) if strict else (f >= q)
+        ok &= mid >= 0
+        hi, lo = np.where(ok, mid, hi), np.where(ok, lo, mid)
+    return hi
+
+
 def quantile_limits(
-    lo: np.ndarray, cdf: np.ndarray, level: float
+    dist: Dist, level: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Interpolated lower and upper count limits and the integer flag thresholds.
 
     Parameters
     ----------
-    lo : array of shape (m,)
-        First count of each unit's window.
-    cdf : array of shape (m, W)
-        CDF over the window (see :func:`binomial_mixture_cdf`).
+    dist : (cdf, top)
+        From :func:`binomial_mixture` or :func:`table_dist`.
     level : float
         Two-sided coverage, e.g. 0.95.
 
@@ -119,19 +143,21 @@ def quantile_limits(
         Drawn limits in counts, and the thresholds: a count below ``r_low`` is "below",
         one above ``r_high`` is "above".
     """
+    cdf, top = dist
     alpha = (1 - level) / 2
-    m, width = cdf.shape
-    rows = np.arange(m)
-    prev = np.concatenate([np.zeros((m, 1)), cdf[:, :-1]], axis=1)
-    j_lo = np.minimum(np.argmax(cdf >= alpha - 1e-12, axis=1), width - 1)
-    f, fp = cdf[rows, j_lo], prev[rows, j_lo]
+
+    def pair(r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        prev = np.where(r >= 1, cdf(np.maximum(r - 1, 0)), 0.0)
+        return cdf(r), prev
+
+    r_low = _first(cdf, top, alpha - 1e-12, strict=False)
+    f, fp = pair(r_low)
     with np.errstate(invalid="ignore", divide="ignore"):
         b = np.where(f > fp, (f - alpha) / (f - fp), 0.0)
-    lower = lo + j_lo - np.clip(b, 0, 1)
-    above = cdf > 1 - alpha + 1e-12
-    j_hi = np.where(above.any(axis=1), np.argmax(above, axis=1), width - 1)
-    f, fp = cdf[rows, j_hi], prev[rows, j_hi]
+    lower = r_low - np.clip(b, 0, 1)
+    r_high = _first(cdf, top, 1 - alpha + 1e-12, strict=True)
+    f, fp = pair(r_high)
     with np.errstate(invalid="ignore", divide="ignore"):
         a = np.where(f > fp, (1 - fp - alpha) / (f - fp), 0.0)
-    upper = lo + j_hi + np.clip(a, 0, 1)
-    return lower, upper, lo + j_lo, lo + j_hi
+    upper = r_high + np.clip(a, 0, 1)
+    return lower, upper, r_low, r_high

@@ -118,7 +118,7 @@ def funnel(
     method: str = "additive",
     target: float | None = None,
     winsor: tuple[float, float] = (0.1, 0.9),
-    exact_below: float = 100.0,
+    exact_below: float = np.inf,
 ) -> pd.DataFrame:
     """Funnel-plot statistics for one measure, group and year.
 
@@ -130,11 +130,13 @@ def funnel(
     tau2)``; ``"multiplicative"`` uses ``target +- z s sqrt(phi)`` (only when ``phi > 1``);
     ``"none"`` uses plain binomial limits. Limits are back-transformed with ``sin^2``.
 
-    Where the normal approximation fails (a unit whose smaller expected count,
-    ``min(n target, n (1 - target))``, is under ``exact_below``), the limits and flags are
-    exact instead: the count quantiles of Binomial(n, target), averaged over the
-    over-dispersion on the arcsine scale (see :mod:`netlab._exact`), so each limit flags a
-    null unit with at most its nominal probability.
+    The normal approximation fails for small groups and rates near 0 or 1, so by default the
+    limits and flags are exact instead: the count quantiles of Binomial(n, target), averaged
+    over the over-dispersion on the arcsine scale (see :mod:`netlab._exact`), so each limit
+    flags a null unit with at most its nominal probability. For large groups they agree
+    with the normal ones; ``exact_below`` keeps the normal formulas for units whose smaller
+    expected count, ``min(n target, n (1 - target))``, is at least that number (0: the
+    published formulas for every unit).
 
     Parameters
     ----------
@@ -155,7 +157,8 @@ def funnel(
     winsor : tuple of float
         Winsorising percentiles for the over-dispersion estimate.
     exact_below : float
-        Smaller expected count under which a unit gets exact limits; 0 never, ``inf`` always.
+        Smaller expected count under which a unit gets exact limits; ``inf`` (default)
+        always, 0 never.
 
     Returns
     -------
@@ -180,8 +183,8 @@ def funnel(
     out = _funnel_frame(cell, z, s, y, tgt, tgt_rate, phi, tau2, method, limits, "proportion")
     small = _needs_exact(n, tgt_rate, exact_below)
     if small.any():
-        lo, cdf = _proportion_cdf(n[small], tgt, s[small], method, phi, tau2)
-        _apply_exact(out, small, cell["numerator"].to_numpy()[small], n[small], lo, cdf)
+        dist = _proportion_dist(n[small], tgt, s[small], method, phi, tau2)
+        _apply_exact(out, small, cell["numerator"].to_numpy()[small], n[small], dist)
     return out.assign(exact=small, exact_below=float(exact_below))
 
 
@@ -202,13 +205,13 @@ def _extra_sd(s: np.ndarray, method: str, phi: float, tau2: float) -> np.ndarray
     return np.zeros(len(s))
 
 
-def _proportion_cdf(
+def _proportion_dist(
     n: np.ndarray, tgt: float, s: np.ndarray, method: str, phi: float, tau2: float
-) -> tuple[np.ndarray, np.ndarray]:
+) -> _exact.Dist:
     extra = _extra_sd(s, method, phi, tau2)
     u = _exact.mixture_nodes()[0] if extra.any() else np.zeros(1)
     theta = np.sin(np.clip(tgt + extra[:, None] * u[None, :], 0, np.pi / 2)) ** 2
-    return _exact.binomial_mixture_cdf(n, theta)
+    return _exact.binomial_mixture(n, theta)
 
 
 def _apply_exact(
@@ -216,14 +219,13 @@ def _apply_exact(
     rows: np.ndarray,
     count: np.ndarray,
     size: np.ndarray,
-    lo: np.ndarray,
-    cdf: np.ndarray,
+    dist: _exact.Dist,
 ) -> None:
     """Overwrite the limits and flags of ``rows`` with exact count limits (in place)."""
     idx = out.index[rows]
     clip_hi = 1.0 if out["kind"].iloc[0] == "proportion" else np.inf
     for lvl, suffix in ((out["inner"].iloc[0], "95"), (out["outer"].iloc[0], "")):
-        lower, upper, r_low, r_high = _exact.quantile_limits(lo, cdf, float(lvl))
+        lower, upper, r_low, r_high = _exact.quantile_limits(dist, float(lvl))
         out.loc[idx, f"lower{suffix}"] = np.clip(lower / size, 0, clip_hi)
         out.loc[idx, f"upper{suffix}"] = np.clip(upper / size, 0, clip_hi)
         out.loc[idx, f"flag{suffix}"] = np.where(
@@ -315,7 +317,7 @@ def funnel_limits(result: pd.DataFrame, n_grid: Sequence[float] | None = None) -
         s = 1 / (2 * np.sqrt(n))
         small = _needs_exact(n, float(first["target"]), below)
         exact = (
-            _proportion_cdf(n[small], tgt, s[small], method, phi, tau2) if small.any() else None
+            _proportion_dist(n[small], tgt, s[small], method, phi, tau2) if small.any() else None
         )
     else:
         ratio = float(first["var_ratio"]) if "var_ratio" in result else 1.0
@@ -325,14 +327,14 @@ def funnel_limits(result: pd.DataFrame, n_grid: Sequence[float] | None = None) -
         small = _needs_exact(trials, p_star, below)
         exact = None
         if small.any():
-            exact = _ratio_grid_cdf(trials[small], p_star, s[small], method, phi, tau2)
+            exact = _ratio_grid_dist(trials[small], p_star, s[small], method, phi, tau2)
     back = _back(kind)
     frames = []
     for lvl in (inner, outer):
         half = _half_width(s, _z(lvl), method, phi, tau2)
         lower, upper = back(tgt - half), back(tgt + half)
         if exact is not None:
-            lo_c, hi_c, _, _ = _exact.quantile_limits(*exact, float(lvl))
+            lo_c, hi_c, _, _ = _exact.quantile_limits(exact, float(lvl))
             lower[small], upper[small] = lo_c / n[small], hi_c / n[small]  # counts / size
         frames.append(
             pd.DataFrame(
@@ -351,11 +353,11 @@ def funnel_limits(result: pd.DataFrame, n_grid: Sequence[float] | None = None) -
     return out
 
 
-def _ratio_grid_cdf(
+def _ratio_grid_dist(
     trials: np.ndarray, p_star: float, s: np.ndarray, method: str, phi: float, tau2: float
-) -> tuple[np.ndarray, np.ndarray]:
+) -> _exact.Dist:
     """Binomial(trials, p_star * ratio) mixed over the true O/E ratio, for drawing."""
     extra = _extra_sd(s, method, phi, tau2)
     u = _exact.mixture_nodes()[0] if extra.any() else np.zeros(1)
     theta = np.clip(p_star * (1 + extra[:, None] * u[None, :]), 0, 1)
-    return _exact.binomial_mixture_cdf(trials, theta)
+    return _exact.binomial_mixture(trials, theta)

@@ -323,7 +323,7 @@ def funnel(r: Report, *, highlight: str | None = None) -> Section:
             f"{r.noun.lower()}; the lines are the 95% and 99.8% limits around the network "
             "rate."
             + (
-                " For small groups the limits are exact binomial ones, so a small "
+                " The limits are exact binomial ones, so a small "
                 f"{r.noun.lower()} is not flagged by chance more often than the limits say."
                 if "exact" in f and f["exact"].any()
                 else ""
