@@ -572,6 +572,18 @@ def test_equity_trend_covers_the_true_slope_with_year_to_year_noise():
         assert np.mean(taus) == pytest.approx(3.0, abs=0.5)
 
 
+def test_equity_trend_with_two_years_has_no_slope():
+    rates, _ = _gap_network(np.random.default_rng(5), k=4, years=range(2023, 2025))
+    rates["unit_id"] = rates["unit_id"].astype("str")  # text ids, as parquet returns them
+    trend = variation.equity_trend(variation.equity_gaps(rates, measure="m"))
+    assert len(trend) == 4 and trend["slope_pp_per_year"].isna().all()
+    assert (trend["direction"] == "no clear change").all()
+    # focal students are all students (public files): no gap to compute, no error
+    same = rates[rates["group"] == "all"]
+    none = variation.equity_gaps(pd.concat([same, same.assign(group="focal")]), measure="m")
+    assert none.empty and variation.equity_trend(none).empty
+
+
 def test_equity_trend_reads_the_gaps_level_and_matches_weighted_least_squares():
     import statsmodels.api as sm
 

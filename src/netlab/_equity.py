@@ -166,13 +166,13 @@ def equity_trend(gaps: pd.DataFrame, *, level: float = 0.95) -> pd.DataFrame:
     ok = (out["n_years"] >= 3) & (first["sxx"] > 0)
     # pooled year-to-year variance per measure: E[Q] = df + tau2 * c for each unit's line
     parts = first[ok].groupby(level="measure")[["q", "df", "c"]].sum()
-    tau2 = ((parts["q"] - parts["df"]) / parts["c"]).clip(lower=0.0)
-    df = parts["df"]
-    frame["tau2"] = frame["measure"].map(tau2).fillna(0.0)
+    tau2 = ((parts["q"] - parts["df"]) / parts["c"]).clip(lower=0.0).astype(float)
+    df = parts["df"].astype(float)
+    frame["tau2"] = frame["measure"].map(tau2).astype(float).fillna(0.0)
     second = _wls_lines(frame.assign(w=1 / (frame["v"] + frame["tau2"])), keys)
     slope = (second["sxy"] / second["sxx"]).where(ok)
     measures = out.index.get_level_values("measure")
-    dof = pd.Series(measures.map(df), index=out.index).fillna(1.0).clip(lower=1.0)
+    dof = pd.Series(measures.map(df), index=out.index).astype(float).fillna(1.0).clip(lower=1.0)
     half = stats.t.ppf(0.5 + level / 2, dof) * np.sqrt(1 / second["sxx"].where(ok))
     out["slope_pp_per_year"] = slope
     out["slope_low"] = slope - half

@@ -172,6 +172,8 @@ def _season_chart(shown: pd.DataFrame, pace: pd.DataFrame | None) -> pd.DataFram
     chart = chart.assign(phase=0, centre=np.nan)
     if pace is None or pace.empty or "in_long_run" not in pace:
         return chart
+    if int(pace["n_useful"].max()) < 10:  # too few weeks to test: say nothing on the chart
+        return chart
     runs = pace[["week", "in_long_run"]]
     chart = chart.merge(runs, on="week", how="left")
     chart["in_long_run"] = chart["in_long_run"].astype("boolean").fillna(False).astype(bool)
