@@ -170,14 +170,14 @@ def aim_progress(r: Report) -> Section:
             f"({_int(b.numerator)} of {_int(b.denominator)})."
         )
         outlook = _outlook_words(r, yr, measure == aim.measure, direction)
-        if outlook:
-            parts.append(outlook)
         if measure == aim.measure and direction == "higher" and latest.rate < aim.target:
             gap = int(math.ceil(aim.target * latest.denominator - latest.numerator))
             parts.append(
                 f"At the target rate, about {gap:,} more of this year's {who} would count."
             )
         s.add(_sentence(" ".join(parts), n_min))
+        if outlook:
+            s.add(_sentence(outlook))
     target = aim.target if measure == aim.measure else None
     s.add(
         _draw(
