@@ -339,7 +339,7 @@ def test_run_pairs_planted_hosts_with_planted_lookalikes():
     params = from_dict({"run": "t", "raw_dir": "data/raw/t"})
     hosts = hosts_found = planted = found = 0
     for seed in range(3):
-        net = synth.generate(n_schools=30, seed=seed, grain="counts")
+        net = synth.generate(n_schools=30, seed=seed, grain="counts", bright_spot_effect=0.18)
         prepared = pipeline.prepare_frames(io.raw_tables(net.tables), params, key="k" * 32)
         pairs = L.models_for_run(prepared)["pairs"]
         for host, visitors in net.truth.lookalikes.items():

@@ -625,3 +625,52 @@ def test_misspelt_focal_measure_suggests_the_defined_one():
 
     with pytest.raises(MeasureError, match="did you mean 'enrolled_any'"):
         measures.registry({"run": "t", "raw_dir": ".", "focal_measure": "enroled_any"})
+
+
+def test_aim_outlook_is_the_least_squares_prediction_interval():
+    import statsmodels.api as sm
+
+    yearly = pd.DataFrame(
+        {"year": range(2020, 2026), "rate": [0.30, 0.33, 0.32, 0.36, 0.37, 0.40]}
+    )
+    out = measures.aim_outlook(yearly, by_year=2027, since=2021)
+    part = yearly[yearly["year"] >= 2021]
+    fit = sm.OLS(part["rate"], sm.add_constant(part["year"].astype(float))).fit()
+    frame = fit.get_prediction(np.array([[1.0, 2027.0]])).summary_frame(alpha=0.05)
+    assert out["projected"] == pytest.approx(frame["mean"].iloc[0])
+    assert out["low"] == pytest.approx(frame["obs_ci_lower"].iloc[0])
+    assert out["high"] == pytest.approx(frame["obs_ci_upper"].iloc[0])
+    assert out["pace_pp"] == pytest.approx(100 * fit.params["year"])
+    assert out["n_years"] == 5 and out["first_year"] == 2021
+    narrow = measures.aim_outlook(yearly, by_year=2027, since=2021, level=0.5)
+    assert out["low"] < narrow["low"] < narrow["high"] < out["high"]
+    # too few years, or the year already reached: no range, and the reason says so
+    few = measures.aim_outlook(yearly, by_year=2027, since=2023)
+    assert np.isnan(few["projected"]) and "a range needs 4" in few["reason"]
+    assert "reached" in measures.aim_outlook(yearly, by_year=2024)["reason"]
+    hidden = yearly.assign(suppressed=[False] * 5 + [True])
+    assert measures.aim_outlook(hidden, by_year=2027)["last_year"] == 2024
+
+
+@pytest.mark.slow
+def test_aim_outlook_covers_the_realised_rate_in_simulated_networks():
+    """Fit 2021-2024, look at 2027: the 95% range holds the realised network rate ~95%."""
+    from netlab import synth
+
+    hits, school_hits = [], []
+    for seed in range(60):
+        net = synth.generate(30, seed=500 + seed, grain="counts", years=range(2019, 2028))
+        c = net.tables["counts"]
+        c = c[(c["measure"] == "enrolled_likely_grad") & (c["group"] == "focal")]
+        c = c.assign(rate=c["numerator"] / c["denominator"])
+        tot = c.groupby("year", as_index=False)[["numerator", "denominator"]].sum()
+        tot["rate"] = tot["numerator"] / tot["denominator"]
+        o = measures.aim_outlook(tot[tot["year"] <= 2024], by_year=2027, since=2021)
+        real = tot.loc[tot["year"] == 2027, "rate"].iloc[0]
+        hits.append(o["low"] <= real <= o["high"])
+        for _, g in c.groupby("school_id"):
+            o = measures.aim_outlook(g[g["year"] <= 2024], by_year=2027, since=2021)
+            real = g.loc[g["year"] == 2027, "rate"].iloc[0]
+            school_hits.append(o["low"] <= real <= o["high"])
+    assert 0.88 <= np.mean(hits) <= 1.0  # 60 networks: SE about 0.03
+    assert 0.91 <= np.mean(school_hits) <= 0.98  # 1,800 schools

@@ -244,3 +244,15 @@ def test_footer_parameters_name_no_other_unit(small_rates):
     assert facts["params"]["schools"] == "3 selected"
     network = report.header(report.from_prepared(prep))._repr_mimebundle_()[report.META_MIME]
     assert network["params"]["team_measures"] == {"A": "m", "B": "m"}
+
+
+def test_aim_outlook_and_fafsa_pace_are_said_in_words(demo_prepared):
+    r = report.from_prepared(demo_prepared, None)
+    html = report.aim_progress(r).html()
+    assert "At this pace" in html and "likely to be between" in html
+    assert "by June 2027" in html and "it follows the pace" in html
+    uid = demo_prepared.units["unit_id"].iloc[0]
+    season = report.fafsa_season(report.from_prepared(demo_prepared, uid)).html()
+    assert "judged on its pace" in season
+    assert "signal of non-random change" not in season  # the old, always-true reading
+    assert any(w in season for w in ("last season's pace", "last season's at the same weeks"))

@@ -202,3 +202,49 @@ def test_yearly_run_chart_pools_the_network():
 def test_missing_columns_raise_input_error():
     with pytest.raises(InputError):
         spc.run_chart(pd.DataFrame({"x": [1, 2]}), y="value")
+
+
+def _two_seasons(rng, *, seniors, pace=1.0, weeks=26):
+    """Cumulative completion of two seasons with the same calendar; ``pace`` scales this one."""
+    shape = np.exp(-0.5 * ((np.arange(1, weeks + 1) - 18) / 6) ** 2)
+    shape = 0.6 * shape / shape.sum()  # 60% of seniors complete by the last week
+    this = np.cumsum(rng.binomial(seniors, np.clip(pace * shape, 0, 1)))
+    last = np.cumsum(rng.binomial(seniors, shape))
+    return pd.DataFrame(
+        {"week": np.arange(1, weeks + 1), "rate": this / seniors, "prior_rate": last / seniors}
+    )
+
+
+def test_season_pace_is_the_weekly_change_of_the_gap():
+    series = pd.DataFrame(
+        {
+            "week": [1, 2, 3, 5, 6],
+            "rate": [0.02, 0.05, 0.09, 0.20, 0.24],
+            "prior_rate": [0.01, 0.03, np.nan, 0.15, 0.18],
+        }
+    )
+    pace = spc.season_pace(series)
+    assert pace["week"].tolist() == [1, 2, 5, 6]  # week 3 has no prior season
+    np.testing.assert_allclose(pace["gap"], [0.01, 0.02, 0.05, 0.06])
+    # week 5's change spans weeks 3-5: this season's new completions minus last season's
+    np.testing.assert_allclose(pace["change"].iloc[1:], [0.01, 0.03, 0.01])
+    assert (pace["centre"].dropna() == 0).all() and np.isnan(pace["n_useful"].iloc[0])
+    assert spc.season_pace(series.assign(prior_rate=np.nan)).empty
+
+
+@pytest.mark.slow
+def test_season_pace_signals_at_chance_rate_where_a_cumulative_curve_always_does():
+    """Same calendar, same pace: about 5-8% false signals (the Anhøj rules' own rate); a
+    run chart of the cumulative curve signals in every season. A faster season signals."""
+    rng = np.random.default_rng(31)
+    pace, cumulative, faster = [], [], []
+    for _ in range(300):
+        same = _two_seasons(rng, seniors=300)
+        pace.append(spc.season_pace(same)["signal"].any())
+        cum = spc.run_chart(same, x="week", y="rate")
+        cumulative.append(cum["signal"].any())
+        quick = _two_seasons(rng, seniors=9000, pace=1.15)  # a network, 15% faster
+        faster.append(spc.season_pace(quick)["signal"].any())
+    assert np.mean(pace) <= 0.10
+    assert np.mean(cumulative) == 1.0
+    assert np.mean(faster) >= 0.8

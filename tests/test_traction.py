@@ -338,8 +338,8 @@ def test_survey_before_after_hand_means():
     assert change.loc["connected", "mean_before"] == pytest.approx(2.5)
     assert change.loc["connected", "mean_after"] == pytest.approx(4.0)
     assert change.loc["voice", "difference"] == pytest.approx(4.0)
-    # No spread on either side of the date: the interval collapses to the difference.
-    assert change.loc["voice", "ci_low"] == pytest.approx(4.0)
+    # One team answered: the interval counts teams, so there is none to give.
+    assert np.isnan(change.loc["voice", "ci_low"]) and change.loc["voice", "teams"] == 1
     assert change.loc["implementing", "difference"] == pytest.approx(0.0)
     assert T.survey_change(survey, date=None).empty
     assert set(T.survey_trends(survey)["period"]) == {"all"}
@@ -503,3 +503,59 @@ def test_stages_and_survey_recover_planted_truth(seed):
         assert row["ci_low"] < row["difference"] < row["ci_high"]
     models_shares = T.stage_shares(st, net.tables["schools"])
     assert np.allclose(models_shares.groupby(["cohort", "year"])["share"].sum(), 1.0)
+
+
+def _clustered_survey(rng, *, teams=30, change_sd=0.3):
+    """Teams with their own level and their own before/after change; no average change."""
+    rows = []
+    level, change = rng.normal(0, 0.4, teams), rng.normal(0, change_sd, teams)
+    for t in range(teams):
+        for period, date in ((0, "2024-11-05"), (1, "2025-04-05")):
+            for _ in range(int(rng.integers(8, 30))):
+                score = 3 + level[t] + period * change[t] + rng.normal(0, 0.8)
+                rows.append((f"S{t:02d}", date, int(np.clip(np.round(score), 1, 5))))
+    frame = pd.DataFrame(rows, columns=["school_id", "date", "connected"])
+    frame["respondent_id"] = [f"R{i:05d}" for i in range(len(frame))]
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame
+
+
+def test_survey_change_is_clustered_by_team_as_statsmodels_does():
+    import statsmodels.api as sm
+
+    survey = _clustered_survey(np.random.default_rng(3))
+    row = T.survey_change(survey, date=dt.date(2025, 1, 1)).iloc[0]
+    after = (survey["date"] >= "2025-01-01").astype(float)
+    fit = sm.OLS(survey["connected"].astype(float), sm.add_constant(after)).fit(
+        cov_type="cluster", cov_kwds={"groups": survey["school_id"]}, use_t=True
+    )
+    assert row["difference"] == pytest.approx(fit.params["date"], rel=1e-10)
+    low, high = fit.conf_int().loc["date"]
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high), rel=1e-8)
+    assert row["teams"] == 30
+    trends = T.survey_trends(survey, date=dt.date(2025, 1, 1))
+    before = survey[survey["date"] < "2025-01-01"]
+    mean_fit = sm.OLS(before["connected"].astype(float), np.ones(len(before))).fit(
+        cov_type="cluster", cov_kwds={"groups": before["school_id"]}, use_t=True
+    )
+    first = trends[trends["period"] == "before"].iloc[0]
+    assert (first["ci_low"], first["ci_high"]) == pytest.approx(
+        tuple(mean_fit.conf_int().iloc[0]), rel=1e-8
+    )
+
+
+@pytest.mark.slow
+def test_survey_change_interval_covers_with_team_level_change():
+    """No average change, teams that differ: clustered intervals cover the truth ~95%."""
+    rng = np.random.default_rng(8)
+    clustered, naive = [], []
+    for _ in range(300):
+        survey = _clustered_survey(rng)
+        row = T.survey_change(survey, date=dt.date(2025, 1, 1)).iloc[0]
+        clustered.append(row["ci_low"] <= 0 <= row["ci_high"])
+        a = survey.loc[survey["date"] < "2025-01-01", "connected"].to_numpy(float)
+        b = survey.loc[survey["date"] >= "2025-01-01", "connected"].to_numpy(float)
+        half = 1.96 * np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
+        naive.append(abs(b.mean() - a.mean()) <= half)
+    assert 0.92 <= np.mean(clustered) <= 0.98
+    assert np.mean(naive) < 0.85  # responses counted as independent: far too narrow

@@ -9,10 +9,10 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from netlab._checks import check_argument
-from netlab._funnel import _dispersion, _funnel_frame
+from netlab._exact import mixture_nodes, poisson_binomial_cdf, table_dist
+from netlab._funnel import _apply_exact, _dispersion, _extra_sd, _funnel_frame, _z
 
 # --------------------------------------------------------------------------- case mix
 
@@ -55,14 +55,20 @@ def case_mix(
     limits: tuple[float, float] = (0.95, 0.998),
     method: str = "additive",
     level: float = 0.95,
+    exact_below: float = 100.0,
 ) -> pd.DataFrame:
     """Case-mix-adjusted observed/expected ratios per unit, with a funnel on O/E.
 
     A logistic model of the student outcome on the covariates present in ``students`` is
-    fitted across the network; each unit's expected count is the sum of its students'
-    predicted probabilities. O/E intervals are exact Poisson (Garwood) intervals on O divided
-    by E. The funnel uses ``Y = sqrt(O/E)`` with ``s = 1/(2 sqrt(E))`` around 1 and the same
-    over-dispersion handling as :func:`funnel`.
+    fitted across the network; each unit's expected count E is the sum of its students'
+    predicted probabilities p. The observed count O is a sum of independent Bernoulli
+    outcomes, so its variance is ``V = sum p (1 - p)`` (binomial, not the Poisson ``E``,
+    which would suit rare events only). The funnel works on the ratio scale: ``Y = O/E``
+    with ``s = sqrt(V) / E`` around 1, and the same over-dispersion handling as
+    :func:`funnel`. Where the smaller expected count, ``min(E, n - E)``, is under
+    ``exact_below`` the limits and flags are exact: count quantiles of the Poisson-binomial
+    distribution of O (see :mod:`netlab._exact`). O/E intervals are score intervals (Wilson's,
+    for unequal probabilities): the ratios r with ``(O - r E)^2 <= z^2 (r E - r^2 sum p^2)``.
 
     Parameters
     ----------
@@ -78,7 +84,7 @@ def case_mix(
     where : str or pandas.Series, optional
         Boolean column name or Series selecting the rows in the measure's denominator and
         group (e.g. focal students).
-    limits, method
+    limits, method, exact_below
         As for :func:`funnel`.
     level : float
         Interval level of the O/E ratios.
@@ -86,9 +92,10 @@ def case_mix(
     Returns
     -------
     pandas.DataFrame
-        unit_id, denominator, observed, expected, oe, low, high, z, z_adj, flag, flag95,
-        lower95, upper95, lower, upper, target (1), phi, tau2, method, k, inner, outer,
-        kind ("ratio"). ``attrs`` hold the covariates used.
+        unit_id, denominator, observed, expected, variance (``sum p (1 - p)``), oe, low,
+        high, z, z_adj, flag, flag95, lower95, upper95, lower, upper, exact, target (1), phi,
+        tau2, method, k, inner, outer, exact_below, var_ratio (the network's V / E, for
+        drawing the limits against E), kind ("ratio"). ``attrs`` hold the covariates used.
     """
     from statsmodels.genmod import families
     from statsmodels.genmod.generalized_linear_model import GLM
@@ -118,20 +125,46 @@ def case_mix(
     x.insert(0, "const", 1.0)
     fit = GLM(yv, x.to_numpy(), family=families.Binomial()).fit()
     p = fit.predict(x.to_numpy())
+    frame = pd.DataFrame({"unit_id": data[unit].to_numpy(), "o": yv, "e": p, "v": p * (1 - p)})
     per = (
-        pd.DataFrame({"unit_id": data[unit].to_numpy(), "o": yv, "e": p})
-        .groupby("unit_id", sort=True)
-        .agg(denominator=("o", "size"), observed=("o", "sum"), expected=("e", "sum"))
+        frame.groupby("unit_id", sort=True)
+        .agg(
+            denominator=("o", "size"),
+            observed=("o", "sum"),
+            expected=("e", "sum"),
+            variance=("v", "sum"),
+        )
         .reset_index()
     )
-    o, e = per["observed"].to_numpy(), per["expected"].to_numpy()
-    alpha = 1 - level
+    o, e, v = (per[c].to_numpy() for c in ("observed", "expected", "variance"))
     per["oe"] = o / e
-    per["low"] = np.where(o > 0, stats.chi2.ppf(alpha / 2, 2 * o) / 2, 0.0) / e
-    per["high"] = stats.chi2.ppf(1 - alpha / 2, 2 * (o + 1)) / 2 / e
-    s = 1 / (2 * np.sqrt(e))
-    yt = np.sqrt(per["oe"].to_numpy())
+    per["low"], per["high"] = _score_interval(o, e, e - v, _z(level))
+    s = np.sqrt(v) / e
+    yt = per["oe"].to_numpy()
     z, phi, tau2 = _dispersion(yt, s, 1.0, method, (0.1, 0.9))
     out = _funnel_frame(per, z, s, yt, 1.0, 1.0, phi, tau2, method, limits, "ratio")
+    small = np.minimum(e, per["denominator"].to_numpy() - e) < exact_below
+    if small.any():
+        extra = _extra_sd(s, method, phi, tau2)
+        u = mixture_nodes()[0] if extra[small].any() else np.zeros(1)
+        by_unit = dict(list(frame.groupby("unit_id", sort=True)["e"]))
+        for i in np.flatnonzero(small):
+            probs = by_unit[per["unit_id"].iloc[i]].to_numpy()
+            cdf = poisson_binomial_cdf(probs, np.clip(1 + extra[i] * u, 0, None))
+            rows = np.zeros(len(out), dtype=bool)
+            rows[i] = True
+            _apply_exact(out, rows, o[i : i + 1], e[i : i + 1], table_dist(cdf))
+    out = out.assign(exact=small, exact_below=float(exact_below), var_ratio=v.sum() / e.sum())
     out.attrs["covariates"] = list(x.columns[1:])
     return out
+
+
+def _score_interval(o: np.ndarray, e: np.ndarray, q: np.ndarray, z: float) -> tuple:
+    """Score interval of the O/E ratio r: ``(O - r E)^2 = z^2 (r E - r^2 Q)``, Q = sum p^2.
+
+    With equal probabilities it is Wilson's interval for the proportion, divided by p.
+    """
+    a = e**2 + z**2 * q
+    b = 2 * o * e + z**2 * e
+    root = np.sqrt(np.clip(b**2 - 4 * a * o**2, 0, None))
+    return np.clip((b - root) / (2 * a), 0, None), (b + root) / (2 * a)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from netlab import _exact
 from netlab._checks import check_argument
 from netlab.exceptions import InputError, MeasureError
 
@@ -117,6 +118,7 @@ def funnel(
     method: str = "additive",
     target: float | None = None,
     winsor: tuple[float, float] = (0.1, 0.9),
+    exact_below: float = np.inf,
 ) -> pd.DataFrame:
     """Funnel-plot statistics for one measure, group and year.
 
@@ -127,6 +129,14 @@ def funnel(
     sum(w^2) / sum(w))`` with ``w = 1/s^2`` widens the limits to ``target +- z sqrt(s^2 +
     tau2)``; ``"multiplicative"`` uses ``target +- z s sqrt(phi)`` (only when ``phi > 1``);
     ``"none"`` uses plain binomial limits. Limits are back-transformed with ``sin^2``.
+
+    The normal approximation fails for small groups and rates near 0 or 1, so by default the
+    limits and flags are exact instead: the count quantiles of Binomial(n, target), averaged
+    over the over-dispersion on the arcsine scale (see :mod:`netlab._exact`), so each limit
+    flags a null unit with at most its nominal probability. For large groups they agree
+    with the normal ones; ``exact_below`` keeps the normal formulas for units whose smaller
+    expected count, ``min(n target, n (1 - target))``, is at least that number (0: the
+    published formulas for every unit).
 
     Parameters
     ----------
@@ -146,6 +156,9 @@ def funnel(
         Target rate; the pooled network rate when None.
     winsor : tuple of float
         Winsorising percentiles for the over-dispersion estimate.
+    exact_below : float
+        Smaller expected count under which a unit gets exact limits; ``inf`` (default)
+        always, 0 never.
 
     Returns
     -------
@@ -153,8 +166,9 @@ def funnel(
         One row per unit: unit_id, year, measure, group, numerator, denominator, rate, z (raw),
         z_adj (over-dispersion adjusted), flag and flag95 ("above", "within", "below" at the
         outer and inner limit), lower95/upper95 and lower/upper (limits at the unit's
-        denominator), and constant columns target, phi, tau2, method, k, inner, outer,
-        kind ("proportion"). ``frame.attrs`` holds target, phi, tau2 and method too.
+        denominator), exact (whether they are exact count limits), and constant columns
+        target, phi, tau2, method, k, inner, outer, exact_below, kind ("proportion").
+        ``frame.attrs`` holds target, phi, tau2 and method too.
     """
     check_argument("method", ["additive", "multiplicative", "none"], method)
     cell = _cell(rates, measure=measure, group=group, year=year, unit=unit)
@@ -166,7 +180,57 @@ def funnel(
     y = np.arcsin(np.sqrt(p))
     s = 1 / (2 * np.sqrt(n))
     z, phi, tau2 = _dispersion(y, s, tgt, method, winsor)
-    return _funnel_frame(cell, z, s, y, tgt, tgt_rate, phi, tau2, method, limits, "proportion")
+    out = _funnel_frame(cell, z, s, y, tgt, tgt_rate, phi, tau2, method, limits, "proportion")
+    small = _needs_exact(n, tgt_rate, exact_below)
+    if small.any():
+        dist = _proportion_dist(n[small], tgt, s[small], method, phi, tau2)
+        _apply_exact(out, small, cell["numerator"].to_numpy()[small], n[small], dist)
+    return out.assign(exact=small, exact_below=float(exact_below))
+
+
+def _needs_exact(n: np.ndarray, rate: float, below: float) -> np.ndarray:
+    """Units whose smaller expected count (events or non-events) is under ``below``."""
+    n = np.asarray(n, dtype=float)
+    if not np.isfinite(rate):
+        return np.zeros(len(n), dtype=bool)
+    return np.minimum(n * rate, n * (1 - rate)) < below
+
+
+def _extra_sd(s: np.ndarray, method: str, phi: float, tau2: float) -> np.ndarray:
+    """SD of the true value around the target on the funnel's scale (over-dispersion)."""
+    if method == "additive":
+        return np.full(len(s), np.sqrt(max(tau2, 0.0)))
+    if method == "multiplicative":
+        return np.asarray(s) * np.sqrt(max(phi, 1.0) - 1.0)
+    return np.zeros(len(s))
+
+
+def _proportion_dist(
+    n: np.ndarray, tgt: float, s: np.ndarray, method: str, phi: float, tau2: float
+) -> _exact.Dist:
+    extra = _extra_sd(s, method, phi, tau2)
+    u = _exact.mixture_nodes()[0] if extra.any() else np.zeros(1)
+    theta = np.sin(np.clip(tgt + extra[:, None] * u[None, :], 0, np.pi / 2)) ** 2
+    return _exact.binomial_mixture(n, theta)
+
+
+def _apply_exact(
+    out: pd.DataFrame,
+    rows: np.ndarray,
+    count: np.ndarray,
+    size: np.ndarray,
+    dist: _exact.Dist,
+) -> None:
+    """Overwrite the limits and flags of ``rows`` with exact count limits (in place)."""
+    idx = out.index[rows]
+    clip_hi = 1.0 if out["kind"].iloc[0] == "proportion" else np.inf
+    for lvl, suffix in ((out["inner"].iloc[0], "95"), (out["outer"].iloc[0], "")):
+        lower, upper, r_low, r_high = _exact.quantile_limits(dist, float(lvl))
+        out.loc[idx, f"lower{suffix}"] = np.clip(lower / size, 0, clip_hi)
+        out.loc[idx, f"upper{suffix}"] = np.clip(upper / size, 0, clip_hi)
+        out.loc[idx, f"flag{suffix}"] = np.where(
+            count < r_low, "below", np.where(count > r_high, "above", "within")
+        )
 
 
 def _funnel_frame(
@@ -211,11 +275,17 @@ def _funnel_frame(
 def _back(kind: str):
     if kind == "proportion":
         return lambda v: np.sin(np.clip(v, 0, np.pi / 2)) ** 2
-    return lambda v: np.clip(v, 0, None) ** 2
+    return lambda v: np.clip(v, 0, None)  # O/E funnels work on the ratio scale itself
 
 
 def funnel_limits(result: pd.DataFrame, n_grid: Sequence[float] | None = None) -> pd.DataFrame:
     """Funnel limits over a grid of denominators, for drawing.
+
+    The same rule as the units' own limits: exact count limits where the smaller expected
+    count is under the funnel's ``exact_below``, the normal approximation elsewhere. For an
+    observed/expected funnel the grid is of expected counts, with the network's ratio of
+    variance to expected count (``var_ratio``) and, where exact, the binomial with that mean
+    and variance.
 
     Parameters
     ----------
@@ -234,6 +304,8 @@ def funnel_limits(result: pd.DataFrame, n_grid: Sequence[float] | None = None) -
     kind = first["kind"] if "kind" in result else "proportion"
     inner = first["inner"] if "inner" in result else 0.95
     outer = first["outer"] if "outer" in result else 0.998
+    below = float(first["exact_below"]) if "exact_below" in result else 0.0
+    method, phi, tau2 = first["method"], float(first["phi"]), float(first["tau2"])
     xcol = "denominator" if kind == "proportion" else "expected"
     if n_grid is None:
         x = result[xcol].to_numpy(dtype=float)
@@ -243,19 +315,34 @@ def funnel_limits(result: pd.DataFrame, n_grid: Sequence[float] | None = None) -
     if kind == "proportion":
         tgt = np.arcsin(np.sqrt(first["target"]))
         s = 1 / (2 * np.sqrt(n))
+        small = _needs_exact(n, float(first["target"]), below)
+        exact = (
+            _proportion_dist(n[small], tgt, s[small], method, phi, tau2) if small.any() else None
+        )
     else:
-        tgt, s = 1.0, 1 / (2 * np.sqrt(n))
+        ratio = float(first["var_ratio"]) if "var_ratio" in result else 1.0
+        tgt, s = 1.0, np.sqrt(ratio / n)
+        p_star = float(np.clip(1 - ratio, 1e-9, 1.0))
+        trials = n / p_star
+        small = _needs_exact(trials, p_star, below)
+        exact = None
+        if small.any():
+            exact = _ratio_grid_dist(trials[small], p_star, s[small], method, phi, tau2)
     back = _back(kind)
     frames = []
     for lvl in (inner, outer):
-        half = _half_width(s, _z(lvl), first["method"], first["phi"], first["tau2"])
+        half = _half_width(s, _z(lvl), method, phi, tau2)
+        lower, upper = back(tgt - half), back(tgt + half)
+        if exact is not None:
+            lo_c, hi_c, _, _ = _exact.quantile_limits(exact, float(lvl))
+            lower[small], upper[small] = lo_c / n[small], hi_c / n[small]  # counts / size
         frames.append(
             pd.DataFrame(
                 {
                     "n": n,
                     "limit": lvl,
-                    "lower": back(tgt - half),
-                    "upper": back(tgt + half),
+                    "lower": np.clip(lower, 0, None),
+                    "upper": upper,
                     "target": first["target"],
                 }
             )
@@ -264,3 +351,13 @@ def funnel_limits(result: pd.DataFrame, n_grid: Sequence[float] | None = None) -
     if kind == "proportion":
         out[["lower", "upper"]] = out[["lower", "upper"]].clip(0, 1)
     return out
+
+
+def _ratio_grid_dist(
+    trials: np.ndarray, p_star: float, s: np.ndarray, method: str, phi: float, tau2: float
+) -> _exact.Dist:
+    """Binomial(trials, p_star * ratio) mixed over the true O/E ratio, for drawing."""
+    extra = _extra_sd(s, method, phi, tau2)
+    u = _exact.mixture_nodes()[0] if extra.any() else np.zeros(1)
+    theta = np.clip(p_star * (1 + extra[:, None] * u[None, :]), 0, 1)
+    return _exact.binomial_mixture(trials, theta)

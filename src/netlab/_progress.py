@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from netlab import intervals
 from netlab._checks import check_argument, check_columns
@@ -156,6 +157,83 @@ def team_progress(
     ]
     out = pd.DataFrame(rows, columns=columns)
     return out.astype({"baseline_year": "Int64", "latest_year": "Int64"})
+
+
+def aim_outlook(
+    yearly: pd.DataFrame,
+    *,
+    by_year: int,
+    since: int | None = None,
+    level: float = 0.95,
+    min_years: int = 4,
+) -> dict[str, Any]:
+    """Where a rate is likely to be by the aim's year if it keeps its present pace.
+
+    A straight line is fitted (ordinary least squares) to the yearly rates from ``since``
+    (the aim's baseline year) to the latest year, and carried to ``by_year``. The range is
+    the line's prediction interval for that one future year,
+    ``fit +- t(k - 2) s sqrt(1 + 1/k + (x0 - mean x)^2 / Sxx)``: it holds the uncertainty of
+    the pace itself and the year-to-year ups and downs seen so far (a new class of seniors,
+    sampling), clipped to 0-100%. It says what the trend so far implies, not what will
+    happen: a change of practice, or of the students, changes the pace.
+
+    Parameters
+    ----------
+    yearly : pandas.DataFrame
+        One row per year: ``year`` and ``rate`` (suppressed or missing years are skipped
+        when ``rate`` is NaN or ``suppressed`` is True).
+    by_year : int
+        The aim's year (the graduating class it names).
+    since : int, optional
+        First year of the pace; every year when None.
+    level : float
+        Interval level.
+    min_years : int
+        Fewest years to fit (with fewer, the pace is too uncertain to give a range).
+
+    Returns
+    -------
+    dict
+        ``projected``, ``low``, ``high`` (rates), ``pace_pp`` (points a year), ``n_years``,
+        ``first_year``, ``last_year``, ``by_year``, ``level``; the rates are NaN (and
+        ``reason`` says why) when there are too few years or the aim's year has passed.
+    """
+    rows = yearly.dropna(subset=["rate"])
+    if "suppressed" in rows:
+        rows = rows.loc[~rows["suppressed"].fillna(False).astype(bool)]
+    if since is not None:
+        rows = rows.loc[rows["year"] >= since]
+    x = rows["year"].to_numpy(dtype=float)
+    y = rows["rate"].to_numpy(dtype=float)
+    k = len(x)
+    out: dict[str, Any] = {
+        "projected": np.nan, "low": np.nan, "high": np.nan, "pace_pp": np.nan, "n_years": k,
+        "first_year": int(x.min()) if k else None, "last_year": int(x.max()) if k else None,
+        "by_year": int(by_year), "level": level, "reason": "",
+    }  # fmt: skip
+    if k and x.max() >= by_year:
+        out["reason"] = "the aim's year has been reached"
+        return out
+    if k < max(min_years, 3):
+        out["reason"] = f"{k} year(s) of results since the baseline; a range needs {min_years}"
+        return out
+    xm = x.mean()
+    sxx = float(((x - xm) ** 2).sum())
+    slope = float(((x - xm) * (y - y.mean())).sum() / sxx)
+    intercept = float(y.mean() - slope * xm)
+    resid = y - (intercept + slope * x)
+    s2 = float((resid**2).sum() / (k - 2))
+    fit = intercept + slope * by_year
+    half = stats.t.ppf(0.5 + level / 2, k - 2) * np.sqrt(
+        s2 * (1 + 1 / k + (by_year - xm) ** 2 / sxx)
+    )
+    out.update(
+        projected=float(np.clip(fit, 0, 1)),
+        low=float(np.clip(fit - half, 0, 1)),
+        high=float(np.clip(fit + half, 0, 1)),
+        pace_pp=100 * slope,
+    )
+    return out
 
 
 # -------------------------------------------------------------------- process measures

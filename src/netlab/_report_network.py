@@ -176,6 +176,21 @@ def caterpillar(r: Report) -> Section:
     return s
 
 
+def _share(r: Report) -> str:
+    share = float(r.params.bright_spots.share)
+    return "tenth" if abs(share - 0.1) < 1e-9 else f"{share:.0%}"
+
+
+def _prob(spots: pd.DataFrame) -> str:
+    p = spots["probability"].iloc[0] if "probability" in spots else 0.8
+    return f"{float(p):.0%}"
+
+
+def _margin_words(spots: pd.DataFrame) -> str:
+    margin = float(spots["margin"].iloc[0]) if "margin" in spots else 0.0
+    return f" by more than {100 * margin:g} points" if margin > 0 else ""
+
+
 def bright_spots(r: Report) -> Section:
     """Units credibly better than the network, with their evidence."""
     s = Section("bright")
@@ -188,9 +203,9 @@ def bright_spots(r: Report) -> Section:
     if spots.empty:
         return s.add(
             _sentence(
-                f"No {r.noun.lower()} is a credible bright spot on {_E(label.lower())} for "
-                f"{_who(r, 'focal')}: none sits above the network by more than chance, year "
-                "after year."
+                f"No {r.noun.lower()} is a bright spot on {_E(label.lower())} for "
+                f"{_who(r, 'focal')}: none is clearly among the network's best "
+                f"{_share(r)} of {r.noun.lower()}s, year after year."
             )
         )
     spots = privacy.flag_small(spots, min_cell=r.min_cell)
@@ -198,11 +213,15 @@ def bright_spots(r: Report) -> Section:
     first, last = int(spots["first_year"].min()), int(spots["last_year"].max())
     s.add(
         _sentence(
-            f"{len(spots)} {r.noun.lower()}(s) are credible bright spots on "
-            f"{_E(label.lower())} for {_who(r, 'focal')}: pooling {first}–{last}, each one's "
-            "estimate (pulled toward the network in proportion to how little data it has) is "
-            "above the network rate with 95% confidence, and it was better in most single "
-            "years too."
+            f"{len(spots)} {r.noun.lower()}(s) are bright spots on "
+            f"{_E(label.lower())} for {_who(r, 'focal')}: pooling {first}–{last}, each is at "
+            f"least {_prob(spots)} likely to be among the network's best {_share(r)} of "
+            f"{r.noun.lower()}s, its estimate (pulled toward the network in proportion to how "
+            "little data it has) is above the network rate"
+            + _margin_words(spots)
+            + " with 95% confidence, and it was better than the network in most single years "
+            "too. A bright spot is a place to learn from; its results track with what it does "
+            "and whom it serves, and do not by themselves show why."
         )
     )
     s.add(
@@ -216,6 +235,7 @@ def bright_spots(r: Report) -> Section:
                 Col("low", "from", "rate", n="denominator"),
                 Col("high", "to", "rate", n="denominator"),
                 Col("network_rate", "Network", "rate"),
+                Col("p_top", f"Chance among the best {_share(r)}", "rate"),
                 Col("years", "Years better"),
             ],
             min_cell=r.min_cell,

@@ -118,10 +118,8 @@ def fafsa_season(r: Report) -> Section:
     shown = privacy.visible(series)
     if shown.empty:
         return s.add(_suppressed_note(r, "The FAFSA season"))
-    chart = spc.run_chart(shown.rename(columns={"week": "x", "rate": "y"}), x="x", y="y")
-    chart = chart.rename(columns={"x": "week", "y": "rate"}).merge(
-        shown[["week", "prior_rate", "denominator"]], on="week", how="left"
-    )
+    pace = spc.season_pace(shown) if shown["prior_rate"].notna().any() else None
+    chart = _season_chart(shown, pace)
     s.add(
         _draw(
             "run_chart",
@@ -131,9 +129,11 @@ def fafsa_season(r: Report) -> Section:
             title=f"{name}: completed, share of seniors",
             not_reported=[w for w in not_reported if w <= int(shown["week"].max())],
             alt=f"Weekly FAFSA completion, {name}, with last season",
-            caption=f"Cumulative FAFSA completion by week of the {name} season (median line; "
-            "highlighted points break the run-chart rules), with last season at the same "
-            "weeks."
+            caption=f"Cumulative FAFSA completion by week of the {name} season, with last "
+            "season at the same weeks. The season is judged on its pace: highlighted weeks "
+            "belong to a run of weeks in which new completions kept beating (or trailing) "
+            "last season's at the same weeks; the cumulative curve itself always rises and "
+            "is not tested."
             + (
                 f" {skipped} weekly snapshot(s) were not measurements (counts suppressed for "
                 "nearly every school) and are left out, not drawn as zero."
@@ -144,7 +144,6 @@ def fafsa_season(r: Report) -> Section:
         )
     )
     last = chart.iloc[-1]
-    signal = bool(chart["signal"].any()) if "signal" in chart else False
     prior = last.get("prior_rate")
     text = f"Week {int(last.week)}: {_pct(last.rate)} of seniors have completed a FAFSA"
     if pd.notna(prior):
@@ -163,18 +162,61 @@ def fafsa_season(r: Report) -> Section:
             "those weeks are shaded as not reported: a cause outside the schools' work (a late "
             "or disrupted FAFSA launch shows up this way), not a drop in completion"
         )
-    useful = int(chart["n_useful"].max()) if "n_useful" in chart else len(chart)
-    if signal:
-        text += ". The run chart shows a signal of non-random change this season."
-    elif useful < 10:
-        text += (
-            f". With {len(chart)} reported weeks the run-chart rules cannot yet tell a shift from "
-            "ordinary week-to-week variation."
-        )
-    else:
-        text += ". The run chart shows no signal of non-random change this season."
-    s.add(_sentence(text, shown["denominator"].min()))
+    s.add(_sentence(text + ". " + _pace_words(pace), shown["denominator"].min()))
     return s
+
+
+def _season_chart(shown: pd.DataFrame, pace: pd.DataFrame | None) -> pd.DataFrame:
+    """The cumulative curve to draw, carrying the pace test's runs (no median line)."""
+    chart = shown[["week", "rate", "prior_rate", "denominator"]].reset_index(drop=True)
+    chart = chart.assign(phase=0, centre=np.nan)
+    if pace is None or pace.empty or "in_long_run" not in pace:
+        return chart
+    if int(pace["n_useful"].max()) < 10:  # too few weeks to test: say nothing on the chart
+        return chart
+    runs = pace[["week", "in_long_run"]]
+    chart = chart.merge(runs, on="week", how="left")
+    chart["in_long_run"] = chart["in_long_run"].astype("boolean").fillna(False).astype(bool)
+    for c in ("run_signal", "crossing_signal"):
+        chart[c] = bool(pace[c].dropna().any())
+    return chart
+
+
+def _pace_words(pace: pd.DataFrame | None) -> str:
+    """What the pace test says, in plain words."""
+    if pace is None or pace.empty:
+        return (
+            "There is no earlier season at the same weeks to compare this season's pace with "
+            "(a cumulative curve always rises, so it is not judged on its own)."
+        )
+    useful = int(pace["n_useful"].max()) if "n_useful" in pace else 0
+    if useful < 10:
+        return (
+            f"With {useful} week(s) that can be compared with last season, the run-chart "
+            "rules cannot yet tell a change of pace from ordinary week-to-week variation."
+        )
+    if bool(pace["run_signal"].any()):
+        run = pace.loc[pace["in_long_run"].fillna(False).astype(bool)]
+        ahead = bool(run["change"].mean() > 0)
+        return (
+            f"For {int(pace['longest_run'].max())} compared weeks in a row, "
+            + ("more" if ahead else "fewer")
+            + " seniors completed a FAFSA each week than in the same week last season: this "
+            "season is "
+            + ("pulling ahead of" if ahead else "falling behind")
+            + " last season's pace by more than week-to-week chance gives."
+        )
+    if bool(pace["crossing_signal"].any()):
+        return (
+            "Week by week, this season's new completions stayed on one side of last season's "
+            "for unusually long stretches: the pace differs from last season's by more than "
+            "chance gives."
+        )
+    return (
+        "Week by week, this season's new completions run sometimes ahead of and sometimes "
+        "behind last season's at the same weeks, as chance gives: no sign that the pace "
+        "differs from last season's."
+    )
 
 
 def _schools_of(r: Report) -> list[str]:

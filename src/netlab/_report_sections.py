@@ -65,6 +65,40 @@ def _aim_status(
     return ("on track" if sign * (latest - expected) >= 0 else "not yet on track"), expected
 
 
+def _outlook_words(r: Report, yr: pd.DataFrame, has_target: bool, direction: str) -> str:
+    """The range the rate may reach by the aim's date at its present pace, in words."""
+    from netlab.measures import aim_outlook
+
+    aim = r.params.aim
+    o = aim_outlook(yr, by_year=aim.by.year, since=aim.baseline_year, level=aim.outlook_level)
+    if o["reason"] == "the aim's year has been reached":
+        return ""
+    if np.isnan(o["projected"]):
+        return (
+            f"A range for {aim.by:%B %Y} needs at least four years of results since "
+            f"{aim.baseline_year}; there are {o['n_years']}."
+        )
+    pace = o["pace_pp"]
+    trend = (
+        f"{'up' if pace >= 0 else 'down'} about {abs(pace):.1f} points a year since "
+        f"{o['first_year']}"
+    )
+    text = (
+        f"At this pace ({trend}), the rate is likely to be between {_pct(o['low'])} and "
+        f"{_pct(o['high'])} by {aim.by:%B %Y} ({o['level']:.0%} range from the trend so far; "
+        "it follows the pace, so a change in practice or in the students changes it)."
+    )
+    if has_target:
+        sign = 1 if direction == "higher" else -1
+        if sign * (aim.target - (o["high"] if sign > 0 else o["low"])) > 0:
+            text += f" The target of {_pct(aim.target)} lies beyond that range: at this pace it would not be met."
+        elif sign * ((o["low"] if sign > 0 else o["high"]) - aim.target) >= 0:
+            text += f" The whole range clears the target of {_pct(aim.target)}."
+        else:
+            text += f" The target of {_pct(aim.target)} lies within that range."
+    return text
+
+
 # --------------------------------------------------------------------------------------
 # Sections shared by school and network reports
 # --------------------------------------------------------------------------------------
@@ -135,12 +169,15 @@ def aim_progress(r: Report) -> Section:
             f"That is {abs(more):,} {verb} {who} than in {aim.baseline_year} "
             f"({_int(b.numerator)} of {_int(b.denominator)})."
         )
+        outlook = _outlook_words(r, yr, measure == aim.measure, direction)
         if measure == aim.measure and direction == "higher" and latest.rate < aim.target:
             gap = int(math.ceil(aim.target * latest.denominator - latest.numerator))
             parts.append(
                 f"At the target rate, about {gap:,} more of this year's {who} would count."
             )
         s.add(_sentence(" ".join(parts), n_min))
+        if outlook:
+            s.add(_sentence(outlook))
     target = aim.target if measure == aim.measure else None
     s.add(
         _draw(
@@ -284,7 +321,14 @@ def funnel(r: Report, *, highlight: str | None = None) -> Section:
             alt=f"Funnel plot of {label} for focal students, {year}",
             caption=f"{_E(label)}, {_E(_who(r, 'focal'))}, {year}: each point is a "
             f"{r.noun.lower()}; the lines are the 95% and 99.8% limits around the network "
-            "rate." + ("" if r.names_peers else f" Other {r.noun.lower()}s are not named."),
+            "rate."
+            + (
+                " The limits are exact binomial ones, so a small "
+                f"{r.noun.lower()} is not flagged by chance more often than the limits say."
+                if "exact" in f and f["exact"].any()
+                else ""
+            )
+            + ("" if r.names_peers else f" Other {r.noun.lower()}s are not named."),
             n_min=shown["denominator"].min() if len(shown) else None,
             size=(6.4, 4.0),
         )

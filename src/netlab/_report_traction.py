@@ -193,7 +193,8 @@ def traction_survey(r: Report) -> Section:
             tight=True,
             date=date,
             alt="Network survey means by term with the spotlight date marked",
-            caption="Mean agreement (1–5) with 95% intervals: feeling connected to other "
+            caption="Mean agreement (1–5) with 95% intervals clustered by team: feeling "
+            "connected to other "
             "teams, having a voice, implementing ideas from others"
             + (f"; the line marks {date:%d %B %Y}." if date else "."),
             size=(7.0, 3.6),
@@ -215,7 +216,8 @@ def traction_survey(r: Report) -> Section:
                     Col("ci_high", "to", "num"),
                 ],
                 min_cell=r.min_cell,
-                caption="Before and after the date (staff responses)",
+                caption="Before and after the date (staff responses; the 95% intervals "
+                "are clustered by team, because colleagues' answers move together)",
             )
         )
     return s

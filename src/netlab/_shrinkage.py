@@ -148,6 +148,27 @@ def _shrink_binary(cell: pd.DataFrame, level: float) -> pd.DataFrame:
     return out
 
 
+def _top_probability(y: np.ndarray, n: np.ndarray, *, share: float, direction: str) -> np.ndarray:
+    """Posterior probability that each unit's true rate is in the network's best ``share``.
+
+    Under the beta-binomial model of :func:`shrunken` (hyper-parameters integrated over
+    their grid posterior): the probability that the unit's true rate lies beyond the
+    ``share`` quantile of the network's distribution of true rates (above the 90th
+    percentile for ``share=0.1``; below the 10th when lower is better). An exact mixture
+    of incomplete-beta tails, with no simulation.
+    """
+    m, u, w = _bb_grid(y, n)
+    big = 1 / u**2
+    a0, b0 = m * big, (1 - m) * big
+    a = a0[:, None] + y[None, :]
+    b = b0[:, None] + (n - y)[None, :]
+    if direction == "higher":
+        tail = 1 - special.betainc(a, b, special.betaincinv(a0, b0, 1 - share)[:, None])
+    else:
+        tail = special.betainc(a, b, special.betaincinv(a0, b0, share)[:, None])
+    return (w[:, None] * tail).sum(axis=0)
+
+
 def _shrink_continuous(
     data: pd.DataFrame, *, unit: str, value: str, covariates: Sequence[str], level: float
 ) -> pd.DataFrame:

@@ -499,7 +499,13 @@ def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
     if spots is not None and {"unit_id", "measure", "group"} <= set(spots.columns):
         spots = spots.loc[(spots["measure"] == measure) & (spots["group"] == "focal")]
     else:
-        spots = variation.bright_spots(rates, measure=measure, group="focal", direction=direction)
+        spots = variation.bright_spots(
+            rates,
+            measure=measure,
+            group="focal",
+            direction=direction,
+            **variation.bright_spot_settings(params),
+        )
     lc = params.livecase
     pairs = match(
         rates,

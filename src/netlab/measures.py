@@ -31,7 +31,13 @@ from netlab._definitions import (
     registry,
     table_columns,
 )
-from netlab._progress import newcombe_diff, process_series, team_progress, wilson_interval
+from netlab._progress import (
+    aim_outlook,
+    newcombe_diff,
+    process_series,
+    team_progress,
+    wilson_interval,
+)
 from netlab.conditions import Condition, evaluate
 from netlab.exceptions import InputError
 from netlab.params import RunParams
@@ -43,6 +49,7 @@ __all__ = [
     "Group",
     "Measure",
     "Registry",
+    "aim_outlook",
     "builtin_groups",
     "builtin_measures",
     "compute_rates",

@@ -29,6 +29,9 @@ class Aim(_Strict):
     baseline_year: int = 2021
     target: float = Field(0.45, ge=0, le=1, description="target rate, 0 to 1")
     by: dt.date = dt.date(2027, 6, 30)
+    outlook_level: float = Field(
+        0.95, gt=0, lt=1, description="level of the range the rate may reach by the date"
+    )
 
 
 class LiveCase(_Strict):
@@ -40,6 +43,20 @@ class LiveCase(_Strict):
     same_district_bonus: float = Field(0.5, ge=0)
     min_gap_pp: float = Field(5.0, ge=0)
     max_visitors: int = Field(3, ge=1)
+
+
+class BrightSpots(_Strict):
+    """The bright-spot rule: how few, how sure and how far above the network."""
+
+    share: float = Field(
+        0.10, gt=0, lt=1, description="best share of the network a bright spot is in"
+    )
+    probability: float = Field(
+        0.8, gt=0, lt=1, description="how likely a bright spot must be to be in that share"
+    )
+    margin_pp: float = Field(
+        0.0, ge=0, le=100, description="points above the network its interval must clear"
+    )
 
 
 class Traction(_Strict):
@@ -108,6 +125,7 @@ class RunParams(_Strict):
     team_measures: dict[str, str] = {}
     min_switchers: int = Field(3, ge=1)
     livecase: LiveCase = LiveCase()
+    bright_spots: BrightSpots = BrightSpots()
     traction: Traction = Traction()
     seed: int = 2026
 

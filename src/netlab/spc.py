@@ -157,6 +157,7 @@ def run_chart(
     y: str = "y",
     baseline: int | None = None,
     phases: Sequence[Any] | None = None,
+    centre: float | None = None,
 ) -> pd.DataFrame:
     """Run chart with the median as centre and the Anhøj rules.
 
@@ -175,6 +176,9 @@ def run_chart(
         run over every point of the phase, against the frozen median.
     phases : sequence, optional
         Change points (values of ``x``): a new phase, with its own median, starts at each.
+    centre : float, optional
+        A fixed centre instead of the median (e.g. 0 for differences from a comparison,
+        where "no difference" is the line a random series crosses half the time).
 
     Returns
     -------
@@ -184,6 +188,9 @@ def run_chart(
         crossing_signal, signal (the per-phase tests repeated on each of the phase's points).
     """
     out = _prepare(data, [x, y], x, phases)
+    if centre is not None:
+        out["centre"] = float(centre)
+        return _add_runs(out, y)
     base = _baseline_mask(out["phase"].to_numpy(), baseline)
     med = out[base].groupby("phase")[y].median()
     out["centre"] = out["phase"].map(med).astype(float)
@@ -398,6 +405,47 @@ def season_series(
     out = now.merge(prior, on="week", how="left")
     out.insert(0, "season", season)
     return out.sort_values("week").reset_index(drop=True)
+
+
+def season_pace(series: pd.DataFrame) -> pd.DataFrame:
+    """This season's pace against last season's at the same weeks, with the Anhøj rules.
+
+    A cumulative completion curve only rises, so a run chart of it always "signals": its
+    points are not independent. What can vary freely from week to week is the pace: the
+    seniors who completed this week. Here each reported week's **change** is this season's
+    new completions minus last season's over the same weeks (as a share of seniors, in
+    points): the week-to-week change of the gap between the two cumulative curves. Seasons
+    share their calendar (deadlines, holidays), so the seasonal shape cancels and, if this
+    season runs like the last, the changes fall either side of 0 at random. The run-chart
+    rules are applied to them around 0: a long run above 0 means that week after week more
+    seniors completed than at the same time last season (the season is pulling ahead),
+    below 0 that it is falling behind; too few crossings, that the pace differs for long
+    stretches. Weeks missing in either season are skipped (a change then spans the weeks
+    between two reported ones).
+
+    Parameters
+    ----------
+    series : pandas.DataFrame
+        Output of :func:`season_series` (week, rate, prior_rate).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per week with both seasons reported: week, rate, prior_rate, gap (this
+        season minus last, rate), change (the gap's change since the previous such week,
+        rate; missing for the first) and the :func:`run_chart` columns of ``change`` around
+        0 (the first week is not tested). Empty when no week has both seasons.
+    """
+    _require(series, ["week", "rate", "prior_rate"], "season series")
+    both = series.loc[series["rate"].notna() & series["prior_rate"].notna()]
+    both = both.sort_values("week")[["week", "rate", "prior_rate"]].reset_index(drop=True)
+    both["gap"] = both["rate"] - both["prior_rate"]
+    both["change"] = both["gap"].diff()
+    tested = both.dropna(subset=["change"])
+    if tested.empty:
+        return both.iloc[:0]
+    chart = run_chart(tested, x="week", y="change", centre=0.0)
+    return both.merge(chart.drop(columns=["change"]), on="week", how="left")
 
 
 def yearly_run_chart(

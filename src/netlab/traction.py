@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from netlab import _cluster
 from netlab._checks import check_argument, check_columns
 
 __all__ = [
@@ -525,7 +526,12 @@ def pdsa_activity(pdsa: pd.DataFrame, *, by: str = "term") -> pd.DataFrame:
 def _survey_long(survey: pd.DataFrame, date: dt.date | None) -> pd.DataFrame:
     items = [c for c in SURVEY_ITEMS if c in survey.columns]
     check_columns(survey, ["respondent_id", "date"], what="survey")
-    frame = survey[["respondent_id", "date", *items] + (["term"] * ("term" in survey))].copy()
+    cols = ["respondent_id", "date", *items] + (["term"] * ("term" in survey))
+    frame = survey[cols].copy()
+    # responses cluster in teams (one per school); without the school, each respondent alone
+    frame["team"] = (
+        survey["school_id"].astype(str) if "school_id" in survey else survey["respondent_id"]
+    )
     frame["date"] = pd.to_datetime(frame["date"], errors="coerce")
     if "term" not in frame:
         frame["term"] = term_of(frame["date"])
@@ -536,7 +542,7 @@ def _survey_long(survey: pd.DataFrame, date: dt.date | None) -> pd.DataFrame:
         frame["period"] = np.where(frame["date"] < cut, "before", "after")
         frame.loc[frame["date"].isna(), "period"] = pd.NA
     long = frame.melt(
-        id_vars=["respondent_id", "date", "term", "period"],
+        id_vars=["respondent_id", "team", "date", "term", "period"],
         value_vars=items,
         var_name="item",
         value_name="score",
@@ -548,7 +554,7 @@ def _survey_long(survey: pd.DataFrame, date: dt.date | None) -> pd.DataFrame:
 def _summarise(long: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     rows = []
     for key, part in long.groupby(keys, sort=True):
-        mean, low, high = _t_interval(part["score"].to_numpy(dtype=float))
+        mean, low, high = _cluster.mean_interval(part["score"], part["team"])
         rows.append(
             (*key, part["date"].min(), len(part), mean, low, high),
         )
@@ -573,9 +579,9 @@ def survey_trends(survey: pd.DataFrame, *, date: dt.date | None = None) -> pd.Da
     -------
     DataFrame
         ``item``, ``term``, ``period``, ``first_date``, ``n`` (responses), ``mean``,
-        ``ci_low``, ``ci_high`` (95% t interval over responses; respondents in one school
-        are not independent, so read it as a lower bound on the uncertainty), sorted by
-        item and date.
+        ``ci_low``, ``ci_high`` (95% interval clustered by team: respondents of one school
+        are not independent, so the interval counts teams, with t on teams - 1 degrees of
+        freedom), sorted by item and date.
     """
     long = _survey_long(survey, date)
     out = _summarise(long, ["item", "term", "period"])
@@ -583,12 +589,17 @@ def survey_trends(survey: pd.DataFrame, *, date: dt.date | None = None) -> pd.Da
 
 
 def survey_change(survey: pd.DataFrame, *, date: dt.date | None) -> pd.DataFrame:
-    """Each survey item's mean before and after a date, and the difference (Welch 95% interval).
+    """Each survey item's mean before and after a date, and the difference, clustered by team.
+
+    Staff responses come from a few dozen teams (one per school), and responses of one team
+    move together, so the interval of the difference is cluster-robust by team (CR1, t on
+    teams - 1 degrees of freedom; see :mod:`netlab._cluster`), not one that counts every
+    response as independent.
 
     Parameters
     ----------
     survey : DataFrame
-        As for :func:`survey_trends`.
+        As for :func:`survey_trends` (``school_id`` names each respondent's team).
     date : date or None
         The date that splits the periods; ``None`` gives an empty frame.
 
@@ -596,41 +607,34 @@ def survey_change(survey: pd.DataFrame, *, date: dt.date | None) -> pd.DataFrame
     -------
     DataFrame
         ``item``, ``n_before``, ``mean_before``, ``n_after``, ``mean_after``,
-        ``difference`` (after minus before, in Likert points), ``ci_low``, ``ci_high``.
+        ``difference`` (after minus before, in Likert points), ``ci_low``, ``ci_high``,
+        ``teams`` (clusters behind the interval).
     """
     columns = [
         "item", "n_before", "mean_before", "n_after", "mean_after", "difference", "ci_low",
-        "ci_high",
+        "ci_high", "teams",
     ]  # fmt: skip
     if date is None:
         return pd.DataFrame(columns=columns)
     long = _survey_long(survey, date)
     rows = []
     for item in [i for i in SURVEY_ITEMS if i in set(long["item"])]:
-        a = long.loc[(long["item"] == item) & (long["period"] == "before"), "score"].to_numpy()
-        b = long.loc[(long["item"] == item) & (long["period"] == "after"), "score"].to_numpy()
-        diff = low = high = np.nan
-        if len(a) and len(b):
-            diff = float(b.mean() - a.mean())
-        if len(a) > 1 and len(b) > 1:
-            va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
-            se = np.sqrt(va + vb)
-            if se > 0:
-                df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
-                half = stats.t.ppf(0.975, df) * se
-            else:
-                half = 0.0
-            low, high = diff - half, diff + half
+        a = long.loc[(long["item"] == item) & (long["period"] == "before")]
+        b = long.loc[(long["item"] == item) & (long["period"] == "after")]
+        diff, low, high = _cluster.difference_interval(
+            a["score"], b["score"], a["team"], b["team"]
+        )
         rows.append(
             (
                 item,
                 len(a),
-                a.mean() if len(a) else np.nan,
+                a["score"].mean() if len(a) else np.nan,
                 len(b),
-                b.mean() if len(b) else np.nan,
+                b["score"].mean() if len(b) else np.nan,
                 diff,
                 low,
                 high,
+                pd.concat([a["team"], b["team"]]).nunique(),
             )
         )
     return pd.DataFrame(rows, columns=columns)

@@ -36,12 +36,13 @@ from netlab._casemix import adjustment_note, case_mix
 from netlab._checks import check_argument
 from netlab._equity import equity_gaps, equity_trend
 from netlab._funnel import _cell, _years, funnel, funnel_limits
-from netlab._shrinkage import _shrink_binary, shrunken
+from netlab._shrinkage import _shrink_binary, _top_probability, shrunken
 from netlab.exceptions import MeasureError
 from netlab.intervals import newcombe_diff
 
 __all__ = [
     "adjustment_note",
+    "bright_spot_settings",
     "bright_spots",
     "case_mix",
     "constellation",
@@ -70,22 +71,31 @@ def bright_spots(
     direction: str = "higher",
     unit: str = "unit_id",
     level: float = 0.95,
+    share: float = 0.10,
+    probability: float = 0.8,
+    margin: float = 0.0,
     shrunk: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Units credibly better than the network on a measure for a group, year after year.
+    """Bright spots: units very likely among the network's best on a measure, year after year.
 
-    The rule (one rule, applied the same way everywhere):
+    The rule (one rule, applied the same way everywhere), on each unit's counts pooled over
+    the ``last`` years (default the last 3) under the beta-binomial model of
+    :func:`shrunken`:
 
-    1. pool each unit's counts over the ``last`` years (default the last 3) and compute its
-       shrunken estimate (beta-binomial partial pooling, see :func:`shrunken`); its ``level``
-       (95%) interval must lie entirely above the network's pooled rate over those years
-       (below it when ``direction="lower"``); and
-    2. its shrunken estimate must be better than the network's rate in at least ``min_years``
-       (default 2) of those years taken one at a time.
+    1. **among the best**: the posterior probability that the unit's true rate lies in the
+       top ``share`` (default the top tenth) of the network's distribution of true rates is
+       at least ``probability`` (default 0.8);
+    2. **clearly above the network**: its ``level`` (95%) interval lies entirely above the
+       network's pooled rate plus ``margin`` (a rate, e.g. 0.05 for five points; default 0);
+    3. **consistent**: its shrunken estimate is better than the network in at least
+       ``min_years`` (default 2) of those years taken one at a time.
 
-    Pooling the years gives a school of 40 focal seniors a fair hearing without letting one
-    lucky year count; shrinkage keeps small units near the network unless the evidence is
-    strong; the year-by-year check asks for consistency.
+    For ``direction="lower"`` read "bottom" and "below". Condition 1 keeps bright spots few
+    at any network size and spread: the probabilities of being in the top tenth add up to a
+    tenth of the units, so at most ``share / probability`` of the network (12.5% by default)
+    can be named, and far fewer where schools are measured with noise; a network where
+    schools differ a lot does not get more bright spots, only clearer ones. Condition 2 stops
+    a network with almost no spread naming schools that are barely above the rest.
 
     Parameters
     ----------
@@ -96,13 +106,19 @@ def bright_spots(
     years : sequence of int, optional
         Years to examine; the ``last`` latest years of the measure when None.
     last, min_years : int
-        Window length and how many of its years must show the unit above the network.
+        Window length and how many of its years must show the unit better than the network.
     direction : {"higher", "lower"}
         Which side is better.
     unit : str
         Unit column.
     level : float
         Interval level.
+    share : float
+        The best share of the network's schools a bright spot must be in (0 to 1).
+    probability : float
+        How sure the model must be that the unit is in that share.
+    margin : float
+        How far (on the rate scale) beyond the network rate the interval must lie.
     shrunk : pandas.DataFrame, optional
         Precomputed output of :func:`shrunken` covering this measure, group and years.
 
@@ -111,11 +127,16 @@ def bright_spots(
     pandas.DataFrame
         One row per bright spot: unit_id, measure, group, first_year, last_year, numerator,
         denominator, rate (pooled), estimate, low, high (pooled shrunken estimate and
-        interval), network_rate (pooled), years_better (years with the estimate better than
-        the network), years_checked, years (those years, comma-separated), latest_rate,
-        latest_estimate, latest_network_rate, rule. Empty (same columns) when there is none.
+        interval), network_rate (pooled), p_top (probability of being in the best
+        ``share``), years_better (years with the estimate better than the network),
+        years_checked, years (those years, comma-separated), latest_rate, latest_estimate,
+        latest_network_rate, share, probability, margin, rule. Empty (same columns) when
+        there is none.
     """
     check_argument("direction", ["higher", "lower"], direction)
+    for name, value in (("share", share), ("probability", probability)):
+        if not 0 < value < 1:
+            raise ValueError(f"`{name}` must be between 0 and 1, but {value!r} was passed.")
     if years is None:
         years = _years(rates, measure, group)[-last:]
     years = sorted(int(y) for y in years)
@@ -126,17 +147,13 @@ def bright_spots(
     ]
     cols = [
         "unit_id", "measure", "group", "first_year", "last_year", "numerator", "denominator",
-        "rate", "estimate", "low", "high", "network_rate", "years_better", "years_checked",
-        "years", "latest_rate", "latest_estimate", "latest_network_rate", "rule",
+        "rate", "estimate", "low", "high", "network_rate", "p_top", "years_better",
+        "years_checked", "years", "latest_rate", "latest_estimate", "latest_network_rate",
+        "share", "probability", "margin", "rule",
     ]  # fmt: skip
-    rule = (
-        f"pooled over {years[0]}-{years[-1]}, the {round(level * 100)}% interval of the "
-        f"shrunken estimate lies {'above' if direction == 'higher' else 'below'} the network "
-        f"rate, and the estimate is {'above' if direction == 'higher' else 'below'} the network "
-        f"in at least {min_years} of {len(years)} years"
-    )
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
     if shrunk.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+        return empty
     sign = 1 if direction == "higher" else -1
     yearly = shrunk.assign(
         _better=sign * (shrunk["estimate"] - shrunk["network_rate"]) > 0
@@ -146,20 +163,30 @@ def bright_spots(
     ]
     sub = sub[sub["numerator"].notna() & (sub["denominator"] > 0)]  # censored years left out
     if sub.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+        return empty
     pooled = sub.groupby(unit, as_index=False)[["numerator", "denominator"]].sum()
     pooled = pooled.assign(year=0, measure=measure, group=group)
     fit = _shrink_binary(_cell(pooled, measure=measure, group=group, year=0, unit=unit), level)
+    network = float(fit["network_rate"].iloc[0])
+    p_top = _top_probability(
+        fit["numerator"].to_numpy(dtype=float),
+        fit["denominator"].to_numpy(dtype=float),
+        share=share,
+        direction=direction,
+    )
     if direction == "higher":
-        credible = fit["low"] > fit["network_rate"]
+        clear = fit["low"] > network + margin
     else:
-        credible = fit["high"] < fit["network_rate"]
+        clear = fit["high"] < network - margin
     by_unit = yearly.groupby("unit_id")
     n_better = by_unit["_better"].sum()
-    fit = fit.assign(years_better=fit["unit_id"].map(n_better).fillna(0).astype(int))
-    hits = fit[credible & (fit["years_better"] >= min_years)]
+    fit = fit.assign(
+        p_top=p_top,
+        years_better=fit["unit_id"].map(n_better).fillna(0).astype(int),
+    )
+    hits = fit[(fit["p_top"] >= probability) & clear & (fit["years_better"] >= min_years)]
     if hits.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+        return empty
     latest = by_unit.tail(1).set_index("unit_id")
     better_years = (
         yearly[yearly["_better"]]
@@ -174,9 +201,52 @@ def bright_spots(
         latest_rate=hits["unit_id"].map(latest["rate"]),
         latest_estimate=hits["unit_id"].map(latest["estimate"]),
         latest_network_rate=hits["unit_id"].map(latest["network_rate"]),
-        rule=rule,
+        share=share,
+        probability=probability,
+        margin=margin,
+        rule=_bright_rule(years, level, share, probability, margin, min_years, direction),
     )
     return out[cols].reset_index(drop=True)
+
+
+def _bright_rule(
+    years: Sequence[int],
+    level: float,
+    share: float,
+    probability: float,
+    margin: float,
+    min_years: int,
+    direction: str,
+) -> str:
+    side = "above" if direction == "higher" else "below"
+    best = "top" if direction == "higher" else "bottom"
+    beyond = f"{side} the network rate" + (
+        f" by more than {100 * margin:g} points" if margin > 0 else ""
+    )
+    return (
+        f"pooled over {years[0]}-{years[-1]}: at least {round(100 * probability)}% likely to "
+        f"be in the {best} {share:.0%} of the network, the {round(level * 100)}% interval of "
+        f"the shrunken estimate lies {beyond}, and the estimate is {side} the network in at "
+        f"least {min_years} of {len(years)} years"
+    )
+
+
+def bright_spot_settings(params: Any) -> dict[str, float]:
+    """The bright-spot rule's settings from a run's parameters (defaults when absent).
+
+    Parameters
+    ----------
+    params : netlab.params.RunParams or None
+
+    Returns
+    -------
+    dict
+        ``share``, ``probability`` and ``margin`` keyword arguments of :func:`bright_spots`.
+    """
+    bs = getattr(params, "bright_spots", None)
+    if bs is None:
+        return {}
+    return {"share": bs.share, "probability": bs.probability, "margin": bs.margin_pp / 100}
 
 
 # --------------------------------------------------------------------------- spread
@@ -393,7 +463,12 @@ def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
             limits.append(funnel_limits(f).assign(measure=m, group=group))
         brights.append(
             bright_spots(
-                rates, measure=m, group=group, direction=_direction(prepared, m), shrunk=shrunk
+                rates,
+                measure=m,
+                group=group,
+                direction=_direction(prepared, m),
+                shrunk=shrunk,
+                **bright_spot_settings(params),
             )
         )
         consts.append(constellation(rates, measure=m, group=group, shrunk=shrunk))

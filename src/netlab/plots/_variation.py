@@ -381,6 +381,8 @@ def _phase_lines(ax: Any, d: pd.DataFrame, x: str, cols: Sequence[str]) -> None:
 
 
 def _signal_text(d: pd.DataFrame) -> str:
+    if "run_signal" not in d:  # not tested (e.g. a season with nothing to compare with)
+        return ""
     last = d[d["phase"] == d["phase"].max()]
     parts = []
     if last["run_signal"].any():
