@@ -83,8 +83,45 @@ def test_network_selection_by_district_keeps_only_its_schools(demo_raw):
 def test_no_matching_district_is_a_clear_error(demo_raw):
     raw, _ = demo_raw
     params = from_dict({"run": "t1", "raw_dir": str(raw), "districts": ["Nowhere Unified"]})
-    with pytest.raises(InputError, match="No school matches"):
+    with pytest.raises(InputError, match="districts not in the schools table: 'Nowhere Unified'"):
         pipeline.prepare(params, fit=False, write=False)
+
+
+def test_every_school_and_district_the_params_name_must_be_in_the_data(demo_raw):
+    raw, net = demo_raw
+    schools = net.tables["schools"]
+    real = str(schools["school_id"].iloc[0])
+    district = str(schools["district"].iloc[0])
+    params = from_dict(
+        {
+            "run": "t1",
+            "raw_dir": str(raw),
+            "districts": [district.upper(), "Nowhere Unified"],  # district names: any case
+            "schools": [real, "S-404", real[:-1] + "x"],
+        }
+    )
+    with pytest.raises(InputError) as caught:
+        pipeline.prepare(params, fit=False, write=False)
+    text = str(caught.value)
+    assert "'Nowhere Unified'" in text and repr(district.upper()) not in text
+    assert "'S-404'" in text and f"did you mean {real!r}?" in text
+    assert f"{real!r}," not in text  # the school that is there is not named
+    assert "What to do" in text
+
+
+def test_a_code_that_lost_its_leading_zeros_in_the_params_is_named_with_the_real_one(
+    demo_raw,
+):
+    _, net = demo_raw
+    old = str(net.tables["schools"]["school_id"].iloc[0])
+    tables = {}
+    for name, frame in net.tables.items():
+        if "school_id" in frame.columns:
+            frame = frame.assign(school_id=frame["school_id"].astype(str).replace(old, "00042"))
+        tables[name] = frame
+    params = from_dict({"run": "t1", "raw_dir": "unused", "schools": ["42"]})
+    with pytest.raises(InputError, match=r"'42' \(did you mean '00042'\?\)"):
+        pipeline.prepare_frames(tables, params, key="0123456789abcdef")
 
 
 def test_missing_raw_folder_is_a_clear_error(netlab_home):
