@@ -148,3 +148,60 @@ def test_rates_from_counts_grain_equal_rates_from_students(netlab_home):
     a = from_students.rates.sort_values(key).reset_index(drop=True)
     b = from_counts.rates.sort_values(key).reset_index(drop=True)
     pd.testing.assert_frame_equal(a, b, check_dtype=False)
+
+
+# --- A processed cache that checks itself -------------------------------------------------
+
+
+def test_the_manifest_records_each_file_checksum_and_the_versions(demo_raw):
+    raw, _ = demo_raw
+    params = from_dict({"run": "t1", "raw_dir": str(raw)})
+    pipeline.prepare(params, fit=False)
+    found = pipeline.manifest("t1")
+    out = paths.processed_dir("t1")
+    on_disk = {p.relative_to(out).as_posix() for p in out.rglob("*.parquet")}
+    assert set(found["files"]) == on_disk
+    for rel, entry in found["files"].items():
+        assert entry["bytes"] == (out / rel).stat().st_size
+        assert len(entry["sha256"]) == 64
+    assert found["versions"]["pandas"] == pd.__version__
+    assert found["versions"]["netlab"] == found["netlab_version"]
+    assert len(found["key_id"]) == 8
+    assert pipeline.check("t1") == [] and pipeline.stale_reason(params) is None
+
+
+def test_a_damaged_or_missing_processed_file_is_found_and_named(demo_raw):
+    raw, _ = demo_raw
+    params = from_dict({"run": "t1", "raw_dir": str(raw)})
+    pipeline.prepare(params, fit=False)
+    out = paths.processed_dir("t1")
+    rates = out / "rates.parquet"
+    data = rates.read_bytes()
+    rates.write_bytes(data[: len(data) // 2])  # truncated
+    assert "rates.parquet is damaged" in pipeline.stale_reason(params)
+    with pytest.raises(InputError, match=r"rates\.parquet is damaged.*") as caught:
+        load("t1")
+    assert "netlab prepare" in str(caught.value)
+
+    flipped = bytearray(data)
+    flipped[len(data) // 2] ^= 0xFF  # same size, one byte changed
+    rates.write_bytes(bytes(flipped))
+    assert pipeline.check("t1") == [
+        "rates.parquet is damaged (its checksum differs from the manifest's)"
+    ]
+    (out / "units.parquet").unlink()
+    assert "units.parquet is missing" in pipeline.stale_reason(params)
+
+
+def test_a_run_prepared_by_another_version_or_key_is_prepared_again(demo_raw):
+    raw, _ = demo_raw
+    params = from_dict({"run": "t1", "raw_dir": str(raw)})
+    pipeline.prepare(params, fit=False)
+    path = paths.processed_dir("t1") / "manifest.json"
+    found = json.loads(path.read_text())
+    path.write_text(json.dumps({**found, "netlab_version": "0.0.9"}))
+    assert "prepared by netlab 0.0.9" in pipeline.stale_reason(params)
+    path.write_text(json.dumps({**found, "key_id": "00000000"}))
+    assert pipeline.stale_reason(params) == "the pseudonym key changed (netlab rekey)"
+    path.write_text(json.dumps({k: v for k, v in found.items() if k != "files"}))
+    assert "no checksums" in pipeline.stale_reason(params)

@@ -30,9 +30,20 @@ def _holder_text(info: dict) -> str:
     who = f"process {info.get('pid', '?')}"
     if info.get("host") and info["host"] != socket.gethostname():
         who += f" on {info['host']}"
-    started = info.get("started", "an unknown time")
+    try:
+        started = dt.datetime.fromisoformat(info["started"]).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (KeyError, TypeError, ValueError):
+        started = "at an unknown time"
     command = info.get("command")
-    return f"{who}, started {started}" + (f" ({command})" if command else "")
+    return who + (f" ({command})" if command else "") + f", started {started}"
+
+
+def _command() -> str | None:
+    """The command that took the lock, as a person typed it (``netlab build params/x.yaml``)."""
+    argv = sys.argv
+    if not argv or not argv[0] or argv[0] == "-c":
+        return None
+    return " ".join([Path(argv[0]).name, *argv[1:3]])
 
 
 def _read(path: Path) -> dict:
@@ -109,7 +120,7 @@ def run_lock(
             "pid": os.getpid(),
             "host": socket.gethostname(),
             "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "command": " ".join(sys.argv[:3]) if sys.argv and sys.argv[0] else None,
+            "command": _command(),
         }
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(info).encode(), 0)

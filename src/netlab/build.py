@@ -490,7 +490,8 @@ def _build_locked(
     prepared = False
     reason = pipeline.stale_reason(params)
     if reason is not None:
-        say(f"Preparing the data of run {run!r}: {reason}.")
+        again = " again" if pipeline.manifest(run) is not None else ""
+        say(f"Preparing the data of run {run!r}{again}: {reason}.")
         # Warm the render servers while the data is prepared: both take seconds.
         if scheduler is None:
             pool = engine.WarmPool(jobs, log=work / "engine.log")
@@ -514,11 +515,13 @@ def _build_locked(
             and before.get("key") == task["key"]
             and before.get("status") in ("ok", "skipped")
             and Path(task["html"]).exists()
+            # the file is the one that build wrote (a killed build may have replaced it)
+            and before.get("sha256") == _sha256(Path(task["html"]))
         )
         if unchanged:
             outcome = _outcome(task, None, status="skipped")
             outcome.seconds = float(before.get("seconds") or 0.0)
-            outcome.sha256 = before.get("sha256") or _sha256(Path(task["html"]))
+            outcome.sha256 = before["sha256"]
             outcomes[task["id"]] = outcome
         else:
             todo.append(task)
