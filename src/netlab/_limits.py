@@ -40,7 +40,14 @@ class Verdict:
 
 
 def judge(
-    params: Any, *, table: str, rule: str, excluded: int, rows_in: int, limited: bool = True
+    params: Any,
+    *,
+    table: str,
+    rule: str,
+    excluded: int,
+    rows_in: int,
+    limited: bool = True,
+    reason: str | None = None,
 ) -> Verdict:
     """Judge ``excluded`` of ``rows_in`` rows of ``table`` set aside by one rule.
 
@@ -55,6 +62,8 @@ def judge(
         Rows the rule excluded, and rows the table had in its file.
     limited : bool
         False for a rule that loses nothing (an exact copy of a kept row): never an error.
+    reason : str, optional
+        The rule in words, for the note a report shows when an allowance is used.
 
     Returns
     -------
@@ -63,7 +72,7 @@ def judge(
         limit, ``hint`` the params key that would allow it.
     """
     key = rule_id(table, rule)
-    limit = getattr(params, "max_excluded_share", DEFAULT_SHARE)
+    usual = limit = getattr(params, "max_excluded_share", DEFAULT_SHARE)
     allowed = (getattr(params, "allow_excluded", None) or {}).get(key)
     if allowed is not None:
         limit = max(limit, allowed.share)
@@ -71,10 +80,13 @@ def judge(
     counts = f"{excluded:,} of {rows_in:,} rows ({_percent(share)})"
     if share <= limit or not limited:
         note = None
-        if allowed is not None and share > getattr(params, "max_excluded_share", DEFAULT_SHARE):
+        if allowed is not None and share > usual:
+            # A share, not a count: the note goes into every report, where small counts
+            # are never shown.
             note = (
-                f"{table}: {counts} excluded by the rule {key}, allowed up to "
-                f"{_percent(allowed.share)} by the run's params: {allowed.reason}"
+                f"{_percent(share)} of the {table} rows were left out ({reason or key}), more "
+                f"than the usual {_percent(usual)}; the run's parameters allow up to "
+                f"{_percent(allowed.share)} ({key}) because: {allowed.reason}"
             )
         return Verdict(False, f"{counts} excluded", "", note)
     source = f"allow_excluded.{key}" if allowed is not None else "max_excluded_share"

@@ -188,6 +188,7 @@ class _Log:
             rows_in=self.rows_in.get(table, len(frame)),
             # An exact copy of a kept row loses nothing, so it has no limit.
             limited=rule != "duplicate",
+            reason=reason,
         )
         if verdict.note:
             self.notes.append(verdict.note)
