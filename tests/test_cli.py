@@ -102,3 +102,34 @@ def test_validate_fails_on_a_roster_with_a_seventh_of_school_ids_blank(netlab_ho
     assert cli.main(["validate", str(raw), "--params", str(params)]) == 0
     assert cli.main(["prepare", str(params), "--no-models"]) == 0
     assert "students who moved in after the count" in capsys.readouterr().out
+
+
+def test_rekey_replaces_the_key_and_prepares_the_run_again(netlab_home, capsys):
+    import pandas as pd
+
+    from netlab import pipeline
+    from netlab.params import load_params
+
+    raw = netlab_home / "data" / "raw" / "c5"
+    cli.main(["synth", str(raw), "--schools", "4", "--seed", "5"])
+    for run in ("c5", "c6"):
+        (netlab_home / "params" / f"{run}.yaml").write_text(f"run: {run}\nraw_dir: {raw}\n")
+        assert (
+            cli.main(["prepare", str(netlab_home / "params" / f"{run}.yaml"), "--no-models"]) == 0
+        )
+    before = pd.read_parquet(paths.processed_dir("c5") / "students.parquet")["student_key"]
+    old_key = paths.key_file().read_text()
+    capsys.readouterr()
+
+    assert cli.main(["rekey", str(netlab_home / "params" / "c5.yaml")]) == 1  # says, does not do
+    assert "--yes" in capsys.readouterr().out and paths.key_file().read_text() == old_key
+
+    assert cli.main(["rekey", str(netlab_home / "params" / "c5.yaml"), "--yes"]) == 0
+    out = capsys.readouterr().out
+    kept = list(paths.key_file().parent.glob("pseudonym.key.retired-*"))
+    assert len(kept) == 1 and kept[0].read_text() == old_key and str(kept[0]) in out
+    assert paths.key_file().read_text() != old_key
+    after = pd.read_parquet(paths.processed_dir("c5") / "students.parquet")["student_key"]
+    assert len(after) == len(before) and not set(after) & set(before)
+    other = load_params(netlab_home / "params" / "c6.yaml")
+    assert pipeline.stale_reason(other) == "the pseudonym key changed (netlab rekey)"
