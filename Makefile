@@ -5,22 +5,47 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 KERNEL := netlab
+# Exact versions of every package (uv pip compile); `make lock` regenerates it.
+LOCK := requirements.lock
+# The lowest versions pyproject.toml allows, for the minimum-versions tests.
+MIN_VENV := .venv-min
+MIN_STAMP := $(MIN_VENV)/.installed
 SHARED ?= ../shared/data/public/florida-fafsa-2024
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lab florida lint format bench clean setup browser
+.PHONY: help demo test lab florida lint format bench clean setup browser lock test-min
 
 help: ## List the targets
 	@grep -E '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+# The lock constrains every package it names to its exact version; a dependency added to
+# pyproject.toml since the lock was made still installs (then run `make lock`).
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -c $(LOCK) -e ".[dev]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (netlab)"
 	touch $(STAMP)
 
-setup: $(STAMP) ## Create .venv, install netlab and its Jupyter kernel
+setup: $(STAMP) ## Create .venv, install netlab (versions from requirements.lock) and its Jupyter kernel
+
+lock: $(STAMP) ## Regenerate requirements.lock from pyproject.toml (keeps pins; UPGRADE=1 takes the newest)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+	  --quiet --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade) -o $(LOCK)
+	$(BIN)/pip install --quiet -c $(LOCK) -e ".[dev]"
+	touch $(STAMP)
+
+$(MIN_STAMP): pyproject.toml | $(STAMP)
+	rm -rf $(MIN_VENV)
+	$(BIN)/uv venv --quiet --python $(PYTHON) $(MIN_VENV)
+	VIRTUAL_ENV=$(CURDIR)/$(MIN_VENV) $(BIN)/uv pip install --quiet --resolution lowest-direct -e ".[dev]"
+	touch $(MIN_STAMP)
+
+test-min: $(MIN_STAMP) ## The fast tests on the lowest versions pyproject.toml allows (.venv-min)
+	@VIRTUAL_ENV=$(CURDIR)/$(MIN_VENV) $(BIN)/uv pip list --quiet 2>/dev/null \
+	  | grep -iE '^(pandas|numpy|scipy|statsmodels|pandera|pyarrow|nbconvert|papermill) ' | tr -s ' ' | paste -sd ',' | sed 's/,/, /g' \
+	  | sed 's/^/minimum versions: /'
+	$(MIN_VENV)/bin/python -m pytest -q -m "not slow and not browser" -p no:cacheprovider
 
 browser: ## Install Debian's chromium for the browser tests (needs root or sudo)
 	@if [ -x /usr/bin/chromium ]; then echo "chromium present: /usr/bin/chromium"; \
@@ -30,10 +55,11 @@ browser: ## Install Debian's chromium for the browser tests (needs root or sudo)
 demo: $(STAMP) ## Generate the synthetic demo networks and render all their reports
 	$(BIN)/netlab demo
 
-test: $(STAMP) browser ## Run the whole test suite (lint, unit, statistics, notebooks, browser)
+test: $(STAMP) browser ## The whole test suite (lint, unit, statistics, notebooks, browser), then test-min
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
+	$(MAKE) --no-print-directory test-min
 
 lab: $(STAMP) ## Start JupyterLab on the netlab kernel with the notebooks folder open
 	$(BIN)/jupyter lab --notebook-dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
@@ -53,5 +79,5 @@ format: $(STAMP) ## Format the code with ruff
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
 clean: ## Remove processed data, reports and the virtual environment
-	rm -rf data/processed/* reports/* $(VENV)
+	rm -rf data/processed/* reports/* $(VENV) $(MIN_VENV)
 	touch reports/.gitkeep data/processed/.gitkeep

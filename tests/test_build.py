@@ -166,6 +166,18 @@ def test_atomic_write_leaves_no_temporary_file(tmp_path):
 # --------------------------------------------------------------------------------------
 
 
+def rewrite_processed(path: Path, frame: pd.DataFrame) -> None:
+    """Replace a processed table and its manifest entry, as preparing would have."""
+    frame.to_parquet(path, index=False)
+    manifest_path = path.parent / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["files"][path.name] = {
+        "bytes": path.stat().st_size,
+        "sha256": pipeline._checksum(path),
+    }
+    manifest_path.write_text(json.dumps(manifest))
+
+
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
     """A prepared eight-school run of its own (the fault and Dask tests change it)."""
@@ -194,10 +206,12 @@ def test_one_failure_never_stops_the_others(small, monkeypatch):
     folder = paths.processed_dir("small")
     rates_file = folder / "rates.parquet"
     original = rates_file.read_bytes()
+    original_manifest = (folder / "manifest.json").read_text()
     rates = pd.read_parquet(rates_file)
     broken = sorted(rates["unit_id"].unique())[1]
-    # A data fault in one school only: its rows vanish from the prepared rates.
-    rates.loc[rates["unit_id"] != broken].to_parquet(rates_file, index=False)
+    # A data fault in one school only: its rows vanish from the prepared rates, as if
+    # preparing had written them so (the manifest agrees; this is not a damaged file).
+    rewrite_processed(rates_file, rates.loc[rates["unit_id"] != broken])
     try:
         result = build.build(params, jobs=2, progress=False)
         assert not result.ok
@@ -220,6 +234,7 @@ def test_one_failure_never_stops_the_others(small, monkeypatch):
         assert cli.main(["build", str(home / "params" / "small.yaml")]) != 0
     finally:
         rates_file.write_bytes(original)
+        (folder / "manifest.json").write_text(original_manifest)
 
     fixed = build.build(params, jobs=2, progress=False)
     assert fixed.ok, fixed.summary()

@@ -20,7 +20,9 @@ KEY = "0123456789abcdef"
 
 @pytest.fixture
 def params(tmp_path):
-    return from_dict({"run": "test", "raw_dir": str(tmp_path)})
+    # The fixtures here are a few rows each, so any rule they break excludes far more than
+    # the default limit (1% of a table); the limits have tests of their own.
+    return from_dict({"run": "test", "raw_dir": str(tmp_path), "max_excluded_share": 1})
 
 
 def _schools(**extra):
@@ -85,8 +87,8 @@ def _one(problems, **where):
     return hits.iloc[0]
 
 
-def test_validate_dir_names_each_broken_file(broken):
-    problems = clean.validate_dir(broken.folder)
+def test_validate_dir_names_each_broken_file(broken, params):
+    problems = clean.validate_dir(broken.folder, params=params)
     empty = _one(problems, file="traction.csv", rule="empty")
     assert empty["severity"] == "error"
     wrong = _one(problems, file="pdsa.xlsx", rule="looks like a text (CSV) file")
@@ -98,8 +100,8 @@ def test_validate_dir_names_each_broken_file(broken):
     assert problems["severity"].iloc[0] == "error"
 
 
-def test_validate_dir_reports_misspelled_optional_header(broken):
-    problems = clean.validate_dir(broken.folder)
+def test_validate_dir_reports_misspelled_optional_header(broken, params):
+    problems = clean.validate_dir(broken.folder, params=params)
     row = _one(problems, file="students.xlsx", column="fafsa_complet")
     assert row["severity"] == "warning"
     assert "did you mean 'fafsa_complete'" in row["rule"]
@@ -186,8 +188,8 @@ def test_clean_raises_schema_error_listing_every_error(broken, params):
     assert (err.value.problems["severity"] == "error").sum() >= 1
 
 
-def test_format_problems_is_a_readable_table(broken):
-    text = clean.format_problems(clean.validate_dir(broken.folder), width=160)
+def test_format_problems_is_a_readable_table(broken, params):
+    text = clean.format_problems(clean.validate_dir(broken.folder, params=params), width=160)
     lines = text.splitlines()
     assert lines[0].split("|")[1].strip() == "file"
     assert "traction.csv" in text and "pdsa.xlsx" in text and "practices.csv" in text
@@ -206,8 +208,8 @@ def test_format_problems_shows_rows_and_values(params):
     assert row.split("|")[3].strip() == "2"
 
 
-def test_validate_dir_clean_folder_has_no_errors(messy):
-    problems = clean.validate_dir(messy.folder)
+def test_validate_dir_clean_folder_has_no_errors(messy, params):
+    problems = clean.validate_dir(messy.folder, params=params)
     assert not (problems["severity"] == "error").any()
     assert (problems["severity"] == "warning").any()
 
@@ -554,6 +556,30 @@ def test_pseudonyms_are_keyed_and_stable():
     assert not (one == other).any()
 
 
+def test_pseudonyms_are_keyed_blake2b_and_pinned():
+    # Known outputs: keyed BLAKE2b, 8-byte digest, of each id's UTF-8 text (RFC 7693). A change
+    # here breaks every link between terms, so these values must never change.
+    ids = pd.Series(["123", "0123", "S-0001", "Müller-7", None])
+    assert clean.pseudonymize(ids, key=KEY).tolist()[:4] == [
+        "1cce4965babd4b53",
+        "db0340a4d4dadf14",
+        "6ba5bd97064b8ce4",
+        "3ca823f8122599b5",
+    ]
+    assert clean.pseudonymize(ids, key=KEY).isna().tolist() == [False] * 4 + [True]
+    import hashlib
+
+    independent = hashlib.blake2b(b"S-0001", key=KEY.encode(), digest_size=8).hexdigest()
+    assert independent == "6ba5bd97064b8ce4"
+
+
+def test_the_student_key_of_a_cleaned_roster_is_the_pinned_pseudonym(params):
+    students = _students(2).assign(student_id=["123", "S-0001"], school_id=["S01", "S02"])
+    result = _clean(params, students=students)
+    keys = result.tables["students"]["student_key"].tolist()
+    assert keys == ["1cce4965babd4b53", "6ba5bd97064b8ce4"]
+
+
 def test_raw_ids_appear_nowhere_in_outputs(messy, params):
     result = clean.clean_tables(nio.read_raw(messy.folder), params, key=KEY)
     outputs = [*result.tables.values(), result.exclusions, result.problems.astype(str)]
@@ -614,3 +640,84 @@ def test_one_row_per_key_in_other_tables(params):
     assert result.tables["counts"]["numerator"].tolist() == [12]
     assert result.tables["schools"]["school_id"].tolist() == ["S01", "S02"]
     _check_quality(result)
+
+
+# --- Exclusion limits ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def roster(tmp_path_factory):
+    """A 12-school synthetic network's exports, as written for a term."""
+    from netlab import synth
+
+    folder = tmp_path_factory.mktemp("roster")
+    synth.write(synth.generate(12, years=range(2022, 2027), seed=5), folder)
+    return folder, pd.read_csv(folder / "students.csv", dtype=str, keep_default_na=False)
+
+
+def _blank_school_ids(roster, tmp_path, every: int):
+    folder, students = roster
+    out = tmp_path / "raw"
+    out.mkdir()
+    for f in folder.iterdir():
+        (out / f.name).write_bytes(f.read_bytes())
+    blank = np.arange(len(students)) % every == 0
+    students.assign(school_id=np.where(blank, "", students["school_id"])).to_csv(
+        out / "students.csv", index=False
+    )
+    return out, int(blank.sum()), len(students)
+
+
+def test_a_rule_excluding_more_than_the_limit_is_an_error_naming_the_share_and_key(
+    roster, tmp_path
+):
+    folder, n_blank, n = _blank_school_ids(roster, tmp_path, every=7)  # 14%
+    problems = clean.validate_dir(folder)
+    errors = problems[problems["severity"] == "error"]
+    assert len(errors) == 1, clean.format_problems(problems)
+    err = errors.iloc[0]
+    assert err["file"] == "students.csv" and err["column"] == "school_id"
+    assert f"{n_blank:,} of {n:,} rows (14%) excluded" in err["rule"]
+    assert "max_excluded_share" in err["rule"]
+    assert "allow_excluded: {students.school_id_blank: {share: 0.15" in err["what_to_do"]
+    assert err["n_rows"] == n_blank
+    text = clean.format_problems(problems, width=200)
+    assert f"(+{n_blank - 8:,} more)" in text  # the true count, not the rows listed
+
+    # build stops: preparing raises with the same error
+    params = from_dict({"run": "t", "raw_dir": str(folder)})
+    with pytest.raises(SchemaError, match="14%"):
+        clean.clean_tables(nio.read_raw(folder), params, key=KEY)
+
+
+def test_a_params_allowance_with_its_reason_lets_the_rule_pass_and_says_why(roster, tmp_path):
+    folder, n_blank, _ = _blank_school_ids(roster, tmp_path, every=7)
+    allow = {"students.school_id_blank": {"share": 0.15, "reason": "transfers not yet placed"}}
+    params = from_dict({"run": "t", "raw_dir": str(folder), "allow_excluded": allow})
+    result = clean.clean_tables(nio.read_raw(folder), params, key=KEY)
+    assert not (result.problems["severity"] == "error").any()
+    assert any("transfers not yet placed" in note and "15%" in note for note in result.notes)
+    _check_quality(result)
+    # the allowance is for that rule only, and only up to its share
+    tight = {"students.school_id_blank": {"share": 0.10, "reason": "too tight"}}
+    params = from_dict({"run": "t", "raw_dir": str(folder), "allow_excluded": tight})
+    with pytest.raises(SchemaError) as caught:
+        clean.clean_tables(nio.read_raw(folder), params, key=KEY)
+    rule = _one(caught.value.problems, severity="error")["rule"]
+    assert "allows (10%, allow_excluded.students.school_id_blank)" in rule
+
+
+def test_below_the_limit_an_exclusion_stays_a_warning(roster, tmp_path):
+    folder, n_blank, n = _blank_school_ids(roster, tmp_path, every=200)  # 0.5%
+    problems = clean.validate_dir(folder)
+    assert not (problems["severity"] == "error").any()
+    row = _one(problems, column="school_id", severity="warning")
+    assert f"{n_blank:,} of {n:,} rows (0.5%) excluded" in row["rule"]
+
+
+def test_exact_copies_lose_nothing_and_have_no_limit(params, tmp_path):
+    strict = from_dict({"run": "test", "raw_dir": str(tmp_path)})
+    students = _students(4)
+    result = _clean(strict, students=pd.concat([students, students], ignore_index=True))
+    assert not (result.problems["severity"] == "error").any()
+    assert len(result.tables["students"]) == 4

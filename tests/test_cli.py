@@ -74,3 +74,62 @@ def test_too_small_a_synthetic_network_is_a_message(netlab_home, capsys):
     assert cli.main(["synth", str(netlab_home / "x"), "--schools", "0"]) == 2
     err = capsys.readouterr().err
     assert "--schools must be at least 3" in err and "Traceback" not in err
+
+
+def test_validate_fails_on_a_roster_with_a_seventh_of_school_ids_blank(netlab_home, capsys):
+    import pandas as pd
+
+    raw = netlab_home / "data" / "raw" / "c4"
+    cli.main(["synth", str(raw), "--schools", "6", "--seed", "4"])
+    students = pd.read_csv(raw / "students.csv", dtype=str, keep_default_na=False)
+    students.loc[students.index % 7 == 0, "school_id"] = ""
+    students.to_csv(raw / "students.csv", index=False)
+    capsys.readouterr()
+    assert cli.main(["validate", str(raw)]) == 1
+    out = capsys.readouterr().out
+    assert "(14%)" in out and "max_excluded_share" in out and "school_id_blank" in out
+    assert "1 error(s)" in out
+
+    params = netlab_home / "params" / "c4.yaml"
+    params.write_text(f"run: c4\nraw_dir: {raw}\n")
+    assert cli.main(["prepare", str(params), "--no-models"]) == 2  # a build stops here
+    assert "14%" in capsys.readouterr().err
+
+    params.write_text(
+        f"run: c4\nraw_dir: {raw}\nallow_excluded:\n  students.school_id_blank:\n"
+        "    share: 0.15\n    reason: students who moved in after the count\n"
+    )
+    assert cli.main(["validate", str(raw), "--params", str(params)]) == 0
+    assert cli.main(["prepare", str(params), "--no-models"]) == 0
+    assert "students who moved in after the count" in capsys.readouterr().out
+
+
+def test_rekey_replaces_the_key_and_prepares_the_run_again(netlab_home, capsys):
+    import pandas as pd
+
+    from netlab import pipeline
+    from netlab.params import load_params
+
+    raw = netlab_home / "data" / "raw" / "c5"
+    cli.main(["synth", str(raw), "--schools", "4", "--seed", "5"])
+    for run in ("c5", "c6"):
+        (netlab_home / "params" / f"{run}.yaml").write_text(f"run: {run}\nraw_dir: {raw}\n")
+        assert (
+            cli.main(["prepare", str(netlab_home / "params" / f"{run}.yaml"), "--no-models"]) == 0
+        )
+    before = pd.read_parquet(paths.processed_dir("c5") / "students.parquet")["student_key"]
+    old_key = paths.key_file().read_text()
+    capsys.readouterr()
+
+    assert cli.main(["rekey", str(netlab_home / "params" / "c5.yaml")]) == 1  # says, does not do
+    assert "--yes" in capsys.readouterr().out and paths.key_file().read_text() == old_key
+
+    assert cli.main(["rekey", str(netlab_home / "params" / "c5.yaml"), "--yes"]) == 0
+    out = capsys.readouterr().out
+    kept = list(paths.key_file().parent.glob("pseudonym.key.retired-*"))
+    assert len(kept) == 1 and kept[0].read_text() == old_key and str(kept[0]) in out
+    assert paths.key_file().read_text() != old_key
+    after = pd.read_parquet(paths.processed_dir("c5") / "students.parquet")["student_key"]
+    assert len(after) == len(before) and not set(after) & set(before)
+    other = load_params(netlab_home / "params" / "c6.yaml")
+    assert pipeline.stale_reason(other) == "the pseudonym key changed (netlab rekey)"

@@ -76,3 +76,40 @@ def test_notebooks_are_committed_without_outputs():
             if cell.cell_type == "code":
                 assert not cell.get("outputs"), f"{path.name} has outputs"
                 assert cell.get("execution_count") is None, f"{path.name} has execution counts"
+
+
+def _locked() -> dict[str, list[str]]:
+    pins: dict[str, list[str]] = {}
+    for line in (REPO / "requirements.lock").read_text().splitlines():
+        m = re.match(r"^([A-Za-z0-9_.\-]+)==([^ ;]+)", line)
+        if m:
+            pins.setdefault(m.group(1).lower().replace("_", "-"), []).append(m.group(2))
+    return pins
+
+
+def test_the_lock_pins_every_dependency_at_a_version_its_floor_allows():
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    pins = _locked()
+    for req in project["dependencies"] + project["optional-dependencies"]["dev"]:
+        parsed = Requirement(req)
+        name = parsed.name.lower().replace("_", "-")
+        assert name in pins, f"{name} is not in requirements.lock: run `make lock`"
+        for version in pins[name]:
+            assert Version(version) in parsed.specifier, (
+                f"requirements.lock pins {name}=={version}, outside {req}: run `make lock`"
+            )
+    assert "via the following command:\n#    make lock" in (REPO / "requirements.lock").read_text()
+
+
+def test_make_installs_the_lock_and_make_test_runs_the_minimum_versions():
+    makefile = (REPO / "Makefile").read_text()
+    assert re.search(r"^\$\(STAMP\): pyproject.toml \$\(LOCK\)$", makefile, flags=re.M)
+    assert "pip install --quiet -c $(LOCK)" in makefile
+    assert re.search(r"^lock:.*## ", makefile, flags=re.M)
+    assert "uv pip compile pyproject.toml" in makefile
+    assert "--resolution lowest-direct" in makefile
+    test_recipe = makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
+    assert "test-min" in test_recipe

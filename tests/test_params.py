@@ -70,3 +70,52 @@ def test_every_params_file_in_the_repo_validates(repo_root):
     assert files, "params/ holds no run"
     for path in files:
         assert load_params(path).run == path.stem
+
+
+def test_yaml_identifiers_are_read_as_written(tmp_path):
+    # YAML 1.1 reads 0123456 as octal 42798, 00042 as 34 and `no` as false.
+    path = tmp_path / "ids.yaml"
+    path.write_text(
+        "run: ids\n"
+        "raw_dir: data/raw/ids\n"
+        "term: 2025\n"
+        "schools: [0123456, 00042, 1e3, 12:30]\n"
+        "districts:\n  - no\n  - Yes\n  - 'Quoted Unified'\n"
+        "team_measures: {0123: fafsa_complete}\n"
+        "min_cell: 011\n"  # not an identifier: YAML's own reading stands
+    )
+    p = load_params(path)
+    assert p.schools == ["0123456", "00042", "1e3", "12:30"]
+    assert p.districts == ["no", "Yes", "Quoted Unified"]
+    assert p.team_measures == {"0123": "fafsa_complete"}
+    assert p.term == "2025"
+    assert p.min_cell == 9
+
+
+def test_an_empty_selection_stays_empty(tmp_path):
+    path = tmp_path / "empty.yaml"
+    path.write_text("run: e\nraw_dir: data/raw/e\nschools:\ndistricts: ~\n")
+    p = load_params(path)
+    assert p.schools is None and p.districts is None
+
+
+def test_a_boolean_given_as_an_identifier_is_an_error():
+    with pytest.raises(ParamsError, match="districts.*False is not an identifier"):
+        from_dict({**BASE, "districts": [False]})
+
+
+def test_exclusion_allowances_need_a_share_and_a_reason():
+    p = from_dict(
+        {
+            **BASE,
+            "allow_excluded": {
+                "students.school_id_blank": {"share": 0.15, "reason": "transfers not placed"}
+            },
+        }
+    )
+    assert p.max_excluded_share == 0.01
+    assert p.allow_excluded["students.school_id_blank"].share == 0.15
+    with pytest.raises(ParamsError, match=r"allow_excluded\.students\.x\.reason: required"):
+        from_dict({**BASE, "allow_excluded": {"students.x": {"share": 0.2}}})
+    with pytest.raises(ParamsError, match="max_excluded_share"):
+        from_dict({**BASE, "max_excluded_share": 2})

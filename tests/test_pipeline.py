@@ -83,8 +83,45 @@ def test_network_selection_by_district_keeps_only_its_schools(demo_raw):
 def test_no_matching_district_is_a_clear_error(demo_raw):
     raw, _ = demo_raw
     params = from_dict({"run": "t1", "raw_dir": str(raw), "districts": ["Nowhere Unified"]})
-    with pytest.raises(InputError, match="No school matches"):
+    with pytest.raises(InputError, match="districts not in the schools table: 'Nowhere Unified'"):
         pipeline.prepare(params, fit=False, write=False)
+
+
+def test_every_school_and_district_the_params_name_must_be_in_the_data(demo_raw):
+    raw, net = demo_raw
+    schools = net.tables["schools"]
+    real = str(schools["school_id"].iloc[0])
+    district = str(schools["district"].iloc[0])
+    params = from_dict(
+        {
+            "run": "t1",
+            "raw_dir": str(raw),
+            "districts": [district.upper(), "Nowhere Unified"],  # district names: any case
+            "schools": [real, "S-404", real[:-1] + "x"],
+        }
+    )
+    with pytest.raises(InputError) as caught:
+        pipeline.prepare(params, fit=False, write=False)
+    text = str(caught.value)
+    assert "'Nowhere Unified'" in text and repr(district.upper()) not in text
+    assert "'S-404'" in text and f"did you mean {real!r}?" in text
+    assert f"{real!r}," not in text  # the school that is there is not named
+    assert "What to do" in text
+
+
+def test_a_code_that_lost_its_leading_zeros_in_the_params_is_named_with_the_real_one(
+    demo_raw,
+):
+    _, net = demo_raw
+    old = str(net.tables["schools"]["school_id"].iloc[0])
+    tables = {}
+    for name, frame in net.tables.items():
+        if "school_id" in frame.columns:
+            frame = frame.assign(school_id=frame["school_id"].astype(str).replace(old, "00042"))
+        tables[name] = frame
+    params = from_dict({"run": "t1", "raw_dir": "unused", "schools": ["42"]})
+    with pytest.raises(InputError, match=r"'42' \(did you mean '00042'\?\)"):
+        pipeline.prepare_frames(tables, params, key="0123456789abcdef")
 
 
 def test_missing_raw_folder_is_a_clear_error(netlab_home):
@@ -111,3 +148,60 @@ def test_rates_from_counts_grain_equal_rates_from_students(netlab_home):
     a = from_students.rates.sort_values(key).reset_index(drop=True)
     b = from_counts.rates.sort_values(key).reset_index(drop=True)
     pd.testing.assert_frame_equal(a, b, check_dtype=False)
+
+
+# --- A processed cache that checks itself -------------------------------------------------
+
+
+def test_the_manifest_records_each_file_checksum_and_the_versions(demo_raw):
+    raw, _ = demo_raw
+    params = from_dict({"run": "t1", "raw_dir": str(raw)})
+    pipeline.prepare(params, fit=False)
+    found = pipeline.manifest("t1")
+    out = paths.processed_dir("t1")
+    on_disk = {p.relative_to(out).as_posix() for p in out.rglob("*.parquet")}
+    assert set(found["files"]) == on_disk
+    for rel, entry in found["files"].items():
+        assert entry["bytes"] == (out / rel).stat().st_size
+        assert len(entry["sha256"]) == 64
+    assert found["versions"]["pandas"] == pd.__version__
+    assert found["versions"]["netlab"] == found["netlab_version"]
+    assert len(found["key_id"]) == 8
+    assert pipeline.check("t1") == [] and pipeline.stale_reason(params) is None
+
+
+def test_a_damaged_or_missing_processed_file_is_found_and_named(demo_raw):
+    raw, _ = demo_raw
+    params = from_dict({"run": "t1", "raw_dir": str(raw)})
+    pipeline.prepare(params, fit=False)
+    out = paths.processed_dir("t1")
+    rates = out / "rates.parquet"
+    data = rates.read_bytes()
+    rates.write_bytes(data[: len(data) // 2])  # truncated
+    assert "rates.parquet is damaged" in pipeline.stale_reason(params)
+    with pytest.raises(InputError, match=r"rates\.parquet is damaged.*") as caught:
+        load("t1")
+    assert "netlab prepare" in str(caught.value)
+
+    flipped = bytearray(data)
+    flipped[len(data) // 2] ^= 0xFF  # same size, one byte changed
+    rates.write_bytes(bytes(flipped))
+    assert pipeline.check("t1") == [
+        "rates.parquet is damaged (its checksum differs from the manifest's)"
+    ]
+    (out / "units.parquet").unlink()
+    assert "units.parquet is missing" in pipeline.stale_reason(params)
+
+
+def test_a_run_prepared_by_another_version_or_key_is_prepared_again(demo_raw):
+    raw, _ = demo_raw
+    params = from_dict({"run": "t1", "raw_dir": str(raw)})
+    pipeline.prepare(params, fit=False)
+    path = paths.processed_dir("t1") / "manifest.json"
+    found = json.loads(path.read_text())
+    path.write_text(json.dumps({**found, "netlab_version": "0.0.9"}))
+    assert "prepared by netlab 0.0.9" in pipeline.stale_reason(params)
+    path.write_text(json.dumps({**found, "key_id": "00000000"}))
+    assert pipeline.stale_reason(params) == "the pseudonym key changed (netlab rekey)"
+    path.write_text(json.dumps({k: v for k, v in found.items() if k != "files"}))
+    assert "no checksums" in pipeline.stale_reason(params)

@@ -1,20 +1,25 @@
 """Pseudonyms for student ids: a keyed hash whose key never leaves the local key file.
 
-``student_id`` is replaced by ``student_key``, a keyed SipHash of the id as 16 hex
-characters. The key lives in :func:`netlab.paths.key_file` and is never written to any
-output. Used by :mod:`netlab.clean`, which re-exports :func:`pseudonym_key` and
-:func:`pseudonymize`.
+``student_id`` is replaced by ``student_key``: the keyed BLAKE2b hash (Python's
+``hashlib``, 8-byte digest) of the id's UTF-8 text, as 16 hex characters. BLAKE2b is a
+published standard (RFC 7693), so the same id and key give the same pseudonym on any
+machine and any version of Python or pandas: students can be linked across terms. The key
+lives in :func:`netlab.paths.key_file` and is never written to any output;
+:func:`rekey` replaces it. Used by :mod:`netlab.clean`, which re-exports
+:func:`pseudonym_key` and :func:`pseudonymize`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import os
 import secrets
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from pandas.util import hash_array
 
 from netlab import paths
 
@@ -37,17 +42,59 @@ def pseudonym_key(key: str | None = None) -> str:
     if key is None:
         path = paths.key_file()
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_hex(8))
-            os.chmod(path, 0o600)
+            _new_key_file(path)
         key = path.read_text(encoding="utf-8").strip()
     if len(key.encode("utf-8")) != 16:
-        import hashlib
-
         key = hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
     return key
+
+
+def _new_key_file(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_hex(8))
+    os.chmod(path, 0o600)
+
+
+def key_id(key: str | None = None) -> str:
+    """A short fingerprint of the key (never the key): tells whether two runs share it.
+
+    Parameters
+    ----------
+    key : str, optional
+        The key; by default the local key file's.
+
+    Returns
+    -------
+    str
+        8 hex characters.
+    """
+    secret = pseudonym_key(key).encode("utf-8")
+    return hashlib.blake2b(b"netlab key id", key=secret, digest_size=4).hexdigest()
+
+
+def rekey() -> tuple[Path, Path | None]:
+    """Replace the local pseudonym key with a new random one.
+
+    The old key file is kept beside it, renamed with the date (readable by its owner only),
+    so that pseudonyms made with it can still be matched by whoever holds it; delete it if
+    the key was exposed. Every run prepared with the old key is prepared again by its next
+    ``netlab prepare`` or ``netlab build`` (the processed manifest records which key made it).
+
+    Returns
+    -------
+    tuple of Path
+        The new key file, and where the old one was kept (``None`` if there was none).
+    """
+    path = paths.key_file()
+    kept = None
+    if path.exists():
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        kept = path.with_name(f"{path.name}.retired-{stamp}")
+        os.replace(path, kept)
+    _new_key_file(path)
+    return path, kept
 
 
 _HEX = np.frombuffer(b"".join(f"{i:02x}".encode() for i in range(256)), dtype=np.uint16)
@@ -64,9 +111,21 @@ def _hex16(hashes: np.ndarray) -> pd.Series:
 
 
 def _hash_ids(ids: pd.Series, key: str) -> np.ndarray:
-    """Keyed SipHash of each id as uint64 (object array: much faster than Arrow's path)."""
-    text = ids.astype("str").to_numpy(dtype=object, na_value=None)
-    return hash_array(text, hash_key=key, categorize=False)
+    """Keyed BLAKE2b (8 bytes) of each id's UTF-8 text, as big-endian uint64.
+
+    Missing ids hash as the empty string; callers mask them.
+    """
+    text = ids.astype("str").to_numpy(dtype=object, na_value="")
+    # Copying a state that has absorbed the key is much faster than keying each call, and
+    # gives the same digests as ``blake2b(id, key=key, digest_size=8)``.
+    keyed = hashlib.blake2b(key=key.encode("utf-8"), digest_size=8)
+
+    def digest(value: str) -> bytes:
+        h = keyed.copy()
+        h.update(value.encode("utf-8"))
+        return h.digest()
+
+    return np.frombuffer(b"".join(map(digest, text)), dtype=">u8").astype(np.uint64)
 
 
 def pseudonymize(ids: pd.Series, *, key: str) -> pd.Series:

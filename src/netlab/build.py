@@ -6,8 +6,17 @@ traction → skip the reports whose inputs, parameters and code are unchanged �
 rest in parallel, each in a fresh process → write the index and the manifest.
 
 Outputs (``reports/<run>/``, what is sent out): ``index.html``, ``network.html``,
-``traction.html``, ``schools/<id>.html`` (or ``districts/<id>.html``), ``manifest.json``.
+``traction.html``, ``schools/<id>.html`` (or ``districts/<id>.html``), ``manifest.json``
+(each report's status, key and checksum, and the versions it was built with).
 Executed notebooks and logs stay in the private work area (``paths.work_dir(run)``).
+
+Nothing is lost under faults: one build of a run runs at a time (a lock in the work area);
+the processed tables are checked against their checksums before any report renders; a
+report that fails is removed from ``reports/`` (never sent out), and when a build fails
+the reports of the last good build are kept, dated, in ``<work area>/kept/``. Every file
+in ``reports/`` is written to a temporary name and renamed into place, so a killed build
+leaves no half-written report; that is also what lets the last good reports be kept as
+hard links at no cost.
 """
 
 from __future__ import annotations
@@ -18,6 +27,8 @@ import html
 import json
 import os
 import re
+import shutil
+import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -26,8 +37,9 @@ from typing import Any
 
 import pandas as pd
 
-from netlab import engine, paths
+from netlab import _lock, engine, paths
 from netlab._checks import check_argument
+from netlab._environment import versions
 from netlab._version import __version__
 from netlab.exceptions import BuildError, InputError
 from netlab.params import RunParams, load_params
@@ -36,6 +48,9 @@ __all__ = ["BuildResult", "ReportOutcome", "build", "plan", "write_index"]
 
 NOTEBOOKS = {"school": "school.ipynb", "network": "network.ipynb", "traction": "traction.ipynb"}
 MANIFEST = "manifest.json"
+LAST_GOOD = "last-good"  # the last good build's reports, held while a build runs
+KEPT = "kept"  # dated copies of the last good reports, kept when a build failed
+KEEP = 5  # dated copies kept at most
 
 
 @dataclass
@@ -52,6 +67,7 @@ class ReportOutcome:
     notebook: str | None = None
     key: str = ""
     phases: dict[str, float] = field(default_factory=dict)
+    sha256: str = ""
 
 
 @dataclass
@@ -64,6 +80,8 @@ class BuildResult:
     prepared: bool
     out_dir: Path
     jobs: int = 1
+    notes: list[str] = field(default_factory=list)
+    kept: Path | None = None
 
     @property
     def ok(self) -> bool:
@@ -100,10 +118,17 @@ class BuildResult:
             f"in {self.seconds:.1f} s ({rate:.0f} reports/min, {self.jobs} at a time)"
             + ("; data prepared" if self.prepared else "; data already prepared")
         ]
+        lines += [f"  {note}" for note in self.notes]
         for r in self.failures:
             lines.append(f"  FAILED {r.title} [{r.id}]: {r.error}")
             if r.notebook:
                 lines.append(f"         executed notebook kept at {r.notebook}")
+        if self.failures:
+            lines.append(
+                f"  Failed reports are not in {self.out_dir} (nothing half-done is sent out)."
+            )
+        if self.kept is not None:
+            lines.append(f"  The last good reports of this run are kept in {self.kept}")
         lines.append(f"Index: {self.index}")
         return "\n".join(lines)
 
@@ -282,12 +307,9 @@ def _progress(total: int, run: str, enabled: bool):
 
 
 def _previous(out: Path) -> dict[str, dict]:
-    path = out / MANIFEST
-    if not path.exists():
-        return {}
     try:
-        return {r["id"]: r for r in json.loads(path.read_text(encoding="utf-8"))["reports"]}
-    except (ValueError, KeyError, TypeError):
+        return {r["id"]: r for r in _previous_manifest(out).get("reports", [])}
+    except (KeyError, TypeError):
         return {}
 
 
@@ -321,6 +343,7 @@ def build(
     scheduler: Any = None,
     force: bool = False,
     progress: bool = True,
+    wait: bool | float = False,
 ) -> BuildResult:
     """Prepare a run once and render all of its reports.
 
@@ -336,34 +359,139 @@ def build(
         Render every report, even those whose inputs, parameters and code are unchanged.
     progress : bool
         Show a progress bar.
+    wait : bool or float
+        When another build of the run is running: False (default) raises
+        :class:`~netlab.exceptions.BuildError` at once; True waits for it to end; a number
+        waits at most that many seconds.
 
     Returns
     -------
     BuildResult
-        ``ok`` is False when any report failed; ``summary()`` names each failure.
-        A failure never stops the other reports.
+        ``ok`` is False when any report failed; ``summary()`` names each failure and
+        where the last good reports are kept. A failure never stops the other reports.
+
+    Raises
+    ------
+    BuildError
+        Another build of the run holds its lock.
+    SchemaError, InputError
+        The exports or the params cannot make the run (nothing is rendered).
 
     Examples
     --------
     >>> result = build("params/demo.yaml")  # doctest: +SKIP
     >>> print(result.summary())  # doctest: +SKIP
     """
-    from netlab import pipeline
-
     started = time.perf_counter()
     if not isinstance(params, RunParams):
         params = load_params(params)
     if jobs is not None and int(jobs) < 1:
         check_argument("jobs", ["a whole number of 1 or more"], jobs)
     jobs = int(jobs or _default_jobs())
+    notes: list[str] = []
+
+    def say(text: str) -> None:
+        notes.append(text)
+        print(f"netlab: {text}", file=sys.stderr, flush=True)
+
+    with _lock.run_lock(params.run, wait=wait, say=say):
+        return _build_locked(params, jobs, scheduler, force, progress, started, notes, say)
+
+
+def _remove_temporary_files(out: Path) -> None:
+    """Remove what a killed build left half-written (``.<name>.<pid>.tmp``)."""
+    for tmp in out.rglob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
+
+
+def _hold_last_good(out: Path, work: Path, previous_ok: bool) -> Path | None:
+    """Hard-link the reports of the last good build into the work area before rendering.
+
+    Reports are replaced by rename, never rewritten in place, so the links keep the old
+    versions at no cost. A held copy left by a build that did not finish is kept as it is:
+    it, not the half-rebuilt folder, is the last good set.
+    """
+    held = work / LAST_GOOD
+    if held.is_dir():
+        return held
+    if not previous_ok:
+        return None
+    tmp = work / f".{LAST_GOOD}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+
+    def link(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:  # another file system, or links not allowed: copy
+            shutil.copy2(src, dst)
+
+    shutil.copytree(out, tmp, copy_function=link)
+    tmp.replace(held)
+    return held
+
+
+def _keep_last_good(held: Path | None, work: Path, failed: bool) -> Path | None:
+    """After the build: keep the held reports, dated, when it failed; else let them go."""
+    if held is None or not held.is_dir():
+        return None
+    if not failed:
+        shutil.rmtree(held, ignore_errors=True)
+        return None
+    built = _previous_manifest(held).get("built")
+    try:
+        stamp = dt.datetime.fromisoformat(built).strftime("%Y-%m-%d_%H%M%S")
+    except (TypeError, ValueError):
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d_%H%M%S")
+    kept = work / KEPT / stamp
+    if kept.exists():  # that build is kept already (an earlier failure)
+        shutil.rmtree(held, ignore_errors=True)
+    else:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        held.replace(kept)
+    for old in sorted(p for p in (work / KEPT).iterdir() if p.is_dir())[:-KEEP]:
+        shutil.rmtree(old, ignore_errors=True)
+    return kept
+
+
+def _previous_manifest(out: Path) -> dict:
+    try:
+        return json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _build_locked(
+    params: RunParams,
+    jobs: int,
+    scheduler: Any,
+    force: bool,
+    progress: bool,
+    started: float,
+    notes: list[str],
+    say,
+) -> BuildResult:
+    from netlab import pipeline
+
     run = params.run
     out, work = paths.reports_dir(run), paths.work_dir(run)
     out.mkdir(parents=True, exist_ok=True)
     work.mkdir(parents=True, exist_ok=True)
+    _remove_temporary_files(out)
 
     pool = None
     prepared = False
-    if not pipeline.is_fresh(params):
+    reason = pipeline.stale_reason(params)
+    if reason is not None:
+        again = " again" if pipeline.manifest(run) is not None else ""
+        say(f"Preparing the data of run {run!r}{again}: {reason}.")
         # Warm the render servers while the data is prepared: both take seconds.
         if scheduler is None:
             pool = engine.WarmPool(jobs, log=work / "engine.log")
@@ -387,14 +515,19 @@ def build(
             and before.get("key") == task["key"]
             and before.get("status") in ("ok", "skipped")
             and Path(task["html"]).exists()
+            # the file is the one that build wrote (a killed build may have replaced it)
+            and before.get("sha256") == _sha256(Path(task["html"]))
         )
         if unchanged:
             outcome = _outcome(task, None, status="skipped")
             outcome.seconds = float(before.get("seconds") or 0.0)
+            outcome.sha256 = before["sha256"]
             outcomes[task["id"]] = outcome
         else:
             todo.append(task)
 
+    previous_ok = _previous_manifest(out).get("ok") is True
+    held = _hold_last_good(out, work, previous_ok and bool(todo))
     render_tasks = [{k: v for k, v in t.items() if k not in ("kind", "rel_html")} for t in todo]
     by_id = {t["id"]: t for t in todo}
     try:
@@ -407,10 +540,12 @@ def build(
             with _progress(len(render_tasks), run, progress) as bar:
                 for result in results:
                     task = by_id[result["id"]]
-                    outcomes[task["id"]] = _outcome(task, result)
-                    if outcomes[task["id"]].status == "failed":
+                    outcome = outcomes[task["id"]] = _outcome(task, result)
+                    if outcome.status == "failed":
                         # never leave an earlier version of a failed report to be sent out
                         Path(task["html"]).unlink(missing_ok=True)
+                    else:
+                        outcome.sha256 = _sha256(Path(task["html"]))
                     bar.update(1)
     finally:
         if pool is not None:
@@ -430,9 +565,11 @@ def build(
         prepared=prepared,
         out_dir=out,
         jobs=jobs,
+        notes=notes,
     )
     _write_manifest(result, params, pipeline.manifest(run) or {})
     write_index(result, params)
+    result.kept = _keep_last_good(held, work, failed=not result.ok)
     return result
 
 
@@ -448,6 +585,7 @@ def _write_manifest(result: BuildResult, params: RunParams, processed: dict) -> 
         "term": params.term,
         "unit": params.unit,
         "netlab_version": __version__,
+        "versions": versions(),
         "input_hash": processed.get("input_hash"),
         "built": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "seconds": round(result.seconds, 2),

@@ -68,8 +68,8 @@ import numpy as np
 import pandas as pd
 from pandas.util import hash_pandas_object
 
+from netlab import _limits, schemas
 from netlab import io as nio
-from netlab import schemas
 from netlab._headers import _COMMON_COLUMNS, _report_headers, header_map
 from netlab._pseudonym import _hash_ids, _hex16, pseudonym_key, pseudonymize
 from netlab._values import (
@@ -132,6 +132,8 @@ class _Log:
     problems: list[dict[str, Any]] = field(default_factory=list)
     exclusions: list[pd.DataFrame] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    params: Any = None  # the run's exclusion limits (see netlab._limits)
+    rows_in: dict[str, int] = field(default_factory=dict)  # each table's rows in its file
 
     def problem(self, **kwargs: Any) -> None:
         self.problems.append(schemas.problem(**kwargs))
@@ -149,8 +151,13 @@ class _Log:
         what_to_do: str,
         report: bool = True,
         drop: bool = True,
+        rule: str | None = None,
     ) -> pd.DataFrame:
-        """Log ``index`` rows of ``frame`` as excluded and return the frame without them."""
+        """Log ``index`` rows of ``frame`` as excluded and return the frame without them.
+
+        ``rule`` names the rule for the exclusion limits (default: ``reason``): above the
+        run's limit the problem is an error, naming the params key that would allow it.
+        """
         index = pd.Index(index)
         if len(index) == 0:
             return frame
@@ -173,15 +180,27 @@ class _Log:
         if not report:
             return result
         shown = pd.unique(vals.dropna().astype(str))[:5]
+        verdict = _limits.judge(
+            self.params,
+            table=table,
+            rule=rule or reason,
+            excluded=len(rows),
+            rows_in=self.rows_in.get(table, len(frame)),
+            # An exact copy of a kept row loses nothing, so it has no limit.
+            limited=rule != "duplicate",
+            reason=reason,
+        )
+        if verdict.note:
+            self.notes.append(verdict.note)
         self.problem(
             file=file,
             table=table,
             column=column,
             rows=np.sort(rows),
             values=shown,
-            rule=f"{reason}: {len(rows):,} row(s) excluded",
-            what_to_do=what_to_do,
-            severity="warning",
+            rule=f"{reason}: {verdict.text}",
+            what_to_do=" ".join(t for t in (what_to_do, verdict.hint) if t),
+            severity="error" if verdict.error else "warning",
         )
         return result
 
@@ -276,6 +295,7 @@ def _blank_keys(
             table=table,
             file=file,
             reason=f"{name} is blank or not understood",
+            rule=f"{name} blank",
             column=name,
             values=values,
             what_to_do=f"Fill in {name} in these rows of {file} (or leave the rows out).",
@@ -328,10 +348,12 @@ def _row_rules(
                 text = c + "=" + part_frame[c]
                 values = text if values is None else values + ", " + text
             reason, col_name = check, ", ".join(cols) or None
+            short = check.split("(")[0]
         else:
             values = raw[col].reindex(index) if col in raw.columns else None
             blank = check.startswith("not_nullable")
             reason = f"{col} is blank or not understood" if blank else f"{col} {rule}"
+            short = f"{col} blank" if blank else f"{col} {check.split('(')[0]}"
             col_name = col
         excluded.update(index)
         frame = ctx.log.exclude(
@@ -343,6 +365,7 @@ def _row_rules(
             column=col_name,
             values=values,
             what_to_do=f"Correct {col_name} in these rows of {file}, or leave them out.",
+            rule=short,
         )
     return frame
 
@@ -382,6 +405,7 @@ def _dedupe(frame: pd.DataFrame, table: str, file: str, ctx: _Context) -> pd.Dat
             values="duplicate of row " + kept,
             what_to_do=f"Remove the repeated rows from {file} (nothing was lost).",
             drop=False,
+            rule="duplicate",
         )
         ctx.log.exclusions[-1]["reason"] = "exact duplicate of row " + kept.to_numpy()
     sub = sub.drop(index=exact_rows)
@@ -411,6 +435,7 @@ def _dedupe(frame: pd.DataFrame, table: str, file: str, ctx: _Context) -> pd.Dat
             what_to_do=f"Keep one row per {label} in {file}; netlab kept the row with the "
             "most filled-in values (the later row on ties).",
             drop=False,
+            rule="conflicting duplicate",
         )
         ctx.log.exclusions[-1]["reason"] = f"{reason}, kept row " + kept.astype(str).to_numpy()
     return _without(frame, exact_rows.append(losers))
@@ -517,6 +542,7 @@ def _clean_one(raw: nio.RawTable, ctx: _Context) -> pd.DataFrame | None:
                 table=table,
                 file=file,
                 reason="school_id not in the schools table",
+                rule="school_id not in schools",
                 column="school_id",
                 values=frame.loc[outside, "school_id"],
                 what_to_do="Add these schools to schools, or check their codes.",
@@ -587,7 +613,7 @@ def clean_tables(
     >>> result = clean_tables(read_raw(params.raw_path), params)  # doctest: +SKIP
     >>> result.quality  # doctest: +SKIP
     """
-    log = _Log()
+    log = _Log(params=params)
     extra = {t: dict(c) for t, c in (getattr(params, "extra_columns", None) or {}).items()}
     ctx = _Context(params=params, extra=extra, key=pseudonym_key(key), log=log)
     _required_tables(raw, log)
@@ -614,6 +640,7 @@ def clean_tables(
             )
             quality.append((name, file, len(item.frame), 0))
             continue
+        log.rows_in[name] = len(item.frame)
         clean = _clean_one(item, ctx)
         if clean is None:
             continue
@@ -693,12 +720,15 @@ def validate_dir(directory: str | Path, params: Any = None) -> pd.DataFrame:
     return out.iloc[np.argsort(order.to_numpy(), kind="stable")].reset_index(drop=True)
 
 
-def _rows_text(rows: Any, limit: int = 8) -> str:
+def _rows_text(rows: Any, total: Any = None, limit: int = 8) -> str:
     rows = list(rows) if rows is not None else []
     if not rows:
         return ""
+    # The problem keeps the first rows only; its count is the true one.
+    known = isinstance(total, int | float | np.number) and not pd.isna(total)
+    n = max(int(total), len(rows)) if known else len(rows)
     shown = ", ".join(str(r) for r in rows[:limit])
-    return shown + (f" (+{len(rows) - limit} more)" if len(rows) > limit else "")
+    return shown + (f" (+{n - limit:,} more)" if n > limit else "")
 
 
 def _cell(value: Any) -> str:
@@ -737,7 +767,7 @@ def format_problems(problems: pd.DataFrame, *, width: int | None = None) -> str:
             str(rec.get("severity") or "").upper(),
             _cell(rec.get("file")) or _cell(rec.get("table")),
             _cell(rec.get("column")),
-            _rows_text(rec.get("rows")),
+            _rows_text(rec.get("rows"), rec.get("n_rows")),
             ", ".join(repr(v) for v in (rec.get("values") or [])),
             _cell(rec.get("rule")),
             _cell(rec.get("what_to_do")),

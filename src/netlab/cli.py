@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from netlab import paths
+from netlab._lock import run_lock
 from netlab._version import __version__
 from netlab.exceptions import NetlabError, ParamsError, SchemaError
 
@@ -46,10 +47,21 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--jobs", type=int, default=None, help="parallel reports (default: cores)")
     b.add_argument("--scheduler", default=None, help="address of a Dask scheduler to render on")
     b.add_argument("--force", action="store_true", help="render even unchanged reports")
+    b.add_argument(
+        "--wait",
+        action="store_true",
+        help="if another build of the run is running, wait for it (default: exit)",
+    )
 
     d = sub.add_parser("demo", help="generate the synthetic demo networks and render them")
     d.add_argument("--jobs", type=int, default=None)
     d.add_argument("--force", action="store_true")
+
+    rk = sub.add_parser(
+        "rekey", help="replace the pseudonym key and prepare a run again with the new one"
+    )
+    rk.add_argument("params", help="params/<run>.yaml")
+    rk.add_argument("--yes", action="store_true", help="do it (without it: say what it does)")
 
     i = sub.add_parser("import-public", help="import a state's public FAFSA and school files")
     i.add_argument("state", help="state whose files these are (e.g. florida)")
@@ -98,25 +110,68 @@ def _cmd_prepare(args: argparse.Namespace) -> int:
     from netlab.params import load_params
 
     params = load_params(args.params)
-    prepared = pipeline.prepare(params, fit=not args.no_models)
+    with run_lock(params.run):  # not while a build of the run is running
+        prepared = pipeline.prepare(params, fit=not args.no_models)
     print(pipeline.summary(prepared))
     print(f"Processed tables in {paths.processed_dir(params.run)}")
     return 0
 
 
-def _build(params_path: str | Path, *, jobs: int | None, scheduler: str | None, force: bool):
+def _build(
+    params_path: str | Path,
+    *,
+    jobs: int | None,
+    scheduler: str | None,
+    force: bool,
+    wait: bool = False,
+):
     from netlab import build
     from netlab.params import load_params
 
     params = load_params(params_path)
-    result = build.build(params, jobs=jobs, scheduler=scheduler, force=force, progress=True)
+    result = build.build(
+        params, jobs=jobs, scheduler=scheduler, force=force, progress=True, wait=wait
+    )
     print(result.summary())
     return result
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    result = _build(args.params, jobs=args.jobs, scheduler=args.scheduler, force=args.force)
+    result = _build(
+        args.params, jobs=args.jobs, scheduler=args.scheduler, force=args.force, wait=args.wait
+    )
     return 0 if result.ok else 1
+
+
+def _cmd_rekey(args: argparse.Namespace) -> int:
+    from netlab import pipeline
+    from netlab._pseudonym import rekey
+    from netlab.params import load_params
+
+    params = load_params(args.params)
+    key = paths.key_file()
+    if not args.yes:
+        print(
+            f"netlab rekey replaces the pseudonym key ({key}) with a new random one and "
+            f"prepares run {params.run!r} again with it. Every student_key changes, in this "
+            "run and in every other run of this project when it is next prepared, so "
+            "pseudonyms made before cannot be linked to those made after (except by "
+            "whoever keeps the old key, which is set aside beside the new one).\n"
+            f"To do it: netlab rekey {args.params} --yes"
+        )
+        return 1
+    with run_lock(params.run):
+        new, old = rekey()
+        prepared = pipeline.prepare(params)
+    print(f"New pseudonym key written to {new} (readable by its owner only).")
+    if old is not None:
+        print(f"The old key is kept at {old}; delete it if it was exposed.")
+    print(pipeline.summary(prepared))
+    print(
+        "Other runs of this project are prepared again, with the new key, by their next "
+        "`netlab build` or `netlab prepare`."
+    )
+    return 0
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -157,6 +212,7 @@ _COMMANDS = {
     "prepare": _cmd_prepare,
     "build": _cmd_build,
     "demo": _cmd_demo,
+    "rekey": _cmd_rekey,
     "import-public": _cmd_import_public,
 }
 

@@ -469,8 +469,26 @@ def _read_all(fd: int, deadline: float) -> bytes | None:
         chunks.append(chunk)
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies, however it dies (``kill -9``).
+
+    A build that is killed must not leave servers or report children behind that could
+    still write reports while the next build runs.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
+
+
 def _child(task: dict, write_fd: int) -> None:
     code = 0
+    _die_with_parent()
     try:
         log = task.get("log")
         if log:
@@ -542,6 +560,8 @@ def serve(stdin=None, stdout=None) -> None:
     Started as ``python -m netlab.engine serve``; ends when its input closes. Anything a
     report prints goes to the report's log file (``task["log"]``), never to the answers.
     """
+    if stdin is None:
+        _die_with_parent()  # started by a build as its own process
     stdin = stdin or sys.stdin
     answers = stdout or os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # stray prints must not corrupt the answer channel

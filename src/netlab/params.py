@@ -99,6 +99,13 @@ class MeasureDef(_Strict):
     )
 
 
+class ExclusionAllowance(_Strict):
+    """A higher exclusion limit for one table and rule, and why it is right for this run."""
+
+    share: float = Field(..., gt=0, le=1, description="largest share of the table's rows")
+    reason: str = Field(..., min_length=3, description="why so many rows may be left out")
+
+
 class RunParams(_Strict):
     """Everything one run needs; loaded from ``params/<run>.yaml``.
 
@@ -128,11 +135,21 @@ class RunParams(_Strict):
     bright_spots: BrightSpots = BrightSpots()
     traction: Traction = Traction()
     seed: int = 2026
+    max_excluded_share: float = Field(
+        0.01, ge=0, le=1, description="largest share of a table's rows one rule may exclude"
+    )
+    allow_excluded: dict[str, ExclusionAllowance] = {}
 
     @field_validator("schools", "districts", mode="before")
     @classmethod
     def _as_text(cls, v: Any) -> Any:
-        return [str(x) for x in v] if isinstance(v, list) else v
+        if not isinstance(v, list):
+            return v
+        odd = [x for x in v if x is None or isinstance(x, bool)]
+        if odd:
+            # Only a caller passing Python values gets here: the YAML loader keeps text.
+            raise ValueError(f"{odd[0]!r} is not an identifier; write identifiers as text")
+        return [str(x) for x in v]
 
     @property
     def raw_path(self) -> Path:
@@ -174,6 +191,43 @@ def from_dict(data: dict[str, Any], *, source: str = "parameters") -> RunParams:
         raise ParamsError(_describe(err, source), file=source) from None
 
 
+#: Keys whose values are identifiers or names: read as written, never as numbers or booleans
+#: (YAML 1.1 reads ``0123`` as octal 83 and ``no`` as false). For ``team_measures`` the
+#: mapping's keys are school ids.
+TEXT_KEYS = frozenset({"run", "network", "term", "schools", "districts", "team_measures"})
+_STR = "tag:yaml.org,2002:str"
+_NULL = "tag:yaml.org,2002:null"
+
+
+def _as_written(node: yaml.Node) -> None:
+    """Mark every plain scalar inside ``node`` as text, keeping the characters written."""
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag != _NULL or node.value not in ("", "~", "null", "Null", "NULL"):
+            node.tag = _STR
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _as_written(item)
+    elif isinstance(node, yaml.MappingNode):
+        for key, _ in node.value:
+            _as_written(key)
+
+
+def _read_yaml(text: str) -> Any:
+    """``yaml.safe_load`` that keeps identifiers (:data:`TEXT_KEYS`) as text."""
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        if isinstance(root, yaml.MappingNode):
+            for key, value in root.value:
+                if isinstance(key, yaml.ScalarNode) and key.value in TEXT_KEYS:
+                    if isinstance(value, yaml.ScalarNode) and value.tag == _NULL:
+                        continue  # `schools:` left empty means no selection
+                    _as_written(value)
+        return loader.construct_document(root) if root is not None else None
+    finally:
+        loader.dispose()
+
+
 def load_params(path: str | Path) -> RunParams:
     """Read and validate ``params/<run>.yaml``.
 
@@ -195,7 +249,7 @@ def load_params(path: str | Path) -> RunParams:
             f"No parameter file at {p}.", hint="Give a path such as params/demo.yaml."
         )
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        data = _read_yaml(p.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as err:
         raise ParamsError(f"{p} is not valid YAML: {err}", file=str(p)) from None
     if not isinstance(data, dict):

@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from netlab import clean, io, measures, paths
+from netlab import clean, io, measures, paths, schemas
+from netlab._environment import versions
+from netlab._pseudonym import key_id
 from netlab._version import __version__
 from netlab.exceptions import InputError, SchemaError
 from netlab.params import RunParams, from_dict
@@ -88,10 +90,55 @@ def code_hash() -> str:
     return h.hexdigest()[:16]
 
 
+def _not_found(named: list[str], known: pd.Series, *, fold: bool) -> list[str]:
+    """The names in ``named`` that are not in ``known``, each with a suggestion if close."""
+    values = known.dropna().astype(str)
+    index = set(values.str.casefold()) if fold else set(values)
+    out = []
+    for name in named:
+        if (name.casefold() if fold else name) in index:
+            continue
+        close = schemas.suggest(name, values.unique())
+        if close is None and name.isdigit():
+            # A code that lost (or gained) leading zeros on the way into the params.
+            close = next((v for v in values.unique() if v.lstrip("0") == name.lstrip("0")), None)
+        out.append(f"{name!r}" + (f" (did you mean {close!r}?)" if close else ""))
+    return out
+
+
+def _check_named(schools: pd.DataFrame, params: RunParams) -> None:
+    """Every school and district the params name must be in the data."""
+    problems = []
+    if params.districts and "district" in schools.columns:
+        missing = _not_found(params.districts, schools["district"], fold=True)
+        if missing:
+            problems.append(f"districts not in the schools table: {', '.join(missing)}")
+    elif params.districts:
+        problems.append("districts are named, but the schools table has no district column")
+    missing = _not_found(list(params.schools or []), schools["school_id"], fold=False)
+    if missing:
+        problems.append(f"schools not in the schools table: {', '.join(missing)}")
+    unit_column = "district" if params.unit == "district" else "school_id"
+    if params.team_measures and unit_column in schools.columns:
+        missing = _not_found(list(params.team_measures), schools[unit_column], fold=False)
+        if missing:
+            problems.append(
+                f"team_measures for {params.unit}s not in the data: {', '.join(missing)}"
+            )
+    if problems:
+        raise InputError(
+            "The run's parameters name what the data does not hold: " + "; ".join(problems) + ".",
+            table="schools",
+            hint="Correct these names in the params file (ids exactly as in schools, as "
+            "quoted text), or add the missing schools to the schools table.",
+        )
+
+
 def _select_network(
     tables: dict[str, pd.DataFrame], params: RunParams
 ) -> tuple[dict[str, pd.DataFrame], set[str] | None]:
     schools = tables["schools"]
+    _check_named(schools, params)
     keep = pd.Series(True, index=schools.index)
     if params.districts:
         wanted = {d.casefold() for d in params.districts}
@@ -258,23 +305,42 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     tmp.replace(path)
 
 
+def _checksum(path: Path) -> str:
+    return _hash_files([path]).hexdigest()
+
+
 def write_prepared(prepared: Prepared, out_dir: Path | None = None) -> Path:
-    """Write a prepared run to ``data/processed/<run>/`` (atomically, file by file)."""
+    """Write a prepared run to ``data/processed/<run>/`` (atomically, file by file).
+
+    The manifest, written last, records each file's size and checksum, so that a file
+    damaged or replaced afterwards is found before anything reads it (:func:`check`).
+    """
     out = out_dir or paths.processed_dir(prepared.run)
     (out / "models").mkdir(parents=True, exist_ok=True)
+    written = []
     for name, frame in prepared.tables.items():
-        _write_parquet(frame, out / f"{name}.parquet")
+        written.append(out / f"{name}.parquet")
+        _write_parquet(frame, written[-1])
     for name in ("rates", "units", "quality", "exclusions", "measures"):
-        _write_parquet(getattr(prepared, name), out / f"{name}.parquet")
+        written.append(out / f"{name}.parquet")
+        _write_parquet(getattr(prepared, name), written[-1])
     for old in (out / "models").glob("*.parquet"):
         old.unlink()
     for name, frame in prepared.models.items():
-        _write_parquet(frame, out / "models" / f"{name}.parquet")
+        written.append(out / "models" / f"{name}.parquet")
+        _write_parquet(frame, written[-1])
+    files = {
+        f.relative_to(out).as_posix(): {"bytes": f.stat().st_size, "sha256": _checksum(f)}
+        for f in written
+    }
     manifest = {
         "run": prepared.run,
         "input_hash": prepared.input_hash,
         "code_hash": code_hash(),
         "netlab_version": __version__,
+        "versions": versions(),
+        "key_id": key_id() if prepared.has_students else None,
+        "files": files,
         "created": prepared.created,
         "has_students": prepared.has_students,
         "tables": {name: int(len(f)) for name, f in prepared.tables.items()},
@@ -338,14 +404,82 @@ def manifest(run: str) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
-def is_fresh(params: RunParams) -> bool:
-    """True when the processed run rests on the same inputs, parameters and code."""
+def check(run: str, found: dict | None = None, *, full: bool = True) -> list[str]:
+    """What is wrong with a processed run's files, as sentences (empty when all is well).
+
+    Parameters
+    ----------
+    run : str
+        The run's name.
+    found : dict, optional
+        Its manifest (read from disk when omitted).
+    full : bool
+        Compare every file's checksum with the manifest (default); False compares sizes
+        only, which is enough to catch a truncated or missing file cheaply.
+
+    Returns
+    -------
+    list of str
+        One sentence per problem: a missing manifest, a file missing, changed or
+        truncated, a manifest from another netlab version or without checksums.
+    """
+    folder = paths.processed_dir(run)
+    found = manifest(run) if found is None else found
+    if found is None:
+        return [f"{folder / 'manifest.json'} is missing or unreadable"]
+    problems = []
+    if found.get("netlab_version") != __version__:
+        problems.append(
+            f"it was prepared by netlab {found.get('netlab_version') or 'of unknown version'}"
+            f" (this is netlab {__version__})"
+        )
+    files = found.get("files")
+    if not isinstance(files, dict) or not files:
+        return [*problems, "its manifest records no checksums (prepared by an older netlab)"]
+    return problems + _file_problems(folder, files, full=full)
+
+
+def _file_problems(folder: Path, files: dict, *, full: bool) -> list[str]:
+    problems = []
+    for rel, want in sorted(files.items()):
+        path = folder / rel
+        if not path.is_file():
+            problems.append(f"{rel} is missing")
+        elif path.stat().st_size != want.get("bytes"):
+            problems.append(
+                f"{rel} is damaged ({path.stat().st_size:,} bytes, the manifest says "
+                f"{want.get('bytes', 0):,})"
+            )
+        elif full and _checksum(path) != want.get("sha256"):
+            problems.append(f"{rel} is damaged (its checksum differs from the manifest's)")
+    return problems
+
+
+def stale_reason(params: RunParams) -> str | None:
+    """Why the processed run must be prepared again, or None when it is fresh and whole.
+
+    Checks, in order: a manifest, the inputs and parameters, the pseudonym key, the code,
+    and every processed file against its checksum.
+    """
     found = manifest(params.run)
-    return bool(
-        found
-        and found.get("input_hash") == input_hash(params)
-        and found.get("code_hash") == code_hash()
-    )
+    if found is None:
+        return "it has not been prepared yet"
+    if found.get("input_hash") != input_hash(params):
+        return "its raw files or parameters changed"
+    if found.get("has_students") and found.get("key_id") != key_id():
+        return "the pseudonym key changed (netlab rekey)"
+    damaged = check(params.run, found)
+    if damaged:
+        return "; ".join(damaged)
+    if found.get("code_hash") != code_hash():
+        return "netlab's code changed"
+    return None
+
+
+def is_fresh(params: RunParams) -> bool:
+    """True when the processed run rests on the same inputs, parameters, key and code,
+    and every processed file is as the manifest recorded it."""
+    return stale_reason(params) is None
 
 
 def load(run: str | RunParams) -> Prepared:
@@ -373,6 +507,14 @@ def load(run: str | RunParams) -> Prepared:
         raise InputError(
             f"The run {name!r} has not been prepared (no {folder / 'manifest.json'}).",
             hint=f"Run `netlab prepare params/{name}.yaml` (or `make demo` for the demo).",
+        )
+    damaged = _file_problems(folder, found.get("files") or {}, full=False)
+    if damaged:
+        raise InputError(
+            f"The processed run {name!r} cannot be loaded: " + "; ".join(damaged) + ".",
+            file=str(folder),
+            hint=f"Prepare it again: `netlab prepare params/{name}.yaml` (or `netlab build`, "
+            "which does it when needed).",
         )
     tables = {t: pd.read_parquet(folder / f"{t}.parquet") for t in found["tables"]}
     models = {p.stem: pd.read_parquet(p) for p in sorted((folder / "models").glob("*.parquet"))}

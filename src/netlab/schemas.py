@@ -40,7 +40,10 @@ GENDERS = ("F", "M", "X")
 LEVELS = ("4-year", "2-year")
 DECISIONS = ("adopt", "adapt", "abandon")
 
-PROBLEM_COLUMNS = ["file", "table", "column", "rows", "values", "rule", "what_to_do", "severity"]
+PROBLEM_COLUMNS = [
+    *("file", "table", "column", "rows", "values", "rule", "what_to_do", "severity"),
+    "n_rows",  # how many rows the problem touches (``rows`` lists at most MAX_ROWS_LISTED)
+]
 # Problem tables keep at most this many row numbers per problem; the exclusions log keeps all.
 MAX_ROWS_LISTED = 1000
 _SHARE = {"nullable": True, "ge": 0, "le": 1}
@@ -290,15 +293,17 @@ def problem(
     values: Iterable[Any] | None = None,
 ) -> dict[str, Any]:
     """Return one problem record (a row of a problems frame)."""
+    listed = [int(r) for r in rows] if rows is not None else []
     return {
         "file": file,
         "table": table,
         "column": column,
-        "rows": [int(r) for r in rows][:MAX_ROWS_LISTED] if rows is not None else [],
+        "rows": listed[:MAX_ROWS_LISTED],
         "values": [str(v) for v in values][:5] if values is not None else [],
         "rule": rule,
         "what_to_do": what_to_do,
         "severity": severity,
+        "n_rows": len(listed),
     }
 
 
