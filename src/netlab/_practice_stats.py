@@ -34,7 +34,16 @@ RESULT_COLUMNS = [
     "collinear_with",
     "pretrend_flag",
     "pretrend_p",
+    "covariance",
 ]
+
+#: What the ``covariance`` column of a results table can say.
+COVARIANCE_LABELS = {
+    "CR3": "cluster-robust by unit, leave-one-unit-out jackknife (CR3)",
+    "CR1": "cluster-robust by unit (CR1), used where CR3 could not be computed",
+    "HC3": "heteroskedasticity-robust (HC3)",
+    "jackknife": "jackknife by unit (each unit left out in turn)",
+}
 
 
 def bh_qvalues(p: Sequence[float] | np.ndarray) -> np.ndarray:
@@ -168,15 +177,27 @@ def _wls_cluster(y: np.ndarray, x: np.ndarray, w: np.ndarray, groups: np.ndarray
 
     With 20 to 50 clusters, few of which switch, CR1 errors run small (95% intervals
     covered the truth about 93% of the time in simulation); CR3 holds coverage near 95%.
-    CR3 needs every leave-one-out fit to be identified; when one is not (a column that
-    only one cluster moves), CR1 is used.
+    CR3 needs every leave-one-out fit to be identified (and a statsmodels that has it);
+    when one is not (a column that only one cluster moves), CR1 is used.
+
+    Returns
+    -------
+    tuple
+        (coefficients, covariance, degrees of freedom, ``"CR3"`` or ``"CR1"``).
     """
     model = sm.WLS(y, x, weights=w)
     try:
         res = model.fit(cov_type="cluster-crv3", cov_kwds={"groups": groups}, use_t=True)
+        label = "CR3"
     except (ValueError, np.linalg.LinAlgError):
         res = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
-    return np.asarray(res.params), np.asarray(res.cov_params()), float(res.df_resid_inference)
+        label = "CR1"
+    return (
+        np.asarray(res.params),
+        np.asarray(res.cov_params()),
+        float(res.df_resid_inference),
+        label,
+    )
 
 
 def _usable(frame: pd.DataFrame, unit: str) -> pd.DataFrame:
@@ -197,6 +218,7 @@ def _empty_row(model: str, practice: str, **kw: Any) -> dict:
         pretrend_flag=False,
         n_schools_ever=0,
         n_switchers=0,
+        covariance="",
     )
     row.update(kw)
     return row
@@ -223,6 +245,7 @@ def _finish(rows: list[dict], min_switchers: int) -> pd.DataFrame:
             "n_switchers": int,
             "reason": str,
             "collinear_with": str,
+            "covariance": str,
         }
     )
     return table
