@@ -371,10 +371,15 @@ def staggered_sentences(
         a, b = float(row.estimate_pp), float(other["estimate_pp"])
         differ = abs(a - b) > max(2.0, 0.5 * abs(b))
         if row.evidence != other["evidence"] or differ:
+            hint = (
+                f"the within-{unit_label} figure may understate it"
+                if abs(a) > abs(b)
+                else f"read the within-{unit_label} figure with caution"
+            )
             out.append(
-                f"For {practice_label(row.practice)}, the staggered-adoption estimate is "
-                f"{_pp(a)} points (evidence: {row.evidence}) against {_pp(b)} within "
-                f"{units} ({other['evidence']})."
+                f"For {practice_label(row.practice)}, comparing adopters only with {units} "
+                f"that had not started yet gives {_pp(a)} points ({row.evidence}) instead of "
+                f"{_pp(b)} within {units} ({other['evidence']}): {hint}."
             )
     lead = (
         f"Of the {total} {unit_label}-years with a practice in place, {neg} carry negative "

@@ -633,7 +633,7 @@ def imputation(
             for lead in check["leads"]:
                 profile.append({"practice": name, **lead, "part": "before"})
             for i, k in enumerate(fit["bins"]):
-                if k < 0 or fit["n_units"][i] < min_switchers:
+                if k < 0 or fit["n_units"][i] < 2 * min_switchers:
                     continue
                 profile.append(
                     {
