@@ -149,26 +149,33 @@ def test_variance_argument_is_checked():
 
 
 # ----------------------------------------------------------------- independent check
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:The inplace keyword")
 def test_matches_pyfixest_did2s():
     # Gardner's two-stage estimator (pyfixest's did2s) with the same first stage gives
-    # the same point estimate; its standard error is close to the analytic one.
+    # the same point estimate; its standard error is close to the analytic one. pyfixest
+    # drops units with a single untreated year (singleton fixed effects) from its first
+    # stage, so both fits are given only units with two or more.
     pf = pytest.importorskip("pyfixest")
     net = synth.generate(n_schools=30, seed=4, grain="counts", effect_growth=0.3)
     pan = _synth_panel(net)
     names = list(pan.attrs["practices"])
     pan.attrs = {}
-    res = S.imputation(pan).results.set_index("practice")
-    for p in ("one_on_one_advising", "parent_workshops"):
-        d = pan.copy()
+    for p in ("one_on_one_advising", "parent_workshops", "summer_outreach"):
+        first = pan.loc[pan[p] > 0].groupby("unit_id")["year"].min()
+        untreated = (pan["year"] < pan["unit_id"].map(first).fillna(np.inf)).groupby(
+            pan["unit_id"]
+        )
+        keep = untreated.sum()[lambda n: n >= 2].index
+        d = pan.loc[pan["unit_id"].isin(keep)].reset_index(drop=True)
+        d.attrs["practices"] = names
+        res = S.imputation(d, pretrend_leads=0).results.set_index("practice").loc[p]
         others = [q for q in names if q != p]
         for q in others:
-            first = d.loc[d[q] > 0].groupby("unit_id")["year"].min()
-            d[f"{q}_since"] = np.where(d[q] > 0, d["year"] - d["unit_id"].map(first), 0.0)
-        first = d.loc[d[p] > 0].groupby("unit_id")["year"].min()
-        seen = d.groupby("unit_id")["year"].min()
+            start = d.loc[d[q] > 0].groupby("unit_id")["year"].min()
+            d[f"{q}_since"] = np.where(d[q] > 0, d["year"] - d["unit_id"].map(start), 0.0)
         d["treat"] = (d["year"] >= d["unit_id"].map(first)).astype(int)
-        always = first.index[first.to_numpy() <= seen.reindex(first.index).to_numpy()]
-        d = d.loc[~d["unit_id"].isin(always)]
+        d = d.loc[d["year"].isin(d.loc[d["treat"] == 0, "year"])].reset_index(drop=True)
         ctrl = " + ".join(others + [f"{q}_since" for q in others])
         fit = pf.did2s(
             d,
@@ -180,20 +187,18 @@ def test_matches_pyfixest_did2s():
             weights="denominator",
         )
         tidy = fit.tidy()
-        assert 100 * tidy.loc["treat", "Estimate"] == pytest.approx(
-            res.loc[p, "estimate_pp"],
-            abs=1e-4,  # pyfixest demeans iteratively
-        )
-        mine = (res.loc[p, "ci_high_pp"] - res.loc[p, "ci_low_pp"]) / 2
+        # pyfixest demeans iteratively: equal to 1e-4 points.
+        assert 100 * tidy.loc["treat", "Estimate"] == pytest.approx(res["estimate_pp"], abs=1e-4)
+        mine = (res["ci_high_pp"] - res["ci_low_pp"]) / 2
         theirs = 100 * (tidy.loc["treat", "97.5%"] - tidy.loc["treat", "2.5%"]) / 2
-        assert 0.75 < mine / theirs < 1.33
+        assert 0.75 < mine / theirs < 1.33, p
 
 
 # ----------------------------------------------------------------------- planted truth
 @pytest.mark.slow
 def test_pretrend_test_on_untreated_years_flags_a_planted_trend():
     flagged, clean = [], []
-    for seed in range(12):
+    for seed in range(10):
         net = synth.generate(
             n_schools=30, seed=700 + seed, grain="counts", pretrend="senior_application_day"
         )
@@ -240,10 +245,10 @@ def test_bias_and_coverage_in_staggered_scenarios(scenario, kw):
     # over practices, between 0.92 and 0.99. Bias per practice on networks without case
     # mix or bright spots (whose own noise would need hundreds of networks to average
     # out): under half a point.
-    real = _scenario(40, 3000, **kw)
-    assert len(real) >= 0.9 * 40 * 6
+    real = _scenario(36, 3000, **kw)
+    assert len(real) >= 0.9 * 36 * 6
     assert 0.92 <= real["covered"].mean() <= 0.99, real["covered"].mean()
-    quiet = _scenario(25, 4000, **kw, **QUIET)
+    quiet = _scenario(20, 4000, **kw, **QUIET)
     bias = (quiet["imputation"] - quiet["att"]).groupby(quiet["practice"]).mean()
     assert bias.abs().max() < 0.5, bias
     if scenario == "growing":

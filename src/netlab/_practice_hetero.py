@@ -97,12 +97,13 @@ def other_students(
     if "all" not in have or group not in have or group == "all":
         return None
     mine = panel(rates, practices, measure=measure, group=group, unit=unit, units=units)
-    every = panel(rates, practices, measure=measure, group="all", unit=unit, units=units)
     key = [unit, "year"]
-    both = every.merge(mine[[*key, "numerator", "denominator"]], on=key, suffixes=("", "_g"))
-    out = both.drop(columns=["numerator_g", "denominator_g"]).copy()
-    out["numerator"] = both["numerator"] - both["numerator_g"]
-    out["denominator"] = both["denominator"] - both["denominator_g"]
+    sel = rates.loc[(rates["measure"] == measure) & (rates["group"] == "all")]
+    every = sel[[unit, "year", "numerator", "denominator"]].astype({unit: str, "year": int})
+    out = mine.merge(every, on=key, suffixes=("_g", ""))
+    out["numerator"] = out["numerator"] - out.pop("numerator_g")
+    out["denominator"] = out["denominator"] - out.pop("denominator_g")
+    out = out[list(mine.columns)]
     den = out["denominator"].astype(float)
     out["rate"] = np.where(den > 0, out["numerator"] / den.where(den > 0), np.nan)
     out.attrs["practices"] = mine.attrs.get("practices", [])

@@ -126,14 +126,16 @@ def _adopter_truth(
         diff = np.clip(raw, 0.01, 0.99) - np.clip(raw - eff, 0.01, 0.99)
         att[name] = float(diff.mean())
         since = (year[mask] - adopt[school[mask], k]).astype(int)
-        by = pd.Series(diff).groupby(since)
+        count = np.bincount(since)
+        total = np.bincount(since, weights=diff)
+        seen = np.flatnonzero(count)
         profile.append(
             pd.DataFrame(
                 {
                     "practice": name,
-                    "years_since": by.mean().index.astype(int),
-                    "effect": by.mean().to_numpy(),
-                    "students": by.size().to_numpy(),
+                    "years_since": seen,
+                    "effect": total[seen] / count[seen],
+                    "students": count[seen],
                 }
             )
         )

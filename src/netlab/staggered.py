@@ -152,28 +152,41 @@ def twfe_weights(
         ``attrs["estimate"]``: the two-way estimate (proportion scale).
     """
     data = _usable(panel, unit)
+    cols = [practice, *[c for c in controls if c != practice]]
+    weight, estimate = _twfe(data, cols, unit)
+    on = data[practice].to_numpy(float) > 0
+    out = data.loc[on, [unit, "year"]].assign(weight=weight[0][on]).reset_index(drop=True)
+    out.attrs["estimate"] = estimate[0]
+    return out
+
+
+def _twfe(data: pd.DataFrame, cols: list[str], unit: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each column's two-way weights on every row (k, n) and its estimate (k,), in one fit.
+
+    The coefficient of column p is sum over rows of M[p] x rate with M = (X'WX)^-1 X'W for
+    the demeaned design, and sum(M[p] x practice p) = 1; so M[p] x practice p are the
+    weights. Columns collinear with the others get NaN.
+    """
     w = data["denominator"].to_numpy(float)
     ucodes, _ = pd.factorize(data[unit])
     ycodes, ylev = pd.factorize(data["year"], sort=True)
     n_u = int(ucodes.max()) + 1 if len(ucodes) else 0
-    cols = [practice, *[c for c in controls if c != practice]]
     x = np.column_stack([data[cols].to_numpy(float), _dummies(ycodes, len(ylev))])
     xd = _demean(x, w, ucodes, n_u)
-    keep, _, _ = _collinearity(xd[:, 1:], w)
-    z = xd[:, 1:][:, keep]
-    d = data[practice].to_numpy(float)
-    r = xd[:, 0]
-    if z.shape[1]:
-        sw = np.sqrt(w)[:, None]
-        beta, *_ = np.linalg.lstsq(z * sw, r[:, None] * sw, rcond=None)
-        r = r - (z @ beta)[:, 0]
-    on = d > 0
-    denom = float(np.sum(w * r * d))
-    weight = w * r * d / denom if denom != 0 else np.full(len(d), np.nan)
-    out = data.loc[on, [unit, "year"]].assign(weight=weight[on]).reset_index(drop=True)
+    keep, _, _ = _collinearity(xd, w)
+    k = len(cols)
+    weight = np.full((k, len(data)), np.nan)
+    estimate = np.full(k, np.nan)
+    if not keep:
+        return weight, estimate
+    z = xd[:, keep]
+    m = np.linalg.solve((z * w[:, None]).T @ z, (z * w[:, None]).T)
     y = data["rate"].to_numpy(float)
-    out.attrs["estimate"] = float(np.sum(w * r * y) / denom) if denom != 0 else np.nan
-    return out
+    for pos, j in enumerate(keep):
+        if j < k:
+            weight[j] = m[pos] * data[cols[j]].to_numpy(float)
+            estimate[j] = float(m[pos] @ y)
+    return weight, estimate
 
 
 # ---------------------------------------------------------------------------- the fit
@@ -296,6 +309,8 @@ def _analytic_se(fit: _Fit, n_u: int) -> np.ndarray:
     tau = p["e"] - p["dd"] @ gamma
     out = np.full(len(fit.bins), np.nan)
     ainv = np.linalg.pinv(a_all)
+    g = np.unique(p["group"], return_inverse=True)[1]
+    gi = np.unique(g * n_u + p["ui"], return_inverse=True)[1]
     for k in range(len(fit.bins)):
         sel = np.ones(len(tau), bool) if k == 0 else p["bcode"] == k
         om = p["wi"] * sel
@@ -307,8 +322,6 @@ def _analytic_se(fit: _Fit, n_u: int) -> np.ndarray:
         big = np.bincount(p["ui"], weights=om, minlength=n_u) / wsum
         a0 = -big[p["u0"]] * p["w0"] / p["sw0"][p["u0"]] - p["w0"] * (p["d0m"] @ h)
         a1 = om / wsum
-        g = pd.factorize(p["group"])[0]
-        gi = pd.factorize(pd.MultiIndex.from_arrays([g, p["ui"]]))[0]
         num = np.bincount(g, weights=a1 * tau)
         den = np.bincount(g, weights=a1)
         num_i = np.bincount(gi, weights=a1 * tau)
@@ -585,6 +598,8 @@ def imputation(
     names = _practice_columns(panel, unit, practices)
     data = _usable(panel, unit).reset_index(drop=True)
     rows, extras, profile = [], [], []
+    if not data.empty:
+        twfe_w, twfe_est = _twfe(data, names, unit)
     for name in names:
         others = [p for p in names if p != name]
         extra = dict.fromkeys(EXTRA_COLUMNS, np.nan)
@@ -602,14 +617,15 @@ def imputation(
         )
         row["n_schools_ever"] = fit["n_ever"]
         row["n_switchers"] = fit.get("n_switchers", fit["n_adopters"])
-        weights = twfe_weights(data, practice=name, controls=others, unit=unit)
-        if len(weights):
-            neg = weights["weight"] < 0
+        j = names.index(name)
+        on = data[name].to_numpy(float) > 0
+        if on.any() and np.isfinite(twfe_est[j]):
+            wt = twfe_w[j][on]
             extra.update(
-                twfe_estimate_pp=100 * weights.attrs["estimate"],
-                twfe_treated=len(weights),
-                twfe_negative=int(neg.sum()),
-                twfe_negative_weight=float(-weights.loc[neg, "weight"].sum()),
+                twfe_estimate_pp=100 * twfe_est[j],
+                twfe_treated=int(on.sum()),
+                twfe_negative=int((wt < 0).sum()),
+                twfe_negative_weight=float(-wt[wt < 0].sum()),
             )
         reason = _reason(fit, unit_label, min_switchers)
         if reason:
