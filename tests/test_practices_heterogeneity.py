@@ -101,7 +101,9 @@ def test_sentences_only_where_the_evidence_holds():
     words = {"measure_label": MEASURE, "group_label": "focal students"}
     text = P.heterogeneity_sentences(h, **words)
     strong = h.loc[h["evidence"] == "strong"]
-    assert ("practice_a", "share_low_income") in set(zip(strong["practice"], strong["modifier"]))
+    assert ("practice_a", "share_low_income") in set(
+        zip(strong["practice"], strong["modifier"], strict=True)
+    )
     said = [t for t in text if "“practice a”" in t and "low-income" in t]
     assert len(said) == 1 and "more than 60% of students are low-income" in said[0]
     assert all("causes" not in t for t in text)
