@@ -351,8 +351,8 @@ def staggered_sentences(
     """Where the staggered-adoption estimate and the within-unit estimate tell apart.
 
     One sentence per practice whose evidence label differs between the two, or whose
-    estimates differ by more than 2 points and by more than half the within estimate;
-    otherwise one sentence saying they agree. Always says how many unit-years carry
+    estimates differ by more than 2 points and by more than half the within estimate
+    (unless neither shows a clear pattern); otherwise one sentence saying they agree. Always says how many unit-years carry
     negative weight in the within estimate.
     """
     if imputation is None or imputation.empty or within is None or within.empty:
@@ -370,7 +370,8 @@ def staggered_sentences(
             continue
         a, b = float(row.estimate_pp), float(other["estimate_pp"])
         differ = abs(a - b) > max(2.0, 0.5 * abs(b))
-        if row.evidence != other["evidence"] or differ:
+        neither = {row.evidence, other["evidence"]} <= {"no clear pattern"}
+        if (row.evidence != other["evidence"] or differ) and not neither:
             hint = (
                 f"the within-{unit_label} figure may understate it"
                 if abs(a) > abs(b)

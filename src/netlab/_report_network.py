@@ -446,7 +446,13 @@ def _staggered(r: Report, robust: pd.DataFrame | None, pr) -> str | None:
             f"weight). The staggered-adoption estimate compares each adopter only with its "
             f"own years before and with {noun}s that had not adopted yet, so {noun}s that had "
             "the practice in every year are left out. Its pre-trend test asks whether "
-            "adopters were already moving before they adopted.",
+            "adopters were already moving before they adopted."
+            + (
+                " A district counts as adopting in the first year any of its schools has the "
+                "practice."
+                if noun == "district"
+                else ""
+            ),
             cls="netlab-caveat",
         )
     )
@@ -468,14 +474,16 @@ def _for_whom(r: Report, pr) -> str | None:
             + "</div>"
         )
     made = hetero.loc[hetero["estimable"]]
+    missing = []
+    if not (hetero["modifier"] != "focal").any():
+        missing.append(
+            f"by context, as the {noun}s file gives no share of low-income students or size"
+        )
+    if not (hetero["modifier"] == "focal").any():
+        missing.append("focal against other students, as the rates have no all-students group")
+    if missing:
+        parts.append(_note("Not compared: " + "; ".join(missing) + ".", cls="netlab-caveat"))
     if made.empty:
-        missing = []
-        if not (hetero["modifier"] != "focal").any():
-            missing.append(f"the {noun}s file has no share of low-income students or size")
-        if not (hetero["modifier"] == "focal").any():
-            missing.append("the rates have no all-students group to compare focal students with")
-        if missing:
-            parts.append(_note("Not compared: " + "; ".join(missing) + ".", cls="netlab-caveat"))
         return "".join(parts)
     words = {
         "share_low_income": f"{noun}s with more vs. fewer low-income students (median split)",

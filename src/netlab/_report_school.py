@@ -265,6 +265,7 @@ def _like_this_one(r: Report) -> str | None:
     strong = hetero.loc[(hetero["evidence"] == "strong") & (hetero["modifier"] != "focal")]
     said = []
     noun = r.noun.lower()
+    phrase = pr._measure_words(r.prepared)[0] if len(strong) else ""
     for row in strong.itertuples(index=False):
         if me.empty or row.modifier not in me.columns:
             continue
@@ -283,9 +284,10 @@ def _like_this_one(r: Report) -> str | None:
             continue
         said.append(
             f"In {noun}s like this one ({like}), {pr.practice_label(row.practice)} tracked "
-            f"with {est:+.1f} points on the focal measure (95% interval {lo:+.1f} to "
-            f"{hi:+.1f}), a clearly different association from the other {noun}s'. It tracks "
-            "with the practice; it does not prove the practice would work the same here."
+            f"with {abs(est):.1f} points {'more' if est >= 0 else 'fewer'} focal students who "
+            f"{phrase} (95% interval {lo:+.1f} to {hi:+.1f}), clearly different from the "
+            f"other {noun}s. It tracks with the practice; it does not prove the practice "
+            "would work the same here."
         )
     if not said:
         return None
