@@ -32,11 +32,11 @@ from netlab._practice_stats import (
     _collinearity,
     _demean,
     _dummies,
+    _label,
     _usable,
     _wls_cluster,
-    bh_qvalues,
 )
-from netlab._practice_text import _plural, evidence_label
+from netlab._practice_text import _plural
 
 #: Context columns compared, as named in the units frame.
 CONTEXT_MODIFIERS = ("share_low_income", "size")
@@ -353,18 +353,7 @@ def _fill(
 
 
 def _finish(rows: list[dict], min_switchers: int) -> pd.DataFrame:
-    table = pd.DataFrame(rows, columns=HETEROGENEITY_COLUMNS)
-    table["q_value"] = bh_qvalues(table["p_value"].where(table["estimable"]).to_numpy(float))
-    table["evidence"] = [
-        evidence_label(
-            estimable=bool(r.estimable),
-            n_switchers=int(r.n_switchers),
-            q_value=float(r.q_value),
-            pretrend_flag=False,
-            min_switchers=min_switchers,
-        )
-        for r in table.itertuples()
-    ]
+    table = _label(pd.DataFrame(rows, columns=HETEROGENEITY_COLUMNS), min_switchers)
     return table.astype(
         {
             "estimable": bool,

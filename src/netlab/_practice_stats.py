@@ -224,19 +224,44 @@ def _empty_row(model: str, practice: str, **kw: Any) -> dict:
     return row
 
 
-def _finish(rows: list[dict], min_switchers: int) -> pd.DataFrame:
-    table = pd.DataFrame(rows, columns=RESULT_COLUMNS)
+def _label(table: pd.DataFrame, min_switchers: int) -> pd.DataFrame:
+    """Fill ``q_value`` (across the estimable rows) and ``evidence`` in place; returns it."""
     table["q_value"] = bh_qvalues(table["p_value"].where(table["estimable"]).to_numpy(float))
+    flags = table["pretrend_flag"] if "pretrend_flag" in table else pd.Series(False, table.index)
     table["evidence"] = [
         evidence_label(
-            estimable=bool(r.estimable),
-            n_switchers=int(r.n_switchers),
-            q_value=float(r.q_value),
-            pretrend_flag=bool(r.pretrend_flag),
+            estimable=bool(ok),
+            n_switchers=int(n),
+            q_value=float(q),
+            pretrend_flag=bool(flag),
             min_switchers=min_switchers,
         )
-        for r in table.itertuples()
+        for ok, n, q, flag in zip(
+            table["estimable"], table["n_switchers"], table["q_value"], flags, strict=True
+        )
     ]
+    return table
+
+
+def _joint_test(
+    coef: np.ndarray, cov: np.ndarray, positions: Sequence[int], df: float
+) -> tuple[float, np.ndarray, np.ndarray, float]:
+    """Wald F test that the coefficients at ``positions`` are all zero.
+
+    Returns (p-value, their estimates, their standard errors, the t critical value).
+    """
+    b = coef[list(positions)]
+    v = cov[np.ix_(list(positions), list(positions))]
+    try:
+        wald = float(b @ np.linalg.solve(v, b)) / len(b)
+        p = float(stats.f.sf(wald, len(b), df))
+    except np.linalg.LinAlgError:
+        p = np.nan
+    return p, b, np.sqrt(np.clip(np.diag(v), 0, None)), float(stats.t.ppf(0.975, df))
+
+
+def _finish(rows: list[dict], min_switchers: int) -> pd.DataFrame:
+    table = _label(pd.DataFrame(rows, columns=RESULT_COLUMNS), min_switchers)
     table = table.astype(
         {
             "estimable": bool,

@@ -255,13 +255,7 @@ def practices_network(r: Report) -> Section:
             size=(6.4, max(2.8, 0.45 * within["practice"].nunique() + 1.2)),
         )
     )
-    sentences = r.model("practices__sentences")
-    if sentences is not None and "sentence" in sentences:
-        s.add(
-            '<div class="netlab-sentences">'
-            + "".join(_sentence(_E(str(t))) for t in sentences["sentence"])
-            + "</div>"
-        )
+    s.add(_model_sentences(r, "practices__sentences"))
     w = within.assign(label=[pr.practice_label(p) for p in within["practice"]])
     noun = r.noun.lower()
     s.add(_practice_table(r, w, f"Within {noun}s: each {noun} against itself over time"))
@@ -388,13 +382,7 @@ def _staggered(r: Report, robust: pd.DataFrame | None, pr) -> str | None:
 
     noun = r.noun.lower()
     parts = [f"<h3>When {noun}s adopted in different years</h3>"]
-    said = r.model("practices__staggered_sentences")
-    if said is not None and "sentence" in said:
-        parts.append(
-            '<div class="netlab-sentences">'
-            + "".join(_sentence(_E(str(t))) for t in said["sentence"])
-            + "</div>"
-        )
+    parts.append(_model_sentences(r, "practices__staggered_sentences") or "")
     frame = robust.assign(
         label=[pr.practice_label(p) for p in robust["practice"]],
         negative=[
@@ -466,13 +454,7 @@ def _for_whom(r: Report, pr) -> str | None:
         return None
     noun = r.noun.lower()
     parts = ["<h3>For whom, under what conditions</h3>"]
-    said = r.model("practices__heterogeneity_sentences")
-    if said is not None and "sentence" in said and len(said):
-        parts.append(
-            '<div class="netlab-sentences">'
-            + "".join(_sentence(_E(str(t))) for t in said["sentence"])
-            + "</div>"
-        )
+    parts.append(_model_sentences(r, "practices__heterogeneity_sentences") or "")
     made = hetero.loc[hetero["estimable"]]
     missing = []
     if not (hetero["modifier"] != "focal").any():
@@ -525,3 +507,15 @@ def _for_whom(r: Report, pr) -> str | None:
         )
     )
     return "".join(parts)
+
+
+def _model_sentences(r: Report, name: str) -> str | None:
+    """A model frame's ``sentence`` column as the report's block of sentences."""
+    said = r.model(name)
+    if said is None or "sentence" not in said or not len(said):
+        return None
+    return (
+        '<div class="netlab-sentences">'
+        + "".join(_sentence(_E(str(t))) for t in said["sentence"])
+        + "</div>"
+    )

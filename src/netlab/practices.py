@@ -28,7 +28,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import stats
 
 from netlab._checks import check_columns
 from netlab._practice_hetero import HETEROGENEITY_COLUMNS, heterogeneity, other_students
@@ -39,6 +38,7 @@ from netlab._practice_stats import (
     _empty_row,
     _estimate_rows,
     _finish,
+    _joint_test,
     _partial_out,
     _reasons,
     _switchers,
@@ -363,15 +363,7 @@ def pretrend(
     yy = _demean(frame["rate"].to_numpy(float)[:, None], w, ucodes, n_u)[:, 0]
     coef, cov, df, covariance = _wls_cluster(yy, np.column_stack([xd[:, keep], yd]), w, ucodes)
     result["covariance"] = covariance
-    b = coef[lead_pos]
-    v = cov[np.ix_(lead_pos, lead_pos)]
-    try:
-        wald = float(b @ np.linalg.solve(v, b)) / len(lead_pos)
-        p = float(stats.f.sf(wald, len(lead_pos), df))
-    except np.linalg.LinAlgError:
-        p = np.nan
-    tcrit = stats.t.ppf(0.975, df)
-    se = np.sqrt(np.clip(np.diag(v), 0, None))
+    p, b, se, tcrit = _joint_test(coef, cov, lead_pos, df)
     result["leads"] = pd.DataFrame(
         {
             "event_time": [-int(cols[keep[i]].removeprefix("__lead")) for i in lead_pos],

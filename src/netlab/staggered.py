@@ -54,6 +54,7 @@ from netlab._practice_stats import (
     _dummies,
     _empty_row,
     _finish,
+    _joint_test,
     _usable,
     _wls_cluster,
 )
@@ -497,15 +498,7 @@ def _pretrend(
         return empty
     yd = _demean(frame["rate"].to_numpy(float)[:, None], w, uc, n_u)[:, 0]
     coef, cov, df, covariance = _wls_cluster(yd, xd[:, keep], w, uc)
-    b = coef[lead_pos]
-    v = cov[np.ix_(lead_pos, lead_pos)]
-    try:
-        wald = float(b @ np.linalg.solve(v, b)) / len(lead_pos)
-        p = float(stats.f.sf(wald, len(lead_pos), df))
-    except np.linalg.LinAlgError:
-        p = np.nan
-    tcrit = stats.t.ppf(0.975, df)
-    se = np.sqrt(np.clip(np.diag(v), 0, None))
+    p, b, se, tcrit = _joint_test(coef, cov, lead_pos, df)
     rows = []
     for i, pos in enumerate(lead_pos):
         k = lead_cols[keep[pos]]
