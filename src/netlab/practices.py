@@ -3,9 +3,12 @@
 Every model returns one tidy table with a row per practice (see :data:`RESULT_COLUMNS`):
 the estimate in percentage points with its 95% interval, the p-value, the
 Benjamini-Hochberg q-value across the practices estimated in that model, how many
-units ever had the practice and how many switched, and an evidence label.
+units ever had the practice and how many switched, an evidence label, and the errors the
+fit used (``covariance``: ``"CR3"``, ``"CR1"`` when CR3 could not be computed, ``"HC3"``,
+or for :mod:`netlab.staggered` ``"analytic"`` / ``"jackknife"``).
 
-Evidence labels (one rule for every model, :func:`evidence_label`, checked in this order):
+Evidence labels (one rule for every model, :func:`evidence_label`, checked in this order;
+a row's sentence follows its label, see :func:`sentences`):
 
 - ``"too few switchers to say"``: between 1 and ``min_switchers - 1`` units switched.
 - ``"not estimable"``: the practice never changed within a unit, or its indicator is
@@ -15,6 +18,10 @@ Evidence labels (one rule for every model, :func:`evidence_label`, checked in th
 - ``"suggestive"``: q < 0.10 otherwise (including q < 0.05 with a pre-trend flag or
   fewer than ``2 * min_switchers`` switchers).
 - ``"no clear pattern"``: q >= 0.10.
+
+Beside them: :func:`netlab.staggered.imputation` (staggered adoption, robust to effects
+that grow or differ by adoption year) and :func:`heterogeneity` (for whom, under what
+conditions), both fitted by :func:`models_for_run`.
 
 An estimate *tracks with* a change in the rate; none of these models shows that a
 practice causes one.
