@@ -254,7 +254,8 @@ def _impute_one(
         return out
     n_g = len(fit.units)
     if variance == "analytic":
-        var = _analytic_se(fit, n_u) ** 2
+        # The usual finite-cluster factor G / (G - 1), as in CR1.
+        var = _analytic_se(fit, n_u) ** 2 * n_g / max(n_g - 1, 1)
     else:
         reps = _estimates(fit, fit.units)
         # A replicate whose untreated fit is not identified without its unit (the unit was

@@ -19,10 +19,10 @@ Intervals use Borusyak, Jaravel & Spiess's variance clustered by unit: the estim
 weighted sum of the rates, so its variance is the sum over units of (their weights x
 residuals)^2, where a treated unit-year's residual is its effect minus the mean effect of
 its years-since-adoption group with the unit itself left out (so that effects growing with
-exposure are not read as noise). A jackknife by unit (each unit left out in turn) is the
-alternative; leaving a unit out only removes its own sums from the untreated fit's normal
-equations, so every replicate is one small solve, even at state scale. Both use t on
-units - 1 degrees of freedom.
+exposure are not read as noise), times the finite-cluster factor units / (units - 1). A
+jackknife by unit (each unit left out in turn) is the alternative; leaving a unit out only
+removes its own sums from the untreated fit's normal equations, so every replicate is one
+small solve, even at state scale. Both use t on units - 1 degrees of freedom.
 
 The pre-trend test is the one Borusyak, Jaravel & Spiess recommend: on the untreated
 unit-years alone, do adopters' rates in the years just before adoption depart from the
