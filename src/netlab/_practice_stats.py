@@ -157,11 +157,19 @@ def _collinearity(
         members = [live[i] for i in np.nonzero(np.abs(v) > 1e-6)[0]]
         for j in members:
             groups.setdefault(j, set()).update(m for m in members if m != j)
-    for j in live:
-        trial = [*keep, j]
-        xt = xs[:, trial] / norms[trial]
-        if np.linalg.matrix_rank(xt, tol=1e-7 * np.sqrt(len(trial))) == len(trial):
+    # Greedy in column order: keep a column when what is left of it, after projecting out
+    # the columns kept so far, is not negligible (Gram-Schmidt, twice for stability; one
+    # pass instead of a rank computation per column, which is slow on tall panels).
+    basis = np.zeros((xn.shape[0], 0))
+    for i, j in enumerate(live):
+        v = xn[:, i].copy()
+        for _ in range(2):
+            if basis.shape[1]:
+                v -= basis @ (basis.T @ v)
+        left = float(np.linalg.norm(v))
+        if left > 1e-7 * np.sqrt(len(keep) + 1):
             keep.append(j)
+            basis = np.column_stack([basis, v / left])
     return keep, groups, flat
 
 
