@@ -258,3 +258,16 @@ def test_bias_and_coverage_in_staggered_scenarios(scenario, kw):
         twfe = (planted["within"] - planted["att"]).groupby(planted["practice"]).mean()
         sign = np.sign(planted.groupby("practice")["att"].mean())
         assert (twfe * sign < -1.0).all(), twfe
+
+
+def test_staggered_sentences_say_when_the_within_estimate_understates():
+    pan, _ = _panel(STAGGERED * 2, lambda k: 0.01 + 0.03 * k, noise=0.004, seed=2)
+    imp = S.imputation(pan, pretrend_leads=0).results
+    within = P.within_school(pan, pretrend_leads=0)
+    text = P.staggered_sentences(within, imp)
+    assert text[0].startswith("Across 1 practice, ") and "negative weight" in text[0]
+    assert any("may understate it" in t for t in text[1:]), text
+    same = P.staggered_sentences(
+        within, imp.assign(estimate_pp=within["estimate_pp"], evidence=within["evidence"])
+    )
+    assert same[-1].startswith("The staggered-adoption estimates agree")

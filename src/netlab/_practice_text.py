@@ -382,10 +382,11 @@ def staggered_sentences(
                 f"that had not started yet gives {_pp(a)} points ({row.evidence}) instead of "
                 f"{_pp(b)} within {units} ({other['evidence']}): {hint}."
             )
+    k = int((imputation["twfe_treated"] > 0).sum())
     lead = (
-        f"Of the {total} {unit_label}-years with a practice in place, {neg} carry negative "
-        f"weight in the within-{unit_label} estimates: when effects grow over the years "
-        "since adoption, those estimates can understate them."
+        f"Across {_plural(k, 'practice')}, {neg} of the {total} {unit_label}-years with the practice "
+        f"in place carry negative weight in the within-{unit_label} estimates: when effects "
+        "grow over the years since adoption, those estimates can understate them."
         if total
         else ""
     )
