@@ -159,9 +159,33 @@ def test_forest_shows_non_estimable_rows_as_text():
     assert [t.get_text() for t in ax.get_yticklabels()][-1] == "Parent workshops"
     hidden = plots.forest(table.assign(suppressed=[False, True, False]))
     assert len([ln for ln in hidden.lines if ln.get_marker() not in (None, "None", "")]) == 1
-    two = pd.concat([table.assign(model="within"), table.assign(model="gains")])
+    two = pd.concat([table.assign(model="within"), table.assign(model="imputation")])
     ax = plots.forest(two)
-    assert len(ax.get_legend().get_texts()) == 2
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["within schools", "staggered adoption"]
+
+
+def test_event_profile_draws_one_panel_per_practice():
+    rows = []
+    for practice in ("advising", "summer outreach"):
+        for k in (-2, -1, 0, 1, 2):
+            rows.append(
+                {
+                    "practice": practice,
+                    "event_time": k,
+                    "estimate_pp": 0.0 if k < 0 else 2.0 + k,
+                    "ci_low_pp": -1.0 if k < 0 else 1.0 + k,
+                    "ci_high_pp": 1.0 if k < 0 else 3.0 + k,
+                    "n_units": 10,
+                    "part": "before" if k < 0 else "after",
+                }
+            )
+    fig = plots.event_profile(pd.DataFrame(rows), ncols=3)
+    shown = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title(loc="left") for ax in shown] == ["advising", "summer outreach"]
+    points = [ln for ln in shown[0].lines if ln.get_marker() == "o"]
+    assert [len(ln.get_xdata()) for ln in points] == [2, 3]  # before, after
+    assert points[0].get_color() == plots.GREY and points[1].get_color() == plots.FOCAL
 
 
 def test_a_figure_is_cheap_to_draw(rates):

@@ -361,7 +361,15 @@ def _row(**kw):
 def test_sentences_variants():
     rows = [
         _row(),
-        _row(practice="college_visits", estimate_pp=1.0, ci_low_pp=-2.0, ci_high_pp=4.0),
+        _row(
+            practice="college_visits",
+            estimate_pp=1.0,
+            ci_low_pp=-2.0,
+            ci_high_pp=4.0,
+            p_value=0.5,
+            q_value=0.5,
+            evidence="no clear pattern",
+        ),
         _row(practice="parent_workshops", estimate_pp=-3.2, ci_low_pp=-5.9, ci_high_pp=-0.5),
         _row(
             practice="college_career_center",
@@ -378,7 +386,9 @@ def test_sentences_variants():
             estimate_pp=np.nan,
             n_switchers=2,
         ),  # fmt: skip
-        _row(practice="summer_outreach", pretrend_flag=True, pretrend_p=0.012),
+        _row(
+            practice="summer_outreach", pretrend_flag=True, pretrend_p=0.012, evidence="suggestive"
+        ),
     ]
     text = P.sentences(pd.DataFrame(rows), measure_label=MEASURE, group_label="focal students")
     assert text[0] == (
@@ -392,9 +402,47 @@ def test_sentences_variants():
     assert "cannot say" in text[3] and "no school changed" in text[3]
     assert "Only 2 schools" in text[4] and "“new thing”" in text[4]
     assert "already changing" in text[5] and "p = 0.01" in text[5]
+    assert "may track with gains" in text[5] and "This tracks" not in text[5]
     for sentence in text:
         assert "causes" not in sentence
         assert "caused" not in sentence or "does not prove" in sentence
+
+
+def test_sentence_follows_the_label_not_the_raw_interval():
+    # p = 0.03 but q = 0.18 once six practices are counted: the label says "no clear
+    # pattern", so the sentence must not say that it tracks with gains.
+    rows = [_row(p_value=0.03, q_value=0.18, evidence="no clear pattern")]
+    rows += [_row(practice=f"p{i}", p_value=0.5, q_value=0.6, evidence="no clear pattern",
+                  ci_low_pp=-1.0) for i in range(5)]  # fmt: skip
+    text = P.sentences(pd.DataFrame(rows), measure_label=MEASURE, group_label="focal students")
+    assert "tracks with gains" not in text[0]
+    assert "could be chance" in text[0] and "q = 0.18" in text[0]
+    assert "6 practices tested at once" in text[0]
+    # q = 0.07: suggestive, and the sentence says why.
+    mid = P.sentences(
+        pd.DataFrame([_row(q_value=0.07, evidence="suggestive")]),
+        measure_label=MEASURE,
+        group_label="focal students",
+    )[0]
+    assert "may track with gains" in mid and "q = 0.07" in mid
+    # Few switchers: suggestive for that reason.
+    few = P.sentences(
+        pd.DataFrame([_row(n_switchers=4, evidence="suggestive")]),
+        measure_label=MEASURE,
+        group_label="focal students",
+    )[0]
+    assert "only 4 schools switched" in few
+
+
+def test_label_and_sentence_agree_on_every_simulated_row():
+    claims = {"strong": "This tracks with", "suggestive": "may track with"}
+    for seed in range(3):
+        pan, _, _ = _network(300 + seed)
+        res = P.within_school(pan, pretrend_leads=0)
+        text = P.sentences(res, measure_label=MEASURE, group_label="focal students")
+        for row, sentence in zip(res.itertuples(), text, strict=True):
+            for label, words in claims.items():
+                assert (words in sentence) == (row.evidence == label), (row, sentence)
 
 
 def test_sentences_respect_a_lower_is_better_measure():
@@ -417,6 +465,15 @@ def test_practice_label_fallback():
 
 
 # ------------------------------------------------------------------------ the run
+NEW_MODELS = {
+    "imputation",
+    "imputation_profile",
+    "staggered_sentences",
+    "heterogeneity",
+    "heterogeneity_sentences",
+}
+
+
 def test_models_for_run_without_practices_is_empty():
     prepared = SimpleNamespace(tables={}, params=None)
     assert P.models_for_run(prepared) == {}
@@ -443,7 +500,7 @@ def test_models_for_run_on_counts():
         tables={"practices": long}, rates=rates, units=units, params=params, has_students=False
     )
     out = P.models_for_run(prepared)
-    assert set(out) == {"panel", "within", "gains", "sentences"}
+    assert set(out) == {"panel", "within", "gains", "sentences", *NEW_MODELS}
     assert list(out["sentences"].columns) == ["sentence"]
     assert len(out["sentences"]) == 2
     within = out["within"].set_index("practice")
@@ -534,7 +591,7 @@ def test_models_for_run_through_the_pipeline(grain, unit):
     run = params.from_dict({"run": "practices-test", "raw_dir": "data/raw/x", "unit": unit})
     prepared = pipeline.prepare_frames(net.tables, run, key="test-key")
     out = P.models_for_run(prepared)
-    expected = {"panel", "within", "gains", "sentences"}
+    expected = {"panel", "within", "gains", "sentences", *NEW_MODELS}
     assert set(out) == (expected | {"student_level"} if grain == "students" else expected)
     practices = set(net.tables["practices"]["practice"])
     for name in ("within", "gains", *(("student_level",) if grain == "students" else ())):

@@ -256,3 +256,50 @@ def test_aim_outlook_and_fafsa_pace_are_said_in_words(demo_prepared):
     assert "judged on its pace" in season
     assert "signal of non-random change" not in season  # the old, always-true reading
     assert any(w in season for w in ("last season's pace", "last season's at the same weeks"))
+
+
+def _with_models(prepared, **changes):
+    import copy
+
+    out = copy.copy(prepared)
+    out.models = {**prepared.models, **changes}
+    return out
+
+
+def test_practice_section_names_the_errors_used(demo_prepared):
+    within = demo_prepared.models["practices__within"]
+    assert set(within.loc[within["estimable"], "covariance"]) == {"CR3"}
+    html = report.practices_network(report.from_prepared(demo_prepared)).html()
+    assert "use CR3 errors" in html and '<th class="">Errors</th>' not in html
+    assert "When schools adopted in different years" in html
+    assert "For whom, under what conditions" in html
+    assert html.count("<img") >= 2  # the forest plot and the profile by years since adoption
+    # A fit that fell back to CR1 says so in the table and in the note.
+    fallback = within.assign(covariance=within["covariance"].replace("CR3", "CR1"))
+    prepared = _with_models(demo_prepared, practices__within=fallback)
+    html = report.practices_network(report.from_prepared(prepared)).html()
+    assert '<th class="">Errors</th>' in html and '<td class="">CR1</td>' in html
+    assert "could not be computed" in html and "netlab-covariance-warning" in html
+    uid = demo_prepared.units["unit_id"].iloc[0]
+    school = report.practices(report.from_prepared(prepared, uid)).html()
+    assert "CR1" in school and "netlab-covariance-warning" in school
+
+
+def test_school_practices_show_the_staggered_check_and_schools_like_this_one(demo_prepared):
+    units = demo_prepared.units
+    uid = units["unit_id"].iloc[2]
+    html = report.practices(report.from_prepared(demo_prepared, uid)).html()
+    assert "Staggered-adoption check" in html
+    hetero = demo_prepared.models["practices__heterogeneity"].copy()
+    row = hetero.index[
+        (hetero["modifier"] == "share_low_income") & (hetero["practice"] == "summer_outreach")
+    ][0]
+    hetero.loc[row, ["evidence", "estimate_a_pp", "estimate_b_pp"]] = ["strong", 9.0, 1.0]
+    mine = float(units.set_index("unit_id").loc[uid, "share_low_income"])
+    prepared = _with_models(demo_prepared, practices__heterogeneity=hetero)
+    html = report.practices(report.from_prepared(prepared, uid)).html()
+    side = "more" if mine > hetero.loc[row, "threshold"] else "fewer"
+    assert f"In schools like this one (with {side} low-income students" in html
+    assert ("9.0 points more" if side == "more" else "1.0 points more") in html
+    for other in units.loc[units["unit_id"] != uid, "unit_name"]:
+        assert other not in html

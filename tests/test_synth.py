@@ -523,3 +523,65 @@ def test_custom_practices_and_small_networks():
     assert set(net.tables["practices"]["practice"]) == {"advising", "texting"}
     assert set(net.tables["counts"]["year"]) == {2022, 2023, 2024, 2025}
     assert len(net.truth.bright_spots) == 1
+
+
+# --------------------------------------------------- effects that change with exposure
+def test_default_effects_are_constant_and_the_att_is_the_effect(counts_net):
+    truth = counts_net.truth
+    assert truth.effect_growth == 0 and truth.cohort_gradient == 0
+    assert truth.effect_modifiers == {}
+    for practice, effect in truth.practice_effects.items():
+        assert truth.practice_att[practice] == pytest.approx(effect, abs=0.002), practice
+    assert (truth.effect_heterogeneity["difference"] == 0).all()
+
+
+def test_growing_effects_grow_linearly_with_years_since_adoption():
+    net = synth.generate(n_schools=30, seed=2, grain="counts", effect_growth=0.5, case_mix=False)
+    prof = net.truth.practice_effect_profile
+    adv = prof.loc[prof["practice"] == "one_on_one_advising"].set_index("years_since")
+    effect = net.truth.practice_effects["one_on_one_advising"]
+    for k, value in adv["effect"].items():
+        assert value == pytest.approx(effect * (1 + 0.5 * k), abs=0.003), k
+    # The average effect on adopters is the students' average over that profile.
+    att = np.average(adv["effect"], weights=adv["students"])
+    assert net.truth.practice_att["one_on_one_advising"] == pytest.approx(att)
+    assert net.truth.practice_att["one_on_one_advising"] > 1.5 * effect
+    assert net.truth.practice_att["college_visits"] == 0.0
+
+
+def test_cohort_gradient_gives_early_adopters_larger_effects():
+    net = synth.generate(n_schools=40, seed=3, grain="counts", cohort_gradient=0.2)
+    adoption = net.truth.adoption
+    years = sorted(net.tables["practices"]["year"].unique())
+    mid = (years[0] + 1 + years[-1]) / 2
+    practice = "one_on_one_advising"
+    effect = net.truth.practice_effects[practice]
+    # Focal students of adopters in their years with it: each cohort's planted effect.
+    adopters = adoption.loc[(adoption["practice"] == practice) & ~adoption["from_start"]]
+    adopters = adopters.dropna(subset=["adoption_year"])
+    expected = effect * np.clip(1 + 0.2 * (mid - adopters["adoption_year"].astype(float)), 0, None)
+    assert expected.max() > expected.min()
+    att = net.truth.practice_att[practice]
+    assert expected.min() - 0.002 <= att <= expected.max() + 0.002
+
+
+def test_planted_modifiers_reach_the_right_schools_and_students():
+    mods = {"low_income": {"one_on_one_advising": 0.08}, "focal": {"summer_outreach": 0.05}}
+    net = synth.generate(n_schools=30, seed=4, grain="counts", effect_modifiers=mods,
+                         case_mix=False, n_bright_spots=0, n_lookalikes=0)  # fmt: skip
+    het = net.truth.effect_heterogeneity.set_index(["practice", "modifier"])["difference"]
+    assert het[("one_on_one_advising", "low_income")] == 0.08
+    assert het[("summer_outreach", "focal")] == 0.05
+    assert (
+        het.drop([("one_on_one_advising", "low_income"), ("summer_outreach", "focal")]).eq(0).all()
+    )
+    # Realised: focal students of summer_outreach adopters gain effect + 0.05.
+    base = net.truth.practice_effects
+    assert net.truth.practice_att["summer_outreach"] == pytest.approx(
+        base["summer_outreach"] + 0.05, abs=0.003
+    )
+    assert net.truth.practice_effects_realized["summer_outreach"] > base["summer_outreach"]
+    with pytest.raises(ValueError, match="effect_modifiers"):
+        synth.generate(effect_modifiers={"region": {"summer_outreach": 0.1}})
+    with pytest.raises(ValueError, match="effect_modifiers"):
+        synth.generate(effect_modifiers={"focal": {"not_a_practice": 0.1}})

@@ -254,8 +254,10 @@ def practices_network(r: Report) -> Section:
     from netlab import practices as pr
 
     student = r.model("practices__student_level")
-    models = [within] + ([student] if student is not None and len(student) else [])
-    both = pd.concat(models, ignore_index=True)
+    robust = r.model("practices__imputation")
+    models = [within] + [m for m in (robust, student) if m is not None and len(m)]
+    both = pd.concat([m.loc[:, within.columns.intersection(m.columns)] for m in models])
+    both = both.reset_index(drop=True)
     both["label"] = [pr.practice_label(p) for p in both["practice"]]
     s.add(
         _draw(
@@ -267,21 +269,17 @@ def practices_network(r: Report) -> Section:
             alt="Estimated association of each practice with the focal measure, with intervals",
             caption=f"Within-{r.noun.lower()} estimates ({r.noun.lower()} and year fixed effects, "
             f"errors clustered by {r.noun.lower()})"
-            + (" beside the student-level sensitivity model" if len(models) > 1 else "")
+            + (" beside the staggered-adoption estimates" if robust is not None else "")
+            + (" and the student-level sensitivity model" if student is not None else "")
             + ", percentage points with 95% intervals.",
             size=(6.4, max(2.8, 0.45 * within["practice"].nunique() + 1.2)),
         )
     )
-    sentences = r.model("practices__sentences")
-    if sentences is not None and "sentence" in sentences:
-        s.add(
-            '<div class="netlab-sentences">'
-            + "".join(_sentence(_E(str(t))) for t in sentences["sentence"])
-            + "</div>"
-        )
+    s.add(_model_sentences(r, "practices__sentences"))
     w = within.assign(label=[pr.practice_label(p) for p in within["practice"]])
     noun = r.noun.lower()
     s.add(_practice_table(r, w, f"Within {noun}s: each {noun} against itself over time"))
+    s.add(_covariance_note(within, noun))
     for name, caption in (
         ("practices__student_level", "Student-level sensitivity model"),
         ("practices__gains", "Gains model"),
@@ -290,6 +288,8 @@ def practices_network(r: Report) -> Section:
         if extra is not None and len(extra):
             extra = extra.assign(label=[pr.practice_label(p) for p in extra["practice"]])
             s.add(_practice_table(r, extra, caption))
+    s.add(_staggered(r, robust, pr))
+    s.add(_for_whom(r, pr))
     s.add(
         _note(
             f"These estimates compare each {r.noun.lower()} with itself over time; a practice that "
@@ -362,6 +362,180 @@ def _practice_table(r: Report, frame: pd.DataFrame, caption: str) -> str:
         Col("n_switchers", "Changed", "count"),
         Col("evidence", "Evidence"),
     ]
+    if "covariance" in frame.columns:
+        used = frame.loc[frame["estimable"], "covariance"]
+        if (used == "CR1").any() and (frame["model"] == "within").all():
+            cols.insert(-1, Col("covariance", "Errors"))
     return table(
         frame, [c for c in cols if c.key in frame.columns], min_cell=r.min_cell, caption=caption
+    )
+
+
+def _covariance_note(within: pd.DataFrame, noun: str) -> str | None:
+    """Which errors the within-unit fit used; a warning when CR3 fell back to CR1."""
+    if "covariance" not in within.columns:
+        return None
+    used = set(within.loc[within["estimable"], "covariance"]) - {""}
+    if not used:
+        return None
+    if used == {"CR3"}:
+        return _note(
+            f"Intervals within {noun}s use CR3 errors: each {noun} is left out in turn, which "
+            f"keeps 95% intervals honest with a few dozen {noun}s.",
+            cls="netlab-caveat",
+        )
+    return _note(
+        f"The CR3 errors (each {noun} left out in turn) could not be computed for this fit: "
+        f"leaving one {noun} out left a practice without variation, or the installed "
+        "statsmodels lacks CR3. The intervals marked CR1 use ordinary cluster-robust errors, "
+        f"which run narrow with a few dozen {noun}s: read them as wider than shown.",
+        cls="netlab-caveat netlab-covariance-warning",
+    )
+
+
+def _staggered(r: Report, robust: pd.DataFrame | None, pr) -> str | None:
+    """The staggered-adoption block: sentences, table, profile figure and a plain note."""
+    if robust is None or robust.empty:
+        return None
+    from netlab import plots
+    from netlab._report_html import _figure
+
+    noun = r.noun.lower()
+    parts = [f"<h3>When {noun}s adopted in different years</h3>"]
+    parts.append(_model_sentences(r, "practices__staggered_sentences") or "")
+    frame = robust.assign(
+        label=[pr.practice_label(p) for p in robust["practice"]],
+        negative=[
+            f"{int(n):,} of {int(t):,}" if t else "—"
+            for n, t in zip(robust["twfe_negative"], robust["twfe_treated"], strict=True)
+        ],
+    )
+    cols = [
+        Col("label", "Practice"),
+        Col("estimate_pp", "Estimate (pp)", "num1"),
+        Col("ci_low_pp", "from", "num1"),
+        Col("ci_high_pp", "to", "num1"),
+        Col("n_switchers", "Adopted", "count"),
+        Col("n_always_treated", "Left out (had it from the start)", "count"),
+        Col("pretrend_p", "Pre-trend p", "num"),
+        Col("negative", f"Negative weight within {noun}s ({noun}-years)"),
+        Col("evidence", "Evidence"),
+    ]
+    parts.append(
+        table(
+            frame,
+            cols,
+            min_cell=r.min_cell,
+            caption=f"Staggered adoption: each adopter against {noun}s that had not adopted yet "
+            "(imputation estimator of Borusyak, Jaravel &amp; Spiess), percentage points",
+        )
+    )
+    profile = r.model("practices__imputation_profile")
+    shown = frame.loc[frame["estimable"], "practice"]
+    if profile is not None and len(profile) and len(shown):
+        prof = profile.loc[profile["practice"].isin(shown)]
+        prof = prof.assign(label=[pr.practice_label(p) for p in prof["practice"]])
+        if len(prof):
+            plots.apply_style()
+            parts.append(
+                _figure(
+                    plots.event_profile(prof, label="label"),
+                    alt="Estimate of each practice by years since adoption, with intervals",
+                    caption="By years since adoption: grey points are the years just before "
+                    "(they should sit near zero), blue points the years from adoption on; "
+                    "percentage points with 95% intervals.",
+                )
+            )
+    parts.append(
+        _note(
+            f"The within-{noun} estimate also compares {noun}s that adopted late with {noun}s "
+            "that adopted earlier; when a practice's effect grows over the years, those "
+            f"comparisons pull the estimate toward zero (the {noun}-years with negative "
+            f"weight). The staggered-adoption estimate compares each adopter only with its "
+            f"own years before and with {noun}s that had not adopted yet, so {noun}s that had "
+            "the practice in every year are left out. Its pre-trend test asks whether "
+            "adopters were already moving before they adopted."
+            + (
+                " A district counts as adopting in the first year any of its schools has the "
+                "practice."
+                if noun == "district"
+                else ""
+            ),
+            cls="netlab-caveat",
+        )
+    )
+    return "".join(parts)
+
+
+def _for_whom(r: Report, pr) -> str | None:
+    """For whom, under what conditions: sentences where the evidence holds, and the table."""
+    hetero = r.model("practices__heterogeneity")
+    if hetero is None:
+        return None
+    noun = r.noun.lower()
+    parts = ["<h3>For whom, under what conditions</h3>"]
+    parts.append(_model_sentences(r, "practices__heterogeneity_sentences") or "")
+    made = hetero.loc[hetero["estimable"]]
+    missing = []
+    if not (hetero["modifier"] != "focal").any():
+        missing.append(
+            f"by context, as the {noun}s file gives no share of low-income students or size"
+        )
+    if not (hetero["modifier"] == "focal").any():
+        missing.append("focal against other students, as the rates have no all-students group")
+    if missing:
+        parts.append(_note("Not compared: " + "; ".join(missing) + ".", cls="netlab-caveat"))
+    if made.empty:
+        return "".join(parts)
+    words = {
+        "share_low_income": f"{noun}s with more vs. fewer low-income students (median split)",
+        "size": f"larger vs. smaller {noun}s (median split)",
+        "focal": "focal vs. other students",
+    }
+    frame = made.sort_values(["q_value", "modifier", "practice"]).assign(
+        label=lambda d: [pr.practice_label(p) for p in d["practice"]],
+        compared=lambda d: [words.get(m, m) for m in d["modifier"]],
+    )
+    cols = [
+        Col("label", "Practice"),
+        Col("compared", "First group vs. second"),
+        Col("estimate_a_pp", "First (pp)", "num1"),
+        Col("estimate_b_pp", "Second (pp)", "num1"),
+        Col("estimate_pp", "Difference", "num1"),
+        Col("ci_low_pp", "from", "num1"),
+        Col("ci_high_pp", "to", "num1"),
+        Col("q_value", "q (adjusted)", "num"),
+        Col("evidence", "Evidence"),
+    ]
+    parts.append(
+        table(
+            frame,
+            cols,
+            min_cell=r.min_cell,
+            caption=f"How each practice's association differs: within-{noun} estimates for "
+            "the first and second group named, and their difference (percentage points)",
+        )
+    )
+    parts.append(
+        _note(
+            f"Each comparison splits the {noun}s (or the students) in two and asks whether "
+            "the practice tracks with a different change in each. With many comparisons some "
+            "differences appear by chance, so q-values count every comparison in the table, "
+            f"a comparison needs at least {int(r.params.min_switchers)} {noun}s that switched "
+            "on each side, and only strong differences are put into words.",
+            cls="netlab-caveat",
+        )
+    )
+    return "".join(parts)
+
+
+def _model_sentences(r: Report, name: str) -> str | None:
+    """A model frame's ``sentence`` column as the report's block of sentences."""
+    said = r.model(name)
+    if said is None or "sentence" not in said or not len(said):
+        return None
+    return (
+        '<div class="netlab-sentences">'
+        + "".join(_sentence(_E(str(t))) for t in said["sentence"])
+        + "</div>"
     )

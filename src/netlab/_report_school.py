@@ -15,6 +15,7 @@ from netlab._report_html import (
     _capital,
     _draw,
     _measure_label,
+    _note,
     _pct,
     _sentence,
     _suppressed_note,
@@ -255,14 +256,24 @@ def practices(r: Report) -> Section:
         ):
             src = next((c for c in (col, key) if c in est.columns), None)
             now[col] = now["practice"].map(est[src]) if src else np.nan
+        if "covariance" in est.columns:
+            now["covariance"] = now["practice"].map(est["covariance"])
+    robust = r.model("practices__imputation")
+    if robust is not None and len(robust):
+        rob = robust.set_index("practice")
+        now["staggered_pp"] = now["practice"].map(rob["estimate_pp"].where(rob["estimable"]))
     cols = [Col("practice_label", "Practice"), Col("in_place", f"In place ({latest})")]
     if "estimate_pp" in now.columns:
         cols += [
             Col("estimate_pp", "Tracks with (pp, network)", "num1"),
             Col("ci_low_pp", "from", "num1"),
             Col("ci_high_pp", "to", "num1"),
-            Col("evidence", "Evidence"),
         ]
+        if "staggered_pp" in now.columns:
+            cols.append(Col("staggered_pp", "Staggered-adoption check (pp)", "num1"))
+        if "covariance" in now.columns and (now["covariance"] == "CR1").any():
+            cols.append(Col("covariance", "Errors"))
+        cols.append(Col("evidence", "Evidence"))
     s.add(
         table(
             now,
@@ -271,4 +282,55 @@ def practices(r: Report) -> Section:
             caption="Practices in place, beside the network-wide estimate of how each tracks with the focal measure (percentage points; association, not cause)",
         )
     )
+    if "covariance" in now.columns and (now["covariance"] == "CR1").any():
+        s.add(
+            _note(
+                "The network-wide intervals marked CR1 use ordinary cluster-robust errors "
+                "because the leave-one-out (CR3) errors could not be computed; they run "
+                "narrow with a few dozen schools.",
+                cls="netlab-caveat netlab-covariance-warning",
+            )
+        )
+    s.add(_like_this_one(r))
     return s
+
+
+def _like_this_one(r: Report) -> str | None:
+    """Strong context differences, said for units on this unit's side of the split."""
+    hetero = r.model("practices__heterogeneity")
+    units = getattr(r.prepared, "units", None)
+    if hetero is None or hetero.empty or units is None or "unit_id" not in units:
+        return None
+    from netlab import practices as pr
+
+    me = units.loc[units["unit_id"].astype(str) == str(r.unit_id)]
+    strong = hetero.loc[(hetero["evidence"] == "strong") & (hetero["modifier"] != "focal")]
+    said = []
+    noun = r.noun.lower()
+    phrase = pr._measure_words(r.prepared)[0] if len(strong) else ""
+    for row in strong.itertuples(index=False):
+        if me.empty or row.modifier not in me.columns:
+            continue
+        value = pd.to_numeric(me[row.modifier], errors="coerce").iloc[0]
+        if not np.isfinite(value):
+            continue
+        mine = value > row.threshold
+        est = row.estimate_a_pp if mine else row.estimate_b_pp
+        lo = row.ci_a_low_pp if mine else row.ci_b_low_pp
+        hi = row.ci_a_high_pp if mine else row.ci_b_high_pp
+        if row.modifier == "share_low_income":
+            like = f"with {'more' if mine else 'fewer'} low-income students than the median"
+        elif row.modifier == "size":
+            like = f"in the {'larger' if mine else 'smaller'} half of the network by size"
+        else:
+            continue
+        said.append(
+            f"In {noun}s like this one ({like}), {pr.practice_label(row.practice)} tracked "
+            f"with {abs(est):.1f} points {'more' if est >= 0 else 'fewer'} focal students who "
+            f"{phrase} (95% interval {lo:+.1f} to {hi:+.1f}), clearly different from the "
+            f"other {noun}s. It tracks with the practice; it does not prove the practice "
+            "would work the same here."
+        )
+    if not said:
+        return None
+    return '<div class="netlab-sentences">' + "".join(_sentence(_E(t)) for t in said) + "</div>"

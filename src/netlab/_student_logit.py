@@ -279,4 +279,7 @@ def _logit_ame(
         out[j] = (ame, float(np.sqrt(max(grad @ cov @ grad, 0.0))))
     ames = np.array([out[j][0] for j in ids])
     ses = np.array([out[j][1] for j in ids])
-    return _estimate_rows(list(ids), ames, np.diag(ses**2), df)
+    rows = _estimate_rows(list(ids), ames, np.diag(ses**2), df)
+    for row in rows.values():
+        row["covariance"] = "CR1"
+    return rows

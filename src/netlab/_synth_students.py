@@ -93,8 +93,13 @@ def _simulate_students(
     bright_cell: np.ndarray,
     bright_effect: float,
     case_mix: float,
+    focal_add: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Draw every senior of every school-year as numpy arrays (no frame is built here)."""
+    """Draw every senior of every school-year as numpy arrays (no frame is built here).
+
+    ``focal_add`` (per school-year cell) is added to focal students' probability of
+    enrolling where likely to graduate, on top of ``add_l``.
+    """
     demo = _draw_demographics(rng, race_shares, p_li, n_st)
     cell, race, li, el, fg, gpa, focal = (
         demo[k]
@@ -107,6 +112,8 @@ def _simulate_students(
     # enrolled where likely to graduate: additive on the probability scale
     base_l = 0.28 + case_mix * (0.10 * g - 0.05 * li - 0.03 * fg - 0.02 * el + _BASE_SHIFT[race])
     raw_l = base_l + add_l[cell] + bright_effect * (focal & bright_cell[cell])
+    if focal_add is not None:
+        raw_l = raw_l + focal_add[cell] * focal
     p_l = np.clip(raw_l, 0.01, 0.99)
     p_f = np.clip(0.58 + case_mix * (0.08 * g - 0.03 * el + 0.02 * li) + add_f[cell], 0.01, 0.99)
 
@@ -357,16 +364,3 @@ def _expected_rates(sim, school_ids: np.ndarray, years: np.ndarray) -> pd.DataFr
             "p": p.reshape(-1),
         }
     )
-
-
-def _realized_effects(
-    sim: dict[str, Any], in_place: np.ndarray, names: list[str], effects: np.ndarray
-) -> dict[str, float]:
-    """Mean change in treated students' clipped probabilities that each practice made."""
-    placed = in_place[sim["cell"]]
-    out = {}
-    for k, name in enumerate(names):
-        raw = sim["raw_l"][placed[:, k]]
-        diff = np.clip(raw, 0.01, 0.99) - np.clip(raw - effects[k], 0.01, 0.99)
-        out[name] = float(diff.mean()) if len(diff) else float("nan")
-    return out

@@ -3,9 +3,12 @@
 Every model returns one tidy table with a row per practice (see :data:`RESULT_COLUMNS`):
 the estimate in percentage points with its 95% interval, the p-value, the
 Benjamini-Hochberg q-value across the practices estimated in that model, how many
-units ever had the practice and how many switched, and an evidence label.
+units ever had the practice and how many switched, an evidence label, and the errors the
+fit used (``covariance``: ``"CR3"``, ``"CR1"`` when CR3 could not be computed, ``"HC3"``,
+or for :mod:`netlab.staggered` ``"analytic"`` / ``"jackknife"``).
 
-Evidence labels (one rule for every model, :func:`evidence_label`, checked in this order):
+Evidence labels (one rule for every model, :func:`evidence_label`, checked in this order;
+a row's sentence follows its label, see :func:`sentences`):
 
 - ``"too few switchers to say"``: between 1 and ``min_switchers - 1`` units switched.
 - ``"not estimable"``: the practice never changed within a unit, or its indicator is
@@ -15,6 +18,10 @@ Evidence labels (one rule for every model, :func:`evidence_label`, checked in th
 - ``"suggestive"``: q < 0.10 otherwise (including q < 0.05 with a pre-trend flag or
   fewer than ``2 * min_switchers`` switchers).
 - ``"no clear pattern"``: q >= 0.10.
+
+Beside them: :func:`netlab.staggered.imputation` (staggered adoption, robust to effects
+that grow or differ by adoption year) and :func:`heterogeneity` (for whom, under what
+conditions), both fitted by :func:`models_for_run`.
 
 An estimate *tracks with* a change in the rate; none of these models shows that a
 practice causes one.
@@ -28,9 +35,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import stats
 
 from netlab._checks import check_columns
+from netlab._practice_hetero import HETEROGENEITY_COLUMNS, heterogeneity, other_students
 from netlab._practice_stats import (
     RESULT_COLUMNS,
     _collinearity,
@@ -38,6 +45,7 @@ from netlab._practice_stats import (
     _empty_row,
     _estimate_rows,
     _finish,
+    _joint_test,
     _partial_out,
     _reasons,
     _switchers,
@@ -51,8 +59,10 @@ from netlab._practice_text import (
     PRACTICE_LABELS,
     _plural,
     evidence_label,
+    heterogeneity_sentences,
     practice_label,
     sentences,
+    staggered_sentences,
 )
 from netlab._student_logit import student_level
 from netlab.exceptions import InputError, NetlabError
@@ -192,7 +202,8 @@ def within_school(
     leave-one-out fit is not identified) with t intervals on (number of units - 1)
     degrees of freedom. Each estimate is the change in the rate, in percentage points, that tracks
     with a unit putting the practice in place, compared with the same unit's other years
-    and with the network's trend. Only units that switched inform it.
+    and with the network's trend. Only units that switched inform it. The ``covariance``
+    column records which errors the fit used (``"CR3"``, or ``"CR1"`` after a fallback).
 
     Parameters
     ----------
@@ -248,8 +259,10 @@ def within_school(
     if keep:
         x = np.column_stack([xd[:, keep], yd])
         yy = _demean(y[:, None], w, ucodes, n_u)[:, 0]
-        coef, cov, df = _wls_cluster(yy, x, w, ucodes)
+        coef, cov, df, covariance = _wls_cluster(yy, x, w, ucodes)
         est = _estimate_rows(keep, coef, cov, df)
+        for j in est:
+            est[j]["covariance"] = covariance
     fitted_names = [names[j] for j in keep]
     for j, name in enumerate(names):
         ok, reason, coll = status[j]
@@ -313,8 +326,9 @@ def pretrend(
     -------
     dict
         ``practice``, ``p_value``, ``flag`` (bool), ``n_adopters`` (units with a year
-        before adoption in the panel) and ``leads``: a frame of event_time, estimate_pp,
-        ci_low_pp, ci_high_pp.
+        before adoption in the panel), ``leads``: a frame of event_time, estimate_pp,
+        ci_low_pp, ci_high_pp, and ``covariance`` (``"CR3"`` or ``"CR1"``, as in
+        :func:`within_school`).
     """
     check_columns(panel, [unit, "year", practice], what="panel")
     data = _usable(panel, unit)
@@ -325,6 +339,7 @@ def pretrend(
         "flag": False,
         "n_adopters": 0,
         "leads": empty,
+        "covariance": "",
     }
     if data.empty or leads < 1:
         return result
@@ -353,16 +368,9 @@ def pretrend(
     if not lead_pos:
         return result
     yy = _demean(frame["rate"].to_numpy(float)[:, None], w, ucodes, n_u)[:, 0]
-    coef, cov, df = _wls_cluster(yy, np.column_stack([xd[:, keep], yd]), w, ucodes)
-    b = coef[lead_pos]
-    v = cov[np.ix_(lead_pos, lead_pos)]
-    try:
-        wald = float(b @ np.linalg.solve(v, b)) / len(lead_pos)
-        p = float(stats.f.sf(wald, len(lead_pos), df))
-    except np.linalg.LinAlgError:
-        p = np.nan
-    tcrit = stats.t.ppf(0.975, df)
-    se = np.sqrt(np.clip(np.diag(v), 0, None))
+    coef, cov, df, covariance = _wls_cluster(yy, np.column_stack([xd[:, keep], yd]), w, ucodes)
+    result["covariance"] = covariance
+    p, b, se, tcrit = _joint_test(coef, cov, lead_pos, df)
     result["leads"] = pd.DataFrame(
         {
             "event_time": [-int(cols[keep[i]].removeprefix("__lead")) for i in lead_pos],
@@ -486,6 +494,8 @@ def gains(
             np.asarray(res.cov_params()),
             res.df_resid,
         )
+        for j in est:
+            est[j]["covariance"] = "HC3"
     rows = []
     for j, name in enumerate(names):
         ok, reason, coll = _reasons(
@@ -565,6 +575,8 @@ def naive_cross_section(
             np.asarray(fit.cov_params()),
             fit.df_resid,
         )
+        for j in est:
+            est[j]["covariance"] = "HC3"
     rows = []
     for j, name in enumerate(names):
         n_with = int(x[:, j].sum())
@@ -636,8 +648,11 @@ def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
     -------
     dict of str to DataFrame
         ``"panel"`` (unit-year panel, no student rows), ``"within"``, ``"gains"``,
-        ``"student_level"`` (only with student records) and ``"sentences"`` (one column
-        ``sentence``, for the within-unit results). Empty without a practices table.
+        ``"student_level"`` (only with student records), ``"sentences"`` (one column
+        ``sentence``, for the within-unit results), ``"imputation"`` and
+        ``"imputation_profile"`` (:func:`netlab.staggered.imputation`),
+        ``"staggered_sentences"``, ``"heterogeneity"`` (:func:`heterogeneity`) and
+        ``"heterogeneity_sentences"``. Empty without a practices table.
     """
     practices_table = prepared.tables.get("practices")
     if practices_table is None or practices_table.empty:
@@ -672,18 +687,40 @@ def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
             studs, practices_table, outcome=y, min_switchers=params.min_switchers
         )
     measure, direction = _measure_words(prepared)
-    text = sentences(
-        within,
-        measure_label=measure,
-        group_label="focal students",
-        unit_label=unit_label,
-        direction=direction,
+    words = {
+        "measure_label": measure,
+        "group_label": "focal students",
+        "unit_label": unit_label,
+        "direction": direction,
+    }
+    out["sentences"] = pd.DataFrame({"sentence": sentences(within, **words)})
+    from netlab import staggered
+
+    fit = staggered.imputation(pan, min_switchers=params.min_switchers, unit_label=unit_label)
+    out["imputation"] = fit.results
+    out["imputation_profile"] = fit.profile
+    out["staggered_sentences"] = pd.DataFrame(
+        {"sentence": staggered_sentences(within, fit.results, unit_label=unit_label)}
     )
-    out["sentences"] = pd.DataFrame({"sentence": text})
+    other = other_students(
+        prepared.rates, practices_table, measure=params.focal_measure, units=mapping
+    )
+    hetero = heterogeneity(
+        pan,
+        context=prepared.units,
+        other=other,
+        min_switchers=params.min_switchers,
+        unit_label=unit_label,
+    )
+    out["heterogeneity"] = hetero
+    out["heterogeneity_sentences"] = pd.DataFrame(
+        {"sentence": heterogeneity_sentences(hetero, **words)}
+    )
     return out
 
 
 __all__ = [
+    "HETEROGENEITY_COLUMNS",
     "MEASURE_PHRASES",
     "PRACTICE_LABELS",
     "PRETREND_ALPHA",
@@ -691,12 +728,16 @@ __all__ = [
     "bh_qvalues",
     "evidence_label",
     "gains",
+    "heterogeneity",
+    "heterogeneity_sentences",
     "models_for_run",
     "naive_cross_section",
+    "other_students",
     "panel",
     "practice_label",
     "pretrend",
     "sentences",
+    "staggered_sentences",
     "student_level",
     "student_outcome",
     "within_school",

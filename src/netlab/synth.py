@@ -16,7 +16,11 @@ whose graduation rate is at or above 0.6) is additive on the probability scale::
 
 so a school-year panel with school and year fixed effects recovers the practice effects in
 percentage points (up to the small attenuation that clipping causes; see
-``Truth.practice_effects_realized``). FAFSA / Dream Act completion is planted the same way
+``Truth.practice_effects_realized``). Effects can instead grow with the years since adoption, differ by
+adoption cohort, by school context or for focal students (``effect_growth``,
+``cohort_gradient``, ``effect_modifiers``; the formula is in :mod:`netlab._synth_effects`);
+then ``Truth.practice_att`` holds the average effect on adopters that a staggered-adoption
+estimator should recover, and two-way fixed effects need not. FAFSA / Dream Act completion is planted the same way
 with its own practice effects (``Truth.fafsa_effects``). The rest of the pipeline is drawn
 from one uniform number per student on a ladder (enrolled where likely to graduate, enrolled
 at another 4-year college, admitted and intending but not enrolled, admitted, applied, did
@@ -55,6 +59,14 @@ from netlab._synth_common import (
     RACES,
     TEAM_MEASURES,
 )
+from netlab._synth_effects import (
+    _adopter_truth,
+    _check_modifiers,
+    _effect_cells,
+    _focal_extras,
+    _heterogeneity_truth,
+    _realized_effects,
+)
 from netlab._synth_schools import (
     _adoption_frame,
     _draw_adoption,
@@ -70,7 +82,6 @@ from netlab._synth_students import (
     _builtin_flags,
     _counts_table,
     _expected_rates,
-    _realized_effects,
     _simulate_students,
     _students_table,
     _weekly_table,
@@ -147,7 +158,13 @@ class Truth:
     slightly); ``traction_shares`` (share of team-years at each stage with threshold 3);
     for :func:`generate_districts`: ``team_measures`` (district -> its own indicator),
     ``team_gain`` (points a year since joining, on that indicator) and
-    ``process_change_dates`` (school -> week its process change started).
+    ``process_change_dates`` (school -> week its process change started);
+    ``effect_growth``, ``cohort_gradient`` and ``effect_modifiers`` as passed;
+    ``practice_att`` (practice -> average realised effect on the focal students of
+    adopters, schools that adopted after the first year, in their years with it: what an
+    estimator on the focal panel weighted by denominators targets);
+    ``practice_effect_profile`` (practice, years_since, effect, students: the same by years
+    since adoption) and ``effect_heterogeneity`` (practice, modifier, difference).
 
     Note that a school's expected rate differs from the network's by more than its
     school effect: the practices it has in place, its students (case mix), school-year
@@ -183,6 +200,12 @@ class Truth:
     team_measures: dict[str, str] = field(default_factory=dict)
     team_gain: float = 0.0
     process_change_dates: dict[str, dt.date] = field(default_factory=dict)
+    effect_growth: float = 0.0
+    cohort_gradient: float = 0.0
+    effect_modifiers: dict[str, dict[str, float]] = field(default_factory=dict)
+    practice_att: dict[str, float] = field(default_factory=dict)
+    practice_effect_profile: pd.DataFrame | None = None
+    effect_heterogeneity: pd.DataFrame | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the truth as plain JSON-ready values."""
@@ -293,6 +316,9 @@ def _build(
     district_sizes: np.ndarray | None = None,
     team_choice: np.ndarray | None = None,
     team_gain: float = 0.0,
+    effect_growth: float = 0.0,
+    cohort_gradient: float = 0.0,
+    effect_modifiers: Mapping[str, Mapping[str, float]] | None = None,
 ) -> tuple[SynthNetwork, dict[str, Any]]:
     check_argument("grain", ["students", "counts"], grain)
     yrs = _check_years(years)
@@ -339,6 +365,20 @@ def _build(
         names = [*variable, CONSTANT_PRACTICE]
     in_place = yrs[None, :, None] >= adopt[:, None, :]  # school x year x practice
     eff_l = np.array([effects[p] for p in names])
+    modifiers = _check_modifiers(effect_modifiers, names)
+    cells = _effect_cells(
+        eff_l,
+        adopt,
+        yrs,
+        growth=float(effect_growth),
+        cohort_gradient=float(cohort_gradient),
+        schools=schools,
+        modifiers=modifiers,
+        names=names,
+    )
+    focal_extra = _focal_extras(modifiers, names)
+    constant = not (effect_growth or cohort_gradient or any(modifiers.values()))
+    planted = in_place @ eff_l if constant else np.einsum("itk,itk->it", in_place, cells)
     eff_f = np.array([fafsa_eff[p] for p in names])
 
     year_l = 0.008 * (yrs - y0) + rng.normal(0, 0.01, n_years)
@@ -346,7 +386,7 @@ def _build(
     noise_l = rng.normal(0, school_year_sd, (n_schools, n_years)) if school_year_sd else 0.0
     noise_f = rng.normal(0, school_year_sd, (n_schools, n_years)) if school_year_sd else 0.0
     school_f = 0.6 * school_eff + (rng.normal(0, 0.03, n_schools) if not null else 0.0)
-    add_l = year_l[None, :] + school_eff[:, None] + noise_l + in_place @ eff_l
+    add_l = year_l[None, :] + school_eff[:, None] + noise_l + planted
     add_f = year_f[None, :] + school_f[:, None] + noise_f + in_place @ eff_f
     slope = 0.025 if pretrend is not None else 0.0
     if pretrend is not None:
@@ -386,8 +426,10 @@ def _build(
         bright_cell.reshape(-1),
         bright_spot_effect,
         cm,
+        in_place.reshape(n_schools * n_years, -1) @ focal_extra if focal_extra.any() else None,
     )
-    realized = _realized_effects(sim, in_place.reshape(n_schools * n_years, -1), names, eff_l)
+    realized = _realized_effects(sim, in_place, cells, focal_extra, names)
+    att, profile = _adopter_truth(sim, in_place, cells, focal_extra, adopt, yrs, names)
 
     keen = np.zeros(n_schools, bool)
     keen[[v for vs in pairs.values() for v in vs]] = True
@@ -431,6 +473,12 @@ def _build(
         spotlight_date=spotlight,
         survey_effects=dict(_SURVEY_EFFECT),
         traction_shares={str(k): float(shares.get(k, 0.0)) for k in stage_names},
+        effect_growth=float(effect_growth),
+        cohort_gradient=float(cohort_gradient),
+        effect_modifiers=modifiers,
+        practice_att=att,
+        practice_effect_profile=profile,
+        effect_heterogeneity=_heterogeneity_truth(modifiers, names),
     )
     context = {
         "sim": sim,
@@ -467,6 +515,9 @@ def generate(
     school_year_sd: float = 0.015,
     fafsa_effects: Mapping[str, float] | None = None,
     case_mix: bool | None = None,
+    effect_growth: float = 0.0,
+    cohort_gradient: float = 0.0,
+    effect_modifiers: Mapping[str, Mapping[str, float]] | None = None,
 ) -> SynthNetwork:
     """Draw a synthetic network of high schools with planted truth.
 
@@ -522,6 +573,20 @@ def generate(
     case_mix : bool, optional
         Whether student characteristics (GPA, low income, first generation, English
         learner, race) move the outcome probabilities; default True, False when ``null``.
+    effect_growth : float, default 0.0
+        Growth of each practice's effect with exposure, as a share of the effect per year
+        since adoption: ``effect * (1 + effect_growth * years_since)`` (0 in the adoption
+        year). Two-way fixed effects is biased when effects grow this way.
+    cohort_gradient : float, default 0.0
+        How much larger each earlier adoption cohort's effect is, as a share of the effect
+        per year: ``effect * max(0, 1 + cohort_gradient * (mid - adoption_year))``, where
+        ``mid`` is the middle of the years in which schools can switch.
+    effect_modifiers : dict, optional
+        Planted differences in practice effects (probability points), keyed by
+        ``"low_income"`` (extra effect in schools above the network's median share of
+        low-income students), ``"size"`` (schools above the median number of seniors) or
+        ``"focal"`` (extra effect for focal students), each a dict practice -> extra
+        effect. ``Truth.effect_heterogeneity`` lists them, with zeros elsewhere.
 
     Returns
     -------
@@ -554,6 +619,9 @@ def generate(
         seniors_mean=seniors_mean,
         constant_practice=constant_practice,
         case_mix=case_mix,
+        effect_growth=effect_growth,
+        cohort_gradient=cohort_gradient,
+        effect_modifiers=effect_modifiers,
     )
     return network
 

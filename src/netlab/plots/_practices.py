@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import math
+import textwrap
 from typing import Any
 
+import matplotlib as mpl
+import matplotlib.pyplot as plt
 import pandas as pd
 
-from netlab.plots._style import FOCAL, GREY, MARKERS, OKABE_ITO, axes, drawable
+from netlab.plots._style import _RC, FOCAL, GREY, MARKERS, OKABE_ITO, axes, drawable
 
-__all__ = ["forest"]
+__all__ = ["event_profile", "forest"]
+
+#: Model names as the legend says them.
+MODEL_NAMES = {
+    "within": "within schools",
+    "imputation": "staggered adoption",
+    "student_level": "student level",
+    "gains": "gains",
+}
 
 # Evidence label -> (marker face colour, alpha): stronger evidence, fuller marker.
 _EVIDENCE = {
@@ -84,7 +96,9 @@ def forest(
                 markerfacecolor=face,
                 alpha=alpha,
                 linestyle="none",
-                label=str(model) if (model is not None and first) else None,
+                label=MODEL_NAMES.get(str(model), str(model))
+                if (model is not None and first)
+                else None,
             )
             first = False
     ax.axvline(0, color="black", linewidth=1)
@@ -116,3 +130,67 @@ def forest(
         )
     ax.set_title(title or "Practices that track with gains", loc="left")
     return ax
+
+
+def event_profile(
+    profile: pd.DataFrame,
+    *,
+    label: str = "practice",
+    ncols: int = 3,
+    title: str | None = None,
+) -> Any:
+    """Small multiples: each practice's estimate by years since adoption, with intervals.
+
+    Years before adoption (``part == "before"``: the pre-trend leads, which should sit at
+    zero) are grey; years from adoption on are in the focal colour. A dashed line marks
+    adoption.
+
+    Parameters
+    ----------
+    profile : pandas.DataFrame
+        From :func:`netlab.staggered.imputation` (``.profile``): practice, event_time,
+        estimate_pp, ci_low_pp, ci_high_pp, part.
+    label : str
+        Column naming each panel.
+    ncols : int
+        Panels per row.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    data = drawable(profile)
+    names = list(dict.fromkeys(data[label])) if len(data) else []
+    n = max(len(names), 1)
+    cols = min(ncols, n)
+    rows = math.ceil(n / cols)
+    with mpl.rc_context(_RC):
+        fig, grid = plt.subplots(
+            rows, cols, figsize=(3.0 * cols + 0.6, 2.3 * rows + 0.8), sharey=True, squeeze=False
+        )
+    lo = data["ci_low_pp"].min() if len(data) else -1.0
+    hi = data["ci_high_pp"].max() if len(data) else 1.0
+    for k, ax in enumerate(grid.flat):
+        if k >= len(names):
+            ax.set_visible(False)
+            continue
+        part = data.loc[data[label] == names[k]]
+        for which, colour in (("before", GREY), ("after", FOCAL)):
+            sub = part.loc[part["part"] == which]
+            ax.vlines(sub["event_time"], sub["ci_low_pp"], sub["ci_high_pp"], color=colour)
+            ax.plot(sub["event_time"], sub["estimate_pp"], "o", color=colour, markersize=5)
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.axvline(-0.5, color=GREY, linewidth=0.8, linestyle="--")
+        ax.set_title(textwrap.fill(str(names[k]), 34), fontsize=9, loc="left")
+        ax.set_ylim(min(lo, -1.0) - 1.0, max(hi, 1.0) + 1.0)
+        ax.grid(axis="x", visible=False)
+        ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
+        ax.tick_params(labelsize=8)
+    for ax in grid[:, 0]:
+        ax.set_ylabel("points", fontsize=9)
+    fig.supxlabel("years since adoption (0 = first year with it; grey = years before)", fontsize=9)
+    if title:
+        fig.suptitle(title, x=0.01, ha="left", fontsize=11)
+    fig.tight_layout()
+    return fig
