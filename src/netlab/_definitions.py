@@ -61,6 +61,12 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
         "enrolled_unitid": "str",
         "enrolled_level": "str",
         "enrolled_grad_rate": "float",
+        "enrolled_control": "str",
+        "enrolled_year1": _BOOL,
+        "persisted": _BOOL,
+        "completed_6yr": _BOOL,
+        "completed_certificate": _BOOL,
+        "admitted_grad_rate": "float",
     },
     "counts": {
         "school_id": "str",

@@ -426,6 +426,13 @@ def unit_map(schools: pd.DataFrame, params: RunParams | Mapping[str, Any] | None
         Columns school_id, unit_id (both text).
     """
     params = _as_params(params)
+    if params.unit == "district" and "district" not in schools.columns:
+        raise InputError(
+            "The run's unit is the district, but the schools table has no district column.",
+            table="schools",
+            column="district",
+            hint="Add a district column to schools.csv, or set unit: school in the params.",
+        )
     unit = schools["school_id"] if params.unit == "school" else schools["district"]
     return pd.DataFrame(
         {
@@ -473,7 +480,9 @@ def units_frame(
             "school_name": schools.get("school_name", schools["school_id"])
             .astype("str")
             .to_numpy(),
-            "district": schools["district"].astype("str").to_numpy(),
+            "district": schools["district"].astype("str").to_numpy()
+            if "district" in schools.columns
+            else pd.Series(pd.NA, index=schools.index, dtype="str").to_numpy(),
             "cohort": pd.to_numeric(schools.get("cohort"), errors="coerce"),
             "enrollment": pd.to_numeric(schools.get("enrollment"), errors="coerce"),
             "share_low_income": pd.to_numeric(schools.get("share_low_income"), errors="coerce"),
