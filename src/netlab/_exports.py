@@ -38,7 +38,7 @@ from netlab._describe import (
 from netlab._headers import header_map
 from netlab._ipeds import institutions_from_reads
 from netlab._nsc import reduce_studenttracker
-from netlab._read_export import ReadExport, read_export
+from netlab._read_export import ReadExport, isin_text, read_export
 from netlab._student_exports import aid_outcomes, application_outcomes, roster_students
 from netlab._values import parse_column
 from netlab.exceptions import InputError
@@ -590,7 +590,7 @@ def _join_students(spine, by_kind, inst, overrides, rate, info) -> pd.DataFrame:
             info.notes.extend(res.notes)
             info.codes = res.codes
             extra = res.exclusions
-            sent = int(sp["join"].isin(res.outcomes["join"]).sum())
+            sent = int(isin_text(sp["join"], res.outcomes["join"]).sum())
             info.join(
                 kind, names, "roster students with a row (found)", res.counts.get("found", 0)
             )

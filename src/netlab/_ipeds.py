@@ -197,11 +197,15 @@ def import_ipeds(source_dir: str | Path, out_dir: str | Path) -> IpedsImport:
 # --------------------------------------------------------------------------- college codes
 def opeid8(codes: pd.Series) -> pd.Series:
     """NSC college codes (``001312-00``, ``00131200``, ``1312-00``) as 8-digit OPEIDs."""
-    text = codes.astype("str").str.strip().str.replace(" ", "", regex=False)
+    # Parsed once per distinct code: a state's file has millions of rows, a few thousand codes.
+    idx, uniques = pd.factorize(codes.astype("str"))
+    text = pd.Series(uniques, dtype="str").str.strip().str.replace(" ", "", regex=False)
     parts = text.str.extract(r"^(\d{1,6})(?:-?(\d{1,2}))?$")
     six = parts[0].str.zfill(6)
     branch = parts[1].fillna("00").str.zfill(2)
-    return (six + branch).where(parts[0].notna())
+    out = (six + branch).where(parts[0].notna()).to_numpy(dtype=object)
+    values = np.append(out, None)[np.where(idx < 0, len(out), idx)]
+    return pd.Series(values, index=codes.index, dtype="str")
 
 
 def map_college_codes(

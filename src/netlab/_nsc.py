@@ -39,7 +39,7 @@ import pandas as pd
 
 from netlab import schemas
 from netlab._ipeds import code_summary, map_college_codes, opeid8
-from netlab._read_export import ReadExport, _typed, kind_fields
+from netlab._read_export import ReadExport, _typed, isin_text, kind_fields
 
 _DATE_ROLES = ("search_date", "hs_grad_date", "enrollment_begin", "enrollment_end",
                "graduation_date")  # fmt: skip
@@ -139,7 +139,7 @@ def _prepare_file(rx: ReadExport, spine_ids: pd.Index, key: str, out: NscResult)
     rx.frame["student_id"] = ids.where(ids != "")
     rx.exclude(rx.frame["student_id"].isna(), "student identifier is blank",
                column=rx.headers.get("student_id"))  # fmt: skip
-    stranger = ~rx.frame["student_id"].isin(spine_ids).to_numpy()
+    stranger = ~isin_text(rx.frame["student_id"], spine_ids)
     rx.exclude(
         stranger,
         f"no roster student with this identifier (joined on {key})",
@@ -175,24 +175,31 @@ def _dedupe(rows: pd.DataFrame, out: NscResult) -> pd.DataFrame:
     found = rows["record_found"].fillna(True).astype(bool).to_numpy()
     grad = rows["graduated"].fillna(False).astype(bool).to_numpy() if "graduated" in rows else (
         np.zeros(len(rows), bool))  # fmt: skip
-    begin = rows["enrollment_begin"].astype("datetime64[ns]").astype("string")
-    gdate = (rows["graduation_date"] if "graduation_date" in rows else pd.Series(pd.NaT,
-             index=rows.index)).astype("datetime64[ns]").astype("string")  # fmt: skip
-    title = rows["degree_title"].astype("string") if "degree_title" in rows else ""
-    kind = np.where(~found, "n", np.where(grad, "d", "e"))
-    key = pd.Series(rows["student_id"].astype("string") + "|" + kind + "|" +
-                    rows["_code8"].fillna("").astype("string"), index=rows.index)  # fmt: skip
-    key = key + "|" + np.where(kind == "d", gdate.fillna("") + "|" + title.fillna(""),
-                               begin.fillna(""))  # fmt: skip
+    begin = rows["enrollment_begin"].astype("datetime64[ns]").to_numpy()
+    gdate = (rows["graduation_date"].astype("datetime64[ns]").to_numpy() if "graduation_date"
+             in rows else np.full(len(rows), np.datetime64("NaT"), "datetime64[ns]"))  # fmt: skip
+    kind = np.where(~found, 0, np.where(grad, 2, 1))
+    title = rows["degree_title"] if "degree_title" in rows else pd.Series(None, index=rows.index)
+    # A term is (student, college, begin); an award (student, college, date, title).
+    key = pd.DataFrame(
+        {
+            "g": rows["_g"].to_numpy(),
+            "kind": kind,
+            "code": rows["_code8"].to_numpy(dtype=object),
+            "when": np.where(kind == 2, gdate, begin),
+            "title": np.where(kind == 2, title.to_numpy(dtype=object), None),
+        },
+        index=rows.index,
+    )
     order = rows.sort_values(["_searched"], ascending=False, kind="stable").index
-    ranked = key.loc[order]
-    dup = ranked.duplicated(keep="first")
-    dup_rows = order[dup.to_numpy()]
+    group = key.loc[order].groupby(list(key.columns), dropna=False, sort=False).ngroup()
+    dup = group.duplicated(keep="first").to_numpy()
+    dup_rows = order[dup]
     if len(dup_rows):
-        kept_date = rows.loc[order[~dup.to_numpy()]].assign(_k=ranked[~dup]).set_index("_k")[
-            "_searched"]  # fmt: skip
+        kept_date = pd.Series(rows.loc[order[~dup], "_searched"].to_numpy(),
+                              index=group[~dup].to_numpy())  # fmt: skip
         mine = rows.loc[dup_rows, "_searched"]
-        theirs = ranked.loc[dup_rows].map(kept_date)
+        theirs = pd.Series(group[dup].map(kept_date).to_numpy(), index=dup_rows)
         same = (mine == theirs).to_numpy()
         reason = pd.Series(
             np.where(
@@ -285,8 +292,7 @@ def reduce_studenttracker(
         on="student_id",
         how="inner",
     )
-    pairs = rows["student_id"].astype("str") + "|" + rows["grad_year"].astype("str")
-    rows["_g"], uniques = pd.factorize(pairs)
+    rows["_g"] = pd.MultiIndex.from_arrays([rows["student_id"], rows["grad_year"]]).factorize()[0]
     rows["_code8"] = opeid8(rows["college_code"].fillna(""))
     rows = _dedupe(rows, out)
     out.counts["rows_used"] = len(rows)
@@ -379,8 +385,9 @@ def reduce_studenttracker(
                                    ["control"])  # fmt: skip
         control = ipeds_control.where(ipeds_control.notna(), pd.Series(control)).to_numpy()
 
-    pair = pd.Series(np.asarray(uniques, dtype=object)[np.asarray(g_uniques, dtype=np.int64)])
-    student = pair.str.rsplit("|", n=1).str[0].to_numpy()
+    # One row per student group: its id from any of its rows.
+    at_first = np.unique(g, return_index=True)[1]
+    student = rows["student_id"].to_numpy(dtype=object)[at_first]
     out.outcomes = pd.DataFrame(
         {
             "join": student,

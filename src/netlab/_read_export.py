@@ -232,6 +232,14 @@ class ReadExport:
         self.problems.append(schemas.problem(file=self.file, table=self.stage, **kwargs))
 
 
+def isin_text(values: pd.Series, among: Any) -> np.ndarray:
+    """``values.isin(among)`` for text, vectorized in Arrow (pandas loops for Arrow strings)."""
+    right_values = among if isinstance(among, pd.Series | pd.Index) else pd.Series(list(among))
+    left = pa.array(pd.Series(values).astype("str"))
+    right = pa.array(pd.Series(right_values).astype("str")).cast(left.type)
+    return pc.is_in(left, value_set=right).to_numpy(zero_copy_only=False).astype(bool)
+
+
 # --------------------------------------------------------------------------- cells
 def _encoding(path: Path, desc: Description, sample: bytes) -> tuple[str, str | None]:
     if desc.spec.encoding:
@@ -743,24 +751,29 @@ def race_from_codes(
     codes : list of Series
         The race code columns (text).
     names : mapping
-        Code -> category label (``600: Black``; ``400: Filipino``), from the description.
+        Code -> category (``600: Black``; ``400: Asian``, Filipino), from the description;
+        a label netlab does not know counts as no code.
     """
     index = codes[0].index if codes else hispanic.index
-    label = {str(k).strip(): race_label(v) if str(v) != "Filipino" else "Asian"
-             for k, v in names.items()}  # fmt: skip
-    cats = []
-    for col in codes:
-        cats.append(col.astype("str").str.strip().map(label))
-    if cats:
-        stacked = pd.concat(cats, axis=1)
-        stacked = stacked.where(stacked.notna() & (stacked != "Unknown"))
-        n_distinct = stacked.nunique(axis=1)
-        first = stacked.bfill(axis=1).iloc[:, 0]
-        race = pd.Series(
-            np.where(n_distinct > 1, "Multiracial", first.fillna("Unknown")), index=index
-        )
-    else:
-        race = pd.Series("Unknown", index=index)
+    label = {}
+    for k, v in names.items():
+        got = race_label(v)
+        label[str(k).strip()] = got if isinstance(got, str) else "Unknown"
+    cats = sorted(set(label.values()) - {"Unknown"})
+    number = {c: i for i, c in enumerate(cats)}
+    # Each code column as a category number (-1: no code); then one pass over the rows.
+    nums = np.full((len(index), max(len(codes), 1)), -1, dtype=np.int64)
+    for j, col in enumerate(codes):
+        mapped = col.astype("str").str.strip().map(label).map(number)
+        nums[:, j] = mapped.fillna(-1).to_numpy(dtype=np.int64)
+    seen = nums >= 0
+    first = np.where(seen.any(axis=1), nums[np.arange(len(index)), seen.argmax(axis=1)], -1)
+    differs = (seen & (nums != first[:, None])).any(axis=1)
+    names_arr = np.array([*cats, "Unknown"], dtype=object)
+    race = pd.Series(
+        np.where(differs, "Multiracial", names_arr[np.where(first >= 0, first, len(cats))]),
+        index=index,
+    )
     if hispanic is not None:
         race = race.mask(hispanic.fillna(False).astype(bool).to_numpy(), "Latinx")
     return race.astype("str")

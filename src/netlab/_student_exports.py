@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from netlab import schemas
-from netlab._read_export import ReadExport, _typed, race_from_codes
+from netlab._read_export import ReadExport, _typed, isin_text, race_from_codes
 
 _RACE_CODES = [f"race_{i}" for i in range(1, 6)]
 
@@ -104,7 +104,7 @@ def _join_ids(rx: ReadExport, spine: pd.DataFrame, key: str) -> None:
                column=rx.headers.get("student_id"))  # fmt: skip
     known = pd.Index(spine[key].dropna().astype("str").unique())
     rx.exclude(
-        ~rx.frame["student_id"].isin(known).to_numpy(),
+        ~isin_text(rx.frame["student_id"], known),
         f"no roster student with this identifier (joined on {key})",
         column=rx.headers.get("student_id"),
     )
@@ -182,7 +182,7 @@ def application_outcomes(
         }
     )
     ids = spine[key].astype("str")
-    matched = ids.isin(per.index)
+    matched = pd.Series(isin_text(ids, per.index), index=ids.index)
     out = pd.DataFrame(index=spine.index)
     for col in ("applied_4yr", "admitted_4yr", "intent_4yr"):
         out[col] = pd.array(ids.map(per[col]).fillna(False).to_numpy(dtype=bool), dtype="boolean")
@@ -236,7 +236,7 @@ def aid_outcomes(
         }
     )
     ids = spine[key].astype("str")
-    matched = ids.isin(per.index)
+    matched = pd.Series(isin_text(ids, per.index), index=ids.index)
     out = pd.DataFrame(index=spine.index)
     for col in ("fafsa_complete", "dream_act_complete", "cal_grant"):
         out[col] = pd.array(ids.map(per[col]).fillna(False).to_numpy(dtype=bool), dtype="boolean")

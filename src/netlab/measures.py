@@ -127,7 +127,11 @@ def _families(groups: list[Group], mask: Any, n: int) -> list[tuple[list[Group],
 
 
 def _table_counts(
-    frame: pd.DataFrame, measures: list[Measure], groups: list[Group], constants: Mapping[str, Any]
+    frame: pd.DataFrame,
+    measures: list[Measure],
+    groups: list[Group],
+    constants: Mapping[str, Any],
+    quiet: frozenset[str] = frozenset(),
 ) -> pd.DataFrame:
     """School × year × group × measure counts from one student-level table."""
     columns = set(frame.columns)
@@ -149,6 +153,8 @@ def _table_counts(
             - columns
             - set(constants)
         )
+        if missing and m.name in quiet:
+            continue
         if missing:
             warnings.warn(
                 f"Measure {m.name!r} is left out: the {m.table} table has no column(s) {missing}.",
@@ -216,7 +222,7 @@ def _student_counts(tables: Mapping[str, pd.DataFrame], reg: Registry) -> pd.Dat
         if not m.from_counts and m.table in tables:
             by_table.setdefault(m.table, []).append(m)
     parts = [
-        _table_counts(tables[t], ms, list(reg.groups.values()), reg.constants)
+        _table_counts(tables[t], ms, list(reg.groups.values()), reg.constants, reg.quiet)
         for t, ms in by_table.items()
     ]
     return pd.concat(parts, ignore_index=True) if parts else _empty_counts()
