@@ -70,6 +70,8 @@ class SourceInfo:
     joins: list[dict[str, Any]] = field(default_factory=list)
     codes: pd.DataFrame | None = None
     rows: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # Contract tables a described file would have made had it been readable.
+    failed: set[str] = field(default_factory=set)
 
     def join(self, source: str, file: str, what: str, count: int) -> None:
         self.joins.append({"source": source, "file": file, "what": what, "count": int(count)})
@@ -95,6 +97,15 @@ class SourceInfo:
         )
         self.notes.extend(f"{rx.file}: {n}" for n in rx.notes)
         self.problems.extend(rx.problems)
+
+
+def target_table(kind: str) -> str:
+    """The contract table a kind of export feeds."""
+    if kind in ("roster", *_JOINED):
+        return "students"
+    if kind.startswith("ipeds") or kind == "college_codes":
+        return "institutions"
+    return kind
 
 
 # --------------------------------------------------------------------------- which file is what
@@ -478,7 +489,12 @@ def read_folder(
             continue
         rx.notes.insert(0, f"read as {desc.label} ({claim.how})")
         if any(p["severity"] == "error" for p in rx.problems):
+            target = target_table(desc.kind)
+            for p in rx.problems:
+                # The table the file should have made: its absence is this problem, not another.
+                p["table"] = target if p["severity"] == "error" else p["table"]
             info.problems.extend(rx.problems)
+            info.failed.add(target)
             continue
         by_kind.setdefault(desc.kind, []).append(rx)
     built: dict[str, Any] = {}

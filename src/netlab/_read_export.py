@@ -555,7 +555,10 @@ def read_export(path: str | Path, desc: Description, *, typed: bool = True) -> R
     if spec.school_id is not None:
         required = [r for r in required if r != "school_id"]
     if spec.wide is not None and spec.wide.measures:
-        required = [r for r in required if r not in ("measure", "numerator", "denominator")]
+        required = [r for r in required if r not in ("measure", "numerator", "denominator",
+                                                     "group")]  # fmt: skip
+    if spec.wide is not None and spec.wide.years:
+        required = [r for r in required if r != "year"]  # the headers hold the years
     roles = {r: desc.patterns(r) for r in spec.columns}
     extra = set(_roles_named(spec)) - set(fields) - set(roles)
     for role in sorted(extra):

@@ -559,9 +559,9 @@ def _frame_of(records: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)[columns]
 
 
-def _required_tables(raw: Mapping[str, nio.RawTable], log: _Log) -> None:
+def _required_tables(raw: Mapping[str, nio.RawTable], log: _Log, failed: set[str]) -> None:
     for options in (schemas.REQUIRED_TABLES, schemas.GRAIN_TABLES):
-        if not set(options).intersection(raw):
+        if not set(options).intersection(raw) and not failed.intersection(options):
             log.problem(
                 table=options[0],
                 rule=f"no {' or '.join(options)} table among the inputs",
@@ -602,8 +602,8 @@ def clean_tables(
     log = _Log()
     extra = {t: dict(c) for t, c in (getattr(params, "extra_columns", None) or {}).items()}
     ctx = _Context(params=params, extra=extra, key=pseudonym_key(key), log=log)
-    _required_tables(raw, log)
     infos = _source_infos(raw)
+    _required_tables(raw, log, {t for info in infos for t in info.failed})
     for info in infos:
         log.problems.extend(info.problems)
         log.notes.extend(info.notes)
@@ -774,7 +774,7 @@ def validate_dir(directory: str | Path, params: Any = None) -> pd.DataFrame:
         drop = problems["rule"].str.startswith("no ") & problems["table"].isin(gone)
         drop |= problems["rule"].str.contains("among the inputs", regex=False) & problems[
             "table"
-        ].isin({p["table"] for p in file_problems if p["rule"].startswith("no ")})
+        ].isin({p["table"] for p in file_problems if p["rule"].startswith("no ")} | gone)
         problems = problems[~drop]
     out = pd.concat([found, problems], ignore_index=True)
     order = out["severity"].map({"error": 0, "warning": 1})

@@ -324,7 +324,9 @@ def scan(
     tables.update(built)
     if not built:
         problems.extend(info.problems)
-    problems.extend(_missing_tables(directory, tables, known, problems))
+    # A described file that could not be read is the problem, not the table it would make.
+    failed = [schemas.problem(file="", table=t, rule="", what_to_do="") for t in info.failed]
+    problems.extend(_missing_tables(directory, tables, known, problems + failed))
     return tables, problems
 
 
