@@ -39,7 +39,7 @@ import pandas as pd
 
 from netlab import schemas
 from netlab._ipeds import code_summary, map_college_codes, opeid8
-from netlab._read_export import ReadExport, _typed, isin_text, kind_fields
+from netlab._read_export import ReadExport, _typed, kind_fields
 
 _DATE_ROLES = ("search_date", "hs_grad_date", "enrollment_begin", "enrollment_end",
                "graduation_date")  # fmt: skip
@@ -75,7 +75,7 @@ def _excel_signs(rx: ReadExport) -> list[str]:
     for role in _DATE_ROLES:
         if role not in f:
             continue
-        text = f[role].dropna().astype("str")
+        text = pd.Series(f[role].dropna().unique(), dtype="str")  # distinct values only
         serial = text[text.str.fullmatch(r"\d{5}(\.0+)?")]
         slashed = text[text.str.contains("/", regex=False)]
         for found, what in ((serial, "numbers"), (slashed, "month/day/year text")):
@@ -84,7 +84,7 @@ def _excel_signs(rx: ReadExport) -> list[str]:
                     f"{rx.headers.get(role, role)} dates became {what} (e.g. {found.iloc[0]})"
                 )
     if "college_code" in f:
-        code = f["college_code"].dropna().astype("str")
+        code = pd.Series(f["college_code"].dropna().unique(), dtype="str")
         short = code[code.str.fullmatch(r"\d{1,5}-\d{1,2}")]
         if len(short):
             signs.append(
@@ -94,8 +94,9 @@ def _excel_signs(rx: ReadExport) -> list[str]:
     return signs
 
 
-def _search_dates(rx: ReadExport, notes: list[str]) -> pd.Series:
-    """Each row's search date: its own column, else the file name's date, else the latest."""
+def _search_date(rx: ReadExport, notes: list[str]) -> pd.Series | np.datetime64:
+    """The rows' search date: the file's own column, else the file name's date, else its
+    latest date (noted)."""
     f = rx.frame
     if "search_date" in f and f["search_date"].notna().any():
         return f["search_date"]
@@ -104,19 +105,28 @@ def _search_dates(rx: ReadExport, notes: list[str]) -> pd.Series:
         found = pd.to_datetime(m.group("date"), format="%Y%m%d", errors="coerce")
         if pd.notna(found):
             notes.append(f"{rx.file}: search date {found.date()} (from the file name)")
-            return pd.Series(found, index=f.index, dtype="datetime64[ns]")
-    latest = pd.concat(
-        [f[r] for r in ("enrollment_begin", "enrollment_end", "graduation_date") if r in f]
-    ).max()
+            return np.datetime64(found.date(), "D")
+    dates = [
+        f[r].max() for r in ("enrollment_begin", "enrollment_end", "graduation_date") if r in f
+    ]
+    latest = max((d for d in dates if pd.notna(d)), default=pd.NaT)
     notes.append(
         f"{rx.file}: no search date in the file or its name; the latest date in it "
-        f"({pd.Timestamp(latest).date() if pd.notna(latest) else 'none'}) is taken as the search date"
+        f"({pd.Timestamp(latest).date() if pd.notna(latest) else 'none'}) is taken as the "
+        "search date"
     )
-    return pd.Series(latest, index=f.index, dtype="datetime64[ns]")
+    return np.datetime64(pd.Timestamp(latest).date(), "D") if pd.notna(latest) else np.datetime64(
+        "NaT", "D")  # fmt: skip
 
 
-def _prepare_file(rx: ReadExport, spine_ids: pd.Index, key: str, out: NscResult) -> pd.DataFrame:
-    """One file's rows typed, with the roster's blanks and strangers set aside."""
+_CATEGORIES = {"college_code", "college_name", "level", "control", "degree_title"}
+_KEEP = ("record_found", "college_code", "college_name", "level", "control",
+         "enrollment_begin", "enrollment_end", "graduated", "graduation_date", "degree_title",
+         "college_sequence")  # fmt: skip
+
+
+def _prepare_file(rx: ReadExport, spine: pd.Index, key: str, out: NscResult, number: int):
+    """One file's rows, typed and joined to the roster (blanks and strangers set aside)."""
     signs = _excel_signs(rx)
     if signs:
         out.problems.append(
@@ -139,88 +149,95 @@ def _prepare_file(rx: ReadExport, spine_ids: pd.Index, key: str, out: NscResult)
     rx.frame["student_id"] = ids.where(ids != "")
     rx.exclude(rx.frame["student_id"].isna(), "student identifier is blank",
                column=rx.headers.get("student_id"))  # fmt: skip
-    stranger = ~isin_text(rx.frame["student_id"], spine_ids)
+    at = spine.get_indexer(rx.frame["student_id"])
     rx.exclude(
-        stranger,
+        at < 0,
         f"no roster student with this identifier (joined on {key})",
         column=rx.headers.get("student_id"),
     )
-    frame = rx.frame.copy()
-    frame["_searched"] = _search_dates(rx, out.notes)
-    frame["_file"] = rx.file
-    if "college_sequence" in frame:
-        # Filled on a college's first row only: carry it down within the student.
-        seq = frame["college_sequence"].astype("Float64")
-        frame["college_sequence"] = seq.groupby(frame["student_id"]).ffill()
+    searched = _search_date(rx, out.notes)
+    f = rx.frame
+    # Few distinct values over millions of rows: categories keep a state's file small.
+    frame = pd.DataFrame(
+        {c: f[c].astype("category") if c in _CATEGORIES else f[c] for c in _KEEP if c in f}
+    )
+    frame["_g"] = at[at >= 0]
+    frame["_row"] = f["_row"].to_numpy()
+    frame["_file"] = np.int16(number)
+    frame["_searched"] = (searched.to_numpy().astype("datetime64[D]")
+                          if isinstance(searched, pd.Series) else searched)  # fmt: skip
+    rx.frame = f.iloc[:0]  # the rows live on in ``frame``; the file's own copy is let go
     return frame
 
 
 # --------------------------------------------------------------------------- across files
-def _excluded(frame: pd.DataFrame, mask: np.ndarray, reason: pd.Series | str) -> pd.DataFrame:
-    part = frame.loc[mask]
+def _excluded(rows: pd.DataFrame, mask: np.ndarray, reason: Any, files: list[str]) -> pd.DataFrame:
+    part = rows.loc[mask]
     return pd.DataFrame(
         {
             "table": "studenttracker",
-            "file": part["_file"].to_numpy(),
+            "file": np.asarray(files, dtype=object)[part["_file"].to_numpy(dtype=np.int64)],
             "row": part["_row"].to_numpy(dtype=np.int64),
-            "reason": reason[mask].to_numpy() if isinstance(reason, pd.Series) else reason,
+            "reason": reason[mask] if isinstance(reason, np.ndarray) else reason,
             "column": None,
             "value": None,
         }
     )
 
 
-def _dedupe(rows: pd.DataFrame, out: NscResult) -> pd.DataFrame:
+def _codes(values: pd.Series | None, n: int) -> np.ndarray:
+    if values is None:
+        return np.full(n, -1, dtype=np.int64)
+    return pd.factorize(values)[0]
+
+
+def _dedupe(rows: pd.DataFrame, out: NscResult, files: list[str]) -> pd.DataFrame:
     """The same term (student, college, begin) or award once: the latest search's row."""
+    n = len(rows)
     found = rows["record_found"].fillna(True).astype(bool).to_numpy()
     grad = rows["graduated"].fillna(False).astype(bool).to_numpy() if "graduated" in rows else (
-        np.zeros(len(rows), bool))  # fmt: skip
-    begin = rows["enrollment_begin"].astype("datetime64[ns]").to_numpy()
-    gdate = (rows["graduation_date"].astype("datetime64[ns]").to_numpy() if "graduation_date"
-             in rows else np.full(len(rows), np.datetime64("NaT"), "datetime64[ns]"))  # fmt: skip
-    kind = np.where(~found, 0, np.where(grad, 2, 1))
-    title = rows["degree_title"] if "degree_title" in rows else pd.Series(None, index=rows.index)
+        np.zeros(n, bool))  # fmt: skip
+    kind = np.where(~found, 0, np.where(grad, 2, 1)).astype(np.int8)
+    begin = _day(rows["enrollment_begin"]).astype(np.int64)
+    gdate = _day(rows["graduation_date"]).astype(np.int64) if "graduation_date" in rows else (
+        np.zeros(n, np.int64))  # fmt: skip
     # A term is (student, college, begin); an award (student, college, date, title).
     key = pd.DataFrame(
         {
             "g": rows["_g"].to_numpy(),
             "kind": kind,
-            "code": rows["_code8"].to_numpy(dtype=object),
+            "code": rows["_code8"].to_numpy(),
             "when": np.where(kind == 2, gdate, begin),
-            "title": np.where(kind == 2, title.to_numpy(dtype=object), None),
-        },
-        index=rows.index,
+            "title": np.where(kind == 2, _codes(rows.get("degree_title"), n), -1),
+        }
     )
-    order = rows.sort_values(["_searched"], ascending=False, kind="stable").index
-    group = key.loc[order].groupby(list(key.columns), dropna=False, sort=False).ngroup()
-    dup = group.duplicated(keep="first").to_numpy()
-    dup_rows = order[dup]
-    if len(dup_rows):
-        kept_date = pd.Series(rows.loc[order[~dup], "_searched"].to_numpy(),
-                              index=group[~dup].to_numpy())  # fmt: skip
-        mine = rows.loc[dup_rows, "_searched"]
-        theirs = pd.Series(group[dup].map(kept_date).to_numpy(), index=dup_rows)
-        same = (mine == theirs).to_numpy()
-        reason = pd.Series(
-            np.where(
-                same,
-                "repeated row (same student, college and term in the same search)",
-                "same term in an earlier search; the row searched "
-                + theirs.dt.strftime("%Y-%m-%d").fillna("later").to_numpy()
-                + " was kept",
-            ),
-            index=dup_rows,
+    searched = rows["_searched"].to_numpy().astype("datetime64[D]")
+    order = np.argsort(-searched.astype(np.int64), kind="stable")
+    dup_sorted = key.iloc[order].duplicated(keep="first").to_numpy()
+    if dup_sorted.any():
+        dup = np.zeros(n, bool)
+        dup[order[dup_sorted]] = True
+        # The date of the row kept for each repeated key.
+        firsts = key.iloc[order[~dup_sorted]].assign(_d=searched[order[~dup_sorted]])
+        kept = key[dup].merge(firsts, on=list(key.columns), how="left")["_d"].to_numpy()
+        mine = searched[dup]
+        when = pd.Series(kept).dt.strftime("%Y-%m-%d").fillna("later").to_numpy(dtype=object)
+        reason = np.full(n, None, dtype=object)
+        reason[dup] = np.where(
+            mine == kept.astype("datetime64[D]"),
+            "repeated row (same student, college and term in the same search)",
+            "same term in an earlier search; the row searched " + when + " was kept",
         )
-        mask = rows.index.isin(dup_rows)
-        out.exclusions.append(_excluded(rows, mask, reason.reindex(rows.index)))
-        rows = rows.loc[~mask]
+        out.exclusions.append(_excluded(rows, dup, reason, files))
+        rows = rows.loc[~dup]
     # A student found in one search and not in another: the found rows tell.
-    found = rows["record_found"].fillna(True).astype(bool)
-    has_found = found.groupby(rows["_g"]).transform("any")
-    lone = (~found & has_found).to_numpy()
+    found = rows["record_found"].fillna(True).astype(bool).to_numpy()
+    g = rows["_g"].to_numpy()
+    has_found = np.bincount(g[found], minlength=g.max() + 1 if len(g) else 0) > 0
+    lone = ~found & has_found[g]
     if lone.any():
         out.exclusions.append(
-            _excluded(rows, lone, "not found in one search but found in another")
+            _excluded(rows, lone, "not found in one search but found in another", files)
         )
         rows = rows.loc[~lone]
     return rows
@@ -236,7 +253,7 @@ def _on(year: np.ndarray, month: int, day: int) -> np.ndarray:
     return months.astype("datetime64[M]").astype("datetime64[D]") + (day - 1)
 
 
-def _award_kinds(titles: pd.Series, awards: dict[str, list[str]]) -> pd.Series:
+def _award_kinds(titles: pd.Series, awards: dict[str, list[str]]) -> np.ndarray:
     codes, uniques = pd.factorize(titles.fillna(""))
     kinds = []
     for t in uniques:
@@ -246,7 +263,7 @@ def _award_kinds(titles: pd.Series, awards: dict[str, list[str]]) -> pd.Series:
                 kind = name
                 break
         kinds.append(kind if t else "unknown")
-    return pd.Series(np.asarray(kinds, dtype=object)[codes], index=titles.index)
+    return np.asarray(kinds, dtype=object)[codes]
 
 
 def reduce_studenttracker(
@@ -264,8 +281,8 @@ def reduce_studenttracker(
     reads : list of ReadExport
         The detail files, read as text (``read_export(..., typed=False)``).
     spine : DataFrame
-        The roster: ``join`` (the id the files carry) and ``grad_year``; one row per
-        student and class.
+        The roster: ``join`` (the id the files carry) and ``grad_year``. A student listed
+        in two classes is joined to the first.
     key : str
         The roster field the files' identifiers match (for messages).
     institutions, overrides : DataFrame, optional
@@ -274,33 +291,38 @@ def reduce_studenttracker(
     Returns
     -------
     NscResult
-        ``outcomes``: join, grad_year and :data:`OUTCOMES`, one row per spine row with a
-        file row (roster students not sent are absent); ``codes``: every college code seen
-        with its UnitID and how it was found.
+        ``outcomes``: join, grad_year and :data:`OUTCOMES`, one row per roster student
+        with a row in the files (roster students not sent are absent); ``codes``: every
+        college code seen with its UnitID and how it was found.
     """
     out = NscResult(outcomes=pd.DataFrame(), codes=pd.DataFrame())
-    spine = spine.dropna(subset=["join", "grad_year"]).drop_duplicates(["join", "grad_year"])
-    ids = pd.Index(spine["join"].astype("str").unique())
-    frames = [_prepare_file(rx, ids, key, out) for rx in reads]
-    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    spine = spine.dropna(subset=["join", "grad_year"]).drop_duplicates("join")
+    index = pd.Index(spine["join"].astype("str").to_numpy())
+    spine_year = spine["grad_year"].to_numpy(dtype=np.int64)
+    files = [rx.file for rx in reads]
     out.counts["rows_in"] = int(sum(rx.rows_in for rx in reads))
+    frames = [_prepare_file(rx, index, key, out, i) for i, rx in enumerate(reads)]
+    rows = pd.concat(frames, ignore_index=True) if len(frames) > 1 else (
+        frames[0] if frames else pd.DataFrame())  # fmt: skip
+    del frames
     if len(rows) == 0:
         out.outcomes = pd.DataFrame(columns=["join", "grad_year", *OUTCOMES])
         return out
-    rows = rows.merge(
-        spine[["join", "grad_year"]].rename(columns={"join": "student_id"}),
-        on="student_id",
-        how="inner",
-    )
-    rows["_g"] = pd.MultiIndex.from_arrays([rows["student_id"], rows["grad_year"]]).factorize()[0]
-    rows["_code8"] = opeid8(rows["college_code"].fillna(""))
-    rows = _dedupe(rows, out)
+    if "college_sequence" in rows:
+        # Filled on a college's first row only: carry it down within the student.
+        rows["college_sequence"] = rows["college_sequence"].astype("Float64").groupby(
+            rows["_g"].to_numpy()).ffill()  # fmt: skip
+    code8 = opeid8(rows["college_code"])
+    rows["_code8"] = pd.factorize(code8)[0]
+    rows = _dedupe(rows, out, files)
     out.counts["rows_used"] = len(rows)
 
-    g_codes, g_uniques = pd.factorize(rows["_g"])
-    n = len(g_uniques)
-    g = g_codes
-    year = rows["grad_year"].to_numpy(dtype=np.int64)
+    spine_g = rows["_g"].to_numpy()
+    present = np.flatnonzero(np.bincount(spine_g, minlength=len(index)) > 0)
+    g = np.searchsorted(present, spine_g)  # 0..n-1 over the students with rows
+    n = len(present)
+    first_year = spine_year[present]
+    year = first_year[g]
     begin, end = _day(rows["enrollment_begin"]), _day(rows["enrollment_end"])
     end = np.where(np.isnat(end), begin, end)
     found = rows["record_found"].fillna(True).astype(bool).to_numpy()
@@ -320,8 +342,14 @@ def reduce_studenttracker(
     def anyof(mask: np.ndarray) -> np.ndarray:
         return np.bincount(g[mask], minlength=n) > 0
 
-    searched = pd.Series(_day(rows["_searched"])).groupby(g).max().reindex(range(n)).to_numpy()
-    first_year = pd.Series(year).groupby(g).first().reindex(range(n)).to_numpy()
+    searched = np.full(n, np.datetime64("NaT", "D"))
+    row_searched = rows["_searched"].to_numpy().astype("datetime64[D]")
+    ok = ~np.isnat(row_searched)
+    # The latest search per student (NaT sorts away from the maximum as the smallest int).
+    latest = np.full(n, np.iinfo(np.int64).min)
+    np.maximum.at(latest, g[ok], row_searched[ok].astype(np.int64))
+    searched = np.where(latest == np.iinfo(np.int64).min, np.datetime64("NaT", "D"),
+                        latest.astype("datetime64[D]"))  # fmt: skip
 
     def known(flag: np.ndarray, window_end: np.ndarray) -> pd.arrays.BooleanArray:
         # True when seen; False only once the window is over at the latest search.
@@ -337,12 +365,13 @@ def reduce_studenttracker(
     gdate = _day(rows["graduation_date"]) if "graduation_date" in rows else np.full(
         len(rows), np.datetime64("NaT"), "datetime64[D]")  # fmt: skip
     titles = rows["degree_title"] if "degree_title" in rows else pd.Series("", index=rows.index)
-    award = _award_kinds(titles.astype("string"), rx_awards(reads))
+    award = np.full(len(rows), "", dtype=object)
+    award[grad] = _award_kinds(titles[grad].astype("string"), rx_awards(reads))
     with np.errstate(invalid="ignore"):
         within = found & grad & ~np.isnat(gdate) & (gdate <= six_end)
-    cert = within & (award == "certificate").to_numpy()
-    degree = within & ~(award == "certificate").to_numpy()
-    blank_titles = int((grad & (award == "unknown").to_numpy()).sum())
+    cert = within & (award == "certificate")
+    degree = within & ~(award == "certificate")
+    blank_titles = int((grad & (award == "unknown")).sum())
     if blank_titles:
         out.notes.append(
             f"StudentTracker: {blank_titles:,} degree row(s) with a blank or unrecognised "
@@ -375,22 +404,20 @@ def reduce_studenttracker(
     code_unitid = codes.set_index("college_code")["unitid"]
     has = first >= 0
     at = np.where(has, first, 0)
-    college = rows["college_code"].astype("string").to_numpy()[at]
-    unitid = pd.Series(college).map(code_unitid).where(has)
-    lvl = level.to_numpy()[at]
-    control = (rows["control"].astype("string").to_numpy()[at] if "control" in rows
+    college = rows["college_code"].iloc[at].astype("str").reset_index(drop=True)
+    college = college.where(has)
+    unitid = college.map(code_unitid).where(has)
+    lvl = level.iloc[at].to_numpy(dtype=object)
+    control = (rows["control"].iloc[at].astype("string").to_numpy(dtype=object) if "control" in rows
                else np.full(n, None, object))  # fmt: skip
     if institutions is not None and "control" in institutions:
         ipeds_control = unitid.map(institutions.drop_duplicates("unitid").set_index("unitid")
                                    ["control"])  # fmt: skip
         control = ipeds_control.where(ipeds_control.notna(), pd.Series(control)).to_numpy()
 
-    # One row per student group: its id from any of its rows.
-    at_first = np.unique(g, return_index=True)[1]
-    student = rows["student_id"].to_numpy(dtype=object)[at_first]
     out.outcomes = pd.DataFrame(
         {
-            "join": student,
+            "join": index.to_numpy()[present],
             "grad_year": first_year,
             "enrolled": known(enrolled, _on(first_year, 10, 31)),
             "enrolled_year1": known(year1, _on(first_year + 1, 8, 14)),
@@ -402,7 +429,7 @@ def reduce_studenttracker(
             "completed_certificate": _only_old(anyof(cert), searched, _on(first_year + 6, 8, 14)),
         }
     )
-    _code_report(rows, codes, first, out)
+    _code_report(rows, codes, first, out, files)
     out.counts.update(
         students=n,
         found=int(anyof(found).sum()),
@@ -425,13 +452,25 @@ def rx_awards(reads: list[ReadExport]) -> dict[str, list[str]]:
     return {}
 
 
-def _code_report(rows: pd.DataFrame, codes: pd.DataFrame, first: np.ndarray, out: NscResult):
+def _code_report(rows: pd.DataFrame, codes: pd.DataFrame, first: np.ndarray, out: NscResult,
+                 files: list[str]) -> None:  # fmt: skip
     """Every college code with its name, UnitID and students; unmapped ones as a warning."""
-    names = rows.groupby("college_code")["college_name"].agg(
-        lambda s: s.mode().iloc[0] if s.notna().any() else None
-    ) if "college_name" in rows else pd.Series(dtype=object)  # fmt: skip
-    students = rows.groupby("college_code")["_g"].nunique()
-    firsts = rows.iloc[first[first >= 0]].groupby("college_code").size()
+    cat = rows["college_code"].astype("category")
+    code_no = cat.cat.codes.to_numpy(dtype=np.int64)
+    labels = np.asarray(cat.cat.categories.astype("str"), dtype=object)
+    seen = code_no >= 0
+    names = pd.Series(dtype=object)
+    if "college_name" in rows:
+        has_name = seen & rows["college_name"].notna().to_numpy()
+        _, at = np.unique(code_no[has_name], return_index=True)
+        where = np.flatnonzero(has_name)[at]
+        names = pd.Series(rows["college_name"].iloc[where].astype("str").to_numpy(),
+                          index=labels[code_no[where]])  # fmt: skip
+    g = rows["_g"].to_numpy(dtype=np.int64)
+    pairs = np.unique(code_no[seen] * (int(g.max()) + 1) + g[seen])
+    per_code = np.bincount(pairs // (int(g.max()) + 1), minlength=len(labels))
+    students = pd.Series(per_code, index=labels)
+    firsts = pd.Series(labels[code_no[first[first >= 0]]]).value_counts()
     table = codes.assign(
         college_name=codes["college_code"].map(names),
         students=codes["college_code"].map(students).fillna(0).astype(int),
@@ -445,7 +484,7 @@ def _code_report(rows: pd.DataFrame, codes: pd.DataFrame, first: np.ndarray, out
                  for c, n in zip(lost["college_code"], lost["college_name"], strict=True)]  # fmt: skip
         out.problems.append(
             schemas.problem(
-                file=", ".join(sorted(set(rows["_file"]))),
+                file=", ".join(files),
                 table="studenttracker",
                 column="college_code",
                 values=shown,

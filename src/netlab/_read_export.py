@@ -368,9 +368,13 @@ def _excel_cells(path: Path, desc: Description):
 def _as_text(values: Any) -> pd.Series:
     """Text cells (None where blank) from an Arrow column or a column of Excel cells."""
     if isinstance(values, pa.ChunkedArray):
-        trimmed = pc.utf8_trim_whitespace(values)
-        trimmed = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
-        return pd.Series(trimmed.to_pandas(), dtype="str")
+        # Blank cells are already null (read with null_values [""]); trim only when needed,
+        # since a copy of a state-sized column is hundreds of megabytes.
+        padded = pc.or_(pc.starts_with(values, " "), pc.ends_with(values, " "))
+        if pc.any(padded).as_py():
+            values = pc.utf8_trim_whitespace(values)
+            values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+        return pd.Series(pd.array(values, dtype="str"))
     series = pd.Series(values).reset_index(drop=True)
     codes, uniques = _distinct(series)
     texts = np.array([_text(u) or None for u in uniques] + [None], dtype=object)
@@ -688,7 +692,8 @@ def _plan(out, header, roles, required, defaults, years) -> dict[str, list[int]]
 
 def _frame(plan, cells, n_rows, years) -> pd.DataFrame:
     if years is None or not any(len(v) > 1 or years[v[0]] is not None for v in plan.values()):
-        frame = pd.DataFrame({role: _as_text(cells[cols[0]]) for role, cols in plan.items()})
+        # Each column leaves the Arrow table as it becomes text, so two copies never pile up.
+        frame = pd.DataFrame({role: _as_text(cells.pop(cols[0])) for role, cols in plan.items()})
         frame["_row"] = np.arange(1, n_rows + 1)
         return frame
     # One block of rows per year: fixed columns repeat, a year's columns fill the roles.
