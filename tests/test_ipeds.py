@@ -28,7 +28,11 @@ def test_published_graduation_rates(institutions):
     # Pell recipients' rates, the 2023 collection, and the OPEID regains its zeros
     assert (berkeley["grad_rate_pell"], sdsu["grad_rate_pell"]) == pytest.approx((0.88, 0.74))
     assert berkeley["grad_rate_year"] == 2023 and berkeley["opeid"] == "00131200"
-    assert (berkeley["level"], berkeley["control"], berkeley["state"]) == ("4-year", "public", "CA")
+    assert (berkeley["level"], berkeley["control"], berkeley["state"]) == (
+        "4-year",
+        "public",
+        "CA",
+    )
 
 
 def test_every_institution_once_and_admin_units_left_out(institutions):
@@ -60,7 +64,9 @@ def test_nsc_codes_map_through_opeid(institutions):
 
 
 def test_import_public_ipeds_cli(tmp_path, capsys):
-    assert cli.main(["import-public", "ipeds", "--source", str(IPEDS), "--out", str(tmp_path)]) == 0
+    assert (
+        cli.main(["import-public", "ipeds", "--source", str(IPEDS), "--out", str(tmp_path)]) == 0
+    )
     out = capsys.readouterr().out
     assert "institutions" in out and "NSC college codes can map" in out
     written = pd.read_csv(tmp_path / "institutions.csv", dtype=str)

@@ -243,7 +243,7 @@ def test_unmapped_college_codes_are_listed_not_dropped(tmp_path):
     assert (
         "777777-00" in warn["values"].iloc[0] and "college_codes.csv" in warn["what_to_do"].iloc[0]
     )
-    assert any("1 of 2 college codes" in n or "of 2 college codes" in n for n in result.notes)
+    assert any("1 of 2 college codes map" in n for n in result.notes)
 
 
 def test_override_file_wins_over_opeid(tmp_path):

@@ -72,7 +72,9 @@ def test_other_tables_and_accounting(round_trip):
     joins = back.sources["joins"].set_index(["source", "what"])["count"]
     roster = joins[("roster", "roster students")]
     nsc = [w for s, w in joins.index if s == "studenttracker"]
-    assert sum(joins[("studenttracker", w)] for w in nsc if w.startswith("roster students")) == roster
+    assert (
+        sum(joins[("studenttracker", w)] for w in nsc if w.startswith("roster students")) == roster
+    )
     assert back.sources["college_codes"]["how"].isin(["code and branch", "main campus"]).all()
     assert (back.sources["college_codes"]["how"] == "main campus").any()
 
@@ -83,7 +85,9 @@ def test_studenttracker_file_has_every_quirk_of_the_dialect(network, round_trip)
     assert nsc.columns[0] == "YOUR_UNIQUE_IDENTIFIER" and len(nsc.columns) == 23
     assert nsc["YOUR_UNIQUE_IDENTIFIER"].str.endswith("_").all()
     assert set(nsc["RECORD_FOUND_Y/N"]) == {"Y", "N"}
-    assert (nsc["GRADUATED"] == "Y").any() and nsc["DEGREE_TITLE"].str.contains("CERTIFICATE").any()
+    assert (nsc["GRADUATED"] == "Y").any() and nsc["DEGREE_TITLE"].str.contains(
+        "CERTIFICATE"
+    ).any()
     # College Sequence only on a college's first row
     assert nsc["COLLEGE_SEQUENCE"].isna().sum() > nsc["COLLEGE_SEQUENCE"].notna().sum()
     assert nsc["ENROLLMENT_BEGIN"].dropna().str.fullmatch(r"\d{8}").all()
@@ -103,5 +107,9 @@ def test_counts_grain_reads_back_from_the_wide_county_file(tmp_path):
     keys = ["school_id", "year", "measure"]
     got, want = _sorted(got, keys), _sorted(want, keys)
     assert got[keys].astype(str).values.tolist() == want[keys].astype(str).values.tolist()
-    np.testing.assert_array_equal(got["numerator"].to_numpy(float), want["numerator"].to_numpy(float))
-    np.testing.assert_array_equal(got["denominator"].to_numpy(float), want["denominator"].to_numpy(float))
+    np.testing.assert_array_equal(
+        got["numerator"].to_numpy(float), want["numerator"].to_numpy(float)
+    )
+    np.testing.assert_array_equal(
+        got["denominator"].to_numpy(float), want["denominator"].to_numpy(float)
+    )

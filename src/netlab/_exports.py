@@ -95,7 +95,8 @@ class SourceInfo:
                 "rows_excluded": excluded,
             }
         )
-        self.notes.extend(f"{rx.file}: {n}" for n in rx.notes)
+        if rx.notes:  # one line per file: how it was read, what was left out
+            self.notes.append(f"{rx.file}: " + "; ".join(rx.notes))
         self.problems.extend(rx.problems)
 
 
@@ -487,7 +488,7 @@ def read_folder(
                 )  # fmt: skip
             )
             continue
-        rx.notes.insert(0, f"read as {desc.label} ({claim.how})")
+        rx.notes.insert(0, f"read as the {desc.label} ({claim.how})")
         if any(p["severity"] == "error" for p in rx.problems):
             target = target_table(desc.kind)
             for p in rx.problems:

@@ -66,6 +66,7 @@ class NscResult:
     problems: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    summary: str = ""
 
 
 # --------------------------------------------------------------------------- per file
@@ -104,14 +105,14 @@ def _search_date(rx: ReadExport, notes: list[str]) -> pd.Series | np.datetime64:
     if pattern and (m := re.search(pattern, rx.file)):
         found = pd.to_datetime(m.group("date"), format="%Y%m%d", errors="coerce")
         if pd.notna(found):
-            notes.append(f"{rx.file}: search date {found.date()} (from the file name)")
+            notes.append(f"search date {found.date()} (from the file name)")
             return np.datetime64(found.date(), "D")
     dates = [
         f[r].max() for r in ("enrollment_begin", "enrollment_end", "graduation_date") if r in f
     ]
     latest = max((d for d in dates if pd.notna(d)), default=pd.NaT)
     notes.append(
-        f"{rx.file}: no search date in the file or its name; the latest date in it "
+        "no search date in the file or its name; the latest date in it "
         f"({pd.Timestamp(latest).date() if pd.notna(latest) else 'none'}) is taken as the "
         "search date"
     )
@@ -155,7 +156,7 @@ def _prepare_file(rx: ReadExport, spine: pd.Index, key: str, out: NscResult, num
         f"no roster student with this identifier (joined on {key})",
         column=rx.headers.get("student_id"),
     )
-    searched = _search_date(rx, out.notes)
+    searched = _search_date(rx, rx.notes)
     f = rx.frame
     # Few distinct values over millions of rows: categories keep a state's file small.
     frame = pd.DataFrame(

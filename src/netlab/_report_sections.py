@@ -515,20 +515,15 @@ def _joins(r: Report, s: Section) -> None:
             )
         )
     codes = sources.get("college_codes")
-    if codes is not None and len(codes):
-        lost = codes[codes["unitid"].isna()]
+    lost = codes[codes["unitid"].isna()] if codes is not None else None
+    if lost is not None and len(lost):
+        # The run's notes say how many codes mapped; this says whom the others concern.
         shown = int(lost["first_college_of"].sum()) if "first_college_of" in lost else 0
         s.add(
             _note(
-                f"{len(codes) - len(lost):,} of {len(codes):,} college codes in the "
-                "StudentTracker file map to an IPEDS UnitID"
-                + (
-                    f"; {len(lost):,} do not (the first college of "
-                    f"{_small(shown, r.min_cell)} students, whose college's graduation "
-                    "rate is therefore unknown)."
-                    if len(lost)
-                    else "."
-                )
+                f"{len(lost):,} college code(s) in the StudentTracker file map to no IPEDS "
+                f"UnitID: the first college of {_small(shown, r.min_cell)} students, whose "
+                "college's graduation rate is therefore unknown (they still count as enrolled)."
             )
         )
     lacking = _lacking_context(r)
