@@ -52,7 +52,9 @@ def bare_read(path: str) -> int:
 
 def netlab_reduce(path: str, truth_path: str) -> dict:
     truth = pd.read_parquet(truth_path, columns=["student_id", "grad_year"])
-    spine = pd.DataFrame({"join": truth["student_id"].astype("str"), "grad_year": truth["grad_year"]})
+    spine = pd.DataFrame(
+        {"join": truth["student_id"].astype("str"), "grad_year": truth["grad_year"]}
+    )
     del truth
     rx = read_export(path, load_builtin("studenttracker"), typed=False)
     res = reduce_studenttracker([rx], spine, institutions=institutions_table())

@@ -357,3 +357,25 @@ measures:
     assert "FAFSA or Dream Act completed" in html
     assert "county_fafsa_cadaa_by_school.csv" in html  # the data-quality section names the file
     assert "has no district" not in html  # districts came from the file
+    assert "The schools table has no cohort" in html  # and what it lacked is said
+
+
+def test_excel_roster_and_a_headerless_caret_file(tmp_path):
+    """Any layout: an Excel roster, and a CALPADS-style extract (caret, no header, cp1252)."""
+    write(tmp_path / "schools.csv", "school_id,school_name\nS1,One\n")
+    frame = pd.read_csv(pd.io.common.StringIO(ROSTER), dtype=str)
+    frame.to_excel(tmp_path / "roster.xlsx", index=False)
+    extract = "1000000001^S1^2025^Peña^F\n1000000002^S1^2025^Li^M\n"
+    (tmp_path / "calpads_extract.txt").write_bytes(extract.encode("cp1252"))
+    write(
+        tmp_path / "calpads_extract.yaml",
+        "kind: roster\nheader: none\ndelimiter: '^'\n"
+        "columns: {student_id: 1, school_id: 2, grad_year: 3, gender: 5}\n",
+    )
+    tables, problems = nio.scan(tmp_path)
+    assert not problems
+    result = clean.clean_tables(tables, from_dict({"run": "t", "raw_dir": str(tmp_path)}), key=KEY)
+    q = result.quality.set_index(["table", "file"])["rows_in"]
+    assert q[("roster", "roster.xlsx")] == 8 and q[("roster", "calpads_extract.txt")] == 2
+    assert len(result.tables["students"]) == 7 + 2 - 2  # the extract repeats two students
+    assert any("Windows-1252" in n for n in result.notes)

@@ -488,7 +488,7 @@ def read_folder(
                 )  # fmt: skip
             )
             continue
-        rx.notes.insert(0, f"read as the {desc.label} ({claim.how})")
+        rx.notes.insert(0, f"read through the description “{desc.label}” ({claim.how})")
         if any(p["severity"] == "error" for p in rx.problems):
             target = target_table(desc.kind)
             for p in rx.problems:

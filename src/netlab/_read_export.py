@@ -661,7 +661,8 @@ def _plan(out, header, roles, required, defaults, years) -> dict[str, list[int]]
     # A wide file's per-year columns share a base header: match on the distinct bases.
     bases: dict[str, list[int]] = {}
     for i, h in enumerate(header):
-        bases.setdefault(h, []).append(i)
+        # A file without a header: its columns are named by position ("column 3").
+        bases.setdefault(h or f"column {i + 1}", []).append(i)
     distinct = list(bases)
     plan = plan_headers(distinct, roles, required=required, defaults=defaults)
     for role, heads in plan.ambiguous.items():

@@ -439,9 +439,13 @@ def data_quality(r: Report) -> Section:
                     Col("excluded", "Rows excluded"),
                 ],
                 min_cell=r.min_cell,
-                caption="The network's data this term: each export as the hub holds it, then "
-                "each table made from it (every excluded row is listed, with its reason, in "
-                "the hub's quality log)",
+                caption=(
+                    "The network's data this term: each export as the hub holds it, then "
+                    "each table made from it"
+                    if (getattr(r.prepared, "sources", None) or {}).get("joins") is not None
+                    else "The network's data this term"
+                )
+                + " (every excluded row is listed, with its reason, in the hub's quality log)",
             )
         )
     _joins(r, s)
@@ -547,10 +551,11 @@ def _lacking_context(r: Report) -> str:
     missing = [c for c in _CONTEXT_USE if c not in schools.columns or schools[c].isna().all()]
     if not missing:
         return ""
-    uses = "; ".join(f"{c}: {_CONTEXT_USE[c]}" for c in missing)
+    names = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " or " + missing[-1]
+    uses = "; ".join(f"{c} feeds {_CONTEXT_USE[c]}" for c in missing)
     return (
-        f"The schools table has no {', '.join(missing)}, so the analyses that need them "
-        f"use what there is or are not shown ({uses})."
+        f"The schools table has no {names} column, so the analyses that need "
+        f"{'it' if len(missing) == 1 else 'them'} use what there is or are not shown ({uses})."
     )
 
 
