@@ -379,3 +379,16 @@ def test_excel_roster_and_a_headerless_caret_file(tmp_path):
     assert q[("roster", "roster.xlsx")] == 8 and q[("roster", "calpads_extract.txt")] == 2
     assert len(result.tables["students"]) == 7 + 2 - 2  # the extract repeats two students
     assert any("Windows-1252" in n for n in result.notes)
+
+
+def test_ambiguous_header_is_one_error_naming_what_to_write(tmp_path):
+    write(tmp_path / "schools.csv", "school_id,school_name\nS1,One\n")
+    roster = ROSTER.replace("Student Number,SSID", "SSID,State Student ID")
+    write(tmp_path / "roster.csv", roster)
+    problems = clean.validate_dir(tmp_path)
+    errors = problems[problems["severity"] == "error"]
+    assert len(errors) == 1, errors["rule"].tolist()
+    e = errors.iloc[0]
+    assert e["file"] == "roster.csv" and "SSID" in e["column"] and "State Student ID" in e["column"]
+    assert "all fit student_id" in e["rule"]
+    assert "columns: student_id:" in e["what_to_do"] and "format: sis-roster" in e["what_to_do"]
