@@ -389,6 +389,8 @@ def test_ambiguous_header_is_one_error_naming_what_to_write(tmp_path):
     errors = problems[problems["severity"] == "error"]
     assert len(errors) == 1, errors["rule"].tolist()
     e = errors.iloc[0]
-    assert e["file"] == "roster.csv" and "SSID" in e["column"] and "State Student ID" in e["column"]
+    assert (
+        e["file"] == "roster.csv" and "SSID" in e["column"] and "State Student ID" in e["column"]
+    )
     assert "all fit student_id" in e["rule"]
     assert "columns: student_id:" in e["what_to_do"] and "format: sis-roster" in e["what_to_do"]
