@@ -322,6 +322,21 @@ def test_missing_context_uses_the_variables_present():
     assert one["distance"] == pytest.approx(expected)
 
 
+def test_context_used_names_what_the_matching_lacked():
+    units, rates = _network()
+    bare = units.drop(columns=["share_low_income", "district"])
+    used = L.context_used(bare).set_index("variable")
+    assert (
+        not used.loc["share_low_income", "used"]
+        and used.loc["share_low_income", "units_with"] == 0
+    )
+    assert not used.loc["district", "used"]
+    assert used.loc["share_focal", "used"] and used.loc["share_focal", "units_with"] == len(units)
+    # matching still runs on what there is
+    pairs = L.match(rates, bare, bright_spots=["S00"], measure="m")
+    assert len(pairs) and pairs["distance"].notna().all()
+
+
 def _has_pipeline() -> bool:
     try:
         from netlab import io, pipeline

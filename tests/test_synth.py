@@ -165,7 +165,10 @@ def test_student_pipeline_is_consistent(students_net):
     assert st.loc[likely, ["applied_4yr", "admitted_4yr", "intent_4yr"]].all().all()
     assert (st["admitted_4yr"] <= st["applied_4yr"]).all()
     assert (st["intent_4yr"] <= st["admitted_4yr"]).all()
-    assert (st["enrolled"] == st["enrolled_unitid"].notna()).all()
+    # enrolled_unitid is the first college: the fall one, or a spring start's (within a year)
+    first = st["enrolled"] | st["enrolled_year1"].fillna(False).astype(bool)
+    assert (first == st["enrolled_unitid"].notna()).all()
+    assert (st["enrolled"] <= st["enrolled_year1"].fillna(True)).all()
     assert (level.dropna() == st["enrolled_level"].dropna()).all()
     four = st["enrolled_level"] == "4-year"
     assert (four <= st["admitted_4yr"]).all()

@@ -61,6 +61,12 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
         "enrolled_unitid": "str",
         "enrolled_level": "str",
         "enrolled_grad_rate": "float",
+        "enrolled_control": "str",
+        "enrolled_year1": _BOOL,
+        "persisted": _BOOL,
+        "completed_6yr": _BOOL,
+        "completed_certificate": _BOOL,
+        "admitted_grad_rate": "float",
     },
     "counts": {
         "school_id": "str",
@@ -130,11 +136,16 @@ class Registry:
         In a stable order: built-ins first, then the run's own.
     constants : mapping
         Named constants the conditions may use (``grad_rate_threshold``).
+    quiet : frozenset of str
+        Built-in measures left out without a warning when their table lacks a column.
     """
 
     measures: Mapping[str, Measure]
     groups: Mapping[str, Group]
     constants: Mapping[str, Any] = field(default_factory=dict)
+    # Built-in measures the run did not redefine: left out quietly when their columns are
+    # missing (a hub without StudentTracker data has no persistence column).
+    quiet: frozenset[str] = frozenset()
 
     def get(self, measure: str, default: Any = None) -> Measure | Any:
         """The measure called ``measure``, or ``default``."""
@@ -396,4 +407,5 @@ def registry(params: RunParams | Mapping[str, Any] | None = None) -> Registry:
         raise MeasureError(
             f"{len(problems)} measure or group definitions cannot be used:\n{lines}"
         )
-    return Registry(measures=measures, groups=groups, constants=constants)
+    quiet = frozenset(builtin_measures()) - set(params.measures)
+    return Registry(measures=measures, groups=groups, constants=constants, quiet=quiet)

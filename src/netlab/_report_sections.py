@@ -471,24 +471,28 @@ def data_quality(r: Report) -> Section:
         for col in ("rows_in", "rows_kept", "rows_excluded"):
             frame[col] = frame[col].astype("float64")
         # a handful of excluded rows is itself a small count: say "fewer than N"
-        frame["excluded"] = [
-            "none" if v == 0 else (f"fewer than {r.min_cell}" if v < r.min_cell else f"{int(v):,}")
-            for v in frame["rows_excluded"]
-        ]
+        frame["excluded"] = [_small(v, r.min_cell) for v in frame["rows_excluded"]]
         s.add(
             table(
                 frame,
                 [
                     Col("table", "Table"),
+                    Col("file", "File"),
                     Col("rows_in", "Rows read", "count"),
                     Col("rows_kept", "Rows kept", "count"),
                     Col("excluded", "Rows excluded"),
                 ],
                 min_cell=r.min_cell,
-                caption="The network's data this term (every excluded row is listed, with its "
-                "reason, in the hub's quality log)",
+                caption=(
+                    "The network's data this term: each export as the hub holds it, then "
+                    "each table made from it"
+                    if (getattr(r.prepared, "sources", None) or {}).get("joins") is not None
+                    else "The network's data this term"
+                )
+                + " (every excluded row is listed, with its reason, in the hub's quality log)",
             )
         )
+    _joins(r, s)
     others = [] if r.names_peers else _other_units(r)
     for note in getattr(r.prepared, "notes", []) or []:
         # a run-wide note that names another school stays out of this school's report
@@ -529,6 +533,74 @@ def data_quality(r: Report) -> Section:
                     )
                 )
     return s
+
+
+def _small(value: float, min_cell: int) -> str:
+    """A count of records as shown: none, fewer than the minimum cell, or the number."""
+    if pd.isna(value) or value == 0:
+        return "none"
+    return f"fewer than {min_cell}" if value < min_cell else f"{int(value):,}"
+
+
+def _joins(r: Report, s: Section) -> None:
+    """How the exports were joined on the student, the college codes, the schools' context."""
+    sources = getattr(r.prepared, "sources", None) or {}
+    joins = sources.get("joins")
+    if joins is not None and len(joins):
+        frame = joins.assign(shown=[_small(v, r.min_cell) for v in joins["count"]])
+        s.add(
+            table(
+                frame,
+                [
+                    Col("source", "Export"),
+                    Col("file", "File"),
+                    Col("what", "Joined on the student"),
+                    Col("shown", "Count"),
+                ],
+                min_cell=r.min_cell,
+                caption="Every join counted: roster students with and without a row in each "
+                "file, and file rows whose student is not on the roster",
+            )
+        )
+    codes = sources.get("college_codes")
+    lost = codes[codes["unitid"].isna()] if codes is not None else None
+    if lost is not None and len(lost):
+        # The run's notes say how many codes mapped; this says whom the others concern.
+        shown = int(lost["first_college_of"].sum()) if "first_college_of" in lost else 0
+        s.add(
+            _note(
+                f"{len(lost):,} college code(s) in the StudentTracker file map to no IPEDS "
+                f"UnitID: the first college of {_small(shown, r.min_cell)} students, whose "
+                "college's graduation rate is therefore unknown (they still count as enrolled)."
+            )
+        )
+    lacking = _lacking_context(r)
+    if lacking:
+        s.add(_note(_E(lacking)))
+
+
+_CONTEXT_USE = {
+    "district": "the district unit and the same-district preference in live cases",
+    "cohort": "traction by cohort (the year a team joined)",
+    "share_low_income": "live-case matching on the share of low-income students",
+    "enrollment": "school size where seniors on record are not known",
+}
+
+
+def _lacking_context(r: Report) -> str:
+    """A sentence naming the context columns the schools table lacks and what they feed."""
+    schools = r.prepared.tables.get("schools")
+    if schools is None:
+        return ""
+    missing = [c for c in _CONTEXT_USE if c not in schools.columns or schools[c].isna().all()]
+    if not missing:
+        return ""
+    names = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " or " + missing[-1]
+    uses = "; ".join(f"{c} feeds {_CONTEXT_USE[c]}" for c in missing)
+    return (
+        f"The schools table has no {names} column, so the analyses that need "
+        f"{'it' if len(missing) == 1 else 'them'} use what there is or are not shown ({uses})."
+    )
 
 
 def _other_units(r: Report) -> list[str]:

@@ -20,88 +20,12 @@ import pandas as pd
 import yaml
 
 from netlab import paths
+from netlab._describe import _find_header, _matches, _read_sheets, _text, _text_series, build_ids
 from netlab.exceptions import InputError
 
-_EXCEL = {".xls", ".xlsx", ".xlsm", ".xlsb", ".ods"}
-
-
-# --------------------------------------------------------------------------- cells and sheets
-def _text(value: Any) -> str:
-    """A cell as text: blank for missing, ``12`` for 12.0, whitespace collapsed."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return " ".join(str(value).split())
-
-
-def _text_series(values: pd.Series) -> pd.Series:
-    return pd.Series([_text(v) for v in values], index=values.index, dtype=object)
-
-
-def _read_sheets(path: Path, engine: str | None = "calamine") -> dict[str, pd.DataFrame]:
-    """Every sheet of a workbook (or the one table of a CSV) as raw cells, no header."""
-    suffix = path.suffix.lower()
-    if not path.is_file():
-        raise InputError(f"No file at {path}.", file=str(path))
-    try:
-        if suffix == ".csv":
-            for encoding in ("utf-8-sig", "latin-1"):
-                try:
-                    frame = pd.read_csv(
-                        path,
-                        header=None,
-                        dtype=str,
-                        keep_default_na=False,
-                        skip_blank_lines=False,
-                        encoding=encoding,
-                    )
-                    break
-                except UnicodeDecodeError:
-                    continue
-            return {path.stem: frame.replace("", np.nan)}
-        if suffix in _EXCEL:
-            # No default NA strings: "n/a" in a count cell must be seen, not read as blank.
-            sheets = pd.read_excel(
-                path,
-                sheet_name=None,
-                header=None,
-                dtype=object,
-                engine=engine,
-                keep_default_na=False,
-                na_values=[],
-            )
-            return {k: v.replace("", np.nan) for k, v in sheets.items()}
-    except Exception as err:  # each Excel engine raises its own error types
-        if isinstance(err, InputError):
-            raise
-        raise InputError(
-            f"{path.name} cannot be read as a workbook or CSV file ({err}).",
-            file=str(path),
-            hint="Check that the file is the published spreadsheet, not a web page or a copy "
-            "saved in another format.",
-        ) from None
-    raise InputError(
-        f"{path.name} is neither a spreadsheet (.xls, .xlsx) nor a CSV file.", file=str(path)
-    )
-
-
-def _matches(cells: Sequence[str], pattern: str) -> int | None:
-    """Position of the first cell that ``pattern`` matches (case-insensitive), or None."""
-    rx = re.compile(pattern, re.IGNORECASE)
-    return next((i for i, c in enumerate(cells) if c and rx.search(c)), None)
-
-
-def _find_header(
-    sheets: Mapping[str, pd.DataFrame], markers: Sequence[str], *, scan: int = 60
-) -> tuple[str, int, list[str]] | None:
-    """First (sheet, row position, header cells) whose row matches every marker."""
-    for name, frame in sheets.items():
-        for pos in range(min(scan, len(frame))):
-            cells = [_text(v) for v in frame.iloc[pos].tolist()]
-            if all(_matches(cells, m) is not None for m in markers):
-                return name, pos, cells
-    return None
+# Cell and sheet helpers live with the description machinery; the FSA reader imports
+# them from here.
+__all__ = ["_find_header", "_matches", "_read_sheets", "_text", "_text_series"]
 
 
 def _counts(values: pd.Series, markers: Iterable[str]) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -180,23 +104,14 @@ def _year(spec: Mapping[str, Any], title: str, filename: str) -> int | None:
     return None
 
 
-def _pad(value: Any, width: int) -> str:
-    text = _text(value).upper()
-    return text.zfill(width) if text.isdigit() else text
-
-
 def _state_ids(district: pd.Series, school: pd.Series, spec: Mapping[str, Any]) -> pd.Series:
     sid = spec["school_id"]
-    return pd.Series(
-        [
-            sid["format"].format(
-                district=_pad(d, sid.get("district_width", 0)),
-                school=_pad(s, sid.get("school_width", 0)),
-            )
-            for d, s in zip(district, school, strict=True)
-        ],
-        index=district.index,
-        dtype=object,
+    return build_ids(
+        {"district": district.map(_text), "school": school.map(_text)},
+        sid["format"],
+        slug=False,
+        upper=True,
+        widths={"district": sid.get("district_width", 0), "school": sid.get("school_width", 0)},
     )
 
 

@@ -28,13 +28,13 @@ _TRUE = frozenset({"y", "yes", "1", "true", "t", "1.0"})
 _FALSE = frozenset({"n", "no", "0", "false", "f", "0.0"})
 _BLANK = frozenset({"", "na", "n/a", "nan", "null", "none", "unknown", "-", ".", "#n/a", "nat"})
 _ID_COLUMNS = frozenset(
-    {"school_id", "student_id", "unitid", "enrolled_unitid", "respondent_id", "cycle_id"}
+    {"school_id", "student_id", "unitid", "enrolled_unitid", "respondent_id", "cycle_id", "opeid"}
 )
 _SUPPRESSED = re.compile(r"^\s*(<\s*=?\s*\d+|n\s*<\s*\d+|\*+|†|suppressed)\s*$", re.IGNORECASE)
 _UNIQUE_IDS = frozenset({"student_id", "student_key", "respondent_id"})
 _SHARE_COLUMNS = frozenset(
     {f"share_{g}" for g in ("low_income", "black", "latinx", "indigenous", "asian", "white")}
-    | {"share_focal", "grad_rate"}
+    | {"share_focal", "grad_rate", "grad_rate_pell", "award_rate_6yr", "admitted_grad_rate"}
 )
 # A value that is present but not understood (None means blank).
 _MISSING = object()
@@ -166,12 +166,27 @@ def _level_value(value: Any) -> Any:
     text = _as_text(value).lower()
     if text in _BLANK:
         return None
-    if "less than" in text or "<2" in text or "< 2" in text:
-        return _MISSING
+    if "less than" in text or "<2" in text or "< 2" in text or text == "l":
+        return "less-than-2-year"
     if re.search(r"4|four|bachelor|universit", text):
         return "4-year"
     if re.search(r"2|two|communit|junior|associate|\bcc\b", text):
         return "2-year"
+    return _MISSING
+
+
+def _control_value(value: Any) -> Any:
+    text = re.sub(r"[^a-z]+", " ", _as_text(value).lower()).strip()
+    if text in _BLANK:
+        return None
+    if text.startswith("public"):
+        return "public"
+    if "profit" in text and ("not" in text or "non" in text):
+        return "private nonprofit"
+    if "profit" in text:
+        return "private for-profit"
+    if text.startswith("private") or text.startswith("independent"):
+        return "private"
     return _MISSING
 
 
@@ -301,6 +316,8 @@ def _kind(table: str, column: str, dtype: Any) -> str:
         return special[column]
     if column == "level" and table == "institutions":
         return "level"
+    if column in ("enrolled_control", "control"):
+        return "control"
     if column == "group" and table == "counts":
         return "group"
     if column == "measure" and table in ("counts", "process"):
@@ -323,7 +340,8 @@ _KIND_WORDS = {
     "id": "a code",
     "race": "a race/ethnicity label",
     "gender": "F, M or X",
-    "level": "4-year or 2-year",
+    "level": "4-year, 2-year or less-than-2-year",
+    "control": "public, private nonprofit or private for-profit",
     "decision": "adopt, adapt or abandon",
     "group": "a student group",
     "measure": "a measure name",
@@ -372,6 +390,7 @@ def parse_column(series: pd.Series, kind: str) -> tuple[pd.Series, np.ndarray]:
         "race": race_label,
         "gender": _gender_value,
         "level": _level_value,
+        "control": _control_value,
         "decision": _decision_value,
         "group": group_label,
         "measure": _measure_name,

@@ -120,6 +120,7 @@ class CleanResult:
     exclusions: pd.DataFrame
     problems: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    sources: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def _without(frame: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
@@ -441,6 +442,17 @@ def _dedupe(frame: pd.DataFrame, table: str, file: str, ctx: _Context) -> pd.Dat
     return _without(frame, exact_rows.append(losers))
 
 
+def _rate_column(inst: pd.DataFrame, file: str, ctx: _Context) -> str:
+    """The institutions column the run reads as "likely to graduate" (params.grad_rate_column)."""
+    wanted = getattr(ctx.params, "grad_rate_column", "grad_rate")
+    if wanted in inst.columns:
+        return wanted
+    ctx.log.notes.append(
+        f"{file}: the institutions table has no {wanted} column; grad_rate was used instead"
+    )
+    return "grad_rate"
+
+
 def _join_institutions(frame: pd.DataFrame, file: str, ctx: _Context) -> pd.DataFrame:
     rates = pd.Series(np.nan, index=frame.index, dtype="float64")
     if ctx.institutions is None or "enrolled_unitid" not in frame.columns:
@@ -452,7 +464,7 @@ def _join_institutions(frame: pd.DataFrame, file: str, ctx: _Context) -> pd.Data
     inst = ctx.institutions.set_index("unitid")
     codes, uniques = _distinct(frame["enrolled_unitid"])
     found = pd.Index(uniques).isin(inst.index)
-    rate_u = inst["grad_rate"].reindex(uniques).to_numpy(dtype="float64")
+    rate_u = inst[_rate_column(inst, file, ctx)].reindex(uniques).to_numpy(dtype="float64")
     rates = pd.Series(_spread(rate_u, codes, np.nan), index=frame.index)
     if "enrolled" in frame.columns:
         rates = rates.where(frame["enrolled"].fillna(False).astype(bool))
@@ -573,9 +585,9 @@ def _frame_of(records: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)[columns]
 
 
-def _required_tables(raw: Mapping[str, nio.RawTable], log: _Log) -> None:
+def _required_tables(raw: Mapping[str, nio.RawTable], log: _Log, failed: set[str]) -> None:
     for options in (schemas.REQUIRED_TABLES, schemas.GRAIN_TABLES):
-        if not set(options).intersection(raw):
+        if not set(options).intersection(raw) and not failed.intersection(options):
             log.problem(
                 table=options[0],
                 rule=f"no {' or '.join(options)} table among the inputs",
@@ -616,7 +628,11 @@ def clean_tables(
     log = _Log(params=params)
     extra = {t: dict(c) for t, c in (getattr(params, "extra_columns", None) or {}).items()}
     ctx = _Context(params=params, extra=extra, key=pseudonym_key(key), log=log)
-    _required_tables(raw, log)
+    infos = _source_infos(raw)
+    _required_tables(raw, log, {t for info in infos for t in info.failed})
+    for info in infos:
+        log.problems.extend(info.problems)
+        log.notes.extend(info.notes)
     known = schemas.known_tables(extra)
     order = [t for t in _ORDER if t in raw] + [t for t in raw if t not in _ORDER]
     tables: dict[str, pd.DataFrame] = {}
@@ -656,6 +672,7 @@ def clean_tables(
             )
         tables[name] = clean
         quality.append((name, file, len(item.frame), len(clean)))
+    _file_rows(raw, log)
     exclusions = _frame_of(log.exclusions, EXCLUSION_COLUMNS)
     counts = exclusions.groupby("table").size() if len(exclusions) else pd.Series(dtype=int)
     quality_frame = pd.DataFrame(quality, columns=["table", "file", "rows_in", "rows_kept"])
@@ -665,6 +682,7 @@ def clean_tables(
     bad = quality_frame["rows_in"] != quality_frame["rows_kept"] + quality_frame["rows_excluded"]
     if bad.any():  # a bug, never a user mistake: every row must be accounted for
         raise RuntimeError(f"Rows unaccounted for:\n{quality_frame[bad]}")
+    quality_frame, exclusions = _with_sources(quality_frame, exclusions, infos)
     problems = schemas.problems_frame(log.problems)
     if (problems["severity"] == "error").any():
         raise SchemaError(
@@ -678,7 +696,77 @@ def clean_tables(
         exclusions=exclusions,
         problems=problems,
         notes=log.notes,
+        sources=_source_frames(infos),
     )
+
+
+# --- Tables built from exports (netlab._exports) ---------------------------------------------
+
+
+def _source_infos(raw: Mapping[str, nio.RawTable]) -> list[Any]:
+    """Each distinct record of how exports became tables (one per raw folder)."""
+    seen: dict[int, Any] = {}
+    for item in raw.values():
+        info = getattr(item, "source", None)
+        if info is not None:
+            seen.setdefault(id(info), info)
+    return list(seen.values())
+
+
+def _file_rows(raw: Mapping[str, nio.RawTable], log: _Log) -> None:
+    """Rows of a table built from exports point back to the file and row they came from."""
+    for name, item in raw.items():
+        info = getattr(item, "source", None)
+        rows = None if info is None else info.rows.get(name)
+        if rows is None:
+            continue
+        file = item.path.name
+        for i, part in enumerate(log.exclusions):
+            mine = (part["table"] == name) & (part["file"] == file)
+            if not mine.any():
+                continue
+            at = part.loc[mine, "row"].astype("int64").to_numpy() - 1
+            part = part.copy()
+            part.loc[mine, "file"] = rows["file"].to_numpy()[at]
+            part.loc[mine, "row"] = rows["row"].to_numpy()[at]
+            log.exclusions[i] = part
+        for p in log.problems:
+            if p.get("table") == name and p.get("file") == file and p.get("rows"):
+                at = np.asarray(p["rows"], dtype=np.int64) - 1
+                ok = (at >= 0) & (at < len(rows))
+                p["rows"] = [
+                    int(r) for r in pd.unique(rows["row"].to_numpy()[at[ok]]) if pd.notna(r)
+                ]
+
+
+def _with_sources(quality: pd.DataFrame, exclusions: pd.DataFrame, infos: list[Any]):
+    """The exports' own rows (each file as exported) added to the quality log."""
+    if not infos:
+        return quality, exclusions
+    rows = [q for info in infos for q in info.quality]
+    extra = [e for info in infos for e in info.exclusions if len(e)]
+    if extra:
+        exclusions = pd.concat(
+            [exclusions, _frame_of(extra, EXCLUSION_COLUMNS)], ignore_index=True
+        )
+    quality = pd.concat([pd.DataFrame(rows, columns=QUALITY_COLUMNS), quality], ignore_index=True)
+    bad = quality["rows_in"] != quality["rows_kept"] + quality["rows_excluded"]
+    if bad.any():  # a bug, never a user mistake: every row must be accounted for
+        raise RuntimeError(f"Rows unaccounted for:\n{quality[bad]}")
+    return quality, exclusions
+
+
+def _source_frames(infos: list[Any]) -> dict[str, pd.DataFrame]:
+    if not infos:
+        return {}
+    from netlab._exports import JOIN_COLUMNS
+
+    joins = pd.concat([i.joins_frame for i in infos], ignore_index=True)
+    out = {"joins": joins if len(joins) else pd.DataFrame(columns=JOIN_COLUMNS)}
+    codes = [i.codes for i in infos if i.codes is not None]
+    if codes:
+        out["college_codes"] = pd.concat(codes, ignore_index=True)
+    return out
 
 
 def validate_dir(directory: str | Path, params: Any = None) -> pd.DataFrame:
@@ -713,7 +801,7 @@ def validate_dir(directory: str | Path, params: Any = None) -> pd.DataFrame:
         drop = problems["rule"].str.startswith("no ") & problems["table"].isin(gone)
         drop |= problems["rule"].str.contains("among the inputs", regex=False) & problems[
             "table"
-        ].isin({p["table"] for p in file_problems if p["rule"].startswith("no ")})
+        ].isin({p["table"] for p in file_problems if p["rule"].startswith("no ")} | gone)
         problems = problems[~drop]
     out = pd.concat([found, problems], ignore_index=True)
     order = out["severity"].map({"error": 0, "warning": 1})

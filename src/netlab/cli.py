@@ -27,7 +27,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"netlab {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    s = sub.add_parser("synth", help="write a synthetic network (CSV files) to OUT_DIR")
+    s = sub.add_parser(
+        "synth",
+        help="write a synthetic network to OUT_DIR: the contract tables, and in OUT_DIR/exports "
+        "the files a hub would hold (roster, StudentTracker, applications, aid)",
+    )
     s.add_argument("out_dir", type=Path)
     s.add_argument("--schools", type=int, default=30, help="number of schools (default 30)")
     s.add_argument("--seed", type=int, default=2026)
@@ -63,8 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     rk.add_argument("params", help="params/<run>.yaml")
     rk.add_argument("--yes", action="store_true", help="do it (without it: say what it does)")
 
-    i = sub.add_parser("import-public", help="import a state's public FAFSA and school files")
-    i.add_argument("state", help="state whose files these are (e.g. florida)")
+    i = sub.add_parser(
+        "import-public",
+        help="import public files: a state's FAFSA and school files, or IPEDS's colleges",
+    )
+    i.add_argument("state", help="florida (or a state's YAML), or ipeds for the colleges")
     i.add_argument("--source", type=Path, required=True, help="folder of the published files")
     i.add_argument("--out", type=Path, required=True, help="raw folder to write the tables to")
     i.add_argument("--season", type=int, default=None, help="graduating year (default: latest)")
@@ -88,7 +95,9 @@ def _cmd_synth(args: argparse.Namespace) -> int:
             args.schools, seed=args.seed, grain=args.grain, n_bright_spots=bright
         )
     written = synth.write(network, args.out_dir)
+    exports = synth.write_exports(network, args.out_dir / "exports")
     print(f"Wrote {len(written)} files to {args.out_dir}")
+    print(f"Wrote {len(exports)} hub-shaped exports to {args.out_dir / 'exports'}")
     return 0
 
 
@@ -184,8 +193,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     }
     for folder, make in nets.items():
         out = paths.demo_dir(folder)
-        synth.write(make(), out)
+        network = make()
+        synth.write(network, out)
         print(f"Synthetic {folder} written to {out}")
+        if folder == "network":
+            # The demo network is built from the files a hub holds, as a real hub's would be.
+            synth.write_exports(network, out / "exports")
+            print(f"  and as a hub's exports (roster, StudentTracker, ...) in {out / 'exports'}")
     ok = True
     for run in DEMO_RUNS:
         result = _build(
@@ -199,6 +213,14 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_import_public(args: argparse.Namespace) -> int:
     from netlab import sources
+
+    if str(args.state).lower() == "ipeds":
+        result = sources.import_ipeds(args.source, args.out)
+        print(result.summary.to_string(index=False))
+        for note in result.notes:
+            print(f"  {note}")
+        print(f"Wrote {result.path.name} to {args.out}")
+        return 0
 
     result = sources.import_public(args.state, args.source, args.out, season=args.season)
     print(result.summary.to_string(index=False))

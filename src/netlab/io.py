@@ -56,6 +56,7 @@ class RawTable:
     path: Path
     frame: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    source: Any = None  # how a table built from exports was made (netlab._exports.SourceInfo)
 
 
 def _kind_of(path: Path) -> str | None:
@@ -280,7 +281,12 @@ def scan(
     extra = getattr(params, "extra_columns", None) or {}
     known = schemas.known_tables(extra)
     tables: dict[str, RawTable] = {}
+    from netlab import _exports  # the sources layer reads described exports
+
+    claimed, claim_problems = _exports.claims(directory)
     for path in _candidates(directory):
+        if path in claimed or path.suffix.lower() in (".yaml", ".yml"):
+            continue  # an export read through its description, or a description
         name = path.stem.strip().lower()
         if _kind_of(path) is None and name not in known:
             # Not a data file and not named like a table (a README, notes): list it, skip it.
@@ -312,7 +318,15 @@ def scan(
                     what_to_do=err.hint or _EXPORT_HINT,
                 )
             )
-    problems.extend(_missing_tables(directory, tables, known, problems))
+    built, info = _exports.read_folder(
+        directory, tables, params, found=claimed, problems=claim_problems
+    )
+    tables.update(built)
+    if not built:
+        problems.extend(info.problems)
+    # A described file that could not be read is the problem, not the table it would make.
+    failed = [schemas.problem(file="", table=t, rule="", what_to_do="") for t in info.failed]
+    problems.extend(_missing_tables(directory, tables, known, problems + failed))
     return tables, problems
 
 

@@ -463,6 +463,48 @@ def paragraphs(
     return out
 
 
+_CONTEXT_LABELS = {
+    "share_focal": "share of students in the focal group",
+    "share_low_income": "share of students from low-income families",
+    "size": "size (seniors, or enrollment)",
+    "district": "district",
+}
+
+
+def context_used(units: pd.DataFrame) -> pd.DataFrame:
+    """Which context the matching could use: each variable and how many units have it.
+
+    Matching compares units on the variables both have (a missing one is left out of the
+    distance, the others rescaled to full weight), so a network whose schools table lacks a
+    column is still matched, on less. This frame says on what.
+
+    Parameters
+    ----------
+    units : DataFrame
+        The units frame (:func:`netlab.measures.units_frame`).
+
+    Returns
+    -------
+    DataFrame
+        ``variable``, ``label``, ``units_with`` (units that have a value), ``units`` and
+        ``used`` (at least two units have it, so it can tell units apart).
+    """
+    ctx = _context(units)
+    rows = []
+    for var in (*CONTEXT, "district"):
+        have = int(ctx[var].notna().sum())
+        rows.append(
+            {
+                "variable": var,
+                "label": _CONTEXT_LABELS[var],
+                "units_with": have,
+                "units": len(ctx),
+                "used": have >= 2,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
     """Live-case pairs for the run, computed once.
 
@@ -476,7 +518,8 @@ def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
     Returns
     -------
     dict of str to DataFrame
-        ``{"pairs": match(...)}``, or ``{}`` when bright spots cannot be computed.
+        ``{"pairs": match(...), "context": context_used(units)}`` (what the matching had
+        to go on), or ``{}`` when bright spots cannot be computed.
     """
     params = prepared.params
     try:
@@ -522,4 +565,4 @@ def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
         max_visitors=lc.max_visitors,
         min_cell=params.min_cell,
     )
-    return {"pairs": pairs}
+    return {"pairs": pairs, "context": context_used(prepared.units)}

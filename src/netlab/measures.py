@@ -134,7 +134,11 @@ def _families(groups: list[Group], mask: Any, n: int) -> list[tuple[list[Group],
 
 
 def _table_counts(
-    frame: pd.DataFrame, measures: list[Measure], groups: list[Group], constants: Mapping[str, Any]
+    frame: pd.DataFrame,
+    measures: list[Measure],
+    groups: list[Group],
+    constants: Mapping[str, Any],
+    quiet: frozenset[str] = frozenset(),
 ) -> pd.DataFrame:
     """School × year × group × measure counts from one student-level table."""
     columns = set(frame.columns)
@@ -156,6 +160,8 @@ def _table_counts(
             - columns
             - set(constants)
         )
+        if missing and m.name in quiet:
+            continue
         if missing:
             warnings.warn(
                 f"Measure {m.name!r} is left out: the {m.table} table has no column(s) {missing}.",
@@ -223,7 +229,7 @@ def _student_counts(tables: Mapping[str, pd.DataFrame], reg: Registry) -> pd.Dat
         if not m.from_counts and m.table in tables:
             by_table.setdefault(m.table, []).append(m)
     parts = [
-        _table_counts(tables[t], ms, list(reg.groups.values()), reg.constants)
+        _table_counts(tables[t], ms, list(reg.groups.values()), reg.constants, reg.quiet)
         for t, ms in by_table.items()
     ]
     return pd.concat(parts, ignore_index=True) if parts else _empty_counts()
@@ -433,6 +439,13 @@ def unit_map(schools: pd.DataFrame, params: RunParams | Mapping[str, Any] | None
         Columns school_id, unit_id (both text).
     """
     params = _as_params(params)
+    if params.unit == "district" and "district" not in schools.columns:
+        raise InputError(
+            "The run's unit is the district, but the schools table has no district column.",
+            table="schools",
+            column="district",
+            hint="Add a district column to schools.csv, or set unit: school in the params.",
+        )
     unit = schools["school_id"] if params.unit == "school" else schools["district"]
     return pd.DataFrame(
         {
@@ -480,7 +493,9 @@ def units_frame(
             "school_name": schools.get("school_name", schools["school_id"])
             .astype("str")
             .to_numpy(),
-            "district": schools["district"].astype("str").to_numpy(),
+            "district": schools["district"].astype("str").to_numpy()
+            if "district" in schools.columns
+            else pd.Series(pd.NA, index=schools.index, dtype="str").to_numpy(),
             "cohort": pd.to_numeric(schools.get("cohort"), errors="coerce"),
             "enrollment": pd.to_numeric(schools.get("enrollment"), errors="coerce"),
             "share_low_income": pd.to_numeric(schools.get("share_low_income"), errors="coerce"),

@@ -121,6 +121,9 @@ class RunParams(_Strict):
     focal_measure: str = "enrolled_likely_grad"
     aim: Aim = Aim()
     grad_rate_threshold: float = Field(0.6, ge=0, le=1)
+    grad_rate_column: Literal["grad_rate", "grad_rate_pell", "award_rate_6yr"] = Field(
+        "grad_rate", description="institutions column that says 'likely to graduate'"
+    )
     min_cell: int = Field(10, ge=1)
     name_peers: bool = False
     schools: list[str] | None = None

@@ -46,6 +46,8 @@ class Prepared:
     input_hash: str = ""
     notes: list[str] = field(default_factory=list)
     created: str = ""
+    # How exports became tables: "joins" (every join counted), "college_codes" (NSC codes).
+    sources: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def model(self, name: str) -> pd.DataFrame | None:
         """Return a fitted model frame (``"variation__funnel"``) or ``None`` if absent."""
@@ -63,9 +65,13 @@ def _hash_files(files: list[Path]) -> hashlib._Hash:
 
 
 def raw_files(directory: Path) -> list[Path]:
-    """The data files of a raw folder (CSV, Excel, Parquet), sorted by name."""
-    suffixes = {".csv", ".txt", ".tsv", ".xlsx", ".xls", ".parquet"}
-    return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
+    """The files a run rests on: data files (CSV, Excel, Parquet), descriptions (YAML) and
+    the exports those describe (which may sit in subfolders), sorted."""
+    from netlab._exports import claims
+
+    suffixes = {".csv", ".txt", ".tsv", ".xlsx", ".xls", ".parquet", ".yaml", ".yml"}
+    files = {p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in suffixes}
+    return sorted(files | set(claims(directory)[0]))
 
 
 def input_hash(params: RunParams) -> str:
@@ -141,6 +147,14 @@ def _select_network(
     _check_named(schools, params)
     keep = pd.Series(True, index=schools.index)
     if params.districts:
+        if "district" not in schools.columns:
+            raise InputError(
+                f"The run selects districts {params.districts}, but the schools table has "
+                "no district column.",
+                table="schools",
+                column="district",
+                hint="Add a district column to schools.csv, or select by `schools:` instead.",
+            )
         wanted = {d.casefold() for d in params.districts}
         keep &= schools["district"].astype(str).str.casefold().isin(wanted)
     if params.schools:
@@ -247,6 +261,7 @@ def prepare_frames(
         has_students="students" in tables,
         notes=list(result.notes),
         created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        sources=dict(result.sources),
     )
     if fit:
         prepared.models = fit_models(prepared)
@@ -324,6 +339,12 @@ def write_prepared(prepared: Prepared, out_dir: Path | None = None) -> Path:
     for name in ("rates", "units", "quality", "exclusions", "measures"):
         written.append(out / f"{name}.parquet")
         _write_parquet(getattr(prepared, name), written[-1])
+    (out / "sources").mkdir(exist_ok=True)
+    for old in (out / "sources").glob("*.parquet"):
+        old.unlink()
+    for name, frame in prepared.sources.items():
+        written.append(out / "sources" / f"{name}.parquet")
+        _write_parquet(frame, written[-1])
     for old in (out / "models").glob("*.parquet"):
         old.unlink()
     for name, frame in prepared.models.items():
@@ -532,6 +553,9 @@ def load(run: str | RunParams) -> Prepared:
         input_hash=found["input_hash"],
         notes=list(found.get("notes", [])),
         created=found.get("created", ""),
+        sources={
+            p.stem: pd.read_parquet(p) for p in sorted((folder / "sources").glob("*.parquet"))
+        },
     )
 
 

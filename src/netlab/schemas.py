@@ -37,7 +37,8 @@ RACE_CATEGORIES = (
     "Unknown",
 )
 GENDERS = ("F", "M", "X")
-LEVELS = ("4-year", "2-year")
+LEVELS = ("4-year", "2-year", "less-than-2-year")
+CONTROLS = ("public", "private nonprofit", "private for-profit", "private")
 DECISIONS = ("adopt", "adapt", "abandon")
 
 PROBLEM_COLUMNS = [
@@ -60,11 +61,11 @@ class Schools(_Model):
 
     school_id: Series[str] = pa.Field(nullable=False, unique=True)
     school_name: Series[str] = pa.Field(nullable=True)
-    district: Series[str] = pa.Field(nullable=True)
-    cohort: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=YEAR_MIN, le=YEAR_MAX)
-    enrollment: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
+    district: Series[str] | None = pa.Field(nullable=True)
+    cohort: Series[pd.Int64Dtype] | None = pa.Field(nullable=True, ge=YEAR_MIN, le=YEAR_MAX)
+    enrollment: Series[pd.Int64Dtype] | None = pa.Field(nullable=True, ge=0)
     seniors: Series[pd.Int64Dtype] | None = pa.Field(nullable=True, ge=0)
-    share_low_income: Series[float] = pa.Field(**_SHARE)
+    share_low_income: Series[float] | None = pa.Field(**_SHARE)
     share_black: Series[float] | None = pa.Field(**_SHARE)
     share_latinx: Series[float] | None = pa.Field(**_SHARE)
     share_indigenous: Series[float] | None = pa.Field(**_SHARE)
@@ -95,6 +96,12 @@ class Students(_Model):
     enrolled: Series[pd.BooleanDtype] | None = pa.Field(nullable=True)
     enrolled_unitid: Series[str] | None = pa.Field(nullable=True)
     enrolled_level: Series[str] | None = pa.Field(nullable=True, isin=list(LEVELS))
+    enrolled_control: Series[str] | None = pa.Field(nullable=True, isin=list(CONTROLS))
+    enrolled_year1: Series[pd.BooleanDtype] | None = pa.Field(nullable=True)
+    persisted: Series[pd.BooleanDtype] | None = pa.Field(nullable=True)
+    completed_6yr: Series[pd.BooleanDtype] | None = pa.Field(nullable=True)
+    completed_certificate: Series[pd.BooleanDtype] | None = pa.Field(nullable=True)
+    admitted_grad_rate: Series[float] | None = pa.Field(nullable=True, ge=0, le=1)
     enrolled_grad_rate: Series[float] | None = pa.Field(nullable=True, ge=0, le=1)
 
 
@@ -125,6 +132,12 @@ class Institutions(_Model):
     name: Series[str] = pa.Field(nullable=True)
     level: Series[str] = pa.Field(nullable=True, isin=list(LEVELS))
     grad_rate: Series[float] = pa.Field(nullable=True, ge=0, le=1)
+    state: Series[str] | None = pa.Field(nullable=True)
+    control: Series[str] | None = pa.Field(nullable=True, isin=list(CONTROLS))
+    opeid: Series[str] | None = pa.Field(nullable=True)
+    grad_rate_pell: Series[float] | None = pa.Field(nullable=True, ge=0, le=1)
+    grad_rate_year: Series[pd.Int64Dtype] | None = pa.Field(nullable=True)
+    award_rate_6yr: Series[float] | None = pa.Field(nullable=True, ge=0, le=1)
 
 
 class Practices(_Model):

@@ -1,4 +1,14 @@
-"""Readers for named public files: FAFSA completion by high school and a state's school files.
+"""The sources layer: exports as a hub holds them, and named public files.
+
+A raw folder may hold files as exported (a roster, a StudentTracker detail file, an
+application export, an aid agency's file, IPEDS, a wide counts file), each read through a
+YAML description: :func:`claims` says which file is read through which, :func:`read_folder`
+builds the contract tables from them, joined on the student, every join accounted
+(``docs/bringing-your-data.md``); :func:`describe_folder` is the table a person reads.
+:func:`import_ipeds` writes the institutions table from IPEDS's files, and
+:func:`map_college_codes` maps National Student Clearinghouse college codes to UnitIDs.
+
+Readers for named public files: FAFSA completion by high school and a state's school files.
 
 Federal Student Aid publishes, every week of the FAFSA season, a workbook per state of
 applications submitted and completed by high school. States publish grade-12 membership,
@@ -24,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from netlab._checks import check_argument
+from netlab._exports import claims, read_folder
 from netlab._fsa import (
     NOT_REPORTED_SHARE as NOT_REPORTED_SHARE,
 )
@@ -37,6 +48,7 @@ from netlab._fsa import (
     fafsa_weekly,
     read_fsa_workbook,
 )
+from netlab._ipeds import import_ipeds, map_college_codes, read_ipeds
 from netlab._state_files import (
     StateFiles,
     _engine_for,
@@ -55,6 +67,12 @@ __all__ = [
     "FsaSnapshot",
     "ImportResult",
     "MEASURES",
+    "claims",
+    "describe_folder",
+    "import_ipeds",
+    "map_college_codes",
+    "read_folder",
+    "read_ipeds",
     "fafsa_decreases",
     "fafsa_weekly",
     "import_public",
@@ -132,6 +150,35 @@ class ImportResult:
         )
         by = q.loc[~q["kept"], "reason"].value_counts().rename_axis("what")
         return pd.concat([head, by.rename("schools").reset_index()], ignore_index=True)
+
+
+def describe_folder(directory: str | Path) -> pd.DataFrame:
+    """Which file of a raw folder is read through which description (one row per file).
+
+    Parameters
+    ----------
+    directory : str or Path
+        The raw folder.
+
+    Returns
+    -------
+    DataFrame
+        ``file``, ``description`` (a built-in's name or the hub's YAML), ``kind``, ``how``
+        (described in a YAML of the folder, or recognised by its header).
+    """
+    found, _ = claims(directory)
+    return pd.DataFrame(
+        [
+            {
+                "file": str(p.relative_to(Path(directory))),
+                "description": c.description.origin or c.description.key,
+                "kind": c.description.kind,
+                "how": c.how,
+            }
+            for p, c in sorted(found.items())
+        ],
+        columns=["file", "description", "kind", "how"],
+    )
 
 
 def _fsa_files(source_dir: Path, spec) -> list[Path]:

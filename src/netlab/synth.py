@@ -67,6 +67,8 @@ from netlab._synth_effects import (
     _heterogeneity_truth,
     _realized_effects,
 )
+from netlab._synth_exports import with_college_outcomes
+from netlab._synth_exports import write_exports as _write_hub_exports
 from netlab._synth_schools import (
     _adoption_frame,
     _draw_adoption,
@@ -221,10 +223,16 @@ class SynthNetwork:
 
     tables: dict[str, pd.DataFrame]
     truth: Truth
+    # Seeds the draws of the hub-shaped exports (netlab._synth_exports).
+    export_seed: int = 0
 
     def write(self, out_dir: str | Path) -> list[Path]:
         """Write the tables as CSV and the truth as ``_truth.json``; see :func:`write`."""
         return write(self, out_dir)
+
+    def write_exports(self, out_dir: str | Path) -> list[Path]:
+        """Write the files a hub would hold for this network; see :func:`write_exports`."""
+        return write_exports(self, out_dir)
 
 
 def _jsonable(value: Any) -> Any:
@@ -276,6 +284,31 @@ def write(network: SynthNetwork, out_dir: str | Path) -> list[Path]:
     path.write_text(json.dumps(network.truth.to_dict(), indent=1))
     written.append(path)
     return written
+
+
+def write_exports(network: SynthNetwork, out_dir: str | Path) -> list[Path]:
+    """Write the files a hub would really hold for the network, as a raw folder.
+
+    A student information system roster (CALPADS codes), a StudentTracker detail file in
+    the high-school dialect, a Naviance-style application export keyed by the local student
+    number (with its description), an aid agency's completion file, ``institutions.csv`` as
+    ``netlab import-public ipeds`` writes it, and the hub's own tables (schools, practices,
+    FAFSA weeks, traction, PDSA, survey); for the counts grain, an aid agency's wide file by
+    school name instead of the student files. Reading the folder back gives the contract
+    tables of ``network`` (the round trip the tests check).
+
+    Parameters
+    ----------
+    network : SynthNetwork
+    out_dir : str or pathlib.Path
+        Folder to write (created).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
+    return _write_hub_exports(network, out_dir)
 
 
 def institutions() -> pd.DataFrame:
@@ -341,6 +374,8 @@ def _build(
     )
     names = list(effects)
     rng = np.random.default_rng(seed)
+    # The exports' own draws come from a seed of their own, so the tables stay the same draws.
+    export_seed = int(np.random.SeedSequence(seed).generate_state(1)[0])
     n_years, y0 = len(yrs), int(yrs[0])
 
     sch = _draw_schools(rng, n_schools, yrs, seniors_mean, district_sizes)
@@ -437,7 +472,7 @@ def _build(
     spotlight = dt.date(int(yrs[-1]) - 1, 1, 15)
     tables: dict[str, pd.DataFrame] = {"schools": schools}
     if grain == "students":
-        tables["students"] = _students_table(sim, ids, yrs)
+        tables["students"] = with_college_outcomes(_students_table(sim, ids, yrs), export_seed)
     else:
         tables["counts"] = _counts_table(sim, ids, yrs, _builtin_flags(sim))
     tables["institutions"] = institutions()
@@ -493,7 +528,7 @@ def _build(
         "case_mix": cm,
         "rng": rng,
     }
-    return SynthNetwork(tables=tables, truth=truth), context
+    return SynthNetwork(tables=tables, truth=truth, export_seed=export_seed), context
 
 
 def generate(
