@@ -39,7 +39,7 @@ class LiveCase(_Strict):
     weight_size: float = Field(0.5, ge=0)
     same_district_bonus: float = Field(0.5, ge=0)
     min_gap_pp: float = Field(5.0, ge=0)
-    max_visitors: int = Field(3, ge=1)
+    max_visitors: int = Field(2, ge=1, description="visitors per host at most; small visits make for candid talk")
 
 
 class Traction(_Strict):
@@ -69,6 +69,7 @@ class MeasureDef(_Strict):
     """A measure defined in YAML (see ``netlab/data/measures.yaml`` for the built-ins)."""
 
     label: str
+    short_label: str | None = Field(None, description="a few words for sentences and axes")
     table: str = "students"
     denominator: str | None = None
     numerator: str | None = None
@@ -110,6 +111,7 @@ class RunParams(_Strict):
     livecase: LiveCase = LiveCase()
     traction: Traction = Traction()
     seed: int = 2026
+    pdf: bool = Field(True, description="print each report to PDF beside its HTML (needs Chromium)")
 
     @field_validator("schools", "districts", mode="before")
     @classmethod

@@ -1,10 +1,15 @@
-"""Forest plot of the practices results table (estimates in percentage points)."""
+"""Forest plot of the practices results table (estimates in percentage points).
+
+The estimates are seaborn points; their intervals, computed by the practices models, are
+matplotlib lines (seaborn takes no precomputed intervals).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pandas as pd
+import seaborn as sns
 
 from netlab.plots._style import FOCAL, GREY, MARKERS, OKABE_ITO, axes, drawable
 
@@ -75,17 +80,10 @@ def forest(
                 alpha=alpha,
                 solid_capstyle="butt",
             )
-            ax.plot(
-                [r["estimate_pp"]],
-                [y],
-                marker=MARKERS[j % len(MARKERS)],
-                markersize=7,
-                color=colour,
-                markerfacecolor=face,
-                alpha=alpha,
-                linestyle="none",
-                label=str(model) if (model is not None and first) else None,
-            )
+            sns.scatterplot(x=[r["estimate_pp"]], y=[y], ax=ax, marker=MARKERS[j % len(MARKERS)],
+                            s=49, edgecolor=colour, facecolor=face, linewidth=1.4, alpha=alpha,
+                            zorder=3,
+                            label=str(model) if (model is not None and first) else None)  # fmt: skip
             first = False
     ax.axvline(0, color="black", linewidth=1)
     ax.set_yticks(list(ypos.values()))
