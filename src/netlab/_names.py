@@ -15,12 +15,60 @@ __all__ = ["display_name", "in_sentence"]
 
 #: Words kept in capitals inside a name written in capitals.
 KEEP = frozenset(
-    """II III IV VI VII VIII IX XI XII HS MS ES JHS K8 K-8 K12 K-12 PK STEM STEAM KIPP IB AP
-    AVID JROTC ROTC USA USF UCF FAMU FSU UF NE NW SE SW ESE ESOL CTE IDEA YMCA YES LLC DJJ
-    PACE SOAR MAST""".split()
+    [
+        "II",
+        "III",
+        "IV",
+        "VI",
+        "VII",
+        "VIII",
+        "IX",
+        "XI",
+        "XII",
+        "HS",
+        "MS",
+        "ES",
+        "JHS",
+        "K8",
+        "K-8",
+        "K12",
+        "K-12",
+        "PK",
+        "STEM",
+        "STEAM",
+        "KIPP",
+        "IB",
+        "AP",
+        "AVID",
+        "JROTC",
+        "ROTC",
+        "USA",
+        "USF",
+        "UCF",
+        "FAMU",
+        "FSU",
+        "UF",
+        "NE",
+        "NW",
+        "SE",
+        "SW",
+        "ESE",
+        "ESOL",
+        "CTE",
+        "IDEA",
+        "YMCA",
+        "YES",
+        "LLC",
+        "DJJ",
+        "PACE",
+        "SOAR",
+        "MAST",
+    ]
 )
 #: Short words written in lower case inside a name (never as its first word).
-SMALL = frozenset("of and the at for in on to a an by de la del".split())
+SMALL = frozenset(
+    ["of", "and", "the", "at", "for", "in", "on", "to", "a", "an", "by", "de", "la", "del"]
+)
 
 _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 

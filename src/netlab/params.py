@@ -39,7 +39,7 @@ class LiveCase(_Strict):
     weight_size: float = Field(0.5, ge=0)
     same_district_bonus: float = Field(0.5, ge=0)
     min_gap_pp: float = Field(5.0, ge=0)
-    max_visitors: int = Field(2, ge=1, description="visitors per host at most; small visits make for candid talk")
+    max_visitors: int = Field(2, ge=1, description="visitors per host; small visits talk candidly")
 
 
 class Traction(_Strict):
@@ -111,7 +111,7 @@ class RunParams(_Strict):
     livecase: LiveCase = LiveCase()
     traction: Traction = Traction()
     seed: int = 2026
-    pdf: bool = Field(True, description="print each report to PDF beside its HTML (needs Chromium)")
+    pdf: bool = Field(True, description="print each report to PDF (needs Chromium)")
 
     @field_validator("schools", "districts", mode="before")
     @classmethod
