@@ -70,6 +70,13 @@ SMALL = frozenset(
     ["of", "and", "the", "at", "for", "in", "on", "to", "a", "an", "by", "de", "la", "del"]
 )
 
+#: Words that keep their capital inside a sentence (peoples, languages, places).
+PROPER = frozenset(
+    ["Black", "Latinx", "Latino", "Latina", "Hispanic", "Indigenous", "Native", "American",
+     "African", "Asian", "Pacific", "Filipino", "White", "English", "Spanish", "California",
+     "Florida", "Hillsborough", "Cal", "Dream"]
+)  # fmt: skip
+
 _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 
 
@@ -130,9 +137,13 @@ def in_sentence(label: str) -> str:
     'FAFSA completed'
     >>> in_sentence("Cal Grant offered")
     'Cal Grant offered'
+    >>> in_sentence("English learners")
+    'English learners'
     """
     words = str(label).split(" ")
     first = words[0]
+    if first.strip(",.;:") in PROPER:
+        return str(label)
     if len(first) < 2 or not first[0].isupper() or not first[1:].replace("-", "").islower():
         return str(label)
     if len(words) > 1 and words[1][:1].isupper():

@@ -14,8 +14,10 @@ from netlab._report_html import (
     Section,
     _capital,
     _draw,
+    _list,
     _measure_label,
     _pct,
+    _plural,
     _sentence,
     _suppressed_note,
     table,
@@ -120,23 +122,28 @@ def fafsa_season(r: Report) -> Section:
         return s.add(_suppressed_note(r, "The FAFSA season"))
     chart = spc.run_chart(shown.rename(columns={"week": "x", "rate": "y"}), x="x", y="y")
     chart = chart.rename(columns={"x": "week", "y": "rate"}).merge(
-        shown[["week", "prior_rate", "denominator"]], on="week", how="left"
+        shown[["week", "as_of", "prior_rate", "denominator"]], on="week", how="left"
     )
+    # People think of a season in dates: each week is drawn at its snapshot's date.
+    chart["as_of"] = pd.to_datetime(chart["as_of"])
+    dates = pd.to_datetime(this.groupby("week")["as_of"].first())
+    gaps = [dates[w] for w in not_reported if w <= int(shown["week"].max()) and w in dates]
     s.add(
         _draw(
             "run_chart",
             chart,
-            x="week",
+            x="as_of",
             y="rate",
             title=f"{name}: completed, share of seniors",
-            not_reported=[w for w in not_reported if w <= int(shown["week"].max())],
+            not_reported=gaps,
             alt=f"Weekly FAFSA completion, {name}, with last season",
             caption=f"Cumulative FAFSA completion by week of the {name} season (median line; "
             "highlighted points break the run-chart rules), with last season at the same "
             "weeks."
             + (
-                f" {skipped} weekly snapshot(s) were not measurements (counts suppressed for "
-                "nearly every school) and are left out, not drawn as zero."
+                f" {_capital(_plural(skipped, 'weekly snapshot'))} "
+                + ("was not a measurement" if skipped == 1 else "were not measurements")
+                + " (counts suppressed for nearly every school): shaded, not drawn as zero."
                 if skipped
                 else ""
             ),
@@ -146,7 +153,10 @@ def fafsa_season(r: Report) -> Section:
     last = chart.iloc[-1]
     signal = bool(chart["signal"].any()) if "signal" in chart else False
     prior = last.get("prior_rate")
-    text = f"Week {int(last.week)}: {_pct(last.rate)} of seniors have completed a FAFSA"
+    text = (
+        f"By {_day(last.as_of)} (week {int(last.week)} of the season), {_pct(last.rate)} of "
+        "seniors had completed a FAFSA"
+    )
     if pd.notna(prior):
         text += f", against {_pct(prior)} at the same week last season"
         gap = float(last.rate) - float(prior)
@@ -157,11 +167,15 @@ def fafsa_season(r: Report) -> Section:
                 + " at the same week"
             )
     if skipped:
-        weeks = ", ".join(str(w) for w in not_reported)
+        weeks = _list([str(w) for w in not_reported])
+        days = _list([_day(dates[w]) for w in not_reported if w in dates])
         text += (
-            f". In week(s) {weeks} the counts were suppressed for nearly every school, so "
-            "those weeks are shaded as not reported: a cause outside the schools' work (a late "
-            "or disrupted FAFSA launch shows up this way), not a drop in completion"
+            f". In {'week' if skipped == 1 else 'weeks'} {weeks}"
+            + (f" ({days})" if days else "")
+            + " the counts were suppressed for nearly every school, so "
+            + ("that week is" if skipped == 1 else "those weeks are")
+            + " shaded as not reported: a cause outside the schools' work (a late or "
+            "disrupted FAFSA launch shows up this way), not a drop in completion"
         )
     useful = int(chart["n_useful"].max()) if "n_useful" in chart else len(chart)
     if signal:
@@ -177,15 +191,21 @@ def fafsa_season(r: Report) -> Section:
     return s
 
 
-def _schools_of(r: Report) -> list[str]:
+def _day(value: object) -> str:
+    """A date as people write it: "8 March 2024"."""
+    t = pd.Timestamp(value)
+    return f"{t.day} {t:%B %Y}"
+
+
+def _schools_of(r: Report, unit: str | None = None) -> list[str]:
+    """The school ids of a unit (the report's own by default): itself, or its schools."""
+    unit = str(r.unit_id if unit is None else unit)
     schools = r.prepared.tables.get("schools")
     if r.params.unit == "district" and schools is not None:
         return (
-            schools.loc[schools["district"].astype(str) == str(r.unit_id), "school_id"]
-            .astype(str)
-            .tolist()
+            schools.loc[schools["district"].astype(str) == unit, "school_id"].astype(str).tolist()
         )
-    return [str(r.unit_id)]
+    return [unit]
 
 
 def practices(r: Report) -> Section:

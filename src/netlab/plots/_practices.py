@@ -93,7 +93,8 @@ def forest(
     ax.grid(axis="x", color="#E5E5E5")
     ax.set_xlabel("change in the rate that tracks with the practice (percentage points)")
     if len(models) > 1:
-        ax.legend(loc="best", fontsize=8)
+        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.01), ncols=len(models), fontsize=8,
+                  frameon=False, borderaxespad=0)  # fmt: skip
     lo = data.loc[est, "ci_low_pp"].min() if est.any() else -1.0
     hi = data.loc[est, "ci_high_pp"].max() if est.any() else 1.0
     pad = 0.08 * max(hi - lo, 2.0)
@@ -112,5 +113,6 @@ def forest(
             color=GREY,
             style="italic",
         )
-    ax.set_title(title or "Practices that track with gains", loc="left")
+    ax.set_title(title or "Practices that track with gains", loc="left",
+                 pad=20 if len(models) > 1 else 6)  # fmt: skip
     return ax

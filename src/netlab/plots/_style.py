@@ -99,7 +99,9 @@ def percent_axis(ax: Any, axis: str = "y", *, points: bool = False) -> None:
     from matplotlib.ticker import FuncFormatter, PercentFormatter
 
     fmt = (
-        FuncFormatter(lambda v, _: f"{v:+.0f}") if points else PercentFormatter(1.0, decimals=None)
+        FuncFormatter(lambda v, _: f"{v:+.0f}" if round(v) else "0")
+        if points
+        else PercentFormatter(1.0, decimals=None)
     )
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 

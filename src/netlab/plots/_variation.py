@@ -214,22 +214,24 @@ def constellation(frame: pd.DataFrame, ax: Any = None, *, title: str | None = No
     sns.lineplot(data=d, x="year", y="median", ax=ax, color=GREY, linestyle="--", marker="s",
                  markerfacecolor="white", label="median school", estimator=None)  # fmt: skip
     first, last = d.iloc[0], d.iloc[-1]
+    # Inside the axes, so a long title never runs into it.
     ax.text(
-        1.0,
-        1.01,
+        0.99,
+        0.03,
         f"between-school SD τ: {first['tau']:.1%} ({int(first['year'])}) → "
         f"{last['tau']:.1%} ({int(last['year'])})",
         transform=ax.transAxes,
         ha="right",
         va="bottom",
         fontsize=8,
+        bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"},
     )
     ax.set_xticks(d["year"].astype(int).unique())
     ax.set_xlabel("year")
     ax.set_ylabel("rate")
     percent_axis(ax)
     ax.set_title(title or "Rising and converging?", loc="left")
-    ax.legend(loc="best", fontsize=8)
+    ax.legend(loc="upper left", fontsize=8)
     return ax
 
 
