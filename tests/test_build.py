@@ -104,7 +104,14 @@ def test_build_writes_every_report(in_demo):
         assert (d.out / name).exists(), name
     manifest = json.loads((d.out / "manifest.json").read_text())
     statuses = {r["id"]: r["status"] for r in manifest["reports"]}
-    assert len(statuses) == 32 and set(statuses.values()) == {"ok"}
+    briefs = [r for r in statuses if r.startswith("livecase:")]
+    # every shown pairing has its brief, at most two visitors per host by default
+    pairs = pd.read_parquet(paths.processed_dir("demo") / "models" / "livecase__pairs.parquet")
+    assert len(briefs) == len(pairs) > 0 and pairs.groupby("host").size().max() <= 2
+    assert len(statuses) == 32 + len(briefs) and set(statuses.values()) == {"ok"}
+    for r in manifest["reports"]:  # beside each report: its workbook and its PDF
+        for suffix in (".xlsx", ".pdf"):
+            assert (d.out / Path(r["html"]).with_suffix(suffix)).stat().st_size > 1000, r["id"]
     assert manifest["input_hash"] == pipeline.manifest("demo")["input_hash"]
 
 
@@ -113,7 +120,7 @@ def test_executed_notebooks_stay_in_the_work_area(in_demo):
     assert not list(d.out.rglob("*.ipynb"))
     work = paths.work_dir("demo")
     assert work.resolve().is_relative_to((d.home / "data").resolve())
-    assert len(list((work / "notebooks").glob("*.ipynb"))) == 32
+    assert len(list((work / "notebooks").glob("*.ipynb"))) == len(d.result.reports)
 
 
 def test_index_links_every_report_with_status_and_time(in_demo):
@@ -121,10 +128,15 @@ def test_index_links_every_report_with_status_and_time(in_demo):
     index = (d.out / "index.html").read_text()
     links = re.findall(r'href="([^"]+)"', index)
     assert "network.html" in links and "traction.html" in links
-    assert sum(link.startswith("schools/") for link in links) == 30
+    assert sum(link.startswith("schools/") and link.endswith(".html") for link in links) >= 30
+    assert any(link.startswith("livecases/") for link in links)
     for link in links:
         assert (d.out / link).exists(), link
     assert index.count("rendered") >= 32 and re.search(r"\d+\.\d s", index)
+    # the run does not name peers: the hub's page shows schools by letter, like their reports
+    names = pd.read_parquet(paths.processed_dir("demo") / "units.parquet")["unit_name"]
+    assert not [n for n in names if n in index]
+    assert "For the hub's staff" in index and "School A<" in index
 
 
 def test_second_build_skips_unchanged_reports(in_demo):
@@ -142,7 +154,7 @@ def test_second_build_skips_unchanged_reports(in_demo):
             now = build.code_hash(paths.notebooks_dir(), paths.templates_dir())
             assert now != in_demo.render_hash, again.summary()
         pytest.skip("the package's code changed during the test session")
-    assert len(again.skipped) == 32 and not again.rendered
+    assert len(again.skipped) == len(again.reports) and not again.rendered
     assert time.perf_counter() - started < 20
     after = {p: p.stat().st_mtime_ns for p in before}
     assert after == before  # nothing rewritten
@@ -272,6 +284,7 @@ def test_a_district_run_writes_district_reports_leading_with_each_team_indicator
     tmp_path_factory, monkeypatch
 ):
     from netlab import privacy
+    from netlab._names import in_sentence
 
     home = make_home(tmp_path_factory.mktemp("netlab-districts"))
     shutil.copy(REPO / "params" / "districts-demo.yaml", home / "params" / "districts-demo.yaml")
@@ -283,7 +296,7 @@ def test_a_district_run_writes_district_reports_leading_with_each_team_indicator
     out = paths.reports_dir("districts-demo")
     units = pd.read_parquet(paths.processed_dir("districts-demo") / "units.parquet")
     labels = pd.read_parquet(paths.processed_dir("districts-demo") / "measures.parquet")
-    label = dict(zip(labels["measure"], labels["label"], strict=True))
+    label = dict(zip(labels["measure"], labels["short_label"], strict=True))
     keys = pd.read_parquet(paths.processed_dir("districts-demo") / "students.parquet")
     names = units["unit_name"].tolist()
     for uid, name in zip(units["unit_id"], names, strict=True):
@@ -291,7 +304,7 @@ def test_a_district_run_writes_district_reports_leading_with_each_team_indicator
         text = page.read_text()
         assert f"District report: {name}" in text
         own = params.team_measures.get(uid, params.focal_measure)
-        assert f"Leading with {label[own].lower()}" in text
+        assert f"Leading with {in_sentence(label[own])}" in text
         others = [n for n in names if n != name]
         assert (
             privacy.scan_html(

@@ -188,7 +188,7 @@ def notebook_tables(nb: Any) -> tuple[dict, list[tuple[str, list[Table]]]]:
 # Writing the workbook
 # --------------------------------------------------------------------------------------
 
-_NUMBER = re.compile(r"^([+-−]?)(\d[\d,]*)(\.\d+)?(%| pp)?$")
+_NUMBER = re.compile(r"^([+\-−]?)(\d[\d,]*)(\.\d+)?(%| pp)?$")
 
 
 def cell_value(text: str) -> tuple[Any, str | None]:
@@ -286,8 +286,7 @@ def write_workbook(
         if font is not None:
             cell.font = font
     about.column_dimensions["A"].width = 100
-    counts = wb.create_sheet(COUNTS_SHEET)
-    counts.append(["sheet", "row", "fewest_students", "value_columns"])
+    counts: list[list[Any]] = [["sheet", "row", "fewest_students", "value_columns"]]
     taken = {"about", COUNTS_SHEET}
     for name, tables in sections:
         ws = wb.create_sheet(_sheet_title(name, taken))
@@ -318,7 +317,10 @@ def write_workbook(
             row += 1
         for j, w in widths.items():
             ws.column_dimensions[ws.cell(row=1, column=j).column_letter].width = max(8, w + 2)
-    counts.sheet_state = "veryHidden"
+    hidden = wb.create_sheet(COUNTS_SHEET)  # last, and out of sight
+    for line in counts:
+        hidden.append(line)
+    hidden.sheet_state = "veryHidden"
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
