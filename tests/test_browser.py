@@ -13,15 +13,10 @@ from pathlib import Path
 import pytest
 from test_build import demo_build
 
+from netlab._report_outputs import CHROMIUM_ARGS
+
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
+ARGS = CHROMIUM_ARGS  # the flags the PDF printer launches Debian's chromium with
 
 pytestmark = [
     pytest.mark.browser,

@@ -53,6 +53,14 @@ def make_home(root: Path) -> Path:
     return root
 
 
+def params_like_demo(run: str, **keys: str) -> str:
+    """The demo's params text for another run: its own name, raw folder and other keys."""
+    text = (REPO / "params" / "demo.yaml").read_text()
+    for key, value in {"run": run, "raw_dir": f"data/raw/{run}", **keys}.items():
+        text = re.sub(rf"(?m)^{key}: .*$", f"{key}: {value}", text)
+    return text
+
+
 def demo_build(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Demo:
     """Build the demo once per session and share it across test modules."""
     cached = getattr(config, "_netlab_demo", None)
@@ -182,10 +190,7 @@ def test_atomic_write_leaves_no_temporary_file(tmp_path):
 def small(tmp_path_factory):
     """A prepared eight-school run of its own (the fault and Dask tests change it)."""
     home = make_home(tmp_path_factory.mktemp("netlab-small"))
-    text = (REPO / "params" / "demo.yaml").read_text()
-    text = re.sub(r"(?m)^run: .*$", "run: small", text)
-    text = re.sub(r"(?m)^raw_dir: .*$", "raw_dir: data/raw/small", text)
-    (home / "params" / "small.yaml").write_text(text)
+    (home / "params" / "small.yaml").write_text(params_like_demo("small"))
     mp = pytest.MonkeyPatch()
     mp.setenv("NETLAB_HOME", str(home))
     try:

@@ -315,6 +315,11 @@ def table_name(name: str) -> str:
     return TABLE_NAMES.get(str(name), _capital(str(name).replace("_", " ")))
 
 
+def no_table(name: str) -> str:
+    """Why a section is not shown: "no PDSA cycles in this run's data"."""
+    return f"no {in_sentence(table_name(name))} in this run's data"
+
+
 def fold(summary: str, body: str, *, open_: bool = False) -> str:
     """Long detail that folds (native ``<details>``) on screen and prints in full."""
     flag = " open" if open_ else ""

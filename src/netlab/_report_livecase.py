@@ -31,6 +31,7 @@ from netlab._report_html import (
     _suppressed_note,
     _who,
     fold,
+    no_table,
     table,
     unavailable,
 )
@@ -326,7 +327,7 @@ def brief_practices(r: Report) -> Section:
     """The practices the host has in place and the visitor does not (latest inventory)."""
     s = Section("practices")
     if r.prepared.tables.get("practices") is None or r.prepared.tables["practices"].empty:
-        return s.add(unavailable("The practice inventory", "no practices table"))
+        return s.add(unavailable("The practice inventory", no_table("practices")))
     from netlab import practices as pr
 
     host = _levels(r, [str(r.unit_id)])
@@ -384,7 +385,7 @@ def brief_pdsa(r: Report, *, per_team: int = 2) -> Section:
     s = Section("pdsa")
     pdsa = r.prepared.tables.get("pdsa")
     if pdsa is None or pdsa.empty:
-        return s.add(unavailable("Recent PDSA work", "no pdsa table"))
+        return s.add(unavailable("Recent PDSA work", no_table("pdsa")))
     from netlab._report_school import _schools_of
 
     rows = []

@@ -21,6 +21,7 @@ from netlab._report_html import (
     _plural,
     _sentence,
     _who,
+    no_table,
     table,
     unavailable,
 )
@@ -240,7 +241,7 @@ def practices_network(r: Report) -> Section:
     s = Section("practices")
     within = r.model("practices__within")
     if within is None or within.empty:
-        return s.add(unavailable("The practices analysis", "no practices table"))
+        return s.add(unavailable("The practices analysis", no_table("practices")))
     from netlab import practices as pr
 
     student = r.model("practices__student_level")

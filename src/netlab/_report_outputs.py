@@ -377,8 +377,26 @@ _FOOTER = (
 )
 
 
+#: Paper sizes (CSS pixels, 96 per inch) and the margins the PDFs are printed with.
+_PAPER = {"Letter": (816, 1056), "A4": (794, 1123)}
+_MARGIN = {"top": "1.2cm", "bottom": "1.4cm", "left": "1.5cm", "right": "1.5cm"}
+_CM = 96 / 2.54
+
+
+def _fit_scale(page: Any, paper: str) -> float:
+    """The print scale (0.8 to 1) that keeps a page meant for one sheet on one sheet."""
+    width, height = _PAPER.get(paper, _PAPER["Letter"])
+    inner_w = width - 3.0 * _CM
+    inner_h = height - 2.6 * _CM
+    page.set_viewport_size({"width": int(inner_w), "height": int(inner_h)})
+    page.emulate_media(media="print")
+    tall = float(page.evaluate("document.documentElement.scrollHeight"))
+    page.emulate_media(media="null")  # back to what printing uses
+    return 1.0 if tall <= inner_h else max(0.8, inner_h / tall * 0.98)
+
+
 def print_pdfs(
-    jobs: Sequence[tuple[str | os.PathLike, str | os.PathLike]],
+    jobs: Sequence[tuple],
     *,
     chromium: str | None = None,
     paper: str = "Letter",
@@ -387,8 +405,9 @@ def print_pdfs(
 
     Parameters
     ----------
-    jobs : sequence of (html path, pdf path)
-        What to print, and where.
+    jobs : sequence of (html path, pdf path[, one page])
+        What to print, and where; a third item True asks for one sheet (a live-case brief
+        a little too long is printed slightly smaller, down to 80%).
     chromium : str, optional
         The browser's executable (default: :func:`find_chromium`).
     paper : str
@@ -421,10 +440,12 @@ def print_pdfs(
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
             page = browser.new_page()
-            for source, target in jobs:
-                target = Path(target)
+            for job in jobs:
+                source, target = job[0], Path(job[1])
+                one_page = bool(job[2]) if len(job) > 2 else False
                 try:
                     page.goto(Path(source).resolve().as_uri(), wait_until="load")
+                    scale = _fit_scale(page, paper) if one_page else 1.0
                     page.evaluate(
                         "document.querySelectorAll('details').forEach(d => d.open = true)"
                     )
@@ -440,9 +461,9 @@ def print_pdfs(
                         display_header_footer=True,
                         header_template="<span></span>",
                         footer_template=_FOOTER.format(title=_html.escape(title.strip())),
-                        margin={"top": "1.2cm", "bottom": "1.4cm", "left": "1.5cm",
-                                "right": "1.5cm"},
-                    )  # fmt: skip
+                        margin=_MARGIN,
+                        scale=scale,
+                    )
                     os.replace(tmp, target)
                     out.written.append(target)
                 except PlaywrightError as err:

@@ -20,6 +20,7 @@ from netlab._report_html import (
     _plural,
     _sentence,
     _suppressed_note,
+    no_table,
     table,
     unavailable,
 )
@@ -38,7 +39,7 @@ def process_measures(r: Report) -> Section:
     s = Section("process")
     table_ = r.prepared.tables.get("process")
     if table_ is None or table_.empty:
-        return s.add(unavailable("Interim and process measures", "no process table"))
+        return s.add(unavailable("Interim and process measures", no_table("process")))
     from netlab import measures, spc
 
     series = measures.process_series(table_, unit="school_id")
@@ -94,7 +95,7 @@ def fafsa_season(r: Report) -> Section:
     s = Section("fafsa")
     weekly = r.prepared.tables.get("fafsa_weekly")
     if weekly is None or weekly.empty:
-        return s.add(unavailable("The weekly FAFSA run chart", "no fafsa_weekly table"))
+        return s.add(unavailable("The weekly FAFSA run chart", no_table("fafsa_weekly")))
     from netlab import spc
 
     schools = _schools_of(r) if r.unit_id is not None else None
@@ -214,7 +215,7 @@ def practices(r: Report) -> Section:
     table_ = r.prepared.tables.get("practices")
     within = r.model("practices__within")
     if table_ is None or table_.empty:
-        return s.add(unavailable("Practices", "no practices table"))
+        return s.add(unavailable("Practices", no_table("practices")))
     from netlab import practices as pr
 
     mine = table_.loc[table_["school_id"].astype(str).isin(_schools_of(r))]

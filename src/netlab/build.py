@@ -508,7 +508,9 @@ def _print(reports: list[ReportOutcome], out: Path, params: RunParams) -> _Print
                 (out / _beside(r.html, ".pdf")).unlink(missing_ok=True)
         return _Printed()
     todo = [r for r in done if r.status == "ok" or not (out / _beside(r.html, ".pdf")).exists()]
-    got = print_pdfs([(out / r.html, out / _beside(r.html, ".pdf")) for r in todo])
+    got = print_pdfs(
+        [(out / r.html, out / _beside(r.html, ".pdf"), r.kind == "livecase") for r in todo]
+    )
     printed = _Printed(seconds=got.seconds)
     if got.message:
         printed.notes.append(got.message)

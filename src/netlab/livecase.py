@@ -377,9 +377,11 @@ def match(
 
 def _labels(pairs: pd.DataFrame, unit_label: str, name_units: bool) -> dict[str, str]:
     if name_units:
+        from netlab._names import display_name
+
         names = dict(zip(pairs["host"], pairs["host_name"], strict=True))
         names.update(zip(pairs["visitor"], pairs["visitor_name"], strict=True))
-        return {k: str(v) for k, v in names.items()}
+        return {k: display_name(v) for k, v in names.items()}
     # Unnamed: hosts are "School A", "School B"; their visitors "School A1", "School A2".
     names: dict[str, str] = {}
     letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
