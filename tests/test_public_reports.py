@@ -224,7 +224,7 @@ def test_pdfs_are_paginated_prints_with_the_title(built):
         else:
             assert len(pages) > 2
             # folded detail prints in full: the text of a folded table is in the PDF
-            assert "Measures ranked by spread" in " ".join(pages)
+            assert "Measures ranked by spread" in " ".join(pages)  # a folded table
 
 
 def test_the_index_shows_the_network_at_a_glance(built):

@@ -227,7 +227,7 @@ def network_glance(r: Report) -> Section:
             verb = "more" if facts["more"] >= 0 else "fewer"
             more.append(
                 f"{_E(_capital(facts['phrase']))}: {abs(facts['more']):,} {verb} "
-                f"{facts['who']} in {int(latest.year)} than in the baseline year "
+                f"{facts['people']} in {int(latest.year)} than in the baseline year "
                 f"{r.params.aim.baseline_year} ({int(latest.numerator):,} against "
                 f"{int(facts['base'].numerator):,})."
             )

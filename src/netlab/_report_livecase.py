@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from netlab import privacy
+from netlab._names import display_name
 from netlab._report_glance import _stages, shown_pairs
 from netlab._report_html import (
     _E,
@@ -59,6 +60,19 @@ def brief_rel(host: Any, visitor: Any) -> str:
     from netlab.build import _slug
 
     return f"livecases/{_slug(host)}--{_slug(visitor)}.html"
+
+
+def _focal_share(r: Report) -> tuple[str, str, str]:
+    """How the schools file's share of focal students is named (for "why alike", in a
+    sentence, as a row). When the run's focal group is every student, that share is the
+    schools file's own focal groups, not the run's."""
+    if _who(r, "focal") == "all students":
+        return (
+            "focal-group share",
+            "in the schools file's focal groups",
+            "Share in the schools file's focal groups",
+        )
+    return "focal students", "in the focal group", "Share of focal students"
 
 
 def _gap_text(row: Any) -> str:
@@ -118,7 +132,11 @@ def live_cases(r: Report, *, briefs: bool = True) -> Section:
                 "host": r.label(row.host) if row.host != last else "",
                 "visitor": r.label(row.visitor),
                 "alike": livecase.alike(
-                    row, name_units=r.names_peers, unit_label=noun, size_label="seniors"
+                    row,
+                    name_units=r.names_peers,
+                    unit_label=noun,
+                    size_label="seniors",
+                    focal_label=_focal_share(r)[0],
                 ),
                 "gap": _gap_text(row),
                 "stance": livecase.stance(row),
@@ -149,6 +167,7 @@ def live_cases(r: Report, *, briefs: bool = True) -> Section:
         measure_label=_measure_label(r, r.params.focal_measure, short=True),
         group_label=_who(r, "focal"),
         name_units=r.names_peers,
+        focal_phrase=_focal_share(r)[1],
     )
     s.add(
         fold(
@@ -186,6 +205,7 @@ def brief_pairing(r: Report) -> Section:
         measure_label=_measure_label(r, r.params.focal_measure, short=True),
         group_label=_who(r, "focal"),
         name_units=True,
+        focal_phrase=_focal_share(r)[1],
     )[0]
     s.add(
         _sentence(
@@ -207,7 +227,7 @@ def _context_rows(r: Report) -> pd.DataFrame:
     for label, col, fmt in (
         ("District", "district", "text"),
         ("Seniors", "size", "count"),
-        ("Share of focal students", "share_focal", "rate"),
+        (_focal_share(r)[2], "share_focal", "rate"),
         ("Share from low-income families", "share_low_income", "rate"),
         ("Team joined the network", "cohort", "year"),
     ):
@@ -234,7 +254,7 @@ def _show(value: Any, fmt: str) -> str:
         return f"{float(value):,.0f}"
     if fmt == "year":
         return str(int(value))
-    return str(value)
+    return display_name(value)
 
 
 def brief_side_by_side(r: Report) -> Section:

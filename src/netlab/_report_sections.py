@@ -78,7 +78,7 @@ def aim_facts(r: Report) -> dict[str, Any] | None:
     """What the aim's sentences say, computed once: latest and baseline figures, status.
 
     Returns None when the aim's measure is not in the run. Keys: ``measure``, ``label``,
-    ``phrase``, ``who``, ``where``, ``at``, ``own`` (the team's own indicator, not the
+    ``phrase``, ``who`` (and ``people``, as it reads after a number), ``where``, ``at``, ``own`` (the team's own indicator, not the
     network's), ``yearly`` (suppression applied), ``latest`` (row or None when every year
     is suppressed), ``base`` (row or None when not shown), ``status``, ``expected``,
     ``more`` (students above the baseline count), ``to_target`` (more students this year
@@ -98,6 +98,8 @@ def aim_facts(r: Report) -> dict[str, Any] | None:
         "short": _measure_label(r, measure, short=True),
         "phrase": _phrase(r, measure),
         "who": _who(r, aim.group),
+        # after a number: "1,656 fewer students", not "fewer all students"
+        "people": "students" if _who(r, aim.group) == "all students" else _who(r, aim.group),
         "where": where,
         "at": f"at {_E(where)}" if unit is not None else "across the network",
         "own": measure != aim.measure,
@@ -193,17 +195,20 @@ def aim_progress(r: Report) -> Section:
             f"({_int(b.numerator)} of {_int(b.denominator)})."
         ]
         if more == 0:
-            parts.append(f"That is as many {who} as in {aim.baseline_year}.")
+            parts.append(f"That is as many {facts['people']} as in {aim.baseline_year}.")
         else:
             verb = "more" if more > 0 else "fewer"
-            parts.append(f"That is {abs(more):,} {verb} {who} than in {aim.baseline_year}.")
+            parts.append(
+                f"That is {abs(more):,} {verb} {facts['people']} than in {aim.baseline_year}."
+            )
         s.add(_sentence(" ".join(parts), facts["n_min"]))
         status = aim_status_sentence(r, facts)
         if status:
             gap = facts["to_target"]
             if gap:
                 status += (
-                    f" At the target rate, about {gap:,} more of this year's {who} would count."
+                    f" At the target rate, about {gap:,} more of this year's {facts['people']} "
+                    "would count."
                 )
             s.add(_sentence(status, facts["n_min"], cls="netlab-sentence netlab-aim-status"))
     target = aim.target if not facts["own"] else None

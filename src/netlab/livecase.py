@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from netlab._checks import check_argument, check_columns
+from netlab._names import display_name
 from netlab.exceptions import InputError
 from netlab.intervals import newcombe_diff
 
@@ -377,8 +378,6 @@ def match(
 
 def _labels(pairs: pd.DataFrame, unit_label: str, name_units: bool) -> dict[str, str]:
     if name_units:
-        from netlab._names import display_name
-
         names = dict(zip(pairs["host"], pairs["host_name"], strict=True))
         names.update(zip(pairs["visitor"], pairs["visitor_name"], strict=True))
         return {k: display_name(v) for k, v in names.items()}
@@ -408,7 +407,12 @@ def _who(group_label: str) -> str:
 
 
 def alike(
-    row: Any, *, size_label: str = "seniors", name_units: bool = True, unit_label: str = "school"
+    row: Any,
+    *,
+    size_label: str = "seniors",
+    name_units: bool = True,
+    unit_label: str = "school",
+    focal_label: str = "focal students",
 ) -> str:
     """Why a host and a visitor are alike, in a few words (only what the data holds).
 
@@ -422,6 +426,8 @@ def alike(
         Name the district when both units are in it.
     unit_label : str
         "school" or "district".
+    focal_label : str
+        What the share of focal students is called.
 
     Returns
     -------
@@ -432,14 +438,16 @@ def alike(
     parts = []
     hf, vf = _share(row.host_share_focal), _share(row.visitor_share_focal)
     if hf and vf:
-        parts.append(f"focal students {hf} and {vf}")
+        parts.append(f"{focal_label} {hf} and {vf}")
     hl, vl = _share(row.host_share_low_income), _share(row.visitor_share_low_income)
     if hl and vl:
         parts.append(f"low-income {hl} and {vl}")
     if pd.notna(row.host_size) and pd.notna(row.visitor_size):
         parts.append(f"{row.host_size:,.0f} and {row.visitor_size:,.0f} {size_label}")
     if bool(row.same_district) and pd.notna(row.host_district):
-        parts.append(f"both in {row.host_district}" if name_units else "same district")
+        parts.append(
+            f"both in {display_name(row.host_district)}" if name_units else "same district"
+        )
     return "; ".join(parts) if parts else f"{unit_label} context not in the data"
 
 
@@ -462,6 +470,7 @@ def paragraphs(
     group_label: str,
     name_units: bool = True,
     size_label: str = "seniors",
+    focal_phrase: str = "in the focal group",
 ) -> list[str]:
     """A short plain paragraph for each suggested pair.
 
@@ -485,6 +494,8 @@ def paragraphs(
         visitors "School A1", "School A2", ...
     size_label : str, default "seniors"
         What the size counts.
+    focal_phrase : str, default "in the focal group"
+        How the share of focal students reads ("... of their students are <phrase>").
 
     Returns
     -------
@@ -505,7 +516,7 @@ def paragraphs(
         hf, vf = _share(row.host_share_focal), _share(row.visitor_share_focal)
         hl, vl = _share(row.host_share_low_income), _share(row.visitor_share_low_income)
         if hf and vf:
-            context.append(f"{hf} and {vf} of their students are in the focal group")
+            context.append(f"{hf} and {vf} of their students are {focal_phrase}")
         if hl and vl:
             context.append(f"{hl} and {vl} are from low-income families")
         if pd.notna(row.host_size) and pd.notna(row.visitor_size):
@@ -513,7 +524,7 @@ def paragraphs(
         where = ""
         if bool(row.same_district):
             where = (
-                f"both in {row.host_district}"
+                f"both in {display_name(row.host_district)}"
                 if name_units and pd.notna(row.host_district)
                 else "in the same district"
             )
