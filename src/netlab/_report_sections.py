@@ -78,8 +78,8 @@ def aim_facts(r: Report) -> dict[str, Any] | None:
     """What the aim's sentences say, computed once: latest and baseline figures, status.
 
     Returns None when the aim's measure is not in the run. Keys: ``measure``, ``label``,
-    ``phrase``, ``who`` (and ``people``, as it reads after a number), ``where``, ``at``, ``own`` (the team's own indicator, not the
-    network's), ``yearly`` (suppression applied), ``latest`` (row or None when every year
+    ``phrase``, ``who`` (and ``people``, as it reads after a number), ``where``, ``at``,
+    ``own`` (the team's own indicator, not the network's), ``yearly`` (suppression applied), ``latest`` (row or None when every year
     is suppressed), ``base`` (row or None when not shown), ``status``, ``expected``,
     ``more`` (students above the baseline count), ``to_target`` (more students this year
     would need to count to meet the target rate; 0 when met) and ``n_min``.
