@@ -316,3 +316,25 @@ def test_workbook_holds_the_shown_tables_with_their_suppression(tmp_path):
     assert privacy.scan_xlsx(path, min_cell=10) == []
     assert privacy.scan_xlsx(path, min_cell=60)[0].startswith("One row")
     assert privacy.scan_xlsx(path, min_cell=10, forbidden_names=["A"]) != []
+
+
+def test_without_chromium_the_build_says_what_to_do_and_pdf_off_stops_asking(
+    tmp_path, monkeypatch
+):
+    from netlab import build
+    from netlab._report_outputs import NO_CHROMIUM, print_pdfs
+
+    monkeypatch.setenv("NETLAB_CHROMIUM", str(tmp_path / "no-such-browser"))
+    page = tmp_path / "network.html"
+    page.write_text("<html><body><h1>Network report</h1></body></html>")
+    got = print_pdfs([(page, tmp_path / "network.pdf")])
+    assert got.message == NO_CHROMIUM and not got.written
+    assert "apt-get install chromium" in NO_CHROMIUM and "pdf: false" in NO_CHROMIUM
+    done = [build.ReportOutcome("network", "network", "Network report", "network.html", "ok")]
+    params = from_dict({"run": "t", "raw_dir": "x"})
+    assert build._print(done, tmp_path, params).notes == [NO_CHROMIUM]
+    # with PDFs off, a report rendered again loses its old PDF (it would no longer match)
+    (tmp_path / "network.pdf").write_bytes(b"%PDF old")
+    off = from_dict({"run": "t", "raw_dir": "x", "pdf": False})
+    assert build._print(done, tmp_path, off).notes == []
+    assert not (tmp_path / "network.pdf").exists()
