@@ -316,8 +316,8 @@ def table_name(name: str) -> str:
 
 
 def no_table(name: str) -> str:
-    """Why a section is not shown: "no PDSA cycles in this run's data"."""
-    return f"no {in_sentence(table_name(name))} in this run's data"
+    """Why a section is not shown: "no PDSA cycles in the data"."""
+    return f"no {in_sentence(table_name(name))} in the data"
 
 
 def fold(summary: str, body: str, *, open_: bool = False) -> str:

@@ -194,7 +194,7 @@ def index_page(result: BuildResult, params: RunParams) -> str:
                             f'<a href="{_E(pair(o))}">{_E(labels[o])}</a>' for o in others
                         )
                         live.append(f"{verb} {links}")
-                cells.append(f"<td>{'; '.join(live)}</td>")
+                cells.append(f'<td class="netlab-live">{"; ".join(live)}</td>')
             link = (
                 _links(task.html, out)
                 if task is not None and task.status != "failed"

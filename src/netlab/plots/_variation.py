@@ -363,8 +363,9 @@ def run_chart(
     d = drawable(frame)
     if d.empty:
         return ax
+    compared = "prior_rate" in d and d["prior_rate"].notna().any()
     sns.lineplot(data=d, x=x, y=y, ax=ax, **series_style(0, focal=True), markersize=4,
-                 label="this period", estimator=None)  # fmt: skip
+                 label="this season" if compared else "this period", estimator=None)  # fmt: skip
     if "prior_rate" in d and d["prior_rate"].notna().any():
         prior = d[d["prior_rate"].notna()]
         sns.lineplot(data=prior, x=x, y="prior_rate", ax=ax, **series_style(0), markersize=3,
@@ -389,19 +390,27 @@ def run_chart(
     ax.set_xlabel(xlabel if xlabel is not None else ("" if dates else x))
     ax.set_ylabel("")
     ax.set_title(title or "Run chart", loc="left")
-    ax.text(
-        1.0, 1.01, _signal_text(d), transform=ax.transAxes, ha="right", va="bottom", fontsize=8
-    )
+    _corner(ax, _signal_text(d))
     return ax
 
 
+def _corner(ax: Any, text: str) -> None:
+    """A short note in the lower right corner, inside the axes (never over the title)."""
+    ax.text(0.99, 0.03, text, transform=ax.transAxes, ha="right", va="bottom", fontsize=8,
+            bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"})  # fmt: skip
+
+
 def _date_axis(ax: Any) -> None:
-    """Dates on the x axis, as short as they can be read ("Jan", "8 Mar")."""
+    """Dates on the x axis, as people read a season: months, or days for a short one."""
     import matplotlib.dates as mdates
 
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=9)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=True))
+    low, high = ax.get_xlim()
+    if high - low > 100:  # a season of months: "Oct", "Nov", ...
+        ax.xaxis.set_major_locator(mdates.MonthLocator())
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b"))
+    else:  # a few weeks: "8 Mar", "22 Mar", ...
+        ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=7))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%-d %b"))
 
 
 def p_chart(frame: pd.DataFrame, ax: Any = None, *, x: str = "x", title: str | None = None) -> Any:
@@ -427,9 +436,7 @@ def p_chart(frame: pd.DataFrame, ax: Any = None, *, x: str = "x", title: str | N
     percent_axis(ax)
     ax.set_xlabel(x)
     ax.set_title(title or ("Laney p′ chart" if "sigma_z" in d else "p chart"), loc="left")
-    ax.text(
-        1.0, 1.01, _signal_text(d), transform=ax.transAxes, ha="right", va="bottom", fontsize=8
-    )
+    _corner(ax, _signal_text(d))
     return ax
 
 
