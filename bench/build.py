@@ -3,7 +3,8 @@
 Both render the same notebooks of the same prepared 30-school demo, timed in the same run:
 
 - fast: ``netlab.build.build(force=True)`` (warm servers, a fresh forked process per
-  report, in-process papermill engine and HTML export, ``jobs`` at a time);
+  report, in-process papermill engine and HTML export, ``jobs`` at a time), every report
+  with its workbook; then the same build printing PDFs too, to show what printing costs;
 - naive: for each report, the ``papermill`` command, then ``jupyter nbconvert --to html
   --template netlab``, one after the other.
 
@@ -196,16 +197,22 @@ def main() -> int:
     print(f"Preparing the 30-school demo in {home} ...", flush=True)
     pipeline.prepare(params)
 
-    print("Fast build (all 32 reports, force) ...", flush=True)
+    # The same forced build twice in this run: without PDFs (the baseline), then with them.
+    print("Fast build, no PDFs (every report, its workbook; force) ...", flush=True)
+    bare = build.build(params.model_copy(update={"pdf": False}), jobs=args.jobs, force=True,
+                       progress=False)  # fmt: skip
+    assert bare.ok, bare.summary()
+    print("Fast build with PDFs (force) ...", flush=True)
     result = build.build(params, jobs=args.jobs, force=True, progress=False)
     assert result.ok, result.summary()
-    fast_wall = result.seconds
-    fast_n = len(result.rendered)
+    fast_wall = bare.seconds
+    fast_n = len(bare.rendered)
     phases = {
-        k: statistics.mean(r.phases.get(k, 0.0) for r in result.rendered)
-        for k in ("execute", "export", "write")
+        k: statistics.mean(r.phases.get(k, 0.0) for r in bare.rendered)
+        for k in ("execute", "export", "write", "xlsx")
     }
-    per_report = statistics.mean(r.seconds for r in result.rendered)
+    per_report = statistics.mean(r.seconds for r in bare.rendered)
+    n_pdf = sum(1 for r in result.reports if r.pdf)
 
     tasks = build.plan(params)
     if args.naive:
@@ -228,6 +235,15 @@ def main() -> int:
         f"naive loop  : {len(tasks):3d} reports in {naive_wall:7.1f} s -> {naive_rate:6.1f} reports/min"
     )
     print(f"ratio       : {fast_rate / naive_rate:.1f}x (goal >= 8x)")
+    with_pdf = len(result.rendered) / result.seconds * 60
+    print(
+        f"with PDFs   : {len(result.rendered):3d} reports in {result.seconds:7.1f} s -> "
+        f"{with_pdf:6.1f} reports/min ({n_pdf} PDFs printed by one Chromium in "
+        f"{result.pdf_seconds:.1f} s, {result.pdf_seconds / max(n_pdf, 1):.2f} s each; "
+        f"{result.seconds / fast_wall:.2f}x the build without PDFs)"
+    )
+    for note in result.notes:
+        print(f"  note: {note}")
     print()
     print("Where a naive report's time goes (mean per report):")
     mean = {k: statistics.mean(r[k] for r in rows) for k in rows[0]}
@@ -240,7 +256,8 @@ def main() -> int:
     print("Where a fast report's time goes (mean per report, inside its forked process):")
     print(
         f"  total {per_report:.2f} s = execute {phases['execute']:.2f} + export "
-        f"{phases['export']:.2f} + write {phases['write']:.3f} s (imports paid once per server)"
+        f"{phases['export']:.2f} + write {phases['write']:.3f} + workbook {phases['xlsx']:.3f} s "
+        f"(imports paid once per server; the workbook is {phases['xlsx'] / per_report:.0%})"
     )
 
     if not args.no_scale:

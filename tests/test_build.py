@@ -53,6 +53,14 @@ def make_home(root: Path) -> Path:
     return root
 
 
+def params_like_demo(run: str, **keys: str) -> str:
+    """The demo's params text for another run: its own name, raw folder and other keys."""
+    text = (REPO / "params" / "demo.yaml").read_text()
+    for key, value in {"run": run, "raw_dir": f"data/raw/{run}", **keys}.items():
+        text = re.sub(rf"(?m)^{key}: .*$", f"{key}: {value}", text)
+    return text
+
+
 def demo_build(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Demo:
     """Build the demo once per session and share it across test modules."""
     cached = getattr(config, "_netlab_demo", None)
@@ -106,7 +114,14 @@ def test_build_writes_every_report(in_demo):
         assert (d.out / name).exists(), name
     manifest = json.loads((d.out / "manifest.json").read_text())
     statuses = {r["id"]: r["status"] for r in manifest["reports"]}
-    assert len(statuses) == 32 and set(statuses.values()) == {"ok"}
+    briefs = [r for r in statuses if r.startswith("livecase:")]
+    # every shown pairing has its brief, at most two visitors per host by default
+    pairs = pd.read_parquet(paths.processed_dir("demo") / "models" / "livecase__pairs.parquet")
+    assert len(briefs) == len(pairs) > 0 and pairs.groupby("host").size().max() <= 2
+    assert len(statuses) == 32 + len(briefs) and set(statuses.values()) == {"ok"}
+    for r in manifest["reports"]:  # beside each report: its workbook and its PDF
+        for suffix in (".xlsx", ".pdf"):
+            assert (d.out / Path(r["html"]).with_suffix(suffix)).stat().st_size > 1000, r["id"]
     assert manifest["input_hash"] == pipeline.manifest("demo")["input_hash"]
 
 
@@ -115,7 +130,7 @@ def test_executed_notebooks_stay_in_the_work_area(in_demo):
     assert not list(d.out.rglob("*.ipynb"))
     work = paths.work_dir("demo")
     assert work.resolve().is_relative_to((d.home / "data").resolve())
-    assert len(list((work / "notebooks").glob("*.ipynb"))) == 32
+    assert len(list((work / "notebooks").glob("*.ipynb"))) == len(d.result.reports)
 
 
 def test_index_links_every_report_with_status_and_time(in_demo):
@@ -123,10 +138,15 @@ def test_index_links_every_report_with_status_and_time(in_demo):
     index = (d.out / "index.html").read_text()
     links = re.findall(r'href="([^"]+)"', index)
     assert "network.html" in links and "traction.html" in links
-    assert sum(link.startswith("schools/") for link in links) == 30
+    assert sum(link.startswith("schools/") and link.endswith(".html") for link in links) >= 30
+    assert any(link.startswith("livecases/") for link in links)
     for link in links:
         assert (d.out / link).exists(), link
     assert index.count("rendered") >= 32 and re.search(r"\d+\.\d s", index)
+    # the run does not name peers: the hub's page shows schools by letter, like their reports
+    names = pd.read_parquet(paths.processed_dir("demo") / "units.parquet")["unit_name"]
+    assert not [n for n in names if n in index]
+    assert "For the hub's staff" in index and "School A<" in index
 
 
 def test_second_build_skips_unchanged_reports(in_demo):
@@ -144,7 +164,7 @@ def test_second_build_skips_unchanged_reports(in_demo):
             now = build.code_hash(paths.notebooks_dir(), paths.templates_dir())
             assert now != in_demo.render_hash, again.summary()
         pytest.skip("the package's code changed during the test session")
-    assert len(again.skipped) == 32 and not again.rendered
+    assert len(again.skipped) == len(again.reports) and not again.rendered
     assert time.perf_counter() - started < 20
     after = {p: p.stat().st_mtime_ns for p in before}
     assert after == before  # nothing rewritten
@@ -184,10 +204,7 @@ def rewrite_processed(path: Path, frame: pd.DataFrame) -> None:
 def small(tmp_path_factory):
     """A prepared eight-school run of its own (the fault and Dask tests change it)."""
     home = make_home(tmp_path_factory.mktemp("netlab-small"))
-    text = (REPO / "params" / "demo.yaml").read_text()
-    text = re.sub(r"(?m)^run: .*$", "run: small", text)
-    text = re.sub(r"(?m)^raw_dir: .*$", "raw_dir: data/raw/small", text)
-    (home / "params" / "small.yaml").write_text(text)
+    (home / "params" / "small.yaml").write_text(params_like_demo("small"))
     mp = pytest.MonkeyPatch()
     mp.setenv("NETLAB_HOME", str(home))
     try:
@@ -217,8 +234,11 @@ def test_one_failure_never_stops_the_others(small, monkeypatch):
     try:
         result = build.build(params, jobs=2, progress=False)
         assert not result.ok
-        assert [r.id for r in result.failures] == [f"school:{broken}"]
-        assert len(result.rendered) == len(result.reports) - 1  # every other report rendered
+        # its report fails, and the briefs of live cases it takes part in; nothing else
+        failed_ids = [r.id for r in result.failures]
+        assert failed_ids[0] == f"school:{broken}"
+        assert all(i.startswith("livecase:") and broken in i for i in failed_ids[1:])
+        assert len(result.rendered) == len(result.reports) - len(failed_ids)  # all the others
         failed = result.failures[0]
         assert "no figures" in failed.error
         kept = Path(failed.notebook)
@@ -240,8 +260,8 @@ def test_one_failure_never_stops_the_others(small, monkeypatch):
 
     fixed = build.build(params, jobs=2, progress=False)
     assert fixed.ok, fixed.summary()
-    assert [r.id for r in fixed.rendered] == [f"school:{broken}"]
-    assert len(fixed.skipped) == len(fixed.reports) - 1
+    assert [r.id for r in fixed.rendered] == failed_ids  # only what failed is rendered again
+    assert len(fixed.skipped) == len(fixed.reports) - len(failed_ids)
     assert (paths.reports_dir("small") / "schools" / f"{broken}.html").exists()
     assert not list(paths.work_dir("small").glob("notebooks/*.failed.ipynb"))
 
@@ -289,6 +309,7 @@ def test_a_district_run_writes_district_reports_leading_with_each_team_indicator
     tmp_path_factory, monkeypatch
 ):
     from netlab import privacy
+    from netlab._names import in_sentence
 
     home = make_home(tmp_path_factory.mktemp("netlab-districts"))
     shutil.copy(REPO / "params" / "districts-demo.yaml", home / "params" / "districts-demo.yaml")
@@ -300,7 +321,7 @@ def test_a_district_run_writes_district_reports_leading_with_each_team_indicator
     out = paths.reports_dir("districts-demo")
     units = pd.read_parquet(paths.processed_dir("districts-demo") / "units.parquet")
     labels = pd.read_parquet(paths.processed_dir("districts-demo") / "measures.parquet")
-    label = dict(zip(labels["measure"], labels["label"], strict=True))
+    label = dict(zip(labels["measure"], labels["short_label"], strict=True))
     keys = pd.read_parquet(paths.processed_dir("districts-demo") / "students.parquet")
     names = units["unit_name"].tolist()
     for uid, name in zip(units["unit_id"], names, strict=True):
@@ -308,7 +329,7 @@ def test_a_district_run_writes_district_reports_leading_with_each_team_indicator
         text = page.read_text()
         assert f"District report: {name}" in text
         own = params.team_measures.get(uid, params.focal_measure)
-        assert f"Leading with {label[own].lower()}" in text
+        assert f"Leading with {in_sentence(label[own])}" in text
         others = [n for n in names if n != name]
         assert (
             privacy.scan_html(

@@ -196,9 +196,33 @@ def test_paragraphs_named_and_unnamed():
     assert named[0].startswith("School 0 could host School")
     assert "percentage points (95% interval" in named[0]
     anon = L.paragraphs(pairs, measure_label="Enrollment", group_label="focal", name_units=False)
-    assert anon[0].startswith("School A could host school A1")
+    assert anon[0].startswith("School A could host School A1")
     assert not any("School 0" in p for p in anon)
     assert L.paragraphs(pairs.iloc[:0], measure_label="x", group_label="y") == []
+    everyone = L.paragraphs(pairs, measure_label="FAFSA completed", group_label="All students")
+    assert "FAFSA completed for all students was" in everyone[0]
+
+
+def test_paragraphs_leave_out_the_context_the_data_lacks():
+    units, rates = _network()
+    pairs = L.match(rates, units, bright_spots=["S00"], measure="m")
+    blank = pairs.assign(
+        host_share_focal=np.nan, visitor_share_focal=np.nan, host_share_low_income=np.nan,
+        visitor_share_low_income=np.nan, host_size=np.nan, visitor_size=np.nan,
+    )  # fmt: skip
+    text = L.paragraphs(blank, measure_label="Enrolled", group_label="Low-income")
+    assert all("?" not in t and "nan" not in t for t in text)
+    assert "is not in the data, so the pair rests on results alone" in text[0]
+    assert "enrolled for low-income students was" in text[0]
+    assert L.alike(next(blank.itertuples(index=False))).startswith("both in ")
+    blank = blank.assign(same_district=False)
+    assert L.alike(next(blank.itertuples(index=False))) == "school context not in the data"
+    some = blank.assign(host_size=400.0, visitor_size=380.0)
+    assert L.alike(next(some.itertuples(index=False))) == "400 and 380 seniors"
+    assert (
+        "with 400 and 380 seniors"
+        in L.paragraphs(some, measure_label="Enrolled", group_label="focal")[0]
+    )
 
 
 def test_models_for_run_uses_bright_spots_and_params():

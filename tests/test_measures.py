@@ -432,8 +432,11 @@ def test_builtin_measures_are_all_described():
         "kind",
         "table",
         "denominator_label",
+        "short_label",
     ]
     assert frame["denominator_label"].str.len().min() > 10
+    # every measure has a short label for sentences and axes, no longer than its label
+    assert (frame["short_label"].str.len() <= frame["label"].str.len()).all()
     melt = frame.set_index("measure").loc["summer_melt"]
     assert melt["direction"] == "lower" and "intended" in melt["denominator_label"]
     groups = measures.registry().groups

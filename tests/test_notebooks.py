@@ -19,7 +19,7 @@ from netlab.exceptions import ParamsError
 from netlab.params import load_params
 
 REPO = Path(__file__).resolve().parents[1]
-REPORTS = ("school", "network", "traction")
+REPORTS = ("school", "network", "traction", "livecase")
 NOTEBOOKS = {name: REPO / "notebooks" / f"{name}.ipynb" for name in REPORTS}
 _PARAM = re.compile(r"^(\w+): ([^=]+) = (.+?)  # \S.*$")
 

@@ -1,48 +1,79 @@
-"""The two other networks a hub meets: a network of districts and a real network built from
-public files. Each is built end to end and passes the same privacy scan and real-browser
-checks as the demo."""
+"""The networks a hub meets, built end to end: the synthetic demo, a network of districts, a
+real network from public files (Florida) and a counts-only network with no context values.
+
+Each passes the same checks: every sentence reads well (the text check), every page,
+workbook and PDF passes the privacy scan, every link resolves, workbooks hold the numbers
+of the HTML tables, PDFs are paginated prints carrying the title, and in a real browser the
+index sorts and filters, every image loads, nothing errs, and the network report's first
+screen says whether the aim is on track.
+"""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from test_browser import CHROMIUM, NETWORK_HEADINGS, SCHOOL_HEADINGS, _check_page, open_page
-from test_build import REPO, make_home
+from test_build import REPO, demo_build, make_home, params_like_demo
 
-from netlab import build, paths, privacy, sources, synth
+from netlab import build, paths, privacy, report, sources, synth
 from netlab.params import load_params
 
 PUBLIC = REPO.parent / "shared" / "data" / "public" / "florida-fafsa-2024"
 
 pytestmark = [pytest.mark.slow]
 
+RUNS = ["demo", "districts", "florida", "counts"]
+#: Context columns of the schools file a counts-only hub does not have.
+CONTEXT = ["enrollment", "seniors", "share_low_income", "share_black", "share_latinx",
+           "share_indigenous", "share_asian", "share_white", "share_focal"]  # fmt: skip
 
-def _build(home: Path, run: str, make_raw) -> dict:
-    shutil.copy(REPO / "params" / f"{run}.yaml", home / "params" / f"{run}.yaml")
+
+def _collect(home: Path, params, result) -> dict:
+    run = params.run
+    mp = pytest.MonkeyPatch()
+    mp.setenv("NETLAB_HOME", str(home))
+    try:
+        units = pd.read_parquet(paths.processed_dir(run) / "units.parquet")
+        measures = pd.read_parquet(paths.processed_dir(run) / "measures.parquet")
+        students = paths.processed_dir(run) / "students.parquet"
+        keys = (
+            pd.read_parquet(students)["student_key"].astype(str).tolist()
+            if students.exists()
+            else []
+        )
+    finally:
+        mp.undo()
+    out = home / "reports" / run
+    pages = {p.relative_to(out).as_posix(): p.read_text() for p in out.rglob("*.html")}
+    return {"params": params, "result": result, "units": units, "out": out, "pages": pages,
+            "keys": keys, "measures": measures, "home": home}  # fmt: skip
+
+
+def _build(home: Path, run: str, make_raw, params_text: str | None = None) -> dict:
+    target = home / "params" / f"{run}.yaml"
+    if params_text is None:
+        shutil.copy(REPO / "params" / f"{run}.yaml", target)
+    else:
+        target.write_text(params_text)
     mp = pytest.MonkeyPatch()
     mp.setenv("NETLAB_HOME", str(home))
     try:
         params = load_params(run)
         make_raw(paths.resolve(params.raw_dir))
         result = build.build(params, jobs=2, progress=False)
-        units = pd.read_parquet(paths.processed_dir(run) / "units.parquet")
-        tables = pipeline_tables(run)
     finally:
         mp.undo()
-    out = home / "reports" / run
-    pages = {p.relative_to(out).as_posix(): p.read_text() for p in out.rglob("*.html")}
-    return {"params": params, "result": result, "units": units, "out": out, "pages": pages,
-            "keys": tables}  # fmt: skip
+    return _collect(home, params, result)
 
 
-def pipeline_tables(run: str) -> list[str]:
-    students = paths.processed_dir(run) / "students.parquet"
-    return (
-        pd.read_parquet(students)["student_key"].astype(str).tolist() if students.exists() else []
-    )
+@pytest.fixture(scope="module")
+def demo(request, tmp_path_factory):
+    d = demo_build(request.config, tmp_path_factory)
+    return _collect(d.home, d.params, d.result)
 
 
 @pytest.fixture(scope="module")
@@ -61,19 +92,165 @@ def districts(tmp_path_factory):
     )
 
 
-def _scan(run: dict, folder: str) -> None:
-    assert run["result"].ok, run["result"].summary()
-    names = dict(zip(run["units"]["unit_id"], run["units"]["unit_name"], strict=True))
-    for name, text in run["pages"].items():
-        others: list[str] = []
-        if name.startswith(f"{folder}/"):
-            own = next(n for u, n in names.items() if name == f"{folder}/{build._slug(u)}.html")
-            others = [n for n in names.values() if n != own]
+def write_counts_only(raw: Path, *, schools: int = 24, seed: int = 2029) -> None:
+    """A counts-only network (school-level counts) whose schools file has no context values.
+
+    The contract still lists the context columns, so they are left blank rather than out.
+    """
+    synth.write(synth.generate(schools, seed=seed, grain="counts"), raw)
+    table = pd.read_csv(raw / "schools.csv", dtype=str)
+    table[[c for c in CONTEXT if c in table.columns]] = ""
+    table.to_csv(raw / "schools.csv", index=False)
+
+
+@pytest.fixture(scope="module")
+def counts(tmp_path_factory):
+    home = make_home(tmp_path_factory.mktemp("counts-home"))
+    text = params_like_demo("counts-only", network="Counts-only network (synthetic)")
+    return _build(home, "counts-only", write_counts_only, text)
+
+
+@pytest.fixture(params=RUNS)
+def built(request):
+    if request.param == "florida" and not PUBLIC.is_dir():
+        pytest.skip(f"the public files are not here ({PUBLIC})")
+    return request.getfixturevalue(request.param)
+
+
+def _unit_names(run: dict) -> dict[str, str]:
+    return dict(zip(run["units"]["unit_id"].astype(str), run["units"]["unit_name"], strict=True))
+
+
+def _forbidden(run: dict, page: str) -> list[str]:
+    """Names a page must not show: other units in a unit's report or brief; all on the index
+    when the run does not name peers."""
+    names = _unit_names(run)
+    if run["params"].name_peers:
+        return []
+    folder = "districts" if run["params"].unit == "district" else "schools"
+    stem = Path(page).stem
+    if page.startswith(f"{folder}/"):
+        own = [u for u in names if build._slug(u) == stem]
+        return [n for u, n in names.items() if u not in own]
+    if page.startswith("livecases/"):
+        host, visitor = stem.split("--")
+        return [n for u, n in names.items() if build._slug(u) not in (host, visitor)]
+    if page == "index.html":
+        return list(names.values())
+    return []
+
+
+# --------------------------------------------------------------------------------------
+# Every run: text, privacy, links, workbooks, PDFs
+# --------------------------------------------------------------------------------------
+
+
+def test_every_report_renders(built):
+    assert built["result"].ok, built["result"].summary()
+    folder = "districts" if built["params"].unit == "district" else "schools"
+    units = [n for n in built["pages"] if n.startswith(f"{folder}/")]
+    assert len(units) == len(built["units"])
+    assert {"index.html", "network.html"} <= set(built["pages"])
+
+
+def test_every_sentence_reads_well(built):
+    # the run's own acronyms (capitals in its measure labels) must keep their capitals too
+    labels = " ".join(built["measures"]["label"].astype(str))
+    own = {w for w in re.findall(r"\b[A-Z][A-Z0-9-]+\b", labels) if len(w) > 1}
+    findings = {
+        name: found
+        for name, page in built["pages"].items()
+        if (found := report.check_text(page, acronyms=own))
+    }
+    assert findings == {}, list(findings.items())[:3]
+
+
+def test_pages_workbooks_and_pdfs_pass_the_privacy_scan(built):
+    p, out = built["params"], built["out"]
+    for name, text in built["pages"].items():
+        forbidden = _forbidden(built, name)
         problems = privacy.scan_html(
-            text, min_cell=run["params"].min_cell, student_keys=run["keys"],
-            forbidden_names=others,
-        )  # fmt: skip
+            text, min_cell=p.min_cell, student_keys=built["keys"], forbidden_names=forbidden
+        )
         assert problems == [], (name, problems[:3])
+        for suffix in (".xlsx", ".pdf"):
+            beside = out / Path(name).with_suffix(suffix)
+            if name == "index.html":
+                continue
+            assert beside.exists(), beside
+            problems = (
+                privacy.scan_xlsx(beside, min_cell=p.min_cell, student_keys=built["keys"],
+                                  forbidden_names=forbidden)
+                if suffix == ".xlsx"
+                else privacy.scan_pdf(beside, student_keys=built["keys"],
+                                      forbidden_names=forbidden)
+            )  # fmt: skip
+            assert problems == [], (beside.name, problems[:3])
+
+
+def test_every_link_resolves(built):
+    out = built["out"]
+    for name, text in built["pages"].items():
+        page = out / name
+        ids = set(re.findall(r'\bid="([^"]+)"', text))
+        for link in re.findall(r'href="([^"]+)"', text):
+            if link.startswith("#"):
+                assert link[1:] in ids, (name, link)
+            else:
+                assert not re.match(r"[a-z]+://", link), (name, link)  # nothing outside
+                assert (page.parent / link).resolve().exists(), (name, link)
+
+
+def test_pdfs_are_paginated_prints_with_the_title(built):
+    from pypdf import PdfReader
+
+    out = built["out"]
+    for name, text in built["pages"].items():
+        if name == "index.html" or not (name == "network.html" or name.startswith("live")):
+            continue
+        reader = PdfReader(out / Path(name).with_suffix(".pdf"))
+        pages = [" ".join((pg.extract_text() or "").split()) for pg in reader.pages]
+        title = " ".join(re.search(r'<h1 class="netlab-title">(.*?)</h1>', text).group(1).split())
+        title = title.replace("&amp;", "&").replace("&#x27;", "'")
+        assert title in pages[0], (name, title, pages[0][:200])
+        assert all(pages), f"{name}: a blank page"
+        for pg in reader.pages:  # Letter paper, as printed
+            assert (round(float(pg.mediabox.width)), round(float(pg.mediabox.height))) == (
+                612,
+                792,
+            )
+        if name.startswith("livecases/"):
+            assert len(pages) == 1, f"{name}: a brief is one page, got {len(pages)}"
+        else:
+            assert len(pages) > 2
+            # folded detail prints in full: the text of a folded table is in the PDF
+            assert "Measures ranked by spread" in " ".join(pages)  # a folded table
+
+
+def test_the_index_shows_the_network_at_a_glance(built):
+    index = built["pages"]["index.html"]
+    assert "For the hub's staff" in index
+    assert index.count("<tr data-") == len(built["units"])
+    assert "netlab-glance-table" in index and "<script>" in index
+
+
+# --------------------------------------------------------------------------------------
+# What a counts-only network and Florida's files show
+# --------------------------------------------------------------------------------------
+
+
+def test_counts_only_live_case_sentences_leave_out_what_the_data_lacks(counts):
+    network = counts["pages"]["network.html"]
+    assert "Live cases" in network
+    sentences = re.findall(r'<p class="netlab-sentence"[^>]*>([^<]*could host[^<]*)</p>', network)
+    assert sentences, "no live-case sentence"
+    for s in sentences:
+        assert "?" not in s and "nan" not in s.lower()
+        assert "is not in the data, so the pair rests on results alone" in s
+    assert "school context not in the data" in network  # the table's "why they are alike"
+    briefs = [n for n in counts["pages"] if n.startswith("livecases/")]
+    # a brief's context table shows what the schools file holds, and leaves out the rest
+    assert briefs and "Share of focal students" not in counts["pages"][briefs[0]]
 
 
 @pytest.mark.public
@@ -85,16 +262,29 @@ def test_florida_network_renders_every_hillsborough_school(florida):
     assert "grade-12 membership" in network
     # The whole state's accounting of the import travels into the report's data-quality notes.
     assert "The public-file import read 1,188 schools: 607 kept and 581 excluded" in network
+    # names in capitals read in title case; sentences use the short label
+    from netlab._names import display_name
+
+    raw = [n for n in florida["units"]["unit_name"] if n.isupper()]
+    assert len(raw) >= 30 and not [n for n in raw if n in network]
+    assert any(display_name(n) in network for n in raw)
+    assert "varies most on <strong>FAFSA" in network
 
 
 @pytest.mark.public
-def test_florida_reports_pass_the_privacy_scan(florida):
-    _scan(florida, "schools")
+def test_florida_season_shades_the_weeks_that_were_not_measurements(florida):
+    school = next(t for n, t in florida["pages"].items() if n.startswith("schools/"))
+    # The 8, 15 and 22 March 2024 snapshots had "<5" for every school: weeks 22-24.
+    assert (
+        "In weeks 22, 23 and 24 (8 March 2024, 15 March 2024 and 22 March 2024) the counts "
+        "were suppressed for nearly every school" in school
+    )
+    assert "This season is unlike the last" in school
 
 
-def test_district_reports_pass_the_privacy_scan(districts):
-    assert any(n.startswith("districts/") for n in districts["pages"])
-    _scan(districts, "districts")
+# --------------------------------------------------------------------------------------
+# In a real browser
+# --------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -105,37 +295,103 @@ def page():
         yield opened
 
 
-def _browse(run: dict, page, folder: str) -> None:
+def _number(text: str) -> float | None:
+    m = re.fullmatch(r"([+\-−]?)(\d[\d,]*(?:\.\d+)?)(%| pp)?", text.strip())
+    if not m:
+        return None
+    value = float(m.group(2).replace(",", "")) * (-1 if m.group(1) in ("-", "−") else 1)
+    return value / 100 if m.group(3) == "%" else value
+
+
+def _workbook_numbers(path: Path) -> list[float]:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    return [
+        float(v)
+        for ws in wb.worksheets
+        if ws.title not in ("About", "netlab-counts")
+        for row in ws.iter_rows(values_only=True)
+        for v in row
+        if isinstance(v, int | float) and not isinstance(v, bool)
+    ]
+
+
+def _html_numbers(pg) -> list[float]:
+    cells = pg.eval_on_selector_all(
+        "main table.netlab-table",
+        "ts => ts.flatMap(t => Array.from(t.tBodies[0].rows)"
+        ".flatMap(r => Array.from(r.cells).map(c => c.textContent.trim())))",
+    )
+    return [n for n in map(_number, cells) if n is not None]
+
+
+def _sorts_and_filters(pg) -> None:
+    heads = pg.eval_on_selector_all(
+        "table.netlab-glance-table thead th", "hs => hs.map(h => h.textContent.trim())"
+    )
+    col = next(i for i, h in enumerate(heads) if h.startswith("Change since"))
+    button = pg.locator("table.netlab-glance-table thead th button").nth(col)
+    values = (
+        "col => Array.from(document.querySelectorAll('table.netlab-glance-table tbody tr'))"
+        ".filter(r => !r.hidden).map(r => r.cells[col].dataset.sort || '')"
+    )
+    for order in ("ascending", "descending"):
+        button.click()
+        got = pg.evaluate(values, col)
+        numbers = [float(v) for v in got if v]
+        assert numbers == sorted(numbers, reverse=order == "descending"), order
+        assert all(got[: len(numbers)]), "missing values sort last"
+    first = pg.eval_on_selector("table.netlab-glance-table tbody tr td", "c => c.textContent")
+    pg.fill("#netlab-filter", first)
+    shown = pg.eval_on_selector_all(
+        "table.netlab-glance-table tbody tr", "rs => rs.filter(r => !r.hidden).length"
+    )
+    assert 1 <= shown < len(heads) * 100 and first in pg.inner_text("table.netlab-glance-table")
+    pg.fill("#netlab-filter", "")
+    pg.check("#netlab-bright-only")
+    bright = pg.eval_on_selector_all(
+        "table.netlab-glance-table tbody tr",
+        "rs => rs.filter(r => !r.hidden).map(r => r.dataset.bright)",
+    )
+    assert set(bright) <= {"yes"}
+    pg.uncheck("#netlab-bright-only")
+
+
+def test_reports_in_a_real_browser(built, page):
     pg, log = page
-    pg.goto((run["out"] / "index.html").as_uri())
+    out, unit = built["out"], "districts" if built["params"].unit == "district" else "schools"
+    pg.set_viewport_size({"width": 1280, "height": 900})
+    pg.goto((out / "index.html").as_uri())
     pg.wait_for_load_state("load")
+    assert log["console"] == [] and log["failed"] == [], log
+    _sorts_and_filters(pg)
     links = pg.eval_on_selector_all("a", "els => els.map(e => e.getAttribute('href'))")
-    unit = next(link for link in links if link.startswith(f"{folder}/"))
+    school = next(link for link in links if link.startswith(f"{unit}/"))
+    brief = next((link for link in links if link.startswith("livecases/")), None)
     for key in log:
         log[key].clear()
+
     pg.click("a[href='network.html']")
     _check_page(pg, log, NETWORK_HEADINGS)
-    pg.go_back()
-    pg.click(f"a[href='{unit}']")
+    # The first screen answers whether the aim is on track.
+    box = pg.locator(".netlab-aim-status").first.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 900, box
+    assert pg.locator(".netlab-glance .netlab-card").count() >= 3
+    assert _html_numbers(pg) == pytest.approx(_workbook_numbers(out / "network.xlsx"))
+    # folded detail is closed on screen and opens
+    fold = pg.locator("details.netlab-fold").first
+    assert fold.evaluate("d => d.open") is False
+    fold.locator("summary").click()
+    assert fold.evaluate("d => d.open") is True
+
+    pg.goto((out / school).as_uri())
     _check_page(pg, log, SCHOOL_HEADINGS)
-
-
-@pytest.mark.browser
-@pytest.mark.public
-def test_florida_reports_in_a_real_browser(florida, page):
-    _browse(florida, page, "schools")
-    assert page[0].inner_text("h1").startswith("School report: ")
-
-
-@pytest.mark.browser
-def test_district_reports_in_a_real_browser(districts, page):
-    _browse(districts, page, "districts")
-    assert page[0].inner_text("h1").startswith("District report: ")
-
-
-@pytest.mark.public
-def test_florida_season_shades_the_weeks_that_were_not_measurements(florida):
-    school = next(t for n, t in florida["pages"].items() if n.startswith("schools/"))
-    # The 8, 15 and 22 March 2024 snapshots had "<5" for every school: weeks 22-24.
-    assert "In week(s) 22, 23, 24 the counts were suppressed for nearly every school" in school
-    assert "This season is unlike the last" in school
+    xlsx = out / Path(school).with_suffix(".xlsx")
+    assert _html_numbers(pg) == pytest.approx(_workbook_numbers(xlsx))
+    if brief is not None:
+        pg.goto((out / brief).as_uri())
+        _check_page(pg, log, ["The pairing", "Side by side", "Recent PDSA work"],
+                    images_expected=False)  # fmt: skip
+        xlsx = out / Path(brief).with_suffix(".xlsx")
+        assert _html_numbers(pg) == pytest.approx(_workbook_numbers(xlsx))

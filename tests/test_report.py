@@ -109,7 +109,7 @@ def test_aim_sentence_counts_students_against_the_baseline(small_rates):
     )
     html = report.aim_progress(report.from_prepared(prep, "C")).html()
     # C: 25 of 100 in 2021 and 25 of 100 in 2023 -> 0 more; target gap 0.5*100-25 = 25
-    assert "0 more" in html and "about 25 more" in html
+    assert "That is as many" in html and "students as in 2021" in html and "about 25 more" in html
     assert "not yet on track" in html
     assert re.search(r'data-n-min="100"', html)
 
@@ -303,3 +303,97 @@ def test_school_practices_show_the_staggered_check_and_schools_like_this_one(dem
     assert ("9.0 points more" if side == "more" else "1.0 points more") in html
     for other in units.loc[units["unit_id"] != uid, "unit_name"]:
         assert other not in html
+
+
+# --------------------------------------------------------------------------------------
+# Words on the page, folded detail, workbooks
+# --------------------------------------------------------------------------------------
+
+
+def test_names_in_capitals_read_in_title_case_and_labels_in_sentences():
+    from netlab._names import display_name, in_sentence
+
+    assert display_name("BLAKE HIGH SCHOOL") == "Blake High School"
+    assert display_name("SCHOOL OF THE ARTS (IB) II") == "School of the Arts (IB) II"
+    assert display_name("O'BRIEN ACADEMY") == "O'Brien Academy"
+    assert display_name("Lincoln High") == "Lincoln High"
+    assert in_sentence("Enrolled where likely to graduate") == "enrolled where likely to graduate"
+    for kept in ("FAFSA completed", "A-G requirements complete", "Cal Grant offered", "Black"):
+        assert in_sentence(kept) == kept
+
+
+def test_the_text_check_finds_what_reads_badly():
+    bad = {
+        "placeholder '?'": "<p>? and ? of their students are in the focal group.</p>",
+        "missing value 'nan'": "<p>The rate was nan in 2024.</p>",
+        "missing value 'None'": "<p>District None has no figure.</p>",
+        "doubled word 'students'": "<p>For All students students across the network.</p>",
+        "FAFSA written 'fafsa'": "<p>The network varies most on fafsa or dream act.</p>",
+        "name in capitals": "<td>School report: BLAKE HIGH SCHOOL</td>",
+        "plural left open '(s)'": "<p>3 school(s) are bright spots.</p>",
+        "sentence starts in lower case": "<p>Good. school A could host school B.</p>",
+        "a dash stands for a value": "<p>A rate of — in 2024.</p>",
+    }
+    for kind, html in bad.items():
+        found = report.check_text(html)
+        assert any(f.startswith(kind) for f in found), (kind, found)
+    clean = (
+        "<p>Is the work taking hold? In 2024, 45% of 120 Black students completed the FAFSA "
+        "(95% interval 3 to 9 pp).</p><pre>None nan ?</pre><td>—</td>"
+    )
+    assert report.check_text(clean) == []
+
+
+def test_a_long_table_folds_under_its_caption():
+    frame = pd.DataFrame({"year": range(2015, 2027), "n": 50, "rate": 0.5})
+    cols = [report.Col("year", "Year"), report.Col("rate", "Rate", "rate", n="n")]
+    short = report.table(frame.head(3), cols, min_cell=10, caption="Rates", fold=8)
+    long = report.table(frame, cols, min_cell=10, caption="Rates", fold=8)
+    assert "<details" not in short and "<caption>Rates</caption>" in short
+    assert long.startswith('<details class="netlab-fold"><summary>Rates (12 rows)</summary>')
+    assert long.count('data-n="50"') == 12
+
+
+def test_workbook_holds_the_shown_tables_with_their_suppression(tmp_path):
+    from openpyxl import load_workbook
+
+    from netlab import privacy
+    from netlab._report_outputs import cell_value, html_tables, write_workbook
+
+    assert cell_value("45%") == (0.45, "0%")
+    assert cell_value("1,234") == (1234, "#,##0") and cell_value("2024") == (2024, "0")
+    assert cell_value("+3.2 pp")[0] == 3.2 and cell_value("-0.5")[0] == -0.5
+    assert cell_value("*") == ("*", None) and cell_value("—") == (None, None)
+    frame = pd.DataFrame({"unit": ["A", "B"], "n": [50, 4], "rate": [0.5, 0.25]})
+    cols = [report.Col("unit", "School"), report.Col("rate", "Rate", "rate", n="n")]
+    tables = html_tables(report.table(frame, cols, min_cell=10, caption="Rates"))
+    path = write_workbook(tmp_path / "r.xlsx", {"title": "T", "min_cell": 10}, [("One", tables)])
+    wb = load_workbook(path)
+    assert wb.sheetnames[:2] == ["About", "One"]
+    rows = [r for r in wb["One"].iter_rows(values_only=True) if any(v is not None for v in r)]
+    assert rows[-2:] == [("A", 0.5), ("B", "*")]  # the small school stays suppressed
+    assert privacy.scan_xlsx(path, min_cell=10) == []
+    assert privacy.scan_xlsx(path, min_cell=60)[0].startswith("One row")
+    assert privacy.scan_xlsx(path, min_cell=10, forbidden_names=["A"]) != []
+
+
+def test_without_chromium_the_build_says_what_to_do_and_pdf_off_stops_asking(
+    tmp_path, monkeypatch
+):
+    from netlab import build
+    from netlab._report_outputs import NO_CHROMIUM, print_pdfs
+
+    monkeypatch.setenv("NETLAB_CHROMIUM", str(tmp_path / "no-such-browser"))
+    page = tmp_path / "network.html"
+    page.write_text("<html><body><h1>Network report</h1></body></html>")
+    got = print_pdfs([(page, tmp_path / "network.pdf")])
+    assert got.message == NO_CHROMIUM and not got.written
+    assert "apt-get install chromium" in NO_CHROMIUM and "pdf: false" in NO_CHROMIUM
+    done = [build.ReportOutcome("network", "network", "Network report", "network.html", "ok")]
+    params = from_dict({"run": "t", "raw_dir": "x"})
+    assert build._print(done, tmp_path, params).notes == [NO_CHROMIUM]
+    # with PDFs off, a report rendered again loses its old PDF (it would no longer match)
+    (tmp_path / "network.pdf").write_bytes(b"%PDF old")
+    off = from_dict({"run": "t", "raw_dir": "x", "pdf": False})
+    assert build._print(done, tmp_path, off).notes == []
+    assert not (tmp_path / "network.pdf").exists()

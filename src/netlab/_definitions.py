@@ -110,6 +110,7 @@ class Measure:
     direction: str
     kind: str
     year_column: str | None
+    short_label: str | None = None
 
     @property
     def from_counts(self) -> bool:
@@ -243,6 +244,7 @@ def _check_measure(
             defn.direction,
             defn.kind,
             "year",
+            short_label=defn.short_label,
         )
     if defn.table not in tables:
         raise MeasureError(
@@ -294,6 +296,7 @@ def _check_measure(
         defn.direction,
         defn.kind,
         _year_column(defn, known),
+        short_label=defn.short_label,
     )
 
 

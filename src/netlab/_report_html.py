@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from netlab import privacy
+from netlab._names import in_sentence
 
 if TYPE_CHECKING:
     from netlab.report import Report
@@ -149,8 +150,11 @@ class Col:
 
     key: str
     header: str
-    fmt: str = "text"  # text | rate | pp | count | n | num | stat
+    fmt: str = "text"  # text | html | rate | rate1 | pp | count | n | num | num1
     n: str | None = None  # column of students the value rests on (None: not a student count)
+
+
+_TEXT = ("text", "html")
 
 
 def _fmt(value: Any, fmt: str) -> str:
@@ -168,6 +172,8 @@ def _fmt(value: Any, fmt: str) -> str:
         return f"{float(value):.2f}"
     if fmt == "num1":
         return f"{float(value):+.1f}"
+    if fmt == "html":  # a fragment the report made itself (a link), shown as it is
+        return str(value)
     return _E(str(value))
 
 
@@ -179,6 +185,7 @@ def table(
     caption: str = "",
     highlight: Any = None,
     suppressed: str = "suppressed",
+    fold: bool | int = False,
 ) -> str:
     """Render a frame as a report table with privacy markers.
 
@@ -200,13 +207,16 @@ def table(
         Rows to emphasise (the report's own unit).
     suppressed : str
         Column flagging whole rows as suppressed.
+    fold : bool or int
+        Fold the table under its caption (a native ``<details>``, printed open): always
+        when True, or when it has more rows than the number given.
 
     Returns
     -------
     str
     """
     head = "".join(
-        f'<th class="{"netlab-num" if c.fmt != "text" else ""}">{_E(c.header)}</th>'
+        f'<th class="{"netlab-num" if c.fmt not in _TEXT else ""}">{_E(c.header)}</th>'
         for c in columns
     )
     marks = (
@@ -221,7 +231,7 @@ def table(
         cells = []
         for c in columns:
             if c.n is None:
-                cls = "netlab-stat netlab-num" if c.fmt != "text" else ""
+                cls = "netlab-stat netlab-num" if c.fmt not in _TEXT else ""
                 cells.append(f'<td class="{cls}">{_fmt(row.get(c.key), c.fmt)}</td>')
                 continue
             any_value = True
@@ -240,11 +250,16 @@ def table(
             attrs = f' data-n="{int(min(shown_n))}"' if shown_n else ' data-suppressed="true"'
         cls = ' class="netlab-focal"' if marks[i] else ""
         rows.append(f"<tr{cls}{attrs}>{''.join(cells)}</tr>")
-    cap = f"<caption>{caption}</caption>" if caption else ""
-    return (
+    folded = fold is True or (fold is not False and len(rows) > int(fold))
+    cap = f"<caption>{caption}</caption>" if caption and not folded else ""
+    out = (
         f'<table class="netlab-table" data-min-cell="{min_cell}">{cap}<thead><tr>{head}</tr>'
         f"</thead><tbody>{''.join(rows)}</tbody></table>"
     )
+    if folded:
+        what = caption or "Table"
+        out = _details(f"{what} ({len(rows)} rows)", out)
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -252,13 +267,69 @@ def table(
 # --------------------------------------------------------------------------------------
 
 
-def _measure_label(r: Report, measure: str) -> str:
+def _measure_label(r: Report, measure: str, *, short: bool = False) -> str:
+    """A measure's label (for tables and headings), or its short label (sentences, axes)."""
     m = r.prepared.measures
-    if m is not None and len(m) and "label" in m.columns:
-        hit = m.loc[m["measure"] == measure, "label"]
-        if len(hit) and isinstance(hit.iloc[0], str):
-            return hit.iloc[0]
-    return measure.replace("_", " ")
+    for col in ("short_label", "label") if short else ("label",):
+        if m is not None and len(m) and col in m.columns:
+            hit = m.loc[m["measure"] == measure, col]
+            if len(hit) and isinstance(hit.iloc[0], str) and hit.iloc[0]:
+                return hit.iloc[0]
+    return _capital(measure.replace("_", " "))
+
+
+def _phrase(r: Report, measure: str) -> str:
+    """A measure as it reads inside a sentence: its short label, in lower case if ordinary."""
+    return in_sentence(_measure_label(r, measure, short=True))
+
+
+def _list(items: Sequence[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    items = list(items)
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
+
+
+def _plural(n: float, word: str, plural: str | None = None) -> str:
+    """ "1 school", "3 schools"."""
+    n = int(n)
+    return f"{n:,} {word if n == 1 else (plural or word + 's')}"
+
+
+#: How the contract's tables are named on a page.
+TABLE_NAMES = {
+    "schools": "Schools",
+    "students": "Student records",
+    "counts": "School-level counts",
+    "institutions": "Colleges (IPEDS)",
+    "practices": "Practice inventory",
+    "fafsa_weekly": "Weekly FAFSA counts",
+    "traction": "Traction rubric",
+    "pdsa": "PDSA cycles",
+    "survey": "Network survey",
+    "process": "Process measures",
+}
+
+
+def table_name(name: str) -> str:
+    """A contract table's name on a page ("pdsa" → "PDSA cycles")."""
+    return TABLE_NAMES.get(str(name), _capital(str(name).replace("_", " ")))
+
+
+def no_table(name: str) -> str:
+    """Why a section is not shown: "no PDSA cycles in the data"."""
+    return f"no {in_sentence(table_name(name))} in the data"
+
+
+def fold(summary: str, body: str, *, open_: bool = False) -> str:
+    """Long detail that folds (native ``<details>``) on screen and prints in full."""
+    flag = " open" if open_ else ""
+    return (
+        f'<details class="netlab-fold"{flag}><summary>{summary}</summary>'
+        f'<div class="netlab-fold-body">{body}</div></details>'
+    )
+
+
+_details = fold  # for functions whose own parameter is called ``fold``
 
 
 def _direction(r: Report, measure: str) -> str:
@@ -288,10 +359,9 @@ def _capital(text: str) -> str:
 
 
 def _who(r: Report, group: str) -> str:
-    """ "Black, Latinx, Indigenous or low-income students", or "students" for all."""
-    if group == "all":
-        return "students"
-    label = _group_label(r, group)
-    if label.lower() == "all students":
+    """ "Black, Latinx, Indigenous or low-income students", or "all students"."""
+    label = "All students" if group == "all" else _group_label(r, group)
+    if label.lower() in ("all", "all students", "students"):
         return "all students"
+    label = in_sentence(label)
     return label if label.lower().endswith("students") else f"{label} students"

@@ -11,14 +11,17 @@ from netlab._report_html import (
     _E,
     Col,
     Section,
+    _capital,
     _draw,
-    _group_label,
+    _list,
     _measure_label,
     _note,
     _pct,
+    _phrase,
+    _plural,
     _sentence,
-    _suppressed_note,
     _who,
+    no_table,
     table,
     unavailable,
 )
@@ -41,18 +44,19 @@ def where_varies(r: Report) -> Section:
     f = spread.copy()
     f["label"] = [_measure_label(r, m) for m in f["measure"]]
     top = f.iloc[0]
+    noun = r.noun.lower()
     sd = next((c for c in ("tau", "spread", "sd") if c in f.columns), None)
     s.add(
         _sentence(
-            f"The network varies most on <strong>{_E(top.label.lower())}</strong> for "
+            f"The network varies most on <strong>{_E(_phrase(r, top.measure))}</strong> for "
             f"{_who(r, 'focal')}"
             + (
-                f": {r.noun.lower()}s' rates typically sit about {100 * float(top[sd]):.0f} percentage "
+                f": {noun}s' rates typically sit about {100 * float(top[sd]):.0f} percentage "
                 "points from the network rate"
-                if sd
+                if sd and pd.notna(top[sd])
                 else ""
             )
-            + f". Where {r.noun.lower()}s differ most, there is most to learn from each other."
+            + f". Where {noun}s differ most, there is most to learn from each other."
         )
     )
     cols = [Col("label", "Measure")]
@@ -70,7 +74,8 @@ def where_varies(r: Report) -> Section:
             f,
             cols,
             min_cell=r.min_cell,
-            caption=f"Measures ranked by spread between {r.noun.lower()}s (focal students)",
+            caption=f"Measures ranked by spread between {r.noun.lower()}s, {_who(r, 'focal')}",
+            fold=True,
         )
     )
     return s
@@ -105,6 +110,7 @@ def team_indicators(r: Report) -> Section:
             ],
             min_cell=r.min_cell,
             caption="Each team's own indicator: change since the baseline (percentage points, 95% interval)",
+            fold=10,
         )
     )
     return s
@@ -120,14 +126,15 @@ def constellation(r: Report) -> Section:
         return s.add(unavailable("The constellation trend"))
     c = c.loc[(c["measure"] == measure) & (c["group"] == "focal")].sort_values("year")
     if c.empty:
-        return s.add(unavailable(f"The constellation trend of {label.lower()}"))
+        return s.add(unavailable(f"The constellation trend of {_phrase(r, measure)}"))
     c = privacy.flag_small(c, min_cell=r.min_cell)
     s.add(
         _draw(
             "constellation",
             c,
+            title=_measure_label(r, measure, short=True),
             alt=f"Network rate and spread between {r.noun.lower()}s of {label}, by year",
-            caption=f"{_E(label)}, focal students: the network rate and the middle half of "
+            caption=f"{_E(label)}, {_E(_who(r, 'focal'))}: the network rate and the middle half of "
             f"{r.noun.lower()}s' (shrunken) rates each year. A rising floor with a narrowing band is a "
             "constellation; a rising top alone is a few stars.",
             n_min=c["denominator"].min(),
@@ -155,7 +162,7 @@ def caterpillar(r: Report) -> Section:
         return s.add(unavailable("The caterpillar plot"))
     sh = sh.loc[(sh["measure"] == measure) & (sh["group"] == "focal")]
     if sh.empty:
-        return s.add(unavailable(f"The caterpillar plot of {label.lower()}"))
+        return s.add(unavailable(f"The caterpillar plot of {_phrase(r, measure)}"))
     sh = sh.loc[sh["year"] == sh["year"].max()].copy()
     sh = privacy.flag_small(sh, min_cell=r.min_cell)
     sh["label"] = [r.label(u) for u in sh["unit_id"]]
@@ -164,13 +171,14 @@ def caterpillar(r: Report) -> Section:
         _draw(
             "caterpillar",
             shown,
+            title=f"{_measure_label(r, measure, short=True)}: shrunken {r.noun.lower()} estimates",
             tight=True,
             alt=f"Shrunken estimates of {label} by {r.noun.lower()} with intervals",
-            caption=f"{_E(label)}, focal students, {int(sh['year'].max())}: each "
+            caption=f"{_E(label)}, {_E(_who(r, 'focal'))}, {int(sh['year'].max())}: each "
             f"{r.noun.lower()}'s estimate pulled toward the network in proportion to how little "
             "data it has, with 95% intervals.",
             n_min=shown["denominator"].min() if len(shown) else None,
-            size=(6.4, max(3.0, 0.18 * len(shown) + 1)),
+            size=(6.4, 3.4),
         )
     )
     return s
@@ -196,14 +204,13 @@ def bright_spots(r: Report) -> Section:
     s = Section("bright")
     b = r.model("variation__bright_spots")
     measure = r.params.focal_measure
-    label = _measure_label(r, measure)
     if b is None:
         return s.add(unavailable("Bright spots"))
     spots = b.loc[(b["measure"] == measure) & (b["group"] == "focal")].copy()
     if spots.empty:
         return s.add(
             _sentence(
-                f"No {r.noun.lower()} is a bright spot on {_E(label.lower())} for "
+                f"No {r.noun.lower()} is a bright spot on {_E(_phrase(r, measure))} for "
                 f"{_who(r, 'focal')}: none is clearly among the network's best "
                 f"{_share(r)} of {r.noun.lower()}s, year after year."
             )
@@ -211,16 +218,23 @@ def bright_spots(r: Report) -> Section:
     spots = privacy.flag_small(spots, min_cell=r.min_cell)
     spots["label"] = [r.label(u) for u in spots["unit_id"]]
     first, last = int(spots["first_year"].min()), int(spots["last_year"].max())
+    n = len(spots)
     s.add(
         _sentence(
-            f"{len(spots)} {r.noun.lower()}(s) are bright spots on "
-            f"{_E(label.lower())} for {_who(r, 'focal')}: pooling {first}–{last}, each is at "
-            f"least {_prob(spots)} likely to be among the network's best {_share(r)} of "
-            f"{r.noun.lower()}s, its estimate (pulled toward the network in proportion to how "
-            "little data it has) is above the network rate"
+            f"{_capital(_plural(n, r.noun.lower()))} "
+            + ("is a bright spot" if n == 1 else "are bright spots")
+            + f" on {_E(_phrase(r, measure))} for {_who(r, 'focal')}: pooling {first}–{last}, "
+            + ("it" if n == 1 else "each")
+            + f" is at least {_prob(spots)} likely to be among the network's best {_share(r)} "
+            f"of {r.noun.lower()}s, "
+            + ("its" if n == 1 else "each one’s")
+            + " estimate (pulled toward the network in proportion to how little data it has) "
+            "is above the network rate"
             + _margin_words(spots)
             + " with 95% confidence, and it was better than the network in most single years "
-            "too. A bright spot is a place to learn from; its results track with what it does "
+            "too: "
+            + _list([_E(x) for x in spots.sort_values("estimate", ascending=False)["label"]])
+            + ". A bright spot is a place to learn from; its results track with what it does "
             "and whom it serves, and do not by themselves show why."
         )
     )
@@ -239,7 +253,8 @@ def bright_spots(r: Report) -> Section:
                 Col("years", "Years better"),
             ],
             min_cell=r.min_cell,
-            caption=f"Bright spots on {_E(label.lower())} and their evidence",
+            caption=f"Bright spots on {_E(_phrase(r, measure))} and their evidence",
+            fold=True,
         )
     )
     return s
@@ -250,7 +265,7 @@ def practices_network(r: Report) -> Section:
     s = Section("practices")
     within = r.model("practices__within")
     if within is None or within.empty:
-        return s.add(unavailable("The practices analysis", "no practices table"))
+        return s.add(unavailable("The practices analysis", no_table("practices")))
     from netlab import practices as pr
 
     student = r.model("practices__student_level")
@@ -258,7 +273,14 @@ def practices_network(r: Report) -> Section:
     models = [within] + [m for m in (robust, student) if m is not None and len(m)]
     both = pd.concat([m.loc[:, within.columns.intersection(m.columns)] for m in models])
     both = both.reset_index(drop=True)
-    both["label"] = [pr.practice_label(p) for p in both["practice"]]
+    both["label"] = [_capital(pr.practice_label(p)) for p in both["practice"]]
+    if "model" in both:
+        names = {
+            "within": f"within {r.noun.lower()}s",
+            "imputation": "staggered adoption",
+            "student_level": "student level",
+        }
+        both["model"] = [names.get(str(m), str(m).replace("_", " ")) for m in both["model"]]
     s.add(
         _draw(
             "forest",
@@ -294,58 +316,9 @@ def practices_network(r: Report) -> Section:
         _note(
             f"These estimates compare each {r.noun.lower()} with itself over time; a practice that "
             "tracks with gains may travel with other changes. Read them as leads to test "
-            "(PDSA cycles, live cases), not as proof of cause. q-values adjust for testing "
-            "several practices at once.",
+            "(PDSA cycles, live cases), not as proof of cause. The q-values adjust for "
+            "testing several practices at once.",
             cls="netlab-caveat",
-        )
-    )
-    return s
-
-
-def live_cases(r: Report) -> Section:
-    """Suggested host and visiting teams, with the reasons shown."""
-    s = Section("livecase")
-    pairs = r.model("livecase__pairs")
-    if pairs is None or pairs.empty:
-        return s.add(unavailable("Live-case pairs", "no credible bright spot to host"))
-    from netlab import livecase
-
-    pairs = pairs.copy()
-    pairs["n_min"] = pairs[["host_denominator", "visitor_denominator"]].min(axis=1)
-    pairs = privacy.visible(privacy.flag_small(pairs, n="n_min", min_cell=r.min_cell))
-    if pairs.empty:
-        return s.add(_suppressed_note(r, "Every suggested pair"))
-    label = _measure_label(r, r.params.focal_measure)
-    paras = livecase.paragraphs(
-        pairs,
-        unit_label=r.noun.lower(),
-        measure_label=label,
-        group_label=_group_label(r, "focal"),
-        name_units=r.names_peers,
-    )
-    s.add(
-        '<div class="netlab-sentences">'
-        + "".join(_sentence(_E(str(t)), n) for t, n in zip(paras, pairs["n_min"], strict=True))
-        + "</div>"
-    )
-    pairs["host_label"] = [r.label(u) for u in pairs["host"]]
-    pairs["visitor_label"] = [r.label(u) for u in pairs["visitor"]]
-    s.add(
-        table(
-            pairs,
-            [
-                Col("host_label", "Host"),
-                Col("visitor_label", "Visitor"),
-                Col("distance", "Context distance", "num"),
-                Col("share_focal_diff_pp", "Focal share diff. (pp)", "num1"),
-                Col("share_low_income_diff_pp", "Low-income diff. (pp)", "num1"),
-                Col("gap_pp", "Gap (pp)", "num1", n="n_min"),
-                Col("gap_low_pp", "from", "num1", n="n_min"),
-                Col("gap_high_pp", "to", "num1", n="n_min"),
-                Col("reasons", "Why this pair"),
-            ],
-            min_cell=r.min_cell,
-            caption="Suggested live cases, with the reasons",
         )
     )
     return s
@@ -366,8 +339,13 @@ def _practice_table(r: Report, frame: pd.DataFrame, caption: str) -> str:
         used = frame.loc[frame["estimable"], "covariance"]
         if (used == "CR1").any() and (frame["model"] == "within").all():
             cols.insert(-1, Col("covariance", "Errors"))
+    frame = frame.assign(label=[_capital(x) for x in frame["label"]])
     return table(
-        frame, [c for c in cols if c.key in frame.columns], min_cell=r.min_cell, caption=caption
+        frame,
+        [c for c in cols if c.key in frame.columns],
+        min_cell=r.min_cell,
+        caption=caption,
+        fold=True,
     )
 
 
@@ -404,7 +382,7 @@ def _staggered(r: Report, robust: pd.DataFrame | None, pr) -> str | None:
     parts = [f"<h3>When {noun}s adopted in different years</h3>"]
     parts.append(_model_sentences(r, "practices__staggered_sentences") or "")
     frame = robust.assign(
-        label=[pr.practice_label(p) for p in robust["practice"]],
+        label=[_capital(pr.practice_label(p)) for p in robust["practice"]],
         negative=[
             f"{int(n):,} of {int(t):,}" if t else "—"
             for n, t in zip(robust["twfe_negative"], robust["twfe_treated"], strict=True)
@@ -434,7 +412,7 @@ def _staggered(r: Report, robust: pd.DataFrame | None, pr) -> str | None:
     shown = frame.loc[frame["estimable"], "practice"]
     if profile is not None and len(profile) and len(shown):
         prof = profile.loc[profile["practice"].isin(shown)]
-        prof = prof.assign(label=[pr.practice_label(p) for p in prof["practice"]])
+        prof = prof.assign(label=[_capital(pr.practice_label(p)) for p in prof["practice"]])
         if len(prof):
             plots.apply_style()
             parts.append(
@@ -493,7 +471,7 @@ def _for_whom(r: Report, pr) -> str | None:
         "focal": "focal vs. other students",
     }
     frame = made.sort_values(["q_value", "modifier", "practice"]).assign(
-        label=lambda d: [pr.practice_label(p) for p in d["practice"]],
+        label=lambda d: [_capital(pr.practice_label(p)) for p in d["practice"]],
         compared=lambda d: [words.get(m, m) for m in d["modifier"]],
     )
     cols = [

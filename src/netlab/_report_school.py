@@ -14,11 +14,14 @@ from netlab._report_html import (
     Section,
     _capital,
     _draw,
+    _list,
     _measure_label,
     _note,
     _pct,
+    _plural,
     _sentence,
     _suppressed_note,
+    no_table,
     table,
     unavailable,
 )
@@ -37,7 +40,7 @@ def process_measures(r: Report) -> Section:
     s = Section("process")
     table_ = r.prepared.tables.get("process")
     if table_ is None or table_.empty:
-        return s.add(unavailable("Interim and process measures", "no process table"))
+        return s.add(unavailable("Interim and process measures", no_table("process")))
     from netlab import measures, spc
 
     series = measures.process_series(table_, unit="school_id")
@@ -93,7 +96,7 @@ def fafsa_season(r: Report) -> Section:
     s = Section("fafsa")
     weekly = r.prepared.tables.get("fafsa_weekly")
     if weekly is None or weekly.empty:
-        return s.add(unavailable("The weekly FAFSA run chart", "no fafsa_weekly table"))
+        return s.add(unavailable("The weekly FAFSA run chart", no_table("fafsa_weekly")))
     from netlab import spc
 
     schools = _schools_of(r) if r.unit_id is not None else None
@@ -121,14 +124,19 @@ def fafsa_season(r: Report) -> Section:
         return s.add(_suppressed_note(r, "The FAFSA season"))
     pace = spc.season_pace(shown) if shown["prior_rate"].notna().any() else None
     chart = _season_chart(shown, pace)
+    # People think of a season in dates: each week is drawn at its snapshot's date.
+    chart = chart.merge(shown[["week", "as_of"]], on="week", how="left")
+    chart["as_of"] = pd.to_datetime(chart["as_of"])
+    dates = pd.to_datetime(this.groupby("week")["as_of"].first())
+    gaps = [dates[w] for w in not_reported if w <= int(shown["week"].max()) and w in dates]
     s.add(
         _draw(
             "run_chart",
             chart,
-            x="week",
+            x="as_of",
             y="rate",
             title=f"{name}: completed, share of seniors",
-            not_reported=[w for w in not_reported if w <= int(shown["week"].max())],
+            not_reported=gaps,
             alt=f"Weekly FAFSA completion, {name}, with last season",
             caption=f"Cumulative FAFSA completion by week of the {name} season, with last "
             "season at the same weeks. The season is judged on its pace: highlighted weeks "
@@ -136,8 +144,9 @@ def fafsa_season(r: Report) -> Section:
             "last season's at the same weeks; the cumulative curve itself always rises and "
             "is not tested."
             + (
-                f" {skipped} weekly snapshot(s) were not measurements (counts suppressed for "
-                "nearly every school) and are left out, not drawn as zero."
+                f" {_capital(_plural(skipped, 'weekly snapshot'))} "
+                + ("was not a measurement" if skipped == 1 else "were not measurements")
+                + " (counts suppressed for nearly every school): shaded, not drawn as zero."
                 if skipped
                 else ""
             ),
@@ -146,7 +155,10 @@ def fafsa_season(r: Report) -> Section:
     )
     last = chart.iloc[-1]
     prior = last.get("prior_rate")
-    text = f"Week {int(last.week)}: {_pct(last.rate)} of seniors have completed a FAFSA"
+    text = (
+        f"By {_day(last.as_of)} (week {int(last.week)} of the season), {_pct(last.rate)} of "
+        "seniors had completed a FAFSA"
+    )
     if pd.notna(prior):
         text += f", against {_pct(prior)} at the same week last season"
         gap = float(last.rate) - float(prior)
@@ -157,11 +169,15 @@ def fafsa_season(r: Report) -> Section:
                 + " at the same week"
             )
     if skipped:
-        weeks = ", ".join(str(w) for w in not_reported)
+        weeks = _list([str(w) for w in not_reported])
+        days = _list([_day(dates[w]) for w in not_reported if w in dates])
         text += (
-            f". In week(s) {weeks} the counts were suppressed for nearly every school, so "
-            "those weeks are shaded as not reported: a cause outside the schools' work (a late "
-            "or disrupted FAFSA launch shows up this way), not a drop in completion"
+            f". In {'week' if skipped == 1 else 'weeks'} {weeks}"
+            + (f" ({days})" if days else "")
+            + " the counts were suppressed for nearly every school, so "
+            + ("that week is" if skipped == 1 else "those weeks are")
+            + " shaded as not reported: a cause outside the schools' work (a late or "
+            "disrupted FAFSA launch shows up this way), not a drop in completion"
         )
     s.add(_sentence(text + ". " + _pace_words(pace), shown["denominator"].min()))
     return s
@@ -220,15 +236,21 @@ def _pace_words(pace: pd.DataFrame | None) -> str:
     )
 
 
-def _schools_of(r: Report) -> list[str]:
+def _day(value: object) -> str:
+    """A date as people write it: "8 March 2024"."""
+    t = pd.Timestamp(value)
+    return f"{t.day} {t:%B %Y}"
+
+
+def _schools_of(r: Report, unit: str | None = None) -> list[str]:
+    """The school ids of a unit (the report's own by default): itself, or its schools."""
+    unit = str(r.unit_id if unit is None else unit)
     schools = r.prepared.tables.get("schools")
     if r.params.unit == "district" and schools is not None:
         return (
-            schools.loc[schools["district"].astype(str) == str(r.unit_id), "school_id"]
-            .astype(str)
-            .tolist()
+            schools.loc[schools["district"].astype(str) == unit, "school_id"].astype(str).tolist()
         )
-    return [str(r.unit_id)]
+    return [unit]
 
 
 def practices(r: Report) -> Section:
@@ -237,7 +259,7 @@ def practices(r: Report) -> Section:
     table_ = r.prepared.tables.get("practices")
     within = r.model("practices__within")
     if table_ is None or table_.empty:
-        return s.add(unavailable("Practices", "no practices table"))
+        return s.add(unavailable("Practices", no_table("practices")))
     from netlab import practices as pr
 
     mine = table_.loc[table_["school_id"].astype(str).isin(_schools_of(r))]

@@ -13,16 +13,20 @@ from netlab._report_html import (
     _E,
     Col,
     Section,
+    _capital,
     _direction,
     _draw,
     _int,
     _measure_label,
     _note,
     _pct,
+    _phrase,
+    _plural,
     _sentence,
     _suppressed_note,
     _who,
     table,
+    table_name,
     unavailable,
 )
 
@@ -104,81 +108,147 @@ def _outlook_words(r: Report, yr: pd.DataFrame, has_target: bool, direction: str
 # --------------------------------------------------------------------------------------
 
 
+def aim_facts(r: Report) -> dict[str, Any] | None:
+    """What the aim's sentences say, computed once: latest and baseline figures, status.
+
+    Returns None when the aim's measure is not in the run. Keys: ``measure``, ``label``,
+    ``phrase``, ``who`` (and ``people``, as it reads after a number), ``where``, ``at``,
+    ``own`` (the team's own indicator, not the network's), ``yearly`` (suppression applied), ``latest`` (row or None when every year
+    is suppressed), ``base`` (row or None when not shown), ``status``, ``expected``,
+    ``more`` (students above the baseline count), ``to_target`` (more students this year
+    would need to count to meet the target rate; 0 when met) and ``n_min``.
+    """
+    aim = r.params.aim
+    measure = r.params.team_measures.get(str(r.unit_id), aim.measure)
+    if measure not in set(r.prepared.rates["measure"]):
+        return None
+    unit = r.unit_id
+    where = r.unit_name if unit is not None else "the network"
+    yr = yearly(r, measure=measure, group=aim.group, unit_id=unit)
+    shown = privacy.visible(yr)
+    facts: dict[str, Any] = {
+        "measure": measure,
+        "label": _measure_label(r, measure),
+        "short": _measure_label(r, measure, short=True),
+        "phrase": _phrase(r, measure),
+        "who": _who(r, aim.group),
+        # after a number: "1,656 fewer students", not "fewer all students"
+        "people": "students" if _who(r, aim.group) == "all students" else _who(r, aim.group),
+        "where": where,
+        "at": f"at {_E(where)}" if unit is not None else "across the network",
+        "own": measure != aim.measure,
+        "yearly": yr,
+        "shown": shown,
+        "latest": shown.iloc[-1] if len(shown) else None,
+        "base": None,
+        "status": None,
+        "expected": None,
+        "more": None,
+        "to_target": None,
+        "n_min": None,
+        "direction": _direction(r, measure),
+    }
+    if facts["latest"] is None:
+        return facts
+    latest = facts["latest"]
+    facts["n_min"] = latest.denominator
+    base = yr.loc[yr["year"] == aim.baseline_year]
+    if base.empty or bool(base["suppressed"].iloc[0]) or int(latest.year) == aim.baseline_year:
+        return facts
+    b = base.iloc[0]
+    facts["base"] = b
+    facts["n_min"] = min(latest.denominator, b.denominator)
+    facts["more"] = int(latest.numerator - b.numerator)
+    if not facts["own"]:
+        facts["status"], facts["expected"] = _aim_status(
+            float(b.rate), float(latest.rate), int(latest.year), aim.baseline_year,
+            aim.target, aim.by.year, facts["direction"],
+        )  # fmt: skip
+        if facts["direction"] == "higher":
+            need = math.ceil(aim.target * latest.denominator - latest.numerator)
+            facts["to_target"] = max(int(need), 0)
+    return facts
+
+
+def aim_status_sentence(r: Report, facts: dict[str, Any]) -> str | None:
+    """The one sentence that says whether the aim is on track (None without a baseline)."""
+    aim = r.params.aim
+    if facts["status"] is None:
+        return None
+    latest = facts["latest"]
+    return (
+        f"The aim is {_pct(aim.target)} by {aim.by:%B %Y}. At {_pct(latest.rate)} in "
+        f"{int(latest.year)}, against about {_pct(facts['expected'])} on a straight path from "
+        f"the baseline ({_pct(facts['base'].rate)} in {aim.baseline_year}), "
+        f"{_E(facts['where']) if r.unit_id is not None else 'the network'} is "
+        f"<strong>{facts['status']}</strong>."
+    )
+
+
 def aim_progress(r: Report) -> Section:
     """Progress toward the run's aim, in rates and in students, with the target line."""
     s = Section("aim")
     aim = r.params.aim
-    measure = r.params.team_measures.get(str(r.unit_id), aim.measure)
-    group = aim.group
-    unit = r.unit_id
-    who, label = _who(r, group), _measure_label(r, measure)
-    if measure not in set(r.prepared.rates["measure"]):
+    facts = aim_facts(r)
+    if facts is None:
+        label = _measure_label(r, r.params.team_measures.get(str(r.unit_id), aim.measure))
         return s.add(unavailable(f"The aim's measure ({label})"))
-    yr = yearly(r, measure=measure, group=group, unit_id=unit)
-    where = r.unit_name if unit is not None else "the network"
-    at = f"at {_E(where)}" if unit is not None else "across the network"
-    shown = privacy.visible(yr)
-    if shown.empty:
-        return s.add(_suppressed_note(r, f"Progress on {label.lower()} for {who} at {where}"))
-    direction = _direction(r, measure)
-    latest = shown.iloc[-1]
-    base = yr.loc[yr["year"] == aim.baseline_year]
-    if measure != aim.measure:
+    who, label, phrase = facts["who"], facts["label"], facts["phrase"]
+    where, at = facts["where"], facts["at"]
+    yr, shown, latest, b = facts["yearly"], facts["shown"], facts["latest"], facts["base"]
+    if latest is None:
+        return s.add(_suppressed_note(r, f"Progress on {phrase} for {who} {at}"))
+    if facts["own"]:
         s.add(
             _note(
-                f"This {r.noun.lower()}'s team works on its own indicator, {_E(label.lower())}; "
+                f"This {r.noun.lower()}'s team works on its own indicator, {_E(phrase)}; "
                 f"the network's target ({_pct(aim.target)}) is for "
-                f"{_E(_measure_label(r, aim.measure).lower())} and is not drawn here."
+                f"{_E(_phrase(r, aim.measure))} and is not drawn here."
             )
         )
-    if base.empty or bool(base["suppressed"].iloc[0]):
+    if b is None:
         s.add(
             _sentence(
-                f"In {int(latest.year)}, {_pct(latest.rate)} of {_int(latest.denominator)} {who} "
-                f"{at}: {_E(label.lower())}. The baseline year {aim.baseline_year} "
-                "has no figure that can be shown, so progress since then is not computed.",
+                f"<strong>{_E(facts['short'])}</strong> for {who} {at}: {_pct(latest.rate)} in "
+                f"{int(latest.year)} ({_int(latest.numerator)} of {_int(latest.denominator)}). "
+                + (
+                    f"The baseline year {aim.baseline_year} has no figure that can be shown, so "
+                    "progress since then is not computed."
+                    if int(latest.year) != aim.baseline_year
+                    else "This is the baseline year; progress is measured from here."
+                ),
                 latest.denominator,
             )
         )
     else:
-        b = base.iloc[0]
-        status, expected = _aim_status(
-            float(b.rate),
-            float(latest.rate),
-            int(latest.year),
-            aim.baseline_year,
-            aim.target,
-            aim.by.year,
-            direction,
-        )
-        more = int(latest.numerator - b.numerator)
-        n_min = min(latest.denominator, b.denominator)
-        verb = "more" if more >= 0 else "fewer"
+        more = facts["more"]
         parts = [
-            f"<strong>{_E(label)}</strong> for {who} {at}: {_pct(latest.rate)} in "
+            f"<strong>{_E(facts['short'])}</strong> for {who} {at}: {_pct(latest.rate)} in "
             f"{int(latest.year)} ({_int(latest.numerator)} of {_int(latest.denominator)}), "
-            f"against {_pct(b.rate)} in the baseline year {aim.baseline_year}."
-        ]
-        if measure == aim.measure:
-            parts.append(
-                f"The aim is {_pct(aim.target)} by {aim.by:%B %Y}; on a straight path from the "
-                f"baseline that means about {_pct(expected)} now, so this is "
-                f"<strong>{status}</strong>."
-            )
-        parts.append(
-            f"That is {abs(more):,} {verb} {who} than in {aim.baseline_year} "
+            f"against {_pct(b.rate)} in the baseline year {aim.baseline_year} "
             f"({_int(b.numerator)} of {_int(b.denominator)})."
-        )
-        outlook = _outlook_words(r, yr, measure == aim.measure, direction)
-        if measure == aim.measure and direction == "higher" and latest.rate < aim.target:
-            gap = int(math.ceil(aim.target * latest.denominator - latest.numerator))
+        ]
+        if more == 0:
+            parts.append(f"That is as many {facts['people']} as in {aim.baseline_year}.")
+        else:
+            verb = "more" if more > 0 else "fewer"
             parts.append(
-                f"At the target rate, about {gap:,} more of this year's {who} would count."
+                f"That is {abs(more):,} {verb} {facts['people']} than in {aim.baseline_year}."
             )
-        s.add(_sentence(" ".join(parts), n_min))
+        s.add(_sentence(" ".join(parts), facts["n_min"]))
+        status = aim_status_sentence(r, facts)
+        if status:
+            gap = facts["to_target"]
+            if gap:
+                status += (
+                    f" At the target rate, about {gap:,} more of this year's {facts['people']} "
+                    "would count."
+                )
+            s.add(_sentence(status, facts["n_min"], cls="netlab-sentence netlab-aim-status"))
+        outlook = _outlook_words(r, yr, not facts["own"], facts["direction"])
         if outlook:
             s.add(_sentence(outlook))
-    target = aim.target if measure == aim.measure else None
+    target = aim.target if not facts["own"] else None
     s.add(
         _draw(
             "trend_with_target",
@@ -186,7 +256,7 @@ def aim_progress(r: Report) -> Section:
             target,
             target_year=aim.by.year if target is not None else None,
             baseline_year=aim.baseline_year,
-            title=label,
+            title=facts["short"],
             alt=f"{label} for {who} by year"
             + (f", with the target of {_pct(target)}" if target else ""),
             caption=f"{_E(label)}, {_E(who)}, {_E(where)}; suppressed years are not drawn.",
@@ -201,11 +271,12 @@ def aim_progress(r: Report) -> Section:
             [
                 Col("year", "Year"),
                 Col("denominator", "Students", "n", n="denominator"),
-                Col("numerator", label, "count", n="denominator"),
+                Col("numerator", facts["short"], "count", n="denominator"),
                 Col("rate", "Rate", "rate", n="denominator"),
             ],
             min_cell=r.min_cell,
             caption=f"{_E(label)}: {_E(who)}, {_E(where)}",
+            fold=True,
         )
     )
     return s
@@ -237,7 +308,7 @@ def measure_results(r: Report) -> Section:
     latest = years[-1] if years else None
     wide = []
     for measure, cell in unit_tot.groupby("measure", sort=False):
-        row: dict[str, Any] = {"measure": _measure_label(r, measure)}
+        row: dict[str, Any] = {"measure": _measure_label(r, measure, short=True)}
         for y in years:
             hit = cell.loc[cell["year"] == y]
             row[f"r{y}"] = hit["rate"].iloc[0] if len(hit) else np.nan
@@ -266,7 +337,7 @@ def measure_results(r: Report) -> Section:
             frame,
             cols,
             min_cell=r.min_cell,
-            caption=f"{_E(_who(r, group)).capitalize()}: rate by year",
+            caption=f"{_E(_capital(_who(r, group)))}: rate by year",
         )
     )
     if (unit_tot["suppressed"]).any():
@@ -274,7 +345,7 @@ def measure_results(r: Report) -> Section:
     m = r.prepared.measures
     if m is not None and len(m) and "denominator_label" in m.columns:
         items = "".join(
-            f"<li>{_E(str(row.label))}: of {_E(str(row.denominator_label))}</li>"
+            f"<li>{_E(str(row.label))}: of {_E(str(row.denominator_label))}.</li>"
             for row in m.itertuples()
             if isinstance(row.denominator_label, str) and row.measure in set(unit_tot["measure"])
         )
@@ -297,12 +368,13 @@ def funnel(r: Report, *, highlight: str | None = None) -> Section:
     frame, limits = r.model("variation__funnel"), r.model("variation__funnel_limits")
     measure = r.measure
     label = _measure_label(r, measure)
+    short, phrase = _measure_label(r, measure, short=True), _phrase(r, measure)
     if frame is None or limits is None:
         return s.add(unavailable("The funnel plot"))
     f = frame.loc[(frame["measure"] == measure) & (frame["group"] == "focal")].copy()
     lim = limits.loc[(limits["measure"] == measure) & (limits["group"] == "focal")]
     if f.empty:
-        return s.add(unavailable(f"The funnel plot of {label.lower()}"))
+        return s.add(unavailable(f"The funnel plot of {phrase}"))
     f = privacy.flag_small(f, min_cell=r.min_cell)
     # The network rate is shown: one hidden unit could be recovered from the others.
     f = privacy.complementary(f, by=["year"], n="denominator")
@@ -317,8 +389,8 @@ def funnel(r: Report, *, highlight: str | None = None) -> Section:
             lim,
             highlight=r.unit_name if highlight is not None else None,
             label_units=False,
-            title=f"{label}, {year}",
-            alt=f"Funnel plot of {label} for focal students, {year}",
+            title=f"{short}, {year}",
+            alt=f"Funnel plot of {label} for {_who(r, 'focal')}, {year}",
             caption=f"{_E(label)}, {_E(_who(r, 'focal'))}, {year}: each point is a "
             f"{r.noun.lower()}; the lines are the 95% and 99.8% limits around the network "
             "rate."
@@ -336,8 +408,9 @@ def funnel(r: Report, *, highlight: str | None = None) -> Section:
     if hidden:
         s.add(
             _note(
-                f"{hidden} {r.noun.lower()}(s) with fewer than {r.min_cell} focal students (or "
-                "hidden so that such a one cannot be worked out from the rest) are not drawn.",
+                f"{_capital(_plural(hidden, r.noun.lower()))} with fewer than {r.min_cell} "
+                "focal students (or hidden so that such a one cannot be worked out from the "
+                "rest) " + ("is" if hidden == 1 else "are") + " not drawn.",
                 cls="netlab-suppressed-note",
             )
         )
@@ -355,9 +428,9 @@ def funnel(r: Report, *, highlight: str | None = None) -> Section:
             )
             s.add(
                 _sentence(
-                    f"In {year}, {_pct(m.rate)} of {_int(m.denominator)} {_who(r, 'focal')} at "
-                    f"{_E(r.unit_name)}: {_E(label.lower())}, against {_pct(target)} across the "
-                    f"network: {where} (a difference this size "
+                    f"{_E(short)}, {year}: {_pct(m.rate)} of {_int(m.denominator)} "
+                    f"{_who(r, 'focal')} at {_E(r.unit_name)}, against {_pct(target)} across "
+                    f"the network: {where} (a difference this size "
                     + (
                         "is unusual"
                         if where != "within the limits"
@@ -384,6 +457,7 @@ def funnel(r: Report, *, highlight: str | None = None) -> Section:
                 ],
                 min_cell=r.min_cell,
                 caption=f"{r.noun}s outside the outer limits ({len(flagged)} of {len(f)})",
+                fold=8,
             )
             if len(flagged)
             else _sentence(f"No {r.noun.lower()} lies outside the outer (99.8%) limits in {year}.")
@@ -413,7 +487,7 @@ def equity_gaps(r: Report) -> Section:
             if r.prepared.has_students
             else "not available from public files (they carry no student groups)"
         )
-        return s.add(unavailable(f"Equity gaps on {label.lower()}", why))
+        return s.add(unavailable(f"Equity gaps on {_phrase(r, measure)}", why))
     g["n_min"] = g[["focal_denominator", "ref_denominator"]].min(axis=1)
     g = privacy.flag_small(g, n="n_min", min_cell=r.min_cell)
     g["label"] = [r.label(u) for u in g["unit_id"]]
@@ -427,8 +501,8 @@ def equity_gaps(r: Report) -> Section:
             "equity_gaps",
             shown.assign(unit_id=shown["label"]),
             highlight=r.unit_name if r.unit_id is not None else None,
-            label_units=r.names_peers,
-            title=f"{label}: focal students minus the rest",
+            label_units=False,  # the table below names them; names under the axis crowd it
+            title=f"{_measure_label(r, measure, short=True)}: focal students minus the rest",
             tight=r.unit_id is None,
             alt=f"Gap in {label} between focal students and the rest",
             caption=f"{_E(label)}: focal students minus the rest, percentage points, "
@@ -455,6 +529,7 @@ def equity_gaps(r: Report) -> Section:
             [c for c in cols if c.key in g.columns or c.key == "label"],
             min_cell=r.min_cell,
             caption=f"{_E(label)}: equity gap (focal minus other students)",
+            fold=8 if r.unit_id is None else False,
         )
     )
     if g["suppressed"].any():
@@ -468,6 +543,7 @@ def data_quality(r: Report) -> Section:
     q = r.prepared.quality
     if q is not None and len(q):
         frame = q.loc[q["rows_in"] > 0].copy()
+        frame["table"] = frame["table"].map(table_name)
         for col in ("rows_in", "rows_kept", "rows_excluded"):
             frame[col] = frame[col].astype("float64")
         # a handful of excluded rows is itself a small count: say "fewer than N"
@@ -490,6 +566,7 @@ def data_quality(r: Report) -> Section:
                     else "The network's data this term"
                 )
                 + " (every excluded row is listed, with its reason, in the hub's quality log)",
+                fold=r.unit_id is None,
             )
         )
     _joins(r, s)

@@ -15,6 +15,7 @@ from netlab._report_html import (
     _measure_label,
     _note,
     _sentence,
+    no_table,
     table,
     unavailable,
 )
@@ -39,7 +40,7 @@ def traction_stages(r: Report) -> Section:
     s = Section("stages")
     shares = r.model("traction__shares")
     if shares is None:
-        return s.add(unavailable("Stages of traction", "no traction table"))
+        return s.add(unavailable("Stages of traction", no_table("traction")))
     shares = _cohort_filter(r, shares)
     s.add(
         _draw(
@@ -168,7 +169,7 @@ def traction_pdsa(r: Report) -> Section:
     s = Section("pdsa")
     act = r.model("traction__pdsa_activity")
     if act is None or act.empty:
-        return s.add(unavailable("PDSA activity", "no pdsa table"))
+        return s.add(unavailable("PDSA activity", no_table("pdsa")))
     counts = [c for c in ("cycles", "adopt", "adapt", "abandon", "pending") if c in act.columns]
     by_term = act.groupby("term", as_index=False)[counts].sum()
     teams = act.loc[act["cycles"] > 0].groupby("term")["school_id"].nunique()
@@ -184,7 +185,7 @@ def traction_survey(r: Report) -> Section:
     s = Section("survey")
     trends = r.model("traction__survey_trends")
     if trends is None or trends.empty:
-        return s.add(unavailable("Network-survey trends", "no survey table"))
+        return s.add(unavailable("Network-survey trends", no_table("survey")))
     date = r.params.traction.spotlight_date
     s.add(
         _draw(

@@ -5,10 +5,13 @@ fresh) → plan one report per school (or district), one for the network and one
 traction → skip the reports whose inputs, parameters and code are unchanged → render the
 rest in parallel, each in a fresh process → write the index and the manifest.
 
-Outputs (``reports/<run>/``, what is sent out): ``index.html``, ``network.html``,
-``traction.html``, ``schools/<id>.html`` (or ``districts/<id>.html``), ``manifest.json``
-(each report's status, key and checksum, and the versions it was built with).
-Executed notebooks and logs stay in the private work area (``paths.work_dir(run)``).
+Outputs (``reports/<run>/``, what is sent out): ``index.html`` (the network at a glance,
+for the hub), ``network.html``, ``traction.html``, ``schools/<id>.html`` (or
+``districts/<id>.html``), one live-case brief per suggested pairing
+(``livecases/<host>--<visitor>.html``), and beside each report its tables as ``.xlsx`` and
+its print as ``.pdf`` (unless the run's ``pdf`` is off), plus ``manifest.json`` (each
+report's status, key and checksum, and the versions it was built with). Executed notebooks
+and logs stay in the private work area (``paths.work_dir(run)``).
 
 Nothing is lost under faults: one build of a run runs at a time (a lock in the work area);
 the processed tables are checked against their checksums before any report renders; a
@@ -23,7 +26,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import html
 import json
 import os
 import re
@@ -40,13 +42,19 @@ import pandas as pd
 from netlab import _lock, engine, paths
 from netlab._checks import check_argument
 from netlab._environment import versions
+from netlab._names import display_name
 from netlab._version import __version__
 from netlab.exceptions import BuildError, InputError
 from netlab.params import RunParams, load_params
 
 __all__ = ["BuildResult", "ReportOutcome", "build", "plan", "write_index"]
 
-NOTEBOOKS = {"school": "school.ipynb", "network": "network.ipynb", "traction": "traction.ipynb"}
+NOTEBOOKS = {
+    "school": "school.ipynb",
+    "network": "network.ipynb",
+    "traction": "traction.ipynb",
+    "livecase": "livecase.ipynb",
+}
 MANIFEST = "manifest.json"
 LAST_GOOD = "last-good"  # the last good build's reports, held while a build runs
 KEPT = "kept"  # dated copies of the last good reports, kept when a build failed
@@ -68,6 +76,8 @@ class ReportOutcome:
     key: str = ""
     phases: dict[str, float] = field(default_factory=dict)
     sha256: str = ""
+    xlsx: str | None = None
+    pdf: str | None = None
 
 
 @dataclass
@@ -82,6 +92,7 @@ class BuildResult:
     jobs: int = 1
     notes: list[str] = field(default_factory=list)
     kept: Path | None = None
+    pdf_seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -220,10 +231,18 @@ def plan(params: RunParams, *, manifest: dict | None = None) -> list[dict[str, A
             strict=False,
         )
     )
-    for uid in sorted(names, key=lambda u: (names[u].casefold(), u)):
+    shown = {u: display_name(n) for u, n in names.items()}
+    for uid in sorted(names, key=lambda u: (shown[u].casefold(), u)):
         rel = f"{folder}/{_slug(uid)}.html"
-        title = f"{unit.capitalize()} report: {names[uid]}"
+        title = f"{unit.capitalize()} report: {shown[uid]}"
         specs.append((f"{unit}:{uid}", unit, title, rel, {"run_name": run, "unit_id": uid}))
+    from netlab._report_livecase import brief_rel
+
+    for host, visitor in _brief_pairs(params):
+        title = f"Live-case brief: {shown.get(host, host)} hosts {shown.get(visitor, visitor)}"
+        parameters = {"run_name": run, "host": host, "visitor": visitor}
+        rel = brief_rel(host, visitor)
+        specs.append((f"livecase:{host}:{visitor}", "livecase", title, rel, parameters))
 
     tasks = []
     for rid, kind, title, rel, parameters in specs:
@@ -240,6 +259,7 @@ def plan(params: RunParams, *, manifest: dict | None = None) -> list[dict[str, A
                 "work_notebook": str(work / "notebooks" / f"{stem}.ipynb"),
                 "log": str(work / "logs" / f"{stem}.log"),
                 "html": str(out / rel),
+                "xlsx": str(out / _beside(rel, ".xlsx")),
                 "home": str(paths.project_root()),
                 "template_dir": str(templates),
                 "key": _report_key(*base_key, rid, parameters),
@@ -247,6 +267,24 @@ def plan(params: RunParams, *, manifest: dict | None = None) -> list[dict[str, A
             }
         )
     return tasks
+
+
+def _beside(rel: str, suffix: str) -> str:
+    """The path of a file beside a report ("schools/S01.html" → "schools/S01.pdf")."""
+    return str(Path(rel).with_suffix(suffix).as_posix())
+
+
+def _brief_pairs(params: RunParams) -> list[tuple[str, str]]:
+    """The live-case pairings that get a brief: those the network report shows."""
+    path = paths.processed_dir(params.run) / "models" / "livecase__pairs.parquet"
+    if not path.exists():
+        return []
+    pairs = pd.read_parquet(path)
+    if pairs.empty:
+        return []
+    n = pairs[["host_denominator", "visitor_denominator"]].min(axis=1)
+    pairs = pairs.loc[pd.to_numeric(n, errors="coerce") >= params.min_cell]
+    return list(zip(pairs["host"].astype(str), pairs["visitor"].astype(str), strict=True))
 
 
 # --------------------------------------------------------------------------------------
@@ -326,6 +364,7 @@ def _outcome(task: dict, result: dict | None, status: str | None = None) -> Repo
         notebook=result.get("notebook") if result.get("status") == "failed" else None,
         key=task["key"],
         phases=dict(result.get("phases") or {}),
+        xlsx=_beside(task["rel_html"], ".xlsx"),
     )
 
 
@@ -543,7 +582,7 @@ def _build_locked(
                     outcome = outcomes[task["id"]] = _outcome(task, result)
                     if outcome.status == "failed":
                         # never leave an earlier version of a failed report to be sent out
-                        Path(task["html"]).unlink(missing_ok=True)
+                        _remove(out, task["rel_html"])
                     else:
                         outcome.sha256 = _sha256(Path(task["html"]))
                     bar.update(1)
@@ -556,21 +595,65 @@ def _build_locked(
     for old in previous.values():
         rel = old.get("html")
         if rel and rel not in current:
-            (out / rel).unlink(missing_ok=True)
+            _remove(out, rel)
 
+    reports = [outcomes[t["id"]] for t in tasks]
+    printed = _print(reports, out, params)
     result = BuildResult(
         run=run,
-        reports=[outcomes[t["id"]] for t in tasks],
+        reports=reports,
         seconds=time.perf_counter() - started,
         prepared=prepared,
         out_dir=out,
         jobs=jobs,
-        notes=notes,
+        notes=[*notes, *printed.notes],
+        pdf_seconds=printed.seconds,
     )
     _write_manifest(result, params, pipeline.manifest(run) or {})
     write_index(result, params)
     result.kept = _keep_last_good(held, work, failed=not result.ok)
     return result
+
+
+def _remove(out: Path, rel: str) -> None:
+    """Remove a report and the files beside it (its workbook and PDF)."""
+    for suffix in (".html", ".xlsx", ".pdf"):
+        (out / _beside(rel, suffix)).unlink(missing_ok=True)
+
+
+@dataclass
+class _Printed:
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _print(reports: list[ReportOutcome], out: Path, params: RunParams) -> _Printed:
+    """Print the reports rendered in this build (and any whose PDF is missing) to PDF.
+
+    With ``pdf`` off, the PDFs of reports rendered again are removed: a PDF beside a
+    report is always a print of that same report.
+    """
+    from netlab._report_outputs import print_pdfs
+
+    done = [r for r in reports if r.status in ("ok", "skipped")]
+    if not params.pdf:
+        for r in done:
+            if r.status == "ok":
+                (out / _beside(r.html, ".pdf")).unlink(missing_ok=True)
+        return _Printed()
+    todo = [r for r in done if r.status == "ok" or not (out / _beside(r.html, ".pdf")).exists()]
+    got = print_pdfs(
+        [(out / r.html, out / _beside(r.html, ".pdf"), r.kind == "livecase") for r in todo]
+    )
+    printed = _Printed(seconds=got.seconds)
+    if got.message:
+        printed.notes.append(got.message)
+    for source, why in got.failed.items():
+        printed.notes.append(f"The PDF of {Path(source).name} was not written: {why}")
+    for r in done:
+        if (out / _beside(r.html, ".pdf")).exists():
+            r.pdf = _beside(r.html, ".pdf")
+    return printed
 
 
 # --------------------------------------------------------------------------------------
@@ -597,54 +680,8 @@ def _write_manifest(result: BuildResult, params: RunParams, processed: dict) -> 
     return engine.atomic_write(result.out_dir / MANIFEST, json.dumps(body, indent=2))
 
 
-def _css() -> str:
-    path = paths.templates_dir() / "netlab" / "static" / "netlab.css"
-    return path.read_text(encoding="utf-8") if path.exists() else ""
-
-
 def write_index(result: BuildResult, params: RunParams) -> Path:
-    """Write ``reports/<run>/index.html``: every report with its status and timing."""
-    e = html.escape
-    rows = []
-    for r in result.reports:
-        status = {"ok": "rendered", "skipped": "unchanged", "failed": "failed"}.get(
-            r.status, r.status
-        )
-        link = e(r.title) if r.status == "failed" else f'<a href="{e(r.html)}">{e(r.title)}</a>'
-        detail = e(r.error or "")
-        rows.append(
-            f'<tr><td>{link}</td><td class="netlab-status-{e(r.status)}">{e(status)}</td>'
-            f'<td class="netlab-num">{r.seconds:.1f} s</td><td>{detail}</td></tr>'
-        )
-    n_fail = len(result.failures)
-    built = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    page = f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>{e(params.network)} — reports</title>
-<style>
-{_css()}
-</style>
-</head>
-<body class="netlab-report netlab-index-page">
-<header class="netlab-header">
-<p class="netlab-kicker">{e(params.network)}{" &middot; " + e(params.term) if params.term else ""}</p>
-<h1 class="netlab-title">Reports of run {e(result.run)}</h1>
-<p class="netlab-subtitle">{len(result.reports)} reports; {n_fail} failed. Built {e(built)}.</p>
-</header>
-<main>
-<table class="netlab-table netlab-index">
-<thead><tr><th>Report</th><th>Status</th><th class="netlab-num">Time</th><th>Note</th></tr></thead>
-<tbody>
-{chr(10).join(rows)}
-</tbody>
-</table>
-</main>
-<footer class="netlab-footer"><p>netlab {e(__version__)}. Each report is one self-contained file.
-School reports name no other school unless the run allows it.</p></footer>
-</body>
-</html>
-"""
-    return engine.atomic_write(result.out_dir / "index.html", page)
+    """Write ``reports/<run>/index.html``: the network at a glance, and every report."""
+    from netlab._report_index import index_page
+
+    return engine.atomic_write(result.out_dir / "index.html", index_page(result, params))

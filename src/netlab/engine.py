@@ -63,6 +63,8 @@ _STACK = (
     "netlab.traction",
     "netlab.plots",
     "netlab.report",
+    "netlab._report_outputs",
+    "openpyxl",
 )
 
 __all__ = [
@@ -321,13 +323,14 @@ def render(task: dict[str, Any]) -> dict[str, Any]:
         ``work_notebook`` (where the executed notebook goes, in the private work area),
         ``html`` (the report's final path); optional ``home`` (project root, exported as
         ``NETLAB_HOME``), ``template_dir``, ``title``, ``engine`` (``"netlab"``, in process,
-        or ``None`` for papermill's kernel engine), ``cwd``.
+        or ``None`` for papermill's kernel engine), ``cwd``, ``xlsx`` (where the workbook of
+        the report's tables goes; none when absent).
 
     Returns
     -------
     dict
         ``id``, ``status`` (``"ok"`` or ``"failed"``), ``seconds``, ``phases`` (execute,
-        export, write), ``html``, ``notebook``, and on failure ``error`` and ``error_kind``.
+        export, write, xlsx), ``html``, ``notebook``, and on failure ``error`` and ``error_kind``.
     """
     import papermill
 
@@ -387,6 +390,12 @@ def render(task: dict[str, Any]) -> dict[str, Any]:
         )
         exported = time.perf_counter()
         atomic_write(task["html"], html)
+        written = time.perf_counter()
+        if task.get("xlsx"):
+            # the workbook reads the tables as rendered: same labels, same suppression
+            from netlab._report_outputs import notebook_tables, write_workbook
+
+            write_workbook(task["xlsx"], *notebook_tables(nb))
     except Exception as err:
         return _failure(task, started, "export", f"{type(err).__name__}: {err}")
     done = time.perf_counter()
@@ -397,7 +406,8 @@ def render(task: dict[str, Any]) -> dict[str, Any]:
         "phases": {
             "execute": round(executed - started, 3),
             "export": round(exported - executed, 3),
-            "write": round(done - exported, 3),
+            "write": round(written - exported, 3),
+            "xlsx": round(done - written, 3),
         },
         "html": str(task["html"]),
         "notebook": str(task["work_notebook"]),

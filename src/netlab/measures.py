@@ -74,7 +74,8 @@ def measures_frame(registry: Registry) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns measure, label, direction, kind, table, denominator_label.
+        Columns measure, label, direction, kind, table, denominator_label, short_label
+        (the label itself when the definition gives none).
     """
     rows = [
         {
@@ -84,12 +85,16 @@ def measures_frame(registry: Registry) -> pd.DataFrame:
             "kind": m.kind,
             "table": m.table,
             "denominator_label": m.denominator_label,
+            "short_label": m.short_label or m.label,
         }
         for m in registry.measures.values()
     ]
     return pd.DataFrame(
-        rows, columns=["measure", "label", "direction", "kind", "table", "denominator_label"]
-    )
+        rows,
+        columns=[
+            "measure", "label", "direction", "kind", "table", "denominator_label", "short_label"
+        ],
+    )  # fmt: skip
 
 
 # ------------------------------------------------------------------------------ rates

@@ -42,7 +42,7 @@ class LiveCase(_Strict):
     weight_size: float = Field(0.5, ge=0)
     same_district_bonus: float = Field(0.5, ge=0)
     min_gap_pp: float = Field(5.0, ge=0)
-    max_visitors: int = Field(3, ge=1)
+    max_visitors: int = Field(2, ge=1, description="visitors per host; small visits talk candidly")
 
 
 class BrightSpots(_Strict):
@@ -86,6 +86,7 @@ class MeasureDef(_Strict):
     """A measure defined in YAML (see ``netlab/data/measures.yaml`` for the built-ins)."""
 
     label: str
+    short_label: str | None = Field(None, description="a few words for sentences and axes")
     table: str = "students"
     denominator: str | None = None
     numerator: str | None = None
@@ -142,6 +143,7 @@ class RunParams(_Strict):
         0.01, ge=0, le=1, description="largest share of a table's rows one rule may exclude"
     )
     allow_excluded: dict[str, ExclusionAllowance] = {}
+    pdf: bool = Field(True, description="print each report to PDF (needs Chromium)")
 
     @field_validator("schools", "districts", mode="before")
     @classmethod

@@ -30,6 +30,8 @@ __all__ = [
     "letters",
     "peer_labels",
     "scan_html",
+    "scan_pdf",
+    "scan_xlsx",
     "suppress",
     "visible",
 ]
@@ -285,7 +287,8 @@ def scan_html(
     Checks that every ``data-n`` / ``data-n-min`` is at least ``min_cell``; that every
     row of a netlab table either carries such a count or shows only :data:`MARKER` in its
     value cells; that no student key appears; and that none of ``forbidden_names``
-    (other schools' names, in a school report with peers unnamed) appears.
+    (other schools' names, in a school report with peers unnamed) appears, as given or as
+    reports show it (a name in capitals in title case).
 
     Parameters
     ----------
@@ -320,14 +323,102 @@ def scan_html(
             leaked = [v for v in shown if v not in (MARKER, "", "—") and not _FEWER.match(v)]
             if leaked:
                 problems.append(f"table row without a student count shows {leaked}")
-    keys = {str(k) for k in student_keys if k is not None and len(str(k)) >= 6}
-    if keys:
-        tokens = set(re.findall(r"[A-Za-z0-9_-]{6,}", text))
-        hits = sorted(tokens & keys)
-        if hits:
-            problems.append(f"{len(hits)} student key(s) appear, e.g. {hits[0]}")
+    return problems + _scan_text(text, student_keys, forbidden_names)
+
+
+def _names_to_check(forbidden_names: Iterable[str]) -> list[str]:
+    """Each name as given and as reports show it (capitals in title case)."""
+    from netlab._names import display_name
+
+    out: list[str] = []
     for name in forbidden_names:
         name = str(name) if name else ""
-        if name and name in text and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text):
+        out += [n for n in dict.fromkeys([name, display_name(name)]) if n]
+    return out
+
+
+def scan_xlsx(
+    path: Any,
+    *,
+    min_cell: int,
+    student_keys: Iterable[str] = (),
+    forbidden_names: Iterable[str] = (),
+) -> list[str]:
+    """Check a report's workbook as :func:`scan_html` checks its page.
+
+    Every row the workbook's hidden count sheet lists must rest on at least ``min_cell``
+    students, or show only :data:`MARKER` (or "<N") in its value cells; no student key and
+    none of ``forbidden_names`` may appear in any cell.
+
+    Parameters
+    ----------
+    path : path
+        The ``.xlsx`` written beside a report.
+    min_cell, student_keys, forbidden_names
+        As for :func:`scan_html`.
+
+    Returns
+    -------
+    list of str
+    """
+    from openpyxl import load_workbook
+
+    from netlab._report_outputs import COUNTS_SHEET
+
+    wb = load_workbook(path, read_only=False)
+    problems = []
+    if COUNTS_SHEET not in wb.sheetnames:
+        problems.append(f"no {COUNTS_SHEET} sheet: the rows' student counts cannot be checked")
+    else:
+        for sheet, row, n, cols in wb[COUNTS_SHEET].iter_rows(min_row=2, values_only=True):
+            if n is not None:
+                if float(n) < min_cell:
+                    problems.append(f"{sheet} row {row} rests on {n} students (< {min_cell})")
+                continue
+            ws = wb[sheet]
+            for col in [int(c) for c in str(cols or "").split(",") if c]:
+                value = ws.cell(row=row, column=col).value
+                shown = "" if value is None else str(value)
+                if shown not in (MARKER, "", "—") and not _FEWER.match(shown):
+                    problems.append(f"{sheet} row {row} without a student count shows {shown!r}")
+    text = "\n".join(
+        str(v)
+        for ws in wb.worksheets
+        if ws.title != COUNTS_SHEET
+        for r in ws.iter_rows(values_only=True)
+        for v in r
+        if v is not None
+    )
+    return problems + _scan_text(text, student_keys, forbidden_names)
+
+
+def scan_pdf(
+    path: Any, *, student_keys: Iterable[str] = (), forbidden_names: Iterable[str] = ()
+) -> list[str]:
+    """Check a report's PDF: no student key and none of ``forbidden_names`` in its text.
+
+    The PDF prints the report's checked HTML, so its figures' counts were checked there;
+    this reads the printed text itself (needs the ``pypdf`` package).
+    """
+    try:
+        from pypdf import PdfReader
+    except ImportError as err:  # pragma: no cover - a test dependency
+        raise ImportError("Scanning PDFs needs pypdf: pip install pypdf") from err
+    text = "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+    # a line break in the PDF's text may split a name: compare with spaces squeezed
+    return _scan_text(" ".join(text.split()), student_keys, forbidden_names)
+
+
+def _scan_text(
+    text: str, student_keys: Iterable[str], forbidden_names: Iterable[str]
+) -> list[str]:
+    problems = []
+    keys = {str(k) for k in student_keys if k is not None and len(str(k)) >= 6}
+    if keys:
+        hits = sorted(set(re.findall(r"[A-Za-z0-9_-]{6,}", text)) & keys)
+        if hits:
+            problems.append(f"{len(hits)} student key(s) appear, e.g. {hits[0]}")
+    for name in _names_to_check(forbidden_names):
+        if name in text and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text):
             problems.append(f"another unit's name appears: {name!r}")
     return problems

@@ -30,17 +30,27 @@ import pandas as pd
 
 from netlab import privacy
 from netlab._checks import check_argument
+from netlab._names import display_name
+from netlab._report_glance import network_glance, unit_glance
 from netlab._report_html import Col as Col
 from netlab._report_html import Section as Section
 from netlab._report_html import _measure_label as _measure_label
-from netlab._report_html import _who
+from netlab._report_html import _phrase, _who
 from netlab._report_html import table as table
 from netlab._report_html import unavailable as unavailable
+from netlab._report_livecase import (
+    brief_pairing,
+    brief_pdsa,
+    brief_practices,
+    brief_protocol,
+    brief_rel,
+    brief_side_by_side,
+    live_cases,
+)
 from netlab._report_network import (
     bright_spots,
     caterpillar,
     constellation,
-    live_cases,
     practices_network,
     team_indicators,
     where_varies,
@@ -56,6 +66,7 @@ from netlab._report_sections import (
     measure_results,
 )
 from netlab._report_sections import yearly as yearly
+from netlab._report_text import check_text
 from netlab._report_traction import (
     traction_outcomes,
     traction_pdsa,
@@ -71,7 +82,14 @@ __all__ = [
     "Report",
     "Section",
     "aim_progress",
+    "brief_pairing",
+    "brief_pdsa",
+    "brief_practices",
+    "brief_protocol",
+    "brief_rel",
+    "brief_side_by_side",
     "bright_spots",
+    "check_text",
     "caterpillar",
     "constellation",
     "data_quality",
@@ -84,6 +102,8 @@ __all__ = [
     "live_cases",
     "measure_results",
     "load_run",
+    "network_glance",
+    "open_brief",
     "open_report",
     "preload",
     "practices",
@@ -95,6 +115,7 @@ __all__ = [
     "traction_stages",
     "traction_survey",
     "traction_transitions",
+    "unit_glance",
     "where_varies",
 ]
 
@@ -115,6 +136,7 @@ class Report:
     unit_id: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
     cohorts: list[int] | None = None
+    partner: str | None = None  # a live-case brief: the visiting unit (the host is unit_id)
 
     @property
     def params(self) -> Any:
@@ -230,10 +252,11 @@ def from_prepared(
     """A :class:`Report` over an already prepared run (see :func:`open_report`)."""
     params = prepared.params
     kind = kind or (params.unit if unit_id is not None else "network")
-    check_argument("kind", ["network", "traction", "school", "district"], kind)
+    check_argument("kind", ["network", "traction", "school", "district", "livecase"], kind)
     units = prepared.units
     ids = units["unit_id"].astype(str).tolist()
-    names = dict(zip(ids, units.get("unit_name", units["unit_id"]).astype(str), strict=True))
+    raw = units.get("unit_name", units["unit_id"]).astype(str)
+    names = dict(zip(ids, [display_name(n) for n in raw], strict=True))
     if unit_id == "" and kind in ("school", "district") and ids:
         unit_id = sorted(ids)[0]  # a notebook run by hand with its default: the first unit
     if unit_id is not None:
@@ -268,6 +291,48 @@ def from_prepared(
     return report
 
 
+def open_brief(run: str, host: str = "", visitor: str = "") -> Report:
+    """Load a prepared run for the live-case brief of one pairing.
+
+    Parameters
+    ----------
+    run : str
+        The prepared run's name.
+    host, visitor : str
+        The pairing's unit ids; "" for the run's first suggested pairing.
+
+    Returns
+    -------
+    Report
+        Of kind "livecase": the host is ``unit_id``, the visitor ``partner``; both are
+        named, every other unit is shown by letter.
+
+    Raises
+    ------
+    InputError
+        When the run suggests no such pairing.
+    """
+    prepared = load_run(run)
+    r = from_prepared(prepared, None, kind="network")
+    from netlab._report_glance import shown_pairs
+
+    pairs = shown_pairs(r)
+    if not host and len(pairs):
+        host, visitor = str(pairs["host"].iloc[0]), str(pairs["visitor"].iloc[0])
+    hit = pairs.loc[(pairs["host"] == str(host)) & (pairs["visitor"] == str(visitor))]
+    if hit.empty:
+        raise InputError(
+            f"Run {prepared.run!r} suggests no live case with host {host!r} and visitor "
+            f"{visitor!r}.",
+            table="livecase__pairs",
+            hint="Pick a pairing from the network report's live-case table.",
+        )
+    brief = from_prepared(prepared, str(host), kind="livecase")
+    brief.partner = str(visitor)
+    brief.labels[str(visitor)] = r.labels[str(visitor)]
+    return brief
+
+
 # --------------------------------------------------------------------------------------
 # Header
 # --------------------------------------------------------------------------------------
@@ -300,14 +365,19 @@ def header(r: Report) -> dict:
     titles = {
         "network": f"Network report: {p.network}",
         "traction": f"Traction report: {p.network}",
+        "livecase": f"Live case: {r.unit_name} and {r.label(r.partner)}",
     }
     title = titles.get(r.kind, f"{r.noun} report: {r.unit_name}")
     subtitle = {
-        "network": f"{len(r.labels)} {r.noun.lower()}s; focal students: {_who(r, 'focal')}",
+        "network": f"{len(r.labels)} {r.noun.lower()}s; focal students: {_who(r, 'focal')}. "
+        "For the network's teams and the hub.",
         "traction": "Is the improvement work taking hold across teams and cohorts?",
+        "livecase": f"{r.unit_name} hosts a visit from {r.label(r.partner)}: a one-page brief "
+        f"for the two teams, naming no other {r.noun.lower()}.",
     }.get(
         r.kind,
-        f"Leading with {_measure_label(r, r.measure).lower()} for {_who(r, 'focal')}",
+        f"Leading with {_phrase(r, r.measure)} for {_who(r, 'focal')}. For the "
+        f"{r.noun.lower()}'s team.",
     )
     meta = {
         "kind": r.kind,

@@ -1,4 +1,8 @@
-"""Forest plot of the practices results table (estimates in percentage points)."""
+"""Forest plot of the practices results table (estimates in percentage points).
+
+The estimates are seaborn points; their intervals, computed by the practices models, are
+matplotlib lines (seaborn takes no precomputed intervals).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Any
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import pandas as pd
+import seaborn as sns
 
 from netlab.plots._style import _RC, FOCAL, GREY, MARKERS, OKABE_ITO, axes, drawable
 
@@ -87,19 +92,10 @@ def forest(
                 alpha=alpha,
                 solid_capstyle="butt",
             )
-            ax.plot(
-                [r["estimate_pp"]],
-                [y],
-                marker=MARKERS[j % len(MARKERS)],
-                markersize=7,
-                color=colour,
-                markerfacecolor=face,
-                alpha=alpha,
-                linestyle="none",
-                label=MODEL_NAMES.get(str(model), str(model))
-                if (model is not None and first)
-                else None,
-            )
+            sns.scatterplot(x=[r["estimate_pp"]], y=[y], ax=ax, marker=MARKERS[j % len(MARKERS)],
+                            s=49, edgecolor=colour, facecolor=face, linewidth=1.4, alpha=alpha,
+                            zorder=3,
+                            label=MODEL_NAMES.get(str(model), str(model)) if (model is not None and first) else None)  # fmt: skip
             first = False
     ax.axvline(0, color="black", linewidth=1)
     ax.set_yticks(list(ypos.values()))
@@ -109,7 +105,8 @@ def forest(
     ax.grid(axis="x", color="#E5E5E5")
     ax.set_xlabel("change in the rate that tracks with the practice (percentage points)")
     if len(models) > 1:
-        ax.legend(loc="best", fontsize=8)
+        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.01), ncols=len(models), fontsize=8,
+                  frameon=False, borderaxespad=0)  # fmt: skip
     lo = data.loc[est, "ci_low_pp"].min() if est.any() else -1.0
     hi = data.loc[est, "ci_high_pp"].max() if est.any() else 1.0
     pad = 0.08 * max(hi - lo, 2.0)
@@ -128,7 +125,8 @@ def forest(
             color=GREY,
             style="italic",
         )
-    ax.set_title(title or "Practices that track with gains", loc="left")
+    ax.set_title(title or "Practices that track with gains", loc="left",
+                 pad=20 if len(models) > 1 else 6)  # fmt: skip
     return ax
 
 

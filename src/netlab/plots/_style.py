@@ -12,6 +12,7 @@ from typing import Any
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -98,7 +99,9 @@ def percent_axis(ax: Any, axis: str = "y", *, points: bool = False) -> None:
     from matplotlib.ticker import FuncFormatter, PercentFormatter
 
     fmt = (
-        FuncFormatter(lambda v, _: f"{v:+.0f}") if points else PercentFormatter(1.0, decimals=None)
+        FuncFormatter(lambda v, _: f"{v:+.0f}" if round(v) else "0")
+        if points
+        else PercentFormatter(1.0, decimals=None)
     )
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
@@ -115,3 +118,22 @@ def series_style(i: int, *, focal: bool = False) -> dict[str, Any]:
         "linewidth": 1.5,
         "zorder": 2,
     }
+
+
+def _interval(
+    ax: Any,
+    pos: Any,
+    mid: Any,
+    low: Any,
+    high: Any,
+    colour: str,
+    *,
+    vertical: bool,
+    capsize: float = 0,
+) -> None:
+    """Precomputed intervals as bars around their estimates (seaborn takes none precomputed)."""
+    mid, low, high = (np.asarray(v, dtype=float) for v in (mid, low, high))
+    err = np.nan_to_num(np.vstack([mid - low, high - mid]))
+    kw = {"yerr": err} if vertical else {"xerr": err}
+    ax.errorbar(pos if vertical else mid, mid if vertical else pos, fmt="none", ecolor=colour,
+                elinewidth=1.2, capsize=capsize, zorder=2, **kw)  # fmt: skip

@@ -1,8 +1,9 @@
 """Traction and live-case figures: stage shares, transitions, stage outcomes, survey trends.
 
 Each function draws a frame computed by :mod:`netlab.traction` or :mod:`netlab.livecase`
-and returns the matplotlib Axes. Stages use one sequential colour ramp (light to dark, so
-the order survives greyscale printing) plus a hatch per stage.
+with seaborn and returns the matplotlib Axes (intervals computed by netlab are matplotlib
+error bars). Stages use one sequential colour ramp (light to dark, so the order survives
+greyscale printing) plus a hatch per stage.
 """
 
 from __future__ import annotations
@@ -13,10 +14,20 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
-from netlab.plots._style import GREY, LIGHT, LINESTYLES, MARKERS, PALETTE, axes, percent_axis
+from netlab.plots._style import (
+    GREY,
+    LIGHT,
+    LINESTYLES,
+    MARKERS,
+    PALETTE,
+    _interval,
+    axes,
+    percent_axis,
+)
 from netlab.plots._style import drawable as _visible
 
 __all__ = [
@@ -78,17 +89,9 @@ def stage_shares(shares: pd.DataFrame, *, ax: Axes | None = None, legend: bool =
     bottom = np.zeros(len(wide))
     for stage in _STAGES:
         values = wide[stage].to_numpy(dtype=float)
-        ax.bar(
-            xs,
-            values,
-            bottom=bottom,
-            width=0.8,
-            color=STAGE_COLORS[stage],
-            hatch=STAGE_HATCHES[stage],
-            edgecolor="#404040",
-            linewidth=0.5,
-            label=stage,
-        )
+        sns.barplot(x=xs, y=values, bottom=bottom.copy(), ax=ax, native_scale=True, width=0.8,
+                    color=STAGE_COLORS[stage], hatch=STAGE_HATCHES[stage], edgecolor="#404040",
+                    linewidth=0.5, saturation=1, label=stage)  # fmt: skip
         bottom += values
     # One "n=" per run of equal team counts, so the labels never crowd over narrow bars.
     counts = teams.to_numpy()
@@ -160,18 +163,19 @@ def transitions(
     )
     totals = counts.sum(axis=1)
     shares = counts.div(totals.where(totals > 0), axis=0)
-    ax.imshow(shares.fillna(0).to_numpy(), cmap="Greys", vmin=0, vmax=1.25, aspect="equal")
-    ax.grid(False)
-    if annotate:
-        for i, j in np.ndindex(counts.shape):
-            n = int(counts.iat[i, j])
-            share = shares.iat[i, j]
-            text = f"{n}\n{share:.0%}" if pd.notna(share) else "–"
-            ax.text(j, i, text, ha="center", va="center", fontsize=8,
-                    color="white" if pd.notna(share) and share > 0.6 else "black")  # fmt: skip
-    ax.set_xticks(range(4), [s.replace(" ", "\n") for s in _STAGES], fontsize=8)
-    ax.set_yticks(range(4), [f"{s} (n={int(t)})" for s, t in zip(_STAGES, totals, strict=True)],
-                  fontsize=8)  # fmt: skip
+    text = np.array(
+        [
+            [f"{int(n)}\n{sh:.0%}" if pd.notna(sh) else "–" for n, sh in zip(cr, sr, strict=True)]
+            for cr, sr in zip(counts.to_numpy(), shares.to_numpy(), strict=True)
+        ]
+    )
+    sns.heatmap(shares.fillna(0), ax=ax, cmap="Greys", vmin=0, vmax=1.25, square=True,
+                cbar=False, annot=text if annotate else False, fmt="",
+                annot_kws={"fontsize": 8}, linewidths=0.5, linecolor="white",
+                xticklabels=[s.replace(" ", "\n") for s in _STAGES],
+                yticklabels=[f"{s} (n={int(t)})" for s, t in zip(_STAGES, totals, strict=True)])  # fmt: skip
+    ax.tick_params(labelsize=8, length=0)
+    ax.set_yticklabels(ax.get_yticklabels(), rotation=0)
     ax.set_xlabel("stage the next year")
     ax.set_ylabel("stage this year")
     ax.set_title(
@@ -203,8 +207,8 @@ def stage_outcomes(outcomes: pd.DataFrame, *, ax: Axes | None = None, label: str
     low = frame["ci_low_pp"].to_numpy(dtype=float)
     high = frame["ci_high_pp"].to_numpy(dtype=float)
     color = PALETTE[0]
-    err = np.vstack([mean - low, high - mean])
-    ax.errorbar(mean, y, xerr=np.nan_to_num(err), fmt="o", color=color, capsize=3)
+    _interval(ax, y, mean, low, high, color, vertical=False, capsize=3)
+    sns.scatterplot(x=mean, y=y, ax=ax, color=color, s=36, edgecolor=color, zorder=3)
     ax.axvline(0, color="#808080", linewidth=0.8)
     ax.set_yticks(range(4), [f"{s}" for s in _STAGES], fontsize=8)
     for yi, n in zip(y, frame["teams"], strict=True):
@@ -247,21 +251,13 @@ def survey_trends(
     }
     frame = _visible(trends).sort_values("first_date")
     for k, (item, part) in enumerate(frame.groupby("item", sort=False)):
-        x = pd.to_datetime(part["first_date"])
+        part = part.assign(first_date=pd.to_datetime(part["first_date"]))
         color = PALETTE[k % len(PALETTE)]
-        ax.errorbar(
-            x,
-            part["mean"],
-            yerr=np.nan_to_num(
-                np.vstack([part["mean"] - part["ci_low"], part["ci_high"] - part["mean"]])
-            ),
-            marker=MARKERS[k % len(MARKERS)],
-            linestyle=LINESTYLES[k % len(LINESTYLES)],
-            color=color,
-            capsize=2,
-            linewidth=1.2,
-            label=labels.get(item, item),
-        )
+        _interval(ax, part["first_date"], part["mean"], part["ci_low"], part["ci_high"], color,
+                  vertical=True, capsize=2)  # fmt: skip
+        sns.lineplot(data=part, x="first_date", y="mean", ax=ax, estimator=None, color=color,
+                     marker=MARKERS[k % len(MARKERS)], linestyle=LINESTYLES[k % len(LINESTYLES)],
+                     linewidth=1.2, label=labels.get(item, item))  # fmt: skip
     if date is not None:
         ax.axvline(pd.Timestamp(date), color="#404040", linestyle="--", linewidth=0.9)
         ax.annotate("start", (pd.Timestamp(date), 1.0), xycoords=("data", "axes fraction"),
@@ -270,6 +266,7 @@ def survey_trends(
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.set_ylim(1, 5)
+    ax.set_xlabel("")
     ax.set_ylabel("mean response (1 to 5)")
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(frameon=False, fontsize=8, loc="lower right")
@@ -306,18 +303,19 @@ def livecase_context(
     ax = _axes(ax, (5.0, 4.2))
     pal = PALETTE
     ctx = units.assign(unit_id=units["unit_id"].astype(str)).set_index("unit_id")
-    ax.scatter(100 * ctx[x], 100 * ctx[y], s=14, color=LIGHT, label="other units", zorder=1)
+    sns.scatterplot(x=100 * ctx[x], y=100 * ctx[y], ax=ax, s=14, color=LIGHT, zorder=1,
+                    label="other units")  # fmt: skip
     hosts = list(dict.fromkeys(pairs["host"]))
     for k, host in enumerate(hosts):
         sub = pairs.loc[pairs["host"] == host]
         color = pal[k % len(pal)]
         hx, hy = 100 * ctx.loc[host, x], 100 * ctx.loc[host, y]
         for v in sub["visitor"]:
-            ax.plot([hx, 100 * ctx.loc[v, x]], [hy, 100 * ctx.loc[v, y]], color=color,
-                    linewidth=0.8, zorder=2)  # fmt: skip
-        ax.scatter(100 * ctx.loc[sub["visitor"], x], 100 * ctx.loc[sub["visitor"], y],
-                   s=24, facecolor="white", edgecolor=color, zorder=3)  # fmt: skip
-        ax.scatter([hx], [hy], s=60, marker="*", color=color, zorder=4)
+            sns.lineplot(x=[hx, 100 * ctx.loc[v, x]], y=[hy, 100 * ctx.loc[v, y]], ax=ax,
+                         color=color, linewidth=0.8, zorder=2, estimator=None, sort=False)  # fmt: skip
+        sns.scatterplot(x=100 * ctx.loc[sub["visitor"], x], y=100 * ctx.loc[sub["visitor"], y],
+                        ax=ax, s=24, facecolor="white", edgecolor=color, zorder=3)  # fmt: skip
+        sns.scatterplot(x=[hx], y=[hy], ax=ax, s=60, marker="*", color=color, zorder=4)
         tag = str(sub["host_name"].iloc[0]) if name_units else chr(65 + k % 26)
         ax.annotate(tag, (hx, hy), xytext=(4, 4), textcoords="offset points", fontsize=7)
     ax.set_xlabel(f"{x.replace('share_', '% ').replace('_', '-')}")

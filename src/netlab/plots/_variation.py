@@ -2,6 +2,11 @@
 
 Each function draws one precomputed frame (from :mod:`netlab.variation` or :mod:`netlab.spc`)
 on a single Axes and returns it. Suppressed rows are never drawn.
+
+Points, lines and bars are drawn by seaborn. Intervals computed by netlab (shrunken
+estimates, Newcombe gaps) are drawn as matplotlib error bars, and reference lines, bands and
+shading as matplotlib primitives: seaborn computes its own intervals from raw observations
+and takes no precomputed ones.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import seaborn as sns
 from matplotlib.ticker import MaxNLocator
 
 from netlab.plots._style import (
@@ -18,6 +24,7 @@ from netlab.plots._style import (
     GREY,
     HIGHLIGHT,
     LIGHT,
+    _interval,
     axes,
     drawable,
     percent_axis,
@@ -89,8 +96,9 @@ def funnel(
     for lvl, style in zip(sorted(limits["limit"].unique()), ("--", "-"), strict=False):
         lim = limits[limits["limit"] == lvl]
         label = f"{lvl:.1%} limits".replace(".0%", "%")
-        ax.plot(lim["n"], lim["lower"], color=GREY, linestyle=style, linewidth=1, label=label)
-        ax.plot(lim["n"], lim["upper"], color=GREY, linestyle=style, linewidth=1)
+        for side, name in (("lower", label), ("upper", None)):
+            sns.lineplot(data=lim, x="n", y=side, ax=ax, color=GREY, linestyle=style,
+                         linewidth=1, label=name, estimator=None, sort=False)  # fmt: skip
     target = float(frame["target"].iloc[0])
     ax.axhline(target, color="black", linewidth=1, label="network" if not ratio else "expected")
     shown = drawable(frame)
@@ -98,41 +106,16 @@ def funnel(
     is_hi = shown["unit_id"].isin(marks)
     rest = shown[~is_hi]
     outside = rest["flag"] != "within"
-    ax.scatter(
-        rest.loc[~outside, xcol],
-        rest.loc[~outside, ycol],
-        s=22,
-        color=FOCAL,
-        alpha=0.75,
-        edgecolor="white",
-        linewidth=0.5,
-        label="school",
-        zorder=3,
-    )
-    ax.scatter(
-        rest.loc[outside, xcol],
-        rest.loc[outside, ycol],
-        s=30,
-        color=FOCAL,
-        marker="D",
-        edgecolor="black",
-        linewidth=0.6,
-        label=f"outside {outer:.1%}".replace(".0%", "%") if outside.any() else None,
-        zorder=3,
-    )
+    sns.scatterplot(data=rest.loc[~outside], x=xcol, y=ycol, ax=ax, s=22, color=FOCAL,
+                    alpha=0.75, edgecolor="white", linewidth=0.5, label="school", zorder=3)  # fmt: skip
+    if outside.any():
+        sns.scatterplot(data=rest.loc[outside], x=xcol, y=ycol, ax=ax, s=30, color=FOCAL,
+                        marker="D", edgecolor="black", linewidth=0.6, zorder=3,
+                        label=f"outside {outer:.1%}".replace(".0%", "%"))  # fmt: skip
     if is_hi.any():
-        hi = shown[is_hi]
-        ax.scatter(
-            hi[xcol],
-            hi[ycol],
-            s=70,
-            color=HIGHLIGHT,
-            marker="*",
-            edgecolor="black",
-            linewidth=0.6,
-            label="this school",
-            zorder=4,
-        )
+        sns.scatterplot(data=shown[is_hi], x=xcol, y=ycol, ax=ax, s=70, color=HIGHLIGHT,
+                        marker="*", edgecolor="black", linewidth=0.6, label="this school",
+                        zorder=4)  # fmt: skip
     if label_units:
         for _, r in shown.iterrows():
             _label(ax, r[xcol], r[ycol], str(r["unit_id"]))
@@ -178,32 +161,17 @@ def caterpillar(
     marks = set([highlight] if isinstance(highlight, str) else (highlight or []))
     pos = np.arange(len(data))
     hi = data["unit_id"].isin(marks).to_numpy()
+    data = data.assign(pos=pos)
     for mask, colour, size in ((~hi, FOCAL, 4), (hi, HIGHLIGHT, 7)):
         if mask.any():
             d = data[mask]
-            ax.errorbar(
-                pos[mask],
-                d["estimate"],
-                yerr=[d["estimate"] - d["low"], d["high"] - d["estimate"]],
-                fmt="o",
-                color=colour,
-                markersize=size,
-                elinewidth=1.2,
-                capsize=0,
-                zorder=3,
-                label="this school" if colour == HIGHLIGHT else "estimate",
-            )
+            _interval(ax, d["pos"], d["estimate"], d["low"], d["high"], colour, vertical=True)
+            sns.scatterplot(data=d, x="pos", y="estimate", ax=ax, color=colour, s=4 * size**2,
+                            edgecolor=colour, zorder=3,
+                            label="this school" if colour == HIGHLIGHT else "estimate")  # fmt: skip
     if "rate" in data:
-        ax.scatter(
-            pos,
-            data["rate"],
-            marker="x",
-            color=GREY,
-            s=14,
-            linewidth=0.8,
-            label="observed rate",
-            zorder=2,
-        )
+        sns.scatterplot(data=data, x="pos", y="rate", ax=ax, marker="x", color=GREY, s=14,
+                        linewidth=0.8, label="observed rate", zorder=2)  # fmt: skip
     ax.axhline(data["network_rate"].iloc[0], color="black", linewidth=1, label="network")
     ax.set_xticks(pos if label_units else [])
     if label_units:
@@ -241,33 +209,29 @@ def constellation(frame: pd.DataFrame, ax: Any = None, *, title: str | None = No
         linewidth=0,
         label="middle half of schools",
     )
-    ax.plot(d["year"], d["network_rate"], **series_style(0, focal=True), label="network rate")
-    ax.plot(
-        d["year"],
-        d["median"],
-        color=GREY,
-        linestyle="--",
-        marker="s",
-        markerfacecolor="white",
-        label="median school",
-    )
+    sns.lineplot(data=d, x="year", y="network_rate", ax=ax, **series_style(0, focal=True),
+                 label="network rate", estimator=None)  # fmt: skip
+    sns.lineplot(data=d, x="year", y="median", ax=ax, color=GREY, linestyle="--", marker="s",
+                 markerfacecolor="white", label="median school", estimator=None)  # fmt: skip
     first, last = d.iloc[0], d.iloc[-1]
+    # Inside the axes, so a long title never runs into it.
     ax.text(
-        1.0,
-        1.01,
+        0.99,
+        0.03,
         f"between-school SD τ: {first['tau']:.1%} ({int(first['year'])}) → "
         f"{last['tau']:.1%} ({int(last['year'])})",
         transform=ax.transAxes,
         ha="right",
         va="bottom",
         fontsize=8,
+        bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"},
     )
     ax.set_xticks(d["year"].astype(int).unique())
     ax.set_xlabel("year")
     ax.set_ylabel("rate")
     percent_axis(ax)
     ax.set_title(title or "Rising and converging?", loc="left")
-    ax.legend(loc="best", fontsize=8)
+    ax.legend(loc="upper left", fontsize=8)
     return ax
 
 
@@ -301,13 +265,10 @@ def equity_gaps(
     ax.axhline(0, color="black", linewidth=1)
     if data["unit_id"].nunique() == 1:
         d = data.sort_values("year")
-        ax.errorbar(
-            d["year"],
-            d["gap_pp"],
-            yerr=[d["gap_pp"] - d["low_pp"], d["high_pp"] - d["gap_pp"]],
-            **series_style(0, focal=True),
-            capsize=3,
-        )
+        _interval(ax, d["year"], d["gap_pp"], d["low_pp"], d["high_pp"], FOCAL, vertical=True,
+                  capsize=3)  # fmt: skip
+        sns.lineplot(data=d, x="year", y="gap_pp", ax=ax, **series_style(0, focal=True),
+                     estimator=None)  # fmt: skip
         ax.set_xticks(d["year"].astype(int).unique())
         ax.set_xlabel("year")
     else:
@@ -316,18 +277,15 @@ def equity_gaps(
         marks = set([highlight] if isinstance(highlight, str) else (highlight or []))
         pos = np.arange(len(d))
         hi = d["unit_id"].isin(marks).to_numpy()
+        d = d.assign(pos=pos)
         for mask, colour in ((~hi, FOCAL), (hi, HIGHLIGHT)):
             if mask.any():
                 e = d[mask]
-                ax.errorbar(
-                    pos[mask],
-                    e["gap_pp"],
-                    yerr=[e["gap_pp"] - e["low_pp"], e["high_pp"] - e["gap_pp"]],
-                    fmt="o",
-                    color=colour,
-                    markersize=4 if colour == FOCAL else 7,
-                    elinewidth=1.1,
-                )
+                _interval(ax, e["pos"], e["gap_pp"], e["low_pp"], e["high_pp"], colour,
+                          vertical=True)  # fmt: skip
+                size = 4 if colour == FOCAL else 7
+                sns.scatterplot(data=e, x="pos", y="gap_pp", ax=ax, color=colour,
+                                s=4 * size**2, edgecolor=colour, zorder=3)  # fmt: skip
         ax.set_xticks(pos if label_units else [])
         if label_units:
             ax.set_xticklabels(d["unit_id"], rotation=90, fontsize=7)
@@ -339,45 +297,23 @@ def equity_gaps(
 
 
 def _signal_points(ax: Any, d: pd.DataFrame, x: str, y: str) -> None:
-    if "in_long_run" in d and d["in_long_run"].any():
-        r = d[d["in_long_run"]]
-        ax.scatter(
-            r[x],
-            r[y],
-            s=46,
-            facecolor="none",
-            edgecolor=HIGHLIGHT,
-            linewidth=1.4,
-            label="long run",
-            zorder=4,
-        )
-    if "outside_limits" in d and d["outside_limits"].any():
-        r = d[d["outside_limits"]]
-        ax.scatter(
-            r[x],
-            r[y],
-            s=60,
-            marker="D",
-            color=HIGHLIGHT,
-            edgecolor="black",
-            label="outside limits",
-            zorder=5,
-        )
+    if "in_long_run" in d and d["in_long_run"].fillna(False).astype(bool).any():
+        r = d[d["in_long_run"].fillna(False).astype(bool)]
+        sns.scatterplot(data=r, x=x, y=y, ax=ax, s=46, facecolor="none", edgecolor=HIGHLIGHT,
+                        linewidth=1.4, label="long run", zorder=4)  # fmt: skip
+    if "outside_limits" in d and d["outside_limits"].fillna(False).astype(bool).any():
+        r = d[d["outside_limits"].fillna(False).astype(bool)]
+        sns.scatterplot(data=r, x=x, y=y, ax=ax, s=60, marker="D", color=HIGHLIGHT,
+                        edgecolor="black", label="outside limits", zorder=5)  # fmt: skip
 
 
 def _phase_lines(ax: Any, d: pd.DataFrame, x: str, cols: Sequence[str]) -> None:
     for _, part in d.groupby("phase"):
-        ax.plot(
-            part[x],
-            part["centre"],
-            color="black",
-            linewidth=1,
-            drawstyle="steps-mid" if "lcl" in cols else "default",
-        )
+        sns.lineplot(data=part, x=x, y="centre", ax=ax, color="black", linewidth=1,
+                     drawstyle="steps-mid" if "lcl" in cols else "default", estimator=None)  # fmt: skip
         for c in cols:
-            ax.plot(
-                part[x], part[c], color=GREY, linestyle="--", linewidth=1, drawstyle="steps-mid"
-            )
+            sns.lineplot(data=part, x=x, y=c, ax=ax, color=GREY, linestyle="--", linewidth=1,
+                         drawstyle="steps-mid", estimator=None)  # fmt: skip
 
 
 def _signal_text(d: pd.DataFrame) -> str:
@@ -403,6 +339,7 @@ def run_chart(
     percent: bool = True,
     title: str | None = None,
     not_reported: Sequence[Any] = (),
+    xlabel: str | None = None,
 ) -> Any:
     """Run chart: points, the median of each phase, and Anhøj signals marked.
 
@@ -413,10 +350,12 @@ def run_chart(
         are drawn too). A ``prior_rate`` column (the same weeks of last season, from
         :func:`netlab.spc.season_series`) is drawn as a grey comparison line.
     x, y : str
-        Columns of the time axis and the value.
+        Columns of the time axis and the value. A date column gives a date axis.
     not_reported : sequence
         Positions on the time axis that were not measurements (e.g. weeks whose counts were
         suppressed for nearly every school): shaded and labelled, never drawn as values.
+    xlabel : str, optional
+        Label of the time axis (default: the column's name; none for dates).
 
     Returns
     -------
@@ -426,30 +365,54 @@ def run_chart(
     d = drawable(frame)
     if d.empty:
         return ax
-    ax.plot(d[x], d[y], **series_style(0, focal=True), markersize=4, label="this period")
+    compared = "prior_rate" in d and d["prior_rate"].notna().any()
+    sns.lineplot(data=d, x=x, y=y, ax=ax, **series_style(0, focal=True), markersize=4,
+                 label="this season" if compared else "this period", estimator=None)  # fmt: skip
     if "prior_rate" in d and d["prior_rate"].notna().any():
         prior = d[d["prior_rate"].notna()]
-        ax.plot(prior[x], prior["prior_rate"], **series_style(0), markersize=3,
-                label="last season, same weeks")  # fmt: skip
-        ax.legend(loc="upper left", fontsize=8)
+        sns.lineplot(data=prior, x=x, y="prior_rate", ax=ax, **series_style(0), markersize=3,
+                     label="last season, same weeks", estimator=None)  # fmt: skip
     _phase_lines(ax, d, x, [c for c in ("lcl", "ucl") if c in d])
     _signal_points(ax, d, x, y)
+    dates = pd.api.types.is_datetime64_any_dtype(d[x])
+    half = pd.Timedelta(days=3) if dates else 0.4
     for i, pos in enumerate(sorted(not_reported)):
-        ax.axvspan(pos - 0.4, pos + 0.4, color=LIGHT, alpha=0.6, hatch="//", linewidth=0,
+        pos = pd.Timestamp(pos) if dates else pos
+        ax.axvspan(pos - half, pos + half, color=LIGHT, alpha=0.6, hatch="//", linewidth=0,
                    label="not reported" if i == 0 else None)  # fmt: skip
-    if len(not_reported):
+    if ax.get_legend_handles_labels()[1]:
         ax.legend(loc="upper left", fontsize=8)
     if percent:
         percent_axis(ax)
-    if pd.api.types.is_integer_dtype(d[x]):
+    if dates:
+        _date_axis(ax)
+    elif pd.api.types.is_integer_dtype(d[x]):
         # Weeks and years are whole numbers: no 25.5th week on the axis.
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel(x)
+    ax.set_xlabel(xlabel if xlabel is not None else ("" if dates else x))
+    ax.set_ylabel("")
     ax.set_title(title or "Run chart", loc="left")
-    ax.text(
-        1.0, 1.01, _signal_text(d), transform=ax.transAxes, ha="right", va="bottom", fontsize=8
-    )
+    _corner(ax, _signal_text(d))
     return ax
+
+
+def _corner(ax: Any, text: str) -> None:
+    """A short note in the lower right corner, inside the axes (never over the title)."""
+    ax.text(0.99, 0.03, text, transform=ax.transAxes, ha="right", va="bottom", fontsize=8,
+            bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"})  # fmt: skip
+
+
+def _date_axis(ax: Any) -> None:
+    """Dates on the x axis, as people read a season: months, or days for a short one."""
+    import matplotlib.dates as mdates
+
+    low, high = ax.get_xlim()
+    if high - low > 100:  # a season of months: "Oct", "Nov", ...
+        ax.xaxis.set_major_locator(mdates.MonthLocator())
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b"))
+    else:  # a few weeks: "8 Mar", "22 Mar", ...
+        ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=7))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%-d %b"))
 
 
 def p_chart(frame: pd.DataFrame, ax: Any = None, *, x: str = "x", title: str | None = None) -> Any:
@@ -468,15 +431,14 @@ def p_chart(frame: pd.DataFrame, ax: Any = None, *, x: str = "x", title: str | N
     d = drawable(frame)
     if d.empty:
         return ax
-    ax.plot(d[x], d["p"], **series_style(0, focal=True), markersize=4)
+    sns.lineplot(data=d, x=x, y="p", ax=ax, **series_style(0, focal=True), markersize=4,
+                 estimator=None)  # fmt: skip
     _phase_lines(ax, d, x, ["lcl", "ucl"])
     _signal_points(ax, d, x, "p")
     percent_axis(ax)
     ax.set_xlabel(x)
     ax.set_title(title or ("Laney p′ chart" if "sigma_z" in d else "p chart"), loc="left")
-    ax.text(
-        1.0, 1.01, _signal_text(d), transform=ax.transAxes, ha="right", va="bottom", fontsize=8
-    )
+    _corner(ax, _signal_text(d))
     return ax
 
 
@@ -504,14 +466,16 @@ def pareto(
     if d.empty:
         return ax
     pos = np.arange(len(d))
-    ax.bar(pos, d[value], color=FOCAL, edgecolor="black", linewidth=0.5)
+    d = d.assign(pos=pos)
+    sns.barplot(data=d, x="pos", y=value, ax=ax, color=FOCAL, edgecolor="black", linewidth=0.5,
+                native_scale=True)  # fmt: skip
     ax.set_xticks(pos)
     ax.set_xticklabels(d[category], rotation=30, ha="right", fontsize=8)
+    ax.set_xlabel("")
     ax.set_ylabel(value)
     twin = ax.twinx()
-    twin.plot(
-        pos, d["cumulative_share"], color=GREY, linestyle="--", marker="s", markerfacecolor="white"
-    )
+    sns.lineplot(data=d, x="pos", y="cumulative_share", ax=twin, color=GREY, linestyle="--",
+                 marker="s", markerfacecolor="white", estimator=None)  # fmt: skip
     twin.set_ylim(0, 1.05)
     twin.grid(False)
     percent_axis(twin)
@@ -557,19 +521,13 @@ def trend_with_target(
         style = series_style(others, focal=emph)
         if not emph:
             others += 1
-        ax.plot(d["year"], d["rate"], label=str(key) if key is not None else None, **style)
+        sns.lineplot(data=d, x="year", y="rate", ax=ax, estimator=None,
+                     label=str(key) if key is not None else None, **style)  # fmt: skip
     if target is not None:
         if target_year is not None:
-            ax.scatter(
-                [target_year],
-                [target],
-                marker="*",
-                s=140,
-                color=HIGHLIGHT,
-                edgecolor="black",
-                zorder=5,
-                label=f"target {target:.0%}",
-            )
+            sns.scatterplot(x=[target_year], y=[target], ax=ax, marker="*", s=140,
+                            color=HIGHLIGHT, edgecolor="black", zorder=5,
+                            label=f"target {target:.0%}")  # fmt: skip
             ax.axhline(target, color=HIGHLIGHT, linestyle=":", linewidth=1)
         else:
             ax.axhline(
@@ -605,23 +563,18 @@ def season(frame: pd.DataFrame, ax: Any = None, *, title: str | None = None) -> 
     if d.empty:
         return ax
     season_ = int(d["season"].iloc[0])
-    ax.plot(
-        d["week"],
-        d["rate"],
-        **series_style(0, focal=True),
-        markersize=3,
-        label=f"{season_}-{(season_ + 1) % 100:02d} FAFSA",
-    )
+    x = "as_of" if "as_of" in d and d["as_of"].notna().all() else "week"
+    d = d.assign(as_of=pd.to_datetime(d["as_of"])) if x == "as_of" else d
+    sns.lineplot(data=d, x=x, y="rate", ax=ax, **series_style(0, focal=True), markersize=3,
+                 estimator=None, label=f"{season_}-{(season_ + 1) % 100:02d} FAFSA")  # fmt: skip
     if "prior_rate" in d and d["prior_rate"].notna().any():
         p = d[d["prior_rate"].notna()]
-        ax.plot(
-            p["week"],
-            p["prior_rate"],
-            **series_style(0),
-            markersize=3,
-            label=f"{season_ - 1}-{season_ % 100:02d} FAFSA (same weeks)",
-        )
-    ax.set_xlabel("week of the season")
+        sns.lineplot(data=p, x=x, y="prior_rate", ax=ax, **series_style(0), markersize=3,
+                     estimator=None,
+                     label=f"{season_ - 1}-{season_ % 100:02d} FAFSA (same weeks)")  # fmt: skip
+    if x == "as_of":
+        _date_axis(ax)
+    ax.set_xlabel("" if x == "as_of" else "week of the season")
     ax.set_ylabel("completed, share of seniors")
     percent_axis(ax)
     ax.set_title(title or "FAFSA completion this season", loc="left")
