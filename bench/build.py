@@ -2,7 +2,7 @@
 
 Both render the same notebooks of the same prepared 30-school demo, timed in the same run:
 
-- fast: ``netlab.build.build(force=True)`` (warm servers, a fresh forked process per
+- fast: ``netlab.batch._build.build(force=True)`` (warm servers, a fresh forked process per
   report, in-process papermill engine and HTML export, ``jobs`` at a time), every report
   with its workbook; then the same build printing PDFs too, to show what printing costs;
 - naive: for each report, the ``papermill`` command, then ``jupyter nbconvert --to html
@@ -144,8 +144,9 @@ def startup_costs(env: dict, tmp: Path) -> dict[str, float]:
 def marginal(env_home: Path, jobs: int) -> dict[str, float]:
     """Wall time of 30 vs 60 school reports on a prepared 300-school network."""
     os.environ["NETLAB_HOME"] = str(env_home)
-    from netlab import engine, pipeline
-    from netlab.build import plan
+    from netlab import pipeline
+    from netlab.batch import _engine as engine
+    from netlab.batch._build import plan
     from netlab.params import load_params
 
     params = load_params("big")
@@ -190,7 +191,8 @@ def main() -> int:
     home = _home(tmp / "home", "demo", 30, 2026)
     env = {**os.environ, "NETLAB_HOME": str(home)}
     os.environ["NETLAB_HOME"] = str(home)
-    from netlab import build, pipeline
+    from netlab import batch as build
+    from netlab import pipeline
     from netlab.params import load_params
 
     params = load_params("demo")

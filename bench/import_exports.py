@@ -28,10 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _util import in_child
 
 from netlab import synth
-from netlab._describe import load_builtin
-from netlab._nsc import reduce_studenttracker
-from netlab._read_export import read_export
-from netlab._synth_exports import _write, institutions_table, studenttracker_frame
+from netlab.sources._describe import load_builtin
+from netlab.sources._nsc import reduce_studenttracker
+from netlab.sources._read import read_export
+from netlab.synth._exports import _write, institutions_table, studenttracker_frame
 
 
 def write_files(folder: str, seed: int) -> dict:

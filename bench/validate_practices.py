@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from netlab import practices as P
-from netlab import staggered, synth
+from netlab import synth
+from netlab.practices import _staggered as staggered
 
 
 def network_panel(net: synth.SynthNetwork) -> pd.DataFrame:

@@ -18,7 +18,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from netlab import build, engine, paths, pipeline, synth
+from netlab import batch as build
+from netlab import paths, pipeline, synth
+from netlab.batch import _engine as engine
 from netlab.params import load_params
 
 REPO = Path(__file__).resolve().parents[1]
@@ -282,7 +284,9 @@ def test_renders_on_a_dask_cluster(small, monkeypatch):
         assert result.ok, result.summary()
         assert len(result.rendered) == len(result.reports)
         # each worker rendered through its own warm server
-        started = client.run(lambda: __import__("netlab.engine").engine._WORKER_POOL is not None)
+        started = client.run(
+            lambda: __import__("netlab.batch._engine").engine._WORKER_POOL is not None
+        )
         assert any(started.values())
     assert engine._WORKER_POOL is None  # nothing was rendered in this process
     for r in result.reports:
@@ -309,7 +313,7 @@ def test_a_district_run_writes_district_reports_leading_with_each_team_indicator
     tmp_path_factory, monkeypatch
 ):
     from netlab import privacy
-    from netlab._names import in_sentence
+    from netlab.names import in_sentence
 
     home = make_home(tmp_path_factory.mktemp("netlab-districts"))
     shutil.copy(REPO / "params" / "districts-demo.yaml", home / "params" / "districts-demo.yaml")

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from broken_exports import CDS, SCHOOL_NAMES, write_exports
 
-from netlab import clean, schemas
-from netlab import io as nio
+from netlab import clean, pipeline, schemas
 from netlab.exceptions import SchemaError
 from netlab.params import from_dict
+from netlab.sources import _io as nio
 
 KEY = "0123456789abcdef"
 
@@ -88,7 +88,7 @@ def _one(problems, **where):
 
 
 def test_validate_dir_names_each_broken_file(broken, params):
-    problems = clean.validate_dir(broken.folder, params=params)
+    problems = pipeline.validate_dir(broken.folder, params=params)
     empty = _one(problems, file="traction.csv", rule="empty")
     assert empty["severity"] == "error"
     wrong = _one(problems, file="pdsa.xlsx", rule="looks like a text (CSV) file")
@@ -101,7 +101,7 @@ def test_validate_dir_names_each_broken_file(broken, params):
 
 
 def test_validate_dir_reports_misspelled_optional_header(broken, params):
-    problems = clean.validate_dir(broken.folder, params=params)
+    problems = pipeline.validate_dir(broken.folder, params=params)
     row = _one(problems, file="students.xlsx", column="fafsa_complet")
     assert row["severity"] == "warning"
     assert "did you mean 'fafsa_complete'" in row["rule"]
@@ -189,7 +189,7 @@ def test_clean_raises_schema_error_listing_every_error(broken, params):
 
 
 def test_format_problems_is_a_readable_table(broken, params):
-    text = clean.format_problems(clean.validate_dir(broken.folder, params=params), width=160)
+    text = clean.format_problems(pipeline.validate_dir(broken.folder, params=params), width=160)
     lines = text.splitlines()
     assert lines[0].split("|")[1].strip() == "file"
     assert "traction.csv" in text and "pdsa.xlsx" in text and "practices.csv" in text
@@ -209,14 +209,14 @@ def test_format_problems_shows_rows_and_values(params):
 
 
 def test_validate_dir_clean_folder_has_no_errors(messy, params):
-    problems = clean.validate_dir(messy.folder, params=params)
+    problems = pipeline.validate_dir(messy.folder, params=params)
     assert not (problems["severity"] == "error").any()
     assert (problems["severity"] == "warning").any()
 
 
 def test_validate_dir_does_not_create_a_key(messy, tmp_path, monkeypatch):
     monkeypatch.setenv("NETLAB_HOME", str(tmp_path / "home"))
-    clean.validate_dir(messy.folder)
+    pipeline.validate_dir(messy.folder)
     assert not (tmp_path / "home" / ".netlab").exists()
 
 
@@ -672,7 +672,7 @@ def test_a_rule_excluding_more_than_the_limit_is_an_error_naming_the_share_and_k
     roster, tmp_path
 ):
     folder, n_blank, n = _blank_school_ids(roster, tmp_path, every=7)  # 14%
-    problems = clean.validate_dir(folder)
+    problems = pipeline.validate_dir(folder)
     errors = problems[problems["severity"] == "error"]
     assert len(errors) == 1, clean.format_problems(problems)
     err = errors.iloc[0]
@@ -709,7 +709,7 @@ def test_a_params_allowance_with_its_reason_lets_the_rule_pass_and_says_why(rost
 
 def test_below_the_limit_an_exclusion_stays_a_warning(roster, tmp_path):
     folder, n_blank, n = _blank_school_ids(roster, tmp_path, every=200)  # 0.5%
-    problems = clean.validate_dir(folder)
+    problems = pipeline.validate_dir(folder)
     assert not (problems["severity"] == "error").any()
     row = _one(problems, column="school_id", severity="warning")
     assert f"{n_blank:,} of {n:,} rows (0.5%) excluded" in row["rule"]

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from netlab.conditions import Condition, check, column_kind, evaluate, parse
 from netlab.exceptions import MeasureError
+from netlab.measures.conditions import Condition, check, column_kind, evaluate, parse
 
 KINDS = {
     "grade": "int",

@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from netlab import clean, sources
-from netlab import io as nio
-from netlab._describe import build_ids, load_description, plan_headers
-from netlab._read_export import read_export
+from netlab import clean, pipeline, sources
 from netlab.exceptions import InputError
 from netlab.params import from_dict
+from netlab.sources import _io as nio
+from netlab.sources._describe import build_ids, load_description, plan_headers
+from netlab.sources._read import read_export
 
 KEY = "0123456789abcdef"
 
@@ -198,7 +198,7 @@ def test_school_not_covered_by_a_file_is_unknown_not_none(tmp_path):
 def test_student_exports_without_a_roster_are_one_error(tmp_path):
     write(tmp_path / "schools.csv", "school_id,school_name\nS1,One\n")
     write(tmp_path / "naviance.csv", APPS)
-    problems = clean.validate_dir(tmp_path)
+    problems = pipeline.validate_dir(tmp_path)
     errors = problems[problems["severity"] == "error"]
     assert errors["rule"].str.contains("need a roster").sum() == 1
 
@@ -207,12 +207,12 @@ def test_bad_description_in_the_folder_is_listed(tmp_path):
     write(tmp_path / "schools.csv", "school_id,school_name\nS1,One\n")
     write(tmp_path / "roster.csv", ROSTER)
     write(tmp_path / "roster.yaml", "format: sis-roster\ncolumns: {grad_year: [Graduation]}\n")
-    problems = clean.validate_dir(tmp_path)
+    problems = pipeline.validate_dir(tmp_path)
     err = problems[problems["severity"] == "error"]
     assert len(err) == 1
     assert "grad_year" in err["rule"].iloc[0] and "roster.yaml" in err["what_to_do"].iloc[0]
     write(tmp_path / "roster.yaml", "format: sis-roster\nkidn: roster\n")
-    err = clean.validate_dir(tmp_path)
+    err = pipeline.validate_dir(tmp_path)
     assert err.loc[err["severity"] == "error", "rule"].str.contains("kidn: unknown key").any()
 
 
@@ -319,7 +319,7 @@ def test_county_file_to_rendered_reports_with_yaml_only(tmp_path, monkeypatch):
     """A wide, code-less county file goes from the raw folder to reports: no pandas, YAML only."""
     from test_build import make_home
 
-    from netlab import build
+    from netlab import batch as build
     from netlab.params import load_params
 
     netlab_home = make_home(tmp_path / "home")
@@ -392,7 +392,7 @@ def test_ambiguous_header_is_one_error_naming_what_to_write(tmp_path):
     write(tmp_path / "schools.csv", "school_id,school_name\nS1,One\n")
     roster = ROSTER.replace("Student Number,SSID", "SSID,State Student ID")
     write(tmp_path / "roster.csv", roster)
-    problems = clean.validate_dir(tmp_path)
+    problems = pipeline.validate_dir(tmp_path)
     errors = problems[problems["severity"] == "error"]
     assert len(errors) == 1, errors["rule"].tolist()
     e = errors.iloc[0]

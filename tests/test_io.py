@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from netlab import io as nio
 from netlab.exceptions import InputError
+from netlab.sources import _io as nio
 
 SCHOOLS = "school_id,school_name\n0123,Niños Héroes\n0456,Lincoln\n"
 

@@ -42,8 +42,8 @@ def _free_port() -> int:
 
 def _prepare_demo_like(home: Path) -> None:
     """A prepared run named "demo" under ``home`` (the notebook's default run)."""
-    from netlab import io as netlab_io
     from netlab import params, pipeline, synth
+    from netlab.sources import _io as netlab_io
 
     net = synth.generate(30, seed=5)
     from_frame = getattr(netlab_io.RawTable, "from_frame", None)

@@ -363,7 +363,8 @@ def test_context_used_names_what_the_matching_lacked():
 
 def _has_pipeline() -> bool:
     try:
-        from netlab import io, pipeline
+        from netlab import pipeline
+        from netlab.sources import _io as io
     except ImportError:
         return False
     return hasattr(pipeline, "prepare_frames") and hasattr(io, "raw_tables")
@@ -372,8 +373,9 @@ def _has_pipeline() -> bool:
 @pytest.mark.skipif(not (HAS_SYNTH and _has_pipeline()), reason="synth or pipeline missing")
 def test_run_pairs_planted_hosts_with_planted_lookalikes():
     """End to end: prepared run → variation's bright spots → livecase pairs."""
-    from netlab import io, pipeline, synth
+    from netlab import pipeline, synth
     from netlab.params import from_dict
+    from netlab.sources import _io as io
 
     params = from_dict({"run": "t", "raw_dir": "data/raw/t"})
     hosts = hosts_found = planted = found = 0

@@ -11,8 +11,9 @@ import time
 
 import pytest
 
-from netlab import _lock, paths
+from netlab import paths
 from netlab.exceptions import BuildError
+from netlab.pipeline import _lock as _lock
 
 HOLD = """
 import sys, time

@@ -14,7 +14,7 @@ import nbformat
 import pytest
 from test_build import demo_build
 
-from netlab import engine
+from netlab.batch import _engine as engine
 from netlab.exceptions import ParamsError
 from netlab.params import load_params
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from netlab import clean, sources
-from netlab import io as nio
+from netlab import clean, pipeline, sources
 from netlab.params import from_dict
+from netlab.sources import _io as nio
 
 KEY = "0123456789abcdef"
 
@@ -284,12 +284,12 @@ def test_missing_required_field_is_one_error_naming_what_to_write(tmp_path, miss
     path = folder / "studenttracker_20241101.csv"
     frame = pd.read_csv(path, dtype=str).drop(columns=[missing])
     frame.to_csv(path, index=False)
-    problems = clean.validate_dir(folder)
+    problems = pipeline.validate_dir(folder)
     errors = problems[problems["severity"] == "error"]
     # Without its required fields the file is not recognised as a StudentTracker file, so a
     # description naming it is needed; with one, the message names the field and the YAML.
     (folder / "studenttracker_20241101.yaml").write_text("format: studenttracker\n")
-    problems = clean.validate_dir(folder)
+    problems = pipeline.validate_dir(folder)
     errors = problems[problems["severity"] == "error"]
     assert len(errors) == 1, errors[["rule"]].to_dict("records")
     e = errors.iloc[0]

@@ -19,7 +19,8 @@ import pytest
 from test_browser import CHROMIUM, NETWORK_HEADINGS, SCHOOL_HEADINGS, _check_page, open_page
 from test_build import REPO, demo_build, make_home, params_like_demo
 
-from netlab import build, paths, privacy, report, sources, synth
+from netlab import batch as build
+from netlab import paths, privacy, report, sources, synth
 from netlab.params import load_params
 
 PUBLIC = REPO.parent / "shared" / "data" / "public" / "florida-fafsa-2024"
@@ -263,7 +264,7 @@ def test_florida_network_renders_every_hillsborough_school(florida):
     # The whole state's accounting of the import travels into the report's data-quality notes.
     assert "The public-file import read 1,188 schools: 607 kept and 581 excluded" in network
     # names in capitals read in title case; sentences use the short label
-    from netlab._names import display_name
+    from netlab.names import display_name
 
     raw = [n for n in florida["units"]["unit_name"] if n.isupper()]
     assert len(raw) >= 30 and not [n for n in raw if n in network]

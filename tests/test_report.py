@@ -311,7 +311,7 @@ def test_school_practices_show_the_staggered_check_and_schools_like_this_one(dem
 
 
 def test_names_in_capitals_read_in_title_case_and_labels_in_sentences():
-    from netlab._names import display_name, in_sentence
+    from netlab.names import display_name, in_sentence
 
     assert display_name("BLAKE HIGH SCHOOL") == "Blake High School"
     assert display_name("SCHOOL OF THE ARTS (IB) II") == "School of the Arts (IB) II"
@@ -358,7 +358,7 @@ def test_workbook_holds_the_shown_tables_with_their_suppression(tmp_path):
     from openpyxl import load_workbook
 
     from netlab import privacy
-    from netlab._report_outputs import cell_value, html_tables, write_workbook
+    from netlab.report._outputs import cell_value, html_tables, write_workbook
 
     assert cell_value("45%") == (0.45, "0%")
     assert cell_value("1,234") == (1234, "#,##0") and cell_value("2024") == (2024, "0")
@@ -380,8 +380,8 @@ def test_workbook_holds_the_shown_tables_with_their_suppression(tmp_path):
 def test_without_chromium_the_build_says_what_to_do_and_pdf_off_stops_asking(
     tmp_path, monkeypatch
 ):
-    from netlab import build
-    from netlab._report_outputs import NO_CHROMIUM, print_pdfs
+    from netlab import batch as build
+    from netlab.report._outputs import NO_CHROMIUM, print_pdfs
 
     monkeypatch.setenv("NETLAB_CHROMIUM", str(tmp_path / "no-such-browser"))
     page = tmp_path / "network.html"

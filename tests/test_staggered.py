@@ -1,4 +1,4 @@
-"""Tests for netlab.staggered: closed forms, an independent implementation, planted truth."""
+"""Tests for netlab.practices._staggered: closed forms, an independent implementation, planted truth."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from netlab import practices as P
-from netlab import staggered as S
 from netlab import synth
+from netlab.practices import _staggered as S
 
 
 # ----------------------------------------------------------------------------- helpers

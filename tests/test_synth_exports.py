@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from netlab import clean, synth
-from netlab import io as nio
 from netlab.params import from_dict
+from netlab.sources import _io as nio
 
 KEY = "fedcba9876543210"
 

@@ -199,8 +199,8 @@ def test_exact_limits_hold_on_simulated_null_networks():
 
 def test_exact_limits_carry_overdispersion_on_the_arcsine_scale():
     """Given tau, the mixture's count quantiles hold the level for over-dispersed counts."""
-    from netlab import _exact
-    from netlab._funnel import _proportion_dist
+    from netlab.variation import _exact as _exact
+    from netlab.variation._funnel import _proportion_dist
 
     rng = np.random.default_rng(23)
     t = np.arcsin(np.sqrt(0.3))
@@ -431,7 +431,7 @@ def test_bright_spot_probability_is_an_exact_mixture():
     """p_top against a Monte Carlo draw from the same grid posterior."""
     from scipy import special
 
-    from netlab._shrinkage import _bb_grid, _top_probability
+    from netlab.variation._shrinkage import _bb_grid, _top_probability
 
     rates, _, _ = _network(3)
     pooled = rates[(rates["group"] == "focal") & (rates["year"] >= 2024)]
@@ -679,7 +679,7 @@ def test_case_mix_funnel_flags_about_five_percent_of_null_schools():
 
 
 def test_case_mix_exact_limits_are_poisson_binomial_quantiles():
-    from netlab import _exact
+    from netlab.variation import _exact as _exact
 
     rng = np.random.default_rng(5)
     p = rng.uniform(0.05, 0.6, 25)
@@ -703,7 +703,7 @@ def test_case_mix_exact_limits_are_poisson_binomial_quantiles():
 def test_case_mix_interval_is_wilson_when_probabilities_are_equal():
     from statsmodels.stats.proportion import proportion_confint
 
-    from netlab._casemix import _score_interval
+    from netlab.variation._casemix import _score_interval
 
     o, n, p = np.array([0.0, 7, 31, 60]), np.array([20.0, 40, 80, 90]), 0.35
     low, high = _score_interval(o, n * p, n * p**2, 1.959963985)

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from netlab import io as netlab_io
 from netlab import params as params_module
 from netlab import pipeline, privacy, synth, widgets
+from netlab.sources import _io as netlab_io
 
 
 def _raw(tables: dict[str, pd.DataFrame]) -> dict:

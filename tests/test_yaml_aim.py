@@ -7,7 +7,8 @@ import pytest
 import yaml
 from test_build import make_home
 
-from netlab import build, synth, variation
+from netlab import batch as build
+from netlab import synth, variation
 from netlab.params import load_params
 
 MEASURE = {

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from netlab import paths
-from netlab._lock import run_lock
 from netlab._version import __version__
 from netlab.exceptions import NetlabError, ParamsError, SchemaError
+from netlab.pipeline import run_lock
 
 DEMO_RUNS = ("demo", "districts-demo")
 
@@ -102,11 +102,11 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from netlab import clean
+    from netlab import clean, pipeline
     from netlab.params import load_params
 
     params = load_params(args.params) if args.params else None
-    problems = clean.validate_dir(args.directory, params=params)
+    problems = pipeline.validate_dir(args.directory, params=params)
     if len(problems) == 0:
         print(f"{args.directory}: no problems found.")
         return 0
@@ -134,7 +134,7 @@ def _build(
     force: bool,
     wait: bool = False,
 ):
-    from netlab import build
+    from netlab import batch as build
     from netlab.params import load_params
 
     params = load_params(params_path)
@@ -154,7 +154,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 def _cmd_rekey(args: argparse.Namespace) -> int:
     from netlab import pipeline
-    from netlab._pseudonym import rekey
+    from netlab.clean import rekey
     from netlab.params import load_params
 
     params = load_params(args.params)

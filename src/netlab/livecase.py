@@ -31,10 +31,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from netlab._checks import check_argument, check_columns
-from netlab._names import display_name
+from netlab.checks import check_argument, check_columns
 from netlab.exceptions import InputError
 from netlab.intervals import newcombe_diff
+from netlab.names import display_name
 
 __all__ = ["CONTEXT", "alike", "match", "models_for_run", "paragraphs", "stance"]
 
@@ -398,7 +398,7 @@ def _share(x: Any) -> str | None:
 
 def _who(group_label: str) -> str:
     """ "Black, Latinx, Indigenous or low-income students"; "all students" for everyone."""
-    from netlab._names import in_sentence
+    from netlab.names import in_sentence
 
     label = in_sentence(str(group_label).strip())
     if label.lower() in ("all", "all students", "students", ""):
@@ -502,7 +502,7 @@ def paragraphs(
     list of str
         One paragraph per row of ``pairs``, in order.
     """
-    from netlab._names import in_sentence
+    from netlab.names import in_sentence
 
     if pairs.empty:
         return []

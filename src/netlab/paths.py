@@ -8,6 +8,7 @@ from the current directory or its parents (a folder holding ``params/`` and
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
@@ -96,3 +97,13 @@ def resolve(path: str | os.PathLike, *, base: Path | None = None) -> Path:
     """Resolve ``path`` against ``base`` (default: the project root) unless absolute."""
     p = Path(path).expanduser()
     return p if p.is_absolute() else (base or project_root()) / p
+
+
+def slug(text: str) -> str:
+    """A unit id as a file name: anything but letters, digits, ``.``, ``_`` and ``-`` → ``-``."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", str(text)).strip("-") or "unit"
+
+
+def beside(rel: str, suffix: str) -> str:
+    """The path of a file beside a report ("schools/S01.html" → "schools/S01.pdf")."""
+    return str(Path(rel).with_suffix(suffix).as_posix())

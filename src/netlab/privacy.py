@@ -21,7 +21,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from netlab._checks import check_columns
+from netlab.checks import check_columns
+
+#: The hidden sheet of a report's workbook that holds each table's counts (for the scan).
+COUNTS_SHEET = "netlab-counts"
 
 __all__ = [
     "MARKER",
@@ -328,7 +331,7 @@ def scan_html(
 
 def _names_to_check(forbidden_names: Iterable[str]) -> list[str]:
     """Each name as given and as reports show it (capitals in title case)."""
-    from netlab._names import display_name
+    from netlab.names import display_name
 
     out: list[str] = []
     for name in forbidden_names:
@@ -362,8 +365,6 @@ def scan_xlsx(
     list of str
     """
     from openpyxl import load_workbook
-
-    from netlab._report_outputs import COUNTS_SHEET
 
     wb = load_workbook(path, read_only=False)
     problems = []

@@ -146,7 +146,7 @@ def event_profile(
     Parameters
     ----------
     profile : pandas.DataFrame
-        From :func:`netlab.staggered.imputation` (``.profile``): practice, event_time,
+        From :func:`netlab.practices._staggered.imputation` (``.profile``): practice, event_time,
         estimate_pp, ci_low_pp, ci_high_pp, part.
     label : str
         Column naming each panel.

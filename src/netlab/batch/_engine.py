@@ -1,0 +1,709 @@
+"""Fast, isolated execution of report notebooks.
+
+A report's time goes mostly to starting a process, a kernel and importing the stack, not
+to its cells. So a *warm server* imports the stack once and then forks one fresh child per
+report: the child has its own process and namespace (no school's data ever sits where
+another's is rendered), runs the notebook through papermill with an in-process engine
+(papermill's documented place for custom execution), exports HTML with the netlab template
+and writes it atomically. The notebooks themselves still run under plain ``papermill``
+with an ordinary kernel.
+
+Pieces, from the inside out:
+
+- :class:`InProcessEngine`: a papermill engine (registered as ``"netlab"``) executing
+  cells in an IPython shell in the current process, recording outputs as a kernel would.
+- :func:`render`: one report, one task dict in, one result dict out (never raises).
+- :func:`serve`: the warm server loop (``python -m netlab.batch._engine serve``).
+- :class:`WarmPool`: a few warm servers fed from threads, for a local build.
+- :func:`render_on_worker`: the same on a Dask worker (one warm server per worker).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import gc
+import importlib
+import io
+import json
+import os
+import queue
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from IPython.core.displayhook import DisplayHook
+from IPython.core.displaypub import DisplayPublisher
+from IPython.core.interactiveshell import InteractiveShell
+from papermill.engines import Engine, papermill_engines
+from papermill.exceptions import PapermillExecutionError
+from traitlets import Type
+from traitlets.config import Config
+
+ENGINE_NAME = "netlab"
+KERNEL_NAME = "python3"
+TEMPLATE_NAME = "netlab"
+DEFAULT_TIMEOUT = 600.0
+#: Modules a report may use, imported once by a warm server before it forks.
+_STACK = (
+    "netlab.pipeline",
+    "netlab.measures",
+    "netlab.variation",
+    "netlab.spc",
+    "netlab.practices",
+    "netlab.livecase",
+    "netlab.traction",
+    "netlab.plots",
+    "netlab.report",
+    "netlab.report._outputs",
+    "openpyxl",
+)
+
+__all__ = [
+    "ENGINE_NAME",
+    "InProcessEngine",
+    "WarmPool",
+    "atomic_write",
+    "export_html",
+    "render",
+    "render_on_worker",
+    "serve",
+    "warm",
+]
+
+
+# --------------------------------------------------------------------------------------
+# In-process execution: an IPython shell whose outputs land in notebook cells
+# --------------------------------------------------------------------------------------
+
+
+def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for mime, value in data.items():
+        if isinstance(value, bytes | bytearray):
+            value = base64.b64encode(value).decode("ascii")
+        out[mime] = value
+    return out
+
+
+class _Publisher(DisplayPublisher):
+    """Collects ``display()`` calls as ``display_data`` outputs."""
+
+    sink: list | None = None
+
+    def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kw):
+        if self.sink is None:
+            return
+        self.sink.append(
+            nbformat.v4.new_output("display_data", data=_jsonable(data), metadata=metadata or {})
+        )
+
+    def clear_output(self, wait=False):
+        if self.sink is not None:
+            self.sink.clear()
+
+
+class _Hook(DisplayHook):
+    """Collects a cell's last expression as an ``execute_result`` output."""
+
+    sink: list | None = None
+
+    def write_output_prompt(self):
+        pass
+
+    def write_format_data(self, format_dict, md_dict=None):
+        if self.sink is None:
+            return
+        self.sink.append(
+            nbformat.v4.new_output(
+                "execute_result",
+                data=_jsonable(format_dict),
+                metadata=md_dict or {},
+                execution_count=self.shell.execution_count,
+            )
+        )
+
+    def finish_displayhook(self):
+        pass
+
+
+class _Shell(InteractiveShell):
+    display_pub_class = Type(_Publisher)
+    displayhook_class = Type(_Hook)
+    sink: list | None = None
+
+    def enable_gui(self, gui=None):
+        pass  # no event loop: figures are rendered inline, as a kernel's would be
+
+    def _showtraceback(self, etype, evalue, stb):
+        if self.sink is not None:
+            self.sink.append(
+                nbformat.v4.new_output(
+                    "error",
+                    ename=getattr(etype, "__name__", str(etype)),
+                    evalue=str(evalue),
+                    traceback=list(stb),
+                )
+            )
+
+
+class _Stream(io.TextIOBase):
+    """A text stream appending to the current cell's ``stream`` outputs."""
+
+    def __init__(self, name: str, sink: list) -> None:
+        super().__init__()
+        self.name_ = name
+        self.sink = sink
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, text: str) -> int:
+        if not text:
+            return 0
+        last = self.sink[-1] if self.sink else None
+        if last is not None and last.output_type == "stream" and last.name == self.name_:
+            last.text += text
+        else:
+            self.sink.append(nbformat.v4.new_output("stream", name=self.name_, text=text))
+        return len(text)
+
+
+_SHELL: _Shell | None = None
+
+
+def _shell() -> _Shell:
+    """The process's shell; created once (in the warm server, before any notebook runs)."""
+    global _SHELL
+    if _SHELL is None:
+        config = Config()
+        config.HistoryManager.enabled = False
+        _SHELL = _Shell.instance(config=config)
+        with contextlib.redirect_stdout(io.StringIO()):
+            _SHELL.enable_matplotlib("inline")
+    return _SHELL
+
+
+def _run_cell(shell: _Shell, cell: Any) -> bool:
+    sink: list = []
+    shell.sink = sink
+    shell.display_pub.sink = sink
+    shell.displayhook.sink = sink
+    try:
+        with (
+            contextlib.redirect_stdout(_Stream("stdout", sink)),
+            contextlib.redirect_stderr(_Stream("stderr", sink)),
+        ):
+            result = shell.run_cell(cell.source, store_history=True)
+    finally:
+        shell.sink = shell.display_pub.sink = shell.displayhook.sink = None
+    cell.execution_count = result.execution_count
+    cell.outputs = sink
+    return bool(result.success)
+
+
+class InProcessEngine(Engine):
+    """A papermill engine running cells in this process's IPython shell.
+
+    Outputs (streams, displays, results, errors) are recorded as a kernel would record
+    them, so the executed notebook looks like one papermill wrote with a kernel. Use it
+    only in a process made for one notebook (a forked child): the namespace is not reset.
+    """
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
+        shell = _shell()
+        for index, cell in enumerate(nb_man.nb.cells):
+            nb_man.cell_start(cell, index)
+            ok = cell.cell_type != "code" or _run_cell(shell, cell)
+            if not ok:
+                nb_man.cell_exception(cell, index)
+                nb_man.cell_complete(cell, index)
+                break
+            nb_man.cell_complete(cell, index)
+
+
+papermill_engines.register(ENGINE_NAME, InProcessEngine)
+
+
+# --------------------------------------------------------------------------------------
+# Export and atomic writes
+# --------------------------------------------------------------------------------------
+
+_EXPORTERS: dict[str, Any] = {}
+
+
+def _exporter(template_dir: str | os.PathLike | None = None):
+    from nbconvert import HTMLExporter
+
+    from netlab import paths
+
+    base = str(template_dir or paths.templates_dir())
+    if base not in _EXPORTERS:
+        _EXPORTERS[base] = HTMLExporter(
+            template_name=TEMPLATE_NAME, extra_template_basedirs=[base]
+        )
+    return _EXPORTERS[base]
+
+
+def export_html(
+    nb: nbformat.NotebookNode, *, title: str = "report", template_dir: str | None = None
+) -> str:
+    """Render an executed notebook to self-contained HTML with the netlab template.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        An executed report notebook.
+    title : str
+        Fallback page title (the report's own header normally sets it).
+    template_dir : str, optional
+        Folder holding ``netlab/`` (default: the project's ``templates/``).
+
+    Returns
+    -------
+    str
+        The HTML page.
+    """
+    body, _ = _exporter(template_dir).from_notebook_node(
+        nb, resources={"metadata": {"name": title}}
+    )
+    return body
+
+
+def atomic_write(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file and ``os.replace``.
+
+    A reader sees either the old file or the new one, never half of one.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, target)
+    return target
+
+
+# --------------------------------------------------------------------------------------
+# One report
+# --------------------------------------------------------------------------------------
+
+
+def _failure(task: dict, started: float, kind: str, message: str, **extra: Any) -> dict:
+    return {
+        "id": task.get("id"),
+        "status": "failed",
+        "error_kind": kind,
+        "error": message,
+        "seconds": round(time.perf_counter() - started, 3),
+        "notebook": task.get("work_notebook"),
+        "html": None,
+        **extra,
+    }
+
+
+def render(task: dict[str, Any]) -> dict[str, Any]:
+    """Execute one report notebook and write its HTML; never raises.
+
+    Parameters
+    ----------
+    task : dict
+        ``id``, ``notebook`` (source ``.ipynb``), ``parameters`` (dict),
+        ``work_notebook`` (where the executed notebook goes, in the private work area),
+        ``html`` (the report's final path); optional ``home`` (project root, exported as
+        ``NETLAB_HOME``), ``template_dir``, ``title``, ``engine`` (``"netlab"``, in process,
+        or ``None`` for papermill's kernel engine), ``cwd``, ``xlsx`` (where the workbook of
+        the report's tables goes; none when absent).
+
+    Returns
+    -------
+    dict
+        ``id``, ``status`` (``"ok"`` or ``"failed"``), ``seconds``, ``phases`` (execute,
+        export, write, xlsx), ``html``, ``notebook``, and on failure ``error`` and ``error_kind``.
+    """
+    import papermill
+
+    started = time.perf_counter()
+    try:
+        if task.get("home"):
+            os.environ["NETLAB_HOME"] = str(task["home"])
+        work_nb = Path(task["work_notebook"])
+        work_nb.parent.mkdir(parents=True, exist_ok=True)
+        stale = work_nb.with_name(work_nb.stem + ".failed.ipynb")
+        stale.unlink(missing_ok=True)
+        parameters = dict(task.get("parameters") or {})
+        declared = set(papermill.inspect_notebook(str(task["notebook"])))
+        unknown = sorted(set(parameters) - declared)
+        if unknown:
+            # papermill only warns about these; a misspelt parameter would otherwise leave
+            # the notebook running on its default (another run, another school).
+            return _failure(
+                task,
+                started,
+                "setup",
+                f"parameter(s) {unknown} are not in the notebook's parameters cell "
+                f"({sorted(declared)})",
+            )
+        nb = papermill.execute_notebook(
+            str(task["notebook"]),
+            str(work_nb),
+            parameters=parameters,
+            engine_name=task.get("engine", ENGINE_NAME),
+            kernel_name=task.get("kernel_name", KERNEL_NAME),
+            progress_bar=False,
+            request_save_on_cell_execute=task.get("engine", ENGINE_NAME) != ENGINE_NAME,
+            cwd=task.get("cwd"),
+        )
+    except PapermillExecutionError as err:
+        # papermill has written the executed notebook with the failing cell marked; keep
+        # it beside the others under a name that says so.
+        failed = Path(task["work_notebook"])
+        marked = failed.with_name(failed.stem + ".failed.ipynb")
+        if failed.exists():
+            os.replace(failed, marked)
+        return _failure(
+            task,
+            started,
+            "notebook",
+            f"{err.ename}: {err.evalue} (cell {err.exec_count})",
+            notebook=str(marked),
+        )
+    except Exception as err:
+        return _failure(task, started, "setup", f"{type(err).__name__}: {err}")
+    executed = time.perf_counter()
+    try:
+        html = export_html(
+            nb,
+            title=task.get("title", task.get("id", "report")),
+            template_dir=task.get("template_dir"),
+        )
+        exported = time.perf_counter()
+        atomic_write(task["html"], html)
+        written = time.perf_counter()
+        if task.get("xlsx"):
+            # the workbook reads the tables as rendered: same labels, same suppression
+            from netlab.report import notebook_tables, write_workbook
+
+            write_workbook(task["xlsx"], *notebook_tables(nb))
+    except Exception as err:
+        return _failure(task, started, "export", f"{type(err).__name__}: {err}")
+    done = time.perf_counter()
+    return {
+        "id": task.get("id"),
+        "status": "ok",
+        "seconds": round(done - started, 3),
+        "phases": {
+            "execute": round(executed - started, 3),
+            "export": round(exported - executed, 3),
+            "write": round(written - exported, 3),
+            "xlsx": round(done - written, 3),
+        },
+        "html": str(task["html"]),
+        "notebook": str(task["work_notebook"]),
+        "error": None,
+    }
+
+
+# --------------------------------------------------------------------------------------
+# Warm server: import once, fork a fresh child per report
+# --------------------------------------------------------------------------------------
+
+
+def warm(template_dir: str | None = None) -> float:
+    """Import the report stack and prime its caches; return the seconds it took.
+
+    Called once in a warm server before it forks children, so each child starts with
+    pandas, matplotlib, netlab and the compiled HTML template already in memory.
+    """
+    started = time.perf_counter()
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas  # noqa: F401
+    import papermill  # noqa: F401
+    import pyarrow.parquet  # noqa: F401
+
+    for module in _STACK:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(module)
+
+    _shell()
+    fig, ax = plt.subplots(figsize=(2, 1.5))
+    ax.plot([0, 1], [0, 1], label="x")
+    ax.set_title("warm")
+    ax.legend()
+    fig.savefig(io.BytesIO(), format="png")
+    plt.close(fig)
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_markdown_cell("## warm"))
+    with contextlib.suppress(Exception):
+        export_html(nb, template_dir=template_dir)
+    # Objects made so far live as long as the server: keeping them out of the collector's
+    # reach stops each child from touching (and so copying) their memory pages.
+    gc.collect()
+    gc.freeze()
+    return time.perf_counter() - started
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _read_all(fd: int, deadline: float) -> bytes | None:
+    chunks = []
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if not ready:
+            return None
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies, however it dies (``kill -9``).
+
+    A build that is killed must not leave servers or report children behind that could
+    still write reports while the next build runs.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
+
+
+def _child(task: dict, write_fd: int) -> None:
+    code = 0
+    _die_with_parent()
+    try:
+        log = task.get("log")
+        if log:
+            Path(log).parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.dup2(fd, 1)
+            os.dup2(fd, 2)
+            os.close(fd)
+        result = render(task)
+    except BaseException as err:  # the child must always answer, whatever happened
+        result = _failure(task, time.perf_counter(), "crash", f"{type(err).__name__}: {err}")
+        result["traceback"] = traceback.format_exc()
+        code = 1
+    try:
+        _write_all(write_fd, json.dumps(result).encode())
+    finally:
+        os._exit(code)
+
+
+def fork_render(task: dict[str, Any]) -> dict[str, Any]:
+    """Render one report in a freshly forked child of this (warm) process.
+
+    The child runs :func:`render`; this process waits for its answer, at most
+    ``task["timeout"]`` seconds (default 600), and kills it past that.
+    """
+    started = time.perf_counter()
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        os.close(read_fd)
+        _child(task, write_fd)
+    os.close(write_fd)
+    timeout = float(task.get("timeout") or DEFAULT_TIMEOUT)
+    try:
+        data = _read_all(read_fd, time.monotonic() + timeout)
+    finally:
+        os.close(read_fd)
+    if data is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    _, status = os.waitpid(pid, 0)
+    if data is None:
+        return _failure(task, started, "timeout", f"the report took longer than {timeout:.0f} s")
+    if not data:
+        sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+        why = f"signal {sig}" if sig else f"exit status {os.WEXITSTATUS(status)}"
+        return _failure(task, started, "crash", f"the report's process died ({why})")
+    return json.loads(data)
+
+
+def _preload(task: dict) -> None:
+    """Load the task's prepared run in this (parent) process, once, if it names one."""
+    run = task.get("preload")
+    if not run:
+        return
+    if task.get("home"):
+        os.environ["NETLAB_HOME"] = str(task["home"])
+    try:
+        from netlab import report
+
+        report.preload(run)
+    except Exception:  # the child loads the run itself and reports any error
+        pass
+
+
+def serve(stdin=None, stdout=None) -> None:
+    """Warm server loop: read one JSON task per line, answer one JSON result per line.
+
+    Started as ``python -m netlab.batch._engine serve``; ends when its input closes. Anything a
+    report prints goes to the report's log file (``task["log"]``), never to the answers.
+    """
+    if stdin is None:
+        _die_with_parent()  # started by a build as its own process
+    stdin = stdin or sys.stdin
+    answers = stdout or os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)  # stray prints must not corrupt the answer channel
+    warm()
+    for line in stdin:
+        if not line.strip():
+            continue
+        task = json.loads(line)
+        try:
+            _preload(task)
+            result = fork_render(task)
+        except Exception as err:
+            result = _failure(task, time.perf_counter(), "server", f"{type(err).__name__}: {err}")
+        answers.write(json.dumps(result) + "\n")
+        answers.flush()
+
+
+class WarmPool:
+    """A few warm servers rendering reports in parallel.
+
+    Parameters
+    ----------
+    size : int
+        Number of servers (reports rendered at once).
+    env : dict, optional
+        Extra environment variables for the servers (e.g. ``NETLAB_HOME``).
+    log : path, optional
+        File receiving the servers' own messages (start-up warnings).
+
+    Examples
+    --------
+    >>> with WarmPool(2) as pool:  # doctest: +SKIP
+    ...     results = [f.result() for f in map(pool.submit, tasks)]
+    """
+
+    def __init__(self, size: int, *, env: dict[str, str] | None = None, log=None) -> None:
+        self.size = max(1, int(size))
+        self._env = {**os.environ, **(env or {})}
+        self._log = log
+        self._idle: queue.Queue = queue.Queue()
+        self._all: list[subprocess.Popen] = []
+        self._lock = threading.Lock()
+        for _ in range(self.size):
+            self._idle.put(self._start())
+        self._threads = ThreadPoolExecutor(self.size, thread_name_prefix="netlab-render")
+
+    def _start(self) -> subprocess.Popen:
+        err = open(self._log, "ab") if self._log else subprocess.DEVNULL  # noqa: SIM115
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "from netlab.batch._engine import serve; serve()"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            env=self._env,
+            text=True,
+            bufsize=1,
+        )
+        if err is not subprocess.DEVNULL:
+            err.close()
+        with self._lock:
+            self._all.append(proc)
+        return proc
+
+    def run(self, task: dict[str, Any]) -> dict[str, Any]:
+        """Render one task on the next free server (blocking)."""
+        proc = self._idle.get()
+        started = time.perf_counter()
+        try:
+            if proc.poll() is not None:
+                proc = self._start()
+            proc.stdin.write(json.dumps(task) + "\n")
+            proc.stdin.flush()
+            line = proc.stdout.readline()
+            if not line:
+                proc.kill()
+                proc.wait()
+                proc = self._start()
+                return _failure(task, started, "server", "the warm server stopped unexpectedly")
+            return json.loads(line)
+        except (BrokenPipeError, OSError) as err:
+            proc = self._start()
+            return _failure(task, started, "server", f"{type(err).__name__}: {err}")
+        finally:
+            self._idle.put(proc)
+
+    def submit(self, task: dict[str, Any]) -> Future:
+        """Queue one task; the future's result is :func:`render`'s dict."""
+        return self._threads.submit(self.run, task)
+
+    def close(self) -> None:
+        """Stop the servers (they finish the report in hand first)."""
+        self._threads.shutdown(wait=True)
+        with self._lock:
+            procs = list(self._all)
+        for proc in procs:
+            with contextlib.suppress(Exception):
+                proc.stdin.close()
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    def __enter__(self) -> WarmPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+_WORKER_POOL: WarmPool | None = None
+_WORKER_LOCK = threading.Lock()
+
+
+def render_on_worker(task: dict[str, Any]) -> dict[str, Any]:
+    """Render one report on a Dask worker, in a fresh child of the worker's warm server.
+
+    The worker starts its warm server on first use and keeps it while it lives.
+    """
+    global _WORKER_POOL
+    with _WORKER_LOCK:
+        if _WORKER_POOL is None:
+            _WORKER_POOL = WarmPool(1)
+    return _WORKER_POOL.run(task)
+
+
+if __name__ == "__main__":  # pragma: no cover - exercised through WarmPool
+    if sys.argv[1:2] == ["serve"]:
+        from netlab.batch._engine import serve as _serve  # one copy of the module's state
+
+        _serve()
+    else:
+        print("usage: python -m netlab.batch._engine serve", file=sys.stderr)
+        sys.exit(2)

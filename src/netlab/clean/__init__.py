@@ -1,0 +1,60 @@
+"""Turn raw exports into clean, typed tables, keeping a log of every row set aside.
+
+The face of the package: import from here, not from its private modules.
+"""
+
+from netlab.clean._log import (
+    Context,
+    Log,
+)
+from netlab.clean._pseudonym import (
+    key_id,
+    rekey,
+)
+from netlab.clean._raw import (
+    JOIN_COLUMNS,
+    RawTable,
+)
+from netlab.clean._tables import (
+    EXCLUSION_COLUMNS,
+    QUALITY_COLUMNS,
+    CleanResult,
+    clean_tables,
+    format_problems,
+    group_label,
+    header_map,
+    parse_column,
+    pseudonym_key,
+    pseudonymize,
+    race_label,
+    validate_tables,
+)
+from netlab.clean._values import (
+    BLANK,
+    factorize_values,
+    spread_back,
+)
+
+__all__ = [
+    "BLANK",
+    "CleanResult",
+    "Context",
+    "EXCLUSION_COLUMNS",
+    "JOIN_COLUMNS",
+    "Log",
+    "QUALITY_COLUMNS",
+    "RawTable",
+    "clean_tables",
+    "factorize_values",
+    "format_problems",
+    "group_label",
+    "header_map",
+    "key_id",
+    "parse_column",
+    "pseudonym_key",
+    "pseudonymize",
+    "race_label",
+    "rekey",
+    "spread_back",
+    "validate_tables",
+]

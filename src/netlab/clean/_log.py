@@ -1,0 +1,118 @@
+"""The log every step of reading and cleaning writes to: problems, exclusions, notes.
+
+:class:`Log` collects what a person must be told (one problem per file, column and rule)
+and every row set aside with its reason, judged against the run's exclusion limits;
+:class:`Context` carries what cleaning one table needs to know (parameters, the key, the
+schools and institutions seen so far).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from netlab import schemas
+from netlab.clean import _limits
+
+__all__ = ["Context", "Log"]
+
+
+def _without(frame: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
+    """``frame`` without the rows labelled ``index`` (a mask is faster than drop by label)."""
+    return frame[~frame.index.isin(index)] if len(index) else frame
+
+
+@dataclass
+class Log:
+    """Problems, exclusions and notes of one run's reading and cleaning."""
+
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    exclusions: list[pd.DataFrame] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    params: Any = None  # the run's exclusion limits (see netlab.clean._limits)
+    rows_in: dict[str, int] = field(default_factory=dict)  # each table's rows in its file
+
+    def problem(self, **kwargs: Any) -> None:
+        self.problems.append(schemas.problem(**kwargs))
+
+    def exclude(
+        self,
+        frame: pd.DataFrame,
+        index: pd.Index | np.ndarray,
+        *,
+        table: str,
+        file: str,
+        reason: str,
+        column: str | None,
+        values: Any,
+        what_to_do: str,
+        report: bool = True,
+        drop: bool = True,
+        rule: str | None = None,
+    ) -> pd.DataFrame:
+        """Log ``index`` rows of ``frame`` as excluded and return the frame without them.
+
+        ``rule`` names the rule for the exclusion limits (default: ``reason``): above the
+        run's limit the problem is an error, naming the params key that would allow it.
+        """
+        index = pd.Index(index)
+        if len(index) == 0:
+            return frame
+        result = _without(frame, index) if drop else frame
+        rows = np.asarray(index, dtype=np.int64) + 1
+        vals = values if values is not None else pd.Series(pd.NA, index=index)
+        vals = pd.Series(vals, index=index).astype(object).where(lambda s: s.notna(), None)
+        self.exclusions.append(
+            pd.DataFrame(
+                {
+                    "table": table,
+                    "file": file,
+                    "row": rows,
+                    "reason": reason,
+                    "column": column,
+                    "value": vals.astype(str).where(vals.notna(), None).to_numpy(),
+                }
+            )
+        )
+        if not report:
+            return result
+        shown = pd.unique(vals.dropna().astype(str))[:5]
+        verdict = _limits.judge(
+            self.params,
+            table=table,
+            rule=rule or reason,
+            excluded=len(rows),
+            rows_in=self.rows_in.get(table, len(frame)),
+            # An exact copy of a kept row loses nothing, so it has no limit.
+            limited=rule != "duplicate",
+            reason=reason,
+        )
+        if verdict.note:
+            self.notes.append(verdict.note)
+        self.problem(
+            file=file,
+            table=table,
+            column=column,
+            rows=np.sort(rows),
+            values=shown,
+            rule=f"{reason}: {verdict.text}",
+            what_to_do=" ".join(t for t in (what_to_do, verdict.hint) if t),
+            severity="error" if verdict.error else "warning",
+        )
+        return result
+
+
+@dataclass
+class Context:
+    """What cleaning one table needs: the run's parameters, the key, what was seen so far."""
+
+    params: Any
+    extra: dict[str, dict[str, str]]
+    key: str
+    log: Log
+    school_ids: set[str] | None = None
+    school_width: int | None = None
+    institutions: pd.DataFrame | None = None

@@ -1,0 +1,50 @@
+"""One measure registry, both grains: measures and groups as data, rates as one long table.
+
+The face of the package: import from here, not from its private modules.
+"""
+
+from netlab.measures._rates import (
+    COUNTS_TABLES,
+    RATES_COLUMNS,
+    TABLE_COLUMNS,
+    Group,
+    Measure,
+    Registry,
+    aim_outlook,
+    builtin_groups,
+    builtin_measures,
+    compute_rates,
+    counts_from_students,
+    measures_frame,
+    newcombe_diff,
+    process_series,
+    registry,
+    table_columns,
+    team_progress,
+    unit_map,
+    units_frame,
+    wilson_interval,
+)
+
+__all__ = [
+    "COUNTS_TABLES",
+    "Group",
+    "Measure",
+    "RATES_COLUMNS",
+    "Registry",
+    "TABLE_COLUMNS",
+    "aim_outlook",
+    "builtin_groups",
+    "builtin_measures",
+    "compute_rates",
+    "counts_from_students",
+    "measures_frame",
+    "newcombe_diff",
+    "process_series",
+    "registry",
+    "table_columns",
+    "team_progress",
+    "unit_map",
+    "units_frame",
+    "wilson_interval",
+]

@@ -1,0 +1,563 @@
+"""One measure registry, both grains: measures and groups as data, rates as one long table.
+
+Measures and groups are short YAML definitions (``netlab/data/measures.yaml`` and
+``netlab/data/groups.yaml`` hold the built-in ones; a run's params add or override them).
+:func:`compute_rates` turns student records, school-level counts, or both, into the rates
+table: unit × year × group × measure → numerator, denominator, rate.
+
+Definitions are loaded and checked in ``_definitions`` and progress over time lives in
+``_progress``; both are re-exported here. This module computes the rates and describes the
+units of improvement.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from netlab.exceptions import InputError
+from netlab.measures._definitions import (
+    COUNTS_TABLES,
+    TABLE_COLUMNS,
+    Group,
+    Measure,
+    Registry,
+    _as_params,
+    builtin_groups,
+    builtin_measures,
+    registry,
+    table_columns,
+)
+from netlab.measures._progress import (
+    aim_outlook,
+    newcombe_diff,
+    process_series,
+    team_progress,
+    wilson_interval,
+)
+from netlab.measures.conditions import Condition, evaluate
+from netlab.params import RunParams
+
+__all__ = [
+    "COUNTS_TABLES",
+    "RATES_COLUMNS",
+    "TABLE_COLUMNS",
+    "Group",
+    "Measure",
+    "Registry",
+    "aim_outlook",
+    "builtin_groups",
+    "builtin_measures",
+    "compute_rates",
+    "counts_from_students",
+    "measures_frame",
+    "newcombe_diff",
+    "process_series",
+    "registry",
+    "table_columns",
+    "team_progress",
+    "unit_map",
+    "units_frame",
+    "wilson_interval",
+]
+
+RATES_COLUMNS = ["unit_id", "year", "group", "measure", "numerator", "denominator", "rate"]
+
+
+def measures_frame(registry: Registry) -> pd.DataFrame:
+    """Describe the registry's measures, one row each.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns measure, label, direction, kind, table, denominator_label, short_label
+        (the label itself when the definition gives none).
+    """
+    rows = [
+        {
+            "measure": m.name,
+            "label": m.label,
+            "direction": m.direction,
+            "kind": m.kind,
+            "table": m.table,
+            "denominator_label": m.denominator_label,
+            "short_label": m.short_label or m.label,
+        }
+        for m in registry.measures.values()
+    ]
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "measure", "label", "direction", "kind", "table", "denominator_label", "short_label"
+        ],
+    )  # fmt: skip
+
+
+# ------------------------------------------------------------------------------ rates
+
+
+def _year_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Integer year codes (0-based), the years they stand for, and a valid mask."""
+    years = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    valid = np.isfinite(years)
+    if not valid.any():
+        return np.zeros(len(years), dtype=np.int64), np.array([], dtype=np.int64), valid
+    as_int = np.where(valid, years, 0).astype(np.int64)
+    low, high = as_int[valid].min(), as_int[valid].max()
+    if high - low < 100_000:
+        return as_int - low, np.arange(low, high + 1, dtype=np.int64), valid
+    uniq, inverse = np.unique(as_int, return_inverse=True)
+    return inverse.astype(np.int64), uniq, valid
+
+
+def _usable(conds: list[Condition], columns: set[str], constants: Mapping[str, Any]) -> bool:
+    return all(c.columns <= columns | set(constants) for c in conds)
+
+
+def _families(groups: list[Group], mask: Any, n: int) -> list[tuple[list[Group], np.ndarray]]:
+    """Gather groups with no member in common (such as race/ethnicity groups) into families.
+
+    Each family is counted in one pass over the rows, with its groups' codes (-1 = none).
+    """
+    families: list[tuple[list[Group], np.ndarray]] = []
+    for g in groups:
+        gmask = mask(g.condition)
+        for members, codes in families:
+            if not (gmask & (codes >= 0)).any():
+                codes[gmask] = len(members)
+                members.append(g)
+                break
+        else:
+            codes = np.full(n, -1, dtype=np.int64)
+            codes[gmask] = 0
+            families.append(([g], codes))
+    return families
+
+
+def _table_counts(
+    frame: pd.DataFrame,
+    measures: list[Measure],
+    groups: list[Group],
+    constants: Mapping[str, Any],
+    quiet: frozenset[str] = frozenset(),
+) -> pd.DataFrame:
+    """School × year × group × measure counts from one student-level table."""
+    columns = set(frame.columns)
+    cache: dict[str, np.ndarray] = {}
+
+    def mask(cond: Condition) -> np.ndarray:
+        if cond.text not in cache:
+            cache[cond.text] = evaluate(cond, frame, constants)
+        return cache[cond.text]
+
+    school_codes, schools = pd.factorize(frame["school_id"], sort=True)
+    groups = [g for g in groups if _usable([g.condition], columns, constants)]
+    families = _families(groups, mask, len(frame))
+    parts = []
+    by_year: dict[str, tuple] = {}
+    for m in measures:
+        missing = sorted(
+            (m.numerator.columns | m.denominator.columns | {m.year_column})
+            - columns
+            - set(constants)
+        )
+        if missing and m.name in quiet:
+            continue
+        if missing:
+            warnings.warn(
+                f"Measure {m.name!r} is left out: the {m.table} table has no column(s) {missing}.",
+                stacklevel=3,
+            )
+            continue
+        if m.year_column not in by_year:
+            ycodes, years, valid = _year_codes(frame[m.year_column])
+            valid &= school_codes >= 0
+            cell = school_codes.astype(np.int64) * len(years) + ycodes
+            by_year[m.year_column] = (cell, years, valid)
+        cell, years, valid = by_year[m.year_column]
+        n_cells = len(schools) * len(years)
+        den = mask(m.denominator) & valid
+        rows = np.flatnonzero(den)
+        numerator = mask(m.numerator)[rows]
+        for family, codes in families:
+            # one bincount per family of disjoint groups: slot (cell, in numerator, group)
+            fam = codes[rows]
+            inside = fam >= 0
+            key = (cell[rows] * 2 + numerator) * len(family) + fam
+            counts = np.bincount(
+                key if inside.all() else key[inside], minlength=2 * n_cells * len(family)
+            ).reshape(n_cells, 2, len(family))
+            for j, g in enumerate(family):
+                num = counts[:, 1, j]
+                tot = counts[:, 0, j] + num
+                nz = np.flatnonzero(tot)
+                parts.append(
+                    (nz // len(years), years[nz % len(years)], g.name, m.name, num[nz], tot[nz])
+                )
+    if not parts:
+        return _empty_counts()
+    sizes = [len(p[0]) for p in parts]
+    group_names = [p[2] for p in parts]
+    measure_names = [p[3] for p in parts]
+    return pd.DataFrame(
+        {
+            "school_id": schools.take(np.concatenate([p[0] for p in parts])),
+            "year": np.concatenate([p[1] for p in parts]).astype(np.int64),
+            "group": np.repeat(np.array(group_names, dtype=object), sizes),
+            "measure": np.repeat(np.array(measure_names, dtype=object), sizes),
+            "numerator": np.concatenate([p[4] for p in parts]).astype(np.int64),
+            "denominator": np.concatenate([p[5] for p in parts]).astype(np.int64),
+        }
+    )
+
+
+def _empty_counts() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "school_id": pd.Series([], dtype="str"),
+            "year": pd.Series([], dtype=np.int64),
+            "group": pd.Series([], dtype="str"),
+            "measure": pd.Series([], dtype="str"),
+            "numerator": pd.Series([], dtype=np.int64),
+            "denominator": pd.Series([], dtype=np.int64),
+        }
+    )
+
+
+def _student_counts(tables: Mapping[str, pd.DataFrame], reg: Registry) -> pd.DataFrame:
+    by_table: dict[str, list[Measure]] = {}
+    for m in reg.measures.values():
+        if not m.from_counts and m.table in tables:
+            by_table.setdefault(m.table, []).append(m)
+    parts = [
+        _table_counts(tables[t], ms, list(reg.groups.values()), reg.constants, reg.quiet)
+        for t, ms in by_table.items()
+    ]
+    return pd.concat(parts, ignore_index=True) if parts else _empty_counts()
+
+
+def _given_counts(counts: pd.DataFrame) -> pd.DataFrame:
+    """The counts grain as given: suppressed numerators stay missing, not zero."""
+    for column in ("school_id", "year", "group", "measure", "numerator", "denominator"):
+        if column not in counts.columns:
+            raise InputError(
+                f"The counts table has no {column!r} column.", table="counts", column=column
+            )
+    num = pd.to_numeric(counts["numerator"], errors="coerce").astype(float)
+    if "numerator_suppressed" in counts.columns:
+        suppressed = counts["numerator_suppressed"].fillna(False).astype(bool)
+        num = num.mask(suppressed)
+    den = pd.to_numeric(counts["denominator"], errors="coerce")
+    out = pd.DataFrame(
+        {
+            "school_id": counts["school_id"].astype("str"),
+            "year": pd.to_numeric(counts["year"], errors="coerce"),
+            "group": counts["group"].astype("str"),
+            "measure": counts["measure"].astype("str"),
+            "numerator": num,
+            "denominator": den,
+        }
+    )
+    keep = (out["denominator"] > 0) & out["year"].notna()
+    out = out[keep.to_numpy()].reset_index(drop=True)
+    out["year"] = out["year"].astype(np.int64)
+    out["denominator"] = out["denominator"].astype(np.int64)
+    return out
+
+
+def _to_units(
+    counts: pd.DataFrame, params: RunParams, schools: pd.DataFrame | None
+) -> pd.DataFrame:
+    counts = counts.rename(columns={"school_id": "unit_id"})
+    if params.unit == "school":
+        return counts
+    mapping = unit_map(schools, params) if schools is not None else None
+    if mapping is None:
+        raise InputError(
+            "The unit is the district, but there is no schools table to say "
+            "which district each school belongs to.",
+            table="schools",
+        )
+    lookup = pd.Series(mapping["unit_id"].to_numpy(), index=mapping["school_id"].to_numpy())
+    unit = counts["unit_id"].map(lookup)
+    if unit.isna().any():
+        unknown = sorted(counts.loc[unit.isna(), "unit_id"].unique())[:10]
+        raise InputError(
+            f"Schools {unknown} have rates but no district in the schools table.",
+            table="schools",
+            column="district",
+            hint="Add them to the schools table with their district.",
+        )
+    counts = counts.assign(unit_id=unit.to_numpy(), missing=counts["numerator"].isna().to_numpy())
+    keys = ["unit_id", "year", "group", "measure"]
+    summed = (
+        counts.groupby(keys, sort=False, observed=True)
+        .agg(
+            numerator=("numerator", "sum"),
+            denominator=("denominator", "sum"),
+            missing=("missing", "any"),
+        )
+        .reset_index()
+    )
+    # a district total resting on a suppressed school count is unknown, not a lower bound
+    summed["numerator"] = summed["numerator"].astype(float).mask(summed["missing"])
+    return summed.drop(columns="missing")
+
+
+def _rank(values: pd.Series, known: list[str]) -> np.ndarray:
+    """Registry order for known names, then the others alphabetically."""
+    codes, uniques = pd.factorize(values, sort=True)
+    position = {name: i for i, name in enumerate(known)}
+    ranks = np.array([position.get(u, len(known) + j) for j, u in enumerate(uniques)])
+    return ranks[codes] if len(ranks) else np.zeros(len(values), dtype=np.int64)
+
+
+def _finish(counts: pd.DataFrame, reg: Registry) -> pd.DataFrame:
+    """Sort (unit, year, measure, group in registry order), type, and add the rate."""
+    unit_codes, _ = pd.factorize(counts["unit_id"], sort=True)
+    order = np.lexsort(
+        (
+            _rank(counts["group"], list(reg.groups)),
+            _rank(counts["measure"], list(reg.measures)),
+            counts["year"].to_numpy(),
+            unit_codes,
+        )
+    )
+    out = counts.take(order).reset_index(drop=True)
+    num = out["numerator"].astype(float)
+    if not num.isna().any():
+        num = num.astype(np.int64)
+    den = out["denominator"].astype(np.int64)
+    return pd.DataFrame(
+        {
+            "unit_id": out["unit_id"].astype("str"),
+            "year": out["year"].astype(np.int64),
+            "group": out["group"].astype("str"),
+            "measure": out["measure"].astype("str"),
+            "numerator": num,
+            "denominator": den,
+            "rate": num.to_numpy(dtype=float) / np.where(den > 0, den, np.nan),
+        }
+    )
+
+
+def compute_rates(
+    tables: Mapping[str, pd.DataFrame],
+    params: RunParams | Mapping[str, Any] | None,
+    *,
+    registry: Registry | None = None,
+) -> pd.DataFrame:
+    """Compute the rates table from student records and/or school-level counts.
+
+    Parameters
+    ----------
+    tables : mapping of str to DataFrame
+        Clean tables. ``students`` (and any other student-level table a measure reads)
+        gives each measure × group by counting rows; ``counts`` gives rows as they are
+        (a suppressed numerator stays missing). Where both give the same school, year,
+        group and measure, the student records win. ``schools`` maps schools to
+        districts when the unit is the district.
+    params : RunParams or mapping
+        The run's parameters (``unit``, measures, groups, focal group, threshold).
+    registry : Registry, optional
+        A registry already built from ``params``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns unit_id, year, group, measure, numerator, denominator, rate; one row per
+        cell with a denominator above zero. numerator is int64, or float64 with NaN when a
+        counts file suppressed some. At the district unit, numerators and denominators
+        are sums over the district's schools.
+
+    Raises
+    ------
+    InputError
+        When there is neither a students nor a counts table, or a school has no district
+        at the district unit.
+    """
+    params = _as_params(params)
+    reg = registry if registry is not None else _registry(params)
+    student_tables = {m.table for m in reg.measures.values() if not m.from_counts}
+    if "counts" not in tables and not student_tables & set(tables):
+        raise InputError(
+            "There is neither a students nor a counts table to compute rates from.",
+            hint="Add students.csv (student records) or counts.csv.",
+        )
+    parts = [_student_counts(tables, reg)]
+    if "counts" in tables:
+        given = _given_counts(tables["counts"])
+        if len(parts[0]):
+            keys = ["school_id", "year", "group", "measure"]
+            seen = pd.MultiIndex.from_frame(parts[0][keys])
+            given = given[~pd.MultiIndex.from_frame(given[keys]).isin(seen)]
+        parts.append(given)
+    parts = [p for p in parts if len(p)] or [_empty_counts()]
+    counts = pd.concat(parts, ignore_index=True)
+    return _finish(_to_units(counts, params, tables.get("schools")), reg)
+
+
+_registry = registry
+
+
+def counts_from_students(
+    students: pd.DataFrame,
+    params: RunParams | Mapping[str, Any] | None,
+    *,
+    registry: Registry | None = None,
+) -> pd.DataFrame:
+    """Aggregate student records to the school-level counts grain.
+
+    Parameters
+    ----------
+    students : pandas.DataFrame
+        Clean student records.
+    params : RunParams or mapping
+        The run's parameters.
+    registry : Registry, optional
+        A registry already built from ``params``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns school_id, year, group, measure, numerator, denominator (int64): the
+        counts table that, read as the counts grain, gives the same rates as ``students``.
+    """
+    reg = registry if registry is not None else _registry(_as_params(params))
+    out = _student_counts({"students": students}, reg)
+    return out.sort_values(["school_id", "year", "measure", "group"]).reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------ units
+
+
+def unit_map(schools: pd.DataFrame, params: RunParams | Mapping[str, Any] | None) -> pd.DataFrame:
+    """Each school's unit of improvement: itself, or its district.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns school_id, unit_id (both text).
+    """
+    params = _as_params(params)
+    if params.unit == "district" and "district" not in schools.columns:
+        raise InputError(
+            "The run's unit is the district, but the schools table has no district column.",
+            table="schools",
+            column="district",
+            hint="Add a district column to schools.csv, or set unit: school in the params.",
+        )
+    unit = schools["school_id"] if params.unit == "school" else schools["district"]
+    return pd.DataFrame(
+        {
+            "school_id": schools["school_id"].astype("str").to_numpy(),
+            "unit_id": unit.astype("str").to_numpy(),
+        }
+    )
+
+
+def units_frame(
+    schools: pd.DataFrame,
+    params: RunParams | Mapping[str, Any] | None,
+    *,
+    students: pd.DataFrame | None = None,
+    registry: Registry | None = None,
+) -> pd.DataFrame:
+    """Describe each unit of improvement (school or district) with its context.
+
+    Parameters
+    ----------
+    schools : pandas.DataFrame
+        The clean schools table.
+    params : RunParams or mapping
+        The run's parameters (``unit``, focal group).
+    students : pandas.DataFrame, optional
+        Student records; when given, they supply a school's share in the focal group (when
+        the schools table has no share_focal) and its seniors per year (when it has no
+        seniors column).
+    registry : Registry, optional
+        A registry already built from ``params``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per unit: unit_id, unit_name, district, size (seniors, or enrollment when
+        seniors are unknown), share_low_income, share_focal, cohort, enrollment,
+        n_schools. A district's shares are averages of its schools' weighted by size;
+        its cohort is the earliest of its schools'; share_focal is NaN where neither the
+        schools table nor student records give it.
+    """
+    params = _as_params(params)
+    s = pd.DataFrame(
+        {
+            "school_id": schools["school_id"].astype("str").to_numpy(),
+            "school_name": schools.get("school_name", schools["school_id"])
+            .astype("str")
+            .to_numpy(),
+            "district": schools["district"].astype("str").to_numpy()
+            if "district" in schools.columns
+            else pd.Series(pd.NA, index=schools.index, dtype="str").to_numpy(),
+            "cohort": pd.to_numeric(schools.get("cohort"), errors="coerce"),
+            "enrollment": pd.to_numeric(schools.get("enrollment"), errors="coerce"),
+            "share_low_income": pd.to_numeric(schools.get("share_low_income"), errors="coerce"),
+            "share_focal": pd.to_numeric(schools.get("share_focal"), errors="coerce"),
+        },
+        index=schools.index,
+    ).reset_index(drop=True)
+    if "seniors" in schools.columns and schools["seniors"].notna().all():
+        s["size"] = pd.to_numeric(schools["seniors"]).to_numpy(dtype=float)
+    elif students is not None and len(students):
+        per_year = students.groupby(["school_id", "grad_year"], observed=True).size()
+        seniors = per_year.groupby(level=0).mean()
+        s["size"] = s["school_id"].map(seniors).fillna(s["enrollment"]).to_numpy(dtype=float)
+    else:
+        s["size"] = s["enrollment"].astype(float)
+    if students is not None and len(students) and s["share_focal"].isna().any():
+        reg = registry if registry is not None else _registry(params)
+        focal = evaluate(reg.groups["focal"].condition, students, reg.constants)
+        share = pd.Series(focal).groupby(students["school_id"].to_numpy()).mean()
+        s["share_focal"] = s["share_focal"].fillna(s["school_id"].map(share))
+    if params.unit == "school":
+        out = s.rename(columns={"school_id": "unit_id", "school_name": "unit_name"})
+        out["n_schools"] = 1
+    else:
+        out = _districts(s)
+    columns = [
+        "unit_id",
+        "unit_name",
+        "district",
+        "size",
+        "share_low_income",
+        "share_focal",
+        "cohort",
+        "enrollment",
+        "n_schools",
+    ]
+    return out[columns].sort_values("unit_id").reset_index(drop=True)
+
+
+def _districts(s: pd.DataFrame) -> pd.DataFrame:
+    """One row per district: sizes summed, shares weighted by size, the earliest cohort."""
+    by = s.groupby("district", sort=True)
+    out = pd.DataFrame(
+        {
+            "size": by["size"].sum(min_count=1),
+            "cohort": by["cohort"].min(),
+            "enrollment": by["enrollment"].sum(min_count=1),
+            "n_schools": by.size(),
+        }
+    )
+    for column in ("share_low_income", "share_focal"):
+        ok = s[column].notna() & s["size"].notna()
+        weight = s["size"].where(ok, 0.0)
+        total = weight.groupby(s["district"]).sum()
+        weighted = (s[column].fillna(0.0) * weight).groupby(s["district"]).sum()
+        out[column] = (weighted / total.where(total > 0)).reindex(out.index)
+    out = out.rename_axis("district").reset_index()
+    out.insert(0, "unit_id", out["district"])
+    out.insert(1, "unit_name", out["district"])
+    return out

@@ -1,0 +1,66 @@
+"""The run, as a list of steps: read → clean and validate → measures → network models.
+
+The face of the package: import from here, not from its private modules.
+"""
+
+from netlab.pipeline._environment import (
+    versions,
+)
+from netlab.pipeline._lock import (
+    LOCK_NAME,
+    holder,
+    run_lock,
+)
+from netlab.pipeline._models import (
+    MODELS,
+    PRODUCERS,
+    Model,
+    UnknownModelError,
+    model_frame,
+)
+from netlab.pipeline._prepare import (
+    Prepared,
+    check,
+    code_hash,
+    fit_models,
+    input_hash,
+    is_fresh,
+    load,
+    manifest,
+    prepare,
+    prepare_frames,
+    raw_files,
+    stale_reason,
+    summary,
+    write_prepared,
+)
+from netlab.pipeline._validate import (
+    validate_dir,
+)
+
+__all__ = [
+    "LOCK_NAME",
+    "MODELS",
+    "Model",
+    "PRODUCERS",
+    "Prepared",
+    "UnknownModelError",
+    "check",
+    "code_hash",
+    "fit_models",
+    "holder",
+    "input_hash",
+    "is_fresh",
+    "load",
+    "manifest",
+    "model_frame",
+    "prepare",
+    "prepare_frames",
+    "raw_files",
+    "run_lock",
+    "stale_reason",
+    "summary",
+    "validate_dir",
+    "versions",
+    "write_prepared",
+]

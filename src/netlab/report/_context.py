@@ -1,0 +1,65 @@
+"""The report context: one report being built, over one prepared run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from netlab.pipeline import model_frame
+
+__all__ = ["Report"]
+
+
+@dataclass
+class Report:
+    """One report being built: the prepared run, whose report it is, how units are shown."""
+
+    prepared: Any
+    kind: str
+    unit_id: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    cohorts: list[int] | None = None
+    partner: str | None = None  # a live-case brief: the visiting unit (the host is unit_id)
+
+    @property
+    def params(self) -> Any:
+        return self.prepared.params
+
+    @property
+    def min_cell(self) -> int:
+        return int(self.params.min_cell)
+
+    @property
+    def noun(self) -> str:
+        """The unit noun: School or District."""
+        return "District" if self.params.unit == "district" else "School"
+
+    @property
+    def names_peers(self) -> bool:
+        """True when other units may be named (network reports, or the run allows it)."""
+        return self.kind in ("network", "traction") or bool(self.params.name_peers)
+
+    @property
+    def unit_name(self) -> str:
+        return self.labels.get(str(self.unit_id), str(self.unit_id))
+
+    @property
+    def measure(self) -> str:
+        """The measure the report leads with: the team's own indicator, else the focal one."""
+        if self.unit_id is not None and self.unit_id in self.params.team_measures:
+            return self.params.team_measures[self.unit_id]
+        return self.params.focal_measure
+
+    def model(self, name: str) -> pd.DataFrame | None:
+        """A fitted model frame of the run (``"variation__funnel"``), or None.
+
+        None means the model is declared but this run did not fit it (no student
+        records, too few schools…); a name no model declares is an error.
+        """
+        frame = model_frame(self.prepared, name)
+        return frame if frame is not None and len(frame.columns) else None
+
+    def label(self, unit_id: Any) -> str:
+        return self.labels.get(str(unit_id), f"{self.noun} ?")

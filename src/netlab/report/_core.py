@@ -1,0 +1,355 @@
+"""What the report notebooks show: each section's sentences, tables and figures.
+
+The notebooks hold no logic: a notebook opens a run with :func:`open_report` and displays
+one section per cell (``report.funnel_position(r)``). Every section applies the privacy
+rules (:mod:`netlab.privacy`) before anything is shown: small cells are suppressed and
+noted, peers are unnamed in a school's report unless the run allows it, and no student
+row is ever shown. A section whose analysis is not in the prepared run says so plainly
+("not available in this run") instead of drawing anything.
+
+HTML conventions (checked by :func:`netlab.privacy.scan_html`): tables carry
+``data-n`` (the fewest students a row's values rest on) on each row; a suppressed value
+is shown as ``*``; figures and sentences carry ``data-n-min``.
+
+The sections live in private modules, re-exported here so that ``report.X`` is the one
+name the notebooks use: HTML building blocks and wording in ``_report_html``, sections
+shared by school and network reports in ``_report_sections``, and the school, network
+and traction sections in ``_report_school``, ``_report_network`` and ``_report_traction``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from netlab import privacy
+from netlab._version import __version__
+from netlab.checks import check_argument
+from netlab.exceptions import InputError
+from netlab.names import display_name
+from netlab.report._context import Report
+from netlab.report._glance import network_glance, unit_glance
+from netlab.report._html import Col as Col
+from netlab.report._html import Section as Section
+from netlab.report._html import _measure_label as _measure_label
+from netlab.report._html import _phrase, _who
+from netlab.report._html import table as table
+from netlab.report._html import unavailable as unavailable
+from netlab.report._livecase import (
+    brief_pairing,
+    brief_pdsa,
+    brief_practices,
+    brief_protocol,
+    brief_rel,
+    brief_side_by_side,
+    live_cases,
+)
+from netlab.report._network import (
+    bright_spots,
+    caterpillar,
+    constellation,
+    practices_network,
+    team_indicators,
+    where_varies,
+)
+from netlab.report._school import fafsa_season, practices, process_measures
+from netlab.report._shared import _aim_status as _aim_status
+from netlab.report._shared import (
+    aim_progress,
+    data_quality,
+    equity_gaps,
+    funnel,
+    funnel_position,
+    measure_results,
+)
+from netlab.report._shared import yearly as yearly
+from netlab.report._text import check_text
+from netlab.report._traction import (
+    traction_outcomes,
+    traction_pdsa,
+    traction_stages,
+    traction_survey,
+    traction_transitions,
+)
+
+__all__ = [
+    "META_MIME",
+    "Report",
+    "Section",
+    "aim_progress",
+    "brief_pairing",
+    "brief_pdsa",
+    "brief_practices",
+    "brief_protocol",
+    "brief_rel",
+    "brief_side_by_side",
+    "bright_spots",
+    "check_text",
+    "caterpillar",
+    "constellation",
+    "data_quality",
+    "equity_gaps",
+    "fafsa_season",
+    "funnel",
+    "from_prepared",
+    "funnel_position",
+    "header",
+    "live_cases",
+    "measure_results",
+    "load_run",
+    "network_glance",
+    "open_brief",
+    "open_report",
+    "preload",
+    "practices",
+    "practices_network",
+    "process_measures",
+    "team_indicators",
+    "traction_outcomes",
+    "traction_pdsa",
+    "traction_stages",
+    "traction_survey",
+    "traction_transitions",
+    "unit_glance",
+    "where_varies",
+]
+
+META_MIME = "application/vnd.netlab.report+json"
+
+
+# --------------------------------------------------------------------------------------
+# The report context
+# --------------------------------------------------------------------------------------
+
+
+_RUNS: dict[tuple, Any] = {}
+
+
+def _run_stamp(run: str) -> tuple:
+    """What identifies a prepared run's files on disk (folder, manifest, file times)."""
+    from netlab import paths
+
+    folder = paths.processed_dir(run)
+    stamps = []
+    for sub in (folder, folder / "models"):
+        if sub.is_dir():
+            with os.scandir(sub) as it:
+                stamps += sorted(
+                    (e.name, e.stat().st_mtime_ns, e.stat().st_size) for e in it if e.is_file()
+                )
+    return (str(folder), tuple(stamps))
+
+
+def load_run(run: str) -> Any:
+    """The prepared run, from the in-memory copy :func:`preload` made if still current."""
+    import netlab
+
+    hit = _RUNS.get(_run_stamp(run))
+    return hit if hit is not None else netlab.load(run)
+
+
+def preload(run: str) -> None:
+    """Load a prepared run once so that forked report processes start with it in memory.
+
+    Used by warm render servers: every report of a run reads the same prepared tables, so
+    they are read once per server rather than once per report. A copy is used only while
+    the run's files on disk are unchanged.
+    """
+    import netlab
+
+    stamp = _run_stamp(run)
+    if stamp not in _RUNS:
+        _RUNS.clear()
+        _RUNS[stamp] = netlab.load(run)
+
+
+def open_report(
+    run: str, unit_id: str | None = None, *, kind: str | None = None, cohorts: Any = None
+) -> Report:
+    """Load a prepared run for one report.
+
+    Parameters
+    ----------
+    run : str
+        The prepared run's name.
+    unit_id : str, optional
+        The school (or district) the report is about; None for the network report, ""
+        for the run's first unit (in id order).
+    kind : {"network", "traction", "school", "district"}, optional
+        By default "network" without a unit, else the run's unit.
+    cohorts : list of int, optional
+        Traction report: the cohorts to show (all when None).
+
+    Returns
+    -------
+    Report
+
+    Raises
+    ------
+    InputError
+        When the unit is not in the run, or the run holds no figures for it.
+    """
+    return from_prepared(load_run(run), unit_id, kind=kind, cohorts=cohorts)
+
+
+def from_prepared(
+    prepared: Any, unit_id: str | None = None, *, kind: str | None = None, cohorts: Any = None
+) -> Report:
+    """A :class:`Report` over an already prepared run (see :func:`open_report`)."""
+    params = prepared.params
+    kind = kind or (params.unit if unit_id is not None else "network")
+    check_argument("kind", ["network", "traction", "school", "district", "livecase"], kind)
+    units = prepared.units
+    ids = units["unit_id"].astype(str).tolist()
+    raw = units.get("unit_name", units["unit_id"]).astype(str)
+    names = dict(zip(ids, [display_name(n) for n in raw], strict=True))
+    if unit_id == "" and kind in ("school", "district") and ids:
+        unit_id = sorted(ids)[0]  # a notebook run by hand with its default: the first unit
+    if unit_id is not None:
+        unit_id = str(unit_id)
+        if unit_id not in names:
+            raise InputError(
+                f"{params.unit.capitalize()} {unit_id!r} is not in run {prepared.run!r}.",
+                table="units",
+                column="unit_id",
+                hint=f"Pick one of: {', '.join(sorted(ids)[:10])}"
+                + (" ..." if len(ids) > 10 else ""),
+            )
+        if not (prepared.rates["unit_id"].astype(str) == unit_id).any():
+            raise InputError(
+                f"Run {prepared.run!r} holds no figures for {params.unit} {unit_id!r} "
+                f"({names[unit_id]}).",
+                table="rates",
+                column="unit_id",
+                hint="Check that its records are in the term's exports, then prepare again.",
+            )
+    report = Report(prepared=prepared, kind=kind, unit_id=unit_id)
+    report.labels = privacy.peer_labels(
+        ids,
+        names=names,
+        focal=unit_id,
+        name_peers=report.names_peers,
+        noun=report.noun,
+        seed=int(params.seed),
+    )
+    if cohorts is not None:
+        report.cohorts = [int(c) for c in ([cohorts] if np.isscalar(cohorts) else cohorts)]
+    return report
+
+
+def open_brief(run: str, host: str = "", visitor: str = "") -> Report:
+    """Load a prepared run for the live-case brief of one pairing.
+
+    Parameters
+    ----------
+    run : str
+        The prepared run's name.
+    host, visitor : str
+        The pairing's unit ids; "" for the run's first suggested pairing.
+
+    Returns
+    -------
+    Report
+        Of kind "livecase": the host is ``unit_id``, the visitor ``partner``; both are
+        named, every other unit is shown by letter.
+
+    Raises
+    ------
+    InputError
+        When the run suggests no such pairing.
+    """
+    prepared = load_run(run)
+    r = from_prepared(prepared, None, kind="network")
+    from netlab.report._glance import shown_pairs
+
+    pairs = shown_pairs(r)
+    if not host and len(pairs):
+        host, visitor = str(pairs["host"].iloc[0]), str(pairs["visitor"].iloc[0])
+    hit = pairs.loc[(pairs["host"] == str(host)) & (pairs["visitor"] == str(visitor))]
+    if hit.empty:
+        raise InputError(
+            f"Run {prepared.run!r} suggests no live case with host {host!r} and visitor "
+            f"{visitor!r}.",
+            table="livecase__pairs",
+            hint="Pick a pairing from the network report's live-case table.",
+        )
+    brief = from_prepared(prepared, str(host), kind="livecase")
+    brief.partner = str(visitor)
+    brief.labels[str(visitor)] = r.labels[str(visitor)]
+    return brief
+
+
+# --------------------------------------------------------------------------------------
+# Header
+# --------------------------------------------------------------------------------------
+
+
+def _shown_params(r: Report) -> dict:
+    """The run's parameters for the footer, without other units' names or ids.
+
+    With peers unnamed, a unit's report lists its own team measure only, and the network's
+    selection of schools or districts as a count.
+    """
+    shown = r.params.model_dump(mode="json")
+    if r.names_peers:
+        return shown
+    own = str(r.unit_id)
+    shown["team_measures"] = {k: v for k, v in shown["team_measures"].items() if k == own}
+    for key in ("schools", "districts"):
+        if shown.get(key):
+            shown[key] = f"{len(shown[key])} selected"
+    return shown
+
+
+def header(r: Report) -> dict:
+    """Facts the template puts in the header and the provenance footer.
+
+    Display the result (the last expression of a cell): it is shown as the page header,
+    not as a cell.
+    """
+    p = r.params
+    titles = {
+        "network": f"Network report: {p.network}",
+        "traction": f"Traction report: {p.network}",
+        "livecase": f"Live case: {r.unit_name} and {r.label(r.partner)}",
+    }
+    title = titles.get(r.kind, f"{r.noun} report: {r.unit_name}")
+    subtitle = {
+        "network": f"{len(r.labels)} {r.noun.lower()}s; focal students: {_who(r, 'focal')}. "
+        "For the network's teams and the hub.",
+        "traction": "Is the improvement work taking hold across teams and cohorts?",
+        "livecase": f"{r.unit_name} hosts a visit from {r.label(r.partner)}: a one-page brief "
+        f"for the two teams, naming no other {r.noun.lower()}.",
+    }.get(
+        r.kind,
+        f"Leading with {_phrase(r, r.measure)} for {_who(r, 'focal')}. For the "
+        f"{r.noun.lower()}'s team.",
+    )
+    meta = {
+        "kind": r.kind,
+        "title": title,
+        "subtitle": subtitle,
+        "network": p.network,
+        "term": p.term,
+        "unit": p.unit,
+        "min_cell": r.min_cell,
+        "input_hash": r.prepared.input_hash,
+        "netlab_version": __version__,
+        "prepared": r.prepared.created,
+        "rendered": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "params": _shown_params(r),
+    }
+
+    class _Meta(dict):
+        def _repr_mimebundle_(self, include=None, exclude=None):
+            return {META_MIME: dict(self), "text/plain": f"{title} ({p.term})"}
+
+    return _Meta(meta)
+
+
+def _nonempty(items: Iterable[Any]) -> list[Any]:
+    return [i for i in items if i is not None]

@@ -1,0 +1,285 @@
+"""The network at a glance: one row per unit for the index, and the network report's first
+screen (where results vary most, whether the aim is on track, how many more students, which
+schools to learn from).
+
+The per-unit frame reads only what the run already fitted (funnel, equity gaps, bright
+spots, traction stages, live-case pairs) and the rates table; every figure follows the same
+suppression as the sections that show it in full.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from netlab import privacy
+from netlab.report._html import _E, Section, _capital, _pct, _phrase, _plural, _who, unavailable
+from netlab.report._shared import aim_facts, aim_status_sentence
+
+if TYPE_CHECKING:
+    from netlab.report._context import Report
+
+__all__ = ["network_glance", "unit_glance"]
+
+_STAGES = ("no traction", "initiation", "spread", "sustainability")
+
+
+def _focal(frame: pd.DataFrame | None, measure: str) -> pd.DataFrame | None:
+    if frame is None or frame.empty:
+        return None
+    keep = frame["measure"] == measure
+    if "group" in frame.columns:
+        keep &= frame["group"] == "focal"
+    return frame.loc[keep]
+
+
+def _teams_of(r: Report) -> dict[str, list[str]]:
+    """Each unit's teams (school ids): the unit itself, or a district's schools."""
+    ids = r.prepared.units["unit_id"].astype(str)
+    schools = r.prepared.tables.get("schools")
+    if r.params.unit != "district" or schools is None or "district" not in schools:
+        return {u: [u] for u in ids}
+    by = schools.groupby(schools["district"].astype(str))["school_id"].agg(
+        lambda s: s.astype(str).tolist()
+    )
+    return {u: by.get(u, []) for u in ids}
+
+
+def _stages(r: Report) -> dict[str, str]:
+    """Each unit's latest traction stage ("spread"; for a district, its teams' spread)."""
+    st = r.model("traction__stages")
+    if st is None or st.empty or "stage" not in st:
+        return {}
+    latest = st.loc[st["year"] == st["year"].max()]
+    stage = dict(zip(latest["school_id"].astype(str), latest["stage"].astype(str), strict=True))
+    out = {}
+    for unit, teams in _teams_of(r).items():
+        found = [stage[t] for t in teams if t in stage]
+        if not found:
+            continue
+        if len(teams) == 1:
+            out[unit] = found[0]
+            continue
+        top = max(found, key=lambda s: _STAGES.index(s) if s in _STAGES else -1)
+        out[unit] = f"{top} ({sum(f == top for f in found)} of {_plural(len(found), 'team')})"
+    return out
+
+
+def unit_glance(r: Report) -> pd.DataFrame:
+    """One row per unit: how it is doing on the focal measure for the focal group.
+
+    Parameters
+    ----------
+    r : Report
+        A network report over the prepared run.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``unit_id``, ``year``, ``focal_rate`` and ``focal_n`` (latest year; missing when
+        suppressed), ``change_pp`` since the aim's baseline year, ``gap_pp`` with
+        ``gap_low_pp`` and ``gap_high_pp`` (focal minus other students, latest year),
+        ``funnel`` ("above", "within", "below" the 99.8% limits), ``bright_spot`` (bool),
+        ``stage`` (latest traction stage), ``hosts`` and ``visits`` (live-case partners'
+        unit ids), in the units' order.
+    """
+    measure = r.params.focal_measure
+    units = r.prepared.units["unit_id"].astype(str).tolist()
+    out = pd.DataFrame({"unit_id": units})
+    f = _focal(r.model("variation__funnel"), measure)
+    year = None
+    if f is not None and len(f):
+        year = int(f["year"].max())
+        f = f.loc[f["year"] == year]
+        f = privacy.complementary(privacy.flag_small(f, min_cell=r.min_cell), by=["year"])
+        f = f.assign(unit_id=f["unit_id"].astype(str)).set_index("unit_id")
+        shown = ~f["suppressed"]
+        out["focal_rate"] = out["unit_id"].map(f["rate"].where(shown))
+        out["focal_n"] = out["unit_id"].map(f["denominator"].where(shown))
+        out["funnel"] = out["unit_id"].map(f["flag"].where(shown)) if "flag" in f else np.nan
+    else:
+        out["focal_rate"] = out["focal_n"] = out["funnel"] = np.nan
+    out["year"] = year
+    out["change_pp"] = out["unit_id"].map(_change(r, measure, year))
+    g = _focal(r.model("variation__equity_gaps"), measure)
+    if g is not None and len(g):
+        g = g.loc[g["year"] == g["year"].max()].copy()
+        g["n_min"] = g[["focal_denominator", "ref_denominator"]].min(axis=1)
+        g = privacy.visible(privacy.flag_small(g, n="n_min", min_cell=r.min_cell))
+        g = g.assign(unit_id=g["unit_id"].astype(str)).set_index("unit_id")
+        for col, key in (
+            ("gap_pp", "gap_pp"),
+            ("gap_low_pp", "low_pp"),
+            ("gap_high_pp", "high_pp"),
+        ):
+            out[col] = out["unit_id"].map(g[key])
+    else:
+        out["gap_pp"] = out["gap_low_pp"] = out["gap_high_pp"] = np.nan
+    b = _focal(r.model("variation__bright_spots"), measure)
+    spots = set(b["unit_id"].astype(str)) if b is not None else set()
+    out["bright_spot"] = out["unit_id"].isin(spots)
+    out["stage"] = out["unit_id"].map(_stages(r))
+    pairs = shown_pairs(r)
+    hosts = pairs.groupby("host")["visitor"].agg(list) if len(pairs) else pd.Series(dtype=object)
+    visits = pairs.groupby("visitor")["host"].agg(list) if len(pairs) else pd.Series(dtype=object)
+    out["hosts"] = [hosts.get(u, []) for u in out["unit_id"]]
+    out["visits"] = [visits.get(u, []) for u in out["unit_id"]]
+    return out
+
+
+def _change(r: Report, measure: str, year: int | None) -> pd.Series:
+    """Each unit's change (pp) from the aim's baseline year to ``year``, both shown."""
+    rates = r.prepared.rates
+    base_year = r.params.aim.baseline_year
+    if year is None or year == base_year:
+        return pd.Series(dtype=float)
+    rows = rates.loc[
+        (rates["measure"] == measure)
+        & (rates["group"] == "focal")
+        & rates["year"].isin([base_year, year])
+    ]
+    rows = rows.groupby(["unit_id", "year"], as_index=False)[["numerator", "denominator"]].sum()
+    rows = privacy.visible(privacy.flag_small(rows, min_cell=r.min_cell))
+    rate = rows.assign(rate=rows["numerator"] / rows["denominator"]).pivot_table(
+        index="unit_id", columns="year", values="rate"
+    )
+    if base_year not in rate.columns or year not in rate.columns:
+        return pd.Series(dtype=float)
+    change = 100 * (rate[year] - rate[base_year])
+    return change.set_axis(change.index.astype(str))
+
+
+def shown_pairs(r: Report) -> pd.DataFrame:
+    """The live-case pairs a report may show: each resting on at least ``min_cell``."""
+    pairs = r.model("livecase__pairs")
+    if pairs is None or pairs.empty:
+        return pd.DataFrame(columns=["host", "visitor", "n_min"])
+    pairs = pairs.assign(host=pairs["host"].astype(str), visitor=pairs["visitor"].astype(str))
+    pairs["n_min"] = pairs[["host_denominator", "visitor_denominator"]].min(axis=1)
+    return privacy.visible(privacy.flag_small(pairs, n="n_min", min_cell=r.min_cell))
+
+
+# --------------------------------------------------------------------------------------
+# The network report's first screen
+# --------------------------------------------------------------------------------------
+
+
+def _card(question: str, answer: str, cls: str = "") -> str:
+    return (
+        f'<div class="netlab-card {cls}"><h3 class="netlab-card-q">{_E(question)}</h3>'
+        f"{answer}</div>"
+    )
+
+
+def _names(r: Report, ids: list[str], limit: int = 4) -> str:
+    names = [_E(r.label(u)) for u in ids]
+    if len(names) > limit:
+        return ", ".join(names[:limit]) + f" and {len(names) - limit} more"
+    if len(names) > 1:
+        return ", ".join(names[:-1]) + " and " + names[-1]
+    return names[0] if names else ""
+
+
+def network_glance(r: Report) -> Section:
+    """The first screen of the network report: four questions a hub asks, answered.
+
+    On track or not (the aim's status), how many more students (against the baseline, and
+    to reach the target this year), where the network varies most (the measure with the
+    widest spread between units), and which units to learn from (bright spots and live-case
+    hosts).
+    """
+    s = Section("glance")
+    cards = []
+    facts = aim_facts(r)
+    noun = r.noun.lower()
+    if facts is None or facts["latest"] is None:
+        cards.append(_card("On track?", unavailable("The aim's status")))
+    else:
+        status = aim_status_sentence(r, facts)
+        latest = facts["latest"]
+        if status is None:
+            status = (
+                f"{_capital(_E(facts['phrase']))} for {facts['who']}: {_pct(latest.rate)} in "
+                f"{int(latest.year)}; the baseline year {r.params.aim.baseline_year} has no "
+                "figure to compare with, so the aim's status is not computed."
+            )
+        cards.append(
+            _card(
+                "On track?",
+                f'<p class="netlab-sentence netlab-aim-status" '
+                f'data-n-min="{int(facts["n_min"])}">{status}</p>',
+                "netlab-card-aim",
+            )
+        )
+        more = []
+        if facts["more"] is not None:
+            verb = "more" if facts["more"] >= 0 else "fewer"
+            more.append(
+                f"{_E(_capital(facts['phrase']))}: {abs(facts['more']):,} {verb} "
+                f"{facts['people']} in {int(latest.year)} than in the baseline year "
+                f"{r.params.aim.baseline_year} ({int(latest.numerator):,} against "
+                f"{int(facts['base'].numerator):,})."
+            )
+        if facts["to_target"]:
+            more.append(
+                f"About {facts['to_target']:,} more this year would reach the target rate of "
+                f"{_pct(r.params.aim.target)}."
+            )
+        elif facts["to_target"] == 0:
+            more.append(f"This year's rate meets the target of {_pct(r.params.aim.target)}.")
+        if more:
+            body = " ".join(more)
+            cards.append(
+                _card(
+                    "How many more students?",
+                    f'<p class="netlab-sentence" data-n-min="{int(facts["n_min"])}">'
+                    f"{_capital(body)}</p>",
+                )
+            )
+    spread = r.model("variation__spread")
+    if spread is not None and len(spread):
+        top = spread.iloc[0]
+        sd = float(top["tau"]) if "tau" in spread and pd.notna(top["tau"]) else None
+        text = f"On <strong>{_E(_phrase(r, str(top['measure'])))}</strong> for {_who(r, 'focal')}"
+        text += (
+            f": {noun}s typically sit about {100 * sd:.0f} percentage points from the "
+            f"network rate of {_pct(float(top['network_rate']))}."
+            if sd is not None and "network_rate" in spread
+            else "."
+        )
+        cards.append(_card("Where does the network vary most?", f"<p>{text}</p>"))
+    else:
+        cards.append(_card("Where does the network vary most?", unavailable("The spread")))
+    cards.append(_card(f"Which {noun}s to learn from?", _learn_from(r)))
+    s.add('<div class="netlab-glance">' + "".join(cards) + "</div>")
+    return s
+
+
+def _learn_from(r: Report) -> str:
+    noun = r.noun.lower()
+    b = _focal(r.model("variation__bright_spots"), r.params.focal_measure)
+    pairs = shown_pairs(r)
+    parts = []
+    if b is not None and len(b):
+        b = b.sort_values("estimate", ascending=False) if "estimate" in b else b
+        ids = list(dict.fromkeys(b["unit_id"].astype(str)))
+        parts.append(
+            f"{_capital(_plural(len(ids), 'bright spot'))} on "
+            f"{_E(_phrase(r, r.params.focal_measure))}: {_names(r, ids)}."
+        )
+    elif b is not None:
+        parts.append(
+            f"No {noun} is a credible bright spot on {_E(_phrase(r, r.params.focal_measure))} "
+            "this year."
+        )
+    if len(pairs):
+        hosts = list(dict.fromkeys(pairs["host"]))
+        parts.append(
+            f"{_capital(_plural(len(pairs), 'live case'))} suggested, hosted by "
+            f"{_plural(len(hosts), noun)} (see Live cases, and each pairing's brief)."
+        )
+    if not parts:
+        return unavailable("Bright spots and live cases")
+    return "<p>" + " ".join(parts) + "</p>"

@@ -1,0 +1,367 @@
+"""Building blocks of report HTML: sections, tables, figures, notes and wording.
+
+Every fragment follows the conventions :func:`netlab.privacy.scan_html` checks: table rows
+carry ``data-n``, suppressed values show as ``*``, figures and sentences ``data-n-min``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from netlab import privacy
+from netlab.names import in_sentence
+
+if TYPE_CHECKING:
+    from netlab.report._context import Report
+
+_E = html.escape
+
+
+# --------------------------------------------------------------------------------------
+# HTML building blocks
+# --------------------------------------------------------------------------------------
+
+
+class Section:
+    """A block of report HTML; displays itself in a notebook."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.parts: list[str] = []
+
+    def add(self, fragment: str | None) -> Section:
+        if fragment:
+            self.parts.append(fragment)
+        return self
+
+    def html(self) -> str:
+        return (
+            f'<div class="netlab-section" data-section="{_E(self.name)}">\n'
+            + "\n".join(self.parts)
+            + "\n</div>"
+        )
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/html": self.html(), "text/plain": f"[netlab section: {self.name}]"}
+
+
+def _pct(x: float, digits: int = 0) -> str:
+    return "—" if x is None or not np.isfinite(x) else f"{100 * x:.{digits}f}%"
+
+
+def _pp(x: float) -> str:
+    return "—" if x is None or not np.isfinite(x) else f"{100 * x:+.1f} pp"
+
+
+def _int(x: Any) -> str:
+    return "—" if x is None or pd.isna(x) else f"{int(round(float(x))):,}"
+
+
+def _note(text: str, *, cls: str = "") -> str:
+    return f'<p class="netlab-note {cls}">{text}</p>'
+
+
+def unavailable(what: str, why: str = "") -> str:
+    """The plain note shown where an analysis is not in the run (never a figure)."""
+    if why.startswith("not available"):
+        return _note(f"{_E(what)}: {_E(why)}.", cls="netlab-unavailable")
+    reason = f" ({_E(why)})" if why else ""
+    return _note(f"{_E(what)}: not available in this run{reason}.", cls="netlab-unavailable")
+
+
+def _suppressed_note(r: Report, what: str) -> str:
+    return _note(
+        f"{_E(what)} rests on fewer than {r.min_cell} students and is not shown "
+        f"(<span class='netlab-marker'>{privacy.MARKER}</span>).",
+        cls="netlab-suppressed-note",
+    )
+
+
+def _sentence(text: str, n_min: float | None = None, *, cls: str = "netlab-sentence") -> str:
+    attr = f' data-n-min="{int(n_min)}"' if n_min is not None else ""
+    return f'<p class="{cls}"{attr}>{text}</p>'
+
+
+def _figure(
+    fig: Any, *, alt: str, caption: str = "", n_min: float | None = None, tight: bool = False
+) -> str:
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    # A tight bounding box draws the figure twice; single-axes figures with short tick
+    # labels fit the standard margins, so only figures with long labels pay for it.
+    with mpl.rc_context({"savefig.bbox": "tight" if tight else "standard"}):
+        fig.savefig(buf, format="png", dpi=100)
+    plt.close(fig)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    attr = f' data-n-min="{int(n_min)}"' if n_min is not None else ""
+    cap = f"<figcaption>{caption}</figcaption>" if caption else ""
+    return (
+        f'<figure class="netlab-figure"{attr}><img src="data:image/png;base64,{data}" '
+        f'alt="{_E(alt)}">{cap}</figure>'
+    )
+
+
+def _new_axes(size: tuple[float, float] = (6.4, 3.6)) -> Any:
+    import matplotlib.pyplot as plt
+
+    from netlab import plots
+
+    plots.apply_style()
+    fig, ax = plt.subplots(figsize=size)
+    return fig, ax
+
+
+def _plot(name: str) -> Any:
+    """A drawing function of :mod:`netlab.plots`, or None when the run's code lacks it."""
+    from netlab import plots
+
+    return getattr(plots, name, None)
+
+
+def _draw(
+    name: str, *args: Any, alt: str, caption: str = "", n_min: float | None = None, **kw: Any
+) -> str:
+    fn = _plot(name)
+    if fn is None:
+        return unavailable(f"The {name.replace('_', ' ')} figure")
+    tight = kw.pop("tight", False)
+    fig, ax = _new_axes(kw.pop("size", (6.4, 3.6)))
+    out = fn(*args, ax=ax, **kw)
+    fig = out if hasattr(out, "savefig") else ax.figure
+    if not tight:
+        fig.subplots_adjust(left=0.11, right=0.97, bottom=0.14, top=0.88)
+    return _figure(fig, alt=alt, caption=caption, n_min=n_min, tight=tight)
+
+
+@dataclass
+class Col:
+    """One column of a report table: source column, header, format, and student count."""
+
+    key: str
+    header: str
+    fmt: str = "text"  # text | html | rate | rate1 | pp | count | n | num | num1
+    n: str | None = None  # column of students the value rests on (None: not a student count)
+
+
+_TEXT = ("text", "html")
+
+
+def _fmt(value: Any, fmt: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
+        return "—"
+    if fmt == "rate":
+        return _pct(float(value))
+    if fmt == "rate1":
+        return _pct(float(value), 1)
+    if fmt == "pp":
+        return _pp(float(value))
+    if fmt in ("count", "n"):
+        return _int(value)
+    if fmt == "num":
+        return f"{float(value):.2f}"
+    if fmt == "num1":
+        return f"{float(value):+.1f}"
+    if fmt == "html":  # a fragment the report made itself (a link), shown as it is
+        return str(value)
+    return _E(str(value))
+
+
+def table(
+    frame: pd.DataFrame,
+    columns: Sequence[Col],
+    *,
+    min_cell: int,
+    caption: str = "",
+    highlight: Any = None,
+    suppressed: str = "suppressed",
+    fold: bool | int = False,
+) -> str:
+    """Render a frame as a report table with privacy markers.
+
+    Value columns (those with ``n``) show :data:`~netlab.privacy.MARKER` when their count
+    is under ``min_cell`` or the row is flagged ``suppressed``; each row carries ``data-n``,
+    the fewest students its shown values rest on.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Rows to show.
+    columns : sequence of Col
+        What to show.
+    min_cell : int
+        The run's smallest cell.
+    caption : str
+        Table caption (HTML allowed).
+    highlight : boolean array-like, optional
+        Rows to emphasise (the report's own unit).
+    suppressed : str
+        Column flagging whole rows as suppressed.
+    fold : bool or int
+        Fold the table under its caption (a native ``<details>``, printed open): always
+        when True, or when it has more rows than the number given.
+
+    Returns
+    -------
+    str
+    """
+    head = "".join(
+        f'<th class="{"netlab-num" if c.fmt not in _TEXT else ""}">{_E(c.header)}</th>'
+        for c in columns
+    )
+    marks = (
+        np.asarray(highlight, dtype=bool) if highlight is not None else np.zeros(len(frame), bool)
+    )
+    rows = []
+    # Object rows keep each column's own type (iterrows would turn a year into 2019.0).
+    for i, (_, row) in enumerate(frame.astype(object).iterrows()):
+        whole = bool(row.get(suppressed, False)) if suppressed in frame.columns else False
+        shown_n: list[float] = []
+        any_value = False
+        cells = []
+        for c in columns:
+            if c.n is None:
+                cls = "netlab-stat netlab-num" if c.fmt not in _TEXT else ""
+                cells.append(f'<td class="{cls}">{_fmt(row.get(c.key), c.fmt)}</td>')
+                continue
+            any_value = True
+            n = pd.to_numeric(row.get(c.n), errors="coerce")
+            small = whole or pd.isna(n) or n < min_cell
+            if small:
+                text = f"&lt;{min_cell}" if c.fmt == "n" else privacy.MARKER
+                cells.append(f'<td class="netlab-value netlab-suppressed">{text}</td>')
+            else:
+                shown_n.append(float(n))
+                cells.append(
+                    f'<td class="netlab-value netlab-num">{_fmt(row.get(c.key), c.fmt)}</td>'
+                )
+        attrs = ""
+        if any_value:
+            attrs = f' data-n="{int(min(shown_n))}"' if shown_n else ' data-suppressed="true"'
+        cls = ' class="netlab-focal"' if marks[i] else ""
+        rows.append(f"<tr{cls}{attrs}>{''.join(cells)}</tr>")
+    folded = fold is True or (fold is not False and len(rows) > int(fold))
+    cap = f"<caption>{caption}</caption>" if caption and not folded else ""
+    out = (
+        f'<table class="netlab-table" data-min-cell="{min_cell}">{cap}<thead><tr>{head}</tr>'
+        f"</thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+    if folded:
+        what = caption or "Table"
+        out = _details(f"{what} ({len(rows)} rows)", out)
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Labels
+# --------------------------------------------------------------------------------------
+
+
+def _measure_label(r: Report, measure: str, *, short: bool = False) -> str:
+    """A measure's label (for tables and headings), or its short label (sentences, axes)."""
+    m = r.prepared.measures
+    for col in ("short_label", "label") if short else ("label",):
+        if m is not None and len(m) and col in m.columns:
+            hit = m.loc[m["measure"] == measure, col]
+            if len(hit) and isinstance(hit.iloc[0], str) and hit.iloc[0]:
+                return hit.iloc[0]
+    return _capital(measure.replace("_", " "))
+
+
+def _phrase(r: Report, measure: str) -> str:
+    """A measure as it reads inside a sentence: its short label, in lower case if ordinary."""
+    return in_sentence(_measure_label(r, measure, short=True))
+
+
+def _list(items: Sequence[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    items = list(items)
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
+
+
+def _plural(n: float, word: str, plural: str | None = None) -> str:
+    """ "1 school", "3 schools"."""
+    n = int(n)
+    return f"{n:,} {word if n == 1 else (plural or word + 's')}"
+
+
+#: How the contract's tables are named on a page.
+TABLE_NAMES = {
+    "schools": "Schools",
+    "students": "Student records",
+    "counts": "School-level counts",
+    "institutions": "Colleges (IPEDS)",
+    "practices": "Practice inventory",
+    "fafsa_weekly": "Weekly FAFSA counts",
+    "traction": "Traction rubric",
+    "pdsa": "PDSA cycles",
+    "survey": "Network survey",
+    "process": "Process measures",
+}
+
+
+def table_name(name: str) -> str:
+    """A contract table's name on a page ("pdsa" → "PDSA cycles")."""
+    return TABLE_NAMES.get(str(name), _capital(str(name).replace("_", " ")))
+
+
+def no_table(name: str) -> str:
+    """Why a section is not shown: "no PDSA cycles in the data"."""
+    return f"no {in_sentence(table_name(name))} in the data"
+
+
+def fold(summary: str, body: str, *, open_: bool = False) -> str:
+    """Long detail that folds (native ``<details>``) on screen and prints in full."""
+    flag = " open" if open_ else ""
+    return (
+        f'<details class="netlab-fold"{flag}><summary>{summary}</summary>'
+        f'<div class="netlab-fold-body">{body}</div></details>'
+    )
+
+
+_details = fold  # for functions whose own parameter is called ``fold``
+
+
+def _direction(r: Report, measure: str) -> str:
+    m = r.prepared.measures
+    if m is not None and len(m) and "direction" in m.columns:
+        hit = m.loc[m["measure"] == measure, "direction"]
+        if len(hit) and hit.iloc[0] in ("higher", "lower"):
+            return str(hit.iloc[0])
+    return "higher"
+
+
+def _group_label(r: Report, group: str) -> str:
+    focal = r.params.focal_group
+    if group == "focal" and not isinstance(focal, str):
+        return focal.label
+    if group in r.params.groups:
+        return r.params.groups[group].label
+    from netlab import measures
+
+    groups = measures.builtin_groups()
+    key = focal if group == "focal" and isinstance(focal, str) and focal in groups else group
+    return groups[key].label if key in groups else group.replace("_", " ")
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _who(r: Report, group: str) -> str:
+    """ "Black, Latinx, Indigenous or low-income students", or "all students"."""
+    label = "All students" if group == "all" else _group_label(r, group)
+    if label.lower() in ("all", "all students", "students"):
+        return "all students"
+    label = in_sentence(label)
+    return label if label.lower().endswith("students") else f"{label} students"

@@ -1,0 +1,314 @@
+"""The index page of a run: the network at a glance, for the hub.
+
+One row per school (or district): its focal rate, change since the baseline, the gap for
+the focal group, its place in the funnel, bright spot, traction stage, live cases and links
+to its report, workbook and PDF. A few lines of inline script sort and filter the table (no
+file is fetched); printed, the page shows the whole table. Units are named only when the
+run allows naming peers; otherwise they are shown by the same letters as in the schools'
+reports. Every figure follows the suppression of the sections that show it in full.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from netlab import paths, privacy
+from netlab._version import __version__
+from netlab.names import display_name
+
+if TYPE_CHECKING:
+    from netlab.params import RunParams
+
+__all__ = ["index_page"]
+
+_E = html.escape
+
+_SCRIPT = """
+(() => {
+  const table = document.querySelector("table.netlab-glance-table");
+  if (!table) return;
+  const body = table.tBodies[0];
+  const value = (cell) => (cell.dataset.sort ?? cell.textContent).trim();
+  table.querySelectorAll("thead th button").forEach((button) => {
+    button.addEventListener("click", () => {
+      const th = button.closest("th");
+      const col = Array.from(th.parentNode.children).indexOf(th);
+      const up = th.getAttribute("aria-sort") !== "ascending";
+      table.querySelectorAll("thead th").forEach((h) => h.removeAttribute("aria-sort"));
+      th.setAttribute("aria-sort", up ? "ascending" : "descending");
+      const rows = Array.from(body.rows);
+      rows.sort((a, b) => {
+        const x = value(a.cells[col]), y = value(b.cells[col]);
+        if (!x || !y) return (!x) - (!y);  // missing values last, either way
+        const nx = Number(x), ny = Number(y);
+        const c = isNaN(nx) || isNaN(ny) ? x.localeCompare(y) : nx - ny;
+        return up ? c : -c;
+      });
+      rows.forEach((row) => body.appendChild(row));
+    });
+  });
+  const box = document.getElementById("netlab-filter");
+  const bright = document.getElementById("netlab-bright-only");
+  const count = document.getElementById("netlab-shown");
+  const apply = () => {
+    const q = box.value.trim().toLowerCase();
+    let shown = 0;
+    for (const row of body.rows) {
+      row.hidden = (q && !row.textContent.toLowerCase().includes(q))
+        || (bright && bright.checked && row.dataset.bright !== "yes");
+      shown += row.hidden ? 0 : 1;
+    }
+    count.textContent = `${shown} of ${body.rows.length} shown`;
+  };
+  box.addEventListener("input", apply);
+  if (bright) bright.addEventListener("change", apply);
+  apply();
+})();
+"""
+
+
+def _css() -> str:
+    path = paths.templates_dir() / "netlab" / "static" / "netlab.css"
+    return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+def _links(rel: str, out: Any, label: str = "report") -> str:
+
+    parts = [f'<a href="{_E(rel)}">{_E(label)}</a>']
+    for suffix, name in ((".xlsx", "xlsx"), (".pdf", "pdf")):
+        if (out / paths.beside(rel, suffix)).exists():
+            parts.append(f'<a href="{_E(paths.beside(rel, suffix))}">{name}</a>')
+    return " ".join(parts)
+
+
+def _num(value: Any, text: str) -> tuple[str, str]:
+    """(data-sort, shown text) of a value that may be missing."""
+    if value is None or (isinstance(value, float) and not np.isfinite(value)) or pd.isna(value):
+        return "", "—"
+    return f"{float(value):.6g}", text
+
+
+def _glance(params: RunParams) -> tuple[Any, pd.DataFrame] | None:
+    """The network report's view of the prepared run and its at-a-glance frame."""
+    from netlab.pipeline import load
+    from netlab.report._core import from_prepared
+    from netlab.report._glance import unit_glance
+
+    try:
+        prepared = load(params.run)
+        r = from_prepared(prepared, None, kind="network")
+        return r, unit_glance(r)
+    except Exception:  # the index must still list the reports
+        return None
+
+
+def index_page(result: Any, params: RunParams) -> str:
+    """The HTML of a run's ``index.html`` (see the module's description)."""
+    from netlab.report._html import _measure_label, _phrase, _who
+    from netlab.report._livecase import brief_rel
+
+    out = result.out_dir
+    by_id = {r.id: r for r in result.reports}
+    noun = "district" if params.unit == "district" else "school"
+    found = _glance(params)
+    body: list[str] = []
+    if found is not None:
+        r, g = found
+        ids = g["unit_id"].tolist()
+        names = {u: display_name(n) for u, n in r.labels.items()}
+        labels = privacy.peer_labels(
+            ids, names=names, name_peers=params.name_peers, noun=noun.capitalize(),
+            seed=int(params.seed),
+        )  # fmt: skip
+        year = int(g["year"].dropna().iloc[0]) if g["year"].notna().any() else None
+        base = params.aim.baseline_year
+        measure = _measure_label(r, params.focal_measure, short=True)
+        has_gap = bool(g["gap_pp"].notna().any())
+        has_stage = bool(g["stage"].notna().any())
+        has_live = bool(g["hosts"].map(len).sum())
+        cols = [
+            (noun.capitalize(), "text"),
+            (f"{measure}, {year}" if year else measure, "num"),
+            (f"Change since {base} (pp)", "num"),
+        ]
+        if has_gap:
+            cols.append(("Gap, focal minus others (pp)", "num"))
+        cols += [("Place in the funnel", "text"), ("Bright spot", "text")]
+        if has_stage:
+            cols.append(("Traction stage", "text"))
+        if has_live:
+            cols.append(("Live cases", "text"))
+        cols.append(("Report", "text"))
+        head = "".join(
+            f'<th class="{"netlab-num" if kind == "num" else ""}" scope="col">'
+            f'<button type="button">{_E(name)}</button></th>'
+            for name, kind in cols
+        )
+        # letters in order (A, B, ... Z, AA), names alphabetically
+        g = g.assign(_key=[(len(labels[u]), labels[u].casefold()) for u in g["unit_id"]])
+        if params.name_peers:
+            g = g.assign(_key=[labels[u].casefold() for u in g["unit_id"]])
+        g = g.sort_values("_key", kind="stable").drop(columns="_key")
+        rows = []
+        for row in g.itertuples(index=False):
+            task = by_id.get(f"{params.unit}:{row.unit_id}")
+            shown = pd.notna(row.focal_rate)
+            cells = [f"<td>{_E(labels[row.unit_id])}</td>"]
+            sort, text = _num(row.focal_rate, f"{100 * (row.focal_rate or 0):.0f}%")
+            cells.append(_value(sort, text, shown))
+            change = row.change_pp if shown else np.nan
+            sort, text = _num(change, f"{change:+.1f}" if pd.notna(change) else "")
+            cells.append(_value(sort, text, shown))
+            if has_gap:
+                gap = row.gap_pp if shown else np.nan
+                text = (
+                    f"{gap:+.1f} ({row.gap_low_pp:+.1f} to {row.gap_high_pp:+.1f})"
+                    if pd.notna(gap)
+                    else ""
+                )
+                sort, text = _num(gap, text)
+                cells.append(_value(sort, text, shown))
+            place = {"above": "above", "below": "below", "within": "within"}.get(
+                str(row.funnel), ""
+            )
+            cells.append(
+                f'<td class="netlab-{place}">{_E(place + " the limits" if place and place != "within" else place or "—")}</td>'
+            )
+            cells.append(f"<td>{'bright spot' if row.bright_spot else ''}</td>")
+            if has_stage:
+                cells.append(f"<td>{_E(str(row.stage)) if pd.notna(row.stage) else '—'}</td>")
+            if has_live:
+                live = []
+                for verb, others, pair in (
+                    ("hosts", row.hosts, lambda o, u=row.unit_id: brief_rel(u, o)),
+                    ("visits", row.visits, lambda o, u=row.unit_id: brief_rel(o, u)),
+                ):
+                    if others:
+                        links = ", ".join(
+                            f'<a href="{_E(pair(o))}">{_E(labels[o])}</a>' for o in others
+                        )
+                        live.append(f"{verb} {links}")
+                cells.append(f'<td class="netlab-live">{"; ".join(live)}</td>')
+            link = (
+                _links(task.html, out)
+                if task is not None and task.status != "failed"
+                else "failed"
+            )
+            cells.append(f'<td class="netlab-links">{link}</td>')
+            attrs = f' data-n="{int(row.focal_n)}"' if shown else ' data-suppressed="true"'
+            attrs += f' data-bright="{"yes" if row.bright_spot else "no"}"'
+            rows.append(f"<tr{attrs}>{''.join(cells)}</tr>")
+        who = _who(r, "focal")
+        naming = (
+            f"{noun.capitalize()}s are named: this run allows naming peers."
+            if params.name_peers
+            else f"{noun.capitalize()}s are shown by letter, as in the {noun}s' own reports, "
+            "because this run does not name peers (each report names its own "
+            f"{noun}; set <code>name_peers: true</code> to name them here)."
+        )
+        body.append(
+            f'<p class="netlab-for">For the hub\'s staff: how each {noun} is doing on '
+            f"{_E(_phrase(r, params.focal_measure))} for {_E(who)}"
+            + (f" in {year}" if year else "")
+            + f", with links to every report. {naming}</p>"
+        )
+        notes = []
+        if not has_gap:
+            notes.append(
+                "Equity gaps need student records with groups; this run has none, so the "
+                "gap column is left out."
+            )
+        notes.append(
+            f"Figures resting on fewer than {params.min_cell} students are not shown "
+            f"(<span class='netlab-marker'>{privacy.MARKER}</span>). The funnel place is "
+            "against the 99.8% limits around the network rate; a bright spot is credibly "
+            "above the network over the last years."
+        )
+        body += [f'<p class="netlab-note">{n}</p>' for n in notes]
+        body.append(
+            '<div class="netlab-filter"><label>Filter <input type="search" id="netlab-filter" '
+            'placeholder="a name, a stage, above …"></label>'
+            '<label><input type="checkbox" id="netlab-bright-only"> bright spots only</label>'
+            '<span id="netlab-shown"></span></div>'
+        )
+        body.append(
+            f'<table class="netlab-table netlab-glance-table" data-min-cell="{params.min_cell}">'
+            f"<caption>The network at a glance: {_E(who)}</caption>"
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        )
+    network = [t for t in result.reports if t.kind in ("network", "traction")]
+    if network:
+        items = "".join(
+            f"<li>{_links(t.html, out, t.title) if t.status != 'failed' else _E(t.title) + ': failed'}</li>"
+            for t in network
+        )
+        body.insert(0, f'<ul class="netlab-network-links">{items}</ul>')
+    body.append(_log(result, params, labels if found is not None else None))
+    n_fail = len(result.failures)
+    built = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>{_E(params.network)}: the network at a glance</title>
+<style>
+{_css()}
+</style>
+</head>
+<body class="netlab-report netlab-index-page">
+<header class="netlab-header">
+<p class="netlab-kicker">{_E(params.network)}{" &middot; " + _E(params.term) if params.term else ""}</p>
+<h1 class="netlab-title">The network at a glance</h1>
+<p class="netlab-subtitle">{len(result.reports)} reports; {n_fail} failed. Built {_E(built)}.</p>
+</header>
+<main>
+{chr(10).join(body)}
+</main>
+<footer class="netlab-footer"><p>Made by netlab {_E(__version__)}. Each report is one
+self-contained file, with its tables beside it as a workbook (xlsx) and its print as a PDF.
+Patterns here track with results; they do not show what causes them.</p></footer>
+<script>{_SCRIPT}</script>
+</body>
+</html>
+"""
+
+
+def _value(sort: str, text: str, shown: bool) -> str:
+    if not shown:
+        return f'<td class="netlab-value netlab-suppressed">{privacy.MARKER}</td>'
+    return f'<td class="netlab-value netlab-num" data-sort="{sort}">{_E(text)}</td>'
+
+
+def _log(result: Any, params: RunParams, labels: dict[str, str] | None) -> str:
+    """Every report of the build, its status and time (folded), with the build's notes."""
+    rows = []
+    for r in result.reports:
+        status = {"ok": "rendered", "skipped": "unchanged", "failed": "failed"}.get(
+            r.status, r.status
+        )
+        title = r.title
+        if labels is not None and not params.name_peers and r.kind in ("school", "district"):
+            title = f"{r.kind.capitalize()} report: {labels.get(r.id.split(':', 1)[1], r.id)}"
+        elif labels is not None and not params.name_peers and r.kind == "livecase":
+            _, host, visitor = r.id.split(":", 2)
+            title = (
+                f"Live-case brief: {labels.get(host, host)} hosts {labels.get(visitor, visitor)}"
+            )
+        link = _E(title) if r.status == "failed" else f'<a href="{_E(r.html)}">{_E(title)}</a>'
+        rows.append(
+            f'<tr><td>{link}</td><td class="netlab-status-{_E(r.status)}">{_E(status)}</td>'
+            f'<td class="netlab-num">{r.seconds:.1f} s</td><td>{_E(r.error or "")}</td></tr>'
+        )
+    notes = "".join(f'<p class="netlab-note">{_E(n)}</p>' for n in result.notes)
+    return (
+        f'{notes}<details class="netlab-fold netlab-log"><summary>Every report of this build '
+        f'({len(result.reports)})</summary><table class="netlab-table netlab-index"><thead><tr>'
+        '<th>Report</th><th>Status</th><th class="netlab-num">Time</th><th>Note</th></tr>'
+        f"</thead><tbody>{''.join(rows)}</tbody></table></details>"
+    )

@@ -1,0 +1,479 @@
+"""Live cases as a hub uses them: the network report's compact table, and a one-page brief
+per pairing for the two teams (both units side by side, the host's practices the visitor
+lacks, recent PDSA work, and the protocol's prompts).
+
+A brief names the host and the visitor, and no other unit: it is written for those two
+teams. The pairs come from :func:`netlab.livecase.match`; this module only shows them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from netlab import paths, privacy
+from netlab.names import display_name
+from netlab.report._glance import _stages, shown_pairs
+from netlab.report._html import (
+    _E,
+    Col,
+    Section,
+    _capital,
+    _draw,
+    _list,
+    _measure_label,
+    _note,
+    _pct,
+    _phrase,
+    _plural,
+    _sentence,
+    _suppressed_note,
+    _who,
+    fold,
+    no_table,
+    table,
+    unavailable,
+)
+from netlab.report._shared import yearly
+
+if TYPE_CHECKING:
+    from netlab.report._context import Report
+
+__all__ = [
+    "brief_pairing",
+    "brief_pdsa",
+    "brief_practices",
+    "brief_protocol",
+    "brief_rel",
+    "brief_side_by_side",
+    "live_cases",
+]
+
+#: What each level of the practice inventory means (0 = not in place ... 3 = fully).
+LEVELS = {0: "not in place", 1: "beginning", 2: "partly in place", 3: "fully in place"}
+
+
+def brief_rel(host: Any, visitor: Any) -> str:
+    """Where a pairing's brief sits in a run's reports folder (relative path)."""
+
+    return f"livecases/{paths.slug(host)}--{paths.slug(visitor)}.html"
+
+
+def _focal_share(r: Report) -> tuple[str, str, str]:
+    """How the schools file's share of focal students is named (for "why alike", in a
+    sentence, as a row). When the run's focal group is every student, that share is the
+    schools file's own focal groups, not the run's."""
+    if _who(r, "focal") == "all students":
+        return (
+            "focal-group share",
+            "in the schools file's focal groups",
+            "Share in the schools file's focal groups",
+        )
+    return "focal students", "in the focal group", "Share of focal students"
+
+
+def _gap_text(row: Any) -> str:
+    if pd.isna(row.gap_pp):
+        return "—"
+    text = f"{row.gap_pp:.0f} pp"
+    if pd.notna(row.gap_low_pp) and pd.notna(row.gap_high_pp):
+        text += f" ({row.gap_low_pp:.0f} to {row.gap_high_pp:.0f})"
+    return text
+
+
+def live_cases(r: Report, *, briefs: bool = True) -> Section:
+    """Suggested live cases: one compact row per pairing, each linked to its brief."""
+    from netlab import livecase
+
+    s = Section("livecase")
+    pairs = r.model("livecase__pairs")
+    if pairs is None or pairs.empty:
+        return s.add(unavailable("Live cases", "no credible bright spot to host"))
+    pairs = shown_pairs(r)
+    if pairs.empty:
+        return s.add(_suppressed_note(r, "Every suggested pair"))
+    noun = r.noun.lower()
+    hosts = list(dict.fromkeys(pairs["host"]))
+    most = int(pairs.groupby("host")["visitor"].count().max())
+    s.add(
+        _sentence(
+            f"{_capital(_plural(len(pairs), 'live case'))} with {_plural(len(hosts), 'host')}. "
+            f"Each host is a credible bright spot on {_E(_phrase(r, r.params.focal_measure))} "
+            f"for {_who(r, 'focal')}; each visitor is one of the {noun}s closest to it in "
+            f"context, with room to grow, and not among the lowest results. At most "
+            f"{_plural(r.params.livecase.max_visitors, 'visitor')} per host (here {most}): "
+            "a small visit makes for candid talk. Each pairing has a one-page brief for the "
+            "two teams.",
+            pairs["n_min"].min(),
+            cls="netlab-sentence netlab-lede",
+        )
+    )
+    many = pairs.groupby("visitor")["host"].nunique()
+    many = many[many > 1]
+    if len(many):
+        s.add(
+            _sentence(
+                _list([f"{_E(r.label(v))} ({_plural(n, 'host')})" for v, n in many.items()])
+                + (" is" if len(many) == 1 else " are")
+                + " suggested to more than one host: the hub may spread the visits.",
+                pairs["n_min"].min(),
+            )
+        )
+    rows = []
+    last = None
+    for row in pairs.itertuples(index=False):
+        link = f'<a href="{_E(brief_rel(row.host, row.visitor))}">brief</a>' if briefs else "—"
+        rows.append(
+            {
+                # each host once, above its visitors: the table reads as a list of visits
+                "host": r.label(row.host) if row.host != last else "",
+                "visitor": r.label(row.visitor),
+                "alike": livecase.alike(
+                    row,
+                    name_units=r.names_peers,
+                    unit_label=noun,
+                    size_label="seniors",
+                    focal_label=_focal_share(r)[0],
+                ),
+                "gap": _gap_text(row),
+                "stance": livecase.stance(row),
+                "brief": link,
+                "n_min": row.n_min,
+            }
+        )
+        last = row.host
+    s.add(
+        table(
+            pd.DataFrame(rows),
+            [
+                Col("host", "Host"),
+                Col("visitor", "Visitor"),
+                Col("alike", "Why they are alike"),
+                Col("gap", "Gap (95% interval)", n="n_min"),
+                Col("stance", "Visitor's learning stance"),
+                Col("brief", "Brief", "html"),
+            ],
+            min_cell=r.min_cell,
+            caption=f"Suggested live cases on {_E(_phrase(r, r.params.focal_measure))}: the gap "
+            "is the host's rate minus the visitor's, in percentage points",
+        )
+    )
+    paras = livecase.paragraphs(
+        pairs,
+        unit_label=noun,
+        measure_label=_measure_label(r, r.params.focal_measure, short=True),
+        group_label=_who(r, "focal"),
+        name_units=r.names_peers,
+        focal_phrase=_focal_share(r)[1],
+    )
+    s.add(
+        fold(
+            "Each pairing in a sentence",
+            '<div class="netlab-sentences">'
+            + "".join(_sentence(_E(t), n) for t, n in zip(paras, pairs["n_min"], strict=True))
+            + "</div>",
+        )
+    )
+    return s
+
+
+# --------------------------------------------------------------------------------------
+# The brief for one pairing
+# --------------------------------------------------------------------------------------
+
+
+def _pair(r: Report) -> Any:
+    pairs = shown_pairs(r)
+    hit = pairs.loc[(pairs["host"] == str(r.unit_id)) & (pairs["visitor"] == str(r.partner))]
+    return next(hit.itertuples(index=False)) if len(hit) else None
+
+
+def brief_pairing(r: Report) -> Section:
+    """Who visits whom, why they are alike, and the gap, in a short paragraph."""
+    from netlab import livecase
+
+    s = Section("pairing")
+    row = _pair(r)
+    if row is None:
+        return s.add(_suppressed_note(r, "This pairing"))
+    text = livecase.paragraphs(
+        pd.DataFrame([row._asdict()]),
+        unit_label=r.noun.lower(),
+        measure_label=_measure_label(r, r.params.focal_measure, short=True),
+        group_label=_who(r, "focal"),
+        name_units=True,
+        focal_phrase=_focal_share(r)[1],
+    )[0]
+    s.add(
+        _sentence(
+            _E(text) + " The pairing is a suggestion from the data for people to weigh; the "
+            "gap tracks with many things, not with any one practice.",
+            row.n_min,
+            cls="netlab-sentence netlab-lede",
+        )
+    )
+    return s
+
+
+def _context_rows(r: Report) -> pd.DataFrame:
+    units = r.prepared.units.assign(unit_id=r.prepared.units["unit_id"].astype(str))
+    units = units.set_index("unit_id")
+    pair = [str(r.unit_id), str(r.partner)]
+    stages = _stages(r)
+    rows = []
+    for label, col, fmt in (
+        ("District", "district", "text"),
+        ("Seniors", "size", "count"),
+        (_focal_share(r)[2], "share_focal", "rate"),
+        ("Share from low-income families", "share_low_income", "rate"),
+        ("Team joined the network", "cohort", "year"),
+    ):
+        if col not in units.columns:
+            continue
+        values = [units[col].get(u) for u in pair]
+        if all(v is None or pd.isna(v) for v in values):
+            continue
+        rows.append({"what": label, **{f"u{i}": _show(v, fmt) for i, v in enumerate(values)}})
+    if stages:
+        rows.append(
+            {"what": "Traction stage (latest)", "u0": stages.get(pair[0], "—"),
+             "u1": stages.get(pair[1], "—")}
+        )  # fmt: skip
+    return pd.DataFrame(rows, columns=["what", "u0", "u1"])
+
+
+def _show(value: Any, fmt: str) -> str:
+    if value is None or pd.isna(value):
+        return "not in the data"
+    if fmt == "rate":
+        return _pct(float(value))
+    if fmt == "count":
+        return f"{float(value):,.0f}"
+    if fmt == "year":
+        return str(int(value))
+    return display_name(value)
+
+
+def brief_side_by_side(r: Report) -> Section:
+    """Both units' context and results on the focal measure, side by side."""
+    s = Section("side")
+    host, visitor = str(r.unit_id), str(r.partner)
+    names = [r.unit_name, r.label(visitor)]
+    ctx = _context_rows(r)
+    side: list[str] = []
+    if len(ctx):
+        side.append(
+            table(
+                ctx,
+                [Col("what", ""), Col("u0", names[0]), Col("u1", names[1])],
+                min_cell=r.min_cell,
+                caption="Context (from the schools file)",
+            )
+        )
+    measure = r.params.focal_measure
+    group = "focal"
+    per = {u: yearly(r, measure=measure, group=group, unit_id=u) for u in (host, visitor)}
+    net = yearly(r, measure=measure, group=group, unit_id=None)
+    years = sorted(set(net["year"]))[-4:]
+    rows = []
+    for y in years:
+        row: dict[str, Any] = {"year": int(y)}
+        for i, u in enumerate((host, visitor)):
+            hit = per[u].loc[per[u]["year"] == y]
+            row[f"r{i}"] = hit["rate"].iloc[0] if len(hit) else np.nan
+            row[f"n{i}"] = hit["denominator"].iloc[0] if len(hit) else 0
+        nh = net.loc[net["year"] == y]
+        row["network"] = nh["rate"].iloc[0] if len(nh) else np.nan
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    short = _measure_label(r, measure, short=True)
+    side.append(
+        table(
+            frame,
+            [
+                Col("year", "Year"),
+                Col("r0", names[0], "rate", n="n0"),
+                Col("r1", names[1], "rate", n="n1"),
+                Col("network", "Network", "rate"),
+            ],
+            min_cell=r.min_cell,
+            caption=f"{_E(short)}, {_E(_who(r, group))}",
+        )
+    )
+    s.add('<div class="netlab-side">' + "".join(side) + "</div>")
+    drawn = [
+        privacy.visible(per[u]).assign(who=n) for u, n in zip((host, visitor), names, strict=True)
+    ]
+    drawn.append(net.assign(who="Network"))
+    both = pd.concat(drawn, ignore_index=True)
+    both = both.loc[both["year"].isin(years) & both["rate"].notna()]
+    n_min = both.loc[both["who"] != "Network", "denominator"].min()
+    if len(both) and pd.notna(n_min):
+        s.add(
+            _draw(
+                "trend_with_target",
+                both,
+                None,
+                series="who",
+                focal=names[0],
+                title=short,
+                alt=f"{short} at {names[0]} and {names[1]}, by year, with the network",
+                n_min=n_min,
+                tight=True,
+                size=(5.2, 2.1),
+            )
+        )
+    return s
+
+
+def _levels(r: Report, units: list[str]) -> pd.Series:
+    from netlab.report._school import _schools_of
+
+    table_ = r.prepared.tables.get("practices")
+    schools: list[str] = []
+    for u in units:
+        schools += _schools_of(r, u)
+    mine = table_.loc[table_["school_id"].astype(str).isin(schools)]
+    if mine.empty:
+        return pd.Series(dtype=float)
+    latest = mine.loc[mine["year"] == mine["year"].max()]
+    return latest.groupby("practice")["level"].max()
+
+
+def brief_practices(r: Report) -> Section:
+    """The practices the host has in place and the visitor does not (latest inventory)."""
+    s = Section("practices")
+    if r.prepared.tables.get("practices") is None or r.prepared.tables["practices"].empty:
+        return s.add(unavailable("The practice inventory", no_table("practices")))
+    from netlab import practices as pr
+
+    host = _levels(r, [str(r.unit_id)])
+    visitor = _levels(r, [str(r.partner)])
+    binary = max(host.max() if len(host) else 0, visitor.max() if len(visitor) else 0) <= 1
+    gap = [p for p, lvl in host.items() if lvl > 0 and visitor.get(p, 0) < lvl]
+    if not gap:
+        return s.add(
+            _sentence(
+                f"Every practice in place at {_E(r.unit_name)} is in place at "
+                f"{_E(r.label(r.partner))} too: the difference lies in how the work is done, "
+                "which is what the visit is for."
+            )
+        )
+    within = r.model("practices__within")
+    est = within.set_index("practice") if within is not None and len(within) else None
+
+    def level(v: Any) -> str:
+        if v is None or pd.isna(v):
+            return "not in the inventory"
+        return ("in place" if v > 0 else "not in place") if binary else LEVELS.get(int(v), str(v))
+
+    rows = []
+    for p in gap:
+        row = {
+            "practice": _capital(pr.practice_label(p)),
+            "host": level(host.get(p)),
+            "visitor": level(visitor.get(p)),
+            "tracks": "—",
+        }
+        if est is not None and p in est.index:
+            e = est.loc[p]
+            if pd.notna(e.get("estimate_pp")):
+                row["tracks"] = f"{e['estimate_pp']:+.1f} pp ({e.get('evidence', '')})"
+        rows.append(row)
+    s.add(
+        table(
+            pd.DataFrame(rows),
+            [
+                Col("practice", "Practice"),
+                Col("host", r.unit_name),
+                Col("visitor", r.label(r.partner)),
+                Col("tracks", "Across the network, tracks with"),
+            ],
+            min_cell=r.min_cell,
+            caption="Latest practice inventory, beside the network-wide estimate (association, "
+            "not cause)",
+        )
+    )
+    return s
+
+
+def brief_pdsa(r: Report, *, per_team: int = 2) -> Section:
+    """Each team's most recent PDSA cycles: driver, change idea, when, and the decision."""
+    s = Section("pdsa")
+    pdsa = r.prepared.tables.get("pdsa")
+    if pdsa is None or pdsa.empty:
+        return s.add(unavailable("Recent PDSA work", no_table("pdsa")))
+    from netlab.report._school import _schools_of
+
+    rows = []
+    for unit in (str(r.unit_id), str(r.partner)):
+        mine = pdsa.loc[pdsa["school_id"].astype(str).isin(_schools_of(r, unit))]
+        if "start_date" in mine:
+            mine = mine.sort_values("start_date", ascending=False)
+        for c in mine.head(per_team).itertuples(index=False):
+            start = getattr(c, "start_date", None)
+            rows.append(
+                {
+                    "team": r.label(unit),
+                    "when": f"{pd.Timestamp(start):%b %Y}" if pd.notna(start) else "—",
+                    "driver": _text(getattr(c, "driver", None)),
+                    "idea": _text(getattr(c, "change_idea", None)),
+                    "decision": _text(getattr(c, "decision", None), "still running"),
+                }
+            )
+    if not rows:
+        return s.add(_note("Neither team has a PDSA cycle on record."))
+    s.add(
+        table(
+            pd.DataFrame(rows),
+            [
+                Col("team", "Team"),
+                Col("when", "Started"),
+                Col("driver", "Driver"),
+                Col("idea", "Change idea"),
+                Col("decision", "Decision"),
+            ],
+            min_cell=r.min_cell,
+            caption=f"Each team's {per_team} most recent PDSA cycles",
+        )
+    )
+    return s
+
+
+def _text(value: Any, missing: str = "—") -> str:
+    return missing if value is None or pd.isna(value) or not str(value).strip() else str(value)
+
+
+def brief_protocol(r: Report) -> Section:
+    """The live-case protocol's prompts: celebrations, noticings, wonderings."""
+    s = Section("protocol")
+    host, visitor = _E(r.unit_name), _E(r.label(r.partner))
+    phrase = _E(_phrase(r, r.params.focal_measure))
+    who = _who(r, "focal")
+    prompts = {
+        "Celebrations": [
+            f"What is {host} proud of in its work for {who}, and when did it start to show?",
+            f"What does {visitor} already do well that it wants to keep?",
+        ],
+        "Noticings": [
+            f"What do you see {host}'s staff and students do, week by week, that bears on "
+            f"{phrase}?",
+            "Which of the practices above look different in action from how they read on paper?",
+            "What do the recent PDSA cycles say about what each team is learning?",
+        ],
+        "Wonderings": [
+            f"What would {visitor} test first, in a small PDSA cycle, after this visit?",
+            "What made the work take hold at the host, and what got in its way?",
+            "What should the two teams teach the rest of the network afterwards?",
+        ],
+    }
+    body = "".join(
+        f'<div class="netlab-prompts"><h3>{k}</h3><ul>'
+        + "".join(f"<li>{q}</li>" for q in qs)
+        + "</ul></div>"
+        for k, qs in prompts.items()
+    )
+    s.add(f'<div class="netlab-protocol">{body}</div>')
+    return s

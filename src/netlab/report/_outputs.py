@@ -1,0 +1,481 @@
+"""What is sent out beside each report: an Excel workbook of its tables and a PDF print.
+
+- **Workbook** (``.xlsx``): every table the report shows, read from the rendered report
+  itself, so it carries the same labels and the same suppression (a suppressed value is
+  ``*`` here too). One sheet per section, an "About" sheet first. Numbers are numbers
+  (a rate of "45%" is 0.45 shown as a percentage), so they can be charted and summed. A
+  very hidden sheet holds, for each row, the fewest students its values rest on (as
+  ``data-n`` does in the HTML), for :func:`netlab.privacy.scan_xlsx`.
+- **PDF**: the same HTML printed by Chromium with the report's print styles, folded
+  detail opened, a footer with the title and page numbers on every page. One browser
+  prints every report of a build.
+
+A machine without Chromium gets a message naming what to install or which parameter turns
+PDFs off; the HTML and workbooks are written either way.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import os
+import re
+import shutil
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+from netlab import privacy
+
+__all__ = [
+    "COUNTS_SHEET",
+    "PdfOutcome",
+    "find_chromium",
+    "notebook_tables",
+    "print_pdfs",
+    "write_workbook",
+]
+
+#: The very hidden sheet holding each row's fewest students.
+COUNTS_SHEET = privacy.COUNTS_SHEET
+META_MIME = "application/vnd.netlab.report+json"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+# --------------------------------------------------------------------------------------
+# Reading the tables of a rendered report
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Table:
+    """One report table as shown: caption, header and rows of cell texts."""
+
+    caption: str = ""
+    header: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    values: list[list[bool]] = field(default_factory=list)  # value cells (rest on students)
+    counts: list[int | None] = field(default_factory=list)  # data-n of each row
+
+
+class _TableParser(HTMLParser):
+    """The ``netlab-table`` tables of an HTML fragment (the report's own markup)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[Table] = []
+        self._table: Table | None = None
+        self._depth = 0
+        self._cell: list[str] | None = None
+        self._where = ""
+        self._row: list[str] | None = None
+        self._row_values: list[bool] = []
+        self._row_n: int | None = None
+        self._is_value = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "table":
+            self._depth += 1
+            if self._depth == 1 and "netlab-table" in (a.get("class") or ""):
+                self._table = Table()
+        if self._table is None:
+            return
+        if tag in ("thead", "tbody"):
+            self._where = tag
+        elif tag == "caption":
+            self._cell = []
+        elif tag == "tr":
+            self._row, self._row_values = [], []
+            n = a.get("data-n")
+            self._row_n = int(float(n)) if n not in (None, "") else None
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+            self._is_value = "netlab-value" in (a.get("class") or "")
+        elif tag == "br" and self._cell is not None:
+            self._cell.append(" ")
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            if self._depth == 1 and self._table is not None:
+                self.tables.append(self._table)
+                self._table = None
+            self._depth -= 1
+            return
+        if self._table is None:
+            return
+        if tag == "caption" and self._cell is not None:
+            self._table.caption = _squash(self._cell)
+            self._cell = None
+        elif tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append(_squash(self._cell))
+            self._row_values.append(self._is_value)
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            if self._where == "thead":
+                self._table.header = self._row
+            else:
+                self._table.rows.append(self._row)
+                self._table.values.append(self._row_values)
+                self._table.counts.append(self._row_n)
+            self._row = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _squash(parts: Iterable[str]) -> str:
+    return " ".join("".join(parts).split())
+
+
+def html_tables(fragment: str) -> list[Table]:
+    """The report tables of an HTML fragment, in order."""
+    parser = _TableParser()
+    parser.feed(fragment)
+    parser.close()
+    return parser.tables
+
+
+def _heading(source: str) -> str | None:
+    for line in source.splitlines():
+        if line.startswith("## "):
+            return line[3:].strip()
+    return None
+
+
+def notebook_tables(nb: Any) -> tuple[dict, list[tuple[str, list[Table]]]]:
+    """The report's facts and its tables by section, from an executed report notebook.
+
+    Returns
+    -------
+    (dict, list of (str, list of Table))
+        The header facts (title, network, term, min_cell ...) and, per section heading,
+        the tables its cells display, in the report's order.
+    """
+    meta: dict = {}
+    sections: list[tuple[str, list[Table]]] = []
+    current = "Report"
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            current = _heading(cell.source) or current
+            continue
+        for output in cell.get("outputs", []):
+            data = output.get("data") or {}
+            if META_MIME in data:
+                meta = dict(data[META_MIME])
+            text = data.get("text/html")
+            if not text:
+                continue
+            text = "".join(text) if isinstance(text, list) else str(text)
+            found = html_tables(text)
+            if not found:
+                continue
+            if sections and sections[-1][0] == current:
+                sections[-1][1].extend(found)
+            else:
+                sections.append((current, found))
+    return meta, sections
+
+
+# --------------------------------------------------------------------------------------
+# Writing the workbook
+# --------------------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"^([+\-−]?)(\d[\d,]*)(\.\d+)?(%| pp)?$")
+
+
+def cell_value(text: str) -> tuple[Any, str | None]:
+    """A shown cell as a workbook value and its number format.
+
+    "45%" → (0.45, "0%"); "+3.2 pp" and "+3.2" → (3.2, "+0.0;-0.0;0.0"); "1,234" →
+    (1234, "#,##0"); "2024" → (2024, "0"); "—" → (None, None); "*", "<10" and words stay
+    text.
+
+    Examples
+    --------
+    >>> cell_value("45.5%")
+    (0.455, '0.0%')
+    >>> cell_value("+3.2 pp")
+    (3.2, '+0.0;-0.0;0.0')
+    """
+    t = text.strip()
+    if t in ("", "—"):
+        return None, None
+    m = _NUMBER.match(t)
+    if not m:
+        return t, None
+    sign, whole, frac, unit = m.groups()
+    number = float(whole.replace(",", "") + (frac or ""))
+    if sign in ("-", "−"):
+        number = -number
+    places = len(frac) - 1 if frac else 0
+    decimals = "0" + ("." + "0" * places if places else "")
+    if unit == "%":
+        return round(number / 100, places + 2), f"{decimals}%"
+    if unit == " pp" or sign:
+        return number, f"+{decimals};-{decimals};{decimals}"
+    if frac:
+        return number, decimals
+    return int(number), "#,##0" if "," in whole or len(whole) != 4 else "0"
+
+
+_BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
+
+
+def _sheet_title(name: str, taken: set[str]) -> str:
+    base = _BAD_SHEET.sub(" ", name).strip()[:31] or "Section"
+    title, k = base, 2
+    while title.lower() in taken:
+        title = f"{base[: 31 - len(str(k)) - 1]} {k}"
+        k += 1
+    taken.add(title.lower())
+    return title
+
+
+def write_workbook(
+    path: str | os.PathLike, meta: dict, sections: Sequence[tuple[str, Sequence[Table]]]
+) -> Path:
+    """Write a report's tables to an ``.xlsx`` workbook (atomically).
+
+    Parameters
+    ----------
+    path : path
+        The workbook to write (beside the report's HTML).
+    meta : dict
+        The report's facts (title, network, term, min_cell, input hash, version).
+    sections : sequence of (str, sequence of Table)
+        From :func:`notebook_tables`.
+
+    Returns
+    -------
+    Path
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    bold, head_fill = Font(bold=True), PatternFill("solid", fgColor="E8EEF5")
+    wb = Workbook()
+    about = wb.active
+    about.title = "About"
+    min_cell = int(meta.get("min_cell") or 10)
+    lines = [
+        (meta.get("title") or "Report", Font(bold=True, size=14)),
+        (" · ".join(str(meta[k]) for k in ("network", "term") if meta.get(k)), None),
+        ("", None),
+        ("Every table of the report, one sheet per section, with the report's labels.", None),
+        (
+            f"Values resting on fewer than {min_cell} students are not shown: they read * "
+            f"(or <{min_cell} for a count of students), as in the report.",
+            None,
+        ),
+        ("Patterns in these tables track with results; they do not show what causes them.", None),
+        ("", None),
+        (f"Inputs (hash): {meta.get('input_hash') or 'unknown'}", None),
+        (f"netlab version: {meta.get('netlab_version') or 'unknown'}", None),
+        (f"Report rendered: {meta.get('rendered') or 'unknown'}", None),
+    ]
+    for i, (text, font) in enumerate(lines, start=1):
+        cell = about.cell(row=i, column=1, value=text)
+        if font is not None:
+            cell.font = font
+    about.column_dimensions["A"].width = 100
+    counts: list[list[Any]] = [["sheet", "row", "fewest_students", "value_columns"]]
+    taken = {"about", COUNTS_SHEET}
+    for name, tables in sections:
+        ws = wb.create_sheet(_sheet_title(name, taken))
+        ws.cell(row=1, column=1, value=name).font = Font(bold=True, size=12)
+        row = 3
+        widths: dict[int, int] = {}
+        for t in tables:
+            if t.caption:
+                ws.cell(row=row, column=1, value=t.caption).font = Font(italic=True, bold=True)
+                row += 1
+            for j, h in enumerate(t.header, start=1):
+                c = ws.cell(row=row, column=j, value=h)
+                c.font, c.fill = bold, head_fill
+                c.alignment = Alignment(wrap_text=True, vertical="top")
+                widths[j] = max(widths.get(j, 0), min(len(h), 24))
+            row += 1
+            for cells, values, n in zip(t.rows, t.values, t.counts, strict=True):
+                for j, text in enumerate(cells, start=1):
+                    value, fmt = cell_value(text)
+                    c = ws.cell(row=row, column=j, value=value)
+                    if fmt:
+                        c.number_format = fmt
+                    widths[j] = max(widths.get(j, 0), min(len(text), 48))
+                cols = ",".join(str(j) for j, v in enumerate(values, start=1) if v)
+                if cols or n is not None:
+                    counts.append([ws.title, row, n, cols])
+                row += 1
+            row += 1
+        for j, w in widths.items():
+            ws.column_dimensions[ws.cell(row=1, column=j).column_letter].width = max(8, w + 2)
+    hidden = wb.create_sheet(COUNTS_SHEET)  # last, and out of sight
+    for line in counts:
+        hidden.append(line)
+    hidden.sheet_state = "veryHidden"
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    wb.save(tmp)
+    os.replace(tmp, target)
+    return target
+
+
+# --------------------------------------------------------------------------------------
+# Printing to PDF
+# --------------------------------------------------------------------------------------
+
+
+def find_chromium() -> str | None:
+    """The Chromium to print with: ``$NETLAB_CHROMIUM``, else Debian's, else one on PATH."""
+    given = os.environ.get("NETLAB_CHROMIUM")
+    if given:
+        return given if Path(given).exists() else None
+    for candidate in ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(candidate) if "/" not in candidate else candidate
+        if found and Path(found).exists():
+            return found
+    return None
+
+
+@dataclass
+class PdfOutcome:
+    """What printing a build's reports gave: files written, failures, and a message."""
+
+    written: list[Path] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    message: str | None = None
+    seconds: float = 0.0
+
+
+NO_CHROMIUM = (
+    "PDFs were not written: no Chromium browser was found (looked for $NETLAB_CHROMIUM, "
+    "/usr/bin/chromium and chromium, chromium-browser or google-chrome on the PATH). The HTML "
+    "reports and workbooks are complete. To print PDFs, install Debian's chromium "
+    "(`make browser`, or `sudo apt-get install chromium`) or point NETLAB_CHROMIUM at a "
+    "Chromium or Chrome; to stop asking, set `pdf: false` in the run's parameters."
+)
+NO_PLAYWRIGHT = (
+    "PDFs were not written: the Python package playwright is not installed (it drives "
+    "Chromium). Install netlab's dependencies again (`make setup`, or `pip install "
+    "playwright`), or set `pdf: false` in the run's parameters."
+)
+
+_FOOTER = (
+    '<div style="font-size:7pt;color:#52606d;width:100%;padding:0 1.5cm;'
+    'display:flex;justify-content:space-between;font-family:Arial,sans-serif">'
+    '<span>{title}</span><span>page <span class="pageNumber"></span> of '
+    '<span class="totalPages"></span></span></div>'
+)
+
+
+#: Paper sizes (CSS pixels, 96 per inch) and the margins the PDFs are printed with.
+_PAPER = {"Letter": (816, 1056), "A4": (794, 1123)}
+_MARGIN = {"top": "1.2cm", "bottom": "1.4cm", "left": "1.5cm", "right": "1.5cm"}
+_CM = 96 / 2.54
+
+
+def _fit_scale(page: Any, paper: str) -> float:
+    """The print scale (0.8 to 1) that keeps a page meant for one sheet on one sheet."""
+    width, height = _PAPER.get(paper, _PAPER["Letter"])
+    inner_w = width - 3.0 * _CM
+    inner_h = height - 2.6 * _CM
+    page.set_viewport_size({"width": int(inner_w), "height": int(inner_h)})
+    page.emulate_media(media="print")
+    tall = float(page.evaluate("document.documentElement.scrollHeight"))
+    page.emulate_media(media="null")  # back to what printing uses
+    return 1.0 if tall <= inner_h else max(0.8, inner_h / tall * 0.98)
+
+
+def print_pdfs(
+    jobs: Sequence[tuple],
+    *,
+    chromium: str | None = None,
+    paper: str = "Letter",
+) -> PdfOutcome:
+    """Print HTML reports to PDF with one Chromium, each with its print styles.
+
+    Parameters
+    ----------
+    jobs : sequence of (html path, pdf path[, one page])
+        What to print, and where; a third item True asks for one sheet (a live-case brief
+        a little too long is printed slightly smaller, down to 80%).
+    chromium : str, optional
+        The browser's executable (default: :func:`find_chromium`).
+    paper : str
+        Paper format ("Letter", "A4").
+
+    Returns
+    -------
+    PdfOutcome
+        ``message`` is set (and nothing written) when no Chromium or no playwright is
+        found; a report that cannot be printed is listed in ``failed`` and the others
+        are still printed.
+    """
+    import time
+
+    started = time.perf_counter()
+    out = PdfOutcome()
+    if not jobs:
+        return out
+    exe = chromium or find_chromium()
+    if exe is None:
+        out.message = NO_CHROMIUM
+        return out
+    try:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        out.message = NO_PLAYWRIGHT
+        return out
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            for job in jobs:
+                source, target = job[0], Path(job[1])
+                one_page = bool(job[2]) if len(job) > 2 else False
+                try:
+                    page.goto(Path(source).resolve().as_uri(), wait_until="load")
+                    scale = _fit_scale(page, paper) if one_page else 1.0
+                    page.evaluate(
+                        "document.querySelectorAll('details').forEach(d => d.open = true)"
+                    )
+                    title = page.evaluate(
+                        "(document.querySelector('h1') || document).textContent || ''"
+                    )
+                    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    page.pdf(
+                        path=str(tmp),
+                        format=paper,
+                        print_background=True,
+                        display_header_footer=True,
+                        header_template="<span></span>",
+                        footer_template=_FOOTER.format(title=_html.escape(title.strip())),
+                        margin=_MARGIN,
+                        scale=scale,
+                    )
+                    os.replace(tmp, target)
+                    out.written.append(target)
+                except PlaywrightError as err:
+                    out.failed[str(source)] = str(err).splitlines()[0]
+            browser.close()
+    except PlaywrightError as err:
+        out.message = (
+            f"PDFs were not written: Chromium ({exe}) could not be started: "
+            f"{str(err).splitlines()[0]}. Set NETLAB_CHROMIUM to a working Chromium, or "
+            "`pdf: false` in the run's parameters."
+        )
+    out.seconds = time.perf_counter() - started
+    return out

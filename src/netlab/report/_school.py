@@ -1,0 +1,358 @@
+"""Report sections only a school (or district) report shows."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from netlab import privacy
+from netlab.report._html import (
+    _E,
+    Col,
+    Section,
+    _capital,
+    _draw,
+    _list,
+    _measure_label,
+    _note,
+    _pct,
+    _plural,
+    _sentence,
+    _suppressed_note,
+    no_table,
+    table,
+    unavailable,
+)
+
+if TYPE_CHECKING:
+    from netlab.report._context import Report
+
+
+# --------------------------------------------------------------------------------------
+# School sections
+# --------------------------------------------------------------------------------------
+
+
+def process_measures(r: Report) -> Section:
+    """Interim and process measures over time, as run charts, beside the outcome they serve."""
+    s = Section("process")
+    table_ = r.prepared.tables.get("process")
+    if table_ is None or table_.empty:
+        return s.add(unavailable("Interim and process measures", no_table("process")))
+    from netlab import measures, spc
+
+    series = measures.process_series(table_, unit="school_id")
+    mine = {str(r.unit_id), *_schools_of(r)} if r.unit_id is not None else None
+    if mine is not None:
+        series = series.loc[series["unit_id"].isin(mine)]
+    if series.empty:
+        return s.add(unavailable(f"Interim and process measures for {r.unit_name}"))
+    for measure, cell in list(series.groupby("measure", sort=True))[:4]:
+        rates_like = bool(cell["denominator"].notna().any())
+        several = cell["unit_id"].nunique() > 1
+        # one point per date for the whole unit (a district's schools, or the network)
+        if rates_like:
+            cell = cell.groupby("date", as_index=False)[["numerator", "denominator"]].sum()
+            cell["value"] = cell["numerator"] / cell["denominator"].where(cell["denominator"] > 0)
+            cell["suppressed"] = cell["denominator"] < r.min_cell
+        else:
+            cell = cell.groupby("date", as_index=False)["value"].sum().assign(suppressed=False)
+        shown = privacy.visible(cell).sort_values("date")
+        label = _capital(_measure_label(r, measure))
+        if len(shown) < 2:
+            s.add(_suppressed_note(r, f"The series of {label.lower()}"))
+            continue
+        chart = spc.run_chart(shown, x="date", y="value")
+        s.add(
+            _draw(
+                "run_chart",
+                chart,
+                x="date",
+                y="value",
+                percent=rates_like,
+                title=label,
+                alt=f"Run chart of {label}",
+                caption=f"{_E(label)} over time"
+                + (" (all its schools together)" if several else "")
+                + ", with the median and the run-chart rules (a long run or too few crossings "
+                "signals non-random change).",
+                n_min=shown["denominator"].min() if rates_like else None,
+            )
+        )
+        signal = bool(chart["signal"].any()) if "signal" in chart else False
+        s.add(
+            _sentence(
+                f"{_E(label)}: "
+                + ("a signal of non-random change." if signal else "no signal of change yet.")
+            )
+        )
+    return s
+
+
+def fafsa_season(r: Report) -> Section:
+    """The unit's weekly FAFSA completion this season against last season (run chart)."""
+    s = Section("fafsa")
+    weekly = r.prepared.tables.get("fafsa_weekly")
+    if weekly is None or weekly.empty:
+        return s.add(unavailable("The weekly FAFSA run chart", no_table("fafsa_weekly")))
+    from netlab import spc
+
+    schools = _schools_of(r) if r.unit_id is not None else None
+    season = int(weekly["season"].max())
+    name = f"{season}-{str(season + 1)[-2:]} FAFSA"
+    this = weekly.loc[weekly["season"] == season]
+    if schools is not None:
+        this = this.loc[this["school_id"].astype(str).isin(schools)]
+    missing = (
+        (~this["reported"].fillna(False).astype(bool)).groupby(this["week"]).all()
+        if "reported" in this.columns
+        else pd.Series(dtype=bool)
+    )
+    not_reported = sorted(int(w) for w in missing.index[missing.to_numpy()])
+    skipped = len(not_reported)
+    series = spc.season_series(weekly, season=season, unit=schools)
+    series = series.loc[series["denominator"].notna()]
+    if series.empty:
+        return s.add(unavailable("The weekly FAFSA run chart", "no reported week this season"))
+    series = privacy.flag_small(series, min_cell=r.min_cell)
+    prior_small = series["prior_denominator"].fillna(0) < r.min_cell
+    series.loc[prior_small, ["prior_rate", "prior_numerator"]] = np.nan
+    shown = privacy.visible(series)
+    if shown.empty:
+        return s.add(_suppressed_note(r, "The FAFSA season"))
+    pace = spc.season_pace(shown) if shown["prior_rate"].notna().any() else None
+    chart = _season_chart(shown, pace)
+    # People think of a season in dates: each week is drawn at its snapshot's date.
+    chart = chart.merge(shown[["week", "as_of"]], on="week", how="left")
+    chart["as_of"] = pd.to_datetime(chart["as_of"])
+    dates = pd.to_datetime(this.groupby("week")["as_of"].first())
+    gaps = [dates[w] for w in not_reported if w <= int(shown["week"].max()) and w in dates]
+    s.add(
+        _draw(
+            "run_chart",
+            chart,
+            x="as_of",
+            y="rate",
+            title=f"{name}: completed, share of seniors",
+            not_reported=gaps,
+            alt=f"Weekly FAFSA completion, {name}, with last season",
+            caption=f"Cumulative FAFSA completion by week of the {name} season, with last "
+            "season at the same weeks. The season is judged on its pace: highlighted weeks "
+            "belong to a run of weeks in which new completions kept beating (or trailing) "
+            "last season's at the same weeks; the cumulative curve itself always rises and "
+            "is not tested."
+            + (
+                f" {_capital(_plural(skipped, 'weekly snapshot'))} "
+                + ("was not a measurement" if skipped == 1 else "were not measurements")
+                + " (counts suppressed for nearly every school): shaded, not drawn as zero."
+                if skipped
+                else ""
+            ),
+            n_min=shown["denominator"].min(),
+        )
+    )
+    last = chart.iloc[-1]
+    prior = last.get("prior_rate")
+    text = (
+        f"By {_day(last.as_of)} (week {int(last.week)} of the season), {_pct(last.rate)} of "
+        "seniors had completed a FAFSA"
+    )
+    if pd.notna(prior):
+        text += f", against {_pct(prior)} at the same week last season"
+        gap = float(last.rate) - float(prior)
+        if abs(gap) >= 0.05:
+            text += (
+                f". This season is unlike the last: {abs(100 * gap):.0f} percentage points "
+                + ("behind" if gap < 0 else "ahead")
+                + " at the same week"
+            )
+    if skipped:
+        weeks = _list([str(w) for w in not_reported])
+        days = _list([_day(dates[w]) for w in not_reported if w in dates])
+        text += (
+            f". In {'week' if skipped == 1 else 'weeks'} {weeks}"
+            + (f" ({days})" if days else "")
+            + " the counts were suppressed for nearly every school, so "
+            + ("that week is" if skipped == 1 else "those weeks are")
+            + " shaded as not reported: a cause outside the schools' work (a late or "
+            "disrupted FAFSA launch shows up this way), not a drop in completion"
+        )
+    s.add(_sentence(text + ". " + _pace_words(pace), shown["denominator"].min()))
+    return s
+
+
+def _season_chart(shown: pd.DataFrame, pace: pd.DataFrame | None) -> pd.DataFrame:
+    """The cumulative curve to draw, carrying the pace test's runs (no median line)."""
+    chart = shown[["week", "rate", "prior_rate", "denominator"]].reset_index(drop=True)
+    chart = chart.assign(phase=0, centre=np.nan)
+    if pace is None or pace.empty or "in_long_run" not in pace:
+        return chart
+    if int(pace["n_useful"].max()) < 10:  # too few weeks to test: say nothing on the chart
+        return chart
+    runs = pace[["week", "in_long_run"]]
+    chart = chart.merge(runs, on="week", how="left")
+    chart["in_long_run"] = chart["in_long_run"].astype("boolean").fillna(False).astype(bool)
+    for c in ("run_signal", "crossing_signal"):
+        chart[c] = bool(pace[c].dropna().any())
+    return chart
+
+
+def _pace_words(pace: pd.DataFrame | None) -> str:
+    """What the pace test says, in plain words."""
+    if pace is None or pace.empty:
+        return (
+            "There is no earlier season at the same weeks to compare this season's pace with "
+            "(a cumulative curve always rises, so it is not judged on its own)."
+        )
+    useful = int(pace["n_useful"].max()) if "n_useful" in pace else 0
+    if useful < 10:
+        return (
+            f"With {useful} week(s) that can be compared with last season, the run-chart "
+            "rules cannot yet tell a change of pace from ordinary week-to-week variation."
+        )
+    if bool(pace["run_signal"].any()):
+        run = pace.loc[pace["in_long_run"].fillna(False).astype(bool)]
+        ahead = bool(run["change"].mean() > 0)
+        return (
+            f"For {int(pace['longest_run'].max())} compared weeks in a row, "
+            + ("more" if ahead else "fewer")
+            + " seniors completed a FAFSA each week than in the same week last season: this "
+            "season is "
+            + ("pulling ahead of" if ahead else "falling behind")
+            + " last season's pace by more than week-to-week chance gives."
+        )
+    if bool(pace["crossing_signal"].any()):
+        return (
+            "Week by week, this season's new completions stayed on one side of last season's "
+            "for unusually long stretches: the pace differs from last season's by more than "
+            "chance gives."
+        )
+    return (
+        "Week by week, this season's new completions run sometimes ahead of and sometimes "
+        "behind last season's at the same weeks, as chance gives: no sign that the pace "
+        "differs from last season's."
+    )
+
+
+def _day(value: object) -> str:
+    """A date as people write it: "8 March 2024"."""
+    t = pd.Timestamp(value)
+    return f"{t.day} {t:%B %Y}"
+
+
+def _schools_of(r: Report, unit: str | None = None) -> list[str]:
+    """The school ids of a unit (the report's own by default): itself, or its schools."""
+    unit = str(r.unit_id if unit is None else unit)
+    schools = r.prepared.tables.get("schools")
+    if r.params.unit == "district" and schools is not None:
+        return (
+            schools.loc[schools["district"].astype(str) == unit, "school_id"].astype(str).tolist()
+        )
+    return [unit]
+
+
+def practices(r: Report) -> Section:
+    """The practices the unit has in place, beside what tracks with gains network-wide."""
+    s = Section("practices")
+    table_ = r.prepared.tables.get("practices")
+    within = r.model("practices__within")
+    if table_ is None or table_.empty:
+        return s.add(unavailable("Practices", no_table("practices")))
+    from netlab import practices as pr
+
+    mine = table_.loc[table_["school_id"].astype(str).isin(_schools_of(r))]
+    latest = int(mine["year"].max()) if len(mine) else None
+    now = mine.loc[mine["year"] == latest].groupby("practice", as_index=False)["level"].max()
+    now["in_place"] = np.where(now["level"] > 0, "yes", "no")
+    now["practice_label"] = [_capital(pr.practice_label(p)) for p in now["practice"]]
+    if within is not None and len(within):
+        w = within.copy()
+        est = w.set_index("practice")
+        for col, key in (
+            ("estimate_pp", "estimate"),
+            ("ci_low_pp", "low"),
+            ("ci_high_pp", "high"),
+            ("evidence", "evidence"),
+        ):
+            src = next((c for c in (col, key) if c in est.columns), None)
+            now[col] = now["practice"].map(est[src]) if src else np.nan
+        if "covariance" in est.columns:
+            now["covariance"] = now["practice"].map(est["covariance"])
+    robust = r.model("practices__imputation")
+    if robust is not None and len(robust):
+        rob = robust.set_index("practice")
+        now["staggered_pp"] = now["practice"].map(rob["estimate_pp"].where(rob["estimable"]))
+    cols = [Col("practice_label", "Practice"), Col("in_place", f"In place ({latest})")]
+    if "estimate_pp" in now.columns:
+        cols += [
+            Col("estimate_pp", "Tracks with (pp, network)", "num1"),
+            Col("ci_low_pp", "from", "num1"),
+            Col("ci_high_pp", "to", "num1"),
+        ]
+        if "staggered_pp" in now.columns:
+            cols.append(Col("staggered_pp", "Staggered-adoption check (pp)", "num1"))
+        if "covariance" in now.columns and (now["covariance"] == "CR1").any():
+            cols.append(Col("covariance", "Errors"))
+        cols.append(Col("evidence", "Evidence"))
+    s.add(
+        table(
+            now,
+            cols,
+            min_cell=r.min_cell,
+            caption="Practices in place, beside the network-wide estimate of how each tracks with the focal measure (percentage points; association, not cause)",
+        )
+    )
+    if "covariance" in now.columns and (now["covariance"] == "CR1").any():
+        s.add(
+            _note(
+                "The network-wide intervals marked CR1 use ordinary cluster-robust errors "
+                "because the leave-one-out (CR3) errors could not be computed; they run "
+                "narrow with a few dozen schools.",
+                cls="netlab-caveat netlab-covariance-warning",
+            )
+        )
+    s.add(_like_this_one(r))
+    return s
+
+
+def _like_this_one(r: Report) -> str | None:
+    """Strong context differences, said for units on this unit's side of the split."""
+    hetero = r.model("practices__heterogeneity")
+    units = getattr(r.prepared, "units", None)
+    if hetero is None or hetero.empty or units is None or "unit_id" not in units:
+        return None
+    from netlab import practices as pr
+
+    me = units.loc[units["unit_id"].astype(str) == str(r.unit_id)]
+    strong = hetero.loc[(hetero["evidence"] == "strong") & (hetero["modifier"] != "focal")]
+    said = []
+    noun = r.noun.lower()
+    phrase = pr._measure_words(r.prepared)[0] if len(strong) else ""
+    for row in strong.itertuples(index=False):
+        if me.empty or row.modifier not in me.columns:
+            continue
+        value = pd.to_numeric(me[row.modifier], errors="coerce").iloc[0]
+        if not np.isfinite(value):
+            continue
+        mine = value > row.threshold
+        est = row.estimate_a_pp if mine else row.estimate_b_pp
+        lo = row.ci_a_low_pp if mine else row.ci_b_low_pp
+        hi = row.ci_a_high_pp if mine else row.ci_b_high_pp
+        if row.modifier == "share_low_income":
+            like = f"with {'more' if mine else 'fewer'} low-income students than the median"
+        elif row.modifier == "size":
+            like = f"in the {'larger' if mine else 'smaller'} half of the network by size"
+        else:
+            continue
+        said.append(
+            f"In {noun}s like this one ({like}), {pr.practice_label(row.practice)} tracked "
+            f"with {abs(est):.1f} points {'more' if est >= 0 else 'fewer'} focal students who "
+            f"{phrase} (95% interval {lo:+.1f} to {hi:+.1f}), clearly different from the "
+            f"other {noun}s. It tracks with the practice; it does not prove the practice "
+            "would work the same here."
+        )
+    if not said:
+        return None
+    return '<div class="netlab-sentences">' + "".join(_sentence(_E(t)) for t in said) + "</div>"

@@ -1,0 +1,652 @@
+"""A raw folder of exports as a hub holds them -> the contract tables, every join accounted.
+
+Which file is what: a description YAML in the folder names its files (``files:`` patterns,
+or the file with the YAML's own name: ``roster.yaml`` describes ``roster.csv``) and starts
+from a built-in (``format: sis-roster``) or describes the layout in full; a file without
+one is recognised by its header when a built-in's ``detect`` markers all match it (the
+StudentTracker file, IPEDS, an application tracker, ...); any other file is read as the
+contract table its name says (``schools.csv``), as before.
+
+Then: IPEDS files become the institutions table; the roster (or ``students.csv``) is the
+spine, and the StudentTracker, application and aid files join to it on the student id
+(``join_on: local_id`` when a file carries the local number instead of the state id),
+before the ids are pseudonymized once by :mod:`netlab.clean`; a counts file (wide or
+long) becomes the counts table; schools come from ``schools.csv`` or, without one, from
+the school names and ids the roster or counts file holds. Every file's rows in = kept +
+excluded, and every join is counted (roster students with and without a row, file rows
+with no roster student, duplicate ids) in :attr:`SourceInfo.joins`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from netlab import schemas
+from netlab.clean import JOIN_COLUMNS, header_map, parse_column
+from netlab.exceptions import InputError
+from netlab.sources._describe import Description, build_ids, builtins, detect, load_description
+from netlab.sources._ipeds import institutions_from_reads
+from netlab.sources._nsc import reduce_studenttracker
+from netlab.sources._read import ReadExport, isin_text, read_export
+from netlab.sources._students import aid_outcomes, application_outcomes, roster_students
+
+DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls")
+_JOINED = ("studenttracker", "applications", "aid")
+_TYPED = {"applications", "aid", "college_codes", "ipeds_institutions", "ipeds_grad_rates",
+          "ipeds_outcomes"}  # fmt: skip
+
+
+@dataclass
+class Claim:
+    """A file of the folder and the description it is read through."""
+
+    path: Path
+    description: Description
+    how: str
+
+
+@dataclass
+class SourceInfo:
+    """How the exports became tables: per-file accounting, joins, notes and problems."""
+
+    quality: list[dict[str, Any]] = field(default_factory=list)
+    exclusions: list[pd.DataFrame] = field(default_factory=list)
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    joins: list[dict[str, Any]] = field(default_factory=list)
+    codes: pd.DataFrame | None = None
+    rows: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # Contract tables a described file would have made had it been readable.
+    failed: set[str] = field(default_factory=set)
+
+    def join(self, source: str, file: str, what: str, count: int) -> None:
+        self.joins.append({"source": source, "file": file, "what": what, "count": int(count)})
+
+    @property
+    def joins_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.joins, columns=JOIN_COLUMNS)
+
+    def account(self, rx: ReadExport, extra: list[pd.DataFrame] | None = None) -> None:
+        """One quality row for a file as exported (rows in = kept + excluded)."""
+        mine = [e for e in (extra or []) if len(e)]
+        mine = [e[e["file"] == rx.file] for e in mine]
+        excluded = rx.excluded + sum(len(e) for e in mine)
+        self.exclusions.extend(rx.exclusions + mine)
+        self.quality.append(
+            {
+                "table": rx.stage,
+                "file": rx.file,
+                "rows_in": rx.rows_in,
+                "rows_kept": rx.rows_in - excluded,
+                "rows_excluded": excluded,
+            }
+        )
+        if rx.notes:  # one line per file: how it was read, what was left out
+            self.notes.append(f"{rx.file}: " + "; ".join(rx.notes))
+        self.problems.extend(rx.problems)
+
+
+def target_table(kind: str) -> str:
+    """The contract table a kind of export feeds."""
+    if kind in ("roster", *_JOINED):
+        return "students"
+    if kind.startswith("ipeds") or kind == "college_codes":
+        return "institutions"
+    return kind
+
+
+# --------------------------------------------------------------------------- which file is what
+def _data_files(directory: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in directory.iterdir()
+        if p.is_file()
+        and p.suffix.lower() in DATA_SUFFIXES
+        and not p.name.startswith((".", "~$", "_"))
+    )
+
+
+def _glob(directory: Path, pattern: str) -> list[Path]:
+    rx = re.compile(
+        "^" + re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".") + "$", re.IGNORECASE
+    )
+    base = directory / Path(pattern).parent
+    if not base.is_dir():
+        return []
+    return sorted(
+        p for p in base.iterdir() if p.is_file() and rx.match(str(p.relative_to(directory)))
+    )
+
+
+def description_files(directory: Path) -> list[Path]:
+    """The description YAML files of a raw folder."""
+    return sorted(
+        p
+        for p in directory.iterdir()
+        if p.is_file() and p.suffix.lower() in (".yaml", ".yml") and not p.name.startswith(".")
+    )
+
+
+def _header_of(path: Path) -> list[str] | None:
+    """A file's first non-blank row, cheaply (for recognising built-in layouts)."""
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+            from netlab.sources._describe import _read_sheets, _text
+
+            for frame in _read_sheets(path).values():
+                for r in range(min(30, len(frame))):
+                    cells = [_text(v) for v in frame.iloc[r].tolist()]
+                    if sum(bool(c) for c in cells) >= 2:
+                        return cells
+            return None
+        with path.open("rb") as fh:
+            head = fh.read(1 << 14).decode("utf-8", errors="replace")
+    except (OSError, InputError):
+        return None
+    import csv
+    import io as _io
+
+    from netlab.sources._describe import sniff_delimiter
+
+    lines = list(csv.reader(_io.StringIO(head), delimiter=sniff_delimiter(head)))
+    for cells in lines[:30]:
+        if sum(bool(c.strip()) for c in cells) >= 2:
+            return [c.strip() for c in cells]
+    return None
+
+
+def claims(directory: str | Path) -> tuple[dict[Path, Claim], list[dict[str, Any]]]:
+    """Which files of a raw folder are read through a description, and which one.
+
+    Returns
+    -------
+    (dict, list)
+        File -> :class:`Claim`, and problem records (a YAML that cannot be read, a file
+        two descriptions claim, a description that claims no file).
+    """
+    directory = Path(directory)
+    found: dict[Path, Claim] = {}
+    problems: list[dict[str, Any]] = []
+    files = _data_files(directory)
+    for yml in description_files(directory):
+        try:
+            desc = load_description(yml)
+        except InputError as err:
+            problems.append(
+                schemas.problem(
+                    file=yml.name,
+                    table=None,
+                    rule=err.message,
+                    what_to_do=err.hint or "Fix the description.",
+                )  # fmt: skip
+            )
+            continue
+        mine = [p for p in files if p.stem.lower() == yml.stem.lower()]
+        for pattern in desc.spec.files if not mine else []:
+            mine += [p for p in _glob(directory, pattern) if p.suffix.lower() in DATA_SUFFIXES]
+        if not mine:
+            problems.append(
+                schemas.problem(
+                    file=yml.name,
+                    table=desc.kind,
+                    rule=f"{yml.name} describes no file of the folder "
+                    f"(no {yml.stem}.* and nothing matches {desc.spec.files})",
+                    what_to_do=f"Name the files under `files:` in {yml.name}, or remove it.",
+                    severity="warning",
+                )
+            )
+        for path in sorted(set(mine)):
+            if path in found:
+                problems.append(
+                    schemas.problem(
+                        file=path.name,
+                        table=desc.kind,
+                        rule=f"{path.name} is claimed by {found[path].how} and by {yml.name}",
+                        what_to_do="Let one description name each file.",
+                    )
+                )
+                continue
+            found[path] = Claim(path, desc, f"described in {yml.name}")
+    shipped = builtins()
+    for path in files:
+        if path in found:
+            continue
+        header = _header_of(path)
+        if not header:
+            continue
+        for desc in shipped:
+            if detect(header, desc):
+                found[path] = Claim(path, desc, "recognised by its header")
+                break
+    return found, problems
+
+
+# --------------------------------------------------------------------------- helpers
+def _contract_frame(raw: Any, table: str) -> pd.DataFrame:
+    """A plain contract table's columns renamed to the contract's names (values as read)."""
+    plan = header_map(table, list(map(str, raw.frame.columns)))
+    return raw.frame[list(plan["rename"])].rename(columns=plan["rename"])
+
+
+def _parsed(frame: pd.DataFrame, column: str, kind: str) -> pd.Series:
+    return parse_column(frame[column].rename(column), kind)[0]
+
+
+def _known_schools(plain: dict[str, Any]) -> pd.DataFrame | None:
+    raw = plain.get("schools")
+    if raw is None or len(raw.frame) == 0:
+        return None
+    f = _contract_frame(raw, "schools")
+    if "school_id" not in f:
+        return None
+    out = pd.DataFrame({"school_id": _parsed(f, "school_id", "id")})
+    for col in ("school_name", "district"):
+        if col in f:
+            out[col] = f[col].astype("str")
+    return out
+
+
+def _match_schools(rx: ReadExport, schools: pd.DataFrame | None, info: SourceInfo) -> None:
+    """Built ids (from names) -> the schools table's ids, matched by the same names."""
+    sid = rx.description.spec.school_id
+    if sid is None or not sid.match_schools or schools is None or "school_id" not in rx.frame:
+        return
+    parts = re.findall(r"{(\w+)}", sid.format)
+    if not set(parts) <= set(schools.columns):
+        if "school_name" not in schools:
+            return
+        parts = ["school_name"]
+    fmt = ".".join("{" + p + "}" for p in parts) if parts != re.findall(r"{(\w+)}", sid.format) \
+        else sid.format  # fmt: skip
+    theirs = build_ids({p: schools[p] for p in parts}, fmt, slug=sid.slug, widths=sid.widths)
+    mine = build_ids({p: rx.frame[p] for p in parts}, fmt, slug=sid.slug, widths=sid.widths)
+    lookup = pd.Series(schools["school_id"].to_numpy(), index=theirs.to_numpy())
+    lookup = lookup[~lookup.index.duplicated(keep=False)]
+    got = mine.map(lookup)
+    rx.frame["school_id"] = got.fillna(rx.frame["school_id"]).astype("str")
+    distinct = mine.dropna().unique()
+    hit = int(pd.Series(distinct).isin(lookup.index).sum())
+    info.join(rx.description.kind, rx.file, "schools matched to schools.csv by name", hit)
+    if hit < len(distinct):
+        info.join(rx.description.kind, rx.file, "schools not matched by name", len(distinct) - hit)
+
+
+def _built_schools(frames: list[tuple[ReadExport, pd.DataFrame]]) -> pd.DataFrame | None:
+    """Schools (id, name, district) from the rows of a roster or counts file."""
+    parts = []
+    for rx, f in frames:
+        if "school_id" not in f:
+            continue
+        cols = [c for c in ("school_id", "school_name", "district") if c in f]
+        parts.append(f[cols].dropna(subset=["school_id"]).assign(_file=rx.file))
+    if not parts:
+        return None
+    s = pd.concat(parts, ignore_index=True).drop_duplicates("school_id")
+    if "school_name" not in s:
+        s["school_name"] = s["school_id"]
+    return s.reset_index(drop=True)
+
+
+def _raw(name: str, frame: pd.DataFrame, path: Path, notes: list[str] | None = None):
+    from netlab.clean import RawTable
+
+    return RawTable(name=name, path=path, frame=frame.reset_index(drop=True), notes=notes or [])
+
+
+def _row_map(frame: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"file": frame["_file"].to_numpy(), "row": frame["_row"].to_numpy()})
+
+
+# --------------------------------------------------------------------------- counts
+def _counts(rx: ReadExport) -> pd.DataFrame:
+    """Long counts rows from a counts file (wide: one measure per value column)."""
+    f = rx.frame
+    wide = rx.description.spec.wide
+    if wide is None or not wide.measures:
+        return f
+    markers = set(rx.description.spec.suppressed) | {"*"}
+    num: dict[str, tuple[pd.Series, pd.Series]] = {}
+
+    def number(role: str) -> tuple[pd.Series, pd.Series]:
+        if role not in num:
+            text = f[role].astype("str").str.strip()
+            sup = text.isin(markers) | text.str.fullmatch(r"<\s*=?\s*\d+").fillna(False)
+            val, bad = parse_column(text.where(~sup), "float")
+            if bad.any():
+                rx.problem(
+                    column=rx.headers.get(role, role),
+                    rows=f["_row"].to_numpy()[bad],
+                    values=pd.unique(text[bad])[:5],
+                    rule=f"{int(bad.sum()):,} {role} value(s) are neither counts nor a "
+                    "suppression marker; left blank",
+                    what_to_do=f"Correct them, or list the marker under `suppressed:` in "
+                    f"{rx.description.where}.",
+                    severity="warning",
+                )
+            num[role] = (val, sup.fillna(False).astype(bool))
+        return num[role]
+
+    den, den_sup = number(wide.denominator) if wide.denominator else (None, None)
+    group = f[wide.group] if wide.group in f else pd.Series(wide.group, index=f.index)
+    blocks = []
+    for measure, roles in wide.measures.items():
+        roles = [roles] if isinstance(roles, str) else list(roles)
+        values = [number(r) for r in roles]
+        total = sum(v.fillna(0) for v, _ in values)
+        blank = np.logical_and.reduce([v.isna().to_numpy() & ~s.to_numpy() for v, s in values])
+        suppressed = np.logical_or.reduce([s.to_numpy() for _, s in values])
+        block = pd.DataFrame(
+            {
+                "school_id": f["school_id"],
+                "year": f["year"],
+                "group": group,
+                "measure": measure,
+                "numerator": total.where(~suppressed & ~blank),
+                "denominator": den if den is not None else np.nan,
+                "numerator_suppressed": suppressed,
+                "_row": f["_row"],
+            }
+        )
+        for col in ("school_name", "district"):
+            if col in f:
+                block[col] = f[col]
+        # A measure the file leaves blank for a school-year is not a zero: no row.
+        blocks.append(block[~blank])
+    out = pd.concat(blocks, ignore_index=True)
+    if den_sup is not None and den_sup.any():
+        rx.notes.append(
+            f"{int(den_sup.sum()):,} suppressed {wide.denominator} value(s): those rows cannot "
+            "be rates and are excluded by the counts table's rules"
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- the folder
+def _institutions(plain, by_kind, info) -> tuple[pd.DataFrame | None, Any]:
+    """The institutions frame (for code maps and grad rates) and a built table, if any."""
+    hd = by_kind.get("ipeds_institutions", [])
+    if hd:
+        grad = (by_kind.get("ipeds_grad_rates") or [None])[0]
+        om = (by_kind.get("ipeds_outcomes") or [None])[0]
+        inst, notes = institutions_from_reads(hd[0], grad, om)
+        for rx in [hd[0], grad, om]:
+            if rx is not None:
+                info.account(rx)
+        info.notes.extend(notes)
+        if "institutions" not in plain:
+            return inst, _raw("institutions", inst, hd[0].path)
+        return inst, None
+    raw = plain.get("institutions")
+    if raw is None:
+        return None, None
+    f = _contract_frame(raw, "institutions")
+    if "unitid" not in f:
+        return None, None
+    inst = pd.DataFrame({"unitid": _parsed(f, "unitid", "id")})
+    for col, kind in (("opeid", "id"), ("level", "level"), ("control", "control"),
+                      ("grad_rate", "float"), ("grad_rate_pell", "float"),
+                      ("award_rate_6yr", "float")):  # fmt: skip
+        if col in f:
+            inst[col] = _parsed(f, col, kind)
+    for col in ("grad_rate", "grad_rate_pell", "award_rate_6yr"):
+        if col in inst and inst[col].max() > 1:
+            inst[col] = inst[col] / 100
+    if "opeid" in inst:
+        inst["opeid"] = inst["opeid"].str.zfill(8)
+    return inst, None
+
+
+def _spine(plain, by_kind, schools, info) -> tuple[pd.DataFrame | None, list, Any]:
+    """The students spine: the roster files' rows, or students.csv's."""
+    rosters = by_kind.get("roster", [])
+    if rosters:
+        parts = []
+        for rx in rosters:
+            _match_schools(rx, schools, info)
+            f = roster_students(rx)
+            parts.append(f.assign(_file=rx.file))
+        spine = pd.concat(parts, ignore_index=True)
+        return spine, rosters, None
+    raw = plain.get("students")
+    if raw is None:
+        return None, [], None
+    f = _contract_frame(raw, "students")
+    if "student_id" not in f or "grad_year" not in f:
+        return None, [], None
+    spine = pd.DataFrame(
+        {
+            "student_id": _parsed(f, "student_id", "id"),
+            "grad_year": _parsed(f, "grad_year", "Int"),
+            "_row": np.arange(1, len(f) + 1),
+            "_file": raw.path.name,
+        }
+    )
+    if "school_id" in f:
+        spine["school_id"] = _parsed(f, "school_id", "id")
+    return spine, [], raw
+
+
+def read_folder(
+    directory: str | Path,
+    plain: dict[str, Any],
+    params: Any = None,
+    *,
+    found: dict[Path, Claim] | None = None,
+    problems: list[dict[str, Any]] | None = None,
+) -> tuple[dict[str, Any], SourceInfo]:
+    """Read a raw folder's described exports into contract tables (see the module docstring).
+
+    Parameters
+    ----------
+    directory : str or Path
+        The raw folder.
+    plain : dict of str to RawTable
+        Its contract tables read as they are (schools.csv, students.csv, ...).
+    params : RunParams, optional
+        For ``grad_rate_column`` (which graduation rate says "likely to graduate").
+    found, problems : optional
+        What :func:`claims` returned, when the caller has it already.
+
+    Returns
+    -------
+    (dict of str to RawTable, SourceInfo)
+        The tables built from exports (a built ``students`` replaces a plain one it joined
+        to), each carrying the :class:`SourceInfo` in ``RawTable.source``.
+    """
+    directory = Path(directory)
+    if found is None:
+        found, problems = claims(directory)
+    info = SourceInfo(problems=list(problems or []))
+    if not found:
+        return {}, info
+    by_kind: dict[str, list[ReadExport]] = {}
+    for claim in found.values():
+        desc = claim.description
+        try:
+            rx = read_export(claim.path, desc, typed=desc.kind in _TYPED)
+        except InputError as err:
+            info.problems.append(
+                schemas.problem(
+                    file=claim.path.name,
+                    table=desc.kind,
+                    rule=err.message,
+                    what_to_do=err.hint or "Check the file.",
+                )  # fmt: skip
+            )
+            continue
+        rx.notes.insert(0, f"read through the description “{desc.label}” ({claim.how})")
+        if any(p["severity"] == "error" for p in rx.problems):
+            target = target_table(desc.kind)
+            for p in rx.problems:
+                # The table the file should have made: its absence is this problem, not another.
+                p["table"] = target if p["severity"] == "error" else p["table"]
+            info.problems.extend(rx.problems)
+            info.failed.add(target)
+            continue
+        by_kind.setdefault(desc.kind, []).append(rx)
+    built: dict[str, Any] = {}
+    rate = getattr(params, "grad_rate_column", "grad_rate")
+    inst, inst_table = _institutions(plain, by_kind, info)
+    if inst_table is not None:
+        built["institutions"] = inst_table
+    overrides = None
+    for rx in by_kind.get("college_codes", []):
+        overrides = rx.frame if overrides is None else pd.concat([overrides, rx.frame])
+        info.account(rx)
+    schools = _known_schools(plain)
+
+    spine, rosters, plain_students = _spine(plain, by_kind, schools, info)
+    joined = [k for k in _JOINED if by_kind.get(k)]
+    if joined and spine is None:
+        info.problems.append(
+            schemas.problem(
+                file=", ".join(rx.file for k in joined for rx in by_kind[k]),
+                table="students",
+                rule="student-level exports need a roster to join to, and the folder has none",
+                what_to_do="Add the student information system's roster (or students.csv) "
+                "to the folder.",
+            )
+        )
+    elif spine is not None:
+        students = _join_students(spine, by_kind, inst, overrides, rate, info)
+        for rx in rosters:
+            info.account(rx)
+        path = rosters[0].path if rosters else plain_students.path
+        if plain_students is not None:
+            frame = _onto_plain(plain_students.frame, students, info, path.name)
+        else:
+            frame = students.drop(
+                columns=[c for c in ("local_id", "_file", "_row") if c in students]
+            )
+        info.rows["students"] = _row_map(students)
+        built["students"] = _raw("students", frame, path)
+        if "schools" not in plain:
+            s = _built_schools([(rx, students[students["_file"] == rx.file]) for rx in rosters])
+            if s is not None:
+                built["schools"] = _raw("schools", s.drop(columns="_file"), rosters[0].path)
+                info.rows["schools"] = pd.DataFrame({"file": s["_file"], "row": pd.NA})
+    counts_parts = []
+    for rx in by_kind.get("counts", []):
+        _match_schools(rx, schools, info)
+        counts_parts.append((rx, _counts(rx).assign(_file=rx.file)))
+        info.account(rx)
+    if counts_parts:
+        counts = pd.concat([c for _, c in counts_parts], ignore_index=True)
+        info.rows["counts"] = _row_map(counts)
+        keep = [c for c in schemas.columns_of("counts") if c in counts]
+        built["counts"] = _raw("counts", counts[keep], counts_parts[0][0].path)
+        if "schools" not in plain and "schools" not in built:
+            s = _built_schools(counts_parts)
+            if s is not None:
+                built["schools"] = _raw(
+                    "schools", s.drop(columns="_file"), counts_parts[0][0].path
+                )
+                info.rows["schools"] = pd.DataFrame({"file": s["_file"], "row": pd.NA})
+    for kind, reads in by_kind.items():
+        if kind in schemas.TABLES and kind != "counts":
+            for rx in reads:
+                _match_schools(rx, schools, info)
+                info.account(rx)
+            frame = pd.concat([rx.frame.assign(_file=rx.file) for rx in reads], ignore_index=True)
+            info.rows[kind] = _row_map(frame)
+            built[kind] = _raw(kind, frame.drop(columns=["_file", "_row"]), reads[0].path)
+    for table in built.values():
+        table.source = info
+    return built, info
+
+
+def _join_students(spine, by_kind, inst, overrides, rate, info) -> pd.DataFrame:
+    """The outcome files joined onto the spine (left: every roster student stays)."""
+    students = spine.copy()
+    files = ", ".join(sorted(set(spine["_file"])))
+    ids = students["student_id"].astype("str")
+    repeated = ids[ids.duplicated(keep=False) & students["student_id"].notna()]
+    info.join("roster", files, "roster students", len(students))
+    info.join("roster", files, "student ids on more than one roster row", repeated.nunique())
+    for kind in _JOINED:
+        reads = by_kind.get(kind, [])
+        if not reads:
+            continue
+        key = next((rx.description.spec.join_on for rx in reads if rx.description.spec.join_on),
+                   "student_id")  # fmt: skip
+        if key not in students:
+            info.problems.append(
+                schemas.problem(
+                    file=", ".join(rx.file for rx in reads),
+                    table=kind,
+                    rule=f"the description joins on {key!r}, which the roster does not have",
+                    what_to_do="Map that roster column under `columns:` in the roster's "
+                    "description, or change `join_on:`.",
+                )
+            )
+            continue
+        names = ", ".join(rx.file for rx in reads)
+        if kind == "studenttracker":
+            sp = pd.DataFrame(
+                {"join": students[key].astype("str"), "grad_year": students["grad_year"]}
+            )
+            res = reduce_studenttracker(reads, sp, key=key, institutions=inst, overrides=overrides)
+            merged = sp.merge(res.outcomes, on=["join", "grad_year"], how="left")
+            for col in res.outcomes.columns.drop(["join", "grad_year"]):
+                students[col] = merged[col].to_numpy()
+            info.problems.extend(res.problems)
+            info.notes.extend(res.notes)
+            info.codes = res.codes
+            extra = res.exclusions
+            sent = int(isin_text(sp["join"], res.outcomes["join"]).sum())
+            info.join(
+                kind, names, "roster students with a row (found)", res.counts.get("found", 0)
+            )
+            info.join(kind, names, "roster students not found (Record Found N: counted as not "
+                      "enrolled; some may be FERPA-blocked)", res.counts.get("not_found", 0))  # fmt: skip
+            info.join(kind, names, "roster students not in the file (not sent: outcomes unknown)",
+                      len(sp) - sent)  # fmt: skip
+            info.join(kind, names, "same term in several searches (earlier rows set aside)",
+                      sum(int(e["reason"].str.startswith("same term").sum()) for e in extra))  # fmt: skip
+        else:
+            fn = application_outcomes if kind == "applications" else aid_outcomes
+            kwargs = {"institutions": inst, "rate_column": rate} if kind == "applications" else {}
+            outcome, probs, notes, counts = fn(reads, students, key=key, **kwargs)
+            for col in outcome.columns:
+                students[col] = outcome[col].to_numpy()
+            info.problems.extend(probs)
+            info.notes.extend(notes)
+            extra = []
+            info.join(kind, names, "roster students with a row", counts["matched"])
+            info.join(kind, names, "roster students without one (counted as none)",
+                      counts["unmatched"] - counts["uncovered"])  # fmt: skip
+            if counts["uncovered"]:
+                info.join(kind, names, "roster students in schools the file does not cover "
+                          "(left unknown)", counts["uncovered"])  # fmt: skip
+        strangers = sum(
+            int(e["reason"].str.startswith("no roster student").sum())
+            for rx in reads
+            for e in rx.exclusions
+        )
+        info.join(kind, names, "file rows with no roster student (set aside)", strangers)
+        for rx in reads:
+            info.account(rx, extra)
+    return students
+
+
+def _onto_plain(frame: pd.DataFrame, students: pd.DataFrame, info: SourceInfo, file: str):
+    """Joined outcome columns added to a plain students.csv (its own columns replaced)."""
+    plan = header_map("students", list(map(str, frame.columns)))
+    mine = {v: k for k, v in plan["rename"].items()}
+    new = [c for c in students.columns if c not in ("student_id", "grad_year", "school_id", "_row",
+           "_file", "local_id")]  # fmt: skip
+    out = frame.copy()
+    for col in new:
+        if col in mine:
+            out = out.drop(columns=mine[col])
+            info.notes.append(
+                f"{file}: its {mine[col]!r} column was replaced by the joined file's"
+            )
+        out[col] = students[col].to_numpy()
+    return out

@@ -1,0 +1,500 @@
+"""StudentTracker detail files reduced to one set of college outcomes per student.
+
+National Student Clearinghouse definitions (StudentTracker for High Schools): for the class
+graduating in year Y,
+
+- **enrolled** (in the fall after high school): any enrollment that overlaps 15 August to
+  31 October of Y;
+- **enrolled within a year** (``enrolled_year1``): any enrollment that overlaps 15 August of Y
+  to 14 August of Y+1;
+- **first college** (``enrolled_unitid``, ``enrolled_level``, ``enrolled_control``): for a
+  student enrolled in the fall, the fall college (a 4-year one when there are several, then
+  the earliest term); otherwise the earliest enrollment after high school;
+- **persisted**: enrolled within the first year and again in the second fall (15 August to
+  31 October of Y+1), at any college;
+- **completed within six years** (``completed_6yr``): an associate's, bachelor's or higher
+  degree awarded by 14 August of Y+6; ``completed_certificate`` counts certificates, kept
+  apart.
+
+Each figure is left blank for classes that have not had the time: the latest search date
+must lie past the end of its window. A student not found (Record Found N) is not enrolled,
+as NSC counts it (FERPA-blocked records are among them); a roster student absent from
+every file was not sent, and every outcome is blank.
+
+Quirks handled: identifiers come back with a trailing ``_``; ``College Sequence`` is filled
+on a college's first row only (filled down); the same term recurs across pulls (the row of
+the latest search date is kept, the others are excluded with the reason); a file opened and
+re-saved in Excel (dates turned into numbers, codes stripped of their leading zeros) is
+named in a warning and read back.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from netlab import schemas
+from netlab.sources._ipeds import code_summary, map_college_codes, opeid8
+from netlab.sources._read import ReadExport, _typed, kind_fields
+
+_DATE_ROLES = ("search_date", "hs_grad_date", "enrollment_begin", "enrollment_end",
+               "graduation_date")  # fmt: skip
+_LEVEL_RANK = {"4-year": 0, "2-year": 1, "less-than-2-year": 2}
+OUTCOMES = [
+    "enrolled",
+    "enrolled_year1",
+    "enrolled_unitid",
+    "enrolled_level",
+    "enrolled_control",
+    "persisted",
+    "completed_6yr",
+    "completed_certificate",
+]
+
+
+@dataclass
+class NscResult:
+    """Outcomes per (student_id, grad_year) and the record of how they were made."""
+
+    outcomes: pd.DataFrame
+    codes: pd.DataFrame
+    exclusions: list[pd.DataFrame] = field(default_factory=list)
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    summary: str = ""
+
+
+# --------------------------------------------------------------------------- per file
+def _excel_signs(rx: ReadExport) -> list[str]:
+    """What betrays a file re-saved in Excel: dates as numbers, codes without their zeros."""
+    f, signs = rx.frame, []
+    for role in _DATE_ROLES:
+        if role not in f:
+            continue
+        text = pd.Series(f[role].dropna().unique(), dtype="str")  # distinct values only
+        serial = text[text.str.fullmatch(r"\d{5}(\.0+)?")]
+        slashed = text[text.str.contains("/", regex=False)]
+        for found, what in ((serial, "numbers"), (slashed, "month/day/year text")):
+            if len(found):
+                signs.append(
+                    f"{rx.headers.get(role, role)} dates became {what} (e.g. {found.iloc[0]})"
+                )
+    if "college_code" in f:
+        code = pd.Series(f["college_code"].dropna().unique(), dtype="str")
+        short = code[code.str.fullmatch(r"\d{1,5}-\d{1,2}")]
+        if len(short):
+            signs.append(
+                f"{rx.headers.get('college_code', 'college_code')} codes lost their leading "
+                f"zeros (e.g. {short.iloc[0]})"
+            )
+    return signs
+
+
+def _search_date(rx: ReadExport, notes: list[str]) -> pd.Series | np.datetime64:
+    """The rows' search date: the file's own column, else the file name's date, else its
+    latest date (noted)."""
+    f = rx.frame
+    if "search_date" in f and f["search_date"].notna().any():
+        return f["search_date"]
+    pattern = rx.description.spec.search_date
+    if pattern and (m := re.search(pattern, rx.file)):
+        found = pd.to_datetime(m.group("date"), format="%Y%m%d", errors="coerce")
+        if pd.notna(found):
+            notes.append(f"search date {found.date()} (from the file name)")
+            return np.datetime64(found.date(), "D")
+    dates = [
+        f[r].max() for r in ("enrollment_begin", "enrollment_end", "graduation_date") if r in f
+    ]
+    latest = max((d for d in dates if pd.notna(d)), default=pd.NaT)
+    notes.append(
+        "no search date in the file or its name; the latest date in it "
+        f"({pd.Timestamp(latest).date() if pd.notna(latest) else 'none'}) is taken as the "
+        "search date"
+    )
+    return np.datetime64(pd.Timestamp(latest).date(), "D") if pd.notna(latest) else np.datetime64(
+        "NaT", "D")  # fmt: skip
+
+
+_CATEGORIES = {"college_code", "college_name", "level", "control", "degree_title"}
+_KEEP = ("record_found", "college_code", "college_name", "level", "control",
+         "enrollment_begin", "enrollment_end", "graduated", "graduation_date", "degree_title",
+         "college_sequence")  # fmt: skip
+
+
+def _prepare_file(rx: ReadExport, spine: pd.Index, key: str, out: NscResult, number: int):
+    """One file's rows, typed and joined to the roster (blanks and strangers set aside)."""
+    signs = _excel_signs(rx)
+    if signs:
+        out.problems.append(
+            schemas.problem(
+                file=rx.file,
+                table="studenttracker",
+                rule=f"{rx.file} looks opened and re-saved in Excel: {'; '.join(signs)}. "
+                "netlab read the values back (Excel dates as dates, college codes padded "
+                "to six digits)",
+                what_to_do="Keep the file as the Clearinghouse sent it (do not open and save "
+                "it in Excel), and give netlab that copy.",
+                severity="warning",
+            )
+        )
+    fields, _ = kind_fields("studenttracker")
+    for role, kind in {**fields, **rx.description.spec.types}.items():
+        if role in rx.frame and kind != "text":
+            rx.frame[role] = _typed(rx, role, rx.frame[role], kind)
+    ids = rx.frame["student_id"].astype("str").str.strip().str.rstrip("_")
+    rx.frame["student_id"] = ids.where(ids != "")
+    rx.exclude(rx.frame["student_id"].isna(), "student identifier is blank",
+               column=rx.headers.get("student_id"))  # fmt: skip
+    at = spine.get_indexer(rx.frame["student_id"])
+    rx.exclude(
+        at < 0,
+        f"no roster student with this identifier (joined on {key})",
+        column=rx.headers.get("student_id"),
+    )
+    searched = _search_date(rx, rx.notes)
+    f = rx.frame
+    # Few distinct values over millions of rows: categories keep a state's file small.
+    frame = pd.DataFrame(
+        {c: f[c].astype("category") if c in _CATEGORIES else f[c] for c in _KEEP if c in f}
+    )
+    frame["_g"] = at[at >= 0]
+    frame["_row"] = f["_row"].to_numpy()
+    frame["_file"] = np.int16(number)
+    frame["_searched"] = (searched.to_numpy().astype("datetime64[D]")
+                          if isinstance(searched, pd.Series) else searched)  # fmt: skip
+    rx.frame = f.iloc[:0]  # the rows live on in ``frame``; the file's own copy is let go
+    return frame
+
+
+# --------------------------------------------------------------------------- across files
+def _excluded(rows: pd.DataFrame, mask: np.ndarray, reason: Any, files: list[str]) -> pd.DataFrame:
+    part = rows.loc[mask]
+    return pd.DataFrame(
+        {
+            "table": "studenttracker",
+            "file": np.asarray(files, dtype=object)[part["_file"].to_numpy(dtype=np.int64)],
+            "row": part["_row"].to_numpy(dtype=np.int64),
+            "reason": reason[mask] if isinstance(reason, np.ndarray) else reason,
+            "column": None,
+            "value": None,
+        }
+    )
+
+
+def _codes(values: pd.Series | None, n: int) -> np.ndarray:
+    if values is None:
+        return np.full(n, -1, dtype=np.int64)
+    return pd.factorize(values)[0]
+
+
+def _dedupe(rows: pd.DataFrame, out: NscResult, files: list[str]) -> pd.DataFrame:
+    """The same term (student, college, begin) or award once: the latest search's row."""
+    n = len(rows)
+    found = rows["record_found"].fillna(True).astype(bool).to_numpy()
+    grad = rows["graduated"].fillna(False).astype(bool).to_numpy() if "graduated" in rows else (
+        np.zeros(n, bool))  # fmt: skip
+    kind = np.where(~found, 0, np.where(grad, 2, 1)).astype(np.int8)
+    begin = _day(rows["enrollment_begin"]).astype(np.int64)
+    gdate = _day(rows["graduation_date"]).astype(np.int64) if "graduation_date" in rows else (
+        np.zeros(n, np.int64))  # fmt: skip
+    # A term is (student, college, begin); an award (student, college, date, title).
+    key = pd.DataFrame(
+        {
+            "g": rows["_g"].to_numpy(),
+            "kind": kind,
+            "code": rows["_code8"].to_numpy(),
+            "when": np.where(kind == 2, gdate, begin),
+            "title": np.where(kind == 2, _codes(rows.get("degree_title"), n), -1),
+        }
+    )
+    searched = rows["_searched"].to_numpy().astype("datetime64[D]")
+    order = np.argsort(-searched.astype(np.int64), kind="stable")
+    dup_sorted = key.iloc[order].duplicated(keep="first").to_numpy()
+    if dup_sorted.any():
+        dup = np.zeros(n, bool)
+        dup[order[dup_sorted]] = True
+        # The date of the row kept for each repeated key.
+        firsts = key.iloc[order[~dup_sorted]].assign(_d=searched[order[~dup_sorted]])
+        kept = key[dup].merge(firsts, on=list(key.columns), how="left")["_d"].to_numpy()
+        mine = searched[dup]
+        when = pd.Series(kept).dt.strftime("%Y-%m-%d").fillna("later").to_numpy(dtype=object)
+        reason = np.full(n, None, dtype=object)
+        reason[dup] = np.where(
+            mine == kept.astype("datetime64[D]"),
+            "repeated row (same student, college and term in the same search)",
+            "same term in an earlier search; the row searched " + when + " was kept",
+        )
+        out.exclusions.append(_excluded(rows, dup, reason, files))
+        rows = rows.loc[~dup]
+    # A student found in one search and not in another: the found rows tell.
+    found = rows["record_found"].fillna(True).astype(bool).to_numpy()
+    g = rows["_g"].to_numpy()
+    has_found = np.bincount(g[found], minlength=g.max() + 1 if len(g) else 0) > 0
+    lone = ~found & has_found[g]
+    if lone.any():
+        out.exclusions.append(
+            _excluded(rows, lone, "not found in one search but found in another", files)
+        )
+        rows = rows.loc[~lone]
+    return rows
+
+
+def _day(values: pd.Series) -> np.ndarray:
+    return values.astype("datetime64[ns]").to_numpy().astype("datetime64[D]")
+
+
+def _on(year: np.ndarray, month: int, day: int) -> np.ndarray:
+    """The date month/day of each year (vectorized)."""
+    months = (year.astype(np.int64) - 1970) * 12 + (month - 1)
+    return months.astype("datetime64[M]").astype("datetime64[D]") + (day - 1)
+
+
+def _award_kinds(titles: pd.Series, awards: dict[str, list[str]]) -> np.ndarray:
+    codes, uniques = pd.factorize(titles.fillna(""))
+    kinds = []
+    for t in uniques:
+        kind = "unknown"
+        for name, patterns in awards.items():
+            if any(re.search(p, t, re.IGNORECASE) for p in patterns):
+                kind = name
+                break
+        kinds.append(kind if t else "unknown")
+    return np.asarray(kinds, dtype=object)[codes]
+
+
+def reduce_studenttracker(
+    reads: list[ReadExport],
+    spine: pd.DataFrame,
+    *,
+    key: str = "student_id",
+    institutions: pd.DataFrame | None = None,
+    overrides: pd.DataFrame | None = None,
+) -> NscResult:
+    """Reduce StudentTracker detail files to outcomes per student (see the module docstring).
+
+    Parameters
+    ----------
+    reads : list of ReadExport
+        The detail files, read as text (``read_export(..., typed=False)``).
+    spine : DataFrame
+        The roster: ``join`` (the id the files carry) and ``grad_year``. A student listed
+        in two classes is joined to the first.
+    key : str
+        The roster field the files' identifiers match (for messages).
+    institutions, overrides : DataFrame, optional
+        For college codes -> UnitIDs (see :func:`netlab.sources._ipeds.map_college_codes`).
+
+    Returns
+    -------
+    NscResult
+        ``outcomes``: join, grad_year and :data:`OUTCOMES`, one row per roster student
+        with a row in the files (roster students not sent are absent); ``codes``: every
+        college code seen with its UnitID and how it was found.
+    """
+    out = NscResult(outcomes=pd.DataFrame(), codes=pd.DataFrame())
+    spine = spine.dropna(subset=["join", "grad_year"]).drop_duplicates("join")
+    index = pd.Index(spine["join"].astype("str").to_numpy())
+    spine_year = spine["grad_year"].to_numpy(dtype=np.int64)
+    files = [rx.file for rx in reads]
+    out.counts["rows_in"] = int(sum(rx.rows_in for rx in reads))
+    frames = [_prepare_file(rx, index, key, out, i) for i, rx in enumerate(reads)]
+    rows = pd.concat(frames, ignore_index=True) if len(frames) > 1 else (
+        frames[0] if frames else pd.DataFrame())  # fmt: skip
+    del frames
+    if len(rows) == 0:
+        out.outcomes = pd.DataFrame(columns=["join", "grad_year", *OUTCOMES])
+        return out
+    if "college_sequence" in rows:
+        # Filled on a college's first row only: carry it down within the student.
+        rows["college_sequence"] = rows["college_sequence"].astype("Float64").groupby(
+            rows["_g"].to_numpy()).ffill()  # fmt: skip
+    code8 = opeid8(rows["college_code"])
+    rows["_code8"] = pd.factorize(code8)[0]
+    rows = _dedupe(rows, out, files)
+    out.counts["rows_used"] = len(rows)
+
+    spine_g = rows["_g"].to_numpy()
+    present = np.flatnonzero(np.bincount(spine_g, minlength=len(index)) > 0)
+    g = np.searchsorted(present, spine_g)  # 0..n-1 over the students with rows
+    n = len(present)
+    first_year = spine_year[present]
+    year = first_year[g]
+    begin, end = _day(rows["enrollment_begin"]), _day(rows["enrollment_end"])
+    end = np.where(np.isnat(end), begin, end)
+    found = rows["record_found"].fillna(True).astype(bool).to_numpy()
+    grad = (rows["graduated"].fillna(False).astype(bool).to_numpy() if "graduated" in rows
+            else np.zeros(len(rows), bool))  # fmt: skip
+    enrol = found & ~np.isnat(begin)
+    fall0, fall1 = _on(year, 8, 15), _on(year, 10, 31)
+    y1_end = _on(year + 1, 8, 14)
+    f2_0, f2_1 = _on(year + 1, 8, 15), _on(year + 1, 10, 31)
+    six_end = _on(year + 6, 8, 14)
+    with np.errstate(invalid="ignore"):
+        in_fall = enrol & (begin <= fall1) & (end >= fall0)
+        in_y1 = enrol & (begin <= y1_end) & (end >= fall0)
+        in_f2 = enrol & (begin <= f2_1) & (end >= f2_0)
+        after = enrol & (end >= fall0)
+
+    def anyof(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(g[mask], minlength=n) > 0
+
+    searched = np.full(n, np.datetime64("NaT", "D"))
+    row_searched = rows["_searched"].to_numpy().astype("datetime64[D]")
+    ok = ~np.isnat(row_searched)
+    # The latest search per student (NaT sorts away from the maximum as the smallest int).
+    latest = np.full(n, np.iinfo(np.int64).min)
+    np.maximum.at(latest, g[ok], row_searched[ok].astype(np.int64))
+    searched = np.where(latest == np.iinfo(np.int64).min, np.datetime64("NaT", "D"),
+                        latest.astype("datetime64[D]"))  # fmt: skip
+
+    def known(flag: np.ndarray, window_end: np.ndarray) -> pd.arrays.BooleanArray:
+        # True when seen; False only once the window is over at the latest search.
+        with np.errstate(invalid="ignore"):
+            done = ~np.isnat(searched) & (searched >= window_end)
+        return pd.arrays.BooleanArray(flag, ~(flag | done))
+
+    enrolled = anyof(in_fall)
+    year1 = anyof(in_y1)
+    persisted = year1 & anyof(in_f2)
+
+    # Awards within six years; certificates apart from degrees.
+    gdate = _day(rows["graduation_date"]) if "graduation_date" in rows else np.full(
+        len(rows), np.datetime64("NaT"), "datetime64[D]")  # fmt: skip
+    titles = rows["degree_title"] if "degree_title" in rows else pd.Series("", index=rows.index)
+    award = np.full(len(rows), "", dtype=object)
+    award[grad] = _award_kinds(titles[grad].astype("string"), rx_awards(reads))
+    with np.errstate(invalid="ignore"):
+        within = found & grad & ~np.isnat(gdate) & (gdate <= six_end)
+    cert = within & (award == "certificate")
+    degree = within & ~(award == "certificate")
+    blank_titles = int((grad & (award == "unknown")).sum())
+    if blank_titles:
+        out.notes.append(
+            f"StudentTracker: {blank_titles:,} degree row(s) with a blank or unrecognised "
+            "title are counted as degrees (not certificates)"
+        )
+
+    # The first college: the fall college (4-year first), else the earliest after high school.
+    level = (
+        rows["level"].astype("string") if "level" in rows else pd.Series(pd.NA, index=rows.index)
+    )
+    rank = level.map(_LEVEL_RANK).fillna(3).to_numpy(dtype=np.int64)
+    seq = (rows["college_sequence"].astype("Float64").fillna(99).to_numpy(dtype=float)
+           if "college_sequence" in rows else np.zeros(len(rows)))  # fmt: skip
+    cand = np.flatnonzero(after)
+    order = np.lexsort(
+        (
+            seq[cand],
+            begin[cand].astype(np.int64),
+            np.where(in_fall[cand], rank[cand], 0),
+            (~in_fall[cand]).astype(np.int8),
+            g[cand],
+        )
+    )
+    picked = cand[order]
+    firsts = picked[np.unique(g[picked], return_index=True)[1]]
+    first = np.full(n, -1)
+    first[g[firsts]] = firsts
+
+    codes = map_college_codes(rows["college_code"], institutions, overrides)
+    code_unitid = codes.set_index("college_code")["unitid"]
+    has = first >= 0
+    at = np.where(has, first, 0)
+    college = rows["college_code"].iloc[at].astype("str").reset_index(drop=True)
+    college = college.where(has)
+    unitid = college.map(code_unitid).where(has)
+    lvl = level.iloc[at].to_numpy(dtype=object)
+    control = (rows["control"].iloc[at].astype("string").to_numpy(dtype=object) if "control" in rows
+               else np.full(n, None, object))  # fmt: skip
+    if institutions is not None and "control" in institutions:
+        ipeds_control = unitid.map(institutions.drop_duplicates("unitid").set_index("unitid")
+                                   ["control"])  # fmt: skip
+        control = ipeds_control.where(ipeds_control.notna(), pd.Series(control)).to_numpy()
+
+    out.outcomes = pd.DataFrame(
+        {
+            "join": index.to_numpy()[present],
+            "grad_year": first_year,
+            "enrolled": known(enrolled, _on(first_year, 10, 31)),
+            "enrolled_year1": known(year1, _on(first_year + 1, 8, 14)),
+            "enrolled_unitid": pd.array(unitid.to_numpy(), dtype="str"),
+            "enrolled_level": pd.array(np.where(has, lvl, None), dtype="str"),
+            "enrolled_control": pd.array(np.where(has, control, None), dtype="str"),
+            "persisted": known(persisted, _on(first_year + 1, 10, 31)),
+            "completed_6yr": _only_old(anyof(degree), searched, _on(first_year + 6, 8, 14)),
+            "completed_certificate": _only_old(anyof(cert), searched, _on(first_year + 6, 8, 14)),
+        }
+    )
+    _code_report(rows, codes, first, out, files)
+    out.counts.update(
+        students=n,
+        found=int(anyof(found).sum()),
+        not_found=int((~anyof(found)).sum()),
+    )
+    return out
+
+
+def _only_old(flag: np.ndarray, searched: np.ndarray, window_end: np.ndarray) -> pd.array:
+    """A six-year figure only for classes that have had six years (blank otherwise)."""
+    with np.errstate(invalid="ignore"):
+        old = ~np.isnat(searched) & (searched >= window_end)
+    return pd.arrays.BooleanArray(flag & old, ~old)
+
+
+def rx_awards(reads: list[ReadExport]) -> dict[str, list[str]]:
+    for rx in reads:
+        if rx.description.spec.awards:
+            return dict(rx.description.spec.awards)
+    return {}
+
+
+def _code_report(rows: pd.DataFrame, codes: pd.DataFrame, first: np.ndarray, out: NscResult,
+                 files: list[str]) -> None:  # fmt: skip
+    """Every college code with its name, UnitID and students; unmapped ones as a warning."""
+    cat = rows["college_code"].astype("category")
+    code_no = cat.cat.codes.to_numpy(dtype=np.int64)
+    labels = np.asarray(cat.cat.categories.astype("str"), dtype=object)
+    seen = code_no >= 0
+    names = pd.Series(dtype=object)
+    if "college_name" in rows:
+        has_name = seen & rows["college_name"].notna().to_numpy()
+        _, at = np.unique(code_no[has_name], return_index=True)
+        where = np.flatnonzero(has_name)[at]
+        names = pd.Series(rows["college_name"].iloc[where].astype("str").to_numpy(),
+                          index=labels[code_no[where]])  # fmt: skip
+    g = rows["_g"].to_numpy(dtype=np.int64)
+    pairs = np.unique(code_no[seen] * (int(g.max()) + 1) + g[seen])
+    per_code = np.bincount(pairs // (int(g.max()) + 1), minlength=len(labels))
+    students = pd.Series(per_code, index=labels)
+    firsts = pd.Series(labels[code_no[first[first >= 0]]]).value_counts()
+    table = codes.assign(
+        college_name=codes["college_code"].map(names),
+        students=codes["college_code"].map(students).fillna(0).astype(int),
+        first_college_of=codes["college_code"].map(firsts).fillna(0).astype(int),
+    )
+    out.codes = table.sort_values("students", ascending=False).reset_index(drop=True)
+    out.notes.append("StudentTracker: " + code_summary(codes))
+    lost = table[table["unitid"].isna() & (table["how"] != "not a college code")]
+    if len(lost):
+        shown = [f"{c} {n}" if isinstance(n, str) else c
+                 for c, n in zip(lost["college_code"], lost["college_name"], strict=True)]  # fmt: skip
+        out.problems.append(
+            schemas.problem(
+                file=", ".join(files),
+                table="studenttracker",
+                column="college_code",
+                values=shown,
+                rule=f"{len(lost):,} college code(s) map to no IPEDS UnitID ("
+                + ", ".join(sorted(set(lost["how"])))
+                + f"), first college of {int(lost['first_college_of'].sum()):,} student(s); "
+                "they count as enrolled, their graduation rate is unknown",
+                what_to_do="Add them to college_codes.csv (college_code, unitid) in the raw "
+                "folder, or put IPEDS's files there (netlab import-public ipeds ...).",
+                severity="warning",
+            )
+        )

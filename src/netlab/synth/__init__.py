@@ -1,0 +1,42 @@
+"""A seeded synthetic improvement network with planted truth.
+
+The face of the package: import from here, not from its private modules.
+"""
+
+from netlab.synth._network import (
+    CONSTANT_PRACTICE,
+    DEFAULT_FAFSA_EFFECTS,
+    DEFAULT_PRACTICE_EFFECTS,
+    GRAD_RATE_THRESHOLD,
+    GROUPS,
+    MEASURES,
+    PRACTICES,
+    RACES,
+    TEAM_MEASURES,
+    SynthNetwork,
+    Truth,
+    generate,
+    generate_districts,
+    institutions,
+    state_scale,
+    write,
+)
+
+__all__ = [
+    "CONSTANT_PRACTICE",
+    "DEFAULT_FAFSA_EFFECTS",
+    "DEFAULT_PRACTICE_EFFECTS",
+    "GRAD_RATE_THRESHOLD",
+    "GROUPS",
+    "MEASURES",
+    "PRACTICES",
+    "RACES",
+    "SynthNetwork",
+    "TEAM_MEASURES",
+    "Truth",
+    "generate",
+    "generate_districts",
+    "institutions",
+    "state_scale",
+    "write",
+]

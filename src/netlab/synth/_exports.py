@@ -1,0 +1,639 @@
+"""The files a hub holds, for a synthetic network: roster, StudentTracker, applications, aid.
+
+:func:`college_outcomes` draws, for every synthetic senior, what the National Student
+Clearinghouse would later report (a start in the spring, persistence to a second fall,
+transfers, degrees and certificates) and which colleges admitted the student; the students
+table carries the results (``enrolled_year1``, ``persisted``, ``completed_6yr``, ...), so
+they are the truth that :func:`write_exports`'s files encode. The writers turn the tables
+into the layouts netlab's built-in descriptions read (``netlab/data/sources``): a student
+information system roster with CALPADS codes, a StudentTracker detail file in the
+high-school dialect, a Naviance-style application export keyed by the local student number
+(with the hub's own description beside it), a state aid agency's completion file, and, for
+the counts grain, a wide aid-agency file by school name with no school code.
+
+Every draw uses its own generator, seeded from the network's, so the contract tables that
+other analyses rely on are the same draws as without these files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from netlab.synth._common import _INSTITUTIONS
+
+SEARCH_DAY = (11, 15)  # the StudentTracker search: 15 November of the latest class's year
+_FIRST = np.array(["ALEX", "JORDAN", "MARIA", "JOSE", "AALIYAH", "KEVIN", "MAI", "DIEGO",
+                   "SOFIA", "DAVID", "IMANI", "LUIS", "ANA", "JAMAL", "LEILANI", "NOAH"])  # fmt: skip
+_LAST = np.array(["GARCIA", "NGUYEN", "JOHNSON", "LOPEZ", "KIM", "WILLIAMS", "HERNANDEZ",
+                  "BROWN", "TRAN", "DAVIS", "MARTINEZ", "LEE", "SMITH", "REYES", "PATEL"])  # fmt: skip
+_RACE_CODES = {
+    "Black": ["600"],
+    "Indigenous": ["100"],
+    "Asian": ["201", "203", "204", "205", "208", "400"],
+    "Pacific Islander": ["301", "302", "303"],
+    "White": ["700"],
+}
+
+
+def _rng(seed: int, stream: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence([int(seed), 13, stream]))
+
+
+def institutions_table() -> pd.DataFrame:
+    """The synthetic colleges with the columns an IPEDS import writes (OPEID, control)."""
+    unitid = np.array([i[0] for i in _INSTITUTIONS])
+    name = np.array([i[1] for i in _INSTITUTIONS])
+    public = np.array([n.startswith(("University of California", "California State",
+                       "Cascade", "Mesa State", "Great Basin", "Rio Grande")) or "College" in n
+                       and i[2] == "2-year" for n, i in zip(name, _INSTITUTIONS, strict=True)])  # fmt: skip
+    profit = np.array([("Westline" in n) or ("Career" in n) for n in name])
+    control = np.where(
+        public, "public", np.where(profit, "private for-profit", "private nonprofit")
+    )
+    opeid = [f"{int(u) - 880000:06d}00" for u in unitid]
+    state = np.where(np.char.find(name.astype(str), "State University") >= 0, "NV", "CA")
+    state = np.where(np.isin(unitid, ["900401", "900402", "900403", "900404"]), state, "CA")
+    return pd.DataFrame(
+        {
+            "unitid": unitid,
+            "name": name,
+            "state": state,
+            "level": [i[2] for i in _INSTITUTIONS],
+            "control": control,
+            "opeid": opeid,
+            "grad_rate": [i[3] for i in _INSTITUTIONS],
+        }
+    )
+
+
+# --------------------------------------------------------------------------- the truth
+def _on(year: np.ndarray, month: int, day: int) -> np.ndarray:
+    months = (np.asarray(year, dtype=np.int64) - 1970) * 12 + (month - 1)
+    return months.astype("datetime64[M]").astype("datetime64[D]") + (day - 1)
+
+
+def _term(year: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Begin and end dates of term ``j`` after graduating in ``year`` (0 = that fall)."""
+    fall = j % 2 == 0
+    y = year + (j + 1) // 2
+    begin = np.where(fall, _on(y, 8, 20), _on(y, 1, 10))
+    end = np.where(fall, _on(y, 12, 15), _on(y, 5, 15))
+    return begin, end
+
+
+def college_outcomes(students: pd.DataFrame, seed: int) -> dict[str, np.ndarray]:
+    """Every senior's college path after high school (arrays aligned with ``students``).
+
+    Keys: ``first`` (institution index of the first college, -1 none), ``late`` (first
+    enrolled in the spring), ``year1``, ``persisted`` (drawn, whether or not the data
+    reach the second fall), ``j_last`` (last term at the first college, -1 none),
+    ``transfer`` (institution index of a later 4-year college, -1 none), ``j_end`` (last
+    term there), ``award_first`` / ``award_first_j`` (``associate``, ``certificate``,
+    ``bachelor`` or "" at the first college, and the term it ended), ``award_transfer_j``
+    (bachelor's at the transfer college), ``dual`` (a college course before graduating),
+    ``search`` (the search date), and the contract columns ``enrolled_year1``,
+    ``persisted_obs``, ``completed_6yr``, ``completed_certificate`` (``-1`` = not known).
+    """
+    rng = _rng(seed, 1)
+    n = len(students)
+    year = students["grad_year"].to_numpy(dtype=np.int64)
+    search = _on(np.array([year.max()]), *SEARCH_DAY)[0] if n else np.datetime64("2026-11-15")
+    inst = institutions_table()
+    uid_index = {u: i for i, u in enumerate(inst["unitid"])}
+    four = (inst["level"] == "4-year").to_numpy()
+    rate = inst["grad_rate"].to_numpy()
+    fall = students["enrolled"].to_numpy(dtype=bool)
+    first = students["enrolled_unitid"].map(uid_index).fillna(-1).to_numpy(dtype=np.int64)
+    first = np.where(fall, first, -1)
+    two_year = np.flatnonzero(~four)
+    good_four = np.flatnonzero(four & (rate >= 0.55))
+    u = rng.random((n, 8))
+    late = ~fall & (u[:, 0] < 0.10) & (_on(year + 1, 1, 10) <= search)
+    first = np.where(late, two_year[rng.integers(0, len(two_year), n)], first)
+    year1 = fall | late
+    is_four = np.where(first >= 0, four[np.maximum(first, 0)], False)
+    p_persist = np.where(
+        is_four, 0.5 + 0.45 * rate[np.maximum(first, 0)], np.where(late, 0.45, 0.55)
+    )
+    persisted = year1 & (u[:, 1] < p_persist)
+    # Terms at the first college: j = 0 the fall after graduating, 1 the spring, ...
+    j0 = np.where(late, 1, 0)
+    j_last = np.where(year1, np.where(u[:, 2] < 0.75, 1, j0), -1)
+    award = np.full(n, "", dtype=object)
+    award_j = np.full(n, -1)
+    bachelor = persisted & is_four & (u[:, 3] < np.minimum(0.95, 1.1 * rate[np.maximum(first, 0)]))
+    n_years = np.where(u[:, 4] < 0.6, 4, np.where(u[:, 4] < 0.9, 5, 6))
+    award[bachelor] = "bachelor"
+    award_j[bachelor] = 2 * n_years[bachelor] - 1
+    assoc = persisted & ~is_four & (u[:, 3] < 0.30)
+    award[assoc] = "associate"
+    award_j[assoc] = np.where(u[assoc, 4] < 0.6, 3, 5)
+    cert = persisted & ~is_four & ~assoc & (u[:, 3] < 0.40)
+    award[cert] = "certificate"
+    award_j[cert] = 3
+    stay = 2 + np.minimum(rng.geometric(0.3, n), 9)
+    j_last = np.where(persisted, np.where(award_j >= 0, award_j, stay), j_last)
+    # Some who persist at a 2-year college transfer to a 4-year one in their third fall.
+    transfer_to = good_four[rng.integers(0, len(good_four), n)]
+    transfer = persisted & ~is_four & (u[:, 5] < 0.2)
+    j_last = np.where(transfer & (award_j < 0), 3, j_last)
+    transfer_bach = transfer & (u[:, 6] < 0.5)
+    award_t_j = np.where(transfer_bach, np.where(u[:, 7] < 0.6, 7, 9), -1)
+    j_end = np.where(transfer, np.where(transfer_bach, award_t_j, 4 + np.minimum(stay, 5)), -1)
+    dual = rng.random(n) < 0.03
+
+    def known_by(window_end: np.ndarray) -> np.ndarray:
+        return window_end <= search
+
+    # The contract columns, as the data would show them by the search date.
+    six_end = _on(year + 6, 8, 14)
+    degree_day = np.where(award_j >= 0, _term(year, np.maximum(award_j, 0))[1] + 5, six_end + 1)
+    t_day = np.where(award_t_j >= 0, _term(year, np.maximum(award_t_j, 0))[1] + 5, six_end + 1)
+    degree = ((award == "bachelor") | (award == "associate")) & (degree_day <= six_end)
+    degree |= transfer_bach & (t_day <= six_end)
+    certificate = (award == "certificate") & (degree_day <= six_end)
+    old6 = known_by(six_end)
+    y1_known = known_by(_on(year + 1, 8, 14))
+    p_known = known_by(_on(year + 1, 10, 31))
+    return {
+        "first": first,
+        "late": late,
+        "year1": year1,
+        "persisted": persisted,
+        "j0": j0,
+        "j_last": j_last,
+        "award_first": award,
+        "award_first_j": award_j,
+        "transfer": np.where(transfer, transfer_to, -1),
+        "j_end": j_end,
+        "award_transfer_j": award_t_j,
+        "dual": dual,
+        "search": np.array([search]),
+        "enrolled_year1": np.where(year1, 1, np.where(y1_known, 0, -1)),
+        "persisted_obs": np.where(p_known, persisted.astype(int), -1),
+        "completed_6yr": np.where(old6, degree.astype(int), -1),
+        "completed_certificate": np.where(old6, certificate.astype(int), -1),
+    }
+
+
+def _applications(students: pd.DataFrame, seed: int) -> dict[str, np.ndarray]:
+    """One row per student x college (index arrays), consistent with the contract's flags."""
+    rng = _rng(seed, 2)
+    inst = institutions_table()
+    four = np.flatnonzero((inst["level"] == "4-year").to_numpy())
+    two = np.flatnonzero((inst["level"] == "2-year").to_numpy())
+    uid_index = {u: i for i, u in enumerate(inst["unitid"])}
+    applied = students["applied_4yr"].to_numpy(dtype=bool)
+    admitted = students["admitted_4yr"].to_numpy(dtype=bool)
+    intent = students["intent_4yr"].to_numpy(dtype=bool)
+    enrolled = students["enrolled"].to_numpy(dtype=bool)
+    level = students["enrolled_level"].astype("string").fillna("").to_numpy()
+    enrolled_at = students["enrolled_unitid"].map(uid_index).fillna(-1).to_numpy(dtype=np.int64)
+    n = len(students)
+    k = np.where(applied, 1 + rng.binomial(6, 0.35, n), 0)
+    student = np.repeat(np.arange(n), k)
+    slot = np.arange(len(student)) - np.repeat(np.cumsum(k) - k, k)
+    college = four[rng.integers(0, len(four), len(student))]
+    enr4 = enrolled & (level == "4-year")
+    at0 = (slot == 0) & enr4[student]
+    college = np.where(at0, enrolled_at[student], college)
+    r = rng.random(len(student))
+    first = slot == 0
+    adm = admitted[student]
+    result = np.where(
+        adm,
+        np.where(first, "accepted", np.select([r < 0.45, r < 0.8, r < 0.92],
+                                              ["accepted", "denied", "waitlisted"], "deferred")),
+        np.where(first, np.where(r < 0.7, "denied", "waitlisted"),
+                 np.select([r < 0.55, r < 0.8, r < 0.9], ["denied", "waitlisted", "deferred"],
+                           "incomplete")),
+    )  # fmt: skip
+    attending = np.where(first & intent[student], "yes",
+                         np.where(result == "accepted", "no", np.where(r < 0.5, "unknown", "NULL")))  # fmt: skip
+    # A college listed twice for one student keeps its first row.
+    pair = student.astype(np.int64) * 1000 + college
+    keep = ~pd.Series(pair).duplicated().to_numpy()
+    student, college, result, attending = (
+        student[keep],
+        college[keep],
+        result[keep],
+        attending[keep],
+    )
+    app_type = np.where(rng.random(len(student)) < 0.75, "RD",
+                        np.where(rng.random(len(student)) < 0.6, "EA", "ED"))  # fmt: skip
+    # Community colleges: those who enrolled at one, and some others.
+    cc_enrolled = enrolled & (level == "2-year")
+    cc = cc_enrolled | (rng.random(n) < 0.15)
+    cc_student = np.flatnonzero(cc)
+    cc_college = np.where(cc_enrolled[cc_student], enrolled_at[cc_student],
+                          two[rng.integers(0, len(two), len(cc_student))])  # fmt: skip
+    rate = inst["grad_rate"].to_numpy()
+    accepted = result == "accepted"
+    best = pd.Series(np.where(accepted, rate[college], np.nan)).groupby(student).max()
+    admitted_rate = np.full(n, np.nan)
+    admitted_rate[best.index.to_numpy()] = best.to_numpy()
+    return {
+        "student": np.concatenate([student, cc_student]),
+        "college": np.concatenate([college, cc_college]),
+        "result": np.concatenate([result, np.full(len(cc_student), "accepted", dtype=object)]),
+        "attending": np.concatenate(
+            [attending, np.where(cc_enrolled[cc_student], "yes", "no").astype(object)]
+        ),
+        "type": np.concatenate([app_type, np.full(len(cc_student), "ROLL", dtype=object)]),
+        "admitted_grad_rate": admitted_rate,
+    }
+
+
+def with_college_outcomes(students: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """The students table with the columns the StudentTracker and application files give."""
+    if len(students) == 0:
+        return students
+    co = college_outcomes(students, seed)
+    inst = institutions_table()
+    out = students.copy()
+    has = co["first"] >= 0
+    at = np.maximum(co["first"], 0)
+    # A spring start's first college is the spring college (blank before: no fall college).
+    uid = np.where(has, inst["unitid"].to_numpy()[at], None)
+    out["enrolled_unitid"] = pd.array(uid, dtype="str")
+    out["enrolled_level"] = pd.array(
+        np.where(has, inst["level"].to_numpy()[at], None), dtype="str"
+    )
+    out["enrolled_control"] = pd.array(np.where(has, inst["control"].to_numpy()[at], None),
+                                       dtype="str")  # fmt: skip
+    for col, key in (("enrolled_year1", "enrolled_year1"), ("persisted", "persisted_obs"),
+                     ("completed_6yr", "completed_6yr"),
+                     ("completed_certificate", "completed_certificate")):  # fmt: skip
+        v = co[key]
+        out[col] = pd.arrays.BooleanArray(v == 1, v < 0)
+    out["admitted_grad_rate"] = _applications(students, seed)["admitted_grad_rate"]
+    return out
+
+
+# --------------------------------------------------------------------------- writers
+def _write(frame: pd.DataFrame, path: Path, *, encoding: str = "utf-8") -> Path:
+    table = pa.Table.from_pandas(frame.astype("string"), preserve_index=False)
+    if encoding == "utf-8":
+        pacsv.write_csv(table, path, pacsv.WriteOptions(quoting_style="needed"))
+    else:
+        frame.to_csv(path, index=False, encoding=encoding)
+    return path
+
+
+def _ymd(days: np.ndarray) -> np.ndarray:
+    text = np.datetime_as_string(days.astype("datetime64[D]"), unit="D")
+    return np.char.replace(text, "-", "")
+
+
+def _locals(n: int) -> np.ndarray:
+    return np.char.zfill(np.arange(1, n + 1).astype(str), 8)
+
+
+def roster_frame(students: pd.DataFrame, schools: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """A student information system roster with CALPADS codes (one row per senior)."""
+    rng = _rng(seed, 3)
+    n = len(students)
+    race = students["race_ethnicity"].astype("string").fillna("Unknown").to_numpy()
+    hisp = race == "Latinx"
+    code1 = np.full(n, None, dtype=object)
+    code2 = np.full(n, None, dtype=object)
+    for label, codes in _RACE_CODES.items():
+        mine = np.flatnonzero(race == label)
+        code1[mine] = np.asarray(codes, dtype=object)[rng.integers(0, len(codes), len(mine))]
+        if label == "Asian":  # some list two Asian codes (Filipino with another): still Asian
+            two = mine[rng.random(len(mine)) < 0.2]
+            code2[two] = np.where(code1[two] == "400", "201", "400")
+    latinx = np.flatnonzero(hisp)
+    code1[latinx] = np.where(rng.random(len(latinx)) < 0.7, "700", "100")
+    multi = np.flatnonzero(race == "Multiracial")
+    pairs = np.array(
+        [["600", "700"], ["400", "700"], ["201", "600"], ["100", "700"]], dtype=object
+    )
+    pick = pairs[rng.integers(0, len(pairs), len(multi))]
+    code1[multi], code2[multi] = pick[:, 0], pick[:, 1]
+    el = students["english_learner"].astype("boolean")
+    el_code = np.where(el.fillna(False), "EL", np.where(rng.random(n) < 0.7, "EO",
+                       np.where(rng.random(n) < 0.5, "IFEP", "RFEP")))  # fmt: skip
+    el_code = np.where(el.isna(), "TBD", el_code)
+    li = students["low_income"].astype("boolean")
+    meal = np.where(li.fillna(False), np.where(rng.random(n) < 0.8, "F", "R"), "N")
+    meal = np.where(li.isna(), None, meal)
+    fg = students["first_gen"].astype("boolean")
+    ped = np.where(
+        fg.fillna(False), rng.choice(["12", "13", "14"], n), rng.choice(["10", "11"], n)
+    )
+    ped = np.where(fg.isna(), "15", ped)
+    names = schools.set_index("school_id")["school_name"]
+    gpa = students["gpa"].astype(float)
+    return pd.DataFrame(
+        {
+            "Student Number": _locals(n),
+            "SSID": students["student_id"].astype("str").to_numpy(),
+            "Last Name": _LAST[rng.integers(0, len(_LAST), n)],
+            "First Name": _FIRST[rng.integers(0, len(_FIRST), n)],
+            "School Code": students["school_id"].astype("str").to_numpy(),
+            "School Name": students["school_id"].map(names).to_numpy(),
+            "Grade": "12",
+            "Grad Year": students["grad_year"].astype(str).to_numpy(),
+            "Gender": students["gender"].astype("string").to_numpy(),
+            "Hispanic Indicator": np.where(hisp, "Y", "N"),
+            "Race Code 1": code1,
+            "Race Code 2": code2,
+            "EL Status": el_code,
+            "Meal Code": meal,
+            "Parent Education": ped,
+            "Cumulative GPA": np.where(gpa.isna(), None, gpa.round(2).astype(str)),
+        }
+    )
+
+
+def studenttracker_frame(students: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """A StudentTracker for High Schools detail file (upper-case dialect) for the seniors."""
+    co = college_outcomes(students, seed)
+    rng = _rng(seed, 4)
+    inst = institutions_table()
+    n = len(students)
+    year = students["grad_year"].to_numpy(dtype=np.int64)
+    search = co["search"][0]
+    seg_student, seg_college, seg_j0, seg_j1, seg_seq = [], [], [], [], []
+    has = co["first"] >= 0
+    idx = np.flatnonzero(has)
+    seg_student.append(idx)
+    seg_college.append(co["first"][idx])
+    seg_j0.append(co["j0"][idx])
+    seg_j1.append(co["j_last"][idx])
+    seg_seq.append(np.ones(len(idx), int))
+    t = np.flatnonzero(co["transfer"] >= 0)
+    seg_student.append(t)
+    seg_college.append(co["transfer"][t])
+    seg_j0.append(np.full(len(t), 4))
+    seg_j1.append(co["j_end"][t])
+    seg_seq.append(np.full(len(t), 2))
+    s_student = np.concatenate(seg_student)
+    s_college = np.concatenate(seg_college)
+    s_j0, s_j1, s_seq = (np.concatenate(x) for x in (seg_j0, seg_j1, seg_seq))
+    k = np.maximum(s_j1 - s_j0 + 1, 0)
+    r_student = np.repeat(s_student, k)
+    r_college = np.repeat(s_college, k)
+    r_seq = np.repeat(s_seq, k)
+    r_first = np.zeros(len(r_student), bool)
+    r_first[np.cumsum(k)[k > 0] - k[k > 0]] = True
+    r_j = np.repeat(s_j0, k) + (np.arange(len(r_student)) - np.repeat(np.cumsum(k) - k, k))
+    begin, end = _term(year[r_student], r_j)
+    live = begin <= search
+    r_student, r_college, r_seq, r_first, begin, end = (
+        x[live] for x in (r_student, r_college, r_seq, r_first, begin, end)
+    )
+    is_four = (inst["level"].to_numpy() == "4-year")[r_college]
+    status = np.where(rng.random(len(r_student)) < np.where(is_four, 0.9, 0.55), "F",
+                      np.where(rng.random(len(r_student)) < 0.5, "H", "Q"))  # fmt: skip
+    # Dual enrollment before graduating: a spring course at a community college.
+    dual = np.flatnonzero(co["dual"])
+    two = np.flatnonzero(inst["level"].to_numpy() == "2-year")
+    d_college = two[rng.integers(0, len(two), len(dual))]
+    # Degrees: at the first college, and a bachelor's after a transfer.
+    a = np.flatnonzero((co["award_first_j"] >= 0) & has)
+    a_day = _term(year[a], co["award_first_j"][a])[1] + 5
+    tb = np.flatnonzero(co["award_transfer_j"] >= 0)
+    tb_day = _term(year[tb], co["award_transfer_j"][tb])[1] + 5
+    titles = {"bachelor": ("BACHELOR OF ARTS", "BACHELOR OF SCIENCE"),
+              "associate": ("ASSOCIATE IN ARTS", "ASSOCIATE IN SCIENCE"),
+              "certificate": ("CERTIFICATE OF ACHIEVEMENT", "CERTIFICATE")}  # fmt: skip
+    a_title = np.array([titles[w][i] for w, i in zip(co["award_first"][a],
+                        rng.integers(0, 2, len(a)), strict=True)], dtype=object)  # fmt: skip
+    g_student = np.concatenate([a, tb])
+    g_college = np.concatenate([co["first"][a], co["transfer"][tb]])
+    g_day = np.concatenate([a_day, tb_day])
+    g_title = np.concatenate([a_title, np.full(len(tb), "BACHELOR OF ARTS", dtype=object)])
+    g_live = g_day <= search
+    g_student, g_college, g_day, g_title = (
+        x[g_live] for x in (g_student, g_college, g_day, g_title)
+    )
+    nobody = np.flatnonzero(~np.isin(np.arange(n), np.concatenate([r_student, dual, g_student])))
+
+    def block(student, college, begin, end, status, grad, gdate, title, seq, found):
+        m = len(student)
+        blank = np.full(m, None, dtype=object)
+        col = inst.iloc[np.maximum(college, 0)] if m else inst.iloc[:0]
+        # Two campuses report under a branch code IPEDS does not list: the main campus maps.
+        branch = np.where(col["unitid"].isin(["900201", "900501"]), "01", col["opeid"].str[6:])
+        code = col["opeid"].str[:6] + "-" + branch
+        return {
+            "student": student,
+            "found": np.full(m, "Y" if found else "N", dtype=object),
+            "code": code.to_numpy() if found else blank,
+            "name": col["name"].str.upper().to_numpy() if found else blank,
+            "state": col["state"].to_numpy() if found else blank,
+            "level": col["level"].to_numpy() if found else blank,
+            "control": np.where(col["control"] == "public", "Public", "Private") if found
+            else blank,
+            "begin": begin, "end": end, "status": status, "grad": grad, "gdate": gdate,
+            "title": title, "seq": seq, "order": np.zeros(m) if found else np.ones(m),
+        }  # fmt: skip
+
+    nat = np.datetime64("NaT", "D")
+    blocks = [
+        block(r_student, r_college, _ymd(begin), _ymd(end), status, np.full(len(r_student), "N"),
+              np.full(len(r_student), None, dtype=object), np.full(len(r_student), None, object),
+              np.where(r_first, r_seq.astype(str), None), True),
+        block(dual, d_college, _ymd(_on(year[dual], 1, 12)), _ymd(_on(year[dual], 5, 20)),
+              np.full(len(dual), "L"), np.full(len(dual), "N"), np.full(len(dual), None, object),
+              np.full(len(dual), None, object), np.full(len(dual), None, object), True),
+        block(g_student, g_college, np.full(len(g_student), None, object),
+              np.full(len(g_student), None, object), np.full(len(g_student), None, object),
+              np.full(len(g_student), "Y"), _ymd(g_day), g_title,
+              np.full(len(g_student), None, object), True),
+        block(nobody, np.full(len(nobody), -1), np.full(len(nobody), None, object),
+              np.full(len(nobody), None, object), np.full(len(nobody), None, object),
+              np.full(len(nobody), None, object), np.full(len(nobody), None, object),
+              np.full(len(nobody), None, object), np.full(len(nobody), None, object), False),
+    ]  # fmt: skip
+    del nat
+    cols = {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]}
+    order = np.lexsort((cols["order"], cols["student"]))
+    cols = {k: v[order] for k, v in cols.items()}
+    st = cols["student"]
+    # The first row of each college for a student carries its sequence; the others blank.
+    schools_ceeb = {
+        s: f"05{i + 1001:04d}" for i, s in enumerate(sorted(students["school_id"].unique()))
+    }
+    sid = students["student_id"].astype("str").to_numpy()
+    first_names = _FIRST[rng.integers(0, len(_FIRST), n)]
+    last_names = _LAST[rng.integers(0, len(_LAST), n)]
+    return pd.DataFrame(
+        {
+            "YOUR_UNIQUE_IDENTIFIER": np.char.add(sid[st].astype(str), "_"),
+            "FIRST_NAME": first_names[st],
+            "MIDDLE_NAME": None,
+            "LAST_NAME": last_names[st],
+            "NAME_SUFFIX": None,
+            "REQUESTER_RETURN_FIELD": None,
+            "RECORD_FOUND_Y/N": cols["found"],
+            "HIGH_SCHOOL_CODE": students["school_id"].map(schools_ceeb).to_numpy()[st],
+            "HIGH_SCHOOL_GRAD_DATE": _ymd(_on(year[st], 6, 5)),
+            "COLLEGE_CODE/BRANCH": cols["code"],
+            "COLLEGE_NAME": cols["name"],
+            "COLLEGE_STATE": cols["state"],
+            "2-YEAR/4-YEAR": cols["level"],
+            "PUBLIC/PRIVATE": cols["control"],
+            "ENROLLMENT_BEGIN": cols["begin"],
+            "ENROLLMENT_END": cols["end"],
+            "ENROLLMENT_STATUS": cols["status"],
+            "GRADUATED": cols["grad"],
+            "GRADUATION_DATE": cols["gdate"],
+            "DEGREE_TITLE": cols["title"],
+            "MAJOR": None,
+            "COLLEGE_SEQUENCE": cols["seq"],
+            "PROGRAM_CODE": None,
+        }
+    )
+
+
+def applications_frame(students: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """A Naviance-style application export keyed by the local student number."""
+    ap = _applications(students, seed)
+    inst = institutions_table()
+    st, col = ap["student"], ap["college"]
+    order = np.lexsort((col, st))
+    st, col = st[order], col[order]
+    return pd.DataFrame(
+        {
+            "Student ID": _locals(len(students))[st],
+            "Class Year": students["grad_year"].astype(str).to_numpy()[st],
+            "Last Name": _LAST[st % len(_LAST)],
+            "College": inst["name"].to_numpy()[col],
+            "NCES": inst["unitid"].to_numpy()[col],
+            "CEEB": np.char.zfill((4000 + col).astype(str), 4),
+            "Type": ap["type"][order],
+            "Result": ap["result"][order],
+            "Attending": ap["attending"][order],
+            "Level": inst["level"].to_numpy()[col],
+        }
+    )
+
+
+def aid_frame(students: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """An aid agency's student completion file: FAFSA and Dream Act rows, Cal Grant status."""
+    rng = _rng(seed, 5)
+    fafsa = students["fafsa_complete"].to_numpy(dtype=bool)
+    dream = students["dream_act_complete"].to_numpy(dtype=bool)
+    cal = students["cal_grant"].to_numpy(dtype=bool)
+    year = students["grad_year"].to_numpy(dtype=np.int64)
+    n = len(students)
+    date = students["fafsa_date"].to_numpy().astype("datetime64[D]")
+    season = _on(year - 1, 10, 1)
+    dream_day = season + rng.integers(10, 150, n)
+    started = ~fafsa & ~dream & (rng.random(n) < 0.1)
+    rows = np.flatnonzero(fafsa | dream | started)
+    done = np.where(fafsa, date, np.where(dream, dream_day, np.datetime64("NaT", "D")))[rows]
+    submitted = np.where(np.isnat(done), season[rows] + rng.integers(5, 140, len(rows)),
+                         done - rng.integers(0, 10, len(rows)))  # fmt: skip
+
+    def us(days: np.ndarray) -> np.ndarray:
+        ok = ~np.isnat(days)
+        text = pd.Series(days).dt.strftime("%m/%d/%Y").to_numpy()
+        return np.where(ok, text, None)
+
+    status = np.where(cal[rows], "Offered", np.where(rng.random(len(rows)) < 0.7, "Not Offered",
+                      "Pending"))  # fmt: skip
+    return pd.DataFrame(
+        {
+            "SSID": students["student_id"].astype("str").to_numpy()[rows],
+            "Last Name": _LAST[rows % len(_LAST)],
+            "Application Type": np.where(dream[rows], "CADAA", "FAFSA"),
+            "Submitted Date": us(submitted),
+            "Completed Date": us(done),
+            "Cal Grant Status": status,
+        }
+    )
+
+
+def county_frame(counts: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
+    """The aid agency's public counts by school: one wide row per school and year, by name."""
+    c = counts[counts["group"] == "all"]
+    wide = c.pivot_table(index=["school_id", "year"], columns="measure",
+                         values=["numerator", "denominator"], aggfunc="first")  # fmt: skip
+    s = schools.set_index("school_id")
+    idx = wide.index.to_frame(index=False)
+    num = wide["numerator"]
+    seniors = wide["denominator"]["fafsa_complete"].to_numpy()
+    complete = num["fafsa_complete"].to_numpy()
+    rng = _rng(7, 6)
+    dream = np.minimum(complete, np.round(complete * rng.uniform(0.0, 0.06, len(complete))))
+    out = pd.DataFrame(
+        {
+            "County": "Southland",
+            "District": idx["school_id"].map(s["district"]).to_numpy(),
+            "School": idx["school_id"].map(s["school_name"]).to_numpy(),
+            "Academic Year": [f"{y - 1}-{y % 100:02d}" for y in idx["year"]],
+            "12th Grade Enrollment": seniors.astype(int),
+            "FAFSA Submitted": np.minimum(
+                seniors - dream, complete - dream + np.round(0.08 * seniors)
+            ).astype(int),
+            "FAFSA Completed": (complete - dream).astype(int),
+            "CADAA Submitted": dream.astype(int),
+            "CADAA Completed": dream.astype(int),
+            "Cal Grant Awards": num["cal_grant"].fillna(0).to_numpy().astype(int),
+        }
+    )
+    return out
+
+
+_APPLICATIONS_YAML = """\
+# The hub's own description of its application export: the built-in Naviance/SCOIR layout,
+# keyed by the local student number (the roster's Student Number), not the state id.
+format: applications
+join_on: local_id
+"""
+
+
+def write_exports(network, out_dir: str | Path) -> list[Path]:
+    """Write the hub-shaped files of a synthetic network to ``out_dir`` (a raw folder).
+
+    Students grain: ``roster.csv``, ``StudentTracker_HS_detail_<date>.csv``,
+    ``naviance_applications.csv`` with ``naviance_applications.yaml``,
+    ``aid_completion.csv``, ``institutions.csv`` (as ``netlab import-public ipeds``
+    writes it), plus the hub's own tables as they are (schools, practices, FAFSA weeks,
+    traction, PDSA cycles, survey). Counts grain: ``fafsa_cadaa_by_school.csv`` (wide, by
+    school name, no code) beside the schools and the other tables.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    t = network.tables
+    seed = network.export_seed
+    written = []
+    for name in ("schools", "practices", "fafsa_weekly", "traction", "pdsa", "survey", "process"):
+        if name in t:
+            path = out / f"{name}.csv"
+            t[name].to_csv(path, index=False, date_format="%Y-%m-%d")
+            written.append(path)
+    if "students" in t:
+        s = t["students"]
+        written.append(_write(roster_frame(s, t["schools"], seed), out / "roster.csv"))
+        stamp = search_date(s).strftime("%Y%m%d")
+        written.append(
+            _write(studenttracker_frame(s, seed), out / f"StudentTracker_HS_detail_{stamp}.csv")
+        )
+        written.append(_write(applications_frame(s, seed), out / "naviance_applications.csv"))
+        yml = out / "naviance_applications.yaml"
+        yml.write_text(_APPLICATIONS_YAML, encoding="utf-8")
+        written.append(yml)
+        written.append(_write(aid_frame(s, seed), out / "aid_completion.csv"))
+        written.append(_write(institutions_table(), out / "institutions.csv"))
+    if "counts" in t:
+        written.append(
+            _write(county_frame(t["counts"], t["schools"]), out / "fafsa_cadaa_by_school.csv")
+        )
+    return written
+
+
+def search_date(students: pd.DataFrame) -> dt.date:
+    """The StudentTracker search date the exports use (15 November of the latest class)."""
+    y = int(students["grad_year"].max())
+    return dt.date(y, *SEARCH_DAY)

@@ -1,0 +1,151 @@
+"""The package's layout holds: faces between subpackages, and no import circles.
+
+Each subpackage of ``netlab`` (``sources``, ``clean``, ``measures``…) is a face (its
+``__init__`` with ``__all__``) over private modules. Code outside a subpackage imports
+only its face (or a public module in it); no underscore name crosses a subpackage's
+border; and no module imports, directly or through others, a module that imports it.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from pathlib import Path
+
+import pytest
+
+import netlab
+
+PACKAGE = Path(netlab.__file__).parent
+
+
+def _module(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {_module(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _room(module: str) -> str:
+    """The subpackage (or top-level module) a module lives in: netlab.report._html → report."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def _imports(module: str) -> list[tuple[str, str, int]]:
+    """(imported module, imported name or "", line) for every netlab import in a module."""
+    tree = ast.parse(MODULES[module].read_text())
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module == "netlab" or node.module.startswith("netlab."):
+                for alias in node.names:
+                    sub = f"{node.module}.{alias.name}"
+                    if sub in MODULES:
+                        found.append((sub, "", node.lineno))
+                    else:
+                        found.append((node.module, alias.name, node.lineno))
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("netlab"):
+                    found.append((alias.name, "", node.lineno))
+    return found
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def test_no_underscore_name_crosses_a_subpackage():
+    crossings = []
+    for module in MODULES:
+        for target, name, line in _imports(module):
+            if _room(target) == _room(module) or target == "netlab":
+                continue
+            parts = target.split(".")[2:] + ([name] if name else [])
+            if any(_private(p) for p in parts):
+                crossings.append(f"{module}:{line} imports {target} {name}".strip())
+    assert not crossings, "\n".join(crossings)
+
+
+def _graph() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {}
+    for module in MODULES:
+        targets = set()
+        for target, _name, _line in _imports(module):
+            if target in MODULES and target != module and target != "netlab":
+                targets.add(target)
+        graph[module] = targets
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one member (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[list[str]] = []
+    counter = [0]
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_no_import_circles_between_modules():
+    # A package's face imports its own private modules; those never import the face back.
+    assert _cycles(_graph()) == []
+
+
+def test_no_import_circles_between_subpackages():
+    rooms: dict[str, set[str]] = {}
+    for module, targets in _graph().items():
+        for t in targets:
+            if _room(t) != _room(module):
+                rooms.setdefault(_room(module), set()).add(_room(t))
+    assert _cycles(rooms) == []
+
+
+@pytest.mark.parametrize(
+    "package",
+    sorted({_room(m) for m, p in MODULES.items() if p.name == "__init__.py" and m != "netlab"}),
+)
+def test_every_subpackage_is_a_face_with_all(package):
+    face = importlib.import_module(f"netlab.{package}")
+    names = getattr(face, "__all__", None)
+    assert names, f"netlab.{package} declares no __all__"
+    missing = [n for n in names if not hasattr(face, n)]
+    assert not missing, f"netlab.{package}.__all__ names what it does not have: {missing}"
+    assert not [n for n in names if _private(n)]
+
+
+def test_import_netlab_gives_the_run_and_the_subpackages():
+    for name in ("load", "prepare", "build", "Prepared", "load_params"):
+        assert callable(getattr(netlab, name)), name
+    for sub in ("sources", "clean", "measures", "variation", "practices", "pipeline", "report"):
+        assert getattr(netlab, sub).__name__ == f"netlab.{sub}"
