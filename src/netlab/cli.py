@@ -6,6 +6,7 @@ Expected mistakes end in one clear message and a non-zero exit, never a tracebac
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -25,6 +26,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Turn a network's exports into validated tables, measures and term reports.",
     )
     p.add_argument("--version", action="version", version=f"netlab {__version__}")
+    p.add_argument(
+        "-v", "--verbose", action="store_true", help="say what each step is doing (INFO log)"
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     s = sub.add_parser(
@@ -239,9 +243,20 @@ _COMMANDS = {
 }
 
 
+def _verbose() -> None:
+    """Send netlab's INFO log (what prepare and build are doing) to stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("netlab: %(message)s"))
+    logger = logging.getLogger("netlab")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``netlab`` command line; return the exit status."""
     args = _parser().parse_args(argv)
+    if args.verbose:
+        _verbose()
     try:
         return _COMMANDS[args.command](args)
     except SchemaError as err:

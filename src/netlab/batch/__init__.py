@@ -10,5 +10,25 @@ from netlab.batch._build import (
     plan,
     write_index,
 )
+from netlab.batch._engine import (
+    ENGINE_NAME,
+    InProcessEngine,
+    WarmPool,
+    atomic_write,
+    export_html,
+    render,
+)
 
-__all__ = ["BuildResult", "ReportOutcome", "build", "plan", "write_index"]
+__all__ = [
+    "BuildResult",
+    "ENGINE_NAME",
+    "InProcessEngine",
+    "ReportOutcome",
+    "WarmPool",
+    "atomic_write",
+    "build",
+    "export_html",
+    "plan",
+    "render",
+    "write_index",
+]

@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -47,6 +48,8 @@ from netlab.exceptions import BuildError, InputError
 from netlab.names import display_name
 from netlab.params import RunParams, load_params
 from netlab.pipeline import run_lock, versions
+
+log = logging.getLogger(__name__)
 
 __all__ = ["BuildResult", "ReportOutcome", "build", "plan", "write_index"]
 
@@ -560,6 +563,10 @@ def _build_locked(
     previous_ok = _previous_manifest(out).get("ok") is True
     held = _hold_last_good(out, work, previous_ok and bool(todo))
     render_tasks = [{k: v for k, v in t.items() if k not in ("kind", "rel_html")} for t in todo]
+    log.info(
+        "run %r: %d reports planned, %d to render (%d unchanged), %d at a time",
+        run, len(tasks), len(todo), len(tasks) - len(todo), jobs,
+    )  # fmt: skip
     by_id = {t["id"]: t for t in todo}
     try:
         if render_tasks:
@@ -602,6 +609,7 @@ def _build_locked(
         pdf_seconds=printed.seconds,
     )
     _write_manifest(result, params, pipeline.manifest(run) or {})
+    log.info("run %r: writing the index and the manifest in %s", run, out)
     write_index(result, params)
     result.kept = _keep_last_good(held, work, failed=not result.ok)
     return result

@@ -234,6 +234,8 @@ class InProcessEngine(Engine):
             nb_man.cell_complete(cell, index)
 
 
+# Registered for papermill through the "papermill.engine" entry point (pyproject.toml);
+# registering here too lets a process that imported netlab use it without reinstalling.
 papermill_engines.register(ENGINE_NAME, InProcessEngine)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from netlab.exceptions import InputError, SchemaError
 from netlab.params import RunParams, from_dict
 from netlab.pipeline._environment import versions
 from netlab.pipeline._models import fit_models
+
+log = logging.getLogger(__name__)
 
 #: Analysis modules whose ``models_for_run(prepared)`` is fitted once per run, in order.
 _OUTSIDE = "outside this run's network (params: schools / districts)"
@@ -235,6 +238,7 @@ def prepare_frames(
     frames = {n: t for n, t in raw_tables.items() if not isinstance(t, sources.RawTable)}
     raw = {n: t for n, t in raw_tables.items() if isinstance(t, sources.RawTable)}
     raw |= sources.raw_tables(frames)
+    log.info("cleaning %d tables against the data contract", len(raw))
     result = clean.clean_tables(raw, params, key=key)
     problems = result.problems
     if len(problems) and (problems["severity"] == "error").any():
@@ -244,6 +248,7 @@ def prepare_frames(
         tables, result.quality, result.exclusions, chosen
     )
     registry = measures.registry(params)
+    log.info("computing %d measures by %s", len(registry.measures), params.unit)
     rates = _with_focal(measures.compute_rates(tables, params, registry=registry), params)
     units = measures.units_frame(tables["schools"], params, students=tables.get("students"))
     prepared = Prepared(
@@ -261,7 +266,9 @@ def prepare_frames(
         sources=dict(result.sources),
     )
     if fit:
+        log.info("fitting the network models")
         prepared.models = fit_models(prepared)
+        log.info("fitted %d model frames", len(prepared.models))
     return prepared
 
 
@@ -360,12 +367,15 @@ def prepare(params: RunParams, *, fit: bool = True, write: bool = True) -> Prepa
     Prepared
     """
     digest = input_hash(params)
+    log.info("run %r: reading the raw folder %s", params.run, params.raw_path)
     raw = sources.read_raw(params.raw_path, params=params)
+    log.info("run %r: read %d tables: %s", params.run, len(raw), ", ".join(sorted(raw)))
     prepared = prepare_frames(raw, params, fit=fit)
     prepared.input_hash = digest
     prepared.notes[:0] = _import_notes(params.raw_path)
     if write:
-        write_prepared(prepared)
+        where = write_prepared(prepared)
+        log.info("run %r: processed tables and models written to %s", params.run, where)
     return prepared
 
 

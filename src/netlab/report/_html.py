@@ -10,7 +10,7 @@ import base64
 import html
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -122,19 +122,19 @@ def _new_axes(size: tuple[float, float] = (6.4, 3.6)) -> Any:
     return fig, ax
 
 
-def _plot(name: str) -> Any:
-    """A drawing function of :mod:`netlab.plots`, or None when the run's code lacks it."""
-    from netlab import plots
-
-    return getattr(plots, name, None)
-
-
 def _draw(
-    name: str, *args: Any, alt: str, caption: str = "", n_min: float | None = None, **kw: Any
+    fn: Callable[..., Any],
+    *args: Any,
+    alt: str,
+    caption: str = "",
+    n_min: float | None = None,
+    **kw: Any,
 ) -> str:
-    fn = _plot(name)
-    if fn is None:
-        return unavailable(f"The {name.replace('_', ' ')} figure")
+    """Draw with a :mod:`netlab.plots` function on a new figure and embed it as a PNG.
+
+    ``fn`` is the function itself (``plots.funnel``): a misspelt name fails at import,
+    not as a figure missing from the report.
+    """
     tight = kw.pop("tight", False)
     fig, ax = _new_axes(kw.pop("size", (6.4, 3.6)))
     out = fn(*args, ax=ax, **kw)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from netlab import paths, privacy
+from netlab import paths, plots, privacy
 from netlab.names import display_name
 from netlab.report._glance import _stages, shown_pairs
 from netlab.report._html import (
@@ -313,7 +313,7 @@ def brief_side_by_side(r: Report) -> Section:
     if len(both) and pd.notna(n_min):
         s.add(
             _draw(
-                "trend_with_target",
+                plots.trend_with_target,
                 both,
                 None,
                 series="who",

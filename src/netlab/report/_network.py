@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from netlab import privacy
+from netlab import plots, privacy
 from netlab.report._html import (
     _E,
     Col,
@@ -130,7 +130,7 @@ def constellation(r: Report) -> Section:
     c = privacy.flag_small(c, min_cell=r.min_cell)
     s.add(
         _draw(
-            "constellation",
+            plots.constellation,
             c,
             title=_measure_label(r, measure, short=True),
             alt=f"Network rate and spread between {r.noun.lower()}s of {label}, by year",
@@ -169,7 +169,7 @@ def caterpillar(r: Report) -> Section:
     shown = privacy.visible(sh)
     s.add(
         _draw(
-            "caterpillar",
+            plots.caterpillar,
             shown,
             title=f"{_measure_label(r, measure, short=True)}: shrunken {r.noun.lower()} estimates",
             tight=True,
@@ -283,7 +283,7 @@ def practices_network(r: Report) -> Section:
         both["model"] = [names.get(str(m), str(m).replace("_", " ")) for m in both["model"]]
     s.add(
         _draw(
-            "forest",
+            plots.forest,
             both,
             tight=True,
             label="label",

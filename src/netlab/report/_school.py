@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from netlab import privacy
+from netlab import plots, privacy
 from netlab.report._html import (
     _E,
     Col,
@@ -67,7 +67,7 @@ def process_measures(r: Report) -> Section:
         chart = spc.run_chart(shown, x="date", y="value")
         s.add(
             _draw(
-                "run_chart",
+                plots.run_chart,
                 chart,
                 x="date",
                 y="value",
@@ -131,7 +131,7 @@ def fafsa_season(r: Report) -> Section:
     gaps = [dates[w] for w in not_reported if w <= int(shown["week"].max()) and w in dates]
     s.add(
         _draw(
-            "run_chart",
+            plots.run_chart,
             chart,
             x="as_of",
             y="rate",

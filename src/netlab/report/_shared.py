@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from netlab import privacy
+from netlab import plots, privacy
 from netlab.report._html import (
     _E,
     Col,
@@ -251,7 +251,7 @@ def aim_progress(r: Report) -> Section:
     target = aim.target if not facts["own"] else None
     s.add(
         _draw(
-            "trend_with_target",
+            plots.trend_with_target,
             shown,
             target,
             target_year=aim.by.year if target is not None else None,
@@ -384,7 +384,7 @@ def funnel(r: Report, *, highlight: str | None = None) -> Section:
     hidden = int(f["suppressed"].sum())
     s.add(
         _draw(
-            "funnel",
+            plots.funnel,
             shown.assign(unit_id=shown["label"]),
             lim,
             highlight=r.unit_name if highlight is not None else None,
@@ -498,7 +498,7 @@ def equity_gaps(r: Report) -> Section:
         shown = shown.loc[shown["year"] == latest]
     s.add(
         _draw(
-            "equity_gaps",
+            plots.equity_gaps,
             shown.assign(unit_id=shown["label"]),
             highlight=r.unit_name if r.unit_id is not None else None,
             label_units=False,  # the table below names them; names under the axis crowd it

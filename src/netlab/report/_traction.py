@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from netlab import privacy
+from netlab import plots, privacy
 from netlab.report._html import (
     _E,
     Col,
@@ -44,7 +44,7 @@ def traction_stages(r: Report) -> Section:
     shares = _cohort_filter(r, shares)
     s.add(
         _draw(
-            "stage_shares",
+            plots.stage_shares,
             shares,
             tight=True,
             alt="Share of teams at each stage of traction by cohort and year",
@@ -74,7 +74,7 @@ def traction_transitions(r: Report) -> Section:
         return s.add(unavailable("Transitions between stages"))
     s.add(
         _draw(
-            "transitions",
+            plots.transitions,
             tr,
             tight=True,
             alt="Transitions between stages from one year to the next",
@@ -128,7 +128,7 @@ def traction_outcomes(r: Report) -> Section:
         )
     s.add(
         _draw(
-            "stage_outcomes",
+            plots.stage_outcomes,
             shown,
             tight=True,
             label=label,
@@ -189,7 +189,7 @@ def traction_survey(r: Report) -> Section:
     date = r.params.traction.spotlight_date
     s.add(
         _draw(
-            "survey_trends",
+            plots.survey_trends,
             trends,
             tight=True,
             date=date,

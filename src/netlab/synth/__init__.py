@@ -20,6 +20,7 @@ from netlab.synth._network import (
     institutions,
     state_scale,
     write,
+    write_exports,
 )
 
 __all__ = [
@@ -39,4 +40,5 @@ __all__ = [
     "institutions",
     "state_scale",
     "write",
+    "write_exports",
 ]

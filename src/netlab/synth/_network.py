@@ -113,6 +113,7 @@ __all__ = [
     "institutions",
     "state_scale",
     "write",
+    "write_exports",
 ]
 
 
