@@ -81,7 +81,7 @@ def demo_build(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) 
         result = build.build(params, jobs=2, progress=False)
         seconds = time.perf_counter() - started
         code = pipeline.manifest("demo")["code_hash"]
-        render = build.code_hash(paths.notebooks_dir(), paths.templates_dir())
+        render = pipeline.report_code_hash(paths.notebooks_dir(), paths.templates_dir())
     finally:
         mp.undo()
     demo = Demo(home, params, result, seconds, code_hash=code, render_hash=render)
@@ -163,7 +163,7 @@ def test_second_build_skips_unchanged_reports(in_demo):
         if again.prepared:
             assert pipeline.manifest("demo")["code_hash"] != in_demo.code_hash
         else:
-            now = build.code_hash(paths.notebooks_dir(), paths.templates_dir())
+            now = pipeline.report_code_hash(paths.notebooks_dir(), paths.templates_dir())
             assert now != in_demo.render_hash, again.summary()
         pytest.skip("the package's code changed during the test session")
     assert len(again.skipped) == len(again.reports) and not again.rendered

@@ -10,6 +10,7 @@ import pytest
 
 from netlab import livecase as L
 from netlab.exceptions import InputError
+from netlab.testing import make_prepared
 
 # ---------------------------------------------------------------- Newcombe (1998), Table II
 
@@ -226,7 +227,6 @@ def test_paragraphs_leave_out_the_context_the_data_lacks():
 
 
 def test_models_for_run_uses_bright_spots_and_params():
-    from types import SimpleNamespace
 
     from netlab.params import from_dict
 
@@ -240,9 +240,7 @@ def test_models_for_run_uses_bright_spots_and_params():
         }
     )
     measures = pd.DataFrame({"measure": ["m"], "direction": ["higher"]})
-    prepared = SimpleNamespace(
-        params=params, rates=rates, units=units, tables={}, measures=measures, models={}
-    )
+    prepared = make_prepared(rates, params=params, units=units, measures=measures)
     pairs = L.models_for_run(prepared)["pairs"]
     assert "S00" in set(pairs["host"])  # the planted host is a bright spot
     assert pairs.groupby("host").size().max() <= 2

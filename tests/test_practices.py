@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,6 +10,7 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from netlab import practices as P
+from netlab.testing import make_prepared
 
 MEASURE = "enroll where they are likely to graduate"
 
@@ -475,7 +474,7 @@ NEW_MODELS = {
 
 
 def test_models_for_run_without_practices_is_empty():
-    prepared = SimpleNamespace(tables={}, params=None)
+    prepared = make_prepared()
     assert P.models_for_run(prepared) == {}
 
 
@@ -496,8 +495,8 @@ def test_models_for_run_on_counts():
     from netlab.params import from_dict
 
     params = from_dict({"run": "t", "raw_dir": "data/raw/t"})
-    prepared = SimpleNamespace(
-        tables={"practices": long}, rates=rates, units=units, params=params, has_students=False
+    prepared = make_prepared(
+        rates, tables={"practices": long}, units=units, params=params, has_students=False
     )
     out = P.models_for_run(prepared)
     assert set(out) == {"panel", "within", "gains", "sentences", *NEW_MODELS}

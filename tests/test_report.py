@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -13,31 +12,17 @@ from test_build import demo_build
 from netlab import report
 from netlab.exceptions import InputError
 from netlab.params import from_dict
+from netlab.testing import make_prepared
 
 
 def _prepared(rates: pd.DataFrame, *, models=None, min_cell=10, name_peers=False, **params):
-    units = pd.DataFrame(
-        {
-            "unit_id": sorted(rates["unit_id"].unique()),
-            "unit_name": [f"Name of {u}" for u in sorted(rates["unit_id"].unique())],
-        }
-    )
-    p = from_dict(
-        {"run": "t", "raw_dir": "x", "min_cell": min_cell, "name_peers": name_peers, **params}
-    )
-    return SimpleNamespace(
-        run="t",
-        params=p,
-        rates=rates,
-        units=units,
-        models=models or {},
+    return make_prepared(
+        rates,
+        models=models,
+        min_cell=min_cell,
+        name_peers=name_peers,
         measures=pd.DataFrame({"measure": ["m"], "label": ["Enrolled"], "direction": ["higher"]}),
-        tables={},
-        quality=pd.DataFrame(columns=["table", "file", "rows_in", "rows_kept", "rows_excluded"]),
-        notes=[],
-        has_students=True,
-        input_hash="abc123",
-        created="2026-01-01T00:00:00+00:00",
+        **params,
     )
 
 

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from netlab import traction as T
+from netlab.testing import make_prepared
 
 
 def _rubric(rows, year=2025):
@@ -354,7 +355,6 @@ def test_term_of():
 
 
 def _prepared(network_stages):
-    from types import SimpleNamespace
 
     from netlab.params import from_dict
 
@@ -397,7 +397,7 @@ def _prepared(network_stages):
         }
     )
     tables = {"schools": SCHOOLS, "traction": traction, "survey": survey, "pdsa": pdsa}
-    return SimpleNamespace(params=params, tables=tables, rates=rates, units=None)
+    return make_prepared(rates, params=params, tables=tables)
 
 
 def test_models_for_run(network_stages):

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from netlab import privacy
 from netlab.checks import check_argument, check_columns
 from netlab.exceptions import InputError
 from netlab.intervals import newcombe_diff
@@ -267,7 +268,7 @@ def match(
     perf = _performance(
         shrunken_or_rates, measure=measure, group=group, year=year, window=bottom_years
     )
-    perf = perf.loc[perf["denominator"] >= min_cell].reset_index(drop=True)
+    perf = perf.loc[~privacy.too_small(perf["denominator"], min_cell)].reset_index(drop=True)
     context = _context(units)
     unknown = sorted(set(_host_ids(bright_spots)) - set(context["unit_id"]))
     if unknown:

@@ -30,6 +30,7 @@ __all__ = [
     "MARKER",
     "complementary",
     "flag_small",
+    "too_small",
     "letters",
     "peer_labels",
     "scan_html",
@@ -41,6 +42,42 @@ __all__ = [
 
 #: What a suppressed value is shown as, in tables and sentences.
 MARKER = "*"
+
+
+def too_small(n: Any, min_cell: int, *, missing: bool = True) -> Any:
+    """True where a figure rests on fewer than ``min_cell`` students: the one small-cell rule.
+
+    Parameters
+    ----------
+    n : scalar, array or Series
+        Students each figure rests on.
+    min_cell : int
+        Smallest number of students a shown figure may rest on.
+    missing : bool
+        What a missing count is: too small (the default, as nothing shows it is safe).
+
+    Returns
+    -------
+    bool, or a boolean array / Series shaped like ``n``
+
+    Examples
+    --------
+    >>> too_small(4, 10), too_small(12, 10)
+    (True, False)
+    """
+    if np.ndim(n) == 0:
+        if n is None or pd.isna(n):
+            return missing
+        return bool(float(n) < min_cell)
+    counts = (
+        pd.to_numeric(n, errors="coerce")
+        if isinstance(n, pd.Series)
+        else np.asarray(n, dtype=float)
+    )
+    isna = pd.isna(counts)
+    with np.errstate(invalid="ignore"):
+        small = counts < min_cell
+    return (small | isna) if missing else (small & ~isna)
 
 
 def flag_small(
@@ -76,8 +113,7 @@ def flag_small(
     """
     check_columns(frame, [n], what="frame to suppress")
     out = frame.copy()
-    counts = pd.to_numeric(out[n], errors="coerce")
-    small = (counts < min_cell) | counts.isna()
+    small = too_small(out[n], min_cell)
     before = out[column].fillna(True).astype(bool) if column in out.columns else False
     out[column] = np.asarray(small | before, dtype=bool)
     return out
@@ -315,7 +351,7 @@ def scan_html(
         except ValueError:
             problems.append(f"unreadable student count data-n={raw!r}")
             continue
-        if value < min_cell:
+        if too_small(value, min_cell, missing=False):
             problems.append(f"a figure rests on {raw} students (< {min_cell})")
     for table in _TABLE.findall(text):
         body = table.split("<tbody", 1)[-1]
@@ -373,7 +409,7 @@ def scan_xlsx(
     else:
         for sheet, row, n, cols in wb[COUNTS_SHEET].iter_rows(min_row=2, values_only=True):
             if n is not None:
-                if float(n) < min_cell:
+                if too_small(n, min_cell, missing=False):
                     problems.append(f"{sheet} row {row} rests on {n} students (< {min_cell})")
                 continue
             ws = wb[sheet]

@@ -289,6 +289,36 @@ def columns_of(table: str, extra_columns: Mapping[str, Mapping[str, str]] | None
     return {name: bool(col.required) for name, col in schema.columns.items()}
 
 
+def _kind(dtype: Any) -> str:
+    """A column's kind as conditions and measures speak of it: str, int, float, bool, date."""
+    name = str(dtype).lower()
+    if name.startswith("string") or name in ("str", "object"):
+        return "str"
+    if name.startswith(("int", "uint")):
+        return "int"
+    if name.startswith("float"):
+        return "float"
+    if name.startswith("bool"):
+        return "bool"
+    if name.startswith("datetime") or name == "date":
+        return "date"
+    return name
+
+
+def column_kinds(table: str) -> dict[str, str]:
+    """``{column: kind}`` of a table's processed columns, read off its pandera model.
+
+    The one place column kinds are written down is the schema; measures and conditions
+    read them from here.
+
+    Examples
+    --------
+    >>> column_kinds("practices")
+    {'school_id': 'str', 'year': 'int', 'practice': 'str', 'level': 'int'}
+    """
+    return {name: _kind(col.dtype) for name, col in schema_for(table).columns.items()}
+
+
 def known_tables(extra_columns: Mapping[str, Mapping[str, str]] | None = None) -> list[str]:
     """Return the tables netlab knows: the built-in ones and those declared by the run."""
     return list(TABLES) + [t for t in (extra_columns or {}) if t not in TABLES]

@@ -33,7 +33,7 @@ import re
 import shutil
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,7 +47,7 @@ from netlab.checks import check_argument
 from netlab.exceptions import BuildError, InputError
 from netlab.names import display_name
 from netlab.params import RunParams, load_params
-from netlab.pipeline import run_lock, versions
+from netlab.pipeline import report_code_hash, run_lock, versions
 
 log = logging.getLogger(__name__)
 
@@ -163,22 +163,6 @@ class BuildResult:
 # --------------------------------------------------------------------------------------
 
 
-def _hash_paths(files: Iterable[Path], h: Any) -> None:
-    for f in sorted(files):
-        h.update(str(f.name).encode())
-        h.update(f.read_bytes())
-
-
-def code_hash(notebooks: Path, templates: Path) -> str:
-    """Hash of everything a report's look rests on: its code, notebooks and template."""
-    h = hashlib.sha256(__version__.encode())
-    # Every module of the package: any of them can change what a report shows.
-    _hash_paths(sorted(paths.PACKAGE.rglob("*.py")), h)
-    _hash_paths(notebooks.glob("*.ipynb"), h)
-    _hash_paths((p for p in (templates / "netlab").rglob("*") if p.is_file()), h)
-    return h.hexdigest()[:16]
-
-
 def _report_key(*parts: Any) -> str:
     h = hashlib.sha256()
     for part in parts:
@@ -211,7 +195,7 @@ def plan(params: RunParams, *, manifest: dict | None = None) -> list[dict[str, A
         raise InputError(f"The run {run!r} has not been prepared.", hint="Run `netlab prepare`.")
     units = pd.read_parquet(paths.processed_dir(run) / "units.parquet")
     notebooks, templates = paths.notebooks_dir(), paths.templates_dir()
-    code = code_hash(notebooks, templates)
+    code = report_code_hash(notebooks, templates)
     base_key = (found.get("input_hash"), found.get("code_hash"), code, params.model_dump_json())
     work, out = paths.work_dir(run), paths.reports_dir(run)
     unit = params.unit

@@ -43,12 +43,14 @@ import nbformat
 from IPython.core.displayhook import DisplayHook
 from IPython.core.displaypub import DisplayPublisher
 from IPython.core.interactiveshell import InteractiveShell
-from papermill.engines import Engine, papermill_engines
 from papermill.exceptions import PapermillExecutionError
 from traitlets import Type
 from traitlets.config import Config
 
-ENGINE_NAME = "netlab"
+# The engine lives in its own small module: papermill loads it through the
+# "papermill.engine" entry point while papermill itself is being imported.
+from netlab.batch._papermill import ENGINE_NAME, InProcessEngine
+
 KERNEL_NAME = "python3"
 TEMPLATE_NAME = "netlab"
 DEFAULT_TIMEOUT = 600.0
@@ -211,32 +213,6 @@ def _run_cell(shell: _Shell, cell: Any) -> bool:
     cell.execution_count = result.execution_count
     cell.outputs = sink
     return bool(result.success)
-
-
-class InProcessEngine(Engine):
-    """A papermill engine running cells in this process's IPython shell.
-
-    Outputs (streams, displays, results, errors) are recorded as a kernel would record
-    them, so the executed notebook looks like one papermill wrote with a kernel. Use it
-    only in a process made for one notebook (a forked child): the namespace is not reset.
-    """
-
-    @classmethod
-    def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
-        shell = _shell()
-        for index, cell in enumerate(nb_man.nb.cells):
-            nb_man.cell_start(cell, index)
-            ok = cell.cell_type != "code" or _run_cell(shell, cell)
-            if not ok:
-                nb_man.cell_exception(cell, index)
-                nb_man.cell_complete(cell, index)
-                break
-            nb_man.cell_complete(cell, index)
-
-
-# Registered for papermill through the "papermill.engine" entry point (pyproject.toml);
-# registering here too lets a process that imported netlab use it without reinstalling.
-papermill_engines.register(ENGINE_NAME, InProcessEngine)
 
 
 # --------------------------------------------------------------------------------------

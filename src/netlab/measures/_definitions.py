@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from netlab import paths
+from netlab import paths, schemas
 from netlab.exceptions import MeasureError
 from netlab.measures.conditions import Condition, check
 from netlab.params import GroupDef, MeasureDef, RunParams, from_dict
@@ -22,78 +22,11 @@ from netlab.params import GroupDef, MeasureDef, RunParams, from_dict
 #: Tables whose rows carry their own measure names, numerators and denominators.
 COUNTS_TABLES = ("counts", "process")
 
-_BOOL = "bool"
 #: Processed (clean) columns of each table and their kinds: what conditions may read.
+#: Derived from the pandera models in :mod:`netlab.schemas`, where they are written once.
 TABLE_COLUMNS: dict[str, dict[str, str]] = {
-    "schools": {
-        "school_id": "str",
-        "school_name": "str",
-        "district": "str",
-        "cohort": "int",
-        "enrollment": "int",
-        "seniors": "int",
-        "share_low_income": "float",
-        "share_black": "float",
-        "share_latinx": "float",
-        "share_indigenous": "float",
-        "share_asian": "float",
-        "share_white": "float",
-        "share_focal": "float",
-    },
-    "students": {
-        "student_key": "str",
-        "school_id": "str",
-        "grad_year": "int",
-        "race_ethnicity": "str",
-        "low_income": _BOOL,
-        "english_learner": _BOOL,
-        "first_gen": _BOOL,
-        "gender": "str",
-        "gpa": "float",
-        "fafsa_complete": _BOOL,
-        "fafsa_date": "date",
-        "dream_act_complete": _BOOL,
-        "cal_grant": _BOOL,
-        "applied_4yr": _BOOL,
-        "admitted_4yr": _BOOL,
-        "intent_4yr": _BOOL,
-        "enrolled": _BOOL,
-        "enrolled_unitid": "str",
-        "enrolled_level": "str",
-        "enrolled_grad_rate": "float",
-        "enrolled_control": "str",
-        "enrolled_year1": _BOOL,
-        "persisted": _BOOL,
-        "completed_6yr": _BOOL,
-        "completed_certificate": _BOOL,
-        "admitted_grad_rate": "float",
-    },
-    "counts": {
-        "school_id": "str",
-        "year": "int",
-        "group": "str",
-        "measure": "str",
-        "numerator": "int",
-        "denominator": "int",
-        "numerator_suppressed": _BOOL,
-    },
-    "practices": {"school_id": "str", "year": "int", "practice": "str", "level": "int"},
-    "traction": {
-        "school_id": "str",
-        "year": "int",
-        "spread": "int",
-        "depth": "int",
-        "ownership": "int",
-        "sustainability": "int",
-    },
-    "process": {
-        "school_id": "str",
-        "date": "date",
-        "measure": "str",
-        "numerator": "float",
-        "denominator": "float",
-        "value": "float",
-    },
+    table: schemas.column_kinds(table)
+    for table in ("schools", "students", "counts", "practices", "traction", "process")
 }
 
 

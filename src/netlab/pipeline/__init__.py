@@ -6,6 +6,12 @@ The face of the package: import from here, not from its private modules.
 from netlab.pipeline._environment import (
     versions,
 )
+from netlab.pipeline._fingerprint import (
+    code_hash,
+    input_hash,
+    raw_files,
+    report_code_hash,
+)
 from netlab.pipeline._lock import (
     LOCK_NAME,
     holder,
@@ -16,20 +22,17 @@ from netlab.pipeline._models import (
     PRODUCERS,
     Model,
     UnknownModelError,
+    fit_models,
     model_frame,
 )
 from netlab.pipeline._prepare import (
     Prepared,
     check,
-    code_hash,
-    fit_models,
-    input_hash,
     is_fresh,
     load,
     manifest,
     prepare,
     prepare_frames,
-    raw_files,
     stale_reason,
     summary,
     write_prepared,
@@ -57,6 +60,7 @@ __all__ = [
     "prepare",
     "prepare_frames",
     "raw_files",
+    "report_code_hash",
     "run_lock",
     "stale_reason",
     "summary",

@@ -8,7 +8,6 @@ only loads and draws. Raw files are never modified.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
@@ -21,7 +20,8 @@ from netlab._version import __version__
 from netlab.exceptions import InputError, SchemaError
 from netlab.params import RunParams, from_dict
 from netlab.pipeline._environment import versions
-from netlab.pipeline._models import fit_models
+from netlab.pipeline._fingerprint import _hash_files, code_hash, input_hash
+from netlab.pipeline._models import fit_models, model_frame
 
 log = logging.getLogger(__name__)
 
@@ -50,50 +50,11 @@ class Prepared:
     sources: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def model(self, name: str) -> pd.DataFrame | None:
-        """Return a fitted model frame (``"variation__funnel"``) or ``None`` if absent."""
-        return self.models.get(name)
+        """A fitted model frame (``"variation__funnel"``), or None when not fitted.
 
-
-def _hash_files(files: list[Path]) -> hashlib._Hash:
-    h = hashlib.sha256()
-    for f in sorted(files):
-        h.update(f.name.encode())
-        with f.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-    return h
-
-
-def raw_files(directory: Path) -> list[Path]:
-    """The files a run rests on: data files (CSV, Excel, Parquet), descriptions (YAML) and
-    the exports those describe (which may sit in subfolders), sorted."""
-    from netlab.sources import claims
-
-    suffixes = {".csv", ".txt", ".tsv", ".xlsx", ".xls", ".parquet", ".yaml", ".yml"}
-    files = {p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in suffixes}
-    return sorted(files | set(claims(directory)[0]))
-
-
-def input_hash(params: RunParams) -> str:
-    """Hash of the run's raw files and parameters: what the processed tables rest on."""
-    directory = params.raw_path
-    if not directory.is_dir():
-        raise InputError(
-            f"The raw folder {directory} does not exist.",
-            hint="Check raw_dir in the run's parameters, or run `netlab demo` for the demo data.",
-        )
-    h = _hash_files(raw_files(directory))
-    h.update(params.model_dump_json().encode())
-    return h.hexdigest()[:16]
-
-
-def code_hash() -> str:
-    """Hash of the code that prepares a run (changes invalidate processed runs)."""
-    # Every module and YAML definition of the package: a change anywhere may change a table.
-    files = sorted(paths.PACKAGE.rglob("*.py")) + sorted(paths.PACKAGE_DATA.rglob("*.yaml"))
-    h = _hash_files(files)
-    h.update(__version__.encode())
-    return h.hexdigest()[:16]
+        Raises :class:`~netlab.pipeline.UnknownModelError` for a name no model declares.
+        """
+        return model_frame(self, name)
 
 
 def _not_found(named: list[str], known: pd.Series, *, fold: bool) -> list[str]:

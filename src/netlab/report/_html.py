@@ -236,7 +236,7 @@ def table(
                 continue
             any_value = True
             n = pd.to_numeric(row.get(c.n), errors="coerce")
-            small = whole or pd.isna(n) or n < min_cell
+            small = whole or privacy.too_small(n, min_cell)
             if small:
                 text = f"&lt;{min_cell}" if c.fmt == "n" else privacy.MARKER
                 cells.append(f'<td class="netlab-value netlab-suppressed">{text}</td>')

@@ -56,7 +56,7 @@ def process_measures(r: Report) -> Section:
         if rates_like:
             cell = cell.groupby("date", as_index=False)[["numerator", "denominator"]].sum()
             cell["value"] = cell["numerator"] / cell["denominator"].where(cell["denominator"] > 0)
-            cell["suppressed"] = cell["denominator"] < r.min_cell
+            cell["suppressed"] = privacy.too_small(cell["denominator"], r.min_cell, missing=False)
         else:
             cell = cell.groupby("date", as_index=False)["value"].sum().assign(suppressed=False)
         shown = privacy.visible(cell).sort_values("date")
@@ -117,7 +117,7 @@ def fafsa_season(r: Report) -> Section:
     if series.empty:
         return s.add(unavailable("The weekly FAFSA run chart", "no reported week this season"))
     series = privacy.flag_small(series, min_cell=r.min_cell)
-    prior_small = series["prior_denominator"].fillna(0) < r.min_cell
+    prior_small = privacy.too_small(series["prior_denominator"], r.min_cell)
     series.loc[prior_small, ["prior_rate", "prior_numerator"]] = np.nan
     shown = privacy.visible(series)
     if shown.empty:

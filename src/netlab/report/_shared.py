@@ -593,7 +593,7 @@ def data_quality(r: Report) -> Section:
             rest = per["all"] - focal
             # All seniors minus the focal students shown elsewhere would give away a small
             # group of other students: hide the total in those years.
-            per["suppressed"] = (rest > 0) & (rest < r.min_cell)
+            per["suppressed"] = (rest > 0) & privacy.too_small(rest, r.min_cell)
             s.add(
                 table(
                     per,
@@ -616,7 +616,7 @@ def _small(value: float, min_cell: int) -> str:
     """A count of records as shown: none, fewer than the minimum cell, or the number."""
     if pd.isna(value) or value == 0:
         return "none"
-    return f"fewer than {min_cell}" if value < min_cell else f"{int(value):,}"
+    return f"fewer than {min_cell}" if privacy.too_small(value, min_cell) else f"{int(value):,}"
 
 
 def _joins(r: Report, s: Section) -> None:

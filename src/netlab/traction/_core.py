@@ -36,8 +36,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from netlab import privacy
 from netlab.checks import check_argument, check_columns
-from netlab.traction import _cluster as _cluster
+from netlab.traction import _cluster
 
 __all__ = [
     "DIMENSIONS",
@@ -435,7 +436,7 @@ def stage_outcomes(
     def at(year: int) -> pd.DataFrame:
         one = sub.loc[sub["year"] == year, ["unit_id", "numerator", "denominator"]]
         one = one.groupby("unit_id", as_index=False)[["numerator", "denominator"]].sum()
-        return one.loc[one["denominator"] >= min_cell]
+        return one.loc[~privacy.too_small(one["denominator"], min_cell)]
 
     both = at(baseline_year).merge(at(end_year), on="unit_id", suffixes=("_0", "_1"))
     both["change_pp"] = 100 * (

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from netlab import privacy
 from netlab.checks import check_argument
 from netlab.exceptions import MeasureError
 from netlab.intervals import newcombe_diff
@@ -397,7 +398,7 @@ def _suppress(frame: pd.DataFrame, min_cell: int, columns: Sequence[str]) -> pd.
     out = frame.copy()
     small = np.zeros(len(out), dtype=bool)
     for c in columns:
-        small |= out[c].to_numpy(dtype=float) < min_cell
+        small |= privacy.too_small(out[c].to_numpy(dtype=float), min_cell, missing=False)
     out["suppressed"] = small
     return out
 

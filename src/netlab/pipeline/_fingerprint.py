@@ -1,0 +1,78 @@
+"""Fingerprints: what a processed run and a rendered report rest on, as short hashes.
+
+A processed run is fresh while its raw files and parameters (:func:`input_hash`) and the
+code that prepares it (:func:`code_hash`) are unchanged; a report is rendered again when
+that, its notebook, the template or the package code (:func:`report_code_hash`) changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from netlab import paths
+from netlab._version import __version__
+from netlab.exceptions import InputError
+
+if TYPE_CHECKING:
+    from netlab.params import RunParams
+
+__all__ = ["code_hash", "input_hash", "raw_files", "report_code_hash"]
+
+
+def _hash_files(files: list[Path]) -> hashlib._Hash:
+    h = hashlib.sha256()
+    for f in sorted(files):
+        h.update(f.name.encode())
+        with f.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    return h
+
+
+def raw_files(directory: Path) -> list[Path]:
+    """The files a run rests on: data files (CSV, Excel, Parquet), descriptions (YAML) and
+    the exports those describe (which may sit in subfolders), sorted."""
+    from netlab.sources import claims
+
+    suffixes = {".csv", ".txt", ".tsv", ".xlsx", ".xls", ".parquet", ".yaml", ".yml"}
+    files = {p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in suffixes}
+    return sorted(files | set(claims(directory)[0]))
+
+
+def input_hash(params: RunParams) -> str:
+    """Hash of the run's raw files and parameters: what the processed tables rest on."""
+    directory = params.raw_path
+    if not directory.is_dir():
+        raise InputError(
+            f"The raw folder {directory} does not exist.",
+            hint="Check raw_dir in the run's parameters, or run `netlab demo` for the demo data.",
+        )
+    h = _hash_files(raw_files(directory))
+    h.update(params.model_dump_json().encode())
+    return h.hexdigest()[:16]
+
+
+def code_hash() -> str:
+    """Hash of the code that prepares a run (changes invalidate processed runs)."""
+    # Every module and YAML definition of the package: a change anywhere may change a table.
+    files = sorted(paths.PACKAGE.rglob("*.py")) + sorted(paths.PACKAGE_DATA.rglob("*.yaml"))
+    h = _hash_files(files)
+    h.update(__version__.encode())
+    return h.hexdigest()[:16]
+
+
+def report_code_hash(notebooks: Path, templates: Path) -> str:
+    """Hash of everything a report's look rests on: its code, notebooks and template."""
+    files: Iterable[Path] = [
+        *sorted(paths.PACKAGE.rglob("*.py")),
+        *sorted(notebooks.glob("*.ipynb")),
+        *sorted(p for p in (templates / "netlab").rglob("*") if p.is_file()),
+    ]
+    h = hashlib.sha256(__version__.encode())
+    for f in files:
+        h.update(str(f.name).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
