@@ -400,4 +400,16 @@ def test_ambiguous_header_is_one_error_naming_what_to_write(tmp_path):
         e["file"] == "roster.csv" and "SSID" in e["column"] and "State Student ID" in e["column"]
     )
     assert "all fit student_id" in e["rule"]
-    assert "columns: student_id:" in e["what_to_do"] and "format: sis-roster" in e["what_to_do"]
+    assert "columns: student_id:" in e["what_to_do"]
+    assert "roster.yaml beside it (starting `format: sis-roster`)" in e["what_to_do"]
+
+
+def test_header_not_found_names_the_data_file_and_its_yaml(tmp_path):
+    write(tmp_path / "schools.csv", "school_id,school_name\nS1,One\n")
+    write(tmp_path / "roster.csv", ROSTER)
+    write(tmp_path / "roster.yaml", "format: sis-roster\nheader: [Pupil Number]\n")
+    problems = clean.validate_dir(tmp_path)
+    e = problems[(problems["severity"] == "error") & (problems["file"] == "roster.csv")]
+    assert len(e) == 1
+    assert e["rule"].iloc[0].startswith("roster.csv: no row among the first")
+    assert "fix `header:` in roster.yaml" in e["what_to_do"].iloc[0]
