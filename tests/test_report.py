@@ -397,3 +397,34 @@ def test_without_chromium_the_build_says_what_to_do_and_pdf_off_stops_asking(
     off = from_dict({"run": "t", "raw_dir": "x", "pdf": False})
     assert build._print(done, tmp_path, off).notes == []
     assert not (tmp_path / "network.pdf").exists()
+
+
+def test_data_quality_names_each_export_and_counts_every_join(small_rates):
+    prep = _prepared(small_rates, min_cell=10)
+    prep.quality = pd.DataFrame(
+        {
+            "table": ["studenttracker", "roster", "students"],
+            "file": ["StudentTracker_HS_detail_20261115.csv", "roster.csv", "roster.csv"],
+            "rows_in": [120, 60, 60],
+            "rows_kept": [117, 60, 60],
+            "rows_excluded": [3, 0, 0],
+        }
+    )
+    prep.sources = {
+        "joins": pd.DataFrame(
+            {
+                "source": ["roster", "studenttracker", "studenttracker"],
+                "file": ["roster.csv"] + ["StudentTracker_HS_detail_20261115.csv"] * 2,
+                "what": [
+                    "roster students",
+                    "roster students with a row (found)",
+                    "file rows with no roster student (set aside)",
+                ],
+                "count": [60, 52, 3],
+            }
+        )
+    }
+    html = report.data_quality(report.from_prepared(prep)).html()
+    assert "Every join counted" in html
+    assert html.count("StudentTracker (NSC)") == 3 and ">studenttracker<" not in html
+    assert ">52<" in html and "fewer than 10" in html  # three set-aside rows: a small count

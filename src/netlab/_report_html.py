@@ -307,6 +307,12 @@ TABLE_NAMES = {
     "pdsa": "PDSA cycles",
     "survey": "Network survey",
     "process": "Process measures",
+    # the exports a hub holds, as read through their descriptions
+    "roster": "Roster",
+    "studenttracker": "StudentTracker (NSC)",
+    "applications": "Applications",
+    "aid": "Aid completion",
+    "college_codes": "College codes",
 }
 
 
