@@ -154,5 +154,7 @@ def test_planted_heterogeneity_recovered_and_null_rarely_claimed():
     others = planted.loc[planted["planted"] == 0]
     assert others["claimed"].mean() <= 0.03
     null = _claims(16, 1900)
-    # Benjamini-Hochberg across every comparison: networks with any claim stay rare.
-    assert null.groupby("network")["claimed"].any().mean() <= 0.15
+    # Benjamini-Hochberg at 0.05 across every comparison: with no difference anywhere, a
+    # network makes any claim at most 5% of the time. Three or more of 16 networks would
+    # happen under 5% of the time at that rate.
+    assert null.groupby("network")["claimed"].any().sum() <= 2
