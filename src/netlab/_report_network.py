@@ -293,7 +293,8 @@ def practices_network(r: Report) -> Section:
             f"errors clustered by {r.noun.lower()})"
             + (" beside the staggered-adoption estimates" if robust is not None else "")
             + (" and the student-level sensitivity model" if student is not None else "")
-            + ", percentage points with 95% intervals.",
+            + ", percentage points with 95% intervals. A filled marker is strong or "
+            "suggestive evidence, a hollow one no clear pattern.",
             size=(6.4, max(2.8, 0.45 * within["practice"].nunique() + 1.2)),
         )
     )
@@ -330,7 +331,7 @@ def _practice_table(r: Report, frame: pd.DataFrame, caption: str) -> str:
         Col("estimate_pp", "Estimate (pp)", "num1"),
         Col("ci_low_pp", "from", "num1"),
         Col("ci_high_pp", "to", "num1"),
-        Col("q_value", "q (adjusted)", "num"),
+        Col("q_value", "q (adjusted)", "p"),
         Col("n_schools_ever", f"{r.noun}s with it", "count"),
         Col("n_switchers", "Changed", "count"),
         Col("evidence", "Evidence"),
@@ -364,8 +365,8 @@ def _covariance_note(within: pd.DataFrame, noun: str) -> str | None:
         )
     return _note(
         f"The CR3 errors (each {noun} left out in turn) could not be computed for this fit: "
-        f"leaving one {noun} out left a practice without variation, or the installed "
-        "statsmodels lacks CR3. The intervals marked CR1 use ordinary cluster-robust errors, "
+        f"leaving one {noun} out left the model unidentified (a practice or a year that only "
+        f"that {noun} had), or the installed statsmodels lacks CR3. The intervals marked CR1 use ordinary cluster-robust errors, "
         f"which run narrow with a few dozen {noun}s: read them as wider than shown.",
         cls="netlab-caveat netlab-covariance-warning",
     )
@@ -395,7 +396,7 @@ def _staggered(r: Report, robust: pd.DataFrame | None, pr) -> str | None:
         Col("ci_high_pp", "to", "num1"),
         Col("n_switchers", "Adopted", "count"),
         Col("n_always_treated", "Left out (had it from the start)", "count"),
-        Col("pretrend_p", "Pre-trend p", "num"),
+        Col("pretrend_p", "Pre-trend p", "p"),
         Col("negative", f"Negative weight within {noun}s ({noun}-years)"),
         Col("evidence", "Evidence"),
     ]
@@ -482,7 +483,7 @@ def _for_whom(r: Report, pr) -> str | None:
         Col("estimate_pp", "Difference", "num1"),
         Col("ci_low_pp", "from", "num1"),
         Col("ci_high_pp", "to", "num1"),
-        Col("q_value", "q (adjusted)", "num"),
+        Col("q_value", "q (adjusted)", "p"),
         Col("evidence", "Evidence"),
     ]
     parts.append(
@@ -492,6 +493,7 @@ def _for_whom(r: Report, pr) -> str | None:
             min_cell=r.min_cell,
             caption=f"How each practice's association differs: within-{noun} estimates for "
             "the first and second group named, and their difference (percentage points)",
+            fold=True,
         )
     )
     parts.append(
