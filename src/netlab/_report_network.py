@@ -265,7 +265,18 @@ def practices_network(r: Report) -> Section:
     s = Section("practices")
     within = r.model("practices__within")
     if within is None or within.empty:
-        return s.add(unavailable("The practices analysis", no_table("practices")))
+        s.add(unavailable("The practices analysis", no_table("practices")))
+        if r.prepared.tables.get("practices") is None:
+            s.add(
+                _note(
+                    f"A practices table (practices.csv: each {r.noun.lower()}, year and practice "
+                    "in place) in the run's exports adds which practices track with gains, "
+                    f"the staggered-adoption check and how each differs by {r.noun.lower()} "
+                    "context and between groups.",
+                    cls="netlab-caveat",
+                )
+            )
+        return s
     from netlab import practices as pr
 
     student = r.model("practices__student_level")
