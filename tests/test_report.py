@@ -274,6 +274,10 @@ def test_practice_section_names_the_errors_used(demo_prepared):
     assert "When schools adopted in different years" in html
     assert "For whom, under what conditions" in html
     assert html.count("<img") >= 2  # the forest plot and the profile by years since adoption
+    assert "A filled marker is strong" in html
+    # q-values below 0.01 are said so, not rounded to 0.00.
+    strong = within.loc[within["q_value"] < 0.01]
+    assert len(strong) and "&lt;0.01</td>" in html and ">0.00</td>" not in html
     # A fit that fell back to CR1 says so in the table and in the note.
     fallback = within.assign(covariance=within["covariance"].replace("CR3", "CR1"))
     prepared = _with_models(demo_prepared, practices__within=fallback)
@@ -289,7 +293,7 @@ def test_school_practices_show_the_staggered_check_and_schools_like_this_one(dem
     units = demo_prepared.units
     uid = units["unit_id"].iloc[2]
     html = report.practices(report.from_prepared(demo_prepared, uid)).html()
-    assert "Staggered-adoption check" in html
+    assert "Staggered-adoption check" in html and "Evidence (check)" in html
     hetero = demo_prepared.models["practices__heterogeneity"].copy()
     row = hetero.index[
         (hetero["modifier"] == "share_low_income") & (hetero["practice"] == "summer_outreach")
