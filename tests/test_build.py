@@ -127,6 +127,25 @@ def test_build_writes_every_report(in_demo):
     assert manifest["input_hash"] == pipeline.manifest("demo")["input_hash"]
 
 
+def test_demo_is_built_from_the_files_a_hub_holds(in_demo):
+    """The demo reads synth's roster, StudentTracker, application and aid exports."""
+    d = in_demo
+    raw = paths.demo_dir("network") / "exports"
+    assert Path(d.params.raw_dir).name == "exports" and (raw / "roster.csv").exists()
+    assert not (raw / "students.csv").exists()  # the exports, not the contract tables
+    quality = pd.read_parquet(paths.processed_dir("demo") / "quality.parquet")
+    files = set(quality["file"].dropna())
+    assert {"roster.csv", "naviance_applications.csv", "aid_completion.csv"} <= files
+    assert any(f.startswith("StudentTracker_HS_detail_") for f in files)
+    assert (quality["rows_in"] == quality["rows_kept"] + quality["rows_excluded"]).all()
+    joins = pd.read_parquet(paths.processed_dir("demo") / "sources" / "joins.parquet")
+    assert {"roster", "studenttracker", "applications"} <= set(joins["source"])
+    # the network's data-quality section shows each export and every join counted
+    html = (d.out / "network.html").read_text()
+    assert "Every join counted" in html and "roster.csv" in html
+    assert "StudentTracker_HS_detail_" in html
+
+
 def test_executed_notebooks_stay_in_the_work_area(in_demo):
     d = in_demo
     assert not list(d.out.rglob("*.ipynb"))

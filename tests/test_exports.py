@@ -400,4 +400,27 @@ def test_ambiguous_header_is_one_error_naming_what_to_write(tmp_path):
         e["file"] == "roster.csv" and "SSID" in e["column"] and "State Student ID" in e["column"]
     )
     assert "all fit student_id" in e["rule"]
-    assert "columns: student_id:" in e["what_to_do"] and "format: sis-roster" in e["what_to_do"]
+    assert "columns: student_id:" in e["what_to_do"]
+    assert "roster.yaml beside it (starting `format: sis-roster`)" in e["what_to_do"]
+
+
+def test_header_not_found_names_the_data_file_and_its_yaml(tmp_path):
+    write(tmp_path / "schools.csv", "school_id,school_name\nS1,One\n")
+    write(tmp_path / "roster.csv", ROSTER)
+    write(tmp_path / "roster.yaml", "format: sis-roster\nheader: [Pupil Number]\n")
+    problems = clean.validate_dir(tmp_path)
+    e = problems[(problems["severity"] == "error") & (problems["file"] == "roster.csv")]
+    assert len(e) == 1
+    assert e["rule"].iloc[0].startswith("roster.csv: no row among the first")
+    assert "fix `header:` in roster.yaml" in e["what_to_do"].iloc[0]
+
+
+def test_unknown_race_code_is_one_warning_with_its_rows(tmp_path):
+    write(tmp_path / "schools.csv", "school_id,school_name\nS1,One\n")
+    write(tmp_path / "roster.csv", ROSTER.replace(",400,,,RFEP", ",799,,,RFEP"))
+    result = read_dir(tmp_path)
+    hit = result.problems[result.problems["rule"].str.startswith("race code(s) not in")]
+    assert len(hit) == 1 and hit["file"].iloc[0] == "roster.csv"
+    assert list(hit["values"].iloc[0]) == ["799"] and list(hit["rows"].iloc[0]) == [3]
+    assert "race_codes:` in roster.yaml beside it" in hit["what_to_do"].iloc[0]
+    assert len(result.tables["students"]) == 7  # the student is kept, with no race code

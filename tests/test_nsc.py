@@ -210,6 +210,21 @@ def test_title_case_dialect_latin1_pulls_and_sequence(tmp_path):
     assert q["rows_in"] == q["rows_kept"] + q["rows_excluded"] == 6
 
 
+def test_college_sequence_filled_down_within_each_college(tmp_path):
+    # 101 starts with a summer bridge at Berkeley (sequence 1, before the fall window); in the
+    # spring both Berkeley (its second row, sequence blank) and San Diego State (sequence 2)
+    # begin the same day. Berkeley's blank is its 1 carried down, so Berkeley comes first,
+    # though the rows are listed by term and San Diego State sits between Berkeley's rows.
+    rows = [
+        hs_row("0000101", code="001312-00", begin="20220620", end="20220805", seq="1"),
+        hs_row("0000101", code="001151-00", begin="20230109", end="20230512", seq="2"),
+        hs_row("0000101", code="001312-00", begin="20230109", end="20230512"),
+    ]
+    s = by_student(read(write_folder(tmp_path, rows))[0], ["0000101"])
+    assert s["enrolled_unitid"].tolist() == ["110635"]
+    assert s["enrolled"].tolist() == [False] and s["enrolled_year1"].tolist() == [True]
+
+
 def test_file_resaved_in_excel_is_named_and_read_back(tmp_path):
     rows = [
         hs_row("0000101", code="1312-00", begin="44795", end="44911", seq="1"),  # serial dates

@@ -172,6 +172,39 @@ def test_within_school_equals_dummy_regression_with_jackknife_errors():
         assert half == pytest.approx(100 * se[i] * stats.t.ppf(0.975, g - 1), rel=1e-6)
 
 
+def test_cr1_fallback_is_recorded_and_equals_the_cluster_sandwich():
+    # One school reported a year no other school did: leaving it out makes that year's
+    # effect unidentified, so CR3 cannot be computed and the fit falls back to CR1.
+    rng = np.random.default_rng(7)
+    pan = _exact_panel({"a": 0.05, "b": -0.03}, ADOPT)
+    pan["rate"] = pan["rate"] + rng.normal(0, 0.03, len(pan))
+    cr3 = P.within_school(pan, pretrend_leads=0)
+    assert set(cr3["covariance"]) == {"CR3"}
+    extra = pan.loc[pan["unit_id"] == "S00"].iloc[[-1]].assign(year=2025)
+    pan = pd.concat([pan, extra], ignore_index=True)
+    res = P.within_school(pan, pretrend_leads=0).set_index("practice")
+    assert set(res["covariance"]) == {"CR1"}
+    assert list(res["estimate_pp"]) == pytest.approx(list(cr3["estimate_pp"]), abs=1e-9)
+    # CR1 by hand on the dummy regression: the cluster sandwich times G/(G-1) (N-1)/(N-K),
+    # with K the practice and year columns left after the school effects are swept out.
+    units = pd.get_dummies(pan["unit_id"], drop_first=True, dtype=float)
+    years = pd.get_dummies(pan["year"], drop_first=True, dtype=float)
+    x = pd.concat([pan[["a", "b"]], units, years], axis=1).assign(const=1.0).to_numpy()
+    w = pan["denominator"].to_numpy(float)
+    y = pan["rate"].to_numpy()
+    bread = np.linalg.inv(x.T @ (w[:, None] * x))
+    e = y - x @ (bread @ (x.T @ (w * y)))
+    meat = sum(
+        np.outer(s, s)
+        for s in (x[idx].T @ (w[idx] * e[idx]) for idx in pan.groupby("unit_id").indices.values())
+    )
+    g, n, k = pan["unit_id"].nunique(), len(pan), 2 + pan["year"].nunique() - 1
+    se = np.sqrt(np.diag(bread @ meat @ bread)[:2] * g / (g - 1) * (n - 1) / (n - k))
+    for i, name in enumerate(("a", "b")):
+        half = (res.loc[name, "ci_high_pp"] - res.loc[name, "ci_low_pp"]) / 2
+        assert half == pytest.approx(100 * se[i] * stats.t.ppf(0.975, g - 1), rel=1e-6)
+
+
 def test_guardrails_no_change_few_switchers_and_collinear():
     n = 12
     adopt = {
@@ -408,12 +441,23 @@ def test_sentences_variants():
 
 
 def test_sentence_follows_the_label_not_the_raw_interval():
-    # p = 0.03 but q = 0.18 once six practices are counted: the label says "no clear
+    # p = 0.03 but q = 0.18 once six practices are counted: the rule labels it "no clear
     # pattern", so the sentence must not say that it tracks with gains.
-    rows = [_row(p_value=0.03, q_value=0.18, evidence="no clear pattern")]
-    rows += [_row(practice=f"p{i}", p_value=0.5, q_value=0.6, evidence="no clear pattern",
-                  ci_low_pp=-1.0) for i in range(5)]  # fmt: skip
+    p = np.array([0.03, 0.5, 0.6, 0.7, 0.8, 0.9])
+    q = P.bh_qvalues(p)
+    assert q[0] == pytest.approx(0.18)
+    labels = [
+        P.evidence_label(
+            estimable=True, n_switchers=9, q_value=qi, pretrend_flag=False, min_switchers=3
+        )
+        for qi in q
+    ]
+    assert labels[0] == "no clear pattern"
+    rows = [_row(p_value=p[0], q_value=q[0], evidence=labels[0])]
+    rows += [_row(practice=f"p{i}", p_value=p[i], q_value=q[i], evidence=labels[i],
+                  ci_low_pp=-1.0) for i in range(1, 6)]  # fmt: skip
     text = P.sentences(pd.DataFrame(rows), measure_label=MEASURE, group_label="focal students")
+    assert "may track" not in text[0] and "This tracks" not in text[0]
     assert "tracks with gains" not in text[0]
     assert "could be chance" in text[0] and "q = 0.18" in text[0]
     assert "6 practices tested at once" in text[0]

@@ -93,6 +93,19 @@ def test_no_context_and_no_other_group_make_no_comparison():
     assert P.heterogeneity_sentences(P.heterogeneity(pan), **words) == []
 
 
+def test_the_none_line_names_only_the_comparisons_made():
+    # A counts-only network: no context columns, so only focal against other students.
+    flat, oth, _ = _exact(diff=0.0)
+    rng = np.random.default_rng(3)
+    flat = flat.assign(rate=flat["rate"] + rng.normal(0, 0.01, len(flat)))
+    h = P.heterogeneity(flat, other=oth)
+    assert set(h["modifier"]) == {"focal"}
+    h = h.assign(evidence="no clear pattern")
+    words = {"measure_label": MEASURE, "group_label": "focal students"}
+    (line,) = P.heterogeneity_sentences(h, **words)
+    assert "(between focal and other students)" in line and "context" not in line
+
+
 def test_sentences_only_where_the_evidence_holds():
     pan, oth, ctx = _exact()
     rng = np.random.default_rng(1)
@@ -154,5 +167,7 @@ def test_planted_heterogeneity_recovered_and_null_rarely_claimed():
     others = planted.loc[planted["planted"] == 0]
     assert others["claimed"].mean() <= 0.03
     null = _claims(16, 1900)
-    # Benjamini-Hochberg across every comparison: networks with any claim stay rare.
-    assert null.groupby("network")["claimed"].any().mean() <= 0.15
+    # Benjamini-Hochberg at 0.05 across every comparison: with no difference anywhere, a
+    # network makes any claim at most 5% of the time. Three or more of 16 networks would
+    # happen under 5% of the time at that rate.
+    assert null.groupby("network")["claimed"].any().sum() <= 2

@@ -254,6 +254,30 @@ def test_counts_only_live_case_sentences_leave_out_what_the_data_lacks(counts):
     assert briefs and "Share of focal students" not in counts["pages"][briefs[0]]
 
 
+def _section(page: str, name: str) -> str:
+    start = page.index(f'data-section="{name}"')
+    end = page.find('class="netlab-section"', start)
+    return page[start : end if end > 0 else len(page)]
+
+
+def test_counts_only_practices_say_what_could_not_be_compared(counts):
+    practices = _section(counts["pages"]["network.html"], "practices")
+    assert "When schools adopted in different years" in practices
+    assert "negative weight" in practices and "<img" in practices
+    assert (
+        "Not compared: by context, as the schools file gives no share of low-income" in practices
+    )
+    assert "focal vs. other students" in practices and "median split" not in practices
+    assert "context and between" not in practices  # no sentence claims a comparison not made
+
+
+@pytest.mark.public
+def test_florida_practices_say_why_they_are_not_there(florida):
+    practices = _section(florida["pages"]["network.html"], "practices")
+    assert "not available in this run (no practice inventory in the data)" in practices
+    assert "A practices table (practices.csv" in practices and "<table" not in practices
+
+
 @pytest.mark.public
 def test_florida_network_renders_every_hillsborough_school(florida):
     schools = [n for n in florida["pages"] if n.startswith("schools/")]

@@ -259,6 +259,10 @@ def test_practice_section_names_the_errors_used(demo_prepared):
     assert "When schools adopted in different years" in html
     assert "For whom, under what conditions" in html
     assert html.count("<img") >= 2  # the forest plot and the profile by years since adoption
+    assert "A filled marker is strong" in html
+    # q-values below 0.01 are said so, not rounded to 0.00.
+    strong = within.loc[within["q_value"] < 0.01]
+    assert len(strong) and "&lt;0.01</td>" in html and ">0.00</td>" not in html
     # A fit that fell back to CR1 says so in the table and in the note.
     fallback = within.assign(covariance=within["covariance"].replace("CR3", "CR1"))
     prepared = _with_models(demo_prepared, practices__within=fallback)
@@ -274,7 +278,7 @@ def test_school_practices_show_the_staggered_check_and_schools_like_this_one(dem
     units = demo_prepared.units
     uid = units["unit_id"].iloc[2]
     html = report.practices(report.from_prepared(demo_prepared, uid)).html()
-    assert "Staggered-adoption check" in html
+    assert "Staggered-adoption check" in html and "Evidence (check)" in html
     hetero = demo_prepared.models["practices__heterogeneity"].copy()
     row = hetero.index[
         (hetero["modifier"] == "share_low_income") & (hetero["practice"] == "summer_outreach")
@@ -382,3 +386,34 @@ def test_without_chromium_the_build_says_what_to_do_and_pdf_off_stops_asking(
     off = from_dict({"run": "t", "raw_dir": "x", "pdf": False})
     assert build._print(done, tmp_path, off).notes == []
     assert not (tmp_path / "network.pdf").exists()
+
+
+def test_data_quality_names_each_export_and_counts_every_join(small_rates):
+    prep = _prepared(small_rates, min_cell=10)
+    prep.quality = pd.DataFrame(
+        {
+            "table": ["studenttracker", "roster", "students"],
+            "file": ["StudentTracker_HS_detail_20261115.csv", "roster.csv", "roster.csv"],
+            "rows_in": [120, 60, 60],
+            "rows_kept": [117, 60, 60],
+            "rows_excluded": [3, 0, 0],
+        }
+    )
+    prep.sources = {
+        "joins": pd.DataFrame(
+            {
+                "source": ["roster", "studenttracker", "studenttracker"],
+                "file": ["roster.csv"] + ["StudentTracker_HS_detail_20261115.csv"] * 2,
+                "what": [
+                    "roster students",
+                    "roster students with a row (found)",
+                    "file rows with no roster student (set aside)",
+                ],
+                "count": [60, 52, 3],
+            }
+        )
+    }
+    html = report.data_quality(report.from_prepared(prep)).html()
+    assert "Every join counted" in html
+    assert html.count("StudentTracker (NSC)") == 3 and ">studenttracker<" not in html
+    assert ">52<" in html and "fewer than 10" in html  # three set-aside rows: a small count

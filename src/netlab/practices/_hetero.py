@@ -15,8 +15,8 @@ Errors are cluster-robust by unit (CR3, CR1 when CR3 cannot be computed) with t 
 1 degrees of freedom. Against reading noise across many comparisons: Benjamini-Hochberg
 q-values across every comparison in the table, and a comparison is made only when at least
 ``min_switchers`` units switched on each side. Labels follow the one evidence rule
-(:func:`netlab.practices.evidence_label`); only "strong" and "suggestive" differences get a
-sentence.
+(:func:`netlab.practices.evidence_label`); only "strong" differences get a sentence, and
+suggestive ones are counted.
 """
 
 from __future__ import annotations

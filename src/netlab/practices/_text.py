@@ -331,11 +331,18 @@ def heterogeneity_sentences(
             if hints
             else ""
         )
+        kinds = [
+            k
+            for k, made_k in (
+                (f"by {units}' context", (made["modifier"] != "focal").any()),
+                ("between focal and other students", (made["modifier"] == "focal").any()),
+            )
+            if made_k
+        ]
         out.append(
             f"None of the {len(made)} comparisons of how a practice's association differs "
-            f"(by {units}' context and between focal and other students) holds once every "
-            f"comparison is counted{extra}, so the network-wide estimates are the best guide "
-            f"for every kind of {unit_label}."
+            f"({' and '.join(kinds)}) holds once every comparison is counted{extra}, so the "
+            f"network-wide estimates are the best guide for every kind of {unit_label}."
         )
     elif hints:
         out.append(

@@ -170,6 +170,8 @@ def _fmt(value: Any, fmt: str) -> str:
         return _int(value)
     if fmt == "num":
         return f"{float(value):.2f}"
+    if fmt == "p":  # a p- or q-value: below 0.01 is said so, not rounded to 0.00
+        return "&lt;0.01" if float(value) < 0.01 else f"{float(value):.2f}"
     if fmt == "num1":
         return f"{float(value):+.1f}"
     if fmt == "html":  # a fragment the report made itself (a link), shown as it is
@@ -307,6 +309,12 @@ TABLE_NAMES = {
     "pdsa": "PDSA cycles",
     "survey": "Network survey",
     "process": "Process measures",
+    # the exports a hub holds, as read through their descriptions
+    "roster": "Roster",
+    "studenttracker": "StudentTracker (NSC)",
+    "applications": "Applications",
+    "aid": "Aid completion",
+    "college_codes": "College codes",
 }
 
 

@@ -265,7 +265,18 @@ def practices_network(r: Report) -> Section:
     s = Section("practices")
     within = r.model("practices__within")
     if within is None or within.empty:
-        return s.add(unavailable("The practices analysis", no_table("practices")))
+        s.add(unavailable("The practices analysis", no_table("practices")))
+        if r.prepared.tables.get("practices") is None:
+            s.add(
+                _note(
+                    f"A practices table (practices.csv: each {r.noun.lower()}, year and practice "
+                    "in place) in the run's exports adds which practices track with gains, "
+                    f"the staggered-adoption check and how each differs by {r.noun.lower()} "
+                    "context and between groups.",
+                    cls="netlab-caveat",
+                )
+            )
+        return s
     from netlab import practices as pr
 
     student = r.model("practices__student_level")
@@ -293,7 +304,8 @@ def practices_network(r: Report) -> Section:
             f"errors clustered by {r.noun.lower()})"
             + (" beside the staggered-adoption estimates" if robust is not None else "")
             + (" and the student-level sensitivity model" if student is not None else "")
-            + ", percentage points with 95% intervals.",
+            + ", percentage points with 95% intervals. A filled marker is strong or "
+            "suggestive evidence, a hollow one no clear pattern.",
             size=(6.4, max(2.8, 0.45 * within["practice"].nunique() + 1.2)),
         )
     )
@@ -330,7 +342,7 @@ def _practice_table(r: Report, frame: pd.DataFrame, caption: str) -> str:
         Col("estimate_pp", "Estimate (pp)", "num1"),
         Col("ci_low_pp", "from", "num1"),
         Col("ci_high_pp", "to", "num1"),
-        Col("q_value", "q (adjusted)", "num"),
+        Col("q_value", "q (adjusted)", "p"),
         Col("n_schools_ever", f"{r.noun}s with it", "count"),
         Col("n_switchers", "Changed", "count"),
         Col("evidence", "Evidence"),
@@ -364,8 +376,8 @@ def _covariance_note(within: pd.DataFrame, noun: str) -> str | None:
         )
     return _note(
         f"The CR3 errors (each {noun} left out in turn) could not be computed for this fit: "
-        f"leaving one {noun} out left a practice without variation, or the installed "
-        "statsmodels lacks CR3. The intervals marked CR1 use ordinary cluster-robust errors, "
+        f"leaving one {noun} out left the model unidentified (a practice or a year that only "
+        f"that {noun} had), or the installed statsmodels lacks CR3. The intervals marked CR1 use ordinary cluster-robust errors, "
         f"which run narrow with a few dozen {noun}s: read them as wider than shown.",
         cls="netlab-caveat netlab-covariance-warning",
     )
@@ -395,7 +407,7 @@ def _staggered(r: Report, robust: pd.DataFrame | None, pr) -> str | None:
         Col("ci_high_pp", "to", "num1"),
         Col("n_switchers", "Adopted", "count"),
         Col("n_always_treated", "Left out (had it from the start)", "count"),
-        Col("pretrend_p", "Pre-trend p", "num"),
+        Col("pretrend_p", "Pre-trend p", "p"),
         Col("negative", f"Negative weight within {noun}s ({noun}-years)"),
         Col("evidence", "Evidence"),
     ]
@@ -482,7 +494,7 @@ def _for_whom(r: Report, pr) -> str | None:
         Col("estimate_pp", "Difference", "num1"),
         Col("ci_low_pp", "from", "num1"),
         Col("ci_high_pp", "to", "num1"),
-        Col("q_value", "q (adjusted)", "num"),
+        Col("q_value", "q (adjusted)", "p"),
         Col("evidence", "Evidence"),
     ]
     parts.append(
@@ -492,6 +504,7 @@ def _for_whom(r: Report, pr) -> str | None:
             min_cell=r.min_cell,
             caption=f"How each practice's association differs: within-{noun} estimates for "
             "the first and second group named, and their difference (percentage points)",
+            fold=True,
         )
     )
     parts.append(

@@ -284,6 +284,7 @@ def practices(r: Report) -> Section:
     if robust is not None and len(robust):
         rob = robust.set_index("practice")
         now["staggered_pp"] = now["practice"].map(rob["estimate_pp"].where(rob["estimable"]))
+        now["staggered_evidence"] = now["practice"].map(rob["evidence"].where(rob["estimable"]))
     cols = [Col("practice_label", "Practice"), Col("in_place", f"In place ({latest})")]
     if "estimate_pp" in now.columns:
         cols += [
@@ -291,11 +292,12 @@ def practices(r: Report) -> Section:
             Col("ci_low_pp", "from", "num1"),
             Col("ci_high_pp", "to", "num1"),
         ]
-        if "staggered_pp" in now.columns:
-            cols.append(Col("staggered_pp", "Staggered-adoption check (pp)", "num1"))
         if "covariance" in now.columns and (now["covariance"] == "CR1").any():
             cols.append(Col("covariance", "Errors"))
         cols.append(Col("evidence", "Evidence"))
+        if "staggered_pp" in now.columns:
+            cols.append(Col("staggered_pp", "Staggered-adoption check (pp)", "num1"))
+            cols.append(Col("staggered_evidence", "Evidence (check)"))
     s.add(
         table(
             now,

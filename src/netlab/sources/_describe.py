@@ -237,11 +237,11 @@ class Description:
             return []
         return list(got) if isinstance(got, list) else [got]
 
-    @property
-    def where(self) -> str:
-        """Where a hub writes its changes: its own YAML, or a new one for a built-in."""
+    def where_for(self, file: str | Path) -> str:
+        """Where a hub writes its changes for one file: its own YAML, or, for a built-in,
+        a new ``<file stem>.yaml`` beside the file."""
         if self.builtin:
-            return f"a description YAML beside the file (format: {self.key})"
+            return f"{Path(file).stem}.yaml beside it (starting `format: {self.key}`)"
         return Path(self.source).name
 
 

@@ -326,7 +326,7 @@ def _counts(rx: ReadExport) -> pd.DataFrame:
                     rule=f"{int(bad.sum()):,} {role} value(s) are neither counts nor a "
                     "suppression marker; left blank",
                     what_to_do=f"Correct them, or list the marker under `suppressed:` in "
-                    f"{rx.description.where}.",
+                    f"{rx.description.where_for(rx.path)}.",
                     severity="warning",
                 )
             num[role] = (val, sup.fillna(False).astype(bool))

@@ -309,12 +309,15 @@ def reduce_studenttracker(
     if len(rows) == 0:
         out.outcomes = pd.DataFrame(columns=["join", "grad_year", *OUTCOMES])
         return out
-    if "college_sequence" in rows:
-        # Filled on a college's first row only: carry it down within the student.
-        rows["college_sequence"] = rows["college_sequence"].astype("Float64").groupby(
-            rows["_g"].to_numpy()).ffill()  # fmt: skip
     code8 = opeid8(rows["college_code"])
     rows["_code8"] = pd.factorize(code8)[0]
+    if "college_sequence" in rows:
+        # Filled on a college's first row only: carry it down within the student's college.
+        college = rows["_g"].to_numpy(dtype=np.int64) * (int(rows["_code8"].max()) + 2) + (
+            rows["_code8"].to_numpy(dtype=np.int64) + 1)  # fmt: skip
+        rows["college_sequence"] = (
+            rows["college_sequence"].astype("Float64").groupby(college).ffill()
+        )
     rows = _dedupe(rows, out, files)
     out.counts["rows_used"] = len(rows)
 

@@ -254,7 +254,7 @@ def _encoding(path: Path, desc: Description, sample: bytes) -> tuple[str, str | 
         return "cp1252", "not UTF-8: read as Windows-1252 (Latin-1)"
 
 
-def _header_row(lines: list[list[str]], desc: Description) -> int | None:
+def _header_row(lines: list[list[str]], desc: Description, path: Path) -> int | None:
     """Position of the header among the first lines (None: the file has no header)."""
     spec = desc.spec.header
     if isinstance(spec, str) and spec.lower() in ("none", "no", "false"):
@@ -267,14 +267,10 @@ def _header_row(lines: list[list[str]], desc: Description) -> int | None:
         if not markers or all(any(header_matches(c, m) for c in cells) for m in markers):
             return pos
     raise InputError(
-        f"{path_name(desc)}: no row among the first {len(lines)} holds the header "
-        f"markers {markers}.",
-        hint=f"Check the file, or fix `header:` in {desc.where}.",
+        f"{path.name}: no row among the first {len(lines)} holds the header markers {markers}.",
+        file=path.name,
+        hint=f"Check the file, or fix `header:` in {desc.where_for(path)}.",
     )
-
-
-def path_name(desc: Description) -> str:
-    return Path(desc.source).name
 
 
 def _csv_cells(path: Path, desc: Description, notes: list[str]):
@@ -285,7 +281,7 @@ def _csv_cells(path: Path, desc: Description, notes: list[str]):
     text = sample.decode(encoding, errors="replace")
     delimiter = desc.spec.delimiter or sniff_delimiter(text)
     lines = list(csv.reader(_io.StringIO(text), delimiter=delimiter))[:60]
-    pos = _header_row(lines, desc)
+    pos = _header_row(lines, desc, path)
     header = [] if pos is None else [_text(c) for c in lines[pos]]
     width = max(len(header), max((len(x) for x in lines), default=0))
     if pos is None:
@@ -344,13 +340,13 @@ def _excel_cells(path: Path, desc: Description):
             raise InputError(
                 f"{path.name} has no sheet {desc.spec.sheet!r} (it has {list(sheets)}).",
                 file=path.name,
-                hint=f"Fix `sheet:` in {desc.where}.",
+                hint=f"Fix `sheet:` in {desc.where_for(path)}.",
             )
         sheets = {desc.spec.sheet: sheets[desc.spec.sheet]}
     for name, frame in sheets.items():
         lines = [[_text(v) for v in frame.iloc[r].tolist()] for r in range(min(60, len(frame)))]
         try:
-            pos = _header_row(lines, desc)
+            pos = _header_row(lines, desc, path)
         except InputError:
             continue
         start = 0 if pos is None else pos + 1
@@ -361,7 +357,7 @@ def _excel_cells(path: Path, desc: Description):
     raise InputError(
         f"{path.name}: no sheet holds the header the description expects.",
         file=path.name,
-        hint=f"Check the file, or fix `header:` / `sheet:` in {desc.where}.",
+        hint=f"Check the file, or fix `header:` / `sheet:` in {desc.where_for(path)}.",
     )
 
 
@@ -441,7 +437,7 @@ def _apply_map(
             values=shown,
             rule=f"{len(rows):,} value(s) of {role} are not in the description's map "
             f"({sorted(set(map(str, mapping)))[:8]}); left blank",
-            what_to_do=f"Add them under `values: {role}:` in {out.description.where}, "
+            what_to_do=f"Add them under `values: {role}:` in {out.description.where_for(out.path)}, "
             f"e.g. {{{example}}}.",
             severity="warning",
         )
@@ -512,7 +508,7 @@ def _typed(out: ReadExport, role: str, values: pd.Series, kind: str) -> pd.Serie
             rule=f"{len(rows):,} value(s) of {role} not understood as "
             f"{_TYPE_WORDS.get(kind, kind)}; left blank",
             what_to_do=f"Correct them in the file, or say how to read them in "
-            f"{out.description.where} (`values:` or `dates:`).",
+            f"{out.description.where_for(out.path)} (`values:` or `dates:`).",
             severity="warning",
         )
     return parsed
@@ -589,7 +585,7 @@ def read_export(path: str | Path, desc: Description, *, typed: bool = True) -> R
             out.problem(
                 column=None,
                 rule=f"no header holds a year matching {spec.wide.years!r}",
-                what_to_do=f"Fix `wide: years:` in {desc.where}.",
+                what_to_do=f"Fix `wide: years:` in {desc.where_for(path)}.",
             )
             return out
     plan = _plan(out, match_header, roles, required, defaults, years)
@@ -669,7 +665,7 @@ def _plan(out, header, roles, required, defaults, years) -> dict[str, list[int]]
         out.problem(
             column=", ".join(heads),
             rule=f"the headers {heads} all fit {role}; netlab cannot tell which one it is",
-            what_to_do=f"Write the one meant under `columns: {role}:` in {desc.where} "
+            what_to_do=f"Write the one meant under `columns: {role}:` in {desc.where_for(out.path)} "
             f"(e.g. `{role}: ['{heads[0]}']`).",
         )
     shown = [h for h in distinct if h]
@@ -680,7 +676,7 @@ def _plan(out, header, roles, required, defaults, years) -> dict[str, list[int]]
             column=role,
             rule=f"no column for the required field {role!r}; the header has "
             f"{shown[:12]}{' ...' if len(shown) > 12 else ''}",
-            what_to_do=f"Name its header under `columns:` in {desc.where}: "
+            what_to_do=f"Name its header under `columns:` in {desc.where_for(out.path)}: "
             f"`{role}: ['{near_header or '<header in the file>'}']`.",
         )
     if plan.ambiguous or plan.missing:
@@ -723,7 +719,7 @@ def _school_ids(out: ReadExport) -> None:
         out.problem(
             column=", ".join(lacking),
             rule=f"the school id is built from {names}, but the file has no {lacking}",
-            what_to_do=f"Name those columns under `columns:` in {out.description.where}.",
+            what_to_do=f"Name those columns under `columns:` in {out.description.where_for(out.path)}.",
         )
         return
     out.frame["school_id"] = build_ids(

@@ -51,19 +51,22 @@ def roster_students(rx: ReadExport) -> pd.DataFrame:
             rx.problem(
                 column=rx.headers.get("race_1"),
                 rule="the roster has race codes but its description maps none to categories",
-                what_to_do=f"Add `race_codes:` (code: category) to {rx.description.where}.",
+                what_to_do=f"Add `race_codes:` (code: category) to {rx.description.where_for(rx.path)}.",
             )
         f["race_ethnicity"] = race_from_codes(f.get("hispanic"), codes, names)
-        unknown = set()
+        unknown, at = set(), np.zeros(len(f), dtype=bool)
         for c in codes:
-            vals = c.dropna().astype("str").str.strip()
-            unknown |= set(vals[~vals.isin([str(k) for k in names])])
+            vals = c.astype("str").str.strip()
+            odd = (c.notna() & ~vals.isin([str(k) for k in names])).to_numpy(dtype=bool)
+            unknown |= set(vals[odd])
+            at |= odd
         if unknown and names:
             rx.problem(
                 column=rx.headers.get("race_1"),
+                rows=f["_row"].to_numpy()[at],
                 values=sorted(unknown),
                 rule="race code(s) not in the description's race_codes; counted as no code",
-                what_to_do=f"Add them under `race_codes:` in {rx.description.where}.",
+                what_to_do=f"Add them under `race_codes:` in {rx.description.where_for(rx.path)}.",
                 severity="warning",
             )
     drop = ["hispanic", "grade", *_RACE_CODES, "school_name", "district"]
