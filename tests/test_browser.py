@@ -11,7 +11,7 @@ import contextlib
 from pathlib import Path
 
 import pytest
-from test_build import demo_build
+from conftest import demo_build
 
 from netlab.report._outputs import CHROMIUM_ARGS
 

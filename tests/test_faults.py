@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_build import make_home, rewrite_processed
+from conftest import make_home, rewrite_processed
 
 from netlab import synth
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from test_build import demo_build
+from conftest import demo_build
 
 from netlab.batch import _engine as engine
 from netlab.exceptions import ParamsError

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import REPO, demo_build, make_home, params_like_demo
 from test_browser import CHROMIUM, NETWORK_HEADINGS, SCHOOL_HEADINGS, _check_page, open_page
-from test_build import REPO, demo_build, make_home, params_like_demo
 
 from netlab import batch as build
 from netlab import paths, privacy, report, sources, synth

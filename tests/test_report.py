@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from test_build import demo_build
+from conftest import demo_build
 
 from netlab import report
 from netlab.exceptions import InputError

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from test_build import make_home
+from conftest import make_home
 
 from netlab import batch as build
 from netlab import synth, variation

@@ -25,6 +25,7 @@ from netlab.report._html import (
     table,
     unavailable,
 )
+from netlab.report._lookup import lookup
 
 if TYPE_CHECKING:
     from netlab.report._context import Report
@@ -119,15 +120,12 @@ def team_indicators(r: Report) -> Section:
 def constellation(r: Report) -> Section:
     """Is the network becoming a constellation? Network rate and spread over the years."""
     s = Section("constellation")
-    c = r.model("variation__constellation")
     measure = r.params.focal_measure
     label = _measure_label(r, measure)
-    if c is None:
-        return s.add(unavailable("The constellation trend"))
-    c = c.loc[(c["measure"] == measure) & (c["group"] == "focal")].sort_values("year")
-    if c.empty:
-        return s.add(unavailable(f"The constellation trend of {_phrase(r, measure)}"))
-    c = privacy.flag_small(c, min_cell=r.min_cell)
+    look = lookup(r, "variation__constellation", "The constellation trend", measure=measure)
+    if look.missing:
+        return s.add(look.missing)
+    c = look.frame.sort_values("year")
     s.add(
         _draw(
             plots.constellation,
@@ -155,18 +153,12 @@ def constellation(r: Report) -> Section:
 def caterpillar(r: Report) -> Section:
     """Shrunken unit estimates with intervals, latest year, focal measure."""
     s = Section("caterpillar")
-    sh = r.model("variation__shrunken")
     measure = r.params.focal_measure
     label = _measure_label(r, measure)
-    if sh is None:
-        return s.add(unavailable("The caterpillar plot"))
-    sh = sh.loc[(sh["measure"] == measure) & (sh["group"] == "focal")]
-    if sh.empty:
-        return s.add(unavailable(f"The caterpillar plot of {_phrase(r, measure)}"))
-    sh = sh.loc[sh["year"] == sh["year"].max()].copy()
-    sh = privacy.flag_small(sh, min_cell=r.min_cell)
-    sh["label"] = [r.label(u) for u in sh["unit_id"]]
-    shown = privacy.visible(sh)
+    look = lookup(r, "variation__shrunken", "The caterpillar plot", measure=measure, latest=True)
+    if look.missing:
+        return s.add(look.missing)
+    sh, shown = look.frame, look.shown
     s.add(
         _draw(
             plots.caterpillar,
