@@ -24,6 +24,7 @@ matplotlib.use("Agg")
 
 from netlab import batch, paths, pipeline, synth
 from netlab.params import load_params
+from netlab.pipeline._prepare import _checksum
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_PUBLIC = REPO.parent / "shared" / "data" / "public"
@@ -143,6 +144,6 @@ def rewrite_processed(path: Path, frame: pd.DataFrame) -> None:
     manifest = json.loads(manifest_path.read_text())
     manifest["files"][path.name] = {
         "bytes": path.stat().st_size,
-        "sha256": pipeline._checksum(path),
+        "sha256": _checksum(path),
     }
     manifest_path.write_text(json.dumps(manifest))

@@ -212,7 +212,7 @@ def test_renders_on_a_dask_cluster(small, monkeypatch):
         assert len(result.rendered) == len(result.reports)
         # each worker rendered through its own warm server
         started = client.run(
-            lambda: __import__("netlab.batch._engine").engine._WORKER_POOL is not None
+            lambda: __import__("netlab.batch._engine").batch._engine._WORKER_POOL is not None
         )
         assert any(started.values())
     assert engine._WORKER_POOL is None  # nothing was rendered in this process

@@ -69,6 +69,41 @@ def test_no_underscore_name_crosses_a_subpackage():
     assert not crossings, "\n".join(crossings)
 
 
+def _aliases(module: str) -> dict[str, str]:
+    """Local names bound to netlab modules: ``from netlab import report`` → report."""
+    tree = ast.parse(MODULES[module].read_text())
+    out = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            for alias in node.names:
+                full = f"{node.module}.{alias.name}"
+                if full in MODULES:
+                    out[alias.asname or alias.name] = full
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name in MODULES and alias.asname:
+                    out[alias.asname] = alias.name
+    return out
+
+
+def test_no_underscore_attribute_of_another_subpackage():
+    reached = []
+    for module in MODULES:
+        aliases = _aliases(module)
+        tree = ast.parse(MODULES[module].read_text())
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in aliases
+                and _private(node.attr)
+            ):
+                target = aliases[node.value.id]
+                if _room(target) != _room(module):
+                    reached.append(f"{module}:{node.lineno} reads {target}.{node.attr}")
+    assert not reached, "\n".join(reached)
+
+
 def _graph() -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for module in MODULES:

@@ -17,7 +17,7 @@ from netlab.pipeline import _lock as _lock
 
 HOLD = """
 import sys, time
-from netlab._lock import run_lock
+from netlab.pipeline import run_lock
 with run_lock("r1"):
     print("held", flush=True)
     time.sleep(60)

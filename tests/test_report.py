@@ -10,8 +10,11 @@ import pytest
 from conftest import demo_build
 
 from netlab import report
+from netlab.batch import _build
 from netlab.exceptions import InputError
 from netlab.params import from_dict
+from netlab.report._html import _measure_label
+from netlab.report._shared import _aim_status
 from netlab.testing import make_prepared
 
 
@@ -82,7 +85,7 @@ def test_table_marks_small_cells_and_carries_the_fewest_students():
     ],
 )
 def test_aim_status_follows_the_straight_path_to_the_target(latest, year, direction, status):
-    got, expected = report._aim_status(0.20, latest, year, 2021, 0.40, 2027, direction)
+    got, expected = _aim_status(0.20, latest, year, 2021, 0.40, 2027, direction)
     assert got == status
     if year < 2027:
         assert expected == pytest.approx(0.30)
@@ -217,7 +220,7 @@ def test_every_network_section_renders(demo_prepared):
         html = getattr(report, name)(r).html()
         assert "Traceback" not in html and len(html) > 100, name
     spread = demo_prepared.models["variation__spread"]
-    top = report._measure_label(r, spread.iloc[0]["measure"]).lower()
+    top = _measure_label(r, spread.iloc[0]["measure"]).lower()
     assert top in report.where_varies(r).html()
     assert np.isfinite(spread["tau"]).all()
 
@@ -380,11 +383,11 @@ def test_without_chromium_the_build_says_what_to_do_and_pdf_off_stops_asking(
     assert "apt-get install chromium" in NO_CHROMIUM and "pdf: false" in NO_CHROMIUM
     done = [build.ReportOutcome("network", "network", "Network report", "network.html", "ok")]
     params = from_dict({"run": "t", "raw_dir": "x"})
-    assert build._print(done, tmp_path, params).notes == [NO_CHROMIUM]
+    assert _build._print(done, tmp_path, params).notes == [NO_CHROMIUM]
     # with PDFs off, a report rendered again loses its old PDF (it would no longer match)
     (tmp_path / "network.pdf").write_bytes(b"%PDF old")
     off = from_dict({"run": "t", "raw_dir": "x", "pdf": False})
-    assert build._print(done, tmp_path, off).notes == []
+    assert _build._print(done, tmp_path, off).notes == []
     assert not (tmp_path / "network.pdf").exists()
 
 

@@ -18,6 +18,7 @@ import pytest
 from netlab import schemas, sources
 from netlab.exceptions import InputError
 from netlab.params import load_params
+from netlab.sources._state import _school_code
 
 PUBLIC = Path(__file__).resolve().parents[2] / "shared" / "data" / "public" / "florida-fafsa-2024"
 SNAPSHOT_DATES = [
@@ -375,7 +376,7 @@ def test_csv_with_numeric_codes(tmp_path):
     pd.DataFrame(rows).to_csv(path, header=False, index=False)
     snap = sources.read_fsa_workbook(path)
     assert snap.data["school_code"].tolist() == ["480000100001", "A1234567", "048000100002"]
-    assert sources._school_code(48000100002.0) == "048000100002"
+    assert _school_code(48000100002.0) == "048000100002"
 
 
 def test_wrong_kind_of_file_is_named(tmp_path):

@@ -511,7 +511,7 @@ def student_outcome(prepared: Any) -> tuple[pd.DataFrame, np.ndarray] | None:
     return students.loc[den], num[den].astype(float)
 
 
-def _measure_words(prepared: Any) -> tuple[str, str]:
+def measure_words(prepared: Any) -> tuple[str, str]:
     """The focal measure as a verb phrase for sentences, and its direction."""
     name = prepared.params.focal_measure
     label, direction = name, "higher"
@@ -577,7 +577,7 @@ def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
         out["student_level"] = student_level(
             studs, practices_table, outcome=y, min_switchers=params.min_switchers
         )
-    measure, direction = _measure_words(prepared)
+    measure, direction = measure_words(prepared)
     words = {
         "measure_label": measure,
         "group_label": "focal students",

@@ -44,6 +44,11 @@ from netlab.report._core import (
     unit_glance,
     where_varies,
 )
+from netlab.report._html import (
+    Col,
+    table,
+    unavailable,
+)
 from netlab.report._index import (
     index_page,
 )
@@ -54,9 +59,13 @@ from netlab.report._outputs import (
     print_pdfs,
     write_workbook,
 )
+from netlab.report._shared import (
+    yearly,
+)
 
 __all__ = [
     "COUNTS_SHEET",
+    "Col",
     "META_MIME",
     "Report",
     "Section",
@@ -92,13 +101,16 @@ __all__ = [
     "preload",
     "print_pdfs",
     "process_measures",
+    "table",
     "team_indicators",
     "traction_outcomes",
     "traction_pdsa",
     "traction_stages",
     "traction_survey",
     "traction_transitions",
+    "unavailable",
     "unit_glance",
     "where_varies",
     "write_workbook",
+    "yearly",
 ]

@@ -331,7 +331,7 @@ def _like_this_one(r: Report) -> str | None:
     strong = hetero.loc[(hetero["evidence"] == "strong") & (hetero["modifier"] != "focal")]
     said = []
     noun = r.noun.lower()
-    phrase = pr._measure_words(r.prepared)[0] if len(strong) else ""
+    phrase = pr.measure_words(r.prepared)[0] if len(strong) else ""
     for row in strong.itertuples(index=False):
         if me.empty or row.modifier not in me.columns:
             continue
