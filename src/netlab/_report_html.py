@@ -307,6 +307,15 @@ TABLE_NAMES = {
     "pdsa": "PDSA cycles",
     "survey": "Network survey",
     "process": "Process measures",
+    # the exports a hub holds, as the data-quality table names them
+    "studenttracker": "StudentTracker enrollment",
+    "applications": "Applications",
+    "aid": "Aid completion",
+    "roster": "Student roster",
+    "college_codes": "College codes",
+    "ipeds_grad_rates": "IPEDS graduation rates",
+    "ipeds_institutions": "IPEDS institutions",
+    "ipeds_outcomes": "IPEDS outcome measures",
 }
 
 

@@ -231,8 +231,8 @@ def _context_rows(r: Report) -> pd.DataFrame:
         ("Share from low-income families", "share_low_income", "rate"),
         ("Team joined the network", "cohort", "year"),
     ):
-        if col not in units.columns:
-            continue
+        if col not in units.columns or (col == "district" and r.params.unit == "district"):
+            continue  # a district's own name is the column heading already
         values = [units[col].get(u) for u in pair]
         if all(v is None or pd.isna(v) for v in values):
             continue

@@ -31,6 +31,7 @@ ACRONYMS = (
     "PDSA",
     "PDSAs",
     "IPEDS",
+    "StudentTracker",
     "NCES",
     "GPA",
     "A-G",
