@@ -625,6 +625,7 @@ def _joins(r: Report, s: Section) -> None:
     joins = sources.get("joins")
     if joins is not None and len(joins):
         frame = joins.assign(shown=[_small(v, r.min_cell) for v in joins["count"]])
+        frame["source"] = frame["source"].map(table_name)  # "studenttracker" → its label
         s.add(
             table(
                 frame,
