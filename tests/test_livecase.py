@@ -235,7 +235,9 @@ def test_paragraphs_leave_out_the_context_the_data_lacks():
     assert all("?" not in t and "nan" not in t for t in text)
     assert "is not in the data, so the pair rests on results alone" in text[0]
     assert "enrolled for low-income students was" in text[0]
-    assert L.alike(next(blank.itertuples(index=False))).startswith("both in ")
+    # the district they share is said, and so is the context the data lacks
+    said = L.alike(next(blank.itertuples(index=False)))
+    assert said.startswith("school context not in the data; both in "), said
     blank = blank.assign(same_district=False)
     assert L.alike(next(blank.itertuples(index=False))) == "school context not in the data"
     some = blank.assign(host_size=400.0, visitor_size=380.0)

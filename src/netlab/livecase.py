@@ -449,11 +449,13 @@ def alike(
         parts.append(f"low-income {hl} and {vl}")
     if pd.notna(row.host_size) and pd.notna(row.visitor_size):
         parts.append(f"{row.host_size:,.0f} and {row.visitor_size:,.0f} {size_label}")
+    if not parts:  # shares and size: what "alike in context" rests on
+        parts.append(f"{unit_label} context not in the data")
     if bool(row.same_district) and pd.notna(row.host_district):
         parts.append(
             f"both in {display_name(row.host_district)}" if name_units else "same district"
         )
-    return "; ".join(parts) if parts else f"{unit_label} context not in the data"
+    return "; ".join(parts)
 
 
 def stance(row: Any) -> str:
