@@ -177,6 +177,27 @@ def test_max_visitors_hosts_and_inputs():
     pd.testing.assert_frame_equal(rates, before)
 
 
+def test_a_district_learning_stance_counts_its_schools_cycles():
+    from types import SimpleNamespace
+
+    schools = pd.DataFrame({"school_id": ["a1", "a2", "b1"], "district": ["A", "A", "B"]})
+    pdsa = pd.DataFrame({"school_id": ["a1", "a1", "a2", "b1"], "cycle_id": ["c1", "c2", "c1", "c1"],
+                         "start_date": ["2026-01-05", "2026-02-05", "2026-03-05", "2026-03-09"]})  # fmt: skip
+    traction = pd.DataFrame(
+        {"school_id": ["a1", "a2", "b1"], "year": 2026, "ownership": [2, 3, 4]}
+    )
+    prepared = SimpleNamespace(tables={"schools": schools})
+    by = L._by_unit(pdsa, prepared, "district")
+    stance = L._stance(pd.Series(["A", "B"]), by, L._by_unit(traction, prepared, "district"),
+                       as_of=None)  # fmt: skip
+    # a2's cycle c1 is not a1's c1: three cycles in district A
+    assert stance["pdsa_cycles"].tolist() == [3, 1]
+    assert stance["ownership"].tolist() == [2.5, 4.0]
+    assert L._by_unit(pdsa, prepared, "school") is pdsa
+    row = SimpleNamespace(visitor_pdsa_cycles=0, visitor_ownership=2 + 2 / 3)
+    assert L.stance(row) == "no PDSA cycles in the last year; ownership 2.7 of 4"
+
+
 def test_direction_lower_flips_the_gap():
     units, rates = _network()
     flipped = rates.assign(numerator=rates["denominator"] - rates["numerator"])
@@ -215,7 +236,9 @@ def test_paragraphs_leave_out_the_context_the_data_lacks():
     assert all("?" not in t and "nan" not in t for t in text)
     assert "is not in the data, so the pair rests on results alone" in text[0]
     assert "enrolled for low-income students was" in text[0]
-    assert L.alike(next(blank.itertuples(index=False))).startswith("both in ")
+    # the district they share is said, and so is the context the data lacks
+    said = L.alike(next(blank.itertuples(index=False)))
+    assert said.startswith("school context not in the data; both in "), said
     blank = blank.assign(same_district=False)
     assert L.alike(next(blank.itertuples(index=False))) == "school context not in the data"
     some = blank.assign(host_size=400.0, visitor_size=380.0)

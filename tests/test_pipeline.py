@@ -30,6 +30,9 @@ def test_prepare_writes_tables_rates_models_and_load_reads_them_back(demo_raw):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["input_hash"] == pipeline.input_hash(params)
     assert pipeline.is_fresh(params)
+    # PDFs on or off change the reports, not the data
+    assert pipeline.is_fresh(params.model_copy(update={"pdf": not params.pdf}))
+    assert not pipeline.is_fresh(params.model_copy(update={"min_cell": params.min_cell + 1}))
     assert any(k.startswith("variation__") for k in prepared.models)
 
     again = load("t1")

@@ -200,6 +200,12 @@ def test_every_link_resolves(built):
             else:
                 assert not re.match(r"[a-z]+://", link), (name, link)  # nothing outside
                 assert (page.parent / link).resolve().exists(), (name, link)
+    # the index links every report, brief, workbook and PDF the run wrote
+    index = set(re.findall(r'href="([^"]+)"', built["pages"]["index.html"]))
+    written = {p.relative_to(out).as_posix() for p in out.rglob("*")
+               if p.suffix in (".html", ".xlsx", ".pdf") and p.name != "index.html"}  # fmt: skip
+    assert written - index == set()
+    assert any(w.startswith("livecases/") for w in written), "no brief written"
 
 
 def test_pdfs_are_paginated_prints_with_the_title(built):
@@ -224,8 +230,11 @@ def test_pdfs_are_paginated_prints_with_the_title(built):
             assert len(pages) == 1, f"{name}: a brief is one page, got {len(pages)}"
         else:
             assert len(pages) > 2
-            # folded detail prints in full: the text of a folded table is in the PDF
-            assert "Measures ranked by spread" in " ".join(pages)  # a folded table
+            # folded detail prints in full: the spread table is folded on screen, and its
+            # column heading (inside the fold, not its summary) is in the PDF
+            noun = "district" if built["params"].unit == "district" else "school"
+            assert '<details class="netlab-fold"><summary>Measures ranked' in text
+            assert re.search(rf"Between- ?{noun} SD", " ".join(pages))  # may wrap at "-"
 
 
 def test_the_index_shows_the_network_at_a_glance(built):
@@ -399,10 +408,18 @@ def test_reports_in_a_real_browser(built, page):
 
     pg.click("a[href='network.html']")
     _check_page(pg, log, NETWORK_HEADINGS)
-    # The first screen answers whether the aim is on track.
+    # The first screen (1280x900) answers the hub's four questions, the aim's status
+    # sentence among them, each card whole above the fold.
     box = pg.locator(".netlab-aim-status").first.bounding_box()
     assert box is not None and box["y"] + box["height"] <= 900, box
-    assert pg.locator(".netlab-glance .netlab-card").count() >= 3
+    assert pg.locator(".netlab-aim-status").first.is_visible()
+    cards = pg.locator(".netlab-glance .netlab-card")
+    questions = [q.strip() for q in cards.locator("h3").all_inner_texts()]
+    assert questions[0] == "On track?" and "Where does the network vary most?" in questions
+    assert any(q.startswith("Which ") and q.endswith(" to learn from?") for q in questions)
+    for i in range(cards.count()):
+        card = cards.nth(i).bounding_box()
+        assert card["y"] + card["height"] <= 900, (questions[i], card)
     assert _html_numbers(pg) == pytest.approx(_workbook_numbers(out / "network.xlsx"))
     # folded detail is closed on screen and opens
     fold = pg.locator("details.netlab-fold").first

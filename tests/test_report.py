@@ -325,6 +325,8 @@ def test_the_text_check_finds_what_reads_badly():
         "plural left open '(s)'": "<p>3 school(s) are bright spots.</p>",
         "sentence starts in lower case": "<p>Good. school A could host school B.</p>",
         "a dash stands for a value": "<p>A rate of — in 2024.</p>",
+        "PDSA written 'pdsa'": "<td>pdsa.csv lists 12 pdsa cycles</td>",
+        "StudentTracker written 'Studenttracker'": "<td>Studenttracker</td>",
     }
     for kind, html in bad.items():
         found = report.check_text(html)
@@ -332,6 +334,8 @@ def test_the_text_check_finds_what_reads_badly():
     clean = (
         "<p>Is the work taking hold? In 2024, 45% of 120 Black students completed the FAFSA "
         "(95% interval 3 to 9 pp).</p><pre>None nan ?</pre><td>—</td>"
+        # a file's name keeps its spelling, and may start a sentence
+        "<td>pdsa.csv</td><p>naviance_applications.csv: read through its description.</p>"
     )
     assert report.check_text(clean) == []
 

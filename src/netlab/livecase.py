@@ -155,6 +155,11 @@ def _stance(
     return out
 
 
+def _score(value: float) -> str:
+    """A rubric score: whole as "3", a district's mean of its schools' as "2.7"."""
+    return f"{value:g}" if float(value).is_integer() else f"{value:.1f}"
+
+
 def _reasons(row: pd.Series) -> str:
     parts = [f"context distance {row['distance']:.2f}"]
     if row["same_district"]:
@@ -165,7 +170,7 @@ def _reasons(row: pd.Series) -> str:
     if pd.notna(row["visitor_pdsa_cycles"]):
         parts.append(f"{int(row['visitor_pdsa_cycles'])} PDSA cycles in the last year")
     if pd.notna(row["visitor_ownership"]):
-        parts.append(f"ownership {row['visitor_ownership']:g}/4")
+        parts.append(f"ownership {_score(row['visitor_ownership'])}/4")
     return "; ".join(parts)
 
 
@@ -445,11 +450,13 @@ def alike(
         parts.append(f"low-income {hl} and {vl}")
     if pd.notna(row.host_size) and pd.notna(row.visitor_size):
         parts.append(f"{row.host_size:,.0f} and {row.visitor_size:,.0f} {size_label}")
+    if not parts:  # shares and size: what "alike in context" rests on
+        parts.append(f"{unit_label} context not in the data")
     if bool(row.same_district) and pd.notna(row.host_district):
         parts.append(
             f"both in {display_name(row.host_district)}" if name_units else "same district"
         )
-    return "; ".join(parts) if parts else f"{unit_label} context not in the data"
+    return "; ".join(parts)
 
 
 def stance(row: Any) -> str:
@@ -457,9 +464,10 @@ def stance(row: Any) -> str:
     parts = []
     if pd.notna(row.visitor_pdsa_cycles):
         n = int(row.visitor_pdsa_cycles)
-        parts.append(f"{n} PDSA cycle{'s' if n != 1 else ''} in the last year")
+        count = "no" if n == 0 else str(n)
+        parts.append(f"{count} PDSA cycle{'s' if n != 1 else ''} in the last year")
     if pd.notna(row.visitor_ownership):
-        parts.append(f"ownership {row.visitor_ownership:g} of 4")
+        parts.append(f"ownership {_score(row.visitor_ownership)} of 4")
     return "; ".join(parts) if parts else "not in the data"
 
 
@@ -603,6 +611,26 @@ def context_used(units: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _by_unit(table: pd.DataFrame | None, prepared: Any, unit: str) -> pd.DataFrame | None:
+    """A team table (keyed by ``school_id``) keyed by the run's unit instead.
+
+    In a district run each district's PDSA cycles are its schools' cycles together, and its
+    ownership each year is the mean of its schools' scores.
+    """
+    schools = prepared.tables.get("schools")
+    if unit != "district" or table is None or schools is None or "district" not in schools:
+        return table
+    to = dict(zip(schools["school_id"].astype(str), schools["district"].astype(str), strict=True))
+    school = table["school_id"].astype(str)
+    out = table.assign(school_id=school.map(to))
+    if "cycle_id" in out.columns:  # a cycle is its school's: ids may repeat across schools
+        out["cycle_id"] = school + ":" + table["cycle_id"].astype(str)
+    out = out.dropna(subset=["school_id"])
+    if "ownership" in out.columns and "year" in out.columns:
+        out = out.groupby(["school_id", "year"], as_index=False)["ownership"].mean()
+    return out
+
+
 def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
     """Live-case pairs for the run, computed once.
 
@@ -655,8 +683,8 @@ def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
         measure=measure,
         group="focal",
         direction=direction,
-        pdsa=prepared.tables.get("pdsa"),
-        traction=prepared.tables.get("traction"),
+        pdsa=_by_unit(prepared.tables.get("pdsa"), prepared, params.unit),
+        traction=_by_unit(prepared.tables.get("traction"), prepared, params.unit),
         weights=(lc.weight_focal, lc.weight_low_income, lc.weight_size),
         same_district_bonus=lc.same_district_bonus,
         min_gap_pp=lc.min_gap_pp,

@@ -509,7 +509,17 @@ def _build_locked(
     reason = pipeline.stale_reason(params)
     if reason is not None:
         again = " again" if pipeline.manifest(run) is not None else ""
-        say(f"Preparing the data of run {run!r}{again}: {reason}.")
+        print(
+            f"netlab: Preparing the data of run {run!r}{again}: {reason}.",
+            file=sys.stderr,
+            flush=True,
+        )
+        # the build's notes are read on the index after the build: say what was done
+        notes.append(
+            f"The data of run {run!r} was prepared again in this build: {reason}."
+            if again
+            else f"The data of run {run!r} was prepared for the first time in this build."
+        )
         # Warm the render servers while the data is prepared: both take seconds.
         if scheduler is None:
             pool = engine.WarmPool(jobs, log=work / "engine.log")

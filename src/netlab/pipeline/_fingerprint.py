@@ -42,6 +42,11 @@ def raw_files(directory: Path) -> list[Path]:
     return sorted(files | set(claims(directory)[0]))
 
 
+#: Parameters that change how reports are written, not the processed tables: turning PDFs
+#: off or on does not prepare the data again.
+_RENDER_ONLY = {"pdf"}
+
+
 def input_hash(params: RunParams) -> str:
     """Hash of the run's raw files and parameters: what the processed tables rest on."""
     directory = params.raw_path
@@ -51,7 +56,7 @@ def input_hash(params: RunParams) -> str:
             hint="Check raw_dir in the run's parameters, or run `netlab demo` for the demo data.",
         )
     h = _hash_files(raw_files(directory))
-    h.update(params.model_dump_json().encode())
+    h.update(params.model_dump_json(exclude=_RENDER_ONLY).encode())
     return h.hexdigest()[:16]
 
 

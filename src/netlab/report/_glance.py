@@ -262,6 +262,7 @@ def _learn_from(r: Report) -> str:
     b = _focal(r.model("variation__bright_spots"), r.params.focal_measure)
     pairs = shown_pairs(r)
     parts = []
+    ids: list[str] = []
     if b is not None and len(b):
         b = b.sort_values("estimate", ascending=False) if "estimate" in b else b
         ids = list(dict.fromkeys(b["unit_id"].astype(str)))
@@ -276,9 +277,14 @@ def _learn_from(r: Report) -> str:
         )
     if len(pairs):
         hosts = list(dict.fromkeys(pairs["host"]))
+        by = (
+            ("this " + noun if len(hosts) == 1 else f"these {noun}s")
+            if set(hosts) == set(ids)
+            else _names(r, hosts)
+        )
         parts.append(
-            f"{_capital(_plural(len(pairs), 'live case'))} suggested, hosted by "
-            f"{_plural(len(hosts), noun)} (see Live cases, and each pairing's brief)."
+            f"{_capital(_plural(len(pairs), 'live case'))} suggested, hosted by {by} "
+            "(see Live cases, and each pairing's brief)."
         )
     if not parts:
         return unavailable("Bright spots and live cases")

@@ -315,6 +315,9 @@ TABLE_NAMES = {
     "applications": "Applications",
     "aid": "Aid completion",
     "college_codes": "College codes",
+    "ipeds_grad_rates": "IPEDS graduation rates",
+    "ipeds_institutions": "IPEDS institutions",
+    "ipeds_outcomes": "IPEDS outcome measures",
 }
 
 

@@ -300,7 +300,8 @@ def _log(result: Any, params: RunParams, labels: dict[str, str] | None) -> str:
             title = (
                 f"Live-case brief: {labels.get(host, host)} hosts {labels.get(visitor, visitor)}"
             )
-        link = _E(title) if r.status == "failed" else f'<a href="{_E(r.html)}">{_E(title)}</a>'
+        # the workbook and the PDF beside each report, briefs' included
+        link = _E(title) if r.status == "failed" else _links(r.html, result.out_dir, title)
         rows.append(
             f'<tr><td>{link}</td><td class="netlab-status-{_E(r.status)}">{_E(status)}</td>'
             f'<td class="netlab-num">{r.seconds:.1f} s</td><td>{_E(r.error or "")}</td></tr>'

@@ -68,8 +68,8 @@ def _focal_share(r: Report) -> tuple[str, str, str]:
     if _who(r, "focal") == "all students":
         return (
             "focal-group share",
-            "in the schools file's focal groups",
-            "Share in the schools file's focal groups",
+            "in the focal groups the schools file counts",
+            "Share in focal groups (schools file)",
         )
     return "focal students", "in the focal group", "Share of focal students"
 
@@ -77,9 +77,10 @@ def _focal_share(r: Report) -> tuple[str, str, str]:
 def _gap_text(row: Any) -> str:
     if pd.isna(row.gap_pp):
         return "—"
-    text = f"{row.gap_pp:.0f} pp"
+    # no-break spaces: the interval stays on one line in a narrow column
+    text = f"{row.gap_pp:.0f}\u00a0pp"
     if pd.notna(row.gap_low_pp) and pd.notna(row.gap_high_pp):
-        text += f" ({row.gap_low_pp:.0f} to {row.gap_high_pp:.0f})"
+        text += f" ({row.gap_low_pp:.0f}\u00a0to\u00a0{row.gap_high_pp:.0f})"
     return text
 
 
@@ -144,15 +145,26 @@ def live_cases(r: Report, *, briefs: bool = True) -> Section:
             }
         )
         last = row.host
+    frame = pd.DataFrame(rows)
+    # a stance column that would say "not in the data" on every row says it once instead
+    known = bool((frame["stance"] != "not in the data").any())
+    if not known:
+        s.add(
+            _note(
+                "The visitors' learning stance (PDSA cycles in the last year, ownership on "
+                "the traction rubric) is not in the data, so the pairs rest on context and "
+                "results."
+            )
+        )
     s.add(
         table(
-            pd.DataFrame(rows),
+            frame,
             [
                 Col("host", "Host"),
                 Col("visitor", "Visitor"),
                 Col("alike", "Why they are alike"),
                 Col("gap", "Gap (95% interval)", n="n_min"),
-                Col("stance", "Visitor's learning stance"),
+                *([Col("stance", "Visitor's learning stance")] if known else []),
                 Col("brief", "Brief", "html"),
             ],
             min_cell=r.min_cell,
@@ -230,8 +242,8 @@ def _context_rows(r: Report) -> pd.DataFrame:
         ("Share from low-income families", "share_low_income", "rate"),
         ("Team joined the network", "cohort", "year"),
     ):
-        if col not in units.columns:
-            continue
+        if col not in units.columns or (col == "district" and r.params.unit == "district"):
+            continue  # a district's own name is the column heading already
         values = [units[col].get(u) for u in pair]
         if all(v is None or pd.isna(v) for v in values):
             continue
@@ -452,17 +464,22 @@ def brief_protocol(r: Report) -> Section:
     host, visitor = _E(r.unit_name), _E(r.label(r.partner))
     phrase = _E(_phrase(r, r.params.focal_measure))
     who = _who(r, "focal")
+    tables = r.prepared.tables
+    noticings = [
+        f"What do you see {host}'s staff and students do, week by week, that bears on {phrase}?"
+    ]
+    if tables.get("practices") is not None:  # the brief shows the practices above
+        noticings.append(
+            "Which of the practices above look different in action from how they read on paper?"
+        )
+    if tables.get("pdsa") is not None:
+        noticings.append("What do the recent PDSA cycles say about what each team is learning?")
     prompts = {
         "Celebrations": [
             f"What is {host} proud of in its work for {who}, and when did it start to show?",
             f"What does {visitor} already do well that it wants to keep?",
         ],
-        "Noticings": [
-            f"What do you see {host}'s staff and students do, week by week, that bears on "
-            f"{phrase}?",
-            "Which of the practices above look different in action from how they read on paper?",
-            "What do the recent PDSA cycles say about what each team is learning?",
-        ],
+        "Noticings": noticings,
         "Wonderings": [
             f"What would {visitor} test first, in a small PDSA cycle, after this visit?",
             "What made the work take hold at the host, and what got in its way?",

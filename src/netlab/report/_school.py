@@ -209,7 +209,7 @@ def _pace_words(pace: pd.DataFrame | None) -> str:
     useful = int(pace["n_useful"].max()) if "n_useful" in pace else 0
     if useful < 10:
         return (
-            f"With {useful} week(s) that can be compared with last season, the run-chart "
+            f"With {_plural(useful, 'week')} that can be compared with last season, the run-chart "
             "rules cannot yet tell a change of pace from ordinary week-to-week variation."
         )
     if bool(pace["run_signal"].any()):

@@ -624,10 +624,8 @@ def _joins(r: Report, s: Section) -> None:
     sources = getattr(r.prepared, "sources", None) or {}
     joins = sources.get("joins")
     if joins is not None and len(joins):
-        frame = joins.assign(
-            shown=[_small(v, r.min_cell) for v in joins["count"]],
-            source=joins["source"].map(table_name),
-        )
+        frame = joins.assign(shown=[_small(v, r.min_cell) for v in joins["count"]])
+        frame["source"] = frame["source"].map(table_name)  # "studenttracker" → its label
         s.add(
             table(
                 frame,

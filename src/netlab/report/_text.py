@@ -31,6 +31,7 @@ ACRONYMS = (
     "PDSA",
     "PDSAs",
     "IPEDS",
+    "StudentTracker",
     "NCES",
     "GPA",
     "A-G",
@@ -97,12 +98,14 @@ _CAPS = re.compile(r"\b[A-Z][A-Z'.&-]+(?:\s+[A-Z][A-Z'.&-]*){2,}\b")
 _PLURAL = re.compile(r"[a-z]\(s\)")
 _SPACE = re.compile(r"\w\s+[,.;](?=\s|$)")
 _STARTS = re.compile(r"(?:^|[.!?]\s+)([a-z])")
+_FILE = re.compile(r"[\w-]+\.[A-Za-z0-9]{2,7}(?=[\s:,;)]|$)")
 _UNITS = {"pp", "vs", "e.g", "i.e"}
 
 
 def _acronym_patterns(acronyms: Iterable[str]) -> list[tuple[str, re.Pattern]]:
     return [
-        (a, re.compile(rf"(?<![\w-]){re.escape(a)}(?![\w-])", re.IGNORECASE))
+        # a file's name ("pdsa.csv") keeps its own spelling
+        (a, re.compile(rf"(?<![\w-]){re.escape(a)}(?![\w-]|\.[A-Za-z0-9])", re.IGNORECASE))
         for a in dict.fromkeys(acronyms)
     ]
 
@@ -158,6 +161,8 @@ def check_text(html: str, *, acronyms: Iterable[str] = ()) -> list[str]:
             if _SPACE.search(text):
                 add("space before punctuation", text)
             for m in _STARTS.finditer(text):
+                if _FILE.match(text, m.start(1)):
+                    continue  # a sentence may start with a file's name
                 before = text[: m.start(1)].rstrip(" .!?").split(" ")[-1].lower()
                 if before not in _UNITS:
                     add("sentence starts in lower case", text)
