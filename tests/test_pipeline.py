@@ -208,3 +208,33 @@ def test_a_run_prepared_by_another_version_or_key_is_prepared_again(demo_raw):
     assert pipeline.stale_reason(params) == "the pseudonym key changed (netlab rekey)"
     path.write_text(json.dumps({k: v for k, v in found.items() if k != "files"}))
     assert "no checksums" in pipeline.stale_reason(params)
+
+
+def test_prepare_and_fit_say_what_they_do_at_info(demo_raw, caplog):
+    import logging
+
+    raw, _ = demo_raw
+    params = from_dict({"run": "t-log", "raw_dir": str(raw)})
+    with caplog.at_level(logging.INFO, logger="netlab"):
+        prepared = pipeline.prepare(params)
+    said = " | ".join(r.getMessage() for r in caplog.records)
+    for step in ("reading the raw folder", "cleaning", "computing", "fitting the network models"):
+        assert step in said, said
+    assert f"fitted {len(prepared.models)} model frames" in said
+
+
+def test_every_fitted_model_is_declared_and_an_undeclared_name_is_an_error(demo_raw):
+    from netlab import report
+    from netlab.testing import make_prepared
+
+    raw, _ = demo_raw
+    prepared = pipeline.prepare(from_dict({"run": "t-models", "raw_dir": str(raw)}))
+    assert prepared.models and set(prepared.models) <= set(pipeline.MODELS)
+    assert {pipeline.MODELS[k].producer for k in prepared.models} == set(pipeline.PRODUCERS)
+    # declared but not fitted in this run: None (the section says "not available")
+    assert make_prepared().model("variation__funnel") is None
+    with pytest.raises(pipeline.UnknownModelError, match="variation__funel"):
+        prepared.model("variation__funel")
+    r = report.from_prepared(prepared, None)
+    with pytest.raises(pipeline.UnknownModelError):
+        r.model("practices__withn")
