@@ -256,7 +256,7 @@ def test_a_district_run_writes_district_reports_leading_with_each_team_indicator
     keys = pd.read_parquet(paths.processed_dir("districts-demo") / "students.parquet")
     names = units["unit_name"].tolist()
     for uid, name in zip(units["unit_id"], names, strict=True):
-        page = out / "districts" / f"{build._slug(uid)}.html"
+        page = out / "districts" / f"{paths.slug(uid)}.html"
         text = page.read_text()
         assert f"District report: {name}" in text
         own = params.team_measures.get(uid, params.focal_measure)

@@ -408,7 +408,7 @@ def test_header_not_found_names_the_data_file_and_its_yaml(tmp_path):
     write(tmp_path / "schools.csv", "school_id,school_name\nS1,One\n")
     write(tmp_path / "roster.csv", ROSTER)
     write(tmp_path / "roster.yaml", "format: sis-roster\nheader: [Pupil Number]\n")
-    problems = clean.validate_dir(tmp_path)
+    problems = pipeline.validate_dir(tmp_path)
     e = problems[(problems["severity"] == "error") & (problems["file"] == "roster.csv")]
     assert len(e) == 1
     assert e["rule"].iloc[0].startswith("roster.csv: no row among the first")

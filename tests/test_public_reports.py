@@ -131,11 +131,11 @@ def _forbidden(run: dict, page: str) -> list[str]:
     folder = "districts" if run["params"].unit == "district" else "schools"
     stem = Path(page).stem
     if page.startswith(f"{folder}/"):
-        own = [u for u in names if build._slug(u) == stem]
+        own = [u for u in names if paths.slug(u) == stem]
         return [n for u, n in names.items() if u not in own]
     if page.startswith("livecases/"):
         host, visitor = stem.split("--")
-        return [n for u, n in names.items() if build._slug(u) not in (host, visitor)]
+        return [n for u, n in names.items() if paths.slug(u) not in (host, visitor)]
     if page == "index.html":
         return list(names.values())
     return []
