@@ -87,6 +87,9 @@ class MeasureDef(_Strict):
 
     label: str
     short_label: str | None = Field(None, description="a few words for sentences and axes")
+    phrase: str | None = Field(
+        None, description='the measure as words after "students who …" (practice sentences)'
+    )
     table: str = "students"
     denominator: str | None = None
     numerator: str | None = None

@@ -11,35 +11,25 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 
+from netlab import paths
 from netlab.checks import check_argument, check_columns
 
-#: Practice names as the words after "Schools that started ..."; others fall back to
-#: 'using the practice “<name with spaces>”'.
-PRACTICE_LABELS = {
-    "fafsa_class_time": "giving seniors class time to complete the FAFSA",
-    "one_on_one_advising": "advising every senior one on one",
-    "senior_application_day": "holding a senior application day",
-    "summer_outreach": "reaching out to students over the summer",
-    "college_visits": "taking students on college visits",
-    "parent_workshops": "holding workshops for parents",
-    "college_career_center": "running a college and career center",
-    "fafsa_night": "holding FAFSA completion nights",
-    "match_advising": "advising students on college match",
-    "summer_nudges": "nudging students over the summer",
-    "decision_day": "holding a college decision day",
-    "senior_seminar": "running a senior seminar",
-}
+#: Practice names as the words after "Schools that started ..." (``data/practices.yaml``);
+#: others fall back to 'using the practice “<name with spaces>”'.
+PRACTICE_LABELS: dict[str, str] = yaml.safe_load(
+    (paths.PACKAGE_DATA / "practices.yaml").read_text(encoding="utf-8")
+)
 
-#: Built-in measures as the verb phrase after "students who ...".
-MEASURE_PHRASES = {
-    "enrolled_likely_grad": "enroll where they are likely to graduate",
-    "enrolled_any": "enroll in college",
-    "enrolled_4yr": "enroll at a 4-year college",
-    "fafsa_complete": "complete the FAFSA or Dream Act application",
-    "cal_grant": "receive a Cal Grant offer",
-    "applied_4yr": "apply to a 4-year college",
-    "summer_melt": "melt away over the summer",
+#: Built-in measures as the verb phrase after "students who ..." (``phrase`` in
+#: ``data/measures.yaml``).
+MEASURE_PHRASES: dict[str, str] = {
+    name: str(defn["phrase"])
+    for name, defn in (
+        yaml.safe_load((paths.PACKAGE_DATA / "measures.yaml").read_text(encoding="utf-8")) or {}
+    ).items()
+    if isinstance(defn, dict) and defn.get("phrase")
 }
 
 
