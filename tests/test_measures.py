@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from netlab import measures
+from netlab import intervals, measures
 from netlab.exceptions import InputError, MeasureError
 from netlab.params import from_dict
 
@@ -483,13 +483,13 @@ def test_unit_map():
 
 def test_wilson_and_newcombe_match_published_values():
     # Newcombe (1998a) 81/263; Newcombe (1998b) method 10, examples (a) and (b)
-    assert np.round(measures.wilson_interval(81, 263), 4).tolist() == [0.2553, 0.3662]
-    assert np.round(measures.wilson_interval(0, 10), 4).tolist() == [0.0, 0.2775]
-    assert np.round(measures.newcombe_diff(56, 70, 48, 80), 4).tolist() == [0.2, 0.0524, 0.3339]
-    assert np.round(measures.newcombe_diff(9, 10, 3, 10), 4).tolist() == [0.6, 0.1705, 0.8090]
-    d, lo, hi = measures.newcombe_diff(np.array([56, 9]), np.array([70, 10]), [48, 3], [80, 10])
+    assert np.round(intervals.wilson(81, 263), 4).tolist() == [0.2553, 0.3662]
+    assert np.round(intervals.wilson(0, 10), 4).tolist() == [0.0, 0.2775]
+    assert np.round(intervals.newcombe_diff(56, 70, 48, 80), 4).tolist() == [0.2, 0.0524, 0.3339]
+    assert np.round(intervals.newcombe_diff(9, 10, 3, 10), 4).tolist() == [0.6, 0.1705, 0.8090]
+    d, lo, hi = intervals.newcombe_diff(np.array([56, 9]), np.array([70, 10]), [48, 3], [80, 10])
     assert np.allclose([lo[1], hi[1]], [0.1705, 0.8090], atol=5e-5)
-    assert np.isnan(measures.wilson_interval(0, 0)[0])
+    assert np.isnan(intervals.wilson(0, 0)[0])
 
 
 def test_team_progress_uses_each_team_indicator():

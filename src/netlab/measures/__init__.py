@@ -16,14 +16,12 @@ from netlab.measures._rates import (
     compute_rates,
     counts_from_students,
     measures_frame,
-    newcombe_diff,
     process_series,
     registry,
     table_columns,
     team_progress,
     unit_map,
     units_frame,
-    wilson_interval,
 )
 
 __all__ = [
@@ -39,12 +37,10 @@ __all__ = [
     "compute_rates",
     "counts_from_students",
     "measures_frame",
-    "newcombe_diff",
     "process_series",
     "registry",
     "table_columns",
     "team_progress",
     "unit_map",
     "units_frame",
-    "wilson_interval",
 ]

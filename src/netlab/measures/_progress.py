@@ -21,30 +21,6 @@ from netlab.params import RunParams
 # ------------------------------------------------------------ intervals and progress
 
 
-def wilson_interval(x: Any, n: Any, alpha: float = 0.05) -> tuple[Any, Any]:
-    """Wilson score interval for a proportion x/n; see :func:`netlab.intervals.wilson`.
-
-    Examples
-    --------
-    >>> [round(v, 4) for v in wilson_interval(81, 263)]
-    [0.2553, 0.3662]
-    """
-    return intervals.wilson(x, n, level=1 - alpha)
-
-
-def newcombe_diff(x1: Any, n1: Any, x2: Any, n2: Any, alpha: float = 0.05) -> tuple[Any, ...]:
-    """Difference of two proportions with Newcombe's hybrid score interval.
-
-    See :func:`netlab.intervals.newcombe_diff`.
-
-    Examples
-    --------
-    >>> [round(v, 4) for v in newcombe_diff(56, 70, 48, 80)]
-    [0.2, 0.0524, 0.3339]
-    """
-    return intervals.newcombe_diff(x1, n1, x2, n2, level=1 - alpha)
-
-
 def team_progress(
     rates: pd.DataFrame,
     params: RunParams | Mapping[str, Any] | None,
@@ -116,12 +92,12 @@ def team_progress(
             n = float(part["denominator"].sum()) if len(part) else np.nan
             row[f"{prefix}_numerator"], row[f"{prefix}_denominator"] = x, n
             row[f"{prefix}_rate"] = x / n if n and n > 0 else np.nan
-        d, lo, hi = newcombe_diff(
+        d, lo, hi = intervals.newcombe_diff(
             row["latest_numerator"],
             row["latest_denominator"],
             row["baseline_numerator"],
             row["baseline_denominator"],
-            alpha,
+            level=1 - alpha,
         )
         row.update(
             change_pp=100 * d,

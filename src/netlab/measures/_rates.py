@@ -34,10 +34,8 @@ from netlab.measures._definitions import (
 )
 from netlab.measures._progress import (
     aim_outlook,
-    newcombe_diff,
     process_series,
     team_progress,
-    wilson_interval,
 )
 from netlab.measures.conditions import Condition, evaluate
 from netlab.params import RunParams
@@ -55,14 +53,12 @@ __all__ = [
     "compute_rates",
     "counts_from_students",
     "measures_frame",
-    "newcombe_diff",
     "process_series",
     "registry",
     "table_columns",
     "team_progress",
     "unit_map",
     "units_frame",
-    "wilson_interval",
 ]
 
 RATES_COLUMNS = ["unit_id", "year", "group", "measure", "numerator", "denominator", "rate"]
