@@ -226,8 +226,9 @@ def index_page(result: Any, params: RunParams) -> str:
         notes.append(
             f"Figures resting on fewer than {params.min_cell} students are not shown "
             f"(<span class='netlab-marker'>{privacy.MARKER}</span>). The funnel place is "
-            "against the 99.8% limits around the network rate; a bright spot is credibly "
-            "above the network over the last years."
+            "against the 99.8% limits around the network rate; a bright spot is, at least "
+            f"{params.bright_spots.probability:.0%} likely, among the network's best "
+            f"{params.bright_spots.share:.0%} of {noun}s, year after year."
         )
         body += [f'<p class="netlab-note">{n}</p>' for n in notes]
         body.append(
