@@ -424,3 +424,15 @@ def test_data_quality_names_each_export_and_counts_every_join(small_rates):
     assert "Every join counted" in html
     assert html.count("StudentTracker (NSC)") == 3 and ">studenttracker<" not in html
     assert ">52<" in html and "fewer than 10" in html  # three set-aside rows: a small count
+
+
+def test_a_school_report_counts_its_seniors_on_record(demo_prepared):
+    uid = str(demo_prepared.units["unit_id"].iloc[0])
+    html = report.data_quality(report.from_prepared(demo_prepared, uid)).html()
+    assert "records behind this report" in html
+    students = demo_prepared.tables["students"]
+    mine = students.loc[students["school_id"].astype(str) == uid]
+    per_year = mine.groupby("grad_year").size()
+    for year, n in per_year.items():
+        assert f"<td>{int(year)}</td>" in html or f">{int(year)}<" in html
+        assert f">{int(n):,}<" in html, (year, n)

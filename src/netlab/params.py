@@ -91,6 +91,9 @@ class MeasureDef(_Strict):
         None, description='the measure as words after "students who …" (practice sentences)'
     )
     table: str = "students"
+    counts_every_senior: bool = Field(
+        False, description="its denominator is every senior: the count of records to report"
+    )
     denominator: str | None = None
     numerator: str | None = None
     denominator_label: str | None = None

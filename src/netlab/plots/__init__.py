@@ -1,4 +1,3 @@
-# ruff: noqa: F405
 """Drawing: every figure netlab shows, from tidy frames computed elsewhere.
 
 One consistent style (colour-blind-safe palette, the focal group emphasised, readable in
@@ -6,6 +5,7 @@ greyscale); suppressed rows are never drawn. Functions take a frame and an optio
 ``ax`` and return the matplotlib Axes (or Figure for multi-panel plots).
 """
 
+# ruff: noqa: F405
 from netlab.plots._practices import *  # noqa: F403
 from netlab.plots._style import *  # noqa: F403
 from netlab.plots._traction import *  # noqa: F403

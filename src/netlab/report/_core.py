@@ -146,10 +146,10 @@ def _run_stamp(run: str) -> tuple:
 
 def load_run(run: str) -> Any:
     """The prepared run, from the in-memory copy :func:`preload` made if still current."""
-    import netlab
+    from netlab.pipeline import load
 
     hit = _RUNS.get(_run_stamp(run))
-    return hit if hit is not None else netlab.load(run)
+    return hit if hit is not None else load(run)
 
 
 def preload(run: str) -> None:
@@ -159,12 +159,12 @@ def preload(run: str) -> None:
     they are read once per server rather than once per report. A copy is used only while
     the run's files on disk are unchanged.
     """
-    import netlab
+    from netlab.pipeline import load
 
     stamp = _run_stamp(run)
     if stamp not in _RUNS:
         _RUNS.clear()
-        _RUNS[stamp] = netlab.load(run)
+        _RUNS[stamp] = load(run)
 
 
 def open_report(

@@ -585,7 +585,7 @@ def data_quality(r: Report) -> Section:
     if r.unit_id is not None:
         rates = r.prepared.rates
         mine = rates.loc[rates["unit_id"].astype(str) == str(r.unit_id)]
-        base = mine.loc[mine["measure"] == _base_measure(mine)]
+        base = mine.loc[mine["measure"] == _base_measure(mine, _every_senior(r))]
         per = base.pivot_table(index="year", columns="group", values="denominator", aggfunc="sum")
         if "all" in per.columns:
             per = per.reset_index()
@@ -690,10 +690,18 @@ def _other_units(r: Report) -> list[str]:
     return [n for n in [*rest["unit_id"].astype(str).tolist(), *names] if n]
 
 
-def _base_measure(rates: pd.DataFrame) -> str:
+def _every_senior(r: Report) -> list[str]:
+    """The measures whose denominator is every senior (``counts_every_senior`` in YAML)."""
+    from netlab import measures
+
+    defs = {**measures.builtin_measures(), **(r.params.measures or {})}
+    return [name for name, d in defs.items() if d.counts_every_senior]
+
+
+def _base_measure(rates: pd.DataFrame, every_senior: list[str]) -> str:
     """A measure whose denominator is every senior (for counts of records)."""
     found = set(rates["measure"])
-    for m in ("enrolled_any", "fafsa_complete", "enrolled_likely_grad"):
+    for m in every_senior:
         if m in found:
             return m
     return sorted(found)[0] if found else ""

@@ -211,9 +211,9 @@ class Explorer:
 
     def _load(self, name: str) -> Any:
         if name not in self._runs:
-            import netlab
+            from netlab.pipeline import load
 
-            self._runs[name] = netlab.load(name)
+            self._runs[name] = load(name)
         return self._runs[name]
 
     def _set_run(self, name: str) -> None:
