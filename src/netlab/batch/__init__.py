@@ -11,12 +11,14 @@ from netlab.batch._build import (
     write_index,
 )
 from netlab.batch._engine import (
-    ENGINE_NAME,
-    InProcessEngine,
     WarmPool,
     atomic_write,
     export_html,
     render,
+)
+from netlab.batch._papermill import (
+    ENGINE_NAME,
+    InProcessEngine,
 )
 
 __all__ = [

@@ -51,7 +51,6 @@ from netlab.pipeline import report_code_hash, run_lock, versions
 
 log = logging.getLogger(__name__)
 
-__all__ = ["BuildResult", "ReportOutcome", "build", "plan", "write_index"]
 
 NOTEBOOKS = {
     "school": "school.ipynb",

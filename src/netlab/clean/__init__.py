@@ -3,12 +3,17 @@
 The face of the package: import from here, not from its private modules.
 """
 
+from netlab.clean._headers import (
+    header_map,
+)
 from netlab.clean._log import (
     Context,
     Log,
 )
 from netlab.clean._pseudonym import (
     key_id,
+    pseudonym_key,
+    pseudonymize,
     rekey,
 )
 from netlab.clean._raw import (
@@ -21,17 +26,14 @@ from netlab.clean._tables import (
     CleanResult,
     clean_tables,
     format_problems,
-    group_label,
-    header_map,
-    parse_column,
-    pseudonym_key,
-    pseudonymize,
-    race_label,
     validate_tables,
 )
 from netlab.clean._values import (
     BLANK,
     factorize_values,
+    group_label,
+    parse_column,
+    race_label,
     spread_back,
 )
 

@@ -71,17 +71,15 @@ from netlab import schemas
 from netlab.clean import _limits as _limits
 from netlab.clean._headers import COMMON_COLUMNS, header_map, report_headers
 from netlab.clean._log import Context, Log
-from netlab.clean._pseudonym import _hash_ids, _hex16, pseudonym_key, pseudonymize
+from netlab.clean._pseudonym import _hash_ids, _hex16, pseudonym_key
 from netlab.clean._raw import JOIN_COLUMNS, RawTable
 from netlab.clean._values import (
     ID_COLUMNS,
     KIND_WORDS,
     column_kind,
     factorize_values,
-    group_label,
     parse_column,
     percent_shares,
-    race_label,
     restore_school_codes,
     school_code_width,
     spread_back,
@@ -791,17 +789,3 @@ def format_problems(problems: pd.DataFrame, *, width: int | None = None) -> str:
     n_warn = int((problems["severity"] == "warning").sum())
     lines.append(f"{n_err} error(s), {n_warn} warning(s).")
     return "\n".join(lines)
-
-
-__all__ = [
-    "CleanResult",
-    "clean_tables",
-    "format_problems",
-    "group_label",
-    "header_map",
-    "parse_column",
-    "pseudonym_key",
-    "pseudonymize",
-    "race_label",
-    "validate_tables",
-]

@@ -3,23 +3,27 @@
 The face of the package: import from here, not from its private modules.
 """
 
-from netlab.measures._rates import (
+from netlab.measures._definitions import (
     COUNTS_TABLES,
-    RATES_COLUMNS,
     TABLE_COLUMNS,
     Group,
     Measure,
     Registry,
-    aim_outlook,
     builtin_groups,
     builtin_measures,
+    registry,
+    table_columns,
+)
+from netlab.measures._progress import (
+    aim_outlook,
+    process_series,
+    team_progress,
+)
+from netlab.measures._rates import (
+    RATES_COLUMNS,
     compute_rates,
     counts_from_students,
     measures_frame,
-    process_series,
-    registry,
-    table_columns,
-    team_progress,
     unit_map,
     units_frame,
 )

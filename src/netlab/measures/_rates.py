@@ -21,45 +21,14 @@ import pandas as pd
 
 from netlab.exceptions import InputError
 from netlab.measures._definitions import (
-    COUNTS_TABLES,
-    TABLE_COLUMNS,
     Group,
     Measure,
     Registry,
     _as_params,
-    builtin_groups,
-    builtin_measures,
     registry,
-    table_columns,
-)
-from netlab.measures._progress import (
-    aim_outlook,
-    process_series,
-    team_progress,
 )
 from netlab.measures.conditions import Condition, evaluate
 from netlab.params import RunParams
-
-__all__ = [
-    "COUNTS_TABLES",
-    "RATES_COLUMNS",
-    "TABLE_COLUMNS",
-    "Group",
-    "Measure",
-    "Registry",
-    "aim_outlook",
-    "builtin_groups",
-    "builtin_measures",
-    "compute_rates",
-    "counts_from_students",
-    "measures_frame",
-    "process_series",
-    "registry",
-    "table_columns",
-    "team_progress",
-    "unit_map",
-    "units_frame",
-]
 
 RATES_COLUMNS = ["unit_id", "year", "group", "measure", "numerator", "denominator", "rate"]
 

@@ -4,28 +4,25 @@ The face of the package: import from here, not from its private modules.
 """
 
 from netlab.practices._core import (
-    HETEROGENEITY_COLUMNS,
-    MEASURE_PHRASES,
-    PRACTICE_LABELS,
     PRETREND_ALPHA,
-    RESULT_COLUMNS,
-    bh_qvalues,
-    evidence_label,
     gains,
-    heterogeneity,
-    heterogeneity_sentences,
     measure_words,
     models_for_run,
     naive_cross_section,
-    other_students,
-    panel,
-    practice_label,
     pretrend,
-    sentences,
-    staggered_sentences,
-    student_level,
     student_outcome,
     within_school,
+)
+from netlab.practices._hetero import (
+    HETEROGENEITY_COLUMNS,
+    heterogeneity,
+    other_students,
+)
+from netlab.practices._logit import (
+    student_level,
+)
+from netlab.practices._panel import (
+    panel,
 )
 from netlab.practices._staggered import (
     EXTRA_COLUMNS,
@@ -33,6 +30,19 @@ from netlab.practices._staggered import (
     Imputation,
     imputation,
     twfe_weights,
+)
+from netlab.practices._stats import (
+    RESULT_COLUMNS,
+    bh_qvalues,
+)
+from netlab.practices._text import (
+    MEASURE_PHRASES,
+    PRACTICE_LABELS,
+    evidence_label,
+    heterogeneity_sentences,
+    practice_label,
+    sentences,
+    staggered_sentences,
 )
 
 __all__ = [

@@ -38,11 +38,10 @@ import statsmodels.api as sm
 
 from netlab.checks import check_columns
 from netlab.exceptions import NetlabError
-from netlab.practices._hetero import HETEROGENEITY_COLUMNS, heterogeneity, other_students
+from netlab.practices._hetero import heterogeneity, other_students
 from netlab.practices._logit import student_level
 from netlab.practices._panel import panel
 from netlab.practices._stats import (
-    RESULT_COLUMNS,
     _collinearity,
     _demean,
     _empty_row,
@@ -56,15 +55,11 @@ from netlab.practices._stats import (
     _usable,
     _within_design,
     _wls_cluster,
-    bh_qvalues,
 )
 from netlab.practices._text import (
     MEASURE_PHRASES,
-    PRACTICE_LABELS,
     _plural,
-    evidence_label,
     heterogeneity_sentences,
-    practice_label,
     sentences,
     staggered_sentences,
 )
@@ -608,28 +603,3 @@ def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
         {"sentence": heterogeneity_sentences(hetero, **words)}
     )
     return out
-
-
-__all__ = [
-    "HETEROGENEITY_COLUMNS",
-    "MEASURE_PHRASES",
-    "PRACTICE_LABELS",
-    "PRETREND_ALPHA",
-    "RESULT_COLUMNS",
-    "bh_qvalues",
-    "evidence_label",
-    "gains",
-    "heterogeneity",
-    "heterogeneity_sentences",
-    "models_for_run",
-    "naive_cross_section",
-    "other_students",
-    "panel",
-    "practice_label",
-    "pretrend",
-    "sentences",
-    "staggered_sentences",
-    "student_level",
-    "student_outcome",
-    "within_school",
-]

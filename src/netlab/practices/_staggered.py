@@ -61,14 +61,6 @@ from netlab.practices._stats import (
 )
 from netlab.practices._text import _plural
 
-__all__ = [
-    "EXTRA_COLUMNS",
-    "PROFILE_COLUMNS",
-    "Imputation",
-    "imputation",
-    "twfe_weights",
-]
-
 #: Columns of the imputation results beyond :data:`netlab.practices.RESULT_COLUMNS`.
 EXTRA_COLUMNS = [
     "n_always_treated",

@@ -3,54 +3,47 @@
 The face of the package: import from here, not from its private modules.
 """
 
+from netlab.report._context import (
+    Report,
+)
 from netlab.report._core import (
     META_MIME,
-    Report,
+    from_prepared,
+    header,
+    load_run,
+    open_brief,
+    open_report,
+    preload,
+)
+from netlab.report._glance import (
+    network_glance,
+    unit_glance,
+)
+from netlab.report._html import (
+    Col,
     Section,
-    aim_progress,
+    table,
+    unavailable,
+)
+from netlab.report._index import (
+    index_page,
+)
+from netlab.report._livecase import (
     brief_pairing,
     brief_pdsa,
     brief_practices,
     brief_protocol,
     brief_rel,
     brief_side_by_side,
+    live_cases,
+)
+from netlab.report._network import (
     bright_spots,
     caterpillar,
-    check_text,
     constellation,
-    data_quality,
-    equity_gaps,
-    fafsa_season,
-    from_prepared,
-    funnel,
-    funnel_position,
-    header,
-    live_cases,
-    load_run,
-    measure_results,
-    network_glance,
-    open_brief,
-    open_report,
-    practices,
     practices_network,
-    preload,
-    process_measures,
     team_indicators,
-    traction_outcomes,
-    traction_pdsa,
-    traction_stages,
-    traction_survey,
-    traction_transitions,
-    unit_glance,
     where_varies,
-)
-from netlab.report._html import (
-    Col,
-    table,
-    unavailable,
-)
-from netlab.report._index import (
-    index_page,
 )
 from netlab.report._outputs import (
     COUNTS_SHEET,
@@ -59,8 +52,29 @@ from netlab.report._outputs import (
     print_pdfs,
     write_workbook,
 )
+from netlab.report._school import (
+    fafsa_season,
+    practices,
+    process_measures,
+)
 from netlab.report._shared import (
+    aim_progress,
+    data_quality,
+    equity_gaps,
+    funnel,
+    funnel_position,
+    measure_results,
     yearly,
+)
+from netlab.report._text import (
+    check_text,
+)
+from netlab.report._traction import (
+    traction_outcomes,
+    traction_pdsa,
+    traction_stages,
+    traction_survey,
+    traction_transitions,
 )
 
 __all__ = [

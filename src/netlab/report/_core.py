@@ -32,91 +32,14 @@ from netlab.checks import check_argument
 from netlab.exceptions import InputError
 from netlab.names import display_name
 from netlab.report._context import Report
-from netlab.report._glance import network_glance, unit_glance
 from netlab.report._html import Col as Col
 from netlab.report._html import Section as Section
 from netlab.report._html import _measure_label as _measure_label
 from netlab.report._html import _phrase, _who
 from netlab.report._html import table as table
 from netlab.report._html import unavailable as unavailable
-from netlab.report._livecase import (
-    brief_pairing,
-    brief_pdsa,
-    brief_practices,
-    brief_protocol,
-    brief_rel,
-    brief_side_by_side,
-    live_cases,
-)
-from netlab.report._network import (
-    bright_spots,
-    caterpillar,
-    constellation,
-    practices_network,
-    team_indicators,
-    where_varies,
-)
-from netlab.report._school import fafsa_season, practices, process_measures
 from netlab.report._shared import _aim_status as _aim_status
-from netlab.report._shared import (
-    aim_progress,
-    data_quality,
-    equity_gaps,
-    funnel,
-    funnel_position,
-    measure_results,
-)
 from netlab.report._shared import yearly as yearly
-from netlab.report._text import check_text
-from netlab.report._traction import (
-    traction_outcomes,
-    traction_pdsa,
-    traction_stages,
-    traction_survey,
-    traction_transitions,
-)
-
-__all__ = [
-    "META_MIME",
-    "Report",
-    "Section",
-    "aim_progress",
-    "brief_pairing",
-    "brief_pdsa",
-    "brief_practices",
-    "brief_protocol",
-    "brief_rel",
-    "brief_side_by_side",
-    "bright_spots",
-    "check_text",
-    "caterpillar",
-    "constellation",
-    "data_quality",
-    "equity_gaps",
-    "fafsa_season",
-    "funnel",
-    "from_prepared",
-    "funnel_position",
-    "header",
-    "live_cases",
-    "measure_results",
-    "load_run",
-    "network_glance",
-    "open_brief",
-    "open_report",
-    "preload",
-    "practices",
-    "practices_network",
-    "process_measures",
-    "team_indicators",
-    "traction_outcomes",
-    "traction_pdsa",
-    "traction_stages",
-    "traction_survey",
-    "traction_transitions",
-    "unit_glance",
-    "where_varies",
-]
 
 META_MIME = "application/vnd.netlab.report+json"
 

@@ -3,6 +3,20 @@
 The face of the package: import from here, not from its private modules.
 """
 
+from netlab.sources._describe import (
+    sniff_delimiter,
+)
+from netlab.sources._exports import (
+    claims,
+    read_folder,
+)
+from netlab.sources._fsa import (
+    FsaColumn,
+    FsaSnapshot,
+    fafsa_decreases,
+    fafsa_weekly,
+    read_fsa_workbook,
+)
 from netlab.sources._io import (
     RawTable,
     describe,
@@ -10,24 +24,20 @@ from netlab.sources._io import (
     read_file,
     read_raw,
     scan,
-    sniff_delimiter,
+)
+from netlab.sources._ipeds import (
+    import_ipeds,
+    map_college_codes,
+    read_ipeds,
 )
 from netlab.sources._named import (
     MEASURES,
-    FsaColumn,
-    FsaSnapshot,
     ImportResult,
-    claims,
     describe_folder,
-    fafsa_decreases,
-    fafsa_weekly,
-    import_ipeds,
     import_public,
+)
+from netlab.sources._state import (
     load_source_spec,
-    map_college_codes,
-    read_folder,
-    read_fsa_workbook,
-    read_ipeds,
     read_state_files,
     read_state_table,
 )

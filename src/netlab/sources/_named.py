@@ -35,46 +35,23 @@ import pandas as pd
 
 from netlab.checks import check_argument
 from netlab.exceptions import InputError
-from netlab.sources._exports import claims, read_folder
+from netlab.sources._exports import claims
 from netlab.sources._fsa import NOT_REPORTED_SHARE as NOT_REPORTED_SHARE
 from netlab.sources._fsa import SEASON_START as SEASON_START
 from netlab.sources._fsa import (
-    FsaColumn,
     FsaSnapshot,
     fafsa_decreases,
     fafsa_weekly,
     read_fsa_workbook,
 )
-from netlab.sources._ipeds import import_ipeds, map_college_codes, read_ipeds
 from netlab.sources._state import (
     StateFiles,
     _engine_for,
     _files,
     load_source_spec,
     read_state_files,
-    read_state_table,
 )
 from netlab.sources._state import _school_code as _school_code
-
-__all__ = [
-    "FsaColumn",
-    "FsaSnapshot",
-    "ImportResult",
-    "MEASURES",
-    "claims",
-    "describe_folder",
-    "import_ipeds",
-    "map_college_codes",
-    "read_folder",
-    "read_ipeds",
-    "fafsa_decreases",
-    "fafsa_weekly",
-    "import_public",
-    "load_source_spec",
-    "read_fsa_workbook",
-    "read_state_files",
-    "read_state_table",
-]
 
 #: The counts measures written by :func:`import_public`, in the params' ``measures`` schema.
 MEASURES: dict[str, dict[str, str]] = {

@@ -3,7 +3,7 @@
 The face of the package: import from here, not from its private modules.
 """
 
-from netlab.synth._network import (
+from netlab.synth._common import (
     CONSTANT_PRACTICE,
     DEFAULT_FAFSA_EFFECTS,
     DEFAULT_PRACTICE_EFFECTS,
@@ -13,6 +13,8 @@ from netlab.synth._network import (
     PRACTICES,
     RACES,
     TEAM_MEASURES,
+)
+from netlab.synth._network import (
     SynthNetwork,
     Truth,
     generate,

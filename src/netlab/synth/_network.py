@@ -50,13 +50,7 @@ from netlab.checks import check_argument
 from netlab.synth._common import (
     _INSTITUTIONS,
     CONSTANT_PRACTICE,
-    DEFAULT_FAFSA_EFFECTS,
-    DEFAULT_PRACTICE_EFFECTS,
     GRAD_RATE_THRESHOLD,
-    GROUPS,
-    MEASURES,
-    PRACTICES,
-    RACES,
     TEAM_MEASURES,
 )
 from netlab.synth._effects import (
@@ -95,26 +89,6 @@ from netlab.synth._teams import (
     _survey_table,
     _traction_table,
 )
-
-__all__ = [
-    "CONSTANT_PRACTICE",
-    "DEFAULT_FAFSA_EFFECTS",
-    "DEFAULT_PRACTICE_EFFECTS",
-    "GRAD_RATE_THRESHOLD",
-    "GROUPS",
-    "MEASURES",
-    "PRACTICES",
-    "RACES",
-    "TEAM_MEASURES",
-    "SynthNetwork",
-    "Truth",
-    "generate",
-    "generate_districts",
-    "institutions",
-    "state_scale",
-    "write",
-    "write_exports",
-]
 
 
 @dataclass

@@ -40,24 +40,6 @@ from netlab import privacy
 from netlab.checks import check_argument, check_columns
 from netlab.traction import _cluster
 
-__all__ = [
-    "DIMENSIONS",
-    "STAGES",
-    "STAGE_OUTCOME_CAVEAT",
-    "SURVEY_ITEMS",
-    "models_for_run",
-    "pdsa_activity",
-    "reach_curve",
-    "stage_outcomes",
-    "stage_shares",
-    "stages",
-    "survey_change",
-    "survey_trends",
-    "term_of",
-    "time_to_stage",
-    "transitions",
-]
-
 #: The four rubric dimensions (Coburn 2003), in the order the stages use them.
 DIMENSIONS = ("ownership", "depth", "spread", "sustainability")
 #: Stages in order; ``stage_level`` is the position in this tuple.

@@ -3,20 +3,30 @@
 The face of the package: import from here, not from its private modules.
 """
 
-from netlab.variation._core import (
+from netlab.intervals import (
+    newcombe_diff,
+)
+from netlab.variation._casemix import (
     adjustment_note,
+    case_mix,
+)
+from netlab.variation._core import (
     bright_spot_settings,
     bright_spots,
-    case_mix,
     constellation,
+    models_for_run,
+    spread_ranking,
+)
+from netlab.variation._equity import (
     equity_gaps,
     equity_trend,
+)
+from netlab.variation._funnel import (
     funnel,
     funnel_limits,
-    models_for_run,
-    newcombe_diff,
+)
+from netlab.variation._shrinkage import (
     shrunken,
-    spread_ranking,
 )
 
 __all__ = [

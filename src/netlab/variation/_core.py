@@ -35,28 +35,10 @@ import pandas as pd
 from netlab import privacy
 from netlab.checks import check_argument
 from netlab.exceptions import MeasureError
-from netlab.intervals import newcombe_diff
 from netlab.variation._casemix import adjustment_note, case_mix
 from netlab.variation._equity import equity_gaps, equity_trend
 from netlab.variation._funnel import _cell, _years, funnel, funnel_limits
 from netlab.variation._shrinkage import _shrink_binary, _top_probability, shrunken
-
-__all__ = [
-    "adjustment_note",
-    "bright_spot_settings",
-    "bright_spots",
-    "case_mix",
-    "constellation",
-    "equity_gaps",
-    "equity_trend",
-    "funnel",
-    "funnel_limits",
-    "models_for_run",
-    "newcombe_diff",
-    "shrunken",
-    "spread_ranking",
-]
-
 
 # --------------------------------------------------------------------------- bright spots
 

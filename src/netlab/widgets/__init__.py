@@ -4,14 +4,18 @@ The face of the package: import from here, not from its private modules.
 """
 
 from netlab.widgets._explorer import (
-    VIEWS,
     Explorer,
-    Selection,
     available_runs,
+    explore,
+)
+from netlab.widgets._output import (
     download_link,
     draw_view,
-    explore,
     table_html,
+)
+from netlab.widgets._views import (
+    VIEWS,
+    Selection,
     unit_labels,
     view_frame,
 )

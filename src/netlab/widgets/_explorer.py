@@ -44,21 +44,7 @@ from netlab.widgets._views import (
     _measure_label,
     _noun,
     unit_labels,
-    view_frame,
 )
-
-__all__ = [
-    "VIEWS",
-    "Explorer",
-    "Selection",
-    "available_runs",
-    "download_link",
-    "draw_view",
-    "explore",
-    "table_html",
-    "unit_labels",
-    "view_frame",
-]
 
 _CACHE_SIZE = 256  # analyses kept per explorer (each a frame of about one row per unit)
 
