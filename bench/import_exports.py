@@ -31,7 +31,8 @@ from netlab import synth
 from netlab.sources._describe import load_builtin
 from netlab.sources._nsc import reduce_studenttracker
 from netlab.sources._read import read_export
-from netlab.synth._exports import _write, institutions_table, studenttracker_frame
+from netlab.synth._colleges import institutions_table
+from netlab.synth._exports import _write, studenttracker_frame
 
 
 def write_files(folder: str, seed: int) -> dict:

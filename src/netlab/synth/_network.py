@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from netlab.checks import check_argument
+from netlab.synth._colleges import with_college_outcomes
 from netlab.synth._common import (
     _INSTITUTIONS,
     CONSTANT_PRACTICE,
@@ -61,7 +62,6 @@ from netlab.synth._effects import (
     _heterogeneity_truth,
     _realized_effects,
 )
-from netlab.synth._exports import with_college_outcomes
 from netlab.synth._exports import write_exports as _write_hub_exports
 from netlab.synth._schools import (
     _adoption_frame,
