@@ -14,13 +14,15 @@ from netlab.synth._common import (
     RACES,
     TEAM_MEASURES,
 )
+from netlab.synth._generate import (
+    generate,
+    generate_districts,
+    state_scale,
+)
 from netlab.synth._network import (
     SynthNetwork,
     Truth,
-    generate,
-    generate_districts,
     institutions,
-    state_scale,
     write,
     write_exports,
 )

@@ -338,7 +338,7 @@ def _add_district_tables(
     """Add seniors' A-G completion, ninth graders and process measures to ``network``.
 
     ``network`` and its truth are updated in place; ``ctx`` is the context
-    :func:`netlab.synth._build` returned with it and ``choice`` the index in
+    :func:`netlab.synth._draw._build` returned with it and ``choice`` the index in
     ``TEAM_MEASURES`` of each district's own indicator.
     """
     rng, sim, ids, yrs = ctx["rng"], ctx["sim"], ctx["ids"], ctx["years"]
