@@ -3,22 +3,32 @@
 The face of the package: import from here, not from its private modules.
 """
 
-from netlab.traction._core import (
-    DIMENSIONS,
+from netlab.traction._outcomes import (
     STAGE_OUTCOME_CAVEAT,
-    STAGES,
-    SURVEY_ITEMS,
-    models_for_run,
-    pdsa_activity,
-    reach_curve,
     stage_outcomes,
+)
+from netlab.traction._pdsa import (
+    pdsa_activity,
+)
+from netlab.traction._run import (
+    models_for_run,
+)
+from netlab.traction._stages import (
+    DIMENSIONS,
+    STAGES,
+    reach_curve,
     stage_shares,
     stages,
-    survey_change,
-    survey_trends,
-    term_of,
     time_to_stage,
     transitions,
+)
+from netlab.traction._survey import (
+    SURVEY_ITEMS,
+    survey_change,
+    survey_trends,
+)
+from netlab.traction._terms import (
+    term_of,
 )
 
 __all__ = [

@@ -1,0 +1,23 @@
+"""Where a date falls in the school calendar: its term ("2025-fall") and its school year."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["term_of"]
+
+
+def term_of(dates: pd.Series) -> pd.Series:
+    """Name the school term of each date: August to December is ``"<year>-fall"``,
+    January to July ``"<year>-spring"`` (the survey table's spelling, e.g. ``"2025-fall"``).
+    """
+    d = pd.to_datetime(dates, errors="coerce")
+    season = np.where(d.dt.month >= 8, "fall", "spring")
+    out = d.dt.year.astype("Int64").astype(str) + "-" + pd.Series(season, index=d.index)
+    return out.where(d.notna())
+
+
+def _school_year(dates: pd.Series) -> pd.Series:
+    d = pd.to_datetime(dates, errors="coerce")
+    return (d.dt.year + (d.dt.month >= 8).astype(int)).astype("Int64")
