@@ -10,6 +10,9 @@ import pytest
 
 from netlab import livecase as L
 from netlab.exceptions import InputError
+from netlab.intervals import newcombe_diff
+from netlab.livecase._match import _COLUMNS, _stance
+from netlab.livecase._run import _by_unit
 from netlab.testing import make_prepared
 
 # ---------------------------------------------------------------- Newcombe (1998), Table II
@@ -27,7 +30,7 @@ from netlab.testing import make_prepared
     ],
 )
 def test_newcombe_hybrid_score_matches_published_values(counts, low, high):
-    d, lo, hi = L.newcombe_diff(*counts)
+    d, lo, hi = newcombe_diff(*counts)
     assert d == pytest.approx(counts[0] / counts[1] - counts[2] / counts[3])
     assert float(lo) == pytest.approx(low, abs=1e-4)
     assert float(hi) == pytest.approx(high, abs=1e-4)
@@ -80,7 +83,7 @@ def _network(seed=0, n=30):
 def test_planted_lookalikes_are_the_first_suggestions():
     units, rates = _network()
     pairs = L.match(rates, units, bright_spots=["S00"], measure="m", max_visitors=3)
-    assert list(pairs.columns) == L._COLUMNS
+    assert list(pairs.columns) == _COLUMNS
     assert (pairs["host"] == "S00").all()
     assert list(pairs["rank"]) == [1, 2, 3]
     assert set(pairs["visitor"].iloc[:2]) == {"S01", "S02"}
@@ -187,13 +190,13 @@ def test_a_district_learning_stance_counts_its_schools_cycles():
         {"school_id": ["a1", "a2", "b1"], "year": 2026, "ownership": [2, 3, 4]}
     )
     prepared = SimpleNamespace(tables={"schools": schools})
-    by = L._by_unit(pdsa, prepared, "district")
-    stance = L._stance(pd.Series(["A", "B"]), by, L._by_unit(traction, prepared, "district"),
-                       as_of=None)  # fmt: skip
+    by = _by_unit(pdsa, prepared, "district")
+    stance = _stance(pd.Series(["A", "B"]), by, _by_unit(traction, prepared, "district"),
+                     as_of=None)  # fmt: skip
     # a2's cycle c1 is not a1's c1: three cycles in district A
     assert stance["pdsa_cycles"].tolist() == [3, 1]
     assert stance["ownership"].tolist() == [2.5, 4.0]
-    assert L._by_unit(pdsa, prepared, "school") is pdsa
+    assert _by_unit(pdsa, prepared, "school") is pdsa
     row = SimpleNamespace(visitor_pdsa_cycles=0, visitor_ownership=2 + 2 / 3)
     assert L.stance(row) == "no PDSA cycles in the last year; ownership 2.7 of 4"
 

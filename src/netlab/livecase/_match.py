@@ -1,29 +1,14 @@
-"""Live cases: which team could host a visit, and which teams could visit it.
+"""Matching hosts with visitors: context distance, gap, the bottom rule, learning stance.
 
-A live case pairs a **host** team that gets strong results for the focal students with a
-small **visiting** team from a similar context that has room to grow, so that nobody can
-say "we can't do that at our school" (the CARPE network's practice). The rules:
-
-- hosts are the credible bright spots on the focal measure for the focal group (from
-  :func:`netlab.variation.bright_spots`, or any list of unit ids);
-- visitors are the units closest to the host in context, by a weighted, standardized
-  Euclidean distance over the share of focal students, the share from low-income families
-  and size (log scale), with a bonus for the same district;
-- a visitor's gap to the host on the focal measure is at least ``min_gap_pp`` percentage
-  points (shown with its 95% Newcombe interval);
-- visitors are not simply the lowest performers (the bottom ``exclude_bottom`` share of
-  units, at least one, is left out);
-- teams showing a learning stance (PDSA cycles run in the last year, ownership on the
-  traction rubric) are preferred;
-- at most ``max_visitors`` per host, because small visits make for candid talk.
-
-The distance and the gap describe; a pair is a suggestion for people to weigh.
+:func:`match` ranks, for each host, the units closest to it in context (a weighted,
+standardized distance with bonuses for the same district and a learning stance) whose
+gap to the host is large enough and who are not among the lowest performers;
+:func:`context_used` says which context variables the matching had to go on.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -35,9 +20,8 @@ from netlab import privacy
 from netlab.checks import check_argument, check_columns
 from netlab.exceptions import InputError
 from netlab.intervals import newcombe_diff
-from netlab.names import display_name
 
-__all__ = ["CONTEXT", "alike", "match", "models_for_run", "paragraphs", "stance"]
+__all__ = ["CONTEXT", "context_used", "match"]
 
 #: Context variables of the distance, in the order of ``weights``.
 CONTEXT = ("share_focal", "share_low_income", "size")
@@ -382,193 +366,6 @@ def match(
     return out[_COLUMNS].reset_index(drop=True)
 
 
-def _labels(pairs: pd.DataFrame, unit_label: str, name_units: bool) -> dict[str, str]:
-    if name_units:
-        names = dict(zip(pairs["host"], pairs["host_name"], strict=True))
-        names.update(zip(pairs["visitor"], pairs["visitor_name"], strict=True))
-        return {k: display_name(v) for k, v in names.items()}
-    # Unnamed: hosts are "School A", "School B"; their visitors "School A1", "School A2".
-    names: dict[str, str] = {}
-    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    for i, host in enumerate(dict.fromkeys(pairs["host"])):
-        tag = letters[i % 26] + (str(i // 26) if i >= 26 else "")
-        names[host] = f"{unit_label} {tag}"
-        for j, visitor in enumerate(pairs.loc[pairs["host"] == host, "visitor"], start=1):
-            names.setdefault(visitor, f"{unit_label} {tag}{j}")
-    return names
-
-
-def _share(x: Any) -> str | None:
-    return None if x is None or pd.isna(x) else f"{100 * float(x):.0f}%"
-
-
-def _who(group_label: str) -> str:
-    """ "Black, Latinx, Indigenous or low-income students"; "all students" for everyone."""
-    from netlab.names import in_sentence
-
-    label = in_sentence(str(group_label).strip())
-    if label.lower() in ("all", "all students", "students", ""):
-        return "all students"
-    return label if label.lower().endswith("students") else f"{label} students"
-
-
-def alike(
-    row: Any,
-    *,
-    size_label: str = "seniors",
-    name_units: bool = True,
-    unit_label: str = "school",
-    focal_label: str = "focal students",
-) -> str:
-    """Why a host and a visitor are alike, in a few words (only what the data holds).
-
-    Parameters
-    ----------
-    row : namedtuple or Series
-        One row of :func:`match`.
-    size_label : str
-        What the size counts.
-    name_units : bool
-        Name the district when both units are in it.
-    unit_label : str
-        "school" or "district".
-    focal_label : str
-        What the share of focal students is called.
-
-    Returns
-    -------
-    str
-        e.g. "focal students 62% and 58%; low-income 71% and 66%; 410 and 380 seniors;
-        same district"; "context not in the data" when none of it is.
-    """
-    parts = []
-    hf, vf = _share(row.host_share_focal), _share(row.visitor_share_focal)
-    if hf and vf:
-        parts.append(f"{focal_label} {hf} and {vf}")
-    hl, vl = _share(row.host_share_low_income), _share(row.visitor_share_low_income)
-    if hl and vl:
-        parts.append(f"low-income {hl} and {vl}")
-    if pd.notna(row.host_size) and pd.notna(row.visitor_size):
-        parts.append(f"{row.host_size:,.0f} and {row.visitor_size:,.0f} {size_label}")
-    if not parts:  # shares and size: what "alike in context" rests on
-        parts.append(f"{unit_label} context not in the data")
-    if bool(row.same_district) and pd.notna(row.host_district):
-        parts.append(
-            f"both in {display_name(row.host_district)}" if name_units else "same district"
-        )
-    return "; ".join(parts)
-
-
-def stance(row: Any) -> str:
-    """The visitor's learning stance in a few words, from PDSA cycles and ownership."""
-    parts = []
-    if pd.notna(row.visitor_pdsa_cycles):
-        n = int(row.visitor_pdsa_cycles)
-        count = "no" if n == 0 else str(n)
-        parts.append(f"{count} PDSA cycle{'s' if n != 1 else ''} in the last year")
-    if pd.notna(row.visitor_ownership):
-        parts.append(f"ownership {_score(row.visitor_ownership)} of 4")
-    return "; ".join(parts) if parts else "not in the data"
-
-
-def paragraphs(
-    pairs: pd.DataFrame,
-    *,
-    unit_label: str = "school",
-    measure_label: str,
-    group_label: str,
-    name_units: bool = True,
-    size_label: str = "seniors",
-    focal_phrase: str = "in the focal group",
-) -> list[str]:
-    """A short plain paragraph for each suggested pair.
-
-    A clause whose values the data does not hold (a school's share of focal students, its
-    size) is left out rather than written with a placeholder; when no context is known the
-    paragraph says that the pair rests on results alone.
-
-    Parameters
-    ----------
-    pairs : DataFrame
-        Output of :func:`match`.
-    unit_label : str, default "school"
-    measure_label : str
-        The measure as a noun phrase, e.g. ``"Enrolled where likely to graduate"`` (its
-        first letter is lowered inside the sentence unless it starts a name or an acronym).
-    group_label : str
-        The focal group, e.g. ``"Black, Latinx, Indigenous or low-income"`` (``"students"``
-        is added when the label does not end with it).
-    name_units : bool, default True
-        Name the units; if False, call hosts "School A", "School B", ... and their
-        visitors "School A1", "School A2", ...
-    size_label : str, default "seniors"
-        What the size counts.
-    focal_phrase : str, default "in the focal group"
-        How the share of focal students reads ("... of their students are <phrase>").
-
-    Returns
-    -------
-    list of str
-        One paragraph per row of ``pairs``, in order.
-    """
-    from netlab.names import in_sentence
-
-    if pairs.empty:
-        return []
-    names = _labels(pairs, unit_label.capitalize(), name_units)
-    who = _who(group_label)
-    measure = in_sentence(measure_label)
-    out = []
-    for row in pairs.itertuples(index=False):
-        host, visitor = names[row.host], names[row.visitor]
-        context = []
-        hf, vf = _share(row.host_share_focal), _share(row.visitor_share_focal)
-        hl, vl = _share(row.host_share_low_income), _share(row.visitor_share_low_income)
-        if hf and vf:
-            context.append(f"{hf} and {vf} of their students are {focal_phrase}")
-        if hl and vl:
-            context.append(f"{hl} and {vl} are from low-income families")
-        if pd.notna(row.host_size) and pd.notna(row.visitor_size):
-            context.append(f"with {row.host_size:,.0f} and {row.visitor_size:,.0f} {size_label}")
-        where = ""
-        if bool(row.same_district):
-            where = (
-                f"both in {display_name(row.host_district)}"
-                if name_units and pd.notna(row.host_district)
-                else "in the same district"
-            )
-        if context:
-            text = (
-                f"{host} could host {visitor}, one of the {unit_label}s closest to it in "
-                f"context: {', '.join(context)}" + (f", {where}." if where else ".")
-            )
-        else:
-            text = (
-                f"{host} could host {visitor}"
-                + (f", {where}" if where else "")
-                + (
-                    ". Their context (shares of focal and low-income students, size) is not in "
-                    "the data, so the pair rests on results alone."
-                )
-            )
-        rates = _share(row.host_rate), _share(row.visitor_rate)
-        if all(rates):
-            text += (
-                f" In {row.year}, {measure} for {who} was {rates[0]} at {host} and "
-                f"{rates[1]} at {visitor}"
-            )
-            if pd.notna(row.gap_pp):
-                text += f", a gap of {row.gap_pp:.0f} percentage points"
-                if pd.notna(row.gap_low_pp) and pd.notna(row.gap_high_pp):
-                    text += f" (95% interval {row.gap_low_pp:.0f} to {row.gap_high_pp:.0f})"
-            text += "."
-        said = stance(row)
-        if said != "not in the data":
-            text += f" {visitor}'s learning stance: {said}."
-        out.append(text)
-    return out
-
-
 _CONTEXT_LABELS = {
     "share_focal": "share of students in the focal group",
     "share_low_income": "share of students from low-income families",
@@ -609,86 +406,3 @@ def context_used(units: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-
-def _by_unit(table: pd.DataFrame | None, prepared: Any, unit: str) -> pd.DataFrame | None:
-    """A team table (keyed by ``school_id``) keyed by the run's unit instead.
-
-    In a district run each district's PDSA cycles are its schools' cycles together, and its
-    ownership each year is the mean of its schools' scores.
-    """
-    schools = prepared.tables.get("schools")
-    if unit != "district" or table is None or schools is None or "district" not in schools:
-        return table
-    to = dict(zip(schools["school_id"].astype(str), schools["district"].astype(str), strict=True))
-    school = table["school_id"].astype(str)
-    out = table.assign(school_id=school.map(to))
-    if "cycle_id" in out.columns:  # a cycle is its school's: ids may repeat across schools
-        out["cycle_id"] = school + ":" + table["cycle_id"].astype(str)
-    out = out.dropna(subset=["school_id"])
-    if "ownership" in out.columns and "year" in out.columns:
-        out = out.groupby(["school_id", "year"], as_index=False)["ownership"].mean()
-    return out
-
-
-def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
-    """Live-case pairs for the run, computed once.
-
-    Hosts are the bright spots on ``params.focal_measure`` for the focal group, from
-    ``netlab.variation.bright_spots``; the settings come from ``params.livecase``.
-
-    Parameters
-    ----------
-    prepared : netlab.pipeline.Prepared
-
-    Returns
-    -------
-    dict of str to DataFrame
-        ``{"pairs": match(...), "context": context_used(units)}`` (what the matching had
-        to go on), or ``{}`` when bright spots cannot be computed.
-    """
-    params = prepared.params
-    try:
-        variation = importlib.import_module("netlab.variation")
-    except ImportError:
-        return {}
-    if not hasattr(variation, "bright_spots"):
-        return {}
-    measure = params.focal_measure
-    rates = prepared.rates
-    if rates is None or rates.empty or measure not in set(rates["measure"]):
-        return {}
-    direction = "higher"
-    m = prepared.measures
-    if m is not None and "direction" in m.columns:
-        found = m.loc[m["measure"] == measure, "direction"]
-        direction = str(found.iloc[0]) if len(found) else "higher"
-    # Reuse the run's bright spots when the variation models are already fitted.
-    spots = (getattr(prepared, "models", None) or {}).get("variation__bright_spots")
-    if spots is not None and {"unit_id", "measure", "group"} <= set(spots.columns):
-        spots = spots.loc[(spots["measure"] == measure) & (spots["group"] == "focal")]
-    else:
-        spots = variation.bright_spots(
-            rates,
-            measure=measure,
-            group="focal",
-            direction=direction,
-            **variation.bright_spot_settings(params),
-        )
-    lc = params.livecase
-    pairs = match(
-        rates,
-        prepared.units,
-        bright_spots=spots,
-        measure=measure,
-        group="focal",
-        direction=direction,
-        pdsa=_by_unit(prepared.tables.get("pdsa"), prepared, params.unit),
-        traction=_by_unit(prepared.tables.get("traction"), prepared, params.unit),
-        weights=(lc.weight_focal, lc.weight_low_income, lc.weight_size),
-        same_district_bonus=lc.same_district_bonus,
-        min_gap_pp=lc.min_gap_pp,
-        max_visitors=lc.max_visitors,
-        min_cell=params.min_cell,
-    )
-    return {"pairs": pairs, "context": context_used(prepared.units)}

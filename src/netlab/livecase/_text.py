@@ -1,0 +1,199 @@
+"""What a live-case brief says about a pair: why alike, the learning stance, a paragraph."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from netlab.livecase._match import _score
+from netlab.names import display_name
+
+__all__ = ["alike", "paragraphs", "stance"]
+
+
+def _labels(pairs: pd.DataFrame, unit_label: str, name_units: bool) -> dict[str, str]:
+    if name_units:
+        names = dict(zip(pairs["host"], pairs["host_name"], strict=True))
+        names.update(zip(pairs["visitor"], pairs["visitor_name"], strict=True))
+        return {k: display_name(v) for k, v in names.items()}
+    # Unnamed: hosts are "School A", "School B"; their visitors "School A1", "School A2".
+    names: dict[str, str] = {}
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    for i, host in enumerate(dict.fromkeys(pairs["host"])):
+        tag = letters[i % 26] + (str(i // 26) if i >= 26 else "")
+        names[host] = f"{unit_label} {tag}"
+        for j, visitor in enumerate(pairs.loc[pairs["host"] == host, "visitor"], start=1):
+            names.setdefault(visitor, f"{unit_label} {tag}{j}")
+    return names
+
+
+def _share(x: Any) -> str | None:
+    return None if x is None or pd.isna(x) else f"{100 * float(x):.0f}%"
+
+
+def _who(group_label: str) -> str:
+    """ "Black, Latinx, Indigenous or low-income students"; "all students" for everyone."""
+    from netlab.names import in_sentence
+
+    label = in_sentence(str(group_label).strip())
+    if label.lower() in ("all", "all students", "students", ""):
+        return "all students"
+    return label if label.lower().endswith("students") else f"{label} students"
+
+
+def alike(
+    row: Any,
+    *,
+    size_label: str = "seniors",
+    name_units: bool = True,
+    unit_label: str = "school",
+    focal_label: str = "focal students",
+) -> str:
+    """Why a host and a visitor are alike, in a few words (only what the data holds).
+
+    Parameters
+    ----------
+    row : namedtuple or Series
+        One row of :func:`match`.
+    size_label : str
+        What the size counts.
+    name_units : bool
+        Name the district when both units are in it.
+    unit_label : str
+        "school" or "district".
+    focal_label : str
+        What the share of focal students is called.
+
+    Returns
+    -------
+    str
+        e.g. "focal students 62% and 58%; low-income 71% and 66%; 410 and 380 seniors;
+        same district"; "context not in the data" when none of it is.
+    """
+    parts = []
+    hf, vf = _share(row.host_share_focal), _share(row.visitor_share_focal)
+    if hf and vf:
+        parts.append(f"{focal_label} {hf} and {vf}")
+    hl, vl = _share(row.host_share_low_income), _share(row.visitor_share_low_income)
+    if hl and vl:
+        parts.append(f"low-income {hl} and {vl}")
+    if pd.notna(row.host_size) and pd.notna(row.visitor_size):
+        parts.append(f"{row.host_size:,.0f} and {row.visitor_size:,.0f} {size_label}")
+    if not parts:  # shares and size: what "alike in context" rests on
+        parts.append(f"{unit_label} context not in the data")
+    if bool(row.same_district) and pd.notna(row.host_district):
+        parts.append(
+            f"both in {display_name(row.host_district)}" if name_units else "same district"
+        )
+    return "; ".join(parts)
+
+
+def stance(row: Any) -> str:
+    """The visitor's learning stance in a few words, from PDSA cycles and ownership."""
+    parts = []
+    if pd.notna(row.visitor_pdsa_cycles):
+        n = int(row.visitor_pdsa_cycles)
+        count = "no" if n == 0 else str(n)
+        parts.append(f"{count} PDSA cycle{'s' if n != 1 else ''} in the last year")
+    if pd.notna(row.visitor_ownership):
+        parts.append(f"ownership {_score(row.visitor_ownership)} of 4")
+    return "; ".join(parts) if parts else "not in the data"
+
+
+def paragraphs(
+    pairs: pd.DataFrame,
+    *,
+    unit_label: str = "school",
+    measure_label: str,
+    group_label: str,
+    name_units: bool = True,
+    size_label: str = "seniors",
+    focal_phrase: str = "in the focal group",
+) -> list[str]:
+    """A short plain paragraph for each suggested pair.
+
+    A clause whose values the data does not hold (a school's share of focal students, its
+    size) is left out rather than written with a placeholder; when no context is known the
+    paragraph says that the pair rests on results alone.
+
+    Parameters
+    ----------
+    pairs : DataFrame
+        Output of :func:`match`.
+    unit_label : str, default "school"
+    measure_label : str
+        The measure as a noun phrase, e.g. ``"Enrolled where likely to graduate"`` (its
+        first letter is lowered inside the sentence unless it starts a name or an acronym).
+    group_label : str
+        The focal group, e.g. ``"Black, Latinx, Indigenous or low-income"`` (``"students"``
+        is added when the label does not end with it).
+    name_units : bool, default True
+        Name the units; if False, call hosts "School A", "School B", ... and their
+        visitors "School A1", "School A2", ...
+    size_label : str, default "seniors"
+        What the size counts.
+    focal_phrase : str, default "in the focal group"
+        How the share of focal students reads ("... of their students are <phrase>").
+
+    Returns
+    -------
+    list of str
+        One paragraph per row of ``pairs``, in order.
+    """
+    from netlab.names import in_sentence
+
+    if pairs.empty:
+        return []
+    names = _labels(pairs, unit_label.capitalize(), name_units)
+    who = _who(group_label)
+    measure = in_sentence(measure_label)
+    out = []
+    for row in pairs.itertuples(index=False):
+        host, visitor = names[row.host], names[row.visitor]
+        context = []
+        hf, vf = _share(row.host_share_focal), _share(row.visitor_share_focal)
+        hl, vl = _share(row.host_share_low_income), _share(row.visitor_share_low_income)
+        if hf and vf:
+            context.append(f"{hf} and {vf} of their students are {focal_phrase}")
+        if hl and vl:
+            context.append(f"{hl} and {vl} are from low-income families")
+        if pd.notna(row.host_size) and pd.notna(row.visitor_size):
+            context.append(f"with {row.host_size:,.0f} and {row.visitor_size:,.0f} {size_label}")
+        where = ""
+        if bool(row.same_district):
+            where = (
+                f"both in {display_name(row.host_district)}"
+                if name_units and pd.notna(row.host_district)
+                else "in the same district"
+            )
+        if context:
+            text = (
+                f"{host} could host {visitor}, one of the {unit_label}s closest to it in "
+                f"context: {', '.join(context)}" + (f", {where}." if where else ".")
+            )
+        else:
+            text = (
+                f"{host} could host {visitor}"
+                + (f", {where}" if where else "")
+                + (
+                    ". Their context (shares of focal and low-income students, size) is not in "
+                    "the data, so the pair rests on results alone."
+                )
+            )
+        rates = _share(row.host_rate), _share(row.visitor_rate)
+        if all(rates):
+            text += (
+                f" In {row.year}, {measure} for {who} was {rates[0]} at {host} and "
+                f"{rates[1]} at {visitor}"
+            )
+            if pd.notna(row.gap_pp):
+                text += f", a gap of {row.gap_pp:.0f} percentage points"
+                if pd.notna(row.gap_low_pp) and pd.notna(row.gap_high_pp):
+                    text += f" (95% interval {row.gap_low_pp:.0f} to {row.gap_high_pp:.0f})"
+            text += "."
+        said = stance(row)
+        if said != "not in the data":
+            text += f" {visitor}'s learning stance: {said}."
+        out.append(text)
+    return out
