@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from netlab import intervals
 from netlab import livecase as L
 from netlab.exceptions import InputError
 from netlab.testing import make_prepared
@@ -27,7 +28,7 @@ from netlab.testing import make_prepared
     ],
 )
 def test_newcombe_hybrid_score_matches_published_values(counts, low, high):
-    d, lo, hi = L.newcombe_diff(*counts)
+    d, lo, hi = intervals.newcombe_diff(*counts)
     assert d == pytest.approx(counts[0] / counts[1] - counts[2] / counts[3])
     assert float(lo) == pytest.approx(low, abs=1e-4)
     assert float(hi) == pytest.approx(high, abs=1e-4)
