@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from netlab import measures, spc, synth, traction, variation
+from netlab import intervals, measures, spc, synth, traction, variation
 
 MEASURE = "enrolled_likely_grad"
 rng = np.random.default_rng(2026)
@@ -181,7 +181,7 @@ def equity(n: int) -> list[tuple]:
     )  # fmt: skip
     truth = 100 * (pf - (nf * pf + nr * pr) / (nf + nr))
     g = variation.equity_gaps(frame, measure="m", reference="all")
-    _, lo, hi = variation.newcombe_diff(xf, nf, xf + xr, nf + nr)  # as if independent
+    _, lo, hi = intervals.newcombe_diff(xf, nf, xf + xr, nf + nr)  # as if independent
     naive = ((100 * lo <= truth) & (truth <= 100 * hi)).mean()
     rows = [
         (

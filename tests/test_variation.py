@@ -11,7 +11,7 @@ import statsmodels
 import statsmodels.formula.api as smf
 from scipy import stats
 
-from netlab import variation
+from netlab import intervals, variation
 from netlab.exceptions import InputError, MeasureError
 
 # --------------------------------------------------------------------------- fixtures
@@ -244,7 +244,7 @@ def test_null_network_funnel_rarely_flags():
     ],
 )
 def test_newcombe_matches_published_table(counts, expected):
-    _, lo, hi = variation.newcombe_diff(*counts)
+    _, lo, hi = intervals.newcombe_diff(*counts)
     assert (round(float(lo), 4), round(float(hi), 4)) == expected
 
 
@@ -477,7 +477,7 @@ def test_equity_gaps_rest_is_all_minus_focal():
     rest = (a["numerator"] - f["numerator"]) / (a["denominator"] - f["denominator"])
     assert row["ref_rate"] == pytest.approx(rest)
     assert row["gap_pp"] == pytest.approx(100 * (f["rate"] - rest))
-    _, lo, hi = variation.newcombe_diff(
+    _, lo, hi = intervals.newcombe_diff(
         f["numerator"], f["denominator"], a["numerator"] - f["numerator"],
         a["denominator"] - f["denominator"],
     )  # fmt: skip
@@ -503,7 +503,7 @@ def test_newcombe_matches_statsmodels():
     from statsmodels.stats.proportion import confint_proportions_2indep
 
     for x1, n1, x2, n2 in ((56, 70, 48, 80), (5, 56, 0, 29), (17, 40, 61, 90)):
-        _, lo, hi = variation.newcombe_diff(x1, n1, x2, n2)
+        _, lo, hi = intervals.newcombe_diff(x1, n1, x2, n2)
         ref = confint_proportions_2indep(x1, n1, x2, n2, method="newcomb", compare="diff")
         assert (lo, hi) == pytest.approx(ref, abs=1e-10)
 
@@ -537,7 +537,7 @@ def test_equity_gap_against_all_accounts_for_the_overlap():
     g = variation.equity_gaps(frame, measure="m", reference="all")
     covered = ((g["low_pp"] <= truth) & (truth <= g["high_pp"])).mean()
     assert 0.935 <= covered <= 0.965
-    _, lo, hi = variation.newcombe_diff(xf, nf, xf + xr, nf + nr)  # as if independent
+    _, lo, hi = intervals.newcombe_diff(xf, nf, xf + xr, nf + nr)  # as if independent
     assert (100 * (hi - lo)).mean() > 1.3 * (g["high_pp"] - g["low_pp"]).mean()
 
 

@@ -24,6 +24,8 @@ from netlab.measures._rates import (
     compute_rates,
     counts_from_students,
     measures_frame,
+)
+from netlab.measures._units import (
     unit_map,
     units_frame,
 )

@@ -7,6 +7,8 @@ greyscale); suppressed rows are never drawn. Functions take a frame and an optio
 
 # ruff: noqa: F405
 from netlab.plots._practices import *  # noqa: F403
+from netlab.plots._progress import *  # noqa: F403
+from netlab.plots._spc import *  # noqa: F403
 from netlab.plots._style import *  # noqa: F403
 from netlab.plots._traction import *  # noqa: F403
 from netlab.plots._variation import *  # noqa: F403

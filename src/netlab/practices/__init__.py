@@ -3,15 +3,14 @@
 The face of the package: import from here, not from its private modules.
 """
 
-from netlab.practices._core import (
-    PRETREND_ALPHA,
+from netlab.practices._between import (
     gains,
+    naive_cross_section,
+)
+from netlab.practices._core import (
     measure_words,
     models_for_run,
-    naive_cross_section,
-    pretrend,
     student_outcome,
-    within_school,
 )
 from netlab.practices._hetero import (
     HETEROGENEITY_COLUMNS,
@@ -43,6 +42,11 @@ from netlab.practices._text import (
     practice_label,
     sentences,
     staggered_sentences,
+)
+from netlab.practices._within import (
+    PRETREND_ALPHA,
+    pretrend,
+    within_school,
 )
 
 __all__ = [

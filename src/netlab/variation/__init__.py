@@ -3,9 +3,6 @@
 The face of the package: import from here, not from its private modules.
 """
 
-from netlab.intervals import (
-    newcombe_diff,
-)
 from netlab.variation._casemix import (
     adjustment_note,
     case_mix,
@@ -40,7 +37,6 @@ __all__ = [
     "funnel",
     "funnel_limits",
     "models_for_run",
-    "newcombe_diff",
     "shrunken",
     "spread_ranking",
 ]
