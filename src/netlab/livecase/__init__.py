@@ -24,11 +24,9 @@ The face of the package: import from here, not from its private modules.
 
 from netlab.livecase._match import (
     CONTEXT,
+    context_used,
     match,
 )
-
-# context_used is public but not in __all__ (a star import leaves it out).
-from netlab.livecase._match import context_used as context_used
 from netlab.livecase._run import (
     models_for_run,
 )
@@ -38,4 +36,4 @@ from netlab.livecase._text import (
     stance,
 )
 
-__all__ = ["CONTEXT", "alike", "match", "models_for_run", "paragraphs", "stance"]
+__all__ = ["CONTEXT", "alike", "context_used", "match", "models_for_run", "paragraphs", "stance"]
