@@ -74,7 +74,7 @@ from netlab.clean._problem_table import format_problems
 from netlab.clean._pseudonym import _hash_ids, _hex16, pseudonym_key
 from netlab.clean._raw import JOIN_COLUMNS, RawTable
 from netlab.clean._rows import _blank_keys, _row_rules, _schema, _type_columns
-from netlab.clean._values import (
+from netlab.clean._table_values import (
     percent_shares,
     restore_school_codes,
     school_code_width,
