@@ -32,8 +32,9 @@ from netlab.clean import JOIN_COLUMNS, header_map, parse_column
 from netlab.exceptions import InputError
 from netlab.sources._describe import Description, build_ids, builtins, detect, load_description
 from netlab.sources._ipeds import institutions_from_reads
+from netlab.sources._kinds import ReadExport
 from netlab.sources._nsc import reduce_studenttracker
-from netlab.sources._read import ReadExport, isin_text, read_export
+from netlab.sources._read import isin_text, read_export
 from netlab.sources._students import aid_outcomes, application_outcomes, roster_students
 
 DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls")

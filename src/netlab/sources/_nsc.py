@@ -38,8 +38,9 @@ import numpy as np
 import pandas as pd
 
 from netlab import schemas
+from netlab.sources._export_values import _typed
 from netlab.sources._ipeds import code_summary, map_college_codes, opeid8
-from netlab.sources._read import ReadExport, _typed, kind_fields
+from netlab.sources._kinds import ReadExport, kind_fields
 
 _DATE_ROLES = ("search_date", "hs_grad_date", "enrollment_begin", "enrollment_end",
                "graduation_date")  # fmt: skip
