@@ -3,11 +3,13 @@
 The face of the package: import from here, not from its private modules.
 """
 
+from netlab.sources._claims import (
+    claims,
+)
 from netlab.sources._describe import (
     sniff_delimiter,
 )
 from netlab.sources._exports import (
-    claims,
     read_folder,
 )
 from netlab.sources._fsa import (
