@@ -20,13 +20,9 @@ import pyarrow.csv as pacsv
 
 from netlab.clean import factorize_values
 from netlab.exceptions import InputError
-from netlab.sources._describe import (
-    Description,
-    _read_sheets,
-    _text,
-    header_matches,
-    sniff_delimiter,
-)
+from netlab.sources._describe import Description
+from netlab.sources._header_match import header_matches
+from netlab.sources._sheets import _read_sheets, _text, sniff_delimiter
 
 
 def _encoding(path: Path, desc: Description, sample: bytes) -> tuple[str, str | None]:

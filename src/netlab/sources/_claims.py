@@ -64,7 +64,7 @@ def _header_of(path: Path) -> list[str] | None:
     """A file's first non-blank row, cheaply (for recognising built-in layouts)."""
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-            from netlab.sources._describe import _read_sheets, _text
+            from netlab.sources._sheets import _read_sheets, _text
 
             for frame in _read_sheets(path).values():
                 for r in range(min(30, len(frame))):
@@ -79,7 +79,7 @@ def _header_of(path: Path) -> list[str] | None:
     import csv
     import io as _io
 
-    from netlab.sources._describe import sniff_delimiter
+    from netlab.sources._sheets import sniff_delimiter
 
     lines = list(csv.reader(_io.StringIO(head), delimiter=sniff_delimiter(head)))
     for cells in lines[:30]:

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from netlab.clean import BLANK, factorize_values, parse_column, spread_back
-from netlab.sources._describe import _text
 from netlab.sources._kinds import ReadExport
+from netlab.sources._sheets import _text
 
 
 def _map_key(key: Any) -> list[str]:

@@ -22,7 +22,7 @@ import pandas as pd
 from netlab import schemas
 from netlab.clean import RawTable
 from netlab.exceptions import InputError
-from netlab.sources._describe import sniff_delimiter
+from netlab.sources._sheets import sniff_delimiter
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")

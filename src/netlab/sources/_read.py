@@ -31,9 +31,11 @@ from netlab.sources._cells import (
     _read_csv_columns,
     _years_layout,
 )
-from netlab.sources._describe import _EXCEL, Description, build_ids, contract_aliases, plan_headers
+from netlab.sources._describe import Description, build_ids
 from netlab.sources._export_values import _apply_map, _plain, _typed
+from netlab.sources._header_match import contract_aliases, plan_headers
 from netlab.sources._kinds import ReadExport, kind_fields
+from netlab.sources._sheets import _EXCEL
 
 
 def isin_text(values: pd.Series, among: Any) -> np.ndarray:
