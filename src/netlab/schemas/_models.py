@@ -1,12 +1,8 @@
-"""The data contract: one pandera model per table, for the processed (clean) stage.
+"""The pandera models, one per table of the processed stage, and the registry of tables.
 
-Each model lists a table's columns, their types and the rules their values follow.
-Models coerce types and are validated lazily, so every failure comes back at once.
-Code names columns through the models (``Students.grad_year`` is ``"grad_year"``).
-
-``schools`` plus one of ``students`` or ``counts`` is required; the other tables are
-optional and each switches on its report sections. Columns typed ``Optional`` may be
-absent; a column with ``nullable=True`` may hold missing values.
+:data:`TABLES` maps each table to its model, :data:`ROW_KEYS` says what one row stands
+for, :func:`schema_for` adds the run's declared extra columns to a model's schema, and
+:func:`column_kinds` reads the kinds measures and conditions speak of off the models.
 """
 
 from __future__ import annotations
