@@ -12,7 +12,8 @@ from netlab import clean, pipeline, sources
 from netlab.exceptions import InputError
 from netlab.params import from_dict
 from netlab.sources import _io as nio
-from netlab.sources._describe import build_ids, load_description, plan_headers
+from netlab.sources._describe import build_ids, load_description
+from netlab.sources._header_match import plan_headers
 from netlab.sources._read import read_export
 
 KEY = "0123456789abcdef"

@@ -57,32 +57,27 @@ exclusions table lists each excluded row with its reason.
 from __future__ import annotations
 
 import secrets
-import shutil
-import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from pandas.util import hash_pandas_object
 
 from netlab import schemas
 from netlab.clean import _limits as _limits
-from netlab.clean._headers import COMMON_COLUMNS, header_map, report_headers
+from netlab.clean._duplicates import _dedupe
+from netlab.clean._headers import header_map, report_headers
+from netlab.clean._institutions import _join_institutions
 from netlab.clean._log import Context, Log
+from netlab.clean._problem_table import format_problems
 from netlab.clean._pseudonym import _hash_ids, _hex16, pseudonym_key
 from netlab.clean._raw import JOIN_COLUMNS, RawTable
-from netlab.clean._values import (
-    ID_COLUMNS,
-    KIND_WORDS,
-    column_kind,
-    factorize_values,
-    parse_column,
+from netlab.clean._rows import _blank_keys, _row_rules, _schema, _type_columns
+from netlab.clean._table_values import (
     percent_shares,
     restore_school_codes,
     school_code_width,
-    spread_back,
     suppressed_counts,
 )
 from netlab.exceptions import SchemaError
@@ -90,8 +85,6 @@ from netlab.exceptions import SchemaError
 EXCLUSION_COLUMNS = ["table", "file", "row", "reason", "column", "value"]
 QUALITY_COLUMNS = ["table", "file", "rows_in", "rows_kept", "rows_excluded"]
 
-# Tables whose rows are single measurements: a bad value voids the row.
-_EXCLUDE_ON_BAD_VALUE = frozenset({"counts", "practices", "process"})
 _ORDER = ("schools", "institutions")
 
 
@@ -122,287 +115,7 @@ class CleanResult:
     sources: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
-def _without(frame: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
-    """``frame`` without the rows labelled ``index`` (a mask is faster than drop by label)."""
-    return frame[~frame.index.isin(index)] if len(index) else frame
-
-
 # --- One table ------------------------------------------------------------------------------
-
-
-def _schema(table: str, ctx: Context):
-    if table in schemas.TABLES or table in ctx.extra:
-        return schemas.schema_for(table, ctx.extra)
-    return None
-
-
-def _kinds(table: str, columns: list[str], ctx: Context) -> dict[str, str]:
-    schema = _schema(table, ctx)
-    declared = {**COMMON_COLUMNS, **ctx.extra.get(table, {})}
-    kinds = {}
-    for col in columns:
-        if col in ("student_id", "student_key"):
-            kinds[col] = "id"
-        elif schema is not None and col in schema.columns:
-            kinds[col] = column_kind(table, col, schema.columns[col].dtype)
-        else:
-            typ = declared.get(col, "str")
-            kinds[col] = {"str": "text", "int": "Int"}.get(typ, typ)
-            if col in ID_COLUMNS:
-                kinds[col] = "id"
-    return kinds
-
-
-def _type_columns(table: str, file: str, frame: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-    kinds = _kinds(table, list(frame.columns), ctx)
-    keys = _key_columns(table, ctx)
-    typed = {}
-    for col, kind in kinds.items():
-        values, bad = parse_column(frame[col], kind)
-        # A key that is not understood excludes its row; that exclusion is the message.
-        if bad.any() and col not in keys:
-            rows = np.flatnonzero(bad)
-            raw_values = pd.unique(frame[col].iloc[rows].astype(str))
-            what = "race_ethnicity was counted as Unknown" if kind == "race" else "left blank"
-            ctx.log.problem(
-                file=file,
-                table=table,
-                column=col,
-                rows=frame.index[rows] + 1,
-                values=raw_values,
-                rule=f"{len(rows):,} value(s) not understood as {KIND_WORDS[kind]}; {what}",
-                what_to_do=f"Correct these {col} values in the export.",
-                severity="warning",
-            )
-        typed[col] = values
-    return pd.DataFrame(typed, index=frame.index)
-
-
-def _key_columns(table: str, ctx: Context) -> set[str]:
-    """Columns that may not be blank: a row without one cannot be used."""
-    schema = _schema(table, ctx)
-    keys = {"student_id", "student_key"}
-    if schema is not None:
-        keys |= {c for c, col in schema.columns.items() if not col.nullable}
-    # A race/ethnicity label that is blank or not understood counts as Unknown.
-    return keys - {"race_ethnicity"}
-
-
-def _blank_keys(
-    table: str, file: str, frame: pd.DataFrame, raw: pd.DataFrame, ctx: Context
-) -> pd.DataFrame:
-    """Exclude rows whose key columns are blank or were not understood."""
-    for col in [c for c in frame.columns if c in _key_columns(table, ctx)]:
-        blank = frame[col].isna().to_numpy()
-        if not blank.any():
-            continue
-        name = "student_id" if col == "student_key" else col
-        index = frame.index[blank]
-        # Raw student ids are never copied into any log.
-        values = raw[col].reindex(index) if col in raw.columns and name != "student_id" else None
-        frame = ctx.log.exclude(
-            frame,
-            index,
-            table=table,
-            file=file,
-            reason=f"{name} is blank or not understood",
-            rule=f"{name} blank",
-            column=name,
-            values=values,
-            what_to_do=f"Fill in {name} in these rows of {file} (or leave the rows out).",
-        )
-    return frame
-
-
-def _row_rules(
-    table: str, file: str, frame: pd.DataFrame, raw: pd.DataFrame, ctx: Context
-) -> pd.DataFrame:
-    """Apply the schema's value rules: exclude rows with bad keys, blank other bad values."""
-    schema = _schema(table, ctx)
-    if schema is None or len(frame) == 0:
-        return frame
-    schema = schema.remove_columns([c for c in schema.columns if c not in frame.columns])
-    cases = schemas.failures(schema, frame)
-    # Repeated keys are resolved by _dedupe, which keeps one of the rows.
-    cases = cases[cases["index"].notna() & ~cases["check"].str.contains("unique")]
-    if len(cases) == 0:
-        return frame
-    void_row = table in _EXCLUDE_ON_BAD_VALUE
-    excluded: set = set()
-    for (context, column, check), part in cases.groupby(
-        ["context", "column", "check"], sort=False, dropna=False
-    ):
-        index = pd.Index(pd.unique(part["index"].astype(np.int64)))
-        across = context == "DataFrameSchema"
-        col = None if across else column
-        nullable = (not across) and schema.columns[col].nullable
-        rule = schemas.rule_text(check)
-        if nullable and not void_row:
-            frame = frame.assign(**{col: frame[col].mask(frame.index.isin(index))})
-            ctx.log.problem(
-                file=file,
-                table=table,
-                column=col,
-                rows=np.sort(index.to_numpy()) + 1,
-                values=pd.unique(part["value"].astype(str))[:5],
-                rule=f"{col} {rule}; {len(index):,} value(s) left blank",
-                what_to_do=f"Correct these {col} values in the export.",
-                severity="warning",
-            )
-            continue
-        index = index.difference(pd.Index(list(excluded)))
-        if across:
-            cols = [c for c in frame.columns if c in check]
-            part_frame = frame.loc[index, cols].astype(str)
-            values = None
-            for c in cols:
-                text = c + "=" + part_frame[c]
-                values = text if values is None else values + ", " + text
-            reason, col_name = check, ", ".join(cols) or None
-            short = check.split("(")[0]
-        else:
-            values = raw[col].reindex(index) if col in raw.columns else None
-            blank = check.startswith("not_nullable")
-            reason = f"{col} is blank or not understood" if blank else f"{col} {rule}"
-            short = f"{col} blank" if blank else f"{col} {check.split('(')[0]}"
-            col_name = col
-        excluded.update(index)
-        frame = ctx.log.exclude(
-            frame,
-            index,
-            table=table,
-            file=file,
-            reason=reason,
-            column=col_name,
-            values=values,
-            what_to_do=f"Correct {col_name} in these rows of {file}, or leave them out.",
-            rule=short,
-        )
-    return frame
-
-
-def _dedupe(frame: pd.DataFrame, table: str, file: str, ctx: Context) -> pd.DataFrame:
-    """One row per key (see :data:`netlab.schemas.ROW_KEYS`): drop exact copies; of
-    conflicting rows keep the most complete, ties going to the later row (the newer record)."""
-    keys = schemas.ROW_KEYS.get(table)
-    if not keys or len(frame) == 0:
-        return frame
-    if table == "students":
-        # A cheap first pass on the id hash alone; the (id, year) check runs on the few.
-        keys = ["_h", "grad_year"]
-        first_pass = pd.Series(frame["_h"].to_numpy()).duplicated(keep=False).to_numpy()
-        sub = frame[first_pass]
-        label, column = "student_id and grad_year", "student_key"
-    else:
-        sub = frame
-        label, column = " and ".join(keys), ", ".join(keys)
-    sub = sub[sub.duplicated(subset=keys, keep=False)]
-    if len(sub) == 0:
-        return frame
-    content = sub.drop(columns=[c for c in ("student_key",) if c in sub.columns])
-    row_hash = hash_pandas_object(content, index=False).to_numpy()
-    first = pd.Series(sub.index, index=sub.index).groupby(row_hash).transform("first")
-    exact = first.to_numpy() != sub.index.to_numpy()
-    exact_rows = sub.index[exact]
-    if len(exact_rows):
-        kept = (first[exact] + 1).astype(str)
-        ctx.log.exclude(
-            frame,
-            exact_rows,
-            table=table,
-            file=file,
-            reason="exact duplicate of an earlier row",
-            column=column,
-            values="duplicate of row " + kept,
-            what_to_do=f"Remove the repeated rows from {file} (nothing was lost).",
-            drop=False,
-            rule="duplicate",
-        )
-        ctx.log.exclusions[-1]["reason"] = "exact duplicate of row " + kept.to_numpy()
-    sub = sub.drop(index=exact_rows)
-    group = sub.groupby(keys, dropna=False).ngroup()
-    multi = group.duplicated(keep=False)
-    sub, group = sub[multi], group[multi]
-    losers = pd.Index([], dtype=np.int64)
-    if len(sub):
-        filled = (
-            sub.drop(columns=[c for c in ("_h", "student_key") if c in sub]).notna().sum(axis=1)
-        )
-        order = pd.DataFrame({"g": group, "filled": filled, "pos": np.arange(len(sub))})
-        order = order.sort_values(["g", "filled", "pos"])
-        keep = order.groupby("g").tail(1)
-        kept_row = pd.Series(keep.index.to_numpy(), index=keep["g"].to_numpy())
-        losers = order.index.difference(keep.index)
-        kept = pd.Series(kept_row.reindex(group[losers].to_numpy()).to_numpy() + 1, index=losers)
-        reason = f"conflicting duplicate (same {label}, different values)"
-        ctx.log.exclude(
-            frame,
-            losers,
-            table=table,
-            file=file,
-            reason=reason,
-            column=column,
-            values="kept row " + kept.astype(str),
-            what_to_do=f"Keep one row per {label} in {file}; netlab kept the row with the "
-            "most filled-in values (the later row on ties).",
-            drop=False,
-            rule="conflicting duplicate",
-        )
-        ctx.log.exclusions[-1]["reason"] = f"{reason}, kept row " + kept.astype(str).to_numpy()
-    return _without(frame, exact_rows.append(losers))
-
-
-def _rate_column(inst: pd.DataFrame, file: str, ctx: Context) -> str:
-    """The institutions column the run reads as "likely to graduate" (params.grad_rate_column)."""
-    wanted = getattr(ctx.params, "grad_rate_column", "grad_rate")
-    if wanted in inst.columns:
-        return wanted
-    ctx.log.notes.append(
-        f"{file}: the institutions table has no {wanted} column; grad_rate was used instead"
-    )
-    return "grad_rate"
-
-
-def _join_institutions(frame: pd.DataFrame, file: str, ctx: Context) -> pd.DataFrame:
-    rates = pd.Series(np.nan, index=frame.index, dtype="float64")
-    if ctx.institutions is None or "enrolled_unitid" not in frame.columns:
-        missing = "institutions table" if ctx.institutions is None else "enrolled_unitid column"
-        ctx.log.notes.append(
-            f"{file}: no {missing}, so enrolled_grad_rate is unknown (missing) for everyone"
-        )
-        return frame.assign(enrolled_grad_rate=rates)
-    inst = ctx.institutions.set_index("unitid")
-    codes, uniques = factorize_values(frame["enrolled_unitid"])
-    found = pd.Index(uniques).isin(inst.index)
-    rate_u = inst[_rate_column(inst, file, ctx)].reindex(uniques).to_numpy(dtype="float64")
-    rates = pd.Series(spread_back(rate_u, codes, np.nan), index=frame.index)
-    if "enrolled" in frame.columns:
-        rates = rates.where(frame["enrolled"].fillna(False).astype(bool))
-    out = frame.assign(enrolled_grad_rate=rates)
-    unknown = spread_back(~found, codes, False)
-    if unknown.any():
-        rows = np.flatnonzero(unknown)
-        ctx.log.problem(
-            file=file,
-            table="students",
-            column="enrolled_unitid",
-            rows=frame.index[rows] + 1,
-            values=pd.unique(uniques[~found].astype(str)),
-            rule=f"{len(rows):,} enrolled_unitid value(s) not in the institutions table; "
-            "their graduation rate is unknown",
-            what_to_do="Add these colleges to institutions (with grad_rate), or check the ids.",
-            severity="warning",
-        )
-    if "enrolled_level" in out.columns:
-        level_u = inst["level"].reindex(uniques).astype(object).to_numpy()
-        level = pd.Series(spread_back(level_u, codes, None), index=frame.index, dtype="str")
-        fill = out["enrolled_level"].isna() & level.notna()
-        if fill.any():
-            out = out.assign(enrolled_level=out["enrolled_level"].fillna(level))
-            ctx.log.notes.append(
-                f"{file}: enrolled_level filled in from institutions for {int(fill.sum()):,} row(s)"
-            )
-    return out
 
 
 def _finish(table: str, frame: pd.DataFrame, ctx: Context) -> pd.DataFrame:
@@ -718,74 +431,3 @@ def validate_tables(
     out = pd.concat([found, problems], ignore_index=True)
     order = out["severity"].map({"error": 0, "warning": 1})
     return out.iloc[np.argsort(order.to_numpy(), kind="stable")].reset_index(drop=True)
-
-
-def _rows_text(rows: Any, total: Any = None, limit: int = 8) -> str:
-    rows = list(rows) if rows is not None else []
-    if not rows:
-        return ""
-    # The problem keeps the first rows only; its count is the true one.
-    known = isinstance(total, int | float | np.number) and not pd.isna(total)
-    n = max(int(total), len(rows)) if known else len(rows)
-    shown = ", ".join(str(r) for r in rows[:limit])
-    return shown + (f" (+{n - limit:,} more)" if n > limit else "")
-
-
-def _cell(value: Any) -> str:
-    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
-
-
-def format_problems(problems: pd.DataFrame, *, width: int | None = None) -> str:
-    """Render a problems frame as a fixed-width table a person can read.
-
-    Parameters
-    ----------
-    problems : pandas.DataFrame
-        As returned by :func:`netlab.pipeline.validate_dir` or :func:`netlab.schemas.validate_frame`.
-    width : int, optional
-        Total width of the table in characters; by default the terminal's width (100 to
-        200, 160 when it cannot be told).
-
-    Returns
-    -------
-    str
-        One block per problem (severity, file, column, rows, offending values, rule,
-        what to do), then a count of errors and warnings.
-    """
-    if problems is None or len(problems) == 0:
-        return "No problems found."
-    if width is None:
-        width = min(max(shutil.get_terminal_size((160, 24)).columns, 100), 200)
-    heads = ["", "file", "column", "rows", "values", "rule", "what to do"]
-    share = [7, 16, 16, 16, 18, 0, 0]
-    rest = max(width - sum(share) - 3 * (len(share) - 1), 40)
-    share[5], share[6] = rest // 2, rest - rest // 2
-    lines = [" | ".join(h.ljust(w) for h, w in zip(heads, share, strict=True))]
-    lines.append("-+-".join("-" * w for w in share))
-    for rec in problems.to_dict("records"):
-        cells = [
-            str(rec.get("severity") or "").upper(),
-            _cell(rec.get("file")) or _cell(rec.get("table")),
-            _cell(rec.get("column")),
-            _rows_text(rec.get("rows"), rec.get("n_rows")),
-            ", ".join(repr(v) for v in (rec.get("values") or [])),
-            _cell(rec.get("rule")),
-            _cell(rec.get("what_to_do")),
-        ]
-        wrapped = [
-            textwrap.wrap(c, w, break_long_words=True) or [""]
-            for c, w in zip(cells, share, strict=True)
-        ]
-        height = max(len(w) for w in wrapped)
-        for i in range(height):
-            lines.append(
-                " | ".join(
-                    (w[i] if i < len(w) else "").ljust(s)
-                    for w, s in zip(wrapped, share, strict=True)
-                ).rstrip()
-            )
-        lines.append("")
-    n_err = int((problems["severity"] == "error").sum())
-    n_warn = int((problems["severity"] == "warning").sum())
-    lines.append(f"{n_err} error(s), {n_warn} warning(s).")
-    return "\n".join(lines)

@@ -3,11 +3,10 @@
 The face of the package: import from here, not from its private modules.
 """
 
-from netlab.sources._describe import (
-    sniff_delimiter,
+from netlab.sources._claims import (
+    claims,
 )
 from netlab.sources._exports import (
-    claims,
     read_folder,
 )
 from netlab.sources._fsa import (
@@ -35,6 +34,9 @@ from netlab.sources._named import (
     ImportResult,
     describe_folder,
     import_public,
+)
+from netlab.sources._sheets import (
+    sniff_delimiter,
 )
 from netlab.sources._state import (
     load_source_spec,

@@ -30,25 +30,18 @@ import pandas as pd
 from netlab import schemas
 from netlab.clean import JOIN_COLUMNS, header_map, parse_column
 from netlab.exceptions import InputError
-from netlab.sources._describe import Description, build_ids, builtins, detect, load_description
+from netlab.sources._claims import Claim, claims
+from netlab.sources._describe import build_ids
 from netlab.sources._ipeds import institutions_from_reads
+from netlab.sources._kinds import ReadExport
 from netlab.sources._nsc import reduce_studenttracker
-from netlab.sources._read import ReadExport, isin_text, read_export
+from netlab.sources._read import isin_text, read_export
 from netlab.sources._students import aid_outcomes, application_outcomes, roster_students
+from netlab.sources._wide_counts import _counts
 
-DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls")
 _JOINED = ("studenttracker", "applications", "aid")
 _TYPED = {"applications", "aid", "college_codes", "ipeds_institutions", "ipeds_grad_rates",
           "ipeds_outcomes"}  # fmt: skip
-
-
-@dataclass
-class Claim:
-    """A file of the folder and the description it is read through."""
-
-    path: Path
-    description: Description
-    how: str
 
 
 @dataclass
@@ -99,132 +92,6 @@ def target_table(kind: str) -> str:
     if kind.startswith("ipeds") or kind == "college_codes":
         return "institutions"
     return kind
-
-
-# --------------------------------------------------------------------------- which file is what
-def _data_files(directory: Path) -> list[Path]:
-    return sorted(
-        p
-        for p in directory.iterdir()
-        if p.is_file()
-        and p.suffix.lower() in DATA_SUFFIXES
-        and not p.name.startswith((".", "~$", "_"))
-    )
-
-
-def _glob(directory: Path, pattern: str) -> list[Path]:
-    rx = re.compile(
-        "^" + re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".") + "$", re.IGNORECASE
-    )
-    base = directory / Path(pattern).parent
-    if not base.is_dir():
-        return []
-    return sorted(
-        p for p in base.iterdir() if p.is_file() and rx.match(str(p.relative_to(directory)))
-    )
-
-
-def description_files(directory: Path) -> list[Path]:
-    """The description YAML files of a raw folder."""
-    return sorted(
-        p
-        for p in directory.iterdir()
-        if p.is_file() and p.suffix.lower() in (".yaml", ".yml") and not p.name.startswith(".")
-    )
-
-
-def _header_of(path: Path) -> list[str] | None:
-    """A file's first non-blank row, cheaply (for recognising built-in layouts)."""
-    try:
-        if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-            from netlab.sources._describe import _read_sheets, _text
-
-            for frame in _read_sheets(path).values():
-                for r in range(min(30, len(frame))):
-                    cells = [_text(v) for v in frame.iloc[r].tolist()]
-                    if sum(bool(c) for c in cells) >= 2:
-                        return cells
-            return None
-        with path.open("rb") as fh:
-            head = fh.read(1 << 14).decode("utf-8", errors="replace")
-    except (OSError, InputError):
-        return None
-    import csv
-    import io as _io
-
-    from netlab.sources._describe import sniff_delimiter
-
-    lines = list(csv.reader(_io.StringIO(head), delimiter=sniff_delimiter(head)))
-    for cells in lines[:30]:
-        if sum(bool(c.strip()) for c in cells) >= 2:
-            return [c.strip() for c in cells]
-    return None
-
-
-def claims(directory: str | Path) -> tuple[dict[Path, Claim], list[dict[str, Any]]]:
-    """Which files of a raw folder are read through a description, and which one.
-
-    Returns
-    -------
-    (dict, list)
-        File -> :class:`Claim`, and problem records (a YAML that cannot be read, a file
-        two descriptions claim, a description that claims no file).
-    """
-    directory = Path(directory)
-    found: dict[Path, Claim] = {}
-    problems: list[dict[str, Any]] = []
-    files = _data_files(directory)
-    for yml in description_files(directory):
-        try:
-            desc = load_description(yml)
-        except InputError as err:
-            problems.append(
-                schemas.problem(
-                    file=yml.name,
-                    table=None,
-                    rule=err.message,
-                    what_to_do=err.hint or "Fix the description.",
-                )  # fmt: skip
-            )
-            continue
-        mine = [p for p in files if p.stem.lower() == yml.stem.lower()]
-        for pattern in desc.spec.files if not mine else []:
-            mine += [p for p in _glob(directory, pattern) if p.suffix.lower() in DATA_SUFFIXES]
-        if not mine:
-            problems.append(
-                schemas.problem(
-                    file=yml.name,
-                    table=desc.kind,
-                    rule=f"{yml.name} describes no file of the folder "
-                    f"(no {yml.stem}.* and nothing matches {desc.spec.files})",
-                    what_to_do=f"Name the files under `files:` in {yml.name}, or remove it.",
-                    severity="warning",
-                )
-            )
-        for path in sorted(set(mine)):
-            if path in found:
-                problems.append(
-                    schemas.problem(
-                        file=path.name,
-                        table=desc.kind,
-                        rule=f"{path.name} is claimed by {found[path].how} and by {yml.name}",
-                        what_to_do="Let one description name each file.",
-                    )
-                )
-                continue
-            found[path] = Claim(path, desc, f"described in {yml.name}")
-    shipped = builtins()
-    for path in files:
-        if path in found:
-            continue
-        header = _header_of(path)
-        if not header:
-            continue
-        for desc in shipped:
-            if detect(header, desc):
-                found[path] = Claim(path, desc, "recognised by its header")
-                break
-    return found, problems
 
 
 # --------------------------------------------------------------------------- helpers
@@ -301,70 +168,6 @@ def _raw(name: str, frame: pd.DataFrame, path: Path, notes: list[str] | None = N
 
 def _row_map(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"file": frame["_file"].to_numpy(), "row": frame["_row"].to_numpy()})
-
-
-# --------------------------------------------------------------------------- counts
-def _counts(rx: ReadExport) -> pd.DataFrame:
-    """Long counts rows from a counts file (wide: one measure per value column)."""
-    f = rx.frame
-    wide = rx.description.spec.wide
-    if wide is None or not wide.measures:
-        return f
-    markers = set(rx.description.spec.suppressed) | {"*"}
-    num: dict[str, tuple[pd.Series, pd.Series]] = {}
-
-    def number(role: str) -> tuple[pd.Series, pd.Series]:
-        if role not in num:
-            text = f[role].astype("str").str.strip()
-            sup = text.isin(markers) | text.str.fullmatch(r"<\s*=?\s*\d+").fillna(False)
-            val, bad = parse_column(text.where(~sup), "float")
-            if bad.any():
-                rx.problem(
-                    column=rx.headers.get(role, role),
-                    rows=f["_row"].to_numpy()[bad],
-                    values=pd.unique(text[bad])[:5],
-                    rule=f"{int(bad.sum()):,} {role} value(s) are neither counts nor a "
-                    "suppression marker; left blank",
-                    what_to_do=f"Correct them, or list the marker under `suppressed:` in "
-                    f"{rx.description.where_for(rx.path)}.",
-                    severity="warning",
-                )
-            num[role] = (val, sup.fillna(False).astype(bool))
-        return num[role]
-
-    den, den_sup = number(wide.denominator) if wide.denominator else (None, None)
-    group = f[wide.group] if wide.group in f else pd.Series(wide.group, index=f.index)
-    blocks = []
-    for measure, roles in wide.measures.items():
-        roles = [roles] if isinstance(roles, str) else list(roles)
-        values = [number(r) for r in roles]
-        total = sum(v.fillna(0) for v, _ in values)
-        blank = np.logical_and.reduce([v.isna().to_numpy() & ~s.to_numpy() for v, s in values])
-        suppressed = np.logical_or.reduce([s.to_numpy() for _, s in values])
-        block = pd.DataFrame(
-            {
-                "school_id": f["school_id"],
-                "year": f["year"],
-                "group": group,
-                "measure": measure,
-                "numerator": total.where(~suppressed & ~blank),
-                "denominator": den if den is not None else np.nan,
-                "numerator_suppressed": suppressed,
-                "_row": f["_row"],
-            }
-        )
-        for col in ("school_name", "district"):
-            if col in f:
-                block[col] = f[col]
-        # A measure the file leaves blank for a school-year is not a zero: no row.
-        blocks.append(block[~blank])
-    out = pd.concat(blocks, ignore_index=True)
-    if den_sup is not None and den_sup.any():
-        rx.notes.append(
-            f"{int(den_sup.sum()):,} suppressed {wide.denominator} value(s): those rows cannot "
-            "be rates and are excluded by the counts table's rules"
-        )
-    return out
 
 
 # --------------------------------------------------------------------------- the folder

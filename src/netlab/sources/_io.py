@@ -22,7 +22,7 @@ import pandas as pd
 from netlab import schemas
 from netlab.clean import RawTable
 from netlab.exceptions import InputError
-from netlab.sources._describe import sniff_delimiter
+from netlab.sources._sheets import sniff_delimiter
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -227,9 +227,10 @@ def scan(
     extra = getattr(params, "extra_columns", None) or {}
     known = schemas.known_tables(extra)
     tables: dict[str, RawTable] = {}
+    from netlab.sources import _claims as _claims  # which files are described exports
     from netlab.sources import _exports as _exports  # the sources layer reads described exports
 
-    claimed, claim_problems = _exports.claims(directory)
+    claimed, claim_problems = _claims.claims(directory)
     for path in _candidates(directory):
         if path in claimed or path.suffix.lower() in (".yaml", ".yml"):
             continue  # an export read through its description, or a description

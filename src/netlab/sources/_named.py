@@ -35,7 +35,7 @@ import pandas as pd
 
 from netlab.checks import check_argument
 from netlab.exceptions import InputError
-from netlab.sources._exports import claims
+from netlab.sources._claims import claims
 from netlab.sources._fsa import NOT_REPORTED_SHARE as NOT_REPORTED_SHARE
 from netlab.sources._fsa import SEASON_START as SEASON_START
 from netlab.sources._fsa import (

@@ -38,11 +38,11 @@ import numpy as np
 import pandas as pd
 
 from netlab import schemas
+from netlab.sources._export_values import _typed
 from netlab.sources._ipeds import code_summary, map_college_codes, opeid8
-from netlab.sources._read import ReadExport, _typed, kind_fields
+from netlab.sources._kinds import ReadExport, kind_fields
+from netlab.sources._nsc_file import _excel_signs, _search_date
 
-_DATE_ROLES = ("search_date", "hs_grad_date", "enrollment_begin", "enrollment_end",
-               "graduation_date")  # fmt: skip
 _LEVEL_RANK = {"4-year": 0, "2-year": 1, "less-than-2-year": 2}
 OUTCOMES = [
     "enrolled",
@@ -70,56 +70,6 @@ class NscResult:
 
 
 # --------------------------------------------------------------------------- per file
-def _excel_signs(rx: ReadExport) -> list[str]:
-    """What betrays a file re-saved in Excel: dates as numbers, codes without their zeros."""
-    f, signs = rx.frame, []
-    for role in _DATE_ROLES:
-        if role not in f:
-            continue
-        text = pd.Series(f[role].dropna().unique(), dtype="str")  # distinct values only
-        serial = text[text.str.fullmatch(r"\d{5}(\.0+)?")]
-        slashed = text[text.str.contains("/", regex=False)]
-        for found, what in ((serial, "numbers"), (slashed, "month/day/year text")):
-            if len(found):
-                signs.append(
-                    f"{rx.headers.get(role, role)} dates became {what} (e.g. {found.iloc[0]})"
-                )
-    if "college_code" in f:
-        code = pd.Series(f["college_code"].dropna().unique(), dtype="str")
-        short = code[code.str.fullmatch(r"\d{1,5}-\d{1,2}")]
-        if len(short):
-            signs.append(
-                f"{rx.headers.get('college_code', 'college_code')} codes lost their leading "
-                f"zeros (e.g. {short.iloc[0]})"
-            )
-    return signs
-
-
-def _search_date(rx: ReadExport, notes: list[str]) -> pd.Series | np.datetime64:
-    """The rows' search date: the file's own column, else the file name's date, else its
-    latest date (noted)."""
-    f = rx.frame
-    if "search_date" in f and f["search_date"].notna().any():
-        return f["search_date"]
-    pattern = rx.description.spec.search_date
-    if pattern and (m := re.search(pattern, rx.file)):
-        found = pd.to_datetime(m.group("date"), format="%Y%m%d", errors="coerce")
-        if pd.notna(found):
-            notes.append(f"search date {found.date()} (from the file name)")
-            return np.datetime64(found.date(), "D")
-    dates = [
-        f[r].max() for r in ("enrollment_begin", "enrollment_end", "graduation_date") if r in f
-    ]
-    latest = max((d for d in dates if pd.notna(d)), default=pd.NaT)
-    notes.append(
-        "no search date in the file or its name; the latest date in it "
-        f"({pd.Timestamp(latest).date() if pd.notna(latest) else 'none'}) is taken as the "
-        "search date"
-    )
-    return np.datetime64(pd.Timestamp(latest).date(), "D") if pd.notna(latest) else np.datetime64(
-        "NaT", "D")  # fmt: skip
-
-
 _CATEGORIES = {"college_code", "college_name", "level", "control", "degree_title"}
 _KEEP = ("record_found", "college_code", "college_name", "level", "control",
          "enrollment_begin", "enrollment_end", "graduated", "graduation_date", "degree_title",

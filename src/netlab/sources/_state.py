@@ -21,17 +21,12 @@ import yaml
 
 from netlab import paths
 from netlab.exceptions import InputError
-from netlab.sources._describe import (
-    _find_header,
-    _matches,
-    _read_sheets,
-    _text,
-    _text_series,
-    build_ids,
-)
+from netlab.sources._describe import build_ids
+from netlab.sources._header_match import _find_header, _matches
+from netlab.sources._sheets import _read_sheets, _text, _text_series
 
-# Cell and sheet helpers live with the description machinery; the FSA reader imports
-# them from here.
+# Cell, sheet and header-row helpers live in _sheets and _header_match; the FSA reader
+# imports them from here.
 __all__ = ["_find_header", "_matches", "_read_sheets", "_text", "_text_series"]
 
 

@@ -18,7 +18,9 @@ import numpy as np
 import pandas as pd
 
 from netlab import schemas
-from netlab.sources._read import ReadExport, _typed, isin_text, race_from_codes
+from netlab.sources._export_values import _typed
+from netlab.sources._kinds import ReadExport
+from netlab.sources._read import isin_text, race_from_codes
 
 _RACE_CODES = [f"race_{i}" for i in range(1, 6)]
 

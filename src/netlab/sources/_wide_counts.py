@@ -1,0 +1,76 @@
+"""A counts file as exported -> long counts rows (a wide file: one measure per value column).
+
+Suppression markers become missing numerators flagged as suppressed; a measure the file
+leaves blank for a school-year gives no row, since a blank is not a zero.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from netlab.clean import parse_column
+from netlab.sources._kinds import ReadExport
+
+
+def _counts(rx: ReadExport) -> pd.DataFrame:
+    """Long counts rows from a counts file (wide: one measure per value column)."""
+    f = rx.frame
+    wide = rx.description.spec.wide
+    if wide is None or not wide.measures:
+        return f
+    markers = set(rx.description.spec.suppressed) | {"*"}
+    num: dict[str, tuple[pd.Series, pd.Series]] = {}
+
+    def number(role: str) -> tuple[pd.Series, pd.Series]:
+        if role not in num:
+            text = f[role].astype("str").str.strip()
+            sup = text.isin(markers) | text.str.fullmatch(r"<\s*=?\s*\d+").fillna(False)
+            val, bad = parse_column(text.where(~sup), "float")
+            if bad.any():
+                rx.problem(
+                    column=rx.headers.get(role, role),
+                    rows=f["_row"].to_numpy()[bad],
+                    values=pd.unique(text[bad])[:5],
+                    rule=f"{int(bad.sum()):,} {role} value(s) are neither counts nor a "
+                    "suppression marker; left blank",
+                    what_to_do=f"Correct them, or list the marker under `suppressed:` in "
+                    f"{rx.description.where_for(rx.path)}.",
+                    severity="warning",
+                )
+            num[role] = (val, sup.fillna(False).astype(bool))
+        return num[role]
+
+    den, den_sup = number(wide.denominator) if wide.denominator else (None, None)
+    group = f[wide.group] if wide.group in f else pd.Series(wide.group, index=f.index)
+    blocks = []
+    for measure, roles in wide.measures.items():
+        roles = [roles] if isinstance(roles, str) else list(roles)
+        values = [number(r) for r in roles]
+        total = sum(v.fillna(0) for v, _ in values)
+        blank = np.logical_and.reduce([v.isna().to_numpy() & ~s.to_numpy() for v, s in values])
+        suppressed = np.logical_or.reduce([s.to_numpy() for _, s in values])
+        block = pd.DataFrame(
+            {
+                "school_id": f["school_id"],
+                "year": f["year"],
+                "group": group,
+                "measure": measure,
+                "numerator": total.where(~suppressed & ~blank),
+                "denominator": den if den is not None else np.nan,
+                "numerator_suppressed": suppressed,
+                "_row": f["_row"],
+            }
+        )
+        for col in ("school_name", "district"):
+            if col in f:
+                block[col] = f[col]
+        # A measure the file leaves blank for a school-year is not a zero: no row.
+        blocks.append(block[~blank])
+    out = pd.concat(blocks, ignore_index=True)
+    if den_sup is not None and den_sup.any():
+        rx.notes.append(
+            f"{int(den_sup.sum()):,} suppressed {wide.denominator} value(s): those rows cannot "
+            "be rates and are excluded by the counts table's rules"
+        )
+    return out
