@@ -65,7 +65,6 @@ import numpy as np
 import pandas as pd
 
 from netlab import schemas
-from netlab.clean import _limits as _limits
 from netlab.clean._duplicates import _dedupe
 from netlab.clean._headers import header_map, report_headers
 from netlab.clean._institutions import _join_institutions

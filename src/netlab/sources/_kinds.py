@@ -117,7 +117,6 @@ KINDS: dict[str, dict[str, Any]] = {
         "required": ["unitid", "award_rate_6yr"],
     },
 }
-_COUNT_PARTS = {"numerator", "denominator"}
 
 
 def kind_fields(kind: str) -> tuple[dict[str, str], list[str]]:
