@@ -212,3 +212,29 @@ def test_import_netlab_gives_the_run_and_the_subpackages():
         assert callable(getattr(netlab, name)), name
     for sub in ("sources", "clean", "measures", "variation", "practices", "pipeline", "report"):
         assert getattr(netlab, sub).__name__ == f"netlab.{sub}"
+
+
+#: A module a newcomer can read in one sitting; past this, it holds more than one concern.
+MAX_LINES = 500
+
+
+def _too_long(paths, root: Path = PACKAGE.parent) -> list[str]:
+    """The modules over :data:`MAX_LINES` lines, as "path: n lines"."""
+    return [
+        f"{p.relative_to(root)}: {n} lines"
+        for p in paths
+        if (n := len(p.read_text().splitlines())) > MAX_LINES
+    ]
+
+
+def test_no_module_is_over_500_lines():
+    long = _too_long(MODULES.values())
+    assert not long, "Split these modules by concern (docs/architecture.md): " + "; ".join(long)
+
+
+def test_the_size_check_catches_a_long_module(tmp_path):
+    (tmp_path / "netlab").mkdir()
+    long, short = tmp_path / "netlab" / "_long.py", tmp_path / "netlab" / "_short.py"
+    long.write_text("x = 1\n" * (MAX_LINES + 1))
+    short.write_text("x = 1\n" * MAX_LINES)
+    assert _too_long([long, short], root=tmp_path) == ["netlab/_long.py: 501 lines"]
