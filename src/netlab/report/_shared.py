@@ -29,6 +29,7 @@ from netlab.report._html import (
     table_name,
     unavailable,
 )
+from netlab.report._lookup import lookup
 
 if TYPE_CHECKING:
     from netlab.report._context import Report
@@ -365,22 +366,18 @@ def funnel_position(r: Report) -> Section:
 def funnel(r: Report, *, highlight: str | None = None) -> Section:
     """Funnel plot of the focal measure for the focal group in the latest year."""
     s = Section("funnel")
-    frame, limits = r.model("variation__funnel"), r.model("variation__funnel_limits")
     measure = r.measure
     label = _measure_label(r, measure)
-    short, phrase = _measure_label(r, measure, short=True), _phrase(r, measure)
-    if frame is None or limits is None:
-        return s.add(unavailable("The funnel plot"))
-    f = frame.loc[(frame["measure"] == measure) & (frame["group"] == "focal")].copy()
-    lim = limits.loc[(limits["measure"] == measure) & (limits["group"] == "focal")]
-    if f.empty:
-        return s.add(unavailable(f"The funnel plot of {phrase}"))
-    f = privacy.flag_small(f, min_cell=r.min_cell)
+    short = _measure_label(r, measure, short=True)
     # The network rate is shown: one hidden unit could be recovered from the others.
-    f = privacy.complementary(f, by=["year"], n="denominator")
-    f["label"] = [r.label(u) for u in f["unit_id"]]
+    look = lookup(r, "variation__funnel", "The funnel plot", measure=measure, hide_by=["year"])
+    limits = lookup(r, "variation__funnel_limits", "The funnel plot", measure=measure, n=None)
+    if not (look.fitted and limits.fitted):
+        return s.add(unavailable("The funnel plot"))
+    if look.missing:
+        return s.add(look.missing)
+    f, shown, lim = look.frame, look.shown, limits.frame
     year = int(f["year"].max())
-    shown = privacy.visible(f)
     hidden = int(f["suppressed"].sum())
     s.add(
         _draw(
@@ -468,34 +465,24 @@ def funnel(r: Report, *, highlight: str | None = None) -> Section:
 def equity_gaps(r: Report) -> Section:
     """Gaps between focal students and the rest, with intervals."""
     s = Section("equity")
-    gaps = r.model("variation__equity_gaps")
     measure = r.measure
     label = _measure_label(r, measure)
-    if gaps is None:
-        why = (
-            ""
-            if r.prepared.has_students
-            else "not available from public files (they carry no student groups)"
-        )
-        return s.add(unavailable("Equity gaps", why))
-    g = gaps.loc[gaps["measure"] == measure].copy()
-    if r.unit_id is not None:
-        g = g.loc[g["unit_id"].astype(str) == str(r.unit_id)]
-    if g.empty:
-        why = (
-            ""
-            if r.prepared.has_students
-            else "not available from public files (they carry no student groups)"
-        )
-        return s.add(unavailable(f"Equity gaps on {_phrase(r, measure)}", why))
-    g["n_min"] = g[["focal_denominator", "ref_denominator"]].min(axis=1)
-    g = privacy.flag_small(g, n="n_min", min_cell=r.min_cell)
-    g["label"] = [r.label(u) for u in g["unit_id"]]
-    shown = privacy.visible(g)
-    if r.unit_id is None:
-        latest = int(g["year"].max())
-        g = g.loc[g["year"] == latest]
-        shown = shown.loc[shown["year"] == latest]
+    look = lookup(
+        r,
+        "variation__equity_gaps",
+        "Equity gaps",
+        measure=measure,
+        unit=True,
+        latest=r.unit_id is None,
+        n=("focal_denominator", "ref_denominator"),
+        why=""
+        if r.prepared.has_students
+        else "not available from public files (they carry no student groups)",
+        empty=f"Equity gaps on {_phrase(r, measure)}",
+    )
+    if look.missing:
+        return s.add(look.missing)
+    g, shown = look.frame, look.shown
     s.add(
         _draw(
             plots.equity_gaps,
