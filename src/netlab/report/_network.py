@@ -23,9 +23,8 @@ from netlab.report._html import (
     _who,
     no_table,
     table,
-    unavailable,
 )
-from netlab.report._lookup import lookup
+from netlab.report._lookup import Looked, lookup
 
 if TYPE_CHECKING:
     from netlab.report._context import Report
@@ -39,10 +38,10 @@ if TYPE_CHECKING:
 def where_varies(r: Report) -> Section:
     """Measures ranked by between-unit spread for the focal group: where to focus."""
     s = Section("spread")
-    spread = r.model("variation__spread")
-    if spread is None or spread.empty:
-        return s.add(unavailable("The spread ranking"))
-    f = spread.copy()
+    look = lookup(r, "variation__spread", "The spread ranking", n=None)
+    if look.missing:
+        return s.add(look.missing)
+    f = look.frame
     f["label"] = [_measure_label(r, m) for m in f["measure"]]
     top = f.iloc[0]
     noun = r.noun.lower()
@@ -194,12 +193,12 @@ def _margin_words(spots: pd.DataFrame) -> str:
 def bright_spots(r: Report) -> Section:
     """Units credibly better than the network, with their evidence."""
     s = Section("bright")
-    b = r.model("variation__bright_spots")
     measure = r.params.focal_measure
-    if b is None:
-        return s.add(unavailable("Bright spots"))
-    spots = b.loc[(b["measure"] == measure) & (b["group"] == "focal")].copy()
-    if spots.empty:
+    look = lookup(r, "variation__bright_spots", "Bright spots", measure=measure)
+    if not look.fitted:
+        return s.add(look.missing)
+    spots = look.frame
+    if look.missing:
         return s.add(
             _sentence(
                 f"No {r.noun.lower()} is a bright spot on {_E(_phrase(r, measure))} for "
@@ -207,8 +206,6 @@ def bright_spots(r: Report) -> Section:
                 f"{_share(r)} of {r.noun.lower()}s, year after year."
             )
         )
-    spots = privacy.flag_small(spots, min_cell=r.min_cell)
-    spots["label"] = [r.label(u) for u in spots["unit_id"]]
     first, last = int(spots["first_year"].min()), int(spots["last_year"].max())
     n = len(spots)
     s.add(
@@ -255,9 +252,10 @@ def bright_spots(r: Report) -> Section:
 def practices_network(r: Report) -> Section:
     """Which practices track with gains: tables, forest plot, sentences and caveats."""
     s = Section("practices")
-    within = r.model("practices__within")
-    if within is None or within.empty:
-        s.add(unavailable("The practices analysis", no_table("practices")))
+    look = _practices(r, "practices__within", "The practices analysis", no_table("practices"))
+    within = look.frame
+    if look.missing:
+        s.add(look.missing)
         if r.prepared.tables.get("practices") is None:
             s.add(
                 _note(
@@ -271,8 +269,8 @@ def practices_network(r: Report) -> Section:
         return s
     from netlab import practices as pr
 
-    student = r.model("practices__student_level")
-    robust = r.model("practices__imputation")
+    student = _practices(r, "practices__student_level").frame
+    robust = _practices(r, "practices__imputation").frame
     models = [within] + [m for m in (robust, student) if m is not None and len(m)]
     both = pd.concat([m.loc[:, within.columns.intersection(m.columns)] for m in models])
     both = both.reset_index(drop=True)
@@ -310,7 +308,7 @@ def practices_network(r: Report) -> Section:
         ("practices__student_level", "Student-level sensitivity model"),
         ("practices__gains", "Gains model"),
     ):
-        extra = r.model(name)
+        extra = _practices(r, name).frame
         if extra is not None and len(extra):
             extra = extra.assign(label=[pr.practice_label(p) for p in extra["practice"]])
             s.add(_practice_table(r, extra, caption))
@@ -326,6 +324,11 @@ def practices_network(r: Report) -> Section:
         )
     )
     return s
+
+
+def _practices(r: Report, key: str, what: str = "", why: str = "") -> Looked:
+    """A practices model: network-wide rows, no student counts of their own."""
+    return lookup(r, key, what, group=None, n=None, why=why)
 
 
 def _practice_table(r: Report, frame: pd.DataFrame, caption: str) -> str:
@@ -412,7 +415,7 @@ def _staggered(r: Report, robust: pd.DataFrame | None, pr) -> str | None:
             "(imputation estimator of Borusyak, Jaravel &amp; Spiess), percentage points",
         )
     )
-    profile = r.model("practices__imputation_profile")
+    profile = _practices(r, "practices__imputation_profile").frame
     shown = frame.loc[frame["estimable"], "practice"]
     if profile is not None and len(profile) and len(shown):
         prof = profile.loc[profile["practice"].isin(shown)]
@@ -451,7 +454,7 @@ def _staggered(r: Report, robust: pd.DataFrame | None, pr) -> str | None:
 
 def _for_whom(r: Report, pr) -> str | None:
     """For whom, under what conditions: sentences where the evidence holds, and the table."""
-    hetero = r.model("practices__heterogeneity")
+    hetero = _practices(r, "practices__heterogeneity").frame
     if hetero is None:
         return None
     noun = r.noun.lower()
@@ -514,7 +517,7 @@ def _for_whom(r: Report, pr) -> str | None:
 
 def _model_sentences(r: Report, name: str) -> str | None:
     """A model frame's ``sentence`` column as the report's block of sentences."""
-    said = r.model(name)
+    said = _practices(r, name).frame
     if said is None or "sentence" not in said or not len(said):
         return None
     return (
