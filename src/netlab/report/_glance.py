@@ -16,6 +16,7 @@ import pandas as pd
 
 from netlab import privacy
 from netlab.report._html import _E, Section, _capital, _pct, _phrase, _plural, _who, unavailable
+from netlab.report._lookup import lookup
 from netlab.report._shared import aim_facts, aim_status_sentence
 
 if TYPE_CHECKING:
@@ -24,15 +25,6 @@ if TYPE_CHECKING:
 __all__ = ["network_glance", "unit_glance"]
 
 _STAGES = ("no traction", "initiation", "spread", "sustainability")
-
-
-def _focal(frame: pd.DataFrame | None, measure: str) -> pd.DataFrame | None:
-    if frame is None or frame.empty:
-        return None
-    keep = frame["measure"] == measure
-    if "group" in frame.columns:
-        keep &= frame["group"] == "focal"
-    return frame.loc[keep]
 
 
 def _teams_of(r: Report) -> dict[str, list[str]]:
@@ -49,10 +41,10 @@ def _teams_of(r: Report) -> dict[str, list[str]]:
 
 def _stages(r: Report) -> dict[str, str]:
     """Each unit's latest traction stage ("spread"; for a district, its teams' spread)."""
-    st = r.model("traction__stages")
-    if st is None or st.empty or "stage" not in st:
+    look = lookup(r, "traction__stages", "Stages of traction", group=None, latest=True, n=None)
+    if look.missing or "stage" not in look.frame:
         return {}
-    latest = st.loc[st["year"] == st["year"].max()]
+    latest = look.frame
     stage = dict(zip(latest["school_id"].astype(str), latest["stage"].astype(str), strict=True))
     out = {}
     for unit, teams in _teams_of(r).items():
@@ -88,12 +80,11 @@ def unit_glance(r: Report) -> pd.DataFrame:
     measure = r.params.focal_measure
     units = r.prepared.units["unit_id"].astype(str).tolist()
     out = pd.DataFrame({"unit_id": units})
-    f = _focal(r.model("variation__funnel"), measure)
+    look = lookup(r, "variation__funnel", "", measure=measure, latest=True, hide_by=["year"])
     year = None
-    if f is not None and len(f):
+    if not look.missing:
+        f = look.frame
         year = int(f["year"].max())
-        f = f.loc[f["year"] == year]
-        f = privacy.complementary(privacy.flag_small(f, min_cell=r.min_cell), by=["year"])
         f = f.assign(unit_id=f["unit_id"].astype(str)).set_index("unit_id")
         shown = ~f["suppressed"]
         out["focal_rate"] = out["unit_id"].map(f["rate"].where(shown))
@@ -103,11 +94,16 @@ def unit_glance(r: Report) -> pd.DataFrame:
         out["focal_rate"] = out["focal_n"] = out["funnel"] = np.nan
     out["year"] = year
     out["change_pp"] = out["unit_id"].map(_change(r, measure, year))
-    g = _focal(r.model("variation__equity_gaps"), measure)
-    if g is not None and len(g):
-        g = g.loc[g["year"] == g["year"].max()].copy()
-        g["n_min"] = g[["focal_denominator", "ref_denominator"]].min(axis=1)
-        g = privacy.visible(privacy.flag_small(g, n="n_min", min_cell=r.min_cell))
+    look = lookup(
+        r,
+        "variation__equity_gaps",
+        "",
+        measure=measure,
+        latest=True,
+        n=("focal_denominator", "ref_denominator"),
+    )
+    if not look.missing:
+        g = look.shown
         g = g.assign(unit_id=g["unit_id"].astype(str)).set_index("unit_id")
         for col, key in (
             ("gap_pp", "gap_pp"),
@@ -117,7 +113,7 @@ def unit_glance(r: Report) -> pd.DataFrame:
             out[col] = out["unit_id"].map(g[key])
     else:
         out["gap_pp"] = out["gap_low_pp"] = out["gap_high_pp"] = np.nan
-    b = _focal(r.model("variation__bright_spots"), measure)
+    b = lookup(r, "variation__bright_spots", "", measure=measure, n=None).frame
     spots = set(b["unit_id"].astype(str)) if b is not None else set()
     out["bright_spot"] = out["unit_id"].isin(spots)
     out["stage"] = out["unit_id"].map(_stages(r))
@@ -153,12 +149,13 @@ def _change(r: Report, measure: str, year: int | None) -> pd.Series:
 
 def shown_pairs(r: Report) -> pd.DataFrame:
     """The live-case pairs a report may show: each resting on at least ``min_cell``."""
-    pairs = r.model("livecase__pairs")
-    if pairs is None or pairs.empty:
+    look = lookup(
+        r, "livecase__pairs", "", group=None, n=("host_denominator", "visitor_denominator")
+    )
+    if look.missing:
         return pd.DataFrame(columns=["host", "visitor", "n_min"])
-    pairs = pairs.assign(host=pairs["host"].astype(str), visitor=pairs["visitor"].astype(str))
-    pairs["n_min"] = pairs[["host_denominator", "visitor_denominator"]].min(axis=1)
-    return privacy.visible(privacy.flag_small(pairs, n="n_min", min_cell=r.min_cell))
+    pairs = look.shown
+    return pairs.assign(host=pairs["host"].astype(str), visitor=pairs["visitor"].astype(str))
 
 
 # --------------------------------------------------------------------------------------
@@ -238,7 +235,7 @@ def network_glance(r: Report) -> Section:
                     f"{_capital(body)}</p>",
                 )
             )
-    spread = r.model("variation__spread")
+    spread = lookup(r, "variation__spread", "The spread", n=None).frame
     if spread is not None and len(spread):
         top = spread.iloc[0]
         sd = float(top["tau"]) if "tau" in spread and pd.notna(top["tau"]) else None
@@ -259,7 +256,7 @@ def network_glance(r: Report) -> Section:
 
 def _learn_from(r: Report) -> str:
     noun = r.noun.lower()
-    b = _focal(r.model("variation__bright_spots"), r.params.focal_measure)
+    b = lookup(r, "variation__bright_spots", "", measure=r.params.focal_measure, n=None).frame
     pairs = shown_pairs(r)
     parts = []
     ids: list[str] = []

@@ -36,6 +36,7 @@ from netlab.report._html import (
     table,
     unavailable,
 )
+from netlab.report._lookup import lookup
 from netlab.report._shared import yearly
 
 if TYPE_CHECKING:
@@ -89,9 +90,16 @@ def live_cases(r: Report, *, briefs: bool = True) -> Section:
     from netlab import livecase
 
     s = Section("livecase")
-    pairs = r.model("livecase__pairs")
-    if pairs is None or pairs.empty:
-        return s.add(unavailable("Live cases", "no credible bright spot to host"))
+    look = lookup(
+        r,
+        "livecase__pairs",
+        "Live cases",
+        group=None,
+        n=None,
+        why="no credible bright spot to host",
+    )
+    if look.missing:
+        return s.add(look.missing)
     pairs = shown_pairs(r)
     if pairs.empty:
         return s.add(_suppressed_note(r, "Every suggested pair"))
@@ -373,7 +381,7 @@ def brief_practices(r: Report) -> Section:
                 "which is what the visit is for."
             )
         )
-    within = r.model("practices__within")
+    within = lookup(r, "practices__within", "", group=None, n=None).frame
     est = within.set_index("practice") if within is not None and len(within) else None
 
     def level(v: Any) -> str:

@@ -25,6 +25,7 @@ from netlab.report._html import (
     table,
     unavailable,
 )
+from netlab.report._lookup import lookup
 
 if TYPE_CHECKING:
     from netlab.report._context import Report
@@ -257,7 +258,7 @@ def practices(r: Report) -> Section:
     """The practices the unit has in place, beside what tracks with gains network-wide."""
     s = Section("practices")
     table_ = r.prepared.tables.get("practices")
-    within = r.model("practices__within")
+    within = lookup(r, "practices__within", "", group=None, n=None).frame
     if table_ is None or table_.empty:
         return s.add(unavailable("Practices", no_table("practices")))
     from netlab import practices as pr
@@ -280,7 +281,7 @@ def practices(r: Report) -> Section:
             now[col] = now["practice"].map(est[src]) if src else np.nan
         if "covariance" in est.columns:
             now["covariance"] = now["practice"].map(est["covariance"])
-    robust = r.model("practices__imputation")
+    robust = lookup(r, "practices__imputation", "", group=None, n=None).frame
     if robust is not None and len(robust):
         rob = robust.set_index("practice")
         now["staggered_pp"] = now["practice"].map(rob["estimate_pp"].where(rob["estimable"]))
@@ -321,7 +322,7 @@ def practices(r: Report) -> Section:
 
 def _like_this_one(r: Report) -> str | None:
     """Strong context differences, said for units on this unit's side of the split."""
-    hetero = r.model("practices__heterogeneity")
+    hetero = lookup(r, "practices__heterogeneity", "", group=None, n=None).frame
     units = getattr(r.prepared, "units", None)
     if hetero is None or hetero.empty or units is None or "unit_id" not in units:
         return None
