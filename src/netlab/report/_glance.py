@@ -18,13 +18,12 @@ from netlab import privacy
 from netlab.report._html import _E, Section, _capital, _pct, _phrase, _plural, _who, unavailable
 from netlab.report._lookup import lookup
 from netlab.report._shared import aim_facts, aim_status_sentence
+from netlab.report._words import stage_of_teams
 
 if TYPE_CHECKING:
     from netlab.report._context import Report
 
 __all__ = ["network_glance", "unit_glance"]
-
-_STAGES = ("no traction", "initiation", "spread", "sustainability")
 
 
 def _teams_of(r: Report) -> dict[str, list[str]]:
@@ -49,13 +48,8 @@ def _stages(r: Report) -> dict[str, str]:
     out = {}
     for unit, teams in _teams_of(r).items():
         found = [stage[t] for t in teams if t in stage]
-        if not found:
-            continue
-        if len(teams) == 1:
-            out[unit] = found[0]
-            continue
-        top = max(found, key=lambda s: _STAGES.index(s) if s in _STAGES else -1)
-        out[unit] = f"{top} ({sum(f == top for f in found)} of {_plural(len(found), 'team')})"
+        if found:
+            out[unit] = stage_of_teams(found, len(teams))
     return out
 
 

@@ -38,6 +38,7 @@ from netlab.report._html import (
 )
 from netlab.report._lookup import lookup
 from netlab.report._shared import yearly
+from netlab.report._words import gap_words
 
 if TYPE_CHECKING:
     from netlab.report._context import Report
@@ -73,16 +74,6 @@ def _focal_share(r: Report) -> tuple[str, str, str]:
             "Share in focal groups (schools file)",
         )
     return "focal students", "in the focal group", "Share of focal students"
-
-
-def _gap_text(row: Any) -> str:
-    if pd.isna(row.gap_pp):
-        return "—"
-    # no-break spaces: the interval stays on one line in a narrow column
-    text = f"{row.gap_pp:.0f}\u00a0pp"
-    if pd.notna(row.gap_low_pp) and pd.notna(row.gap_high_pp):
-        text += f" ({row.gap_low_pp:.0f}\u00a0to\u00a0{row.gap_high_pp:.0f})"
-    return text
 
 
 def live_cases(r: Report, *, briefs: bool = True) -> Section:
@@ -146,7 +137,7 @@ def live_cases(r: Report, *, briefs: bool = True) -> Section:
                     size_label="seniors",
                     focal_label=_focal_share(r)[0],
                 ),
-                "gap": _gap_text(row),
+                "gap": gap_words(row.gap_pp, row.gap_low_pp, row.gap_high_pp),
                 "stance": livecase.stance(row),
                 "brief": link,
                 "n_min": row.n_min,

@@ -13,18 +13,29 @@ from netlab.report._html import (
     Section,
     _capital,
     _draw,
-    _list,
     _measure_label,
     _note,
-    _pct,
     _phrase,
-    _plural,
     _sentence,
     _who,
     no_table,
     table,
 )
 from netlab.report._lookup import Looked, lookup
+from netlab.report._practice_words import (
+    covariance_words,
+    for_whom_words,
+    not_compared_words,
+    practices_caveat_words,
+    staggered_words,
+)
+from netlab.report._words import (
+    bright_spot_words,
+    constellation_words,
+    no_bright_spot_words,
+    share_words,
+    spread_words,
+)
 
 if TYPE_CHECKING:
     from netlab.report._context import Report
@@ -48,15 +59,12 @@ def where_varies(r: Report) -> Section:
     sd = next((c for c in ("tau", "spread", "sd") if c in f.columns), None)
     s.add(
         _sentence(
-            f"The network varies most on <strong>{_E(_phrase(r, top.measure))}</strong> for "
-            f"{_who(r, 'focal')}"
-            + (
-                f": {noun}s' rates typically sit about {100 * float(top[sd]):.0f} percentage "
-                "points from the network rate"
-                if sd and pd.notna(top[sd])
-                else ""
+            spread_words(
+                phrase=_phrase(r, top.measure),
+                who=_who(r, "focal"),
+                noun=noun,
+                sd=top[sd] if sd else None,
             )
-            + f". Where {noun}s differ most, there is most to learn from each other."
         )
     )
     cols = [Col("label", "Measure")]
@@ -140,9 +148,13 @@ def constellation(r: Report) -> Section:
     first, last = c.iloc[0], c.iloc[-1]
     s.add(
         _sentence(
-            f"From {int(first.year)} to {int(last.year)} the network rate went from "
-            f"{_pct(first.network_rate)} to {_pct(last.network_rate)}, and the middle half of "
-            f"{r.noun.lower()}s went from spanning {_pct(first.iqr, 1)} to {_pct(last.iqr, 1)}.",
+            constellation_words(
+                first_year=first.year,
+                last_year=last.year,
+                rates=(first.network_rate, last.network_rate),
+                iqrs=(first.iqr, last.iqr),
+                noun=r.noun.lower(),
+            ),
             min(first.denominator, last.denominator),
         )
     )
@@ -175,19 +187,14 @@ def caterpillar(r: Report) -> Section:
     return s
 
 
-def _share(r: Report) -> str:
-    share = float(r.params.bright_spots.share)
-    return "tenth" if abs(share - 0.1) < 1e-9 else f"{share:.0%}"
+def _probability(spots: pd.DataFrame) -> float:
+    """The least chance of being among the best that the bright-spot rule asked."""
+    return float(spots["probability"].iloc[0]) if "probability" in spots else 0.8
 
 
-def _prob(spots: pd.DataFrame) -> str:
-    p = spots["probability"].iloc[0] if "probability" in spots else 0.8
-    return f"{float(p):.0%}"
-
-
-def _margin_words(spots: pd.DataFrame) -> str:
-    margin = float(spots["margin"].iloc[0]) if "margin" in spots else 0.0
-    return f" by more than {100 * margin:g} points" if margin > 0 else ""
+def _margin(spots: pd.DataFrame) -> float:
+    """How far above the network rate the rule asked a bright spot's estimate to be."""
+    return float(spots["margin"].iloc[0]) if "margin" in spots else 0.0
 
 
 def bright_spots(r: Report) -> Section:
@@ -198,33 +205,25 @@ def bright_spots(r: Report) -> Section:
     if not look.fitted:
         return s.add(look.missing)
     spots = look.frame
+    noun, phrase, who = r.noun.lower(), _phrase(r, measure), _who(r, "focal")
+    share = r.params.bright_spots.share
     if look.missing:
         return s.add(
-            _sentence(
-                f"No {r.noun.lower()} is a bright spot on {_E(_phrase(r, measure))} for "
-                f"{_who(r, 'focal')}: none is clearly among the network's best "
-                f"{_share(r)} of {r.noun.lower()}s, year after year."
-            )
+            _sentence(no_bright_spot_words(noun=noun, phrase=phrase, who=who, share=share))
         )
-    first, last = int(spots["first_year"].min()), int(spots["last_year"].max())
-    n = len(spots)
     s.add(
         _sentence(
-            f"{_capital(_plural(n, r.noun.lower()))} "
-            + ("is a bright spot" if n == 1 else "are bright spots")
-            + f" on {_E(_phrase(r, measure))} for {_who(r, 'focal')}: pooling {first}–{last}, "
-            + ("it" if n == 1 else "each")
-            + f" is at least {_prob(spots)} likely to be among the network's best {_share(r)} "
-            f"of {r.noun.lower()}s, "
-            + ("its" if n == 1 else "each one’s")
-            + " estimate (pulled toward the network in proportion to how little data it has) "
-            "is above the network rate"
-            + _margin_words(spots)
-            + " with 95% confidence, and it was better than the network in most single years "
-            "too: "
-            + _list([_E(x) for x in spots.sort_values("estimate", ascending=False)["label"]])
-            + ". A bright spot is a place to learn from; its results track with what it does "
-            "and whom it serves, and do not by themselves show why."
+            bright_spot_words(
+                list(spots.sort_values("estimate", ascending=False)["label"]),
+                noun=noun,
+                phrase=phrase,
+                who=who,
+                first=int(spots["first_year"].min()),
+                last=int(spots["last_year"].max()),
+                probability=_probability(spots),
+                share=share,
+                margin=_margin(spots),
+            )
         )
     )
     s.add(
@@ -238,7 +237,7 @@ def bright_spots(r: Report) -> Section:
                 Col("low", "from", "rate", n="denominator"),
                 Col("high", "to", "rate", n="denominator"),
                 Col("network_rate", "Network", "rate"),
-                Col("p_top", f"Chance among the best {_share(r)}", "rate"),
+                Col("p_top", f"Chance among the best {share_words(share)}", "rate"),
                 Col("years", "Years better"),
             ],
             min_cell=r.min_cell,
@@ -314,15 +313,7 @@ def practices_network(r: Report) -> Section:
             s.add(_practice_table(r, extra, caption))
     s.add(_staggered(r, robust, pr))
     s.add(_for_whom(r, pr))
-    s.add(
-        _note(
-            f"These estimates compare each {r.noun.lower()} with itself over time; a practice that "
-            "tracks with gains may travel with other changes. Read them as leads to test "
-            "(PDSA cycles, live cases), not as proof of cause. The q-values adjust for "
-            "testing several practices at once.",
-            cls="netlab-caveat",
-        )
-    )
+    s.add(_note(practices_caveat_words(r.noun.lower()), cls="netlab-caveat"))
     return s
 
 
@@ -361,21 +352,11 @@ def _covariance_note(within: pd.DataFrame, noun: str) -> str | None:
     if "covariance" not in within.columns:
         return None
     used = set(within.loc[within["estimable"], "covariance"]) - {""}
-    if not used:
+    text = covariance_words(used, noun)
+    if text is None:
         return None
-    if used == {"CR3"}:
-        return _note(
-            f"Intervals within {noun}s use CR3 errors: each {noun} is left out in turn, which "
-            f"keeps 95% intervals honest with a few dozen {noun}s.",
-            cls="netlab-caveat",
-        )
-    return _note(
-        f"The CR3 errors (each {noun} left out in turn) could not be computed for this fit: "
-        f"leaving one {noun} out left the model unidentified (a practice or a year that only "
-        f"that {noun} had), or the installed statsmodels lacks CR3. The intervals marked CR1 use ordinary cluster-robust errors, "
-        f"which run narrow with a few dozen {noun}s: read them as wider than shown.",
-        cls="netlab-caveat netlab-covariance-warning",
-    )
+    warn = "" if used == {"CR3"} else " netlab-covariance-warning"
+    return _note(text, cls="netlab-caveat" + warn)
 
 
 def _staggered(r: Report, robust: pd.DataFrame | None, pr) -> str | None:
@@ -431,24 +412,7 @@ def _staggered(r: Report, robust: pd.DataFrame | None, pr) -> str | None:
                     "percentage points with 95% intervals.",
                 )
             )
-    parts.append(
-        _note(
-            f"The within-{noun} estimate also compares {noun}s that adopted late with {noun}s "
-            "that adopted earlier; when a practice's effect grows over the years, those "
-            f"comparisons pull the estimate toward zero (the {noun}-years with negative "
-            f"weight). The staggered-adoption estimate compares each adopter only with its "
-            f"own years before and with {noun}s that had not adopted yet, so {noun}s that had "
-            "the practice in every year are left out. Its pre-trend test asks whether "
-            "adopters were already moving before they adopted."
-            + (
-                " A district counts as adopting in the first year any of its schools has the "
-                "practice."
-                if noun == "district"
-                else ""
-            ),
-            cls="netlab-caveat",
-        )
-    )
+    parts.append(_note(staggered_words(noun), cls="netlab-caveat"))
     return "".join(parts)
 
 
@@ -461,15 +425,13 @@ def _for_whom(r: Report, pr) -> str | None:
     parts = ["<h3>For whom, under what conditions</h3>"]
     parts.append(_model_sentences(r, "practices__heterogeneity_sentences") or "")
     made = hetero.loc[hetero["estimable"]]
-    missing = []
-    if not (hetero["modifier"] != "focal").any():
-        missing.append(
-            f"by context, as the {noun}s file gives no share of low-income students or size"
-        )
-    if not (hetero["modifier"] == "focal").any():
-        missing.append("focal against other students, as the rates have no all-students group")
+    missing = not_compared_words(
+        by_context=bool((hetero["modifier"] != "focal").any()),
+        by_group=bool((hetero["modifier"] == "focal").any()),
+        noun=noun,
+    )
     if missing:
-        parts.append(_note("Not compared: " + "; ".join(missing) + ".", cls="netlab-caveat"))
+        parts.append(_note(missing, cls="netlab-caveat"))
     if made.empty:
         return "".join(parts)
     words = {
@@ -502,16 +464,7 @@ def _for_whom(r: Report, pr) -> str | None:
             fold=True,
         )
     )
-    parts.append(
-        _note(
-            f"Each comparison splits the {noun}s (or the students) in two and asks whether "
-            "the practice tracks with a different change in each. With many comparisons some "
-            "differences appear by chance, so q-values count every comparison in the table, "
-            f"a comparison needs at least {int(r.params.min_switchers)} {noun}s that switched "
-            "on each side, and only strong differences are put into words.",
-            cls="netlab-caveat",
-        )
-    )
+    parts.append(_note(for_whom_words(noun, r.params.min_switchers), cls="netlab-caveat"))
     return "".join(parts)
 
 

@@ -21,7 +21,6 @@ from netlab.report._html import (
     _note,
     _pct,
     _phrase,
-    _plural,
     _sentence,
     _suppressed_note,
     _who,
@@ -30,6 +29,13 @@ from netlab.report._html import (
     unavailable,
 )
 from netlab.report._lookup import lookup
+from netlab.report._words import (
+    aim_outlook_words,
+    aim_status_words,
+    funnel_hidden_words,
+    funnel_position_words,
+    more_students_words,
+)
 
 if TYPE_CHECKING:
     from netlab.report._context import Report
@@ -76,32 +82,13 @@ def _outlook_words(r: Report, yr: pd.DataFrame, has_target: bool, direction: str
 
     aim = r.params.aim
     o = aim_outlook(yr, by_year=aim.by.year, since=aim.baseline_year, level=aim.outlook_level)
-    if o["reason"] == "the aim's year has been reached":
-        return ""
-    if np.isnan(o["projected"]):
-        return (
-            f"A range for {aim.by:%B %Y} needs at least four years of results since "
-            f"{aim.baseline_year}; there are {o['n_years']}."
-        )
-    pace = o["pace_pp"]
-    trend = (
-        f"{'up' if pace >= 0 else 'down'} about {abs(pace):.1f} points a year since "
-        f"{o['first_year']}"
+    return aim_outlook_words(
+        o,
+        by=aim.by,
+        baseline_year=aim.baseline_year,
+        target=aim.target if has_target else None,
+        direction=direction,
     )
-    text = (
-        f"At this pace ({trend}), the rate is likely to be between {_pct(o['low'])} and "
-        f"{_pct(o['high'])} by {aim.by:%B %Y} ({o['level']:.0%} range from the trend so far; "
-        "it follows the pace, so a change in practice or in the students changes it)."
-    )
-    if has_target:
-        sign = 1 if direction == "higher" else -1
-        if sign * (aim.target - (o["high"] if sign > 0 else o["low"])) > 0:
-            text += f" The target of {_pct(aim.target)} lies beyond that range: at this pace it would not be met."
-        elif sign * ((o["low"] if sign > 0 else o["high"]) - aim.target) >= 0:
-            text += f" The whole range clears the target of {_pct(aim.target)}."
-        else:
-            text += f" The target of {_pct(aim.target)} lies within that range."
-    return text
 
 
 # --------------------------------------------------------------------------------------
@@ -177,12 +164,16 @@ def aim_status_sentence(r: Report, facts: dict[str, Any]) -> str | None:
     if facts["status"] is None:
         return None
     latest = facts["latest"]
-    return (
-        f"The aim is {_pct(aim.target)} by {aim.by:%B %Y}. At {_pct(latest.rate)} in "
-        f"{int(latest.year)}, against about {_pct(facts['expected'])} on a straight path from "
-        f"the baseline ({_pct(facts['base'].rate)} in {aim.baseline_year}), "
-        f"{_E(facts['where']) if r.unit_id is not None else 'the network'} is "
-        f"<strong>{facts['status']}</strong>."
+    return aim_status_words(
+        target=aim.target,
+        by=aim.by,
+        rate=latest.rate,
+        year=int(latest.year),
+        expected=facts["expected"],
+        base_rate=facts["base"].rate,
+        baseline_year=aim.baseline_year,
+        where=facts["where"],
+        status=facts["status"],
     )
 
 
@@ -229,13 +220,7 @@ def aim_progress(r: Report) -> Section:
             f"against {_pct(b.rate)} in the baseline year {aim.baseline_year} "
             f"({_int(b.numerator)} of {_int(b.denominator)})."
         ]
-        if more == 0:
-            parts.append(f"That is as many {facts['people']} as in {aim.baseline_year}.")
-        else:
-            verb = "more" if more > 0 else "fewer"
-            parts.append(
-                f"That is {abs(more):,} {verb} {facts['people']} than in {aim.baseline_year}."
-            )
+        parts.append(more_students_words(more, facts["people"], aim.baseline_year))
         s.add(_sentence(" ".join(parts), facts["n_min"]))
         status = aim_status_sentence(r, facts)
         if status:
@@ -405,9 +390,7 @@ def funnel(r: Report, *, highlight: str | None = None) -> Section:
     if hidden:
         s.add(
             _note(
-                f"{_capital(_plural(hidden, r.noun.lower()))} with fewer than {r.min_cell} "
-                "focal students (or hidden so that such a one cannot be worked out from the "
-                "rest) " + ("is" if hidden == 1 else "are") + " not drawn.",
+                funnel_hidden_words(hidden, r.noun.lower(), r.min_cell),
                 cls="netlab-suppressed-note",
             )
         )
@@ -420,20 +403,18 @@ def funnel(r: Report, *, highlight: str | None = None) -> Section:
             s.add(_suppressed_note(r, f"{r.unit_name}'s point"))
         else:
             m = mine.iloc[0]
-            where = {"above": "above the upper limit", "below": "below the lower limit"}.get(
-                str(m.get("flag")), "within the limits"
-            )
             s.add(
                 _sentence(
-                    f"{_E(short)}, {year}: {_pct(m.rate)} of {_int(m.denominator)} "
-                    f"{_who(r, 'focal')} at {_E(r.unit_name)}, against {_pct(target)} across "
-                    f"the network: {where} (a difference this size "
-                    + (
-                        "is unusual"
-                        if where != "within the limits"
-                        else "is within what chance and ordinary variation give"
-                    )
-                    + " for a group this size).",
+                    funnel_position_words(
+                        short=short,
+                        year=year,
+                        rate=m.rate,
+                        n=m.denominator,
+                        who=_who(r, "focal"),
+                        where=r.unit_name,
+                        network_rate=target,
+                        flag=m.get("flag"),
+                    ),
                     m.denominator,
                 )
             )

@@ -20,6 +20,7 @@ from netlab.report._html import (
     unavailable,
 )
 from netlab.report._lookup import Looked, lookup
+from netlab.report._words import transition_words
 
 if TYPE_CHECKING:
     from netlab.report._context import Report
@@ -89,13 +90,9 @@ def traction_transitions(r: Report) -> Section:
             size=(5.6, 4.0),
         )
     )
-    moves = tr.groupby("change", as_index=False)["teams"].sum()
-    total = moves["teams"].sum()
-    if total:
-        parts = ", ".join(
-            f"{int(t)} {c}" for c, t in zip(moves["change"], moves["teams"], strict=True)
-        )
-        s.add(_sentence(f"Over all pairs of years, of {int(total)} team-years: {_E(parts)}."))
+    said = transition_words(tr.groupby("change", as_index=False)["teams"].sum())
+    if said:
+        s.add(_sentence(said))
     reach = _teams(r, "traction__reach_curve").frame
     if reach is not None and len(reach):
         s.add(
