@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from netlab.report._aim_words import aim_outlook_words, aim_status_words, more_students_words
 from netlab.report._practice_words import (
     covariance_words,
     for_whom_words,
@@ -14,15 +15,12 @@ from netlab.report._practice_words import (
     staggered_words,
 )
 from netlab.report._words import (
-    aim_outlook_words,
-    aim_status_words,
     bright_spot_words,
     constellation_words,
     funnel_hidden_words,
     funnel_place,
     funnel_position_words,
     gap_words,
-    more_students_words,
     no_bright_spot_words,
     share_words,
     spread_words,

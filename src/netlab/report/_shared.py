@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from netlab import plots, privacy
+from netlab.report._aim_words import aim_outlook_words, aim_status_words, more_students_words
 from netlab.report._html import (
     _E,
     Col,
@@ -29,13 +30,7 @@ from netlab.report._html import (
     unavailable,
 )
 from netlab.report._lookup import lookup
-from netlab.report._words import (
-    aim_outlook_words,
-    aim_status_words,
-    funnel_hidden_words,
-    funnel_position_words,
-    more_students_words,
-)
+from netlab.report._words import funnel_hidden_words, funnel_position_words
 
 if TYPE_CHECKING:
     from netlab.report._context import Report
