@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from netlab import privacy
+from netlab.report._aim import aim_facts, aim_status_sentence
 from netlab.report._html import _E, Section, _capital, _pct, _phrase, _plural, _who, unavailable
 from netlab.report._lookup import lookup
-from netlab.report._shared import aim_facts, aim_status_sentence
 from netlab.report._words import stage_of_teams
 
 if TYPE_CHECKING:
