@@ -51,7 +51,6 @@ from netlab.report._network import (
     bright_spots,
     caterpillar,
     constellation,
-    practices_network,
     team_indicators,
     where_varies,
 )
@@ -61,6 +60,9 @@ from netlab.report._outputs import (
     notebook_tables,
     print_pdfs,
     write_workbook,
+)
+from netlab.report._practices_network import (
+    practices_network,
 )
 from netlab.report._quality import (
     data_quality,
