@@ -6,7 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from netlab.report._aim_words import aim_outlook_words, aim_status_words, more_students_words
+from netlab.report._aim_words import (
+    aim_outlook_words,
+    aim_status_words,
+    how_many_more_words,
+    more_students_words,
+    no_status_words,
+    to_target_words,
+)
 from netlab.report._practice_words import (
     covariance_words,
     for_whom_words,
@@ -21,8 +28,11 @@ from netlab.report._words import (
     funnel_place,
     funnel_position_words,
     gap_words,
+    learn_from_words,
+    names_words,
     no_bright_spot_words,
     share_words,
+    spread_card_words,
     spread_words,
     stage_of_teams,
     transition_words,
@@ -252,3 +262,70 @@ def test_like_this_one_says_nothing_for_another_split():
         )  # fmt: skip
         is None
     )
+
+
+def test_to_target_follows_the_status_sentence():
+    assert to_target_words(1234, "students") == (
+        " At the target rate, about 1,234 more of this year's students would count."
+    )
+
+
+def test_without_a_baseline_the_status_is_not_computed():
+    text = no_status_words(phrase="enrolled", who=WHO, rate=0.5, year=2024, baseline_year=2020)
+    assert text.startswith("Enrolled for focal students: 50% in 2024; the baseline year 2020")
+    assert text.endswith("so the aim's status is not computed.")
+
+
+def _more(**kw):
+    args = dict(phrase="enrolled", people="students", more=120, year=2024, baseline_year=2020,
+                count=620, base_count=500, to_target=None, target=0.6)  # fmt: skip
+    return how_many_more_words(**{**args, **kw})
+
+
+def test_how_many_more_counts_against_the_baseline_and_the_target():
+    assert _more() == (
+        "Enrolled: 120 more students in 2024 than in the baseline year 2020 (620 against 500)."
+    )
+    assert ": 30 fewer students in 2024" in _more(more=-30)
+    assert _more(to_target=45).endswith(
+        " About 45 more this year would reach the target rate of 60%."
+    )
+    assert _more(to_target=0).endswith(" This year's rate meets the target of 60%.")
+    assert (
+        _more(more=None, to_target=3)
+        == "About 3 more this year would reach the target rate of 60%."
+    )
+    assert _more(more=None) is None
+
+
+def test_spread_card_says_the_distance_only_with_the_network_rate():
+    kw = dict(phrase="enrolled", who=WHO, noun="school", sd=0.07)
+    assert spread_card_words(**kw, network_rate=0.45) == (
+        "On <strong>enrolled</strong> for focal students: schools typically sit about 7 "
+        "percentage points from the network rate of 45%."
+    )
+    assert spread_card_words(**kw, network_rate=None).endswith("focal students.")
+
+
+def test_names_are_listed_and_counted_past_the_limit():
+    assert names_words([]) == ""
+    assert names_words(["A"]) == "A"
+    assert names_words(["A", "B & C"]) == "A and B &amp; C"
+    assert names_words(list("ABCDEF")) == "A, B, C, D and 2 more"
+
+
+def test_learn_from_names_bright_spots_and_their_live_cases():
+    kw = dict(noun="school", phrase="enrolled")
+    one = learn_from_words(**kw, spots=["A"], hosts=["A"], pairs=2, hosts_are_spots=True)
+    assert one == (
+        "1 bright spot on enrolled: A. 2 live cases suggested, hosted by this school "
+        "(see Live cases, and each pairing's brief)."
+    )
+    two = learn_from_words(**kw, spots=["A", "B"], hosts=["A", "B"], pairs=3, hosts_are_spots=True)
+    assert "hosted by these schools" in two
+    other = learn_from_words(**kw, spots=[], hosts=["C"], pairs=1, hosts_are_spots=False)
+    assert other.startswith(
+        "No school is a credible bright spot on enrolled this year. 1 live case"
+    )
+    assert "hosted by C (see" in other
+    assert learn_from_words(**kw, spots=None, hosts=[], pairs=0, hosts_are_spots=False) is None

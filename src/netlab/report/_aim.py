@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from netlab import plots, privacy
-from netlab.report._aim_words import aim_outlook_words, aim_status_words, more_students_words
+from netlab.report._aim_words import (
+    aim_outlook_words,
+    aim_status_words,
+    more_students_words,
+    to_target_words,
+)
 from netlab.report._html import (
     _E,
     Col,
@@ -189,10 +194,7 @@ def aim_progress(r: Report) -> Section:
         if status:
             gap = facts["to_target"]
             if gap:
-                status += (
-                    f" At the target rate, about {gap:,} more of this year's {facts['people']} "
-                    "would count."
-                )
+                status += to_target_words(gap, facts["people"])
             s.add(_sentence(status, facts["n_min"], cls="netlab-sentence netlab-aim-status"))
         outlook = _outlook_words(r, yr, not facts["own"], facts["direction"])
         if outlook:

@@ -11,9 +11,16 @@ from typing import Any
 
 import numpy as np
 
-from netlab.report._html import _E, _pct
+from netlab.report._html import _E, _capital, _pct
 
-__all__ = ["aim_outlook_words", "aim_status_words", "more_students_words"]
+__all__ = [
+    "aim_outlook_words",
+    "aim_status_words",
+    "how_many_more_words",
+    "more_students_words",
+    "no_status_words",
+    "to_target_words",
+]
 
 
 def aim_status_words(
@@ -135,3 +142,100 @@ def aim_outlook_words(
         else:
             text += f" The target of {_pct(target)} lies within that range."
     return text
+
+
+def to_target_words(gap: int, people: str) -> str:
+    """How many more of this year's students would count at the target rate.
+
+    Parameters
+    ----------
+    gap : int
+        More students this year would need to count to meet the target rate.
+    people : str
+        Who is counted, as it reads after a number.
+
+    Returns
+    -------
+    str
+        Begins with a space: it follows the status sentence.
+    """
+    return f" At the target rate, about {gap:,} more of this year's {people} would count."
+
+
+def no_status_words(*, phrase: str, who: str, rate: float, year: int, baseline_year: int) -> str:
+    """The latest figure, where the baseline year has none to compare it with.
+
+    Parameters
+    ----------
+    phrase : str
+        The aim's measure as a phrase (escaped here).
+    who : str
+        The group.
+    rate, year : float, int
+        The latest rate shown and its year.
+    baseline_year : int
+
+    Returns
+    -------
+    str
+    """
+    return (
+        f"{_capital(_E(phrase))} for {who}: {_pct(rate)} in "
+        f"{int(year)}; the baseline year {baseline_year} has no "
+        "figure to compare with, so the aim's status is not computed."
+    )
+
+
+def how_many_more_words(
+    *,
+    phrase: str,
+    people: str,
+    more: int | None,
+    year: int,
+    baseline_year: int,
+    count: float,
+    base_count: float | None,
+    to_target: int | None,
+    target: float,
+) -> str | None:
+    """How many more students count than in the baseline year, and how many more the
+    target would take this year.
+
+    Parameters
+    ----------
+    phrase : str
+        The aim's measure as a phrase (escaped here).
+    people : str
+        Who is counted, as it reads after a number.
+    more : int or None
+        This year's count minus the baseline year's (None: no baseline shown).
+    year, baseline_year : int
+    count, base_count : float
+        This year's and the baseline year's counts.
+    to_target : int or None
+        More students this year would need to count to meet the target (0: it is met;
+        None: not computed).
+    target : float
+        The target rate.
+
+    Returns
+    -------
+    str or None
+        None when there is nothing to say.
+    """
+    said = []
+    if more is not None:
+        verb = "more" if more >= 0 else "fewer"
+        said.append(
+            f"{_E(_capital(phrase))}: {abs(more):,} {verb} "
+            f"{people} in {int(year)} than in the baseline year "
+            f"{baseline_year} ({int(count):,} against "
+            f"{int(base_count):,})."
+        )
+    if to_target:
+        said.append(
+            f"About {to_target:,} more this year would reach the target rate of {_pct(target)}."
+        )
+    elif to_target == 0:
+        said.append(f"This year's rate meets the target of {_pct(target)}.")
+    return _capital(" ".join(said)) if said else None

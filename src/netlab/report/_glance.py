@@ -16,9 +16,14 @@ import pandas as pd
 
 from netlab import privacy
 from netlab.report._aim import aim_facts, aim_status_sentence
-from netlab.report._html import _E, Section, _capital, _pct, _phrase, _plural, _who, unavailable
+from netlab.report._aim_words import how_many_more_words, no_status_words
+from netlab.report._html import _E, Section, _phrase, _who, unavailable
 from netlab.report._lookup import lookup
-from netlab.report._words import stage_of_teams
+from netlab.report._words import (
+    learn_from_words,
+    spread_card_words,
+    stage_of_teams,
+)
 
 if TYPE_CHECKING:
     from netlab.report._context import Report
@@ -164,15 +169,6 @@ def _card(question: str, answer: str, cls: str = "") -> str:
     )
 
 
-def _names(r: Report, ids: list[str], limit: int = 4) -> str:
-    names = [_E(r.label(u)) for u in ids]
-    if len(names) > limit:
-        return ", ".join(names[:limit]) + f" and {len(names) - limit} more"
-    if len(names) > 1:
-        return ", ".join(names[:-1]) + " and " + names[-1]
-    return names[0] if names else ""
-
-
 def network_glance(r: Report) -> Section:
     """The first screen of the network report: four questions a hub asks, answered.
 
@@ -191,10 +187,12 @@ def network_glance(r: Report) -> Section:
         status = aim_status_sentence(r, facts)
         latest = facts["latest"]
         if status is None:
-            status = (
-                f"{_capital(_E(facts['phrase']))} for {facts['who']}: {_pct(latest.rate)} in "
-                f"{int(latest.year)}; the baseline year {r.params.aim.baseline_year} has no "
-                "figure to compare with, so the aim's status is not computed."
+            status = no_status_words(
+                phrase=facts["phrase"],
+                who=facts["who"],
+                rate=latest.rate,
+                year=latest.year,
+                baseline_year=r.params.aim.baseline_year,
             )
         cards.append(
             _card(
@@ -204,41 +202,34 @@ def network_glance(r: Report) -> Section:
                 "netlab-card-aim",
             )
         )
-        more = []
-        if facts["more"] is not None:
-            verb = "more" if facts["more"] >= 0 else "fewer"
-            more.append(
-                f"{_E(_capital(facts['phrase']))}: {abs(facts['more']):,} {verb} "
-                f"{facts['people']} in {int(latest.year)} than in the baseline year "
-                f"{r.params.aim.baseline_year} ({int(latest.numerator):,} against "
-                f"{int(facts['base'].numerator):,})."
-            )
-        if facts["to_target"]:
-            more.append(
-                f"About {facts['to_target']:,} more this year would reach the target rate of "
-                f"{_pct(r.params.aim.target)}."
-            )
-        elif facts["to_target"] == 0:
-            more.append(f"This year's rate meets the target of {_pct(r.params.aim.target)}.")
+        more = how_many_more_words(
+            phrase=facts["phrase"],
+            people=facts["people"],
+            more=facts["more"],
+            year=latest.year,
+            baseline_year=r.params.aim.baseline_year,
+            count=latest.numerator,
+            base_count=facts["base"].numerator if facts["base"] is not None else None,
+            to_target=facts["to_target"],
+            target=r.params.aim.target,
+        )
         if more:
-            body = " ".join(more)
             cards.append(
                 _card(
                     "How many more students?",
-                    f'<p class="netlab-sentence" data-n-min="{int(facts["n_min"])}">'
-                    f"{_capital(body)}</p>",
+                    f'<p class="netlab-sentence" data-n-min="{int(facts["n_min"])}">{more}</p>',
                 )
             )
     spread = lookup(r, "variation__spread", "The spread", n=None).frame
     if spread is not None and len(spread):
         top = spread.iloc[0]
         sd = float(top["tau"]) if "tau" in spread and pd.notna(top["tau"]) else None
-        text = f"On <strong>{_E(_phrase(r, str(top['measure'])))}</strong> for {_who(r, 'focal')}"
-        text += (
-            f": {noun}s typically sit about {100 * sd:.0f} percentage points from the "
-            f"network rate of {_pct(float(top['network_rate']))}."
-            if sd is not None and "network_rate" in spread
-            else "."
+        text = spread_card_words(
+            phrase=_phrase(r, str(top["measure"])),
+            who=_who(r, "focal"),
+            noun=noun,
+            sd=sd,
+            network_rate=float(top["network_rate"]) if "network_rate" in spread else None,
         )
         cards.append(_card("Where does the network vary most?", f"<p>{text}</p>"))
     else:
@@ -252,31 +243,19 @@ def _learn_from(r: Report) -> str:
     noun = r.noun.lower()
     b = lookup(r, "variation__bright_spots", "", measure=r.params.focal_measure, n=None).frame
     pairs = shown_pairs(r)
-    parts = []
     ids: list[str] = []
     if b is not None and len(b):
         b = b.sort_values("estimate", ascending=False) if "estimate" in b else b
         ids = list(dict.fromkeys(b["unit_id"].astype(str)))
-        parts.append(
-            f"{_capital(_plural(len(ids), 'bright spot'))} on "
-            f"{_E(_phrase(r, r.params.focal_measure))}: {_names(r, ids)}."
-        )
-    elif b is not None:
-        parts.append(
-            f"No {noun} is a credible bright spot on {_E(_phrase(r, r.params.focal_measure))} "
-            "this year."
-        )
-    if len(pairs):
-        hosts = list(dict.fromkeys(pairs["host"]))
-        by = (
-            ("this " + noun if len(hosts) == 1 else f"these {noun}s")
-            if set(hosts) == set(ids)
-            else _names(r, hosts)
-        )
-        parts.append(
-            f"{_capital(_plural(len(pairs), 'live case'))} suggested, hosted by {by} "
-            "(see Live cases, and each pairing's brief)."
-        )
-    if not parts:
+    hosts = list(dict.fromkeys(pairs["host"])) if len(pairs) else []
+    said = learn_from_words(
+        noun=noun,
+        phrase=_phrase(r, r.params.focal_measure),
+        spots=[r.label(u) for u in ids] if b is not None else None,
+        hosts=[r.label(u) for u in hosts],
+        pairs=len(pairs),
+        hosts_are_spots=set(hosts) == set(ids),
+    )
+    if said is None:
         return unavailable("Bright spots and live cases")
-    return "<p>" + " ".join(parts) + "</p>"
+    return "<p>" + said + "</p>"
