@@ -14,6 +14,7 @@ from netlab.report._aim_words import (
     no_status_words,
     to_target_words,
 )
+from netlab.report._glance_words import learn_from_words, names_words, spread_card_words
 from netlab.report._practice_words import (
     covariance_words,
     for_whom_words,
@@ -28,11 +29,8 @@ from netlab.report._words import (
     funnel_place,
     funnel_position_words,
     gap_words,
-    learn_from_words,
-    names_words,
     no_bright_spot_words,
     share_words,
-    spread_card_words,
     spread_words,
     stage_of_teams,
     transition_words,
