@@ -13,8 +13,8 @@ from netlab import report
 from netlab.batch import _build
 from netlab.exceptions import InputError
 from netlab.params import from_dict
+from netlab.report._aim import _aim_status
 from netlab.report._html import _measure_label
-from netlab.report._shared import _aim_status
 from netlab.testing import make_prepared
 
 

@@ -3,6 +3,9 @@
 The face of the package: import from here, not from its private modules.
 """
 
+from netlab.report._aim import (
+    aim_progress,
+)
 from netlab.report._context import (
     Report,
 )
@@ -14,6 +17,13 @@ from netlab.report._core import (
     open_brief,
     open_report,
     preload,
+)
+from netlab.report._equity import (
+    equity_gaps,
+)
+from netlab.report._funnel import (
+    funnel,
+    funnel_position,
 )
 from netlab.report._glance import (
     network_glance,
@@ -41,7 +51,6 @@ from netlab.report._network import (
     bright_spots,
     caterpillar,
     constellation,
-    practices_network,
     team_indicators,
     where_varies,
 )
@@ -52,17 +61,18 @@ from netlab.report._outputs import (
     print_pdfs,
     write_workbook,
 )
+from netlab.report._practices_network import (
+    practices_network,
+)
+from netlab.report._quality import (
+    data_quality,
+)
 from netlab.report._school import (
     fafsa_season,
     practices,
     process_measures,
 )
 from netlab.report._shared import (
-    aim_progress,
-    data_quality,
-    equity_gaps,
-    funnel,
-    funnel_position,
     measure_results,
     yearly,
 )

@@ -31,6 +31,7 @@ from netlab._version import __version__
 from netlab.checks import check_argument
 from netlab.exceptions import InputError
 from netlab.names import display_name
+from netlab.report._aim import _aim_status as _aim_status
 from netlab.report._context import Report
 from netlab.report._html import Col as Col
 from netlab.report._html import Section as Section
@@ -38,7 +39,6 @@ from netlab.report._html import _measure_label as _measure_label
 from netlab.report._html import _phrase, _who
 from netlab.report._html import table as table
 from netlab.report._html import unavailable as unavailable
-from netlab.report._shared import _aim_status as _aim_status
 from netlab.report._shared import yearly as yearly
 
 META_MIME = "application/vnd.netlab.report+json"

@@ -15,24 +15,17 @@ import numpy as np
 import pandas as pd
 
 from netlab import privacy
-from netlab.report._html import _E, Section, _capital, _pct, _phrase, _plural, _who, unavailable
-from netlab.report._shared import aim_facts, aim_status_sentence
+from netlab.report._aim import aim_facts, aim_status_sentence
+from netlab.report._aim_words import how_many_more_words, no_status_words
+from netlab.report._glance_words import learn_from_words, spread_card_words
+from netlab.report._html import _E, Section, _phrase, _who, unavailable
+from netlab.report._lookup import lookup
+from netlab.report._words import stage_of_teams
 
 if TYPE_CHECKING:
     from netlab.report._context import Report
 
 __all__ = ["network_glance", "unit_glance"]
-
-_STAGES = ("no traction", "initiation", "spread", "sustainability")
-
-
-def _focal(frame: pd.DataFrame | None, measure: str) -> pd.DataFrame | None:
-    if frame is None or frame.empty:
-        return None
-    keep = frame["measure"] == measure
-    if "group" in frame.columns:
-        keep &= frame["group"] == "focal"
-    return frame.loc[keep]
 
 
 def _teams_of(r: Report) -> dict[str, list[str]]:
@@ -49,21 +42,16 @@ def _teams_of(r: Report) -> dict[str, list[str]]:
 
 def _stages(r: Report) -> dict[str, str]:
     """Each unit's latest traction stage ("spread"; for a district, its teams' spread)."""
-    st = r.model("traction__stages")
-    if st is None or st.empty or "stage" not in st:
+    look = lookup(r, "traction__stages", "Stages of traction", group=None, latest=True, n=None)
+    if look.missing or "stage" not in look.frame:
         return {}
-    latest = st.loc[st["year"] == st["year"].max()]
+    latest = look.frame
     stage = dict(zip(latest["school_id"].astype(str), latest["stage"].astype(str), strict=True))
     out = {}
     for unit, teams in _teams_of(r).items():
         found = [stage[t] for t in teams if t in stage]
-        if not found:
-            continue
-        if len(teams) == 1:
-            out[unit] = found[0]
-            continue
-        top = max(found, key=lambda s: _STAGES.index(s) if s in _STAGES else -1)
-        out[unit] = f"{top} ({sum(f == top for f in found)} of {_plural(len(found), 'team')})"
+        if found:
+            out[unit] = stage_of_teams(found, len(teams))
     return out
 
 
@@ -88,12 +76,11 @@ def unit_glance(r: Report) -> pd.DataFrame:
     measure = r.params.focal_measure
     units = r.prepared.units["unit_id"].astype(str).tolist()
     out = pd.DataFrame({"unit_id": units})
-    f = _focal(r.model("variation__funnel"), measure)
+    look = lookup(r, "variation__funnel", "", measure=measure, latest=True, hide_by=["year"])
     year = None
-    if f is not None and len(f):
+    if not look.missing:
+        f = look.frame
         year = int(f["year"].max())
-        f = f.loc[f["year"] == year]
-        f = privacy.complementary(privacy.flag_small(f, min_cell=r.min_cell), by=["year"])
         f = f.assign(unit_id=f["unit_id"].astype(str)).set_index("unit_id")
         shown = ~f["suppressed"]
         out["focal_rate"] = out["unit_id"].map(f["rate"].where(shown))
@@ -103,11 +90,16 @@ def unit_glance(r: Report) -> pd.DataFrame:
         out["focal_rate"] = out["focal_n"] = out["funnel"] = np.nan
     out["year"] = year
     out["change_pp"] = out["unit_id"].map(_change(r, measure, year))
-    g = _focal(r.model("variation__equity_gaps"), measure)
-    if g is not None and len(g):
-        g = g.loc[g["year"] == g["year"].max()].copy()
-        g["n_min"] = g[["focal_denominator", "ref_denominator"]].min(axis=1)
-        g = privacy.visible(privacy.flag_small(g, n="n_min", min_cell=r.min_cell))
+    look = lookup(
+        r,
+        "variation__equity_gaps",
+        "",
+        measure=measure,
+        latest=True,
+        n=("focal_denominator", "ref_denominator"),
+    )
+    if not look.missing:
+        g = look.shown
         g = g.assign(unit_id=g["unit_id"].astype(str)).set_index("unit_id")
         for col, key in (
             ("gap_pp", "gap_pp"),
@@ -117,7 +109,7 @@ def unit_glance(r: Report) -> pd.DataFrame:
             out[col] = out["unit_id"].map(g[key])
     else:
         out["gap_pp"] = out["gap_low_pp"] = out["gap_high_pp"] = np.nan
-    b = _focal(r.model("variation__bright_spots"), measure)
+    b = lookup(r, "variation__bright_spots", "", measure=measure, n=None).frame
     spots = set(b["unit_id"].astype(str)) if b is not None else set()
     out["bright_spot"] = out["unit_id"].isin(spots)
     out["stage"] = out["unit_id"].map(_stages(r))
@@ -153,12 +145,13 @@ def _change(r: Report, measure: str, year: int | None) -> pd.Series:
 
 def shown_pairs(r: Report) -> pd.DataFrame:
     """The live-case pairs a report may show: each resting on at least ``min_cell``."""
-    pairs = r.model("livecase__pairs")
-    if pairs is None or pairs.empty:
+    look = lookup(
+        r, "livecase__pairs", "", group=None, n=("host_denominator", "visitor_denominator")
+    )
+    if look.missing:
         return pd.DataFrame(columns=["host", "visitor", "n_min"])
-    pairs = pairs.assign(host=pairs["host"].astype(str), visitor=pairs["visitor"].astype(str))
-    pairs["n_min"] = pairs[["host_denominator", "visitor_denominator"]].min(axis=1)
-    return privacy.visible(privacy.flag_small(pairs, n="n_min", min_cell=r.min_cell))
+    pairs = look.shown
+    return pairs.assign(host=pairs["host"].astype(str), visitor=pairs["visitor"].astype(str))
 
 
 # --------------------------------------------------------------------------------------
@@ -171,15 +164,6 @@ def _card(question: str, answer: str, cls: str = "") -> str:
         f'<div class="netlab-card {cls}"><h3 class="netlab-card-q">{_E(question)}</h3>'
         f"{answer}</div>"
     )
-
-
-def _names(r: Report, ids: list[str], limit: int = 4) -> str:
-    names = [_E(r.label(u)) for u in ids]
-    if len(names) > limit:
-        return ", ".join(names[:limit]) + f" and {len(names) - limit} more"
-    if len(names) > 1:
-        return ", ".join(names[:-1]) + " and " + names[-1]
-    return names[0] if names else ""
 
 
 def network_glance(r: Report) -> Section:
@@ -200,10 +184,12 @@ def network_glance(r: Report) -> Section:
         status = aim_status_sentence(r, facts)
         latest = facts["latest"]
         if status is None:
-            status = (
-                f"{_capital(_E(facts['phrase']))} for {facts['who']}: {_pct(latest.rate)} in "
-                f"{int(latest.year)}; the baseline year {r.params.aim.baseline_year} has no "
-                "figure to compare with, so the aim's status is not computed."
+            status = no_status_words(
+                phrase=facts["phrase"],
+                who=facts["who"],
+                rate=latest.rate,
+                year=latest.year,
+                baseline_year=r.params.aim.baseline_year,
             )
         cards.append(
             _card(
@@ -213,41 +199,34 @@ def network_glance(r: Report) -> Section:
                 "netlab-card-aim",
             )
         )
-        more = []
-        if facts["more"] is not None:
-            verb = "more" if facts["more"] >= 0 else "fewer"
-            more.append(
-                f"{_E(_capital(facts['phrase']))}: {abs(facts['more']):,} {verb} "
-                f"{facts['people']} in {int(latest.year)} than in the baseline year "
-                f"{r.params.aim.baseline_year} ({int(latest.numerator):,} against "
-                f"{int(facts['base'].numerator):,})."
-            )
-        if facts["to_target"]:
-            more.append(
-                f"About {facts['to_target']:,} more this year would reach the target rate of "
-                f"{_pct(r.params.aim.target)}."
-            )
-        elif facts["to_target"] == 0:
-            more.append(f"This year's rate meets the target of {_pct(r.params.aim.target)}.")
+        more = how_many_more_words(
+            phrase=facts["phrase"],
+            people=facts["people"],
+            more=facts["more"],
+            year=latest.year,
+            baseline_year=r.params.aim.baseline_year,
+            count=latest.numerator,
+            base_count=facts["base"].numerator if facts["base"] is not None else None,
+            to_target=facts["to_target"],
+            target=r.params.aim.target,
+        )
         if more:
-            body = " ".join(more)
             cards.append(
                 _card(
                     "How many more students?",
-                    f'<p class="netlab-sentence" data-n-min="{int(facts["n_min"])}">'
-                    f"{_capital(body)}</p>",
+                    f'<p class="netlab-sentence" data-n-min="{int(facts["n_min"])}">{more}</p>',
                 )
             )
-    spread = r.model("variation__spread")
+    spread = lookup(r, "variation__spread", "The spread", n=None).frame
     if spread is not None and len(spread):
         top = spread.iloc[0]
         sd = float(top["tau"]) if "tau" in spread and pd.notna(top["tau"]) else None
-        text = f"On <strong>{_E(_phrase(r, str(top['measure'])))}</strong> for {_who(r, 'focal')}"
-        text += (
-            f": {noun}s typically sit about {100 * sd:.0f} percentage points from the "
-            f"network rate of {_pct(float(top['network_rate']))}."
-            if sd is not None and "network_rate" in spread
-            else "."
+        text = spread_card_words(
+            phrase=_phrase(r, str(top["measure"])),
+            who=_who(r, "focal"),
+            noun=noun,
+            sd=sd,
+            network_rate=float(top["network_rate"]) if "network_rate" in spread else None,
         )
         cards.append(_card("Where does the network vary most?", f"<p>{text}</p>"))
     else:
@@ -259,33 +238,21 @@ def network_glance(r: Report) -> Section:
 
 def _learn_from(r: Report) -> str:
     noun = r.noun.lower()
-    b = _focal(r.model("variation__bright_spots"), r.params.focal_measure)
+    b = lookup(r, "variation__bright_spots", "", measure=r.params.focal_measure, n=None).frame
     pairs = shown_pairs(r)
-    parts = []
     ids: list[str] = []
     if b is not None and len(b):
         b = b.sort_values("estimate", ascending=False) if "estimate" in b else b
         ids = list(dict.fromkeys(b["unit_id"].astype(str)))
-        parts.append(
-            f"{_capital(_plural(len(ids), 'bright spot'))} on "
-            f"{_E(_phrase(r, r.params.focal_measure))}: {_names(r, ids)}."
-        )
-    elif b is not None:
-        parts.append(
-            f"No {noun} is a credible bright spot on {_E(_phrase(r, r.params.focal_measure))} "
-            "this year."
-        )
-    if len(pairs):
-        hosts = list(dict.fromkeys(pairs["host"]))
-        by = (
-            ("this " + noun if len(hosts) == 1 else f"these {noun}s")
-            if set(hosts) == set(ids)
-            else _names(r, hosts)
-        )
-        parts.append(
-            f"{_capital(_plural(len(pairs), 'live case'))} suggested, hosted by {by} "
-            "(see Live cases, and each pairing's brief)."
-        )
-    if not parts:
+    hosts = list(dict.fromkeys(pairs["host"])) if len(pairs) else []
+    said = learn_from_words(
+        noun=noun,
+        phrase=_phrase(r, r.params.focal_measure),
+        spots=[r.label(u) for u in ids] if b is not None else None,
+        hosts=[r.label(u) for u in hosts],
+        pairs=len(pairs),
+        hosts_are_spots=set(hosts) == set(ids),
+    )
+    if said is None:
         return unavailable("Bright spots and live cases")
-    return "<p>" + " ".join(parts) + "</p>"
+    return "<p>" + said + "</p>"

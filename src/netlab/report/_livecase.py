@@ -36,7 +36,9 @@ from netlab.report._html import (
     table,
     unavailable,
 )
+from netlab.report._lookup import lookup
 from netlab.report._shared import yearly
+from netlab.report._words import gap_words
 
 if TYPE_CHECKING:
     from netlab.report._context import Report
@@ -74,24 +76,21 @@ def _focal_share(r: Report) -> tuple[str, str, str]:
     return "focal students", "in the focal group", "Share of focal students"
 
 
-def _gap_text(row: Any) -> str:
-    if pd.isna(row.gap_pp):
-        return "—"
-    # no-break spaces: the interval stays on one line in a narrow column
-    text = f"{row.gap_pp:.0f}\u00a0pp"
-    if pd.notna(row.gap_low_pp) and pd.notna(row.gap_high_pp):
-        text += f" ({row.gap_low_pp:.0f}\u00a0to\u00a0{row.gap_high_pp:.0f})"
-    return text
-
-
 def live_cases(r: Report, *, briefs: bool = True) -> Section:
     """Suggested live cases: one compact row per pairing, each linked to its brief."""
     from netlab import livecase
 
     s = Section("livecase")
-    pairs = r.model("livecase__pairs")
-    if pairs is None or pairs.empty:
-        return s.add(unavailable("Live cases", "no credible bright spot to host"))
+    look = lookup(
+        r,
+        "livecase__pairs",
+        "Live cases",
+        group=None,
+        n=None,
+        why="no credible bright spot to host",
+    )
+    if look.missing:
+        return s.add(look.missing)
     pairs = shown_pairs(r)
     if pairs.empty:
         return s.add(_suppressed_note(r, "Every suggested pair"))
@@ -138,7 +137,7 @@ def live_cases(r: Report, *, briefs: bool = True) -> Section:
                     size_label="seniors",
                     focal_label=_focal_share(r)[0],
                 ),
-                "gap": _gap_text(row),
+                "gap": gap_words(row.gap_pp, row.gap_low_pp, row.gap_high_pp),
                 "stance": livecase.stance(row),
                 "brief": link,
                 "n_min": row.n_min,
@@ -373,7 +372,7 @@ def brief_practices(r: Report) -> Section:
                 "which is what the visit is for."
             )
         )
-    within = r.model("practices__within")
+    within = lookup(r, "practices__within", "", group=None, n=None).frame
     est = within.set_index("practice") if within is not None and len(within) else None
 
     def level(v: Any) -> str:

@@ -5,11 +5,13 @@ its key, keep the report's measure and group (and unit, and the latest year), fl
 rows resting on too few students, and name the units as the report may name them.
 :func:`lookup` does them once; a section then only says and draws. "Not available" is
 said only when the data are absent: the model was not fitted, or holds no rows for
-this measure and group.
+this measure and group. A section reading several models (a funnel and its limits)
+looks each one up; :attr:`Looked.fitted` tells "not fitted" from "no rows".
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -26,12 +28,27 @@ __all__ = ["Looked", "lookup"]
 
 @dataclass
 class Looked:
-    """A section's rows: all of them (``frame``, with ``suppressed`` and ``label``), the
-    ones that may be shown (``shown``), or why there are none (``missing``, HTML)."""
+    """A section's rows.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame or None
+        Every row kept, with ``suppressed`` (when counted) and ``label`` (when the frame
+        has units); None when the run did not fit the model.
+    shown : pandas.DataFrame or None
+        The rows that may be shown.
+    missing : str or None
+        Why there are no rows (the "not available" HTML), or None when there are.
+    """
 
     frame: pd.DataFrame | None = None
     shown: pd.DataFrame | None = None
     missing: str | None = None
+
+    @property
+    def fitted(self) -> bool:
+        """True when the run fitted the model (it may still hold no rows here)."""
+        return self.frame is not None
 
 
 def lookup(
@@ -43,8 +60,10 @@ def lookup(
     group: str | None = "focal",
     unit: bool = False,
     latest: bool = False,
-    n: str = "denominator",
+    n: str | Sequence[str] | None = "denominator",
+    hide_by: Sequence[str] | None = None,
     why: str = "",
+    empty: str | None = None,
 ) -> Looked:
     """Read a model frame and take the report's rows of it.
 
@@ -58,15 +77,23 @@ def lookup(
     measure : str, optional
         Keep this measure (and say "… of <phrase>" when it has no rows).
     group : str or None
-        Keep this group (None: every group).
+        Keep this group, where the frame has groups (None: every group).
     unit : bool
         Keep the report's own unit only (school and district reports).
     latest : bool
         Keep the latest year only.
-    n : str
-        The column of students each row rests on (for the small-cell rule).
+    n : str, sequence of str, or None
+        The column of students each row rests on, for the small-cell rule; several
+        columns: the smallest of them, kept as ``n_min``; None: the frame counts no
+        students (nothing is flagged).
+    hide_by : sequence of str, optional
+        Also hide, within blocks of these columns, a row from which a hidden one could be
+        worked out (:func:`netlab.privacy.complementary`), for frames whose total is shown.
     why : str
         Why the model may be absent, said beside "not available".
+    empty : str, optional
+        What to call the section when the model holds no rows here (default
+        "<what> of <measure phrase>", or ``what``).
 
     Returns
     -------
@@ -82,11 +109,19 @@ def lookup(
     if unit and r.unit_id is not None:
         frame = frame.loc[frame["unit_id"].astype(str) == str(r.unit_id)]
     if frame.empty:
-        named = f"{what} of {_phrase(r, measure)}" if measure is not None else what
-        return Looked(missing=unavailable(named, why))
+        if empty is None:
+            empty = f"{what} of {_phrase(r, measure)}" if measure is not None else what
+        return Looked(frame=frame, shown=frame, missing=unavailable(empty, why))
     if latest:
         frame = frame.loc[frame["year"] == frame["year"].max()]
-    frame = privacy.flag_small(frame.copy(), n=n, min_cell=r.min_cell)
+    frame = frame.copy()
+    if n is not None:
+        if not isinstance(n, str):
+            frame["n_min"] = frame[list(n)].min(axis=1)
+            n = "n_min"
+        frame = privacy.flag_small(frame, n=n, min_cell=r.min_cell)
+        if hide_by is not None:
+            frame = privacy.complementary(frame, by=list(hide_by), n=n)
     if "unit_id" in frame.columns:
         frame["label"] = [r.label(u) for u in frame["unit_id"]]
     return Looked(frame=frame, shown=privacy.visible(frame))

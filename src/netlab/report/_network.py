@@ -1,4 +1,5 @@
-"""Report sections of the network report: where results vary, practices, live cases."""
+"""Report sections of the network report: where results vary (the spread ranking, the
+constellation trend, the caterpillar plot), the bright spots, and each team's own indicator."""
 
 from __future__ import annotations
 
@@ -11,21 +12,22 @@ from netlab.report._html import (
     _E,
     Col,
     Section,
-    _capital,
     _draw,
-    _list,
     _measure_label,
     _note,
-    _pct,
     _phrase,
-    _plural,
     _sentence,
     _who,
-    no_table,
     table,
-    unavailable,
 )
 from netlab.report._lookup import lookup
+from netlab.report._words import (
+    bright_spot_words,
+    constellation_words,
+    no_bright_spot_words,
+    share_words,
+    spread_words,
+)
 
 if TYPE_CHECKING:
     from netlab.report._context import Report
@@ -39,25 +41,22 @@ if TYPE_CHECKING:
 def where_varies(r: Report) -> Section:
     """Measures ranked by between-unit spread for the focal group: where to focus."""
     s = Section("spread")
-    spread = r.model("variation__spread")
-    if spread is None or spread.empty:
-        return s.add(unavailable("The spread ranking"))
-    f = spread.copy()
+    look = lookup(r, "variation__spread", "The spread ranking", n=None)
+    if look.missing:
+        return s.add(look.missing)
+    f = look.frame
     f["label"] = [_measure_label(r, m) for m in f["measure"]]
     top = f.iloc[0]
     noun = r.noun.lower()
     sd = next((c for c in ("tau", "spread", "sd") if c in f.columns), None)
     s.add(
         _sentence(
-            f"The network varies most on <strong>{_E(_phrase(r, top.measure))}</strong> for "
-            f"{_who(r, 'focal')}"
-            + (
-                f": {noun}s' rates typically sit about {100 * float(top[sd]):.0f} percentage "
-                "points from the network rate"
-                if sd and pd.notna(top[sd])
-                else ""
+            spread_words(
+                phrase=_phrase(r, top.measure),
+                who=_who(r, "focal"),
+                noun=noun,
+                sd=top[sd] if sd else None,
             )
-            + f". Where {noun}s differ most, there is most to learn from each other."
         )
     )
     cols = [Col("label", "Measure")]
@@ -141,9 +140,13 @@ def constellation(r: Report) -> Section:
     first, last = c.iloc[0], c.iloc[-1]
     s.add(
         _sentence(
-            f"From {int(first.year)} to {int(last.year)} the network rate went from "
-            f"{_pct(first.network_rate)} to {_pct(last.network_rate)}, and the middle half of "
-            f"{r.noun.lower()}s went from spanning {_pct(first.iqr, 1)} to {_pct(last.iqr, 1)}.",
+            constellation_words(
+                first_year=first.year,
+                last_year=last.year,
+                rates=(first.network_rate, last.network_rate),
+                iqrs=(first.iqr, last.iqr),
+                noun=r.noun.lower(),
+            ),
             min(first.denominator, last.denominator),
         )
     )
@@ -176,58 +179,43 @@ def caterpillar(r: Report) -> Section:
     return s
 
 
-def _share(r: Report) -> str:
-    share = float(r.params.bright_spots.share)
-    return "tenth" if abs(share - 0.1) < 1e-9 else f"{share:.0%}"
+def _probability(spots: pd.DataFrame) -> float:
+    """The least chance of being among the best that the bright-spot rule asked."""
+    return float(spots["probability"].iloc[0]) if "probability" in spots else 0.8
 
 
-def _prob(spots: pd.DataFrame) -> str:
-    p = spots["probability"].iloc[0] if "probability" in spots else 0.8
-    return f"{float(p):.0%}"
-
-
-def _margin_words(spots: pd.DataFrame) -> str:
-    margin = float(spots["margin"].iloc[0]) if "margin" in spots else 0.0
-    return f" by more than {100 * margin:g} points" if margin > 0 else ""
+def _margin(spots: pd.DataFrame) -> float:
+    """How far above the network rate the rule asked a bright spot's estimate to be."""
+    return float(spots["margin"].iloc[0]) if "margin" in spots else 0.0
 
 
 def bright_spots(r: Report) -> Section:
     """Units credibly better than the network, with their evidence."""
     s = Section("bright")
-    b = r.model("variation__bright_spots")
     measure = r.params.focal_measure
-    if b is None:
-        return s.add(unavailable("Bright spots"))
-    spots = b.loc[(b["measure"] == measure) & (b["group"] == "focal")].copy()
-    if spots.empty:
+    look = lookup(r, "variation__bright_spots", "Bright spots", measure=measure)
+    if not look.fitted:
+        return s.add(look.missing)
+    spots = look.frame
+    noun, phrase, who = r.noun.lower(), _phrase(r, measure), _who(r, "focal")
+    share = r.params.bright_spots.share
+    if look.missing:
         return s.add(
-            _sentence(
-                f"No {r.noun.lower()} is a bright spot on {_E(_phrase(r, measure))} for "
-                f"{_who(r, 'focal')}: none is clearly among the network's best "
-                f"{_share(r)} of {r.noun.lower()}s, year after year."
-            )
+            _sentence(no_bright_spot_words(noun=noun, phrase=phrase, who=who, share=share))
         )
-    spots = privacy.flag_small(spots, min_cell=r.min_cell)
-    spots["label"] = [r.label(u) for u in spots["unit_id"]]
-    first, last = int(spots["first_year"].min()), int(spots["last_year"].max())
-    n = len(spots)
     s.add(
         _sentence(
-            f"{_capital(_plural(n, r.noun.lower()))} "
-            + ("is a bright spot" if n == 1 else "are bright spots")
-            + f" on {_E(_phrase(r, measure))} for {_who(r, 'focal')}: pooling {first}–{last}, "
-            + ("it" if n == 1 else "each")
-            + f" is at least {_prob(spots)} likely to be among the network's best {_share(r)} "
-            f"of {r.noun.lower()}s, "
-            + ("its" if n == 1 else "each one’s")
-            + " estimate (pulled toward the network in proportion to how little data it has) "
-            "is above the network rate"
-            + _margin_words(spots)
-            + " with 95% confidence, and it was better than the network in most single years "
-            "too: "
-            + _list([_E(x) for x in spots.sort_values("estimate", ascending=False)["label"]])
-            + ". A bright spot is a place to learn from; its results track with what it does "
-            "and whom it serves, and do not by themselves show why."
+            bright_spot_words(
+                list(spots.sort_values("estimate", ascending=False)["label"]),
+                noun=noun,
+                phrase=phrase,
+                who=who,
+                first=int(spots["first_year"].min()),
+                last=int(spots["last_year"].max()),
+                probability=_probability(spots),
+                share=share,
+                margin=_margin(spots),
+            )
         )
     )
     s.add(
@@ -241,7 +229,7 @@ def bright_spots(r: Report) -> Section:
                 Col("low", "from", "rate", n="denominator"),
                 Col("high", "to", "rate", n="denominator"),
                 Col("network_rate", "Network", "rate"),
-                Col("p_top", f"Chance among the best {_share(r)}", "rate"),
+                Col("p_top", f"Chance among the best {share_words(share)}", "rate"),
                 Col("years", "Years better"),
             ],
             min_cell=r.min_cell,
@@ -250,275 +238,3 @@ def bright_spots(r: Report) -> Section:
         )
     )
     return s
-
-
-def practices_network(r: Report) -> Section:
-    """Which practices track with gains: tables, forest plot, sentences and caveats."""
-    s = Section("practices")
-    within = r.model("practices__within")
-    if within is None or within.empty:
-        s.add(unavailable("The practices analysis", no_table("practices")))
-        if r.prepared.tables.get("practices") is None:
-            s.add(
-                _note(
-                    f"A practices table (practices.csv: each {r.noun.lower()}, year and practice "
-                    "in place) in the run's exports adds which practices track with gains, "
-                    f"the staggered-adoption check and how each differs by {r.noun.lower()} "
-                    "context and between groups.",
-                    cls="netlab-caveat",
-                )
-            )
-        return s
-    from netlab import practices as pr
-
-    student = r.model("practices__student_level")
-    robust = r.model("practices__imputation")
-    models = [within] + [m for m in (robust, student) if m is not None and len(m)]
-    both = pd.concat([m.loc[:, within.columns.intersection(m.columns)] for m in models])
-    both = both.reset_index(drop=True)
-    both["label"] = [_capital(pr.practice_label(p)) for p in both["practice"]]
-    if "model" in both:
-        names = {
-            "within": f"within {r.noun.lower()}s",
-            "imputation": "staggered adoption",
-            "student_level": "student level",
-        }
-        both["model"] = [names.get(str(m), str(m).replace("_", " ")) for m in both["model"]]
-    s.add(
-        _draw(
-            plots.forest,
-            both,
-            tight=True,
-            label="label",
-            title="Practices and the focal measure",
-            alt="Estimated association of each practice with the focal measure, with intervals",
-            caption=f"Within-{r.noun.lower()} estimates ({r.noun.lower()} and year fixed effects, "
-            f"errors clustered by {r.noun.lower()})"
-            + (" beside the staggered-adoption estimates" if robust is not None else "")
-            + (" and the student-level sensitivity model" if student is not None else "")
-            + ", percentage points with 95% intervals. A filled marker is strong or "
-            "suggestive evidence, a hollow one no clear pattern.",
-            size=(6.4, max(2.8, 0.45 * within["practice"].nunique() + 1.2)),
-        )
-    )
-    s.add(_model_sentences(r, "practices__sentences"))
-    w = within.assign(label=[pr.practice_label(p) for p in within["practice"]])
-    noun = r.noun.lower()
-    s.add(_practice_table(r, w, f"Within {noun}s: each {noun} against itself over time"))
-    s.add(_covariance_note(within, noun))
-    for name, caption in (
-        ("practices__student_level", "Student-level sensitivity model"),
-        ("practices__gains", "Gains model"),
-    ):
-        extra = r.model(name)
-        if extra is not None and len(extra):
-            extra = extra.assign(label=[pr.practice_label(p) for p in extra["practice"]])
-            s.add(_practice_table(r, extra, caption))
-    s.add(_staggered(r, robust, pr))
-    s.add(_for_whom(r, pr))
-    s.add(
-        _note(
-            f"These estimates compare each {r.noun.lower()} with itself over time; a practice that "
-            "tracks with gains may travel with other changes. Read them as leads to test "
-            "(PDSA cycles, live cases), not as proof of cause. The q-values adjust for "
-            "testing several practices at once.",
-            cls="netlab-caveat",
-        )
-    )
-    return s
-
-
-def _practice_table(r: Report, frame: pd.DataFrame, caption: str) -> str:
-    cols = [
-        Col("label", "Practice"),
-        Col("estimate_pp", "Estimate (pp)", "num1"),
-        Col("ci_low_pp", "from", "num1"),
-        Col("ci_high_pp", "to", "num1"),
-        Col("q_value", "q (adjusted)", "p"),
-        Col("n_schools_ever", f"{r.noun}s with it", "count"),
-        Col("n_switchers", "Changed", "count"),
-        Col("evidence", "Evidence"),
-    ]
-    if "covariance" in frame.columns:
-        used = frame.loc[frame["estimable"], "covariance"]
-        if (used == "CR1").any() and (frame["model"] == "within").all():
-            cols.insert(-1, Col("covariance", "Errors"))
-    frame = frame.assign(label=[_capital(x) for x in frame["label"]])
-    return table(
-        frame,
-        [c for c in cols if c.key in frame.columns],
-        min_cell=r.min_cell,
-        caption=caption,
-        fold=True,
-    )
-
-
-def _covariance_note(within: pd.DataFrame, noun: str) -> str | None:
-    """Which errors the within-unit fit used; a warning when CR3 fell back to CR1."""
-    if "covariance" not in within.columns:
-        return None
-    used = set(within.loc[within["estimable"], "covariance"]) - {""}
-    if not used:
-        return None
-    if used == {"CR3"}:
-        return _note(
-            f"Intervals within {noun}s use CR3 errors: each {noun} is left out in turn, which "
-            f"keeps 95% intervals honest with a few dozen {noun}s.",
-            cls="netlab-caveat",
-        )
-    return _note(
-        f"The CR3 errors (each {noun} left out in turn) could not be computed for this fit: "
-        f"leaving one {noun} out left the model unidentified (a practice or a year that only "
-        f"that {noun} had), or the installed statsmodels lacks CR3. The intervals marked CR1 use ordinary cluster-robust errors, "
-        f"which run narrow with a few dozen {noun}s: read them as wider than shown.",
-        cls="netlab-caveat netlab-covariance-warning",
-    )
-
-
-def _staggered(r: Report, robust: pd.DataFrame | None, pr) -> str | None:
-    """The staggered-adoption block: sentences, table, profile figure and a plain note."""
-    if robust is None or robust.empty:
-        return None
-    from netlab import plots
-    from netlab.report._html import _figure
-
-    noun = r.noun.lower()
-    parts = [f"<h3>When {noun}s adopted in different years</h3>"]
-    parts.append(_model_sentences(r, "practices__staggered_sentences") or "")
-    frame = robust.assign(
-        label=[_capital(pr.practice_label(p)) for p in robust["practice"]],
-        negative=[
-            f"{int(n):,} of {int(t):,}" if t else "—"
-            for n, t in zip(robust["twfe_negative"], robust["twfe_treated"], strict=True)
-        ],
-    )
-    cols = [
-        Col("label", "Practice"),
-        Col("estimate_pp", "Estimate (pp)", "num1"),
-        Col("ci_low_pp", "from", "num1"),
-        Col("ci_high_pp", "to", "num1"),
-        Col("n_switchers", "Adopted", "count"),
-        Col("n_always_treated", "Left out (had it from the start)", "count"),
-        Col("pretrend_p", "Pre-trend p", "p"),
-        Col("negative", f"Negative weight within {noun}s ({noun}-years)"),
-        Col("evidence", "Evidence"),
-    ]
-    parts.append(
-        table(
-            frame,
-            cols,
-            min_cell=r.min_cell,
-            caption=f"Staggered adoption: each adopter against {noun}s that had not adopted yet "
-            "(imputation estimator of Borusyak, Jaravel &amp; Spiess), percentage points",
-        )
-    )
-    profile = r.model("practices__imputation_profile")
-    shown = frame.loc[frame["estimable"], "practice"]
-    if profile is not None and len(profile) and len(shown):
-        prof = profile.loc[profile["practice"].isin(shown)]
-        prof = prof.assign(label=[_capital(pr.practice_label(p)) for p in prof["practice"]])
-        if len(prof):
-            plots.apply_style()
-            parts.append(
-                _figure(
-                    plots.event_profile(prof, label="label"),
-                    alt="Estimate of each practice by years since adoption, with intervals",
-                    caption="By years since adoption: grey points are the years just before "
-                    "(they should sit near zero), blue points the years from adoption on; "
-                    "percentage points with 95% intervals.",
-                )
-            )
-    parts.append(
-        _note(
-            f"The within-{noun} estimate also compares {noun}s that adopted late with {noun}s "
-            "that adopted earlier; when a practice's effect grows over the years, those "
-            f"comparisons pull the estimate toward zero (the {noun}-years with negative "
-            f"weight). The staggered-adoption estimate compares each adopter only with its "
-            f"own years before and with {noun}s that had not adopted yet, so {noun}s that had "
-            "the practice in every year are left out. Its pre-trend test asks whether "
-            "adopters were already moving before they adopted."
-            + (
-                " A district counts as adopting in the first year any of its schools has the "
-                "practice."
-                if noun == "district"
-                else ""
-            ),
-            cls="netlab-caveat",
-        )
-    )
-    return "".join(parts)
-
-
-def _for_whom(r: Report, pr) -> str | None:
-    """For whom, under what conditions: sentences where the evidence holds, and the table."""
-    hetero = r.model("practices__heterogeneity")
-    if hetero is None:
-        return None
-    noun = r.noun.lower()
-    parts = ["<h3>For whom, under what conditions</h3>"]
-    parts.append(_model_sentences(r, "practices__heterogeneity_sentences") or "")
-    made = hetero.loc[hetero["estimable"]]
-    missing = []
-    if not (hetero["modifier"] != "focal").any():
-        missing.append(
-            f"by context, as the {noun}s file gives no share of low-income students or size"
-        )
-    if not (hetero["modifier"] == "focal").any():
-        missing.append("focal against other students, as the rates have no all-students group")
-    if missing:
-        parts.append(_note("Not compared: " + "; ".join(missing) + ".", cls="netlab-caveat"))
-    if made.empty:
-        return "".join(parts)
-    words = {
-        "share_low_income": f"{noun}s with more vs. fewer low-income students (median split)",
-        "size": f"larger vs. smaller {noun}s (median split)",
-        "focal": "focal vs. other students",
-    }
-    frame = made.sort_values(["q_value", "modifier", "practice"]).assign(
-        label=lambda d: [_capital(pr.practice_label(p)) for p in d["practice"]],
-        compared=lambda d: [words.get(m, m) for m in d["modifier"]],
-    )
-    cols = [
-        Col("label", "Practice"),
-        Col("compared", "First group vs. second"),
-        Col("estimate_a_pp", "First (pp)", "num1"),
-        Col("estimate_b_pp", "Second (pp)", "num1"),
-        Col("estimate_pp", "Difference", "num1"),
-        Col("ci_low_pp", "from", "num1"),
-        Col("ci_high_pp", "to", "num1"),
-        Col("q_value", "q (adjusted)", "p"),
-        Col("evidence", "Evidence"),
-    ]
-    parts.append(
-        table(
-            frame,
-            cols,
-            min_cell=r.min_cell,
-            caption=f"How each practice's association differs: within-{noun} estimates for "
-            "the first and second group named, and their difference (percentage points)",
-            fold=True,
-        )
-    )
-    parts.append(
-        _note(
-            f"Each comparison splits the {noun}s (or the students) in two and asks whether "
-            "the practice tracks with a different change in each. With many comparisons some "
-            "differences appear by chance, so q-values count every comparison in the table, "
-            f"a comparison needs at least {int(r.params.min_switchers)} {noun}s that switched "
-            "on each side, and only strong differences are put into words.",
-            cls="netlab-caveat",
-        )
-    )
-    return "".join(parts)
-
-
-def _model_sentences(r: Report, name: str) -> str | None:
-    """A model frame's ``sentence`` column as the report's block of sentences."""
-    said = r.model(name)
-    if said is None or "sentence" not in said or not len(said):
-        return None
-    return (
-        '<div class="netlab-sentences">'
-        + "".join(_sentence(_E(str(t))) for t in said["sentence"])
-        + "</div>"
-    )

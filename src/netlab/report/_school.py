@@ -25,6 +25,8 @@ from netlab.report._html import (
     table,
     unavailable,
 )
+from netlab.report._lookup import lookup
+from netlab.report._practice_words import like_this_one_words, school_covariance_words
 
 if TYPE_CHECKING:
     from netlab.report._context import Report
@@ -257,7 +259,7 @@ def practices(r: Report) -> Section:
     """The practices the unit has in place, beside what tracks with gains network-wide."""
     s = Section("practices")
     table_ = r.prepared.tables.get("practices")
-    within = r.model("practices__within")
+    within = lookup(r, "practices__within", "", group=None, n=None).frame
     if table_ is None or table_.empty:
         return s.add(unavailable("Practices", no_table("practices")))
     from netlab import practices as pr
@@ -280,7 +282,7 @@ def practices(r: Report) -> Section:
             now[col] = now["practice"].map(est[src]) if src else np.nan
         if "covariance" in est.columns:
             now["covariance"] = now["practice"].map(est["covariance"])
-    robust = r.model("practices__imputation")
+    robust = lookup(r, "practices__imputation", "", group=None, n=None).frame
     if robust is not None and len(robust):
         rob = robust.set_index("practice")
         now["staggered_pp"] = now["practice"].map(rob["estimate_pp"].where(rob["estimable"]))
@@ -309,9 +311,7 @@ def practices(r: Report) -> Section:
     if "covariance" in now.columns and (now["covariance"] == "CR1").any():
         s.add(
             _note(
-                "The network-wide intervals marked CR1 use ordinary cluster-robust errors "
-                "because the leave-one-out (CR3) errors could not be computed; they run "
-                "narrow with a few dozen schools.",
+                school_covariance_words(),
                 cls="netlab-caveat netlab-covariance-warning",
             )
         )
@@ -321,7 +321,7 @@ def practices(r: Report) -> Section:
 
 def _like_this_one(r: Report) -> str | None:
     """Strong context differences, said for units on this unit's side of the split."""
-    hetero = r.model("practices__heterogeneity")
+    hetero = lookup(r, "practices__heterogeneity", "", group=None, n=None).frame
     units = getattr(r.prepared, "units", None)
     if hetero is None or hetero.empty or units is None or "unit_id" not in units:
         return None
@@ -342,19 +342,18 @@ def _like_this_one(r: Report) -> str | None:
         est = row.estimate_a_pp if mine else row.estimate_b_pp
         lo = row.ci_a_low_pp if mine else row.ci_b_low_pp
         hi = row.ci_a_high_pp if mine else row.ci_b_high_pp
-        if row.modifier == "share_low_income":
-            like = f"with {'more' if mine else 'fewer'} low-income students than the median"
-        elif row.modifier == "size":
-            like = f"in the {'larger' if mine else 'smaller'} half of the network by size"
-        else:
-            continue
-        said.append(
-            f"In {noun}s like this one ({like}), {pr.practice_label(row.practice)} tracked "
-            f"with {abs(est):.1f} points {'more' if est >= 0 else 'fewer'} focal students who "
-            f"{phrase} (95% interval {lo:+.1f} to {hi:+.1f}), clearly different from the "
-            f"other {noun}s. It tracks with the practice; it does not prove the practice "
-            "would work the same here."
+        like = like_this_one_words(
+            noun=noun,
+            modifier=row.modifier,
+            above=mine,
+            practice=pr.practice_label(row.practice),
+            estimate=est,
+            low=lo,
+            high=hi,
+            phrase=phrase,
         )
+        if like is not None:
+            said.append(like)
     if not said:
         return None
     return '<div class="netlab-sentences">' + "".join(_sentence(_E(t)) for t in said) + "</div>"

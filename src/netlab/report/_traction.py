@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from netlab import plots, privacy
+from netlab import plots
 from netlab.report._html import (
     _E,
     Col,
@@ -19,6 +19,8 @@ from netlab.report._html import (
     table,
     unavailable,
 )
+from netlab.report._lookup import Looked, lookup
+from netlab.report._words import transition_words
 
 if TYPE_CHECKING:
     from netlab.report._context import Report
@@ -27,6 +29,11 @@ if TYPE_CHECKING:
 # --------------------------------------------------------------------------------------
 # Traction sections
 # --------------------------------------------------------------------------------------
+
+
+def _teams(r: Report, key: str, what: str = "", why: str = "") -> Looked:
+    """A traction model: rows on teams and staff, counting no students of their own."""
+    return lookup(r, key, what, group=None, n=None, why=why)
 
 
 def _cohort_filter(r: Report, frame: pd.DataFrame) -> pd.DataFrame:
@@ -38,10 +45,10 @@ def _cohort_filter(r: Report, frame: pd.DataFrame) -> pd.DataFrame:
 def traction_stages(r: Report) -> Section:
     """Shares of teams at each stage, by cohort and year."""
     s = Section("stages")
-    shares = r.model("traction__shares")
-    if shares is None:
-        return s.add(unavailable("Stages of traction", no_table("traction")))
-    shares = _cohort_filter(r, shares)
+    look = _teams(r, "traction__shares", "Stages of traction", no_table("traction"))
+    if not look.fitted:
+        return s.add(look.missing)
+    shares = _cohort_filter(r, look.frame)
     s.add(
         _draw(
             plots.stage_shares,
@@ -54,7 +61,7 @@ def traction_stages(r: Report) -> Section:
             size=(7.0, 3.8),
         )
     )
-    net = r.model("traction__shares_network")
+    net = _teams(r, "traction__shares_network").frame
     if net is not None and len(net):
         wide = net.pivot_table(index="year", columns="stage", values="share", observed=True)
         teams = net.groupby("year")["total"].first()
@@ -69,9 +76,10 @@ def traction_stages(r: Report) -> Section:
 def traction_transitions(r: Report) -> Section:
     """Year-to-year transitions between stages, and time to reach each stage."""
     s = Section("transitions")
-    tr = r.model("traction__transitions")
-    if tr is None or tr.empty:
-        return s.add(unavailable("Transitions between stages"))
+    look = _teams(r, "traction__transitions", "Transitions between stages")
+    if look.missing:
+        return s.add(look.missing)
+    tr = look.frame
     s.add(
         _draw(
             plots.transitions,
@@ -82,14 +90,10 @@ def traction_transitions(r: Report) -> Section:
             size=(5.6, 4.0),
         )
     )
-    moves = tr.groupby("change", as_index=False)["teams"].sum()
-    total = moves["teams"].sum()
-    if total:
-        parts = ", ".join(
-            f"{int(t)} {c}" for c, t in zip(moves["change"], moves["teams"], strict=True)
-        )
-        s.add(_sentence(f"Over all pairs of years, of {int(total)} team-years: {_E(parts)}."))
-    reach = r.model("traction__reach_curve")
+    said = transition_words(tr.groupby("change", as_index=False)["teams"].sum())
+    if said:
+        s.add(_sentence(said))
+    reach = _teams(r, "traction__reach_curve").frame
     if reach is not None and len(reach):
         s.add(
             table(
@@ -111,14 +115,17 @@ def traction_transitions(r: Report) -> Section:
 def traction_outcomes(r: Report) -> Section:
     """The focal measure's change for teams at each stage, with intervals and the caveat."""
     s = Section("outcomes")
-    out = r.model("traction__stage_outcomes")
-    if out is None or out.empty:
-        return s.add(unavailable("Traction against outcomes"))
+    look = lookup(
+        r,
+        "traction__stage_outcomes",
+        "Traction against outcomes",
+        group=None,
+        n=("students_baseline", "students_end"),
+    )
+    if look.missing:
+        return s.add(look.missing)
     label = _measure_label(r, r.params.focal_measure)
-    out = out.copy()
-    out["n_min"] = out[["students_baseline", "students_end"]].min(axis=1)
-    out = privacy.flag_small(out, n="n_min", min_cell=r.min_cell)
-    shown = privacy.visible(out)
+    out, shown = look.frame, look.shown
     if shown.empty or not (out["teams"] > 0).any():
         return s.add(
             unavailable(
@@ -167,9 +174,10 @@ def traction_outcomes(r: Report) -> Section:
 def traction_pdsa(r: Report) -> Section:
     """PDSA activity across teams, by term."""
     s = Section("pdsa")
-    act = r.model("traction__pdsa_activity")
-    if act is None or act.empty:
-        return s.add(unavailable("PDSA activity", no_table("pdsa")))
+    look = _teams(r, "traction__pdsa_activity", "PDSA activity", no_table("pdsa"))
+    if look.missing:
+        return s.add(look.missing)
+    act = look.frame
     counts = [c for c in ("cycles", "adopt", "adapt", "abandon", "pending") if c in act.columns]
     by_term = act.groupby("term", as_index=False)[counts].sum()
     teams = act.loc[act["cycles"] > 0].groupby("term")["school_id"].nunique()
@@ -183,9 +191,10 @@ def traction_pdsa(r: Report) -> Section:
 def traction_survey(r: Report) -> Section:
     """Network-survey trends before and after the spotlight date."""
     s = Section("survey")
-    trends = r.model("traction__survey_trends")
-    if trends is None or trends.empty:
-        return s.add(unavailable("Network-survey trends", no_table("survey")))
+    look = _teams(r, "traction__survey_trends", "Network-survey trends", no_table("survey"))
+    if look.missing:
+        return s.add(look.missing)
+    trends = look.frame
     date = r.params.traction.spotlight_date
     s.add(
         _draw(
@@ -201,7 +210,7 @@ def traction_survey(r: Report) -> Section:
             size=(7.0, 3.6),
         )
     )
-    change = r.model("traction__survey_change")
+    change = _teams(r, "traction__survey_change").frame
     if change is not None and len(change):
         s.add(
             table(

@@ -1,0 +1,329 @@
+"""The sentences that interpret results, tested on small hand-made inputs."""
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from netlab.report._aim_words import (
+    aim_outlook_words,
+    aim_status_words,
+    how_many_more_words,
+    more_students_words,
+    no_status_words,
+    to_target_words,
+)
+from netlab.report._glance_words import learn_from_words, names_words, spread_card_words
+from netlab.report._practice_words import (
+    covariance_words,
+    for_whom_words,
+    like_this_one_words,
+    not_compared_words,
+    staggered_words,
+)
+from netlab.report._words import (
+    bright_spot_words,
+    constellation_words,
+    funnel_hidden_words,
+    funnel_place,
+    funnel_position_words,
+    gap_words,
+    no_bright_spot_words,
+    share_words,
+    spread_words,
+    stage_of_teams,
+    transition_words,
+)
+
+WHO = "focal students"
+
+
+def _spots(names, **kw):
+    args = dict(
+        noun="school",
+        phrase="enrolled",
+        who=WHO,
+        first=2020,
+        last=2024,
+        probability=0.8,
+        share=0.1,
+    )
+    return bright_spot_words(names, **{**args, **kw})
+
+
+def test_one_bright_spot_is_said_in_the_singular():
+    text = _spots(["Lincoln High"])
+    assert text.startswith("1 school is a bright spot on enrolled for focal students")
+    assert "pooling 2020–2024, it is at least 80% likely" in text
+    assert "best tenth of schools, its estimate" in text
+    assert text.count("Lincoln High") == 1
+
+
+def test_several_bright_spots_are_said_in_the_plural_and_listed_best_first():
+    text = _spots(["A", "B", "C"], share=0.2)
+    assert text.startswith("3 schools are bright spots")
+    assert "each is at least 80% likely" in text
+    assert "best 20% of schools, each one’s estimate" in text
+    assert ": A, B and C." in text
+
+
+def test_a_bright_spot_margin_is_said_only_when_set():
+    assert "by more than" not in _spots(["A"])
+    assert "above the network rate by more than 5 points with 95%" in _spots(["A"], margin=0.05)
+
+
+def test_bright_spot_names_are_escaped():
+    assert "A &amp; B" in _spots(["A & B"])
+
+
+def test_no_bright_spot_names_the_rule():
+    text = no_bright_spot_words(noun="district", phrase="enrolled", who=WHO, share=0.25)
+    assert text == (
+        "No district is a bright spot on enrolled for focal students: none is clearly "
+        "among the network's best 25% of districts, year after year."
+    )
+    assert share_words(0.1) == "tenth"
+
+
+def test_the_constellation_trend_reads_both_ends():
+    text = constellation_words(
+        first_year=2019, last_year=2024, rates=(0.41, 0.47), iqrs=(0.123, 0.081), noun="school"
+    )
+    assert text == (
+        "From 2019 to 2024 the network rate went from 41% to 47%, and the middle half of "
+        "schools went from spanning 12.3% to 8.1%."
+    )
+
+
+@pytest.mark.parametrize(
+    ("flag", "place", "unusual"),
+    [("above", "above the upper limit", True), ("below", "below the lower limit", True),
+     ("within", "within the limits", False), (None, "within the limits", False)],
+)  # fmt: skip
+def test_funnel_position_says_whether_the_difference_is_unusual(flag, place, unusual):
+    assert funnel_place(flag) == place
+    text = funnel_position_words(
+        short="Enrolled", year=2024, rate=0.5, n=120, who=WHO, where="Lincoln",
+        network_rate=0.4, flag=flag,
+    )  # fmt: skip
+    assert text.startswith("Enrolled, 2024: 50% of 120 focal students at Lincoln, against 40%")
+    assert f"the network: {place} (a difference" in text
+    assert ("is unusual" in text) is unusual
+    assert ("within what chance" in text) is not unusual
+
+
+def test_funnel_hidden_units_agree_in_number():
+    assert funnel_hidden_words(1, "school", 10).startswith("1 school with fewer than 10")
+    assert funnel_hidden_words(1, "school", 10).endswith(") is not drawn.")
+    assert funnel_hidden_words(3, "school", 10).startswith("3 schools with fewer")
+    assert funnel_hidden_words(3, "school", 10).endswith(") are not drawn.")
+
+
+def test_spread_says_the_typical_distance_only_when_known():
+    with_sd = spread_words(phrase="enrolled", who=WHO, noun="school", sd=0.083)
+    assert "schools' rates typically sit about 8 percentage points" in with_sd
+    without = spread_words(phrase="enrolled", who=WHO, noun="school", sd=np.nan)
+    assert without == (
+        "The network varies most on <strong>enrolled</strong> for focal students. Where "
+        "schools differ most, there is most to learn from each other."
+    )
+
+
+def test_the_gap_keeps_its_interval_on_one_line():
+    assert gap_words(12.4, 3.2, 20.6) == "12\u00a0pp (3\u00a0to\u00a021)"
+    assert gap_words(12.4, np.nan, 20.6) == "12\u00a0pp"
+    assert gap_words(np.nan, 1, 2) == "—"
+
+
+@pytest.mark.parametrize(
+    ("more", "said"),
+    [(0, "That is as many students as in 2020."),
+     (1, "That is 1 more students than in 2020."),
+     (-1500, "That is 1,500 fewer students than in 2020.")],
+)  # fmt: skip
+def test_more_students_says_more_fewer_or_as_many(more, said):
+    assert more_students_words(more, "students", 2020) == said
+
+
+def test_aim_status_names_the_path_and_the_status():
+    text = aim_status_words(
+        target=0.6, by=date(2027, 6, 1), rate=0.52, year=2024, expected=0.5, base_rate=0.45,
+        baseline_year=2021, where="A & B", status="on track",
+    )  # fmt: skip
+    assert text == (
+        "The aim is 60% by June 2027. At 52% in 2024, against about 50% on a straight path "
+        "from the baseline (45% in 2021), A &amp; B is <strong>on track</strong>."
+    )
+
+
+def _outlook(low, high, pace=1.5, **kw):
+    return {"reason": "", "projected": (low + high) / 2, "n_years": 5, "pace_pp": pace,
+            "first_year": 2020, "low": low, "high": high, "level": 0.8, **kw}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "direction", "said"),
+    [(0.40, 0.50, "higher", "lies beyond that range: at this pace it would not be met."),
+     (0.62, 0.70, "higher", "The whole range clears the target of 60%."),
+     (0.55, 0.65, "higher", "The target of 60% lies within that range."),
+     (0.62, 0.70, "lower", "lies beyond that range: at this pace it would not be met."),
+     (0.40, 0.50, "lower", "The whole range clears the target of 60%.")],
+)  # fmt: skip
+def test_aim_outlook_sets_the_range_against_the_target(low, high, direction, said):
+    text = aim_outlook_words(
+        _outlook(low, high), by=date(2027, 6, 1), baseline_year=2020, target=0.6,
+        direction=direction,
+    )  # fmt: skip
+    assert text.startswith("At this pace (up about 1.5 points a year since 2020)")
+    assert f"between {low:.0%} and {high:.0%} by June 2027 (80% range" in text
+    assert text.endswith(said)
+
+
+def test_aim_outlook_without_target_or_years_or_time():
+    kw = dict(by=date(2027, 6, 1), baseline_year=2020)
+    down = aim_outlook_words(_outlook(0.3, 0.4, pace=-2.0), target=None, **kw)
+    assert "down about 2.0 points" in down and "target" not in down
+    short = aim_outlook_words(_outlook(0.3, 0.4, projected=np.nan, n_years=2), target=0.6, **kw)
+    assert (
+        short
+        == "A range for June 2027 needs at least four years of results since 2020; there are 2."
+    )
+    over = _outlook(0.3, 0.4, reason="the aim's year has been reached")
+    assert aim_outlook_words(over, target=0.6, **kw) == ""
+
+
+def test_a_unit_of_several_teams_says_its_furthest_stage_and_how_many():
+    assert stage_of_teams(["spread"], 1) == "spread"
+    found = ["initiation", "spread", "spread", "no traction"]
+    assert stage_of_teams(found, 5) == "spread (2 of 4 teams)"
+    assert stage_of_teams(["sustainability"], 3) == "sustainability (1 of 1 team)"
+
+
+def test_transitions_are_counted_over_team_years():
+    moves = pd.DataFrame({"change": ["moved up", "stayed", "fell back"], "teams": [4, 10, 1]})
+    assert transition_words(moves) == (
+        "Over all pairs of years, of 15 team-years: 4 moved up, 10 stayed, 1 fell back."
+    )
+    assert transition_words(moves.assign(teams=0)) is None
+
+
+def test_covariance_words_warn_only_when_cr3_fell_back():
+    assert covariance_words({""}, "school") is None
+    honest = covariance_words({"CR3", ""}, "school")
+    assert honest.startswith("Intervals within schools use CR3 errors")
+    warned = covariance_words({"CR3", "CR1"}, "district")
+    assert "could not be computed" in warned and "few dozen districts" in warned
+
+
+def test_staggered_words_say_how_a_district_adopts():
+    assert "A district counts as adopting" in staggered_words("district")
+    assert "A district counts" not in staggered_words("school")
+
+
+def test_not_compared_names_what_is_missing():
+    assert not_compared_words(by_context=True, by_group=True, noun="school") is None
+    both = not_compared_words(by_context=False, by_group=False, noun="school")
+    assert both.startswith("Not compared: by context, as the schools file gives")
+    assert "; focal against other students" in both and both.endswith(".")
+    assert "20 schools that switched" in for_whom_words("school", 20)
+
+
+@pytest.mark.parametrize(
+    ("modifier", "above", "estimate", "like", "more"),
+    [("share_low_income", True, 3.2, "with more low-income students than the median", "more"),
+     ("share_low_income", False, -1.5, "with fewer low-income students than the median", "fewer"),
+     ("size", True, 0.0, "in the larger half of the network by size", "more"),
+     ("size", False, 2.0, "in the smaller half of the network by size", "more")],
+)  # fmt: skip
+def test_like_this_one_says_which_side_of_the_split(modifier, above, estimate, like, more):
+    text = like_this_one_words(
+        noun="school", modifier=modifier, above=above, practice="FAFSA time in class",
+        estimate=estimate, low=-1.0, high=4.0, phrase="enrolled in college",
+    )  # fmt: skip
+    assert text.startswith(f"In schools like this one ({like}), FAFSA time in class tracked")
+    assert f"with {abs(estimate):.1f} points {more} focal students who enrolled" in text
+    assert "(95% interval -1.0 to +4.0)" in text
+
+
+def test_like_this_one_says_nothing_for_another_split():
+    assert (
+        like_this_one_words(
+            noun="school",
+            modifier="focal",
+            above=True,
+            practice="p",
+            estimate=1.0,
+            low=0.0,
+            high=2.0,
+            phrase="x",
+        )  # fmt: skip
+        is None
+    )
+
+
+def test_to_target_follows_the_status_sentence():
+    assert to_target_words(1234, "students") == (
+        " At the target rate, about 1,234 more of this year's students would count."
+    )
+
+
+def test_without_a_baseline_the_status_is_not_computed():
+    text = no_status_words(phrase="enrolled", who=WHO, rate=0.5, year=2024, baseline_year=2020)
+    assert text.startswith("Enrolled for focal students: 50% in 2024; the baseline year 2020")
+    assert text.endswith("so the aim's status is not computed.")
+
+
+def _more(**kw):
+    args = dict(phrase="enrolled", people="students", more=120, year=2024, baseline_year=2020,
+                count=620, base_count=500, to_target=None, target=0.6)  # fmt: skip
+    return how_many_more_words(**{**args, **kw})
+
+
+def test_how_many_more_counts_against_the_baseline_and_the_target():
+    assert _more() == (
+        "Enrolled: 120 more students in 2024 than in the baseline year 2020 (620 against 500)."
+    )
+    assert ": 30 fewer students in 2024" in _more(more=-30)
+    assert _more(to_target=45).endswith(
+        " About 45 more this year would reach the target rate of 60%."
+    )
+    assert _more(to_target=0).endswith(" This year's rate meets the target of 60%.")
+    assert (
+        _more(more=None, to_target=3)
+        == "About 3 more this year would reach the target rate of 60%."
+    )
+    assert _more(more=None) is None
+
+
+def test_spread_card_says_the_distance_only_with_the_network_rate():
+    kw = dict(phrase="enrolled", who=WHO, noun="school", sd=0.07)
+    assert spread_card_words(**kw, network_rate=0.45) == (
+        "On <strong>enrolled</strong> for focal students: schools typically sit about 7 "
+        "percentage points from the network rate of 45%."
+    )
+    assert spread_card_words(**kw, network_rate=None).endswith("focal students.")
+
+
+def test_names_are_listed_and_counted_past_the_limit():
+    assert names_words([]) == ""
+    assert names_words(["A"]) == "A"
+    assert names_words(["A", "B & C"]) == "A and B &amp; C"
+    assert names_words(list("ABCDEF")) == "A, B, C, D and 2 more"
+
+
+def test_learn_from_names_bright_spots_and_their_live_cases():
+    kw = dict(noun="school", phrase="enrolled")
+    one = learn_from_words(**kw, spots=["A"], hosts=["A"], pairs=2, hosts_are_spots=True)
+    assert one == (
+        "1 bright spot on enrolled: A. 2 live cases suggested, hosted by this school "
+        "(see Live cases, and each pairing's brief)."
+    )
+    two = learn_from_words(**kw, spots=["A", "B"], hosts=["A", "B"], pairs=3, hosts_are_spots=True)
+    assert "hosted by these schools" in two
+    other = learn_from_words(**kw, spots=[], hosts=["C"], pairs=1, hosts_are_spots=False)
+    assert other.startswith(
+        "No school is a credible bright spot on enrolled this year. 1 live case"
+    )
+    assert "hosted by C (see" in other
+    assert learn_from_words(**kw, spots=None, hosts=[], pairs=0, hosts_are_spots=False) is None
