@@ -4,10 +4,7 @@ The face of the package: import from here, not from its private modules.
 """
 
 from netlab.batch._build import (
-    BuildResult,
-    ReportOutcome,
     build,
-    plan,
     write_index,
 )
 from netlab.batch._engine import (
@@ -19,6 +16,13 @@ from netlab.batch._engine import (
 from netlab.batch._papermill import (
     ENGINE_NAME,
     InProcessEngine,
+)
+from netlab.batch._plan import (
+    plan,
+)
+from netlab.batch._result import (
+    BuildResult,
+    ReportOutcome,
 )
 
 __all__ = [
