@@ -9,9 +9,6 @@ from netlab.batch._build import (
 )
 from netlab.batch._engine import (
     WarmPool,
-    atomic_write,
-    export_html,
-    render,
 )
 from netlab.batch._papermill import (
     ENGINE_NAME,
@@ -19,6 +16,11 @@ from netlab.batch._papermill import (
 )
 from netlab.batch._plan import (
     plan,
+)
+from netlab.batch._render import (
+    atomic_write,
+    export_html,
+    render,
 )
 from netlab.batch._result import (
     BuildResult,

@@ -49,6 +49,7 @@ from netlab.batch._lastgood import (
     _sha256,
 )
 from netlab.batch._plan import plan
+from netlab.batch._render import atomic_write
 from netlab.batch._result import BuildResult, ReportOutcome
 from netlab.checks import check_argument
 from netlab.params import RunParams, load_params
@@ -388,11 +389,11 @@ def _write_manifest(result: BuildResult, params: RunParams, processed: dict) -> 
             {k: v for k, v in asdict(r).items() if k != "notebook"} for r in result.reports
         ],
     }
-    return engine.atomic_write(result.out_dir / MANIFEST, json.dumps(body, indent=2))
+    return atomic_write(result.out_dir / MANIFEST, json.dumps(body, indent=2))
 
 
 def write_index(result: BuildResult, params: RunParams) -> Path:
     """Write ``reports/<run>/index.html``: the network at a glance, and every report."""
     from netlab.report import index_page
 
-    return engine.atomic_write(result.out_dir / "index.html", index_page(result, params))
+    return atomic_write(result.out_dir / "index.html", index_page(result, params))

@@ -48,7 +48,7 @@ def plan(params: RunParams, *, manifest: dict | None = None) -> list[dict[str, A
     Returns
     -------
     list of dict
-        One task per report (see :func:`netlab.batch._engine.render`), network first, plus the
+        One task per report (see :func:`netlab.batch.render`), network first, plus the
         keys ``kind``, ``title``, ``rel_html`` and ``key``.
     """
     from netlab import pipeline
