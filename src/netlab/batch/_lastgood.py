@@ -17,14 +17,8 @@ from pathlib import Path
 from netlab import paths
 
 MANIFEST = "manifest.json"
-
-
 LAST_GOOD = "last-good"  # the last good build's reports, held while a build runs
-
-
 KEPT = "kept"  # dated copies of the last good reports, kept when a build failed
-
-
 KEEP = 5  # dated copies kept at most
 
 

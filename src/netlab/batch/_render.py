@@ -20,8 +20,6 @@ from papermill.exceptions import PapermillExecutionError
 from netlab.batch._papermill import ENGINE_NAME
 
 KERNEL_NAME = "python3"
-
-
 TEMPLATE_NAME = "netlab"
 
 
