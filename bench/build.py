@@ -146,7 +146,7 @@ def marginal(env_home: Path, jobs: int) -> dict[str, float]:
     os.environ["NETLAB_HOME"] = str(env_home)
     from netlab import pipeline
     from netlab.batch import _engine as engine
-    from netlab.batch._build import plan
+    from netlab.batch._plan import plan
     from netlab.params import load_params
 
     params = load_params("big")

@@ -24,7 +24,7 @@ matplotlib.use("Agg")
 
 from netlab import batch, paths, pipeline, synth
 from netlab.params import load_params
-from netlab.pipeline._prepare import _checksum
+from netlab.pipeline._store import _checksum
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_PUBLIC = REPO.parent / "shared" / "data" / "public"

@@ -118,8 +118,8 @@ def test_build_rejects_a_bad_number_of_jobs(in_demo):
 
 def test_atomic_write_leaves_no_temporary_file(tmp_path):
     target = tmp_path / "a" / "b.html"
-    engine.atomic_write(target, "one")
-    engine.atomic_write(target, "two")
+    build.atomic_write(target, "one")
+    build.atomic_write(target, "two")
     assert target.read_text() == "two"
     assert [p.name for p in target.parent.iterdir()] == ["b.html"]
 

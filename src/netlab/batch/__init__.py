@@ -4,21 +4,27 @@ The face of the package: import from here, not from its private modules.
 """
 
 from netlab.batch._build import (
-    BuildResult,
-    ReportOutcome,
     build,
-    plan,
     write_index,
 )
 from netlab.batch._engine import (
     WarmPool,
-    atomic_write,
-    export_html,
-    render,
 )
 from netlab.batch._papermill import (
     ENGINE_NAME,
     InProcessEngine,
+)
+from netlab.batch._plan import (
+    plan,
+)
+from netlab.batch._render import (
+    atomic_write,
+    export_html,
+    render,
+)
+from netlab.batch._result import (
+    BuildResult,
+    ReportOutcome,
 )
 
 __all__ = [

@@ -25,12 +25,10 @@ hard links at no cost.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import os
 import re
-import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -38,231 +36,26 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from netlab import paths
 from netlab._version import __version__
 from netlab.batch import _engine as engine
+from netlab.batch._lastgood import (
+    MANIFEST,
+    _hold_last_good,
+    _keep_last_good,
+    _previous_manifest,
+    _remove,
+    _remove_temporary_files,
+    _sha256,
+)
+from netlab.batch._plan import plan
+from netlab.batch._render import atomic_write
+from netlab.batch._result import BuildResult, ReportOutcome
 from netlab.checks import check_argument
-from netlab.exceptions import BuildError, InputError
-from netlab.names import display_name
 from netlab.params import RunParams, load_params
-from netlab.pipeline import report_code_hash, run_lock, versions
+from netlab.pipeline import run_lock, versions
 
 log = logging.getLogger(__name__)
-
-
-NOTEBOOKS = {
-    "school": "school.ipynb",
-    "network": "network.ipynb",
-    "traction": "traction.ipynb",
-    "livecase": "livecase.ipynb",
-}
-MANIFEST = "manifest.json"
-LAST_GOOD = "last-good"  # the last good build's reports, held while a build runs
-KEPT = "kept"  # dated copies of the last good reports, kept when a build failed
-KEEP = 5  # dated copies kept at most
-
-
-@dataclass
-class ReportOutcome:
-    """What happened to one report of a build."""
-
-    id: str
-    kind: str
-    title: str
-    html: str
-    status: str = "pending"
-    seconds: float = 0.0
-    error: str | None = None
-    notebook: str | None = None
-    key: str = ""
-    phases: dict[str, float] = field(default_factory=dict)
-    sha256: str = ""
-    xlsx: str | None = None
-    pdf: str | None = None
-
-
-@dataclass
-class BuildResult:
-    """The outcome of :func:`build`: one :class:`ReportOutcome` per report."""
-
-    run: str
-    reports: list[ReportOutcome]
-    seconds: float
-    prepared: bool
-    out_dir: Path
-    jobs: int = 1
-    notes: list[str] = field(default_factory=list)
-    kept: Path | None = None
-    pdf_seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        """True when no report failed."""
-        return not self.failures
-
-    @property
-    def failures(self) -> list[ReportOutcome]:
-        """The reports that failed."""
-        return [r for r in self.reports if r.status == "failed"]
-
-    @property
-    def rendered(self) -> list[ReportOutcome]:
-        """The reports rendered in this build (not skipped)."""
-        return [r for r in self.reports if r.status == "ok"]
-
-    @property
-    def skipped(self) -> list[ReportOutcome]:
-        """The reports left as they were (inputs, parameters and code unchanged)."""
-        return [r for r in self.reports if r.status == "skipped"]
-
-    @property
-    def index(self) -> Path:
-        """The run's ``index.html``."""
-        return self.out_dir / "index.html"
-
-    def summary(self) -> str:
-        """A few lines for the terminal: counts, rate, each failure and where to look."""
-        n_done = len(self.rendered)
-        rate = n_done / self.seconds * 60 if self.seconds > 0 and n_done else 0.0
-        lines = [
-            f"Run {self.run!r}: {len(self.reports)} reports — {n_done} rendered, "
-            f"{len(self.skipped)} unchanged, {len(self.failures)} failed "
-            f"in {self.seconds:.1f} s ({rate:.0f} reports/min, {self.jobs} at a time)"
-            + ("; data prepared" if self.prepared else "; data already prepared")
-        ]
-        lines += [f"  {note}" for note in self.notes]
-        for r in self.failures:
-            lines.append(f"  FAILED {r.title} [{r.id}]: {r.error}")
-            if r.notebook:
-                lines.append(f"         executed notebook kept at {r.notebook}")
-        if self.failures:
-            lines.append(
-                f"  Failed reports are not in {self.out_dir} (nothing half-done is sent out)."
-            )
-        if self.kept is not None:
-            lines.append(f"  The last good reports of this run are kept in {self.kept}")
-        lines.append(f"Index: {self.index}")
-        return "\n".join(lines)
-
-    def raise_for_failures(self) -> None:
-        """Raise :class:`~netlab.exceptions.BuildError` naming every failed report."""
-        if self.failures:
-            names = ", ".join(f"{r.id} ({r.error})" for r in self.failures)
-            raise BuildError(
-                f"{len(self.failures)} report(s) of run {self.run!r} failed: {names}",
-                hint="Open the executed notebooks named in the summary, fix, and build again; "
-                "only the failed reports are rendered again.",
-            )
-
-
-# --------------------------------------------------------------------------------------
-# Planning
-# --------------------------------------------------------------------------------------
-
-
-def _report_key(*parts: Any) -> str:
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(json.dumps(part, sort_keys=True, default=str).encode())
-        h.update(b"\0")
-    return h.hexdigest()[:16]
-
-
-def plan(params: RunParams, *, manifest: dict | None = None) -> list[dict[str, Any]]:
-    """List the reports of a prepared run as render tasks.
-
-    Parameters
-    ----------
-    params : RunParams
-        The run's parameters (the run must be prepared).
-    manifest : dict, optional
-        The processed run's manifest (read from disk when omitted).
-
-    Returns
-    -------
-    list of dict
-        One task per report (see :func:`netlab.batch._engine.render`), network first, plus the
-        keys ``kind``, ``title``, ``rel_html`` and ``key``.
-    """
-    from netlab import pipeline
-
-    run = params.run
-    found = manifest if manifest is not None else pipeline.manifest(run)
-    if found is None:
-        raise InputError(f"The run {run!r} has not been prepared.", hint="Run `netlab prepare`.")
-    units = pd.read_parquet(paths.processed_dir(run) / "units.parquet")
-    notebooks, templates = paths.notebooks_dir(), paths.templates_dir()
-    code = report_code_hash(notebooks, templates)
-    base_key = (found.get("input_hash"), found.get("code_hash"), code, params.model_dump_json())
-    work, out = paths.work_dir(run), paths.reports_dir(run)
-    unit = params.unit
-    folder = "districts" if unit == "district" else "schools"
-
-    specs: list[tuple[str, str, str, str, dict]] = [
-        ("network", "network", "Network report", "network.html", {"run_name": run}),
-    ]
-    if found.get("tables", {}).get("traction", 0):
-        specs.append(
-            ("traction", "traction", "Traction report", "traction.html", {"run_name": run})
-        )
-    names = dict(
-        zip(
-            units["unit_id"].astype(str),
-            units.get("unit_name", units["unit_id"]).astype(str),
-            strict=False,
-        )
-    )
-    shown = {u: display_name(n) for u, n in names.items()}
-    for uid in sorted(names, key=lambda u: (shown[u].casefold(), u)):
-        rel = f"{folder}/{paths.slug(uid)}.html"
-        title = f"{unit.capitalize()} report: {shown[uid]}"
-        specs.append((f"{unit}:{uid}", unit, title, rel, {"run_name": run, "unit_id": uid}))
-    from netlab.report import brief_rel
-
-    for host, visitor in _brief_pairs(params):
-        title = f"Live-case brief: {shown.get(host, host)} hosts {shown.get(visitor, visitor)}"
-        parameters = {"run_name": run, "host": host, "visitor": visitor}
-        rel = brief_rel(host, visitor)
-        specs.append((f"livecase:{host}:{visitor}", "livecase", title, rel, parameters))
-
-    tasks = []
-    for rid, kind, title, rel, parameters in specs:
-        notebook = notebooks / NOTEBOOKS["school" if kind in ("school", "district") else kind]
-        stem = paths.slug(rid.replace(":", "-"))
-        tasks.append(
-            {
-                "id": rid,
-                "kind": kind,
-                "title": title,
-                "rel_html": rel,
-                "notebook": str(notebook),
-                "parameters": parameters,
-                "work_notebook": str(work / "notebooks" / f"{stem}.ipynb"),
-                "log": str(work / "logs" / f"{stem}.log"),
-                "html": str(out / rel),
-                "xlsx": str(out / paths.beside(rel, ".xlsx")),
-                "home": str(paths.project_root()),
-                "template_dir": str(templates),
-                "key": _report_key(*base_key, rid, parameters),
-                "preload": run,
-            }
-        )
-    return tasks
-
-
-def _brief_pairs(params: RunParams) -> list[tuple[str, str]]:
-    """The live-case pairings that get a brief: those the network report shows."""
-    path = paths.processed_dir(params.run) / "models" / "livecase__pairs.parquet"
-    if not path.exists():
-        return []
-    pairs = pd.read_parquet(path)
-    if pairs.empty:
-        return []
-    n = pairs[["host_denominator", "visitor_denominator"]].min(axis=1)
-    pairs = pairs.loc[pd.to_numeric(n, errors="coerce") >= params.min_cell]
-    return list(zip(pairs["host"].astype(str), pairs["visitor"].astype(str), strict=True))
 
 
 # --------------------------------------------------------------------------------------
@@ -415,76 +208,6 @@ def build(
         return _build_locked(params, jobs, scheduler, force, progress, started, notes, say)
 
 
-def _remove_temporary_files(out: Path) -> None:
-    """Remove what a killed build left half-written (``.<name>.<pid>.tmp``)."""
-    for tmp in out.rglob(".*.tmp"):
-        tmp.unlink(missing_ok=True)
-
-
-def _hold_last_good(out: Path, work: Path, previous_ok: bool) -> Path | None:
-    """Hard-link the reports of the last good build into the work area before rendering.
-
-    Reports are replaced by rename, never rewritten in place, so the links keep the old
-    versions at no cost. A held copy left by a build that did not finish is kept as it is:
-    it, not the half-rebuilt folder, is the last good set.
-    """
-    held = work / LAST_GOOD
-    if held.is_dir():
-        return held
-    if not previous_ok:
-        return None
-    tmp = work / f".{LAST_GOOD}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-
-    def link(src: str, dst: str) -> None:
-        try:
-            os.link(src, dst)
-        except OSError:  # another file system, or links not allowed: copy
-            shutil.copy2(src, dst)
-
-    shutil.copytree(out, tmp, copy_function=link)
-    tmp.replace(held)
-    return held
-
-
-def _keep_last_good(held: Path | None, work: Path, failed: bool) -> Path | None:
-    """After the build: keep the held reports, dated, when it failed; else let them go."""
-    if held is None or not held.is_dir():
-        return None
-    if not failed:
-        shutil.rmtree(held, ignore_errors=True)
-        return None
-    built = _previous_manifest(held).get("built")
-    try:
-        stamp = dt.datetime.fromisoformat(built).strftime("%Y-%m-%d_%H%M%S")
-    except (TypeError, ValueError):
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d_%H%M%S")
-    kept = work / KEPT / stamp
-    if kept.exists():  # that build is kept already (an earlier failure)
-        shutil.rmtree(held, ignore_errors=True)
-    else:
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        held.replace(kept)
-    for old in sorted(p for p in (work / KEPT).iterdir() if p.is_dir())[:-KEEP]:
-        shutil.rmtree(old, ignore_errors=True)
-    return kept
-
-
-def _previous_manifest(out: Path) -> dict:
-    try:
-        return json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _build_locked(
     params: RunParams,
     jobs: int,
@@ -608,12 +331,6 @@ def _build_locked(
     return result
 
 
-def _remove(out: Path, rel: str) -> None:
-    """Remove a report and the files beside it (its workbook and PDF)."""
-    for suffix in (".html", ".xlsx", ".pdf"):
-        (out / paths.beside(rel, suffix)).unlink(missing_ok=True)
-
-
 @dataclass
 class _Printed:
     notes: list[str] = field(default_factory=list)
@@ -672,11 +389,11 @@ def _write_manifest(result: BuildResult, params: RunParams, processed: dict) -> 
             {k: v for k, v in asdict(r).items() if k != "notebook"} for r in result.reports
         ],
     }
-    return engine.atomic_write(result.out_dir / MANIFEST, json.dumps(body, indent=2))
+    return atomic_write(result.out_dir / MANIFEST, json.dumps(body, indent=2))
 
 
 def write_index(result: BuildResult, params: RunParams) -> Path:
     """Write ``reports/<run>/index.html``: the network at a glance, and every report."""
     from netlab.report import index_page
 
-    return engine.atomic_write(result.out_dir / "index.html", index_page(result, params))
+    return atomic_write(result.out_dir / "index.html", index_page(result, params))

@@ -26,15 +26,19 @@ from netlab.pipeline._models import (
     model_frame,
 )
 from netlab.pipeline._prepare import (
+    prepare,
+    prepare_frames,
+)
+from netlab.pipeline._prepared import (
     Prepared,
+    summary,
+)
+from netlab.pipeline._store import (
     check,
     is_fresh,
     load,
     manifest,
-    prepare,
-    prepare_frames,
     stale_reason,
-    summary,
     write_prepared,
 )
 from netlab.pipeline._validate import (

@@ -34,7 +34,7 @@ class Model:
 
 
 #: The analysis packages that fit models, in the order they are fitted.
-PRODUCERS = ("variation", "practices", "livecase", "traction")
+PRODUCERS = ("variation", "practices", "livecase", "traction", "runcharts")
 
 _DECLARED = (
     Model("variation", "funnel", "a unit × year × measure × group: its rate and funnel flag"),
@@ -70,6 +70,18 @@ _DECLARED = (
     Model("traction", "pdsa_activity", "a team × term: its PDSA cycles"),
     Model("traction", "survey_trends", "a survey item × wave: the network's mean"),
     Model("traction", "survey_change", "a survey item: its change, clustered by team"),
+    Model(
+        "runcharts",
+        "process_charts",
+        "a unit (none: the network) × process measure × date: the point, suppressed or "
+        "not, and the run chart of the shown points",
+    ),
+    Model(
+        "runcharts",
+        "fafsa_season",
+        "a unit (none: the network) × week of the latest FAFSA season: completion beside "
+        "last season's, suppressed or not, and the pace test on the shown weeks",
+    ),
 )
 
 #: Every model a run may hold, by key (``"variation__funnel"``).
@@ -109,8 +121,10 @@ def _producer(name: str) -> Any:
         from netlab import practices as module
     elif name == "livecase":
         from netlab import livecase as module
-    else:
+    elif name == "traction":
         from netlab import traction as module
+    else:
+        from netlab.pipeline import _runcharts as module
     return module
 
 

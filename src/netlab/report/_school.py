@@ -27,6 +27,7 @@ from netlab.report._html import (
 )
 from netlab.report._lookup import lookup
 from netlab.report._practice_words import like_this_one_words, school_covariance_words
+from netlab.report._runcharts import charted, pace_of, unit_rows
 
 if TYPE_CHECKING:
     from netlab.report._context import Report
@@ -43,30 +44,20 @@ def process_measures(r: Report) -> Section:
     table_ = r.prepared.tables.get("process")
     if table_ is None or table_.empty:
         return s.add(unavailable("Interim and process measures", no_table("process")))
-    from netlab import measures, spc
-
-    series = measures.process_series(table_, unit="school_id")
-    mine = {str(r.unit_id), *_schools_of(r)} if r.unit_id is not None else None
-    if mine is not None:
-        series = series.loc[series["unit_id"].isin(mine)]
+    series = unit_rows(r, "runcharts__process_charts")
+    if series is None:
+        return s.add(unavailable("Interim and process measures"))
     if series.empty:
         return s.add(unavailable(f"Interim and process measures for {r.unit_name}"))
     for measure, cell in list(series.groupby("measure", sort=True))[:4]:
-        rates_like = bool(cell["denominator"].notna().any())
-        several = cell["unit_id"].nunique() > 1
-        # one point per date for the whole unit (a district's schools, or the network)
-        if rates_like:
-            cell = cell.groupby("date", as_index=False)[["numerator", "denominator"]].sum()
-            cell["value"] = cell["numerator"] / cell["denominator"].where(cell["denominator"] > 0)
-            cell["suppressed"] = privacy.too_small(cell["denominator"], r.min_cell, missing=False)
-        else:
-            cell = cell.groupby("date", as_index=False)["value"].sum().assign(suppressed=False)
+        rates_like = bool(cell["is_rate"].any())
+        several = int(cell["schools"].max()) > 1
         shown = privacy.visible(cell).sort_values("date")
         label = _capital(_measure_label(r, measure))
         if len(shown) < 2:
             s.add(_suppressed_note(r, f"The series of {label.lower()}"))
             continue
-        chart = spc.run_chart(shown, x="date", y="value")
+        chart = charted(shown)
         s.add(
             _draw(
                 plots.run_chart,
@@ -99,37 +90,25 @@ def fafsa_season(r: Report) -> Section:
     weekly = r.prepared.tables.get("fafsa_weekly")
     if weekly is None or weekly.empty:
         return s.add(unavailable("The weekly FAFSA run chart", no_table("fafsa_weekly")))
-    from netlab import spc
-
-    schools = _schools_of(r) if r.unit_id is not None else None
-    season = int(weekly["season"].max())
-    name = f"{season}-{str(season + 1)[-2:]} FAFSA"
-    this = weekly.loc[weekly["season"] == season]
-    if schools is not None:
-        this = this.loc[this["school_id"].astype(str).isin(schools)]
-    missing = (
-        (~this["reported"].fillna(False).astype(bool)).groupby(this["week"]).all()
-        if "reported" in this.columns
-        else pd.Series(dtype=bool)
-    )
-    not_reported = sorted(int(w) for w in missing.index[missing.to_numpy()])
+    weeks = unit_rows(r, "runcharts__fafsa_season")
+    if weeks is None:
+        return s.add(unavailable("The weekly FAFSA run chart"))
+    not_reported = sorted(int(w) for w in weeks.loc[weeks["unreported"], "week"])
     skipped = len(not_reported)
-    series = spc.season_series(weekly, season=season, unit=schools)
-    series = series.loc[series["denominator"].notna()]
+    series = weeks.loc[weeks["denominator"].notna()]
     if series.empty:
         return s.add(unavailable("The weekly FAFSA run chart", "no reported week this season"))
-    series = privacy.flag_small(series, min_cell=r.min_cell)
-    prior_small = privacy.too_small(series["prior_denominator"], r.min_cell)
-    series.loc[prior_small, ["prior_rate", "prior_numerator"]] = np.nan
+    season = int(weeks["season"].max())
+    name = f"{season}-{str(season + 1)[-2:]} FAFSA"
     shown = privacy.visible(series)
     if shown.empty:
         return s.add(_suppressed_note(r, "The FAFSA season"))
-    pace = spc.season_pace(shown) if shown["prior_rate"].notna().any() else None
+    pace = pace_of(shown)
     chart = _season_chart(shown, pace)
     # People think of a season in dates: each week is drawn at its snapshot's date.
     chart = chart.merge(shown[["week", "as_of"]], on="week", how="left")
     chart["as_of"] = pd.to_datetime(chart["as_of"])
-    dates = pd.to_datetime(this.groupby("week")["as_of"].first())
+    dates = pd.to_datetime(weeks.set_index("week")["week_of"])
     gaps = [dates[w] for w in not_reported if w <= int(shown["week"].max()) and w in dates]
     s.add(
         _draw(

@@ -1,0 +1,98 @@
+"""The last good reports: held while a build runs, kept dated when it fails.
+
+Reports are replaced by rename, never rewritten in place, so the last good build's files
+are held as hard links at no cost; a report that failed (or whose unit left the run) is
+removed with the files beside it, so nothing half-done is sent out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+from netlab import paths
+
+MANIFEST = "manifest.json"
+LAST_GOOD = "last-good"  # the last good build's reports, held while a build runs
+KEPT = "kept"  # dated copies of the last good reports, kept when a build failed
+KEEP = 5  # dated copies kept at most
+
+
+def _remove_temporary_files(out: Path) -> None:
+    """Remove what a killed build left half-written (``.<name>.<pid>.tmp``)."""
+    for tmp in out.rglob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
+
+
+def _hold_last_good(out: Path, work: Path, previous_ok: bool) -> Path | None:
+    """Hard-link the reports of the last good build into the work area before rendering.
+
+    Reports are replaced by rename, never rewritten in place, so the links keep the old
+    versions at no cost. A held copy left by a build that did not finish is kept as it is:
+    it, not the half-rebuilt folder, is the last good set.
+    """
+    held = work / LAST_GOOD
+    if held.is_dir():
+        return held
+    if not previous_ok:
+        return None
+    tmp = work / f".{LAST_GOOD}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+
+    def link(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:  # another file system, or links not allowed: copy
+            shutil.copy2(src, dst)
+
+    shutil.copytree(out, tmp, copy_function=link)
+    tmp.replace(held)
+    return held
+
+
+def _keep_last_good(held: Path | None, work: Path, failed: bool) -> Path | None:
+    """After the build: keep the held reports, dated, when it failed; else let them go."""
+    if held is None or not held.is_dir():
+        return None
+    if not failed:
+        shutil.rmtree(held, ignore_errors=True)
+        return None
+    built = _previous_manifest(held).get("built")
+    try:
+        stamp = dt.datetime.fromisoformat(built).strftime("%Y-%m-%d_%H%M%S")
+    except (TypeError, ValueError):
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d_%H%M%S")
+    kept = work / KEPT / stamp
+    if kept.exists():  # that build is kept already (an earlier failure)
+        shutil.rmtree(held, ignore_errors=True)
+    else:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        held.replace(kept)
+    for old in sorted(p for p in (work / KEPT).iterdir() if p.is_dir())[:-KEEP]:
+        shutil.rmtree(old, ignore_errors=True)
+    return kept
+
+
+def _previous_manifest(out: Path) -> dict:
+    try:
+        return json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _remove(out: Path, rel: str) -> None:
+    """Remove a report and the files beside it (its workbook and PDF)."""
+    for suffix in (".html", ".xlsx", ".pdf"):
+        (out / paths.beside(rel, suffix)).unlink(missing_ok=True)
