@@ -42,6 +42,14 @@ class Prepared:
         """
         return model_frame(self, name)
 
+    def schools_of(self, unit: object) -> list[str]:
+        """The school ids of a unit: itself, or a district's schools (``params.unit``)."""
+        schools = self.tables.get("schools")
+        if self.params.unit == "district" and schools is not None:
+            chosen = schools["district"].astype(str) == str(unit)
+            return schools.loc[chosen, "school_id"].astype(str).tolist()
+        return [str(unit)]
+
 
 def summary(prepared: Prepared) -> str:
     """A short plain-text summary of a prepared run, for the terminal."""

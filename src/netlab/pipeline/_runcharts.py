@@ -61,16 +61,7 @@ _SEASON = [
 def report_units(prepared: Any) -> list[tuple[str | None, list[str] | None]]:
     """Every unit a report is made for, with its school ids; the network first (None)."""
     ids = sorted(prepared.units["unit_id"].astype(str).unique()) if len(prepared.units) else []
-    return [(None, None)] + [(u, _schools_of(prepared, u)) for u in ids]
-
-
-def _schools_of(prepared: Any, unit: str) -> list[str]:
-    """The school ids of a unit: itself, or a district's schools."""
-    schools = prepared.tables.get("schools")
-    if prepared.params.unit == "district" and schools is not None:
-        chosen = schools["district"].astype(str) == unit
-        return schools.loc[chosen, "school_id"].astype(str).tolist()
-    return [unit]
+    return [(None, None)] + [(u, prepared.schools_of(u)) for u in ids]
 
 
 def _typed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

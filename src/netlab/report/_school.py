@@ -225,13 +225,7 @@ def _day(value: object) -> str:
 
 def _schools_of(r: Report, unit: str | None = None) -> list[str]:
     """The school ids of a unit (the report's own by default): itself, or its schools."""
-    unit = str(r.unit_id if unit is None else unit)
-    schools = r.prepared.tables.get("schools")
-    if r.params.unit == "district" and schools is not None:
-        return (
-            schools.loc[schools["district"].astype(str) == unit, "school_id"].astype(str).tolist()
-        )
-    return [unit]
+    return r.prepared.schools_of(r.unit_id if unit is None else unit)
 
 
 def practices(r: Report) -> Section:
