@@ -157,6 +157,19 @@ def _unit_season(
     return out.assign(season=season).sort_values("week")
 
 
+def _by_school(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """A table's rows by school id, split once (so each unit reads only its own rows)."""
+    return {str(k): g for k, g in table.groupby(table["school_id"].astype(str), sort=False)}
+
+
+def _rows_of(
+    by_school: dict[str, pd.DataFrame], schools: list[str], like: pd.DataFrame
+) -> pd.DataFrame:
+    """The rows of some schools (an empty frame like ``like`` when none has any)."""
+    found = [by_school[s] for s in schools if s in by_school]
+    return pd.concat(found) if found else like.iloc[:0]
+
+
 def fafsa_season(
     weekly: pd.DataFrame, units: list[tuple[str | None, list[str] | None]], *, min_cell: int
 ) -> pd.DataFrame:
@@ -183,8 +196,14 @@ def fafsa_season(
         (gap, change and the run-chart columns; missing on weeks not tested).
     """
     season = int(weekly["season"].max())
+    by_school = _by_school(weekly)
     parts = [
-        _unit_season(weekly, season, schools, min_cell).assign(unit_id=unit_id)
+        _unit_season(
+            weekly if schools is None else _rows_of(by_school, schools, weekly),
+            season,
+            schools,
+            min_cell,
+        ).assign(unit_id=unit_id)
         for unit_id, schools in units
     ]
     return _typed(pd.concat(parts, ignore_index=True), _SEASON)
