@@ -22,6 +22,11 @@ from netlab.report._practice_words import (
     not_compared_words,
     staggered_words,
 )
+from netlab.report._season_words import (
+    pace_words,
+    season_status_words,
+    unreported_caption_words,
+)
 from netlab.report._words import (
     bright_spot_words,
     constellation_words,
@@ -327,3 +332,65 @@ def test_learn_from_names_bright_spots_and_their_live_cases():
     )
     assert "hosted by C (see" in other
     assert learn_from_words(**kw, spots=None, hosts=[], pairs=0, hosts_are_spots=False) is None
+
+
+# ---------------------------------------------------------------- the FAFSA season
+
+
+def test_season_status_says_the_gap_only_when_it_is_large():
+    near = season_status_words(day="2024-04-26", week=29, rate=0.40, prior=0.42)
+    assert near == (
+        "By 26 April 2024 (week 29 of the season), 40% of seniors had completed a FAFSA, "
+        "against 42% at the same week last season."
+    )
+    behind = season_status_words(day="2024-04-26", week=29, rate=0.18, prior=0.25)
+    assert "This season is unlike the last: 7 percentage points behind" in behind
+    ahead = season_status_words(day="2024-04-26", week=29, rate=0.31, prior=0.25)
+    assert "6 percentage points ahead" in ahead
+    alone = season_status_words(day="2024-04-26", week=29, rate=0.31, prior=None)
+    assert "last season" not in alone and alone.endswith("completed a FAFSA.")
+
+
+def test_season_status_names_the_unreported_weeks_singular_and_plural():
+    one = season_status_words(
+        day="2024-04-26", week=29, rate=0.3, prior=None, not_reported={22: "2024-03-08"}
+    )
+    assert "In week 22 (8 March 2024) the counts were suppressed" in one
+    assert "that week is shaded as not reported" in one
+    three = season_status_words(
+        day="2024-04-26",
+        week=29,
+        rate=0.3,
+        prior=None,
+        not_reported={24: "2024-03-22", 22: "2024-03-08", 23: None},
+    )
+    assert "In weeks 22, 23 and 24 (8 March 2024 and 22 March 2024)" in three
+    assert "those weeks are shaded" in three and "not a drop in completion." in three
+
+
+def test_unreported_caption_counts_the_snapshots():
+    assert unreported_caption_words(0) == ""
+    assert "1 weekly snapshot was not a measurement" in unreported_caption_words(1)
+    assert "3 weekly snapshots were not measurements" in unreported_caption_words(3)
+
+
+def _pace(useful: int, *, run: bool = False, crossing: bool = False, change: float = 1.0):
+    return pd.DataFrame(
+        {
+            "n_useful": [useful] * 3,
+            "run_signal": [run] * 3,
+            "crossing_signal": [crossing] * 3,
+            "in_long_run": [run] * 3,
+            "change": [change] * 3,
+            "longest_run": [8] * 3,
+        }
+    )
+
+
+def test_pace_words_follow_the_run_chart_rules():
+    assert pace_words(None).startswith("There is no earlier season")
+    assert "With 4 weeks that can be compared" in pace_words(_pace(4, run=True))
+    assert "pulling ahead of last season's pace" in pace_words(_pace(12, run=True))
+    assert "falling behind" in pace_words(_pace(12, run=True, change=-2.0))
+    assert "for unusually long stretches" in pace_words(_pace(12, crossing=True))
+    assert "no sign that the pace differs" in pace_words(_pace(12))

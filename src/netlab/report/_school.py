@@ -14,11 +14,8 @@ from netlab.report._html import (
     Section,
     _capital,
     _draw,
-    _list,
     _measure_label,
     _note,
-    _pct,
-    _plural,
     _sentence,
     _suppressed_note,
     no_table,
@@ -28,6 +25,11 @@ from netlab.report._html import (
 from netlab.report._lookup import lookup
 from netlab.report._practice_words import like_this_one_words, school_covariance_words
 from netlab.report._runcharts import charted, pace_of, unit_rows
+from netlab.report._season_words import (
+    pace_words,
+    season_status_words,
+    unreported_caption_words,
+)
 
 if TYPE_CHECKING:
     from netlab.report._context import Report
@@ -123,44 +125,20 @@ def fafsa_season(r: Report) -> Section:
             "season at the same weeks. The season is judged on its pace: highlighted weeks "
             "belong to a run of weeks in which new completions kept beating (or trailing) "
             "last season's at the same weeks; the cumulative curve itself always rises and "
-            "is not tested."
-            + (
-                f" {_capital(_plural(skipped, 'weekly snapshot'))} "
-                + ("was not a measurement" if skipped == 1 else "were not measurements")
-                + " (counts suppressed for nearly every school): shaded, not drawn as zero."
-                if skipped
-                else ""
-            ),
+            "is not tested." + unreported_caption_words(skipped),
             n_min=shown["denominator"].min(),
         )
     )
     last = chart.iloc[-1]
     prior = last.get("prior_rate")
-    text = (
-        f"By {_day(last.as_of)} (week {int(last.week)} of the season), {_pct(last.rate)} of "
-        "seniors had completed a FAFSA"
+    text = season_status_words(
+        day=last.as_of,
+        week=int(last.week),
+        rate=float(last.rate),
+        prior=float(prior) if pd.notna(prior) else None,
+        not_reported={w: dates.get(w) for w in not_reported},
     )
-    if pd.notna(prior):
-        text += f", against {_pct(prior)} at the same week last season"
-        gap = float(last.rate) - float(prior)
-        if abs(gap) >= 0.05:
-            text += (
-                f". This season is unlike the last: {abs(100 * gap):.0f} percentage points "
-                + ("behind" if gap < 0 else "ahead")
-                + " at the same week"
-            )
-    if skipped:
-        weeks = _list([str(w) for w in not_reported])
-        days = _list([_day(dates[w]) for w in not_reported if w in dates])
-        text += (
-            f". In {'week' if skipped == 1 else 'weeks'} {weeks}"
-            + (f" ({days})" if days else "")
-            + " the counts were suppressed for nearly every school, so "
-            + ("that week is" if skipped == 1 else "those weeks are")
-            + " shaded as not reported: a cause outside the schools' work (a late or "
-            "disrupted FAFSA launch shows up this way), not a drop in completion"
-        )
-    s.add(_sentence(text + ". " + _pace_words(pace), shown["denominator"].min()))
+    s.add(_sentence(text + " " + pace_words(pace), shown["denominator"].min()))
     return s
 
 
@@ -178,49 +156,6 @@ def _season_chart(shown: pd.DataFrame, pace: pd.DataFrame | None) -> pd.DataFram
     for c in ("run_signal", "crossing_signal"):
         chart[c] = bool(pace[c].dropna().any())
     return chart
-
-
-def _pace_words(pace: pd.DataFrame | None) -> str:
-    """What the pace test says, in plain words."""
-    if pace is None or pace.empty:
-        return (
-            "There is no earlier season at the same weeks to compare this season's pace with "
-            "(a cumulative curve always rises, so it is not judged on its own)."
-        )
-    useful = int(pace["n_useful"].max()) if "n_useful" in pace else 0
-    if useful < 10:
-        return (
-            f"With {_plural(useful, 'week')} that can be compared with last season, the run-chart "
-            "rules cannot yet tell a change of pace from ordinary week-to-week variation."
-        )
-    if bool(pace["run_signal"].any()):
-        run = pace.loc[pace["in_long_run"].fillna(False).astype(bool)]
-        ahead = bool(run["change"].mean() > 0)
-        return (
-            f"For {int(pace['longest_run'].max())} compared weeks in a row, "
-            + ("more" if ahead else "fewer")
-            + " seniors completed a FAFSA each week than in the same week last season: this "
-            "season is "
-            + ("pulling ahead of" if ahead else "falling behind")
-            + " last season's pace by more than week-to-week chance gives."
-        )
-    if bool(pace["crossing_signal"].any()):
-        return (
-            "Week by week, this season's new completions stayed on one side of last season's "
-            "for unusually long stretches: the pace differs from last season's by more than "
-            "chance gives."
-        )
-    return (
-        "Week by week, this season's new completions run sometimes ahead of and sometimes "
-        "behind last season's at the same weeks, as chance gives: no sign that the pace "
-        "differs from last season's."
-    )
-
-
-def _day(value: object) -> str:
-    """A date as people write it: "8 March 2024"."""
-    t = pd.Timestamp(value)
-    return f"{t.day} {t:%B %Y}"
 
 
 def _schools_of(r: Report, unit: str | None = None) -> list[str]:
