@@ -433,6 +433,11 @@ def test_builtin_measures_are_all_described():
         "table",
         "denominator_label",
         "short_label",
+        "window_years",
+        "window_month",
+        "window_day",
+        "provisional",
+        "final_when",
     ]
     assert frame["denominator_label"].str.len().min() > 10
     # every measure has a short label for sentences and axes, no longer than its label

@@ -82,6 +82,14 @@ class GroupDef(_Strict):
     )
 
 
+class WindowDef(_Strict):
+    """When a class's figure is final: ``day`` ``month`` of the graduation year + ``years``."""
+
+    years: int = Field(0, ge=0, le=10, description="years after the graduation year")
+    month: int = Field(6, ge=1, le=12)
+    day: int = Field(15, ge=1, le=31)
+
+
 class MeasureDef(_Strict):
     """A measure defined in YAML (see ``netlab/data/measures.yaml`` for the built-ins)."""
 
@@ -100,6 +108,12 @@ class MeasureDef(_Strict):
     direction: Literal["higher", "lower"] = "higher"
     kind: Literal["outcome", "interim", "process"] = "outcome"
     year_column: str | None = None
+    window: WindowDef | None = Field(
+        None, description="when a class's figure is final (default: at graduation, 15 June)"
+    )
+    provisional: bool = Field(
+        False, description="before the window closes, show a 'so far' figure, marked provisional"
+    )
 
     _text = field_validator("denominator", "numerator", mode="before")(
         classmethod(lambda cls, v: _bool_as_text(v))
@@ -132,6 +146,16 @@ class RunParams(_Strict):
         "grad_rate", description="institutions column that says 'likely to graduate'"
     )
     min_cell: int = Field(10, ge=1)
+    band_below: int | None = Field(
+        None,
+        ge=1,
+        description="a 0% or 100% on fewer students is shown banded (default twice min_cell)",
+    )
+    as_of: dt.date | None = Field(
+        None,
+        description="the run's date (default: the StudentTracker search date, else the "
+        "latest date in the data, else the build date)",
+    )
     name_peers: bool = False
     schools: list[str] | None = None
     districts: list[str] | None = None
@@ -166,6 +190,11 @@ class RunParams(_Strict):
     def raw_path(self) -> Path:
         """Absolute path of the raw folder."""
         return paths.resolve(self.raw_dir)
+
+    @property
+    def band_limit(self) -> int:
+        """Below this many students a 0% or 100% is shown banded ("≤5%", "≥95%")."""
+        return int(self.band_below) if self.band_below is not None else 2 * int(self.min_cell)
 
     @property
     def unit_label(self) -> str:

@@ -22,12 +22,14 @@ import numpy as np
 import pandas as pd
 
 from netlab.checks import check_columns
+from netlab.reasons import Reason
 
 #: The hidden sheet of a report's workbook that holds each table's counts (for the scan).
 COUNTS_SHEET = "netlab-counts"
 
 __all__ = [
     "MARKER",
+    "WHY",
     "complementary",
     "flag_small",
     "too_small",
@@ -113,10 +115,22 @@ def flag_small(
     """
     check_columns(frame, [n], what="frame to suppress")
     out = frame.copy()
-    small = too_small(out[n], min_cell)
+    small = np.asarray(too_small(out[n], min_cell), dtype=bool)
     before = out[column].fillna(True).astype(bool) if column in out.columns else False
     out[column] = np.asarray(small | before, dtype=bool)
+    out[WHY] = _why(out, np.where(small, Reason.SMALL.value, None))
     return out
+
+
+#: The column of a flagged frame that says why each hidden row is hidden (a Reason value).
+WHY = "why"
+
+
+def _why(frame: pd.DataFrame, new: np.ndarray) -> np.ndarray:
+    """Keep a reason already given; add the new one where there was none."""
+    old = frame[WHY].to_numpy(dtype=object) if WHY in frame.columns else np.full(len(frame), None)
+    keep = pd.notna(old)
+    return np.where(keep, old, new).astype(object)
 
 
 def complementary(
@@ -182,7 +196,9 @@ def complementary(
         if len(candidates) == 0:
             continue
         flags[candidates[np.argmin(counts[candidates])]] = True
+    added = flags & ~out[column].to_numpy(dtype=bool)
     out[column] = flags
+    out[WHY] = _why(out, np.where(added, Reason.COMPLEMENTARY.value, None))
     return out
 
 

@@ -112,6 +112,7 @@ class CleanResult:
     problems: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     sources: dict[str, pd.DataFrame] = field(default_factory=dict)
+    search_date: Any = None  # the latest StudentTracker search date, when a file gave one
 
 
 # --- One table ------------------------------------------------------------------------------
@@ -319,6 +320,7 @@ def clean_tables(
         problems=problems,
         notes=log.notes,
         sources=_source_frames(infos),
+        search_date=max((i.searched for i in infos if i.searched is not None), default=None),
     )
 
 

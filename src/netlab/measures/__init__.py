@@ -24,13 +24,26 @@ from netlab.measures._rates import (
     compute_rates,
     counts_from_students,
     measures_frame,
+    sofar_rates,
 )
 from netlab.measures._units import (
     unit_map,
     units_frame,
 )
+from netlab.measures._windows import (
+    AT_GRADUATION,
+    STATUSES,
+    Window,
+    apply_windows,
+    split_rates,
+)
 
 __all__ = [
+    "AT_GRADUATION",
+    "STATUSES",
+    "Window",
+    "apply_windows",
+    "split_rates",
     "COUNTS_TABLES",
     "Group",
     "Measure",
@@ -45,6 +58,7 @@ __all__ = [
     "measures_frame",
     "process_series",
     "registry",
+    "sofar_rates",
     "table_columns",
     "team_progress",
     "unit_map",

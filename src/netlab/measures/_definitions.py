@@ -16,6 +16,7 @@ import yaml
 
 from netlab import paths, schemas
 from netlab.exceptions import MeasureError
+from netlab.measures._windows import AT_GRADUATION, Window
 from netlab.measures.conditions import Condition, check
 from netlab.params import GroupDef, MeasureDef, RunParams, from_dict
 
@@ -44,6 +45,7 @@ class Measure:
     kind: str
     year_column: str | None
     short_label: str | None = None
+    window: Window = AT_GRADUATION
 
     @property
     def from_counts(self) -> bool:
@@ -178,6 +180,7 @@ def _check_measure(
             defn.kind,
             "year",
             short_label=defn.short_label,
+            window=_window(defn),
         )
     if defn.table not in tables:
         raise MeasureError(
@@ -230,7 +233,15 @@ def _check_measure(
         defn.kind,
         _year_column(defn, known),
         short_label=defn.short_label,
+        window=_window(defn),
     )
+
+
+def _window(defn: MeasureDef) -> Window:
+    w = defn.window
+    if w is None:
+        return Window(provisional=defn.provisional)
+    return Window(w.years, w.month, w.day, provisional=defn.provisional)
 
 
 def _check_group(

@@ -12,6 +12,7 @@ the rates.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Mapping
 from typing import Any
@@ -28,7 +29,7 @@ from netlab.measures._definitions import (
     registry,
 )
 from netlab.measures._units import unit_map
-from netlab.measures.conditions import Condition, evaluate
+from netlab.measures.conditions import Condition, check, evaluate
 from netlab.params import RunParams
 
 RATES_COLUMNS = ["unit_id", "year", "group", "measure", "numerator", "denominator", "rate"]
@@ -41,7 +42,8 @@ def measures_frame(registry: Registry) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns measure, label, direction, kind, table, denominator_label, short_label
-        (the label itself when the definition gives none).
+        (the label itself when the definition gives none), the window (window_years,
+        window_month, window_day, provisional) and final_when (the window in words).
     """
     rows = [
         {
@@ -52,13 +54,19 @@ def measures_frame(registry: Registry) -> pd.DataFrame:
             "table": m.table,
             "denominator_label": m.denominator_label,
             "short_label": m.short_label or m.label,
+            "window_years": int(m.window.years),
+            "window_month": int(m.window.month),
+            "window_day": int(m.window.day),
+            "provisional": bool(m.window.provisional),
+            "final_when": m.window.describe(),
         }
         for m in registry.measures.values()
     ]
     return pd.DataFrame(
         rows,
         columns=[
-            "measure", "label", "direction", "kind", "table", "denominator_label", "short_label"
+            "measure", "label", "direction", "kind", "table", "denominator_label", "short_label",
+            "window_years", "window_month", "window_day", "provisional", "final_when",
         ],
     )  # fmt: skip
 
@@ -368,6 +376,41 @@ def compute_rates(
 
 
 _registry = registry
+
+
+def sofar_rates(
+    tables: Mapping[str, pd.DataFrame],
+    params: RunParams | Mapping[str, Any] | None,
+    *,
+    registry: Registry | None = None,
+) -> pd.DataFrame:
+    """ "So far" counts of the measures that ask for a provisional figure: the students
+    already counted in the numerator, over **every** student of the class (the measure's
+    table rows, whether or not their answer is known yet).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rates columns, for the provisional measures read from student records only.
+    """
+    params = _as_params(params)
+    reg = registry if registry is not None else _registry(params)
+    chosen = [
+        m
+        for m in reg.measures.values()
+        if m.window.provisional and not m.from_counts and m.table in tables
+    ]
+    if not chosen:
+        return _finish(_empty_counts().rename(columns={"school_id": "unit_id"}), reg)
+    every = check("true", {}, table=chosen[0].table)
+    shadow = Registry(
+        measures={m.name: dataclasses.replace(m, denominator=every) for m in chosen},
+        groups=reg.groups,
+        constants=reg.constants,
+        quiet=frozenset(m.name for m in chosen),
+    )
+    counts = _student_counts(tables, shadow)
+    return _finish(_to_units(counts, params, tables.get("schools")), shadow)
 
 
 def counts_from_students(

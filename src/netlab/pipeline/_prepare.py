@@ -62,8 +62,14 @@ def prepare_frames(
         tables, result.quality, result.exclusions, chosen
     )
     registry = measures.registry(params)
-    log.info("computing %d measures by %s", len(registry.measures), params.unit)
+    as_of = run_date(params, result.search_date, tables)
+    log.info("computing %d measures by %s, as of %s", len(registry.measures), params.unit, as_of)
     rates = _with_focal(measures.compute_rates(tables, params, registry=registry), params)
+    windows = {m.name: m.window for m in registry.measures.values()}
+    sofar = measures.sofar_rates(tables, params, registry=registry)
+    rates, pending = measures.split_rates(
+        measures.apply_windows(rates, windows, as_of, sofar=_with_focal(sofar, params))
+    )
     units = measures.units_frame(tables["schools"], params, students=tables.get("students"))
     prepared = Prepared(
         run=params.run,
@@ -78,12 +84,47 @@ def prepare_frames(
         notes=list(result.notes),
         created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         sources=dict(result.sources),
+        as_of=as_of,
+        pending=pending,
     )
     if fit:
         log.info("fitting the network models")
         prepared.models = fit_models(prepared)
         log.info("fitted %d model frames", len(prepared.models))
     return prepared
+
+
+def run_date(
+    params: RunParams, search_date: dt.date | None, tables: dict[str, pd.DataFrame]
+) -> dt.date:
+    """The run's date: the params' ``as_of``, else the StudentTracker file's latest search
+    date, else the latest date in the data (not after today), else today.
+
+    Parameters
+    ----------
+    params : RunParams
+    search_date : datetime.date or None
+        The latest search date of the StudentTracker files, when there were any.
+    tables : dict of str to DataFrame
+        The clean tables (their date columns are searched last).
+
+    Returns
+    -------
+    datetime.date
+    """
+    if params.as_of is not None:
+        return params.as_of
+    if search_date is not None and not pd.isna(search_date):
+        return pd.Timestamp(search_date).date()
+    today = dt.datetime.now(dt.UTC).date()
+    latest = [
+        pd.Timestamp(frame[c].max()).date()
+        for frame in tables.values()
+        for c in frame.columns
+        if pd.api.types.is_datetime64_any_dtype(frame[c]) and frame[c].notna().any()
+    ]
+    latest = [d for d in latest if d <= today]
+    return max(latest) if latest else today
 
 
 def _with_focal(rates: pd.DataFrame, params: RunParams) -> pd.DataFrame:

@@ -7,6 +7,7 @@ quality log and exclusions, and the fitted models, as :func:`netlab.prepare` mak
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -17,7 +18,13 @@ from netlab.pipeline._models import model_frame
 
 @dataclass
 class Prepared:
-    """A prepared run: clean tables, rates, units, quality log and fitted models."""
+    """A prepared run: clean tables, rates, units, quality log and fitted models.
+
+    ``rates`` holds the final figures at the run's date ``as_of`` (its ``status`` column
+    says "final"); ``pending`` holds the classes whose measurement window is still open
+    at that date (``status`` "open", no numerator or rate; or "provisional", a "so far"
+    figure over all the class's students), with the day each becomes final (``final_on``).
+    """
 
     run: str
     params: RunParams
@@ -34,6 +41,11 @@ class Prepared:
     created: str = ""
     # How exports became tables: "joins" (every join counted), "college_codes" (NSC codes).
     sources: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # The run's date: what is final is judged at it ("data as of ...").
+    as_of: dt.date | None = None
+    # The rates rows not final at ``as_of`` (status open or provisional): kept apart from
+    # ``rates``, which every model and funnel reads, so only final figures reach them.
+    pending: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def model(self, name: str) -> pd.DataFrame | None:
         """A fitted model frame (``"variation__funnel"``), or None when not fitted.

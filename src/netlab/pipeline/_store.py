@@ -8,6 +8,7 @@ every file is as the manifest recorded it; :func:`load` reads it without recompu
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def write_prepared(prepared: Prepared, out_dir: Path | None = None) -> Path:
     for name, frame in prepared.tables.items():
         written.append(out / f"{name}.parquet")
         _write_parquet(frame, written[-1])
-    for name in ("rates", "units", "quality", "exclusions", "measures"):
+    for name in ("rates", "pending", "units", "quality", "exclusions", "measures"):
         written.append(out / f"{name}.parquet")
         _write_parquet(getattr(prepared, name), written[-1])
     (out / "sources").mkdir(exist_ok=True)
@@ -78,6 +79,7 @@ def write_prepared(prepared: Prepared, out_dir: Path | None = None) -> Path:
         "key_id": clean.key_id() if prepared.has_students else None,
         "files": files,
         "created": prepared.created,
+        "as_of": prepared.as_of.isoformat() if prepared.as_of else None,
         "has_students": prepared.has_students,
         "tables": {name: int(len(f)) for name, f in prepared.tables.items()},
         "models": sorted(prepared.models),
@@ -224,6 +226,8 @@ def load(run: str | RunParams) -> Prepared:
         input_hash=found["input_hash"],
         notes=list(found.get("notes", [])),
         created=found.get("created", ""),
+        as_of=dt.date.fromisoformat(found["as_of"]) if found.get("as_of") else None,
+        pending=pd.read_parquet(folder / "pending.parquet"),
         sources={
             p.stem: pd.read_parquet(p) for p in sorted((folder / "sources").glob("*.parquet"))
         },

@@ -57,6 +57,8 @@ class SourceInfo:
     rows: dict[str, pd.DataFrame] = field(default_factory=dict)
     # Contract tables a described file would have made had it been readable.
     failed: set[str] = field(default_factory=set)
+    # The latest StudentTracker search date (the run's date unless the params give one).
+    searched: Any = None
 
     def join(self, source: str, file: str, what: str, count: int) -> None:
         self.joins.append({"source": source, "file": file, "what": what, "count": int(count)})
@@ -401,6 +403,7 @@ def _join_students(spine, by_kind, inst, overrides, rate, info) -> pd.DataFrame:
             info.problems.extend(res.problems)
             info.notes.extend(res.notes)
             info.codes = res.codes
+            info.searched = res.searched
             extra = res.exclusions
             sent = int(isin_text(sp["join"], res.outcomes["join"]).sum())
             info.join(

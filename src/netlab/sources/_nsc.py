@@ -30,6 +30,7 @@ named in a warning and read back.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,6 +68,7 @@ class NscResult:
     notes: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     summary: str = ""
+    searched: dt.date | None = None  # the latest search date of the files (the run's date)
 
 
 # --------------------------------------------------------------------------- per file
@@ -270,6 +272,9 @@ def reduce_studenttracker(
         )
     rows = _dedupe(rows, out, files)
     out.counts["rows_used"] = len(rows)
+    stamps = rows["_searched"].to_numpy().astype("datetime64[D]")
+    if (~np.isnat(stamps)).any():
+        out.searched = pd.Timestamp(stamps[~np.isnat(stamps)].max()).date()
 
     spine_g = rows["_g"].to_numpy()
     present = np.flatnonzero(np.bincount(spine_g, minlength=len(index)) > 0)
