@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from netlab.checks import check_columns
-from netlab.reasons import Reason
+from netlab.reasons import Reason, is_mark, unbanded_cells, unbanded_xlsx
 
 #: The hidden sheet of a report's workbook that holds each table's counts (for the scan).
 COUNTS_SHEET = "netlab-counts"
@@ -336,12 +336,16 @@ def scan_html(
     min_cell: int,
     student_keys: Iterable[str] = (),
     forbidden_names: Iterable[str] = (),
+    band_below: int | None = None,
 ) -> list[str]:
     """Check a rendered report; return the problems found (empty when clean).
 
     Checks that every ``data-n`` / ``data-n-min`` is at least ``min_cell``; that every
-    row of a netlab table either carries such a count or shows only :data:`MARKER` in its
-    value cells; that no student key appears; and that none of ``forbidden_names``
+    row of a netlab table either carries such a count or shows only the marks of hidden
+    cells (:func:`netlab.reasons.is_mark`) in its value cells; that no value cell shows
+    0% or 100% on fewer than ``band_below`` students (default twice ``min_cell``: such a
+    rate is shown banded, "≤5%"/"≥95%"); that no student key appears; and that none of
+    ``forbidden_names``
     (other schools' names, in a school report with peers unnamed) appears, as given or as
     reports show it (a name in capitals in title case).
 
@@ -355,6 +359,8 @@ def scan_html(
         Keys of the processed students table.
     forbidden_names : iterable of str
         Names that must not appear.
+    band_below : int, optional
+        A 0% or 100% on fewer students must be banded.
 
     Returns
     -------
@@ -375,9 +381,10 @@ def scan_html(
             if "data-n" in attrs:
                 continue
             shown = [_text(c) for c in _VALUE_CELL.findall(cells)]
-            leaked = [v for v in shown if v not in (MARKER, "", "—") and not _FEWER.match(v)]
+            leaked = [v for v in shown if not is_mark(v)]
             if leaked:
                 problems.append(f"table row without a student count shows {leaked}")
+    problems += unbanded_cells(text, below=band_below or 2 * min_cell)
     return problems + _scan_text(text, student_keys, forbidden_names)
 
 
@@ -398,18 +405,20 @@ def scan_xlsx(
     min_cell: int,
     student_keys: Iterable[str] = (),
     forbidden_names: Iterable[str] = (),
+    band_below: int | None = None,
 ) -> list[str]:
     """Check a report's workbook as :func:`scan_html` checks its page.
 
     Every row the workbook's hidden count sheet lists must rest on at least ``min_cell``
-    students, or show only :data:`MARKER` (or "<N") in its value cells; no student key and
-    none of ``forbidden_names`` may appear in any cell.
+    students, or show only the marks of hidden cells in its value cells; no value cell
+    may hold 0% or 100% on fewer than ``band_below`` students (the sheet's per-cell
+    counts); no student key and none of ``forbidden_names`` may appear in any cell.
 
     Parameters
     ----------
     path : path
         The ``.xlsx`` written beside a report.
-    min_cell, student_keys, forbidden_names
+    min_cell, student_keys, forbidden_names, band_below
         As for :func:`scan_html`.
 
     Returns
@@ -423,16 +432,20 @@ def scan_xlsx(
     if COUNTS_SHEET not in wb.sheetnames:
         problems.append(f"no {COUNTS_SHEET} sheet: the rows' student counts cannot be checked")
     else:
-        for sheet, row, n, cols in wb[COUNTS_SHEET].iter_rows(min_row=2, values_only=True):
+        below = band_below if band_below is not None else 2 * min_cell
+        for line in wb[COUNTS_SHEET].iter_rows(min_row=2, values_only=True):
+            sheet, row, n, cols = line[:4]
+            ws = wb[sheet]
+            each = str(line[4] or "") if len(line) > 4 else ""
+            problems += unbanded_xlsx(ws, row, each, below=below)
             if n is not None:
                 if too_small(n, min_cell, missing=False):
                     problems.append(f"{sheet} row {row} rests on {n} students (< {min_cell})")
                 continue
-            ws = wb[sheet]
             for col in [int(c) for c in str(cols or "").split(",") if c]:
                 value = ws.cell(row=row, column=col).value
                 shown = "" if value is None else str(value)
-                if shown not in (MARKER, "", "—") and not _FEWER.match(shown):
+                if not is_mark(shown):
                     problems.append(f"{sheet} row {row} without a student count shows {shown!r}")
     text = "\n".join(
         str(v)

@@ -30,6 +30,8 @@ __all__ = [
     "legend",
     "mark",
     "said_date",
+    "unbanded_cells",
+    "unbanded_xlsx",
 ]
 
 
@@ -155,3 +157,34 @@ def is_mark(text: str) -> bool:
         or bool(_SMALL.match(text))
         or bool(_OPEN.match(text))
     )
+
+
+_CELL_N = re.compile(r"<td\b([^>]*\bdata-n=\"([^\"]*)\"[^>]*)>(.*?)</td>", re.S)
+_EXTREME = re.compile(r"^(0|100)(\.0+)?%$")
+_TAG = re.compile(r"<[^>]+>")
+
+
+def unbanded_cells(text: str, *, below: int) -> list[str]:
+    """Value cells of a page that show 0% or 100% on fewer than ``below`` students
+    (each shown value carries its own ``data-n``): the banding check of the privacy scan."""
+    problems = []
+    for _, n, inner in _CELL_N.findall(text):
+        shown = _TAG.sub("", inner).strip()
+        if _EXTREME.match(shown) and bool(band_mask([1.0], [n], below=below)[0]):
+            problems.append(f"a rate of {shown} rests on {n} students (< {below}): band it")
+    return problems
+
+
+def unbanded_xlsx(ws: Any, row: int, counts: str, *, below: int) -> list[str]:
+    """The same check on one workbook row: ``counts`` is "column:students,..." of its cells."""
+    problems = []
+    for part in [p for p in counts.split(",") if ":" in p]:
+        col, k = (int(float(x)) for x in part.split(":"))
+        cell = ws.cell(row=row, column=col)
+        extreme = cell.value in (0, 1) and "%" in str(cell.number_format)
+        if (extreme or _EXTREME.match(str(cell.value or ""))) and k < below:
+            problems.append(
+                f"{ws.title} row {row}: a rate of 0% or 100% rests on {k} students "
+                f"(< {below}): band it"
+            )
+    return problems

@@ -226,6 +226,7 @@ def aim_progress(r: Report) -> Section:
                 Col("rate", "Rate", "rate", n="denominator"),
             ],
             min_cell=r.min_cell,
+            band_below=r.band_below,
             caption=f"{_E(label)}: {_E(who)}, {_E(where)}",
             fold=True,
         )

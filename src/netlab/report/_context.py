@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from netlab.measures import AT_GRADUATION, Window
 from netlab.pipeline import model_frame
 
 __all__ = ["Report"]
@@ -30,6 +32,40 @@ class Report:
     @property
     def min_cell(self) -> int:
         return int(self.params.min_cell)
+
+    @property
+    def band_below(self) -> int:
+        """Below this many students a 0% or 100% is shown banded (``params.band_limit``)."""
+        limit = getattr(self.params, "band_limit", None)
+        return int(limit) if limit is not None else 2 * self.min_cell
+
+    @property
+    def as_of(self) -> dt.date | None:
+        """The run's date: figures are final, provisional or open at it."""
+        return getattr(self.prepared, "as_of", None)
+
+    def window(self, measure: str) -> Window:
+        """The measure's measurement window, as the prepared run recorded it."""
+        m = self.prepared.measures
+        if m is not None and len(m) and "window_years" in m.columns:
+            hit = m.loc[m["measure"] == measure]
+            if len(hit):
+                row = hit.iloc[0]
+                return Window(
+                    int(row["window_years"]),
+                    int(row["window_month"]),
+                    int(row["window_day"]),
+                    provisional=bool(row["provisional"]),
+                )
+        return AT_GRADUATION
+
+    def open_until(self, measure: str, year: int) -> dt.date | None:
+        """The day the class of ``year`` becomes final on ``measure``, if it is not yet
+        final at the run's date (None when it is, or the run has no date)."""
+        if self.as_of is None:
+            return None
+        closes = self.window(measure).closes(int(year))
+        return closes if self.as_of < closes else None
 
     @property
     def noun(self) -> str:

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from netlab import privacy
+from netlab import privacy, reasons
 from netlab._version import __version__
 from netlab.checks import check_argument
 from netlab.exceptions import InputError
@@ -260,6 +260,9 @@ def header(r: Report) -> dict:
         "term": p.term,
         "unit": p.unit,
         "min_cell": r.min_cell,
+        "band_below": r.band_below,
+        "as_of": reasons.said_date(r.as_of) if r.as_of else None,
+        "legend": [[why.value, _legend_line(why, r)] for why in reasons.Reason],
         "input_hash": r.prepared.input_hash,
         "netlab_version": __version__,
         "prepared": r.prepared.created,
@@ -272,6 +275,10 @@ def header(r: Report) -> dict:
             return {META_MIME: dict(self), "text/plain": f"{title} ({p.term})"}
 
     return _Meta(meta)
+
+
+def _legend_line(why: reasons.Reason, r: Report) -> str:
+    return reasons.legend(why, min_cell=r.min_cell, band_below=r.band_below)
 
 
 def _nonempty(items: Iterable[Any]) -> list[Any]:

@@ -75,6 +75,7 @@ def equity_gaps(r: Report) -> Section:
             order,
             [c for c in cols if c.key in g.columns or c.key == "label"],
             min_cell=r.min_cell,
+            band_below=r.band_below,
             caption=f"{_E(label)}: equity gap (focal minus other students)",
             fold=8 if r.unit_id is None else False,
         )

@@ -119,6 +119,7 @@ def funnel(r: Report, *, highlight: str | None = None) -> Section:
                     Col("flag", "Outside the 99.8% limits"),
                 ],
                 min_cell=r.min_cell,
+                band_below=r.band_below,
                 caption=f"{r.noun}s outside the outer limits ({len(flagged)} of {len(f)})",
                 fold=8,
             )

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from netlab import privacy
+from netlab import privacy, reasons
 from netlab.names import in_sentence
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ def unavailable(what: str, why: str = "") -> str:
 def _suppressed_note(r: Report, what: str) -> str:
     return _note(
         f"{_E(what)} rests on fewer than {r.min_cell} students and is not shown "
-        f"(<span class='netlab-marker'>{privacy.MARKER}</span>).",
+        f"(<span class='netlab-marker netlab-why-small'>&lt;{r.min_cell}</span>).",
         cls="netlab-suppressed-note",
     )
 
@@ -152,6 +152,9 @@ class Col:
     header: str
     fmt: str = "text"  # text | html | rate | rate1 | pp | count | n | num | num1
     n: str | None = None  # column of students the value rests on (None: not a student count)
+    why: str | None = None  # column of each cell's Reason when it is not shown (None: none)
+    until: str | None = None  # column of the day an open window closes (for its mark)
+    status: str | None = None  # column of each cell's status ("provisional": a so-far figure)
 
 
 _TEXT = ("text", "html")
@@ -188,12 +191,16 @@ def table(
     highlight: Any = None,
     suppressed: str = "suppressed",
     fold: bool | int = False,
+    band_below: int | None = None,
 ) -> str:
     """Render a frame as a report table with privacy markers.
 
-    Value columns (those with ``n``) show :data:`~netlab.privacy.MARKER` when their count
-    is under ``min_cell`` or the row is flagged ``suppressed``; each row carries ``data-n``,
-    the fewest students its shown values rest on.
+    Value columns (those with ``n``) show the mark of the reason they are hidden
+    (:mod:`netlab.reasons`): the cell's own reason (``Col.why``), else the row's
+    (``privacy.WHY``, when the row is flagged ``suppressed``), else "<min_cell" for a cell
+    that rests on fewer students. A rate of 0% or 100% on fewer than ``band_below``
+    students shows as "≤5%"/"≥95%". Each row carries ``data-n``, the fewest students its
+    shown values rest on, and each shown value its own ``data-n``.
 
     Parameters
     ----------
@@ -212,6 +219,8 @@ def table(
     fold : bool or int
         Fold the table under its caption (a native ``<details>``, printed open): always
         when True, or when it has more rows than the number given.
+    band_below : int, optional
+        Band a 0% or 100% on fewer students (default twice ``min_cell``).
 
     Returns
     -------
@@ -225,6 +234,7 @@ def table(
         np.asarray(highlight, dtype=bool) if highlight is not None else np.zeros(len(frame), bool)
     )
     rows = []
+    below = int(band_below) if band_below is not None else 2 * int(min_cell)
     # Object rows keep each column's own type (iterrows would turn a year into 2019.0).
     for i, (_, row) in enumerate(frame.astype(object).iterrows()):
         whole = bool(row.get(suppressed, False)) if suppressed in frame.columns else False
@@ -238,15 +248,32 @@ def table(
                 continue
             any_value = True
             n = pd.to_numeric(row.get(c.n), errors="coerce")
-            small = whole or privacy.too_small(n, min_cell)
-            if small:
-                text = f"&lt;{min_cell}" if c.fmt == "n" else privacy.MARKER
-                cells.append(f'<td class="netlab-value netlab-suppressed">{text}</td>')
-            else:
-                shown_n.append(float(n))
+            why = _cell_reason(row, c, n, whole=whole, min_cell=min_cell)
+            if why is not None:
+                until = row.get(c.until) if c.until else None
+                cells.append(hidden_cell(why, min_cell=min_cell, until=until))
+                continue
+            shown_n.append(float(n))
+            value = row.get(c.key)
+            banded = c.fmt in ("rate", "rate1") and reasons.band(
+                _float(value), float(n), below=below
+            )
+            if banded:
                 cells.append(
-                    f'<td class="netlab-value netlab-num">{_fmt(row.get(c.key), c.fmt)}</td>'
+                    f'<td class="netlab-value netlab-num netlab-banded netlab-why-banded" '
+                    f'data-why="banded" data-n="{int(n)}">{_E(banded)}</td>'
                 )
+                continue
+            if c.status and row.get(c.status) == "provisional":
+                cells.append(
+                    f'<td class="netlab-value netlab-num netlab-provisional" data-n="{int(n)}" '
+                    f'data-status="provisional">{_fmt(value, c.fmt)} '
+                    f'<span class="netlab-sofar">so far</span></td>'
+                )
+                continue
+            cells.append(
+                f'<td class="netlab-value netlab-num" data-n="{int(n)}">{_fmt(value, c.fmt)}</td>'
+            )
         attrs = ""
         if any_value:
             attrs = f' data-n="{int(min(shown_n))}"' if shown_n else ' data-suppressed="true"'
@@ -262,6 +289,56 @@ def table(
         what = caption or "Table"
         out = _details(f"{what} ({len(rows)} rows)", out)
     return out
+
+
+def _float(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _cell_reason(
+    row: pd.Series, c: Col, n: Any, *, whole: bool, min_cell: int
+) -> reasons.Reason | None:
+    """Why a value cell is not shown, or None when it is: one rule for every table."""
+    given = row.get(c.why) if c.why else None
+    if given is not None and not pd.isna(given):
+        why = reasons.Reason(given)
+        # "<10" is said only of a cell that really rests on fewer students
+        if why is reasons.Reason.SMALL and not privacy.too_small(n, min_cell, missing=False):
+            why = reasons.Reason.COMPLEMENTARY if whole else None
+        if why is not None:
+            return why
+    small = privacy.too_small(n, min_cell, missing=False)
+    if whole:
+        own = row.get(privacy.WHY)
+        if (
+            own is not None
+            and not pd.isna(own)
+            and reasons.Reason(own) is not reasons.Reason.SMALL
+        ):
+            return reasons.Reason(own)
+        if small:
+            return reasons.Reason.SMALL
+        return reasons.Reason.COMPLEMENTARY if not pd.isna(n) else reasons.Reason.NOT_IN_DATA
+    if small:
+        return reasons.Reason.SMALL
+    if pd.isna(n):
+        value = row.get(c.key)
+        return reasons.Reason.NOT_IN_DATA if value is None or pd.isna(value) else (
+            reasons.Reason.SMALL)  # fmt: skip
+    return None
+
+
+def hidden_cell(why: reasons.Reason | str, *, min_cell: int, until: Any = None) -> str:
+    """The ``<td>`` of a value not shown: its reason's mark, class and ``data-why``."""
+    why = reasons.Reason(why)
+    text = _E(reasons.mark(why, min_cell=min_cell, until=until))
+    return (
+        f'<td class="netlab-value netlab-suppressed netlab-why-{why.value}" '
+        f'data-why="{why.value}">{text}</td>'
+    )
 
 
 # --------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from netlab import paths, privacy
+from netlab import paths, privacy, reasons
 from netlab._version import __version__
 from netlab.names import display_name
 
@@ -117,8 +117,10 @@ def index_page(result: Any, params: RunParams) -> str:
     noun = "district" if params.unit == "district" else "school"
     found = _glance(params)
     body: list[str] = []
+    as_of = None
     if found is not None:
         r, g = found
+        as_of = r.as_of
         ids = g["unit_id"].tolist()
         names = {u: display_name(n) for u, n in r.labels.items()}
         labels = privacy.peer_labels(
@@ -158,12 +160,15 @@ def index_page(result: Any, params: RunParams) -> str:
         for row in g.itertuples(index=False):
             task = by_id.get(f"{params.unit}:{row.unit_id}")
             shown = pd.notna(row.focal_rate)
+            why = None if shown else _why(row.focal_n, params.min_cell)
             cells = [f"<td>{_E(labels[row.unit_id])}</td>"]
             sort, text = _num(row.focal_rate, f"{100 * (row.focal_rate or 0):.0f}%")
-            cells.append(_value(sort, text, shown))
+            if shown:
+                text = reasons.band(row.focal_rate, row.focal_n, below=params.band_limit) or text
+            cells.append(_value(sort, text, shown, why, params.min_cell))
             change = row.change_pp if shown else np.nan
             sort, text = _num(change, f"{change:+.1f}" if pd.notna(change) else "")
-            cells.append(_value(sort, text, shown))
+            cells.append(_value(sort, text, shown, why, params.min_cell))
             if has_gap:
                 gap = row.gap_pp if shown else np.nan
                 text = (
@@ -172,7 +177,7 @@ def index_page(result: Any, params: RunParams) -> str:
                     else ""
                 )
                 sort, text = _num(gap, text)
-                cells.append(_value(sort, text, shown))
+                cells.append(_value(sort, text, shown, why, params.min_cell))
             place = {"above": "above", "below": "below", "within": "within"}.get(
                 str(row.funnel), ""
             )
@@ -224,8 +229,18 @@ def index_page(result: Any, params: RunParams) -> str:
                 "gap column is left out."
             )
         notes.append(
-            f"Figures resting on fewer than {params.min_cell} students are not shown "
-            f"(<span class='netlab-marker'>{privacy.MARKER}</span>). The funnel place is "
+            "Figures not shown say why: "
+            + " ".join(
+                _E(reasons.legend(w, min_cell=params.min_cell, band_below=params.band_limit))
+                for w in (
+                    reasons.Reason.SMALL,
+                    reasons.Reason.COMPLEMENTARY,
+                    reasons.Reason.NOT_IN_DATA,
+                    reasons.Reason.BANDED,
+                )
+            )  # fmt: skip
+            + f" Data as of {_E(reasons.said_date(as_of))}." * bool(as_of)
+            + " The funnel place is "
             "against the 99.8% limits around the network rate; a bright spot is, at least "
             f"{params.bright_spots.probability:.0%} likely, among the network's best "
             f"{params.bright_spots.share:.0%} of {noun}s, year after year."
@@ -264,7 +279,7 @@ def index_page(result: Any, params: RunParams) -> str:
 </head>
 <body class="netlab-report netlab-index-page">
 <header class="netlab-header">
-<p class="netlab-kicker">{_E(params.network)}{" &middot; " + _E(params.term) if params.term else ""}</p>
+<p class="netlab-kicker">{_E(params.network)}{" &middot; " + _E(params.term) if params.term else ""}{" &middot; data as of " + _E(reasons.said_date(as_of)) if as_of else ""}</p>
 <h1 class="netlab-title">The network at a glance</h1>
 <p class="netlab-subtitle">{len(result.reports)} reports; {n_fail} failed. Built {_E(built)}.</p>
 </header>
@@ -280,9 +295,24 @@ Patterns here track with results; they do not show what causes them.</p></footer
 """
 
 
-def _value(sort: str, text: str, shown: bool) -> str:
+def _why(n: Any, min_cell: int) -> reasons.Reason:
+    """Why a unit's figure is not on the index (its row carries no rate)."""
+    if n is None or pd.isna(n):
+        return reasons.Reason.NOT_IN_DATA
+    if privacy.too_small(n, min_cell):
+        return reasons.Reason.SMALL
+    return reasons.Reason.COMPLEMENTARY
+
+
+def _value(
+    sort: str, text: str, shown: bool, why: reasons.Reason | None = None, min_cell: int = 10
+) -> str:
     if not shown:
-        return f'<td class="netlab-value netlab-suppressed">{privacy.MARKER}</td>'
+        why = why or reasons.Reason.SMALL
+        return (
+            f'<td class="netlab-value netlab-suppressed netlab-why-{why.value}" '
+            f'data-why="{why.value}">{_E(reasons.mark(why, min_cell=min_cell))}</td>'
+        )
     return f'<td class="netlab-value netlab-num" data-sort="{sort}">{_E(text)}</td>'
 
 

@@ -167,6 +167,7 @@ def live_cases(r: Report, *, briefs: bool = True) -> Section:
                 Col("brief", "Brief", "html"),
             ],
             min_cell=r.min_cell,
+            band_below=r.band_below,
             caption=f"Suggested live cases on {_E(_phrase(r, r.params.focal_measure))}: the gap "
             "is the host's rate minus the visitor's, in percentage points",
         )
@@ -280,6 +281,7 @@ def brief_side_by_side(r: Report) -> Section:
                 ctx,
                 [Col("what", ""), Col("u0", names[0]), Col("u1", names[1])],
                 min_cell=r.min_cell,
+                band_below=r.band_below,
                 caption="Context (from the schools file)",
             )
         )
@@ -310,6 +312,7 @@ def brief_side_by_side(r: Report) -> Section:
                 Col("network", "Network", "rate"),
             ],
             min_cell=r.min_cell,
+            band_below=r.band_below,
             caption=f"{_E(short)}, {_E(_who(r, group))}",
         )
     )
@@ -403,6 +406,7 @@ def brief_practices(r: Report) -> Section:
                 Col("tracks", "Across the network, tracks with"),
             ],
             min_cell=r.min_cell,
+            band_below=r.band_below,
             caption="Latest practice inventory, beside the network-wide estimate (association, "
             "not cause)",
         )
@@ -447,6 +451,7 @@ def brief_pdsa(r: Report, *, per_team: int = 2) -> Section:
                 Col("decision", "Decision"),
             ],
             min_cell=r.min_cell,
+            band_below=r.band_below,
             caption=f"Each team's {per_team} most recent PDSA cycles",
         )
     )

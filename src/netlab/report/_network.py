@@ -74,6 +74,7 @@ def where_varies(r: Report) -> Section:
             f,
             cols,
             min_cell=r.min_cell,
+            band_below=r.band_below,
             caption=f"Measures ranked by spread between {r.noun.lower()}s, {_who(r, 'focal')}",
             fold=True,
         )
@@ -109,6 +110,7 @@ def team_indicators(r: Report) -> Section:
                 Col("signal", "Reading"),
             ],
             min_cell=r.min_cell,
+            band_below=r.band_below,
             caption="Each team's own indicator: change since the baseline (percentage points, 95% interval)",
             fold=10,
         )
@@ -233,6 +235,7 @@ def bright_spots(r: Report) -> Section:
                 Col("years", "Years better"),
             ],
             min_cell=r.min_cell,
+            band_below=r.band_below,
             caption=f"Bright spots on {_E(_phrase(r, measure))} and their evidence",
             fold=True,
         )

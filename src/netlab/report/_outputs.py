@@ -64,6 +64,8 @@ class Table:
     rows: list[list[str]] = field(default_factory=list)
     values: list[list[bool]] = field(default_factory=list)  # value cells (rest on students)
     counts: list[int | None] = field(default_factory=list)  # data-n of each row
+    # data-n of each shown value cell, per row (None where the cell carries none)
+    cell_counts: list[list[int | None]] = field(default_factory=list)
 
 
 class _TableParser(HTMLParser):
@@ -80,6 +82,8 @@ class _TableParser(HTMLParser):
         self._row_values: list[bool] = []
         self._row_n: int | None = None
         self._is_value = False
+        self._row_cell_n: list[int | None] = []
+        self._cell_n: int | None = None
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -94,12 +98,14 @@ class _TableParser(HTMLParser):
         elif tag == "caption":
             self._cell = []
         elif tag == "tr":
-            self._row, self._row_values = [], []
+            self._row, self._row_values, self._row_cell_n = [], [], []
             n = a.get("data-n")
             self._row_n = int(float(n)) if n not in (None, "") else None
         elif tag in ("td", "th") and self._row is not None:
             self._cell = []
             self._is_value = "netlab-value" in (a.get("class") or "")
+            n = a.get("data-n")
+            self._cell_n = int(float(n)) if n not in (None, "") else None
         elif tag == "br" and self._cell is not None:
             self._cell.append(" ")
 
@@ -118,6 +124,7 @@ class _TableParser(HTMLParser):
         elif tag in ("td", "th") and self._cell is not None and self._row is not None:
             self._row.append(_squash(self._cell))
             self._row_values.append(self._is_value)
+            self._row_cell_n.append(self._cell_n)
             self._cell = None
         elif tag == "tr" and self._row is not None:
             if self._where == "thead":
@@ -126,6 +133,7 @@ class _TableParser(HTMLParser):
                 self._table.rows.append(self._row)
                 self._table.values.append(self._row_values)
                 self._table.counts.append(self._row_n)
+                self._table.cell_counts.append(self._row_cell_n)
             self._row = None
 
     def handle_data(self, data):
@@ -241,6 +249,15 @@ def _sheet_title(name: str, taken: set[str]) -> str:
     return title
 
 
+def _legend_lines(meta: dict, min_cell: int) -> list[tuple[str, Any]]:
+    """The About sheet's legend: one line per reason a value may not be shown."""
+    legend = meta.get("legend") or [
+        ["", f"Values on fewer than {min_cell} students read <{min_cell}."]
+    ]
+    head = "Values not shown (or shown as a band) read as in the report; each mark says why:"
+    return [(head, None), *[(f"  {line}", None) for _, line in legend]]
+
+
 def write_workbook(
     path: str | os.PathLike, meta: dict, sections: Sequence[tuple[str, Sequence[Table]]]
 ) -> Path:
@@ -270,13 +287,10 @@ def write_workbook(
     lines = [
         (meta.get("title") or "Report", Font(bold=True, size=14)),
         (" · ".join(str(meta[k]) for k in ("network", "term") if meta.get(k)), None),
+        (f"Data as of {meta['as_of']}" if meta.get("as_of") else "", None),
         ("", None),
         ("Every table of the report, one sheet per section, with the report's labels.", None),
-        (
-            f"Values resting on fewer than {min_cell} students are not shown: they read * "
-            f"(or <{min_cell} for a count of students), as in the report.",
-            None,
-        ),
+        *_legend_lines(meta, min_cell),
         ("Patterns in these tables track with results; they do not show what causes them.", None),
         ("", None),
         (f"Inputs (hash): {meta.get('input_hash') or 'unknown'}", None),
@@ -288,7 +302,9 @@ def write_workbook(
         if font is not None:
             cell.font = font
     about.column_dimensions["A"].width = 100
-    counts: list[list[Any]] = [["sheet", "row", "fewest_students", "value_columns"]]
+    counts: list[list[Any]] = [
+        ["sheet", "row", "fewest_students", "value_columns", "value_students"]
+    ]
     taken = {"about", COUNTS_SHEET}
     for name, tables in sections:
         ws = wb.create_sheet(_sheet_title(name, taken))
@@ -305,7 +321,8 @@ def write_workbook(
                 c.alignment = Alignment(wrap_text=True, vertical="top")
                 widths[j] = max(widths.get(j, 0), min(len(h), 24))
             row += 1
-            for cells, values, n in zip(t.rows, t.values, t.counts, strict=True):
+            per_cell = t.cell_counts or [[] for _ in t.rows]
+            for cells, values, n, cell_n in zip(t.rows, t.values, t.counts, per_cell, strict=True):
                 for j, text in enumerate(cells, start=1):
                     value, fmt = cell_value(text)
                     c = ws.cell(row=row, column=j, value=value)
@@ -313,8 +330,9 @@ def write_workbook(
                         c.number_format = fmt
                     widths[j] = max(widths.get(j, 0), min(len(text), 48))
                 cols = ",".join(str(j) for j, v in enumerate(values, start=1) if v)
+                each = ",".join(f"{j}:{k}" for j, k in enumerate(cell_n, start=1) if k is not None)
                 if cols or n is not None:
-                    counts.append([ws.title, row, n, cols])
+                    counts.append([ws.title, row, n, cols, each])
                 row += 1
             row += 1
         for j, w in widths.items():

@@ -127,6 +127,7 @@ def _practice_table(r: Report, frame: pd.DataFrame, caption: str) -> str:
         frame,
         [c for c in cols if c.key in frame.columns],
         min_cell=r.min_cell,
+        band_below=r.band_below,
         caption=caption,
         fold=True,
     )
@@ -177,6 +178,7 @@ def _staggered(r: Report, robust: pd.DataFrame | None, pr) -> str | None:
             frame,
             cols,
             min_cell=r.min_cell,
+            band_below=r.band_below,
             caption=f"Staggered adoption: each adopter against {noun}s that had not adopted yet "
             "(imputation estimator of Borusyak, Jaravel &amp; Spiess), percentage points",
         )
@@ -244,6 +246,7 @@ def _for_whom(r: Report, pr) -> str | None:
             frame,
             cols,
             min_cell=r.min_cell,
+            band_below=r.band_below,
             caption=f"How each practice's association differs: within-{noun} estimates for "
             "the first and second group named, and their difference (percentage points)",
             fold=True,

@@ -44,6 +44,7 @@ def data_quality(r: Report) -> Section:
                     Col("excluded", "Rows excluded"),
                 ],
                 min_cell=r.min_cell,
+                band_below=r.band_below,
                 caption=(
                     "The network's data this term: each export as the hub holds it, then "
                     "each table made from it"
@@ -84,6 +85,7 @@ def data_quality(r: Report) -> Section:
                     per,
                     [Col("year", "Year"), Col("all", "Seniors on record", "n", n="all")],
                     min_cell=r.min_cell,
+                    band_below=r.band_below,
                     caption=f"{_E(r.unit_name)}: records behind this report",
                 )
             )
@@ -121,6 +123,7 @@ def _joins(r: Report, s: Section) -> None:
                     Col("shown", "Count"),
                 ],
                 min_cell=r.min_cell,
+                band_below=r.band_below,
                 caption="Every join counted: roster students with and without a row in each "
                 "file, and file rows whose student is not on the roster",
             )

@@ -213,6 +213,7 @@ def practices(r: Report) -> Section:
             now,
             cols,
             min_cell=r.min_cell,
+            band_below=r.band_below,
             caption="Practices in place, beside the network-wide estimate of how each tracks with the focal measure (percentage points; association, not cause)",
         )
     )

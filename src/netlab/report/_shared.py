@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from netlab import privacy
+from netlab import privacy, reasons
 from netlab.report._html import (
     _E,
     Col,
@@ -51,6 +51,55 @@ def yearly(r: Report, *, measure: str, group: str, unit_id: str | None) -> pd.Da
     return privacy.suppress(out, min_cell=r.min_cell).sort_values("year").reset_index(drop=True)
 
 
+def _provisional(r: Report, group: str) -> pd.DataFrame:
+    """The report unit's "so far" figures (measures that allow one), summed like the rates."""
+    pending = getattr(r.prepared, "pending", None)
+    if pending is None or pending.empty or "status" not in pending.columns:
+        return pd.DataFrame(columns=["measure", "year", "numerator", "denominator"])
+    rows = pending.loc[(pending["status"] == "provisional") & (pending["group"] == group)]
+    if r.unit_id is not None:
+        rows = rows.loc[rows["unit_id"].astype(str) == str(r.unit_id)]
+    return rows.groupby(["measure", "year"], as_index=False)[["numerator", "denominator"]].sum()
+
+
+def _final_when(r: Report, row: Any) -> str:
+    """When a class's figure on this measure is final (its window), said after its rule."""
+    when = getattr(row, "final_when", None)
+    if not isinstance(when, str) or not when:
+        return ""
+    return f" A class's figure is final on {_E(when)}; until then it is not shown."
+
+
+def _year_cell(
+    r: Report, cell: pd.DataFrame, sofar: pd.DataFrame, measure: str, year: int, key: str
+) -> dict[str, Any]:
+    """One measure-year cell of a results table: its rate, students, status and reason."""
+    out: dict[str, Any] = {f"r{key}": np.nan, f"n{key}": np.nan, f"why{key}": None}
+    out |= {f"until{key}": None, f"s{key}": "final"}
+    hit = cell.loc[cell["year"] == year]
+    if len(hit):
+        first = hit.iloc[0]
+        out[f"n{key}"] = first["denominator"]
+        if bool(first["suppressed"]):
+            out[f"why{key}"] = first.get(privacy.WHY) or reasons.Reason.SMALL
+        else:
+            out[f"r{key}"] = first["rate"]
+        return out
+    until = r.open_until(measure, year)
+    got = sofar.loc[(sofar["measure"] == measure) & (sofar["year"] == year)]
+    if (
+        until is not None
+        and len(got)
+        and not privacy.too_small(got["denominator"].iloc[0], r.min_cell)
+    ):
+        den = got["denominator"].iloc[0]
+        return out | {f"r{key}": got["numerator"].iloc[0] / den, f"n{key}": den,
+                      f"s{key}": "provisional"}  # fmt: skip
+    if until is not None:
+        return out | {f"why{key}": reasons.Reason.OPEN, f"until{key}": until}
+    return out | {f"why{key}": reasons.Reason.NOT_IN_DATA}
+
+
 # --------------------------------------------------------------------------------------
 # Sections shared by school and network reports
 # --------------------------------------------------------------------------------------
@@ -81,23 +130,38 @@ def measure_results(r: Report) -> Section:
     years = sorted(unit_tot["year"].unique())[-5:]
     latest = years[-1] if years else None
     wide = []
-    for measure, cell in unit_tot.groupby("measure", sort=False):
+    sofar = _provisional(r, group)
+    for measure in dict.fromkeys([*unit_tot["measure"], *sofar["measure"]]):
+        cell = unit_tot.loc[unit_tot["measure"] == measure]
         row: dict[str, Any] = {"measure": _measure_label(r, measure, short=True)}
         for y in years:
-            hit = cell.loc[cell["year"] == y]
-            row[f"r{y}"] = hit["rate"].iloc[0] if len(hit) else np.nan
-            row[f"n{y}"] = (
-                hit["denominator"].iloc[0] if len(hit) and not hit["suppressed"].iloc[0] else 0
-            )
+            row |= _year_cell(r, cell, sofar, measure, y, f"{y}")
         nhit = net.loc[(net["measure"] == measure) & (net["year"] == latest)]
         row["network"] = nhit["network_rate"].iloc[0] if len(nhit) else np.nan
-        row["n_network"] = nhit["denominator"].iloc[0] if len(nhit) else 0
+        row["n_network"] = nhit["denominator"].iloc[0] if len(nhit) else np.nan
+        until = r.open_until(measure, latest) if latest is not None else None
+        row["why_network"] = (
+            None if len(nhit) else (reasons.Reason.OPEN if until else reasons.Reason.NOT_IN_DATA)
+        )
+        row["until_network"] = until
         wide.append(row)
     frame = pd.DataFrame(wide)
     cols = [Col("measure", "Measure")]
-    cols += [Col(f"r{y}", str(y), "rate", n=f"n{y}") for y in years]
+    cols += [
+        Col(f"r{y}", str(y), "rate", n=f"n{y}", why=f"why{y}", until=f"until{y}", status=f"s{y}")
+        for y in years
+    ]
     if r.unit_id is not None:
-        cols.append(Col("network", f"Network {latest}", "rate", n="n_network"))
+        cols.append(
+            Col(
+                "network",
+                f"Network {latest}",
+                "rate",
+                n="n_network",
+                why="why_network",
+                until="until_network",
+            )
+        )
     where = r.unit_name if r.unit_id else "the network"
     s.add(
         _sentence(
@@ -111,6 +175,7 @@ def measure_results(r: Report) -> Section:
             frame,
             cols,
             min_cell=r.min_cell,
+            band_below=r.band_below,
             caption=f"{_E(_capital(_who(r, group)))}: rate by year",
         )
     )
@@ -119,7 +184,9 @@ def measure_results(r: Report) -> Section:
     m = r.prepared.measures
     if m is not None and len(m) and "denominator_label" in m.columns:
         items = "".join(
-            f"<li>{_E(str(row.label))}: of {_E(str(row.denominator_label))}.</li>"
+            f"<li>{_E(str(row.label))}: of {_E(str(row.denominator_label))}."
+            + _final_when(r, row)
+            + "</li>"
             for row in m.itertuples()
             if isinstance(row.denominator_label, str) and row.measure in set(unit_tot["measure"])
         )

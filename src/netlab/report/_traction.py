@@ -69,7 +69,15 @@ def traction_stages(r: Report) -> Section:
         wide["year"] = wide["year"].astype(int)
         cols = [Col("year", "Year"), Col("teams", "Teams", "count")]
         cols += [Col(c, str(c).capitalize(), "rate") for c in wide.columns[1:-1]]
-        s.add(table(wide, cols, min_cell=r.min_cell, caption="Share of teams at each stage"))
+        s.add(
+            table(
+                wide,
+                cols,
+                min_cell=r.min_cell,
+                band_below=r.band_below,
+                caption="Share of teams at each stage",
+            )
+        )
     return s
 
 
@@ -106,6 +114,7 @@ def traction_transitions(r: Report) -> Section:
                     Col("share_reached", "Share reached (cumulative)", "rate"),
                 ],
                 min_cell=r.min_cell,
+                band_below=r.band_below,
                 caption="How long teams take to reach each stage",
             )
         )
@@ -157,6 +166,7 @@ def traction_outcomes(r: Report) -> Section:
                 Col("ci_high_pp", "to", "num1", n="n_min"),
             ],
             min_cell=r.min_cell,
+            band_below=r.band_below,
             caption=f"{_E(label)}: change by stage",
         )
     )
@@ -184,7 +194,15 @@ def traction_pdsa(r: Report) -> Section:
     by_term["teams"] = by_term["term"].map(teams).fillna(0)
     cols = [Col("term", "Term"), Col("teams", "Teams testing", "count")]
     cols += [Col(c, c.capitalize(), "count") for c in counts]
-    s.add(table(by_term, cols, min_cell=r.min_cell, caption="PDSA cycles by term, all teams"))
+    s.add(
+        table(
+            by_term,
+            cols,
+            min_cell=r.min_cell,
+            band_below=r.band_below,
+            caption="PDSA cycles by term, all teams",
+        )
+    )
     return s
 
 
@@ -226,6 +244,7 @@ def traction_survey(r: Report) -> Section:
                     Col("ci_high", "to", "num"),
                 ],
                 min_cell=r.min_cell,
+                band_below=r.band_below,
                 caption="Before and after the date (staff responses; the 95% intervals "
                 "are clustered by team, because colleagues' answers move together)",
             )

@@ -30,7 +30,7 @@ from typing import Any
 
 import pandas as pd
 
-from netlab import paths, privacy
+from netlab import paths, reasons
 from netlab.exceptions import NetlabError
 from netlab.widgets._output import _error_html, _png, download_link, draw_view, table_html
 from netlab.widgets._views import (
@@ -307,10 +307,14 @@ class Explorer:
             )
         hidden = int(frame["suppressed"].sum()) if "suppressed" in frame else 0
         if hidden:
+            lines = [
+                reasons.legend(w, min_cell=int(params.min_cell), band_below=params.band_limit)
+                for w in (reasons.Reason.SMALL, reasons.Reason.COMPLEMENTARY)
+            ]
             parts.append(
-                f"<div>{hidden} row(s) resting on fewer than {int(params.min_cell)} students "
-                "(or hidden so that such a one cannot be worked out from the rest) are masked "
-                f"({html.escape(privacy.MARKER)}) and not drawn.</div>"
+                f"<div>{hidden} row(s) are masked and not drawn: "
+                f"{html.escape(' '.join(lines))} Only final figures are shown: a class "
+                "whose measurement window is still open has no rate here.</div>"
             )
         return "".join(parts)
 
