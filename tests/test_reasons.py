@@ -98,3 +98,19 @@ def test_workbook_about_sheet_has_the_date_and_every_legend_line(tmp_path):
     assert "Data as of 15 Nov 2026" in about
     for _, line in legend:
         assert f"  {line}" in about
+
+
+def test_a_gap_beside_a_banded_rate_is_hidden_too():
+    # focal 15% of 346, others 0 of 13: the gap (+15.0) would give the 0% away
+    frame = pd.DataFrame(
+        {"fn": [346, 346], "fr": [0.15, 0.15], "on": [13, 40], "orate": [0.0, 0.0],
+         "gap": [15.0, 15.0]}
+    )  # fmt: skip
+    cols = [
+        Col("fr", "Focal", "rate", n="fn"),
+        Col("orate", "Others", "rate", n="on"),
+        Col("gap", "Gap", "num1", n="on"),
+    ]
+    rows = html_tables(table(frame, cols, min_cell=10))[0].rows
+    assert rows[0] == ["15%", "≤5%", "†"]
+    assert rows[1] == ["15%", "0%", "+15.0"]  # 40 students: not banded

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_public_reports import PUBLIC, demo, districts, florida  # noqa: F401 (fixtures)
+import test_public_reports as public
+from test_public_reports import demo, districts, florida  # noqa: F401 (fixtures)
 
 from netlab import paths, pipeline, reasons
 
@@ -29,8 +30,8 @@ _OPEN = re.compile(r"^open until (\d{1,2} [A-Z][a-z]{2} \d{4})$")
 
 @pytest.fixture(params=RUNS)
 def run(request):
-    if request.param == "florida" and not PUBLIC.is_dir():
-        pytest.skip(f"the public files are not here ({PUBLIC})")
+    if request.param == "florida" and not public.PUBLIC.is_dir():
+        pytest.skip(f"the public files are not here ({public.PUBLIC})")
     found = request.getfixturevalue(request.param)
     mp = pytest.MonkeyPatch()
     mp.setenv("NETLAB_HOME", str(found["home"]))

@@ -35,6 +35,7 @@ from netlab.measures._windows import (
     STATUSES,
     Window,
     apply_windows,
+    final_mask,
     split_rates,
 )
 
@@ -43,6 +44,7 @@ __all__ = [
     "STATUSES",
     "Window",
     "apply_windows",
+    "final_mask",
     "split_rates",
     "COUNTS_TABLES",
     "Group",

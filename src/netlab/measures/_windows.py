@@ -23,7 +23,7 @@ import pandas as pd
 
 from netlab.exceptions import MeasureError
 
-__all__ = ["AT_GRADUATION", "STATUSES", "Window", "apply_windows", "split_rates"]
+__all__ = ["AT_GRADUATION", "STATUSES", "Window", "apply_windows", "final_mask", "split_rates"]
 
 #: A figure's status at the run's date.
 STATUSES = ("final", "provisional", "open")
@@ -175,3 +175,22 @@ def split_rates(rates: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 def windows_of(measures: Iterable[Any]) -> dict[str, Window]:
     """Each registry measure's window (``Measure.window``)."""
     return {m.name: getattr(m, "window", AT_GRADUATION) for m in measures}
+
+
+def final_mask(frame: pd.DataFrame, measure: Any, as_of: dt.date | None) -> np.ndarray:
+    """Rows of a student-level table whose class is final on ``measure`` at ``as_of``.
+
+    For the models that read student records rather than the rates table (case mix,
+    student-level practice models): a class whose window is open is left out of them as
+    it is left out of the rates. Every row is final when the run has no date.
+    """
+    if as_of is None or frame.empty:
+        return np.ones(len(frame), dtype=bool)
+    window = getattr(measure, "window", AT_GRADUATION)
+    column = getattr(measure, "year_column", None) or "grad_year"
+    years = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+    ok = np.isfinite(years)
+    final = np.zeros(len(frame), dtype=bool)
+    for y in np.unique(years[ok]).astype(int):
+        final[years == y] = window.is_final(int(y), as_of)
+    return final

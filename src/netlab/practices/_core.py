@@ -71,6 +71,8 @@ def student_outcome(prepared: Any) -> tuple[pd.DataFrame, np.ndarray] | None:
     den = conditions.evaluate(measure.denominator or "true", students, consts)
     num = conditions.evaluate(measure.numerator or "false", students, consts)
     den &= conditions.evaluate(reg.groups["focal"].condition, students, consts)
+    # only classes whose window has closed at the run's date, as in the rates
+    den &= measures.final_mask(students, measure, getattr(prepared, "as_of", None))
     return students.loc[den], num[den].astype(float)
 
 

@@ -62,9 +62,9 @@ def equity_gaps(r: Report) -> Section:
     cols = [Col("label", r.noun)] if r.unit_id is None else [Col("year", "Year")]
     cols += [
         Col("focal_denominator", "Focal students", "n", n="focal_denominator"),
-        Col("focal_rate", "Focal", "rate", n="n_min"),
+        Col("focal_rate", "Focal", "rate", n="focal_denominator"),
         Col("ref_denominator", "Other students", "n", n="ref_denominator"),
-        Col("ref_rate", "Others", "rate", n="n_min"),
+        Col("ref_rate", "Others", "rate", n="ref_denominator"),
         Col("gap_pp", "Gap (pp)", "num1", n="n_min"),
         Col("low_pp", "from", "num1", n="n_min"),
         Col("high_pp", "to", "num1", n="n_min"),

@@ -241,6 +241,8 @@ def table(
         shown_n: list[float] = []
         any_value = False
         cells = []
+        # a difference beside a banded rate would give the rate away: it is hidden too
+        derived = _banded_row(row, columns, min_cell=min_cell, below=below, whole=whole)
         for c in columns:
             if c.n is None:
                 cls = "netlab-stat netlab-num" if c.fmt not in _TEXT else ""
@@ -249,6 +251,8 @@ def table(
             any_value = True
             n = pd.to_numeric(row.get(c.n), errors="coerce")
             why = _cell_reason(row, c, n, whole=whole, min_cell=min_cell)
+            if why is None and derived and c.fmt in _DERIVED:
+                why = reasons.Reason.COMPLEMENTARY
             if why is not None:
                 until = row.get(c.until) if c.until else None
                 cells.append(hidden_cell(why, min_cell=min_cell, until=until))
@@ -289,6 +293,27 @@ def table(
         what = caption or "Table"
         out = _details(f"{what} ({len(rows)} rows)", out)
     return out
+
+
+#: Formats of figures derived from rates beside them (differences, gaps).
+_DERIVED = ("pp", "num1")
+
+
+def _banded_row(
+    row: pd.Series, columns: Sequence[Col], *, min_cell: int, below: int, whole: bool
+) -> bool:
+    """True when a rate of the row is shown banded (so its differences are hidden)."""
+    if whole:
+        return False
+    for c in columns:
+        if c.n is None or c.fmt not in ("rate", "rate1"):
+            continue
+        n = pd.to_numeric(row.get(c.n), errors="coerce")
+        if _cell_reason(row, c, n, whole=False, min_cell=min_cell) is None and reasons.band(
+            _float(row.get(c.key)), float(n), below=below
+        ):
+            return True
+    return False
 
 
 def _float(value: Any) -> float:

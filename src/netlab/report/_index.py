@@ -229,23 +229,13 @@ def index_page(result: Any, params: RunParams) -> str:
                 "gap column is left out."
             )
         notes.append(
-            "Figures not shown say why: "
-            + " ".join(
-                _E(reasons.legend(w, min_cell=params.min_cell, band_below=params.band_limit))
-                for w in (
-                    reasons.Reason.SMALL,
-                    reasons.Reason.COMPLEMENTARY,
-                    reasons.Reason.NOT_IN_DATA,
-                    reasons.Reason.BANDED,
-                )
-            )  # fmt: skip
-            + f" Data as of {_E(reasons.said_date(as_of))}." * bool(as_of)
-            + " The funnel place is "
+            "The funnel place is "
             "against the 99.8% limits around the network rate; a bright spot is, at least "
             f"{params.bright_spots.probability:.0%} likely, among the network's best "
             f"{params.bright_spots.share:.0%} of {noun}s, year after year."
         )
         body += [f'<p class="netlab-note">{n}</p>' for n in notes]
+        body.append(_legend(params))
         body.append(
             '<div class="netlab-filter"><label>Filter <input type="search" id="netlab-filter" '
             'placeholder="a name, a stage, above …"></label>'
@@ -293,6 +283,20 @@ Patterns here track with results; they do not show what causes them.</p></footer
 </body>
 </html>
 """
+
+
+def _legend(params: RunParams) -> str:
+    """The marks of the index's table, one legend line each (as on every report)."""
+    shown = (reasons.Reason.SMALL, reasons.Reason.COMPLEMENTARY, reasons.Reason.NOT_IN_DATA,
+             reasons.Reason.BANDED)  # fmt: skip
+    items = "".join(
+        f"<li>{_E(reasons.legend(w, min_cell=params.min_cell, band_below=params.band_limit))}</li>"
+        for w in shown
+    )
+    return (
+        '<div class="netlab-note netlab-legend"><p>A figure not shown says why:</p>'
+        f"<ul>{items}</ul></div>"
+    )
 
 
 def _why(n: Any, min_cell: int) -> reasons.Reason:

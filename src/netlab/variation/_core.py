@@ -396,6 +396,8 @@ def _case_mix_for_run(prepared: Any, measure: str, group: str) -> pd.DataFrame |
     if m is None or g is None or m.from_counts or m.table not in prepared.tables:
         return None
     students = prepared.tables[m.table]
+    # only classes whose window has closed at the run's date, as in the rates
+    students = students[registry_module.final_mask(students, m, getattr(prepared, "as_of", None))]
     year_col = m.year_column or "grad_year"
     latest = students[year_col].max()
     frame = students[students[year_col] == latest]
