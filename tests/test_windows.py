@@ -132,3 +132,24 @@ def test_params_as_of_and_band():
     p = from_dict({"run": "x", "raw_dir": "r", "as_of": "2026-11-15", "min_cell": 10})
     assert p.as_of == D(2026, 11, 15) and p.band_limit == 20
     assert from_dict({"run": "x", "raw_dir": "r", "band_below": 5}).band_limit == 5
+
+
+def test_the_run_date_and_open_classes_are_saved_with_the_run(netlab_home):
+    from netlab import load, pipeline, synth
+
+    raw = netlab_home / "data" / "raw" / "w1"
+    synth.write(synth.generate(12, years=range(2023, 2027), seed=3), raw)
+    # as of 1 Sept 2026: the class of 2026 has no fall-enrollment figure yet (31 Oct)
+    params = from_dict({"run": "w1", "raw_dir": str(raw), "as_of": "2026-09-01"})
+    prepared = pipeline.prepare(params, fit=False)
+    assert prepared.as_of == D(2026, 9, 1)
+    r = prepared.rates
+    assert not ((r["measure"] == "enrolled_any") & (r["year"] == 2026)).any()
+    assert ((r["measure"] == "fafsa_complete") & (r["year"] == 2026)).any()  # final 30 June
+    p = prepared.pending
+    opened = p[(p["measure"] == "enrolled_any") & (p["year"] == 2026)]
+    assert len(opened) and opened["rate"].isna().all() and (opened["status"] == "open").all()
+    again = load("w1")
+    assert again.as_of == D(2026, 9, 1)
+    assert len(again.pending) == len(p)
+    assert "data as of 2026-09-01" in pipeline.summary(again)

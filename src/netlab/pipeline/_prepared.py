@@ -82,6 +82,14 @@ def summary(prepared: Prepared) -> str:
     )
     if prepared.models:
         lines.append(f"  models: {len(prepared.models)} frames fitted")
+    if prepared.as_of is not None:
+        open_ = prepared.pending
+        waiting = (
+            f"; {len(open_):,} cells not final yet (their measurement windows are open)"
+            if len(open_)
+            else ""
+        )
+        lines.append(f"  data as of {prepared.as_of.isoformat()}{waiting}")
     for note in prepared.notes:
         lines.append(f"  note: {note}")
     return "\n".join(lines)
