@@ -78,14 +78,20 @@ def test_since_last_term_sets_the_latest_classes_side_by_side(two_terms):
     assert set(since["previous_term"]) == {"Spring 2026"}
 
 
-def test_the_history_is_a_duckdb_file_python_can_query(two_terms):
+def test_the_history_is_parquet_that_duckdb_queries_from_python(two_terms):
     import duckdb
 
-    con = duckdb.connect(str(pipeline.history_file()), read_only=True)
-    got = con.sql("select term, count(*) as n from rates group by term order by term").df()
-    con.close()
+    folder = pipeline.history_file()
+    assert folder.is_relative_to(paths.processed_dir())  # the private work area
+    files = f"{folder.as_posix()}/rates/*/*.parquet"
+    got = duckdb.sql(
+        f"select term, count(*) as n from read_parquet('{files}') group by term order by term"
+    ).df()
     assert got["term"].tolist() == ["Fall 2026", "Spring 2026"] and (got["n"] > 0).all()
-    assert str(pipeline.history_file()).startswith(str(paths.processed_dir()))
+    con = pipeline.connect()  # the same, through netlab's views
+    n = con.sql("select count(*) from rates").fetchall()[0][0]
+    con.close()
+    assert n == got["n"].sum()
 
 
 def test_netlab_history_command(two_terms, capsys):

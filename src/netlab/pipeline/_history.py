@@ -1,7 +1,8 @@
-"""The hub's history: every term's rates and headline results, kept by DuckDB.
+"""The hub's history: every term's rates and headline results, read with DuckDB.
 
-``data/processed/_history/history.duckdb`` (the private work area, never ``reports/``)
-holds three tables, one DuckDB file:
+``data/processed/_history/`` (the private work area, never ``reports/``) holds one Parquet
+file per table and term snapshot, ``<table>/<network>/<as_of>__<term>.parquet``, and
+:func:`connect` gives a DuckDB connection with a view over each table:
 
 - ``terms``: a network × term × as-of date: the run, the pseudonym key's fingerprint
   (never the key), when it was built;
@@ -9,20 +10,21 @@ holds three tables, one DuckDB file:
 - ``headlines``: a unit's place in the funnel, its bright spots and traction stage, the
   aim's status and the practice estimates.
 
-Building a term again with the same as-of date replaces its rows; a new pull (a later
+Building a term again with the same as-of date replaces its files; a new pull (a later
 as-of date) is a new snapshot beside the earlier one. A class's figure that a later
 snapshot changes is a **revision**: both rows are kept with their dates, and
-:func:`history` flags the later one.
+:func:`history` flags the later one. Writing a term costs about what writing its rates
+Parquet costs (``bench/history.py``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from netlab import clean, paths
@@ -39,8 +41,8 @@ _CELL = ["network", "unit_id", "measure", "group", "year"]
 
 
 def history_file() -> Path:
-    """Where the history is kept (the hub's private work area)."""
-    return paths.processed_dir() / "_history" / "history.duckdb"
+    """Where the history is kept (the hub's private work area): a folder of Parquet files."""
+    return paths.processed_dir() / "_history"
 
 
 def network_of(params: RunParams) -> str:
@@ -71,19 +73,18 @@ def _run_date(prepared: Prepared) -> dt.date:
     return dt.date.fromisoformat(created) if created else dt.datetime.now(dt.UTC).date()
 
 
-def connect(path: Path | None = None, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
-    """Open the history with DuckDB, to query it in SQL (``con.sql("from rates")``).
+def connect(path: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the history with DuckDB: views ``terms``, ``rates`` and ``headlines``.
 
     Parameters
     ----------
     path : Path, optional
-        The history file (default :func:`history_file`).
-    read_only : bool
-        Open for reading only (default), so a build can write at the same time.
+        The history folder (default :func:`history_file`).
 
     Returns
     -------
     duckdb.DuckDBPyConnection
+        An in-memory connection whose views read the history's Parquet files.
 
     Examples
     --------
@@ -93,38 +94,42 @@ def connect(path: Path | None = None, *, read_only: bool = True) -> duckdb.DuckD
     import duckdb
 
     path = Path(path or history_file())
-    if read_only and not path.exists():
+    if not (path / "terms").is_dir():
         from netlab.exceptions import InputError
 
         raise InputError(
             f"There is no history yet ({path}).",
             hint="Each `netlab build` adds its term to the history; build a run first.",
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for attempt in range(50):  # another build may hold the file for a moment
-        try:
-            return duckdb.connect(str(path), read_only=read_only)
-        except duckdb.IOException:
-            if attempt == 49:
-                raise
-            time.sleep(0.2)
-    raise AssertionError("unreachable")
-
-
-def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
-    """Append a frame by column name, adding any column the table does not have yet."""
-    con.register("_incoming", frame)
-    try:
+    con = duckdb.connect()
+    for table in _TABLES:
+        files = (path / table).as_posix() + "/*/*.parquet"
         con.execute(
-            f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM _incoming LIMIT 0"
+            f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{files}', union_by_name = true)"
         ).fetchall()
-        have = {row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()}
-        for name, kind, *_ in con.execute("DESCRIBE SELECT * FROM _incoming").fetchall():
-            if name not in have:
-                con.execute(f'ALTER TABLE {table} ADD COLUMN "{name}" {kind}').fetchall()
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming").fetchall()
-    finally:
-        con.unregister("_incoming")
+    return con
+
+
+def _file(path: Path, table: str, network: str, term: str, as_of: dt.date) -> Path:
+    return path / table / paths.slug(network) / f"{as_of.isoformat()}__{paths.slug(term)}.parquet"
+
+
+def _write(frame: pd.DataFrame, key: dict, target: Path) -> None:
+    """Write a term's frame with its network, term and as-of date (atomically)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    n = table.num_rows
+    zeros = pa.array(np.zeros(n, dtype=np.int32))
+    for name in ("network", "term"):
+        table = table.append_column(name, pa.DictionaryArray.from_arrays(zeros, [key[name]]))
+    days = np.full(n, np.datetime64(key["as_of"], "D"))
+    table = table.append_column("as_of", pa.array(days, type=pa.date32()))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp")
+    pq.write_table(table, tmp)
+    tmp.replace(target)
 
 
 def _latest(frame: pd.DataFrame | None, by: list[str], year: str = "year") -> pd.DataFrame:
@@ -178,7 +183,8 @@ def headlines(prepared: Prepared) -> pd.DataFrame:
 def _aim_row(prepared: Prepared) -> pd.DataFrame:
     aim = prepared.params.aim
     r = prepared.rates
-    r = r[(r["measure"] == aim.measure) & (r["group"] == aim.group)].dropna(subset=["rate"])
+    mine = (r["measure"] == aim.measure) & (r["group"] == aim.group)
+    r = r.loc[mine, ["year", "numerator", "denominator", "rate"]].dropna(subset=["rate"])
     if r.empty:
         return pd.DataFrame()
     year = int(r["year"].max())
@@ -207,47 +213,30 @@ def append(prepared: Prepared, *, path: Path | None = None) -> dt.date:
     """
     as_of = _run_date(prepared)
     key = {"network": network_of(prepared.params), "term": prepared.params.term, "as_of": as_of}
-    terms = pd.DataFrame([{**key, "run": prepared.run,
+    terms = pd.DataFrame([{"run": prepared.run,
                            "key_id": clean.key_id() if prepared.has_students else None,
                            "built": dt.datetime.now(dt.UTC).replace(tzinfo=None)}])  # fmt: skip
     terms["key_id"] = terms["key_id"].astype("string")
-    rates = prepared.rates.assign(**key)
-    rates["unit_id"] = rates["unit_id"].astype("string")
-    heads = headlines(prepared).assign(**key)
-    con = connect(path, read_only=False)
-    try:
-        con.execute("BEGIN TRANSACTION").fetchall()
-        for table in _TABLES:
-            if con.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
-            ).fetchall()[0][0]:
-                con.execute(
-                    f"DELETE FROM {table} WHERE network = ? AND term = ? AND as_of = ?",
-                    [key["network"], key["term"], as_of],
-                ).fetchall()
-        for table, frame in zip(_TABLES, (terms, rates, heads), strict=True):
-            _insert(con, table, frame)
-        con.execute("COMMIT").fetchall()
-    finally:
-        con.close()
+    rates = prepared.rates
+    if rates["unit_id"].dtype != "str":
+        rates = rates.assign(unit_id=rates["unit_id"].astype("str"))
+    where = Path(path or history_file())
+    # the term's facts last: a term is in the history once its terms file is there
+    for table, frame in (("rates", rates), ("headlines", headlines(prepared)), ("terms", terms)):
+        _write(frame, key, _file(where, table, key["network"], key["term"], as_of))
     return as_of
 
 
 def history_key(network: str, *, path: Path | None = None) -> str | None:
     """The key fingerprint of the network's latest term with student records, if any."""
-    path = Path(path or history_file())
-    if not path.exists():
+    folder = Path(path or history_file()) / "terms" / paths.slug(network)
+    if not folder.is_dir() or not any(folder.glob("*.parquet")):
         return None
-    con = connect(path)
-    try:
-        row = con.execute(
-            "SELECT key_id FROM terms WHERE network = ? AND key_id IS NOT NULL "
-            "ORDER BY as_of DESC, built DESC LIMIT 1",
-            [network],
-        ).fetchone()
-    finally:
-        con.close()
-    return row[0] if row else None
+    frame = pd.concat([pd.read_parquet(f) for f in sorted(folder.glob("*.parquet"))])
+    frame = frame[(frame["network"] == network) & frame["key_id"].notna()]
+    if frame.empty:
+        return None
+    return str(frame.sort_values(["as_of", "built"])["key_id"].iloc[-1])
 
 
 def history(
@@ -307,6 +296,10 @@ def history(
         changed = (frame["numerator"] != frame["previous_numerator"]) | (
             frame["denominator"] != frame["previous_denominator"]
         )
+        if "status" in frame:  # only final figures are revised (see measures' windows)
+            keys = ["network", "unit_id", "measure", "group", "year"]
+            before = frame.sort_values("as_of").groupby(keys)["status"].shift()
+            known &= (frame["status"] == "final") & (before.reindex(frame.index) == "final")
         frame["revised"] = known & changed
     for col in ("as_of", "previous_as_of"):
         if col in frame:

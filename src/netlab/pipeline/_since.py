@@ -14,23 +14,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from netlab.pipeline._history import connect, history_file
+from netlab import paths
+from netlab.pipeline._history import _file, connect, history_file
 
 
 def terms(network: str, *, path: Path | None = None) -> pd.DataFrame:
     """The network's snapshots in the history, oldest first (empty when it has none)."""
-    path = Path(path or history_file())
-    if not path.exists():
+    folder = Path(path or history_file()) / "terms" / paths.slug(network)
+    files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+    if not files:
         return pd.DataFrame(columns=["network", "term", "as_of", "run", "key_id", "built"])
-    con = connect(path)
-    try:
-        frame = con.execute(
-            "SELECT * FROM terms WHERE network = ? ORDER BY as_of, built", [network]
-        ).df()
-    finally:
-        con.close()
+    frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    for col in ("network", "term"):
+        frame[col] = frame[col].astype("str")
+    frame = frame[frame["network"] == network].sort_values(["as_of", "built"])
     frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
-    return frame
+    return frame.reset_index(drop=True)
 
 
 def snapshots(
@@ -48,22 +47,28 @@ def snapshots(
     return current, (before.iloc[-1].to_dict() if len(before) else None)
 
 
-def _rates(con, network, snap, measure, group) -> pd.DataFrame:
-    frame = con.execute(
-        "SELECT unit_id, year, numerator, denominator, rate FROM rates WHERE network = ? "
-        'AND as_of = ? AND measure = ? AND "group" = ? AND rate IS NOT NULL',
-        [network, snap["as_of"], measure, group],
-    ).df()
+def _read(path, table: str, snap: dict, columns: list[str], filters) -> pd.DataFrame:
+    """One snapshot's rows of a table, read from its own file (only the rows asked for)."""
+    import pyarrow.parquet as pq
+
+    file = _file(Path(path or history_file()), table, snap["network"], snap["term"], snap["as_of"])
+    return pq.read_table(file, columns=columns, filters=filters).to_pandas()
+
+
+def _rates(path, snap, measure, group) -> pd.DataFrame:
+    frame = _read(path, "rates", snap, ["unit_id", "year", "numerator", "denominator", "rate"],
+                  [("measure", "=", measure), ("group", "=", group)]).dropna(subset=["rate"])  # fmt: skip
     latest = frame.groupby("unit_id")["year"].transform("max")
     return frame[frame["year"] == latest].set_index("unit_id")
 
 
-def _places(con, network, snap, measure, group) -> pd.DataFrame:
-    heads = con.execute(
-        "SELECT unit_id, kind, value FROM headlines WHERE network = ? AND as_of = ? AND "
-        "unit_id IS NOT NULL AND (kind = 'traction_stage' OR (measure = ? AND \"group\" = ?))",
-        [network, snap["as_of"], measure, group],
-    ).df()
+def _places(path, snap, measure, group) -> pd.DataFrame:
+    heads = _read(path, "headlines", snap, ["unit_id", "kind", "measure", "group", "value"], None)
+    heads = heads[heads["unit_id"].notna()]
+    mine = (heads["kind"] == "traction_stage") | (
+        (heads["measure"] == measure) & (heads["group"] == group)
+    )
+    heads = heads[mine]
     out = pd.DataFrame(index=pd.Index(heads["unit_id"].unique(), name="unit_id"))
     for kind, col in (("funnel", "funnel"), ("traction_stage", "stage")):
         rows = heads[heads["kind"] == kind].drop_duplicates("unit_id").set_index("unit_id")
@@ -104,16 +109,12 @@ def since_last_term(
     current, before = snapshots(network, as_of=as_of, path=path)
     if current is None or before is None:
         return pd.DataFrame()
-    con = connect(path)
-    try:
-        now = _rates(con, network, current, measure, group).join(
-            _places(con, network, current, measure, group), how="outer"
-        )
-        then = _rates(con, network, before, measure, group).join(
-            _places(con, network, before, measure, group), how="outer"
-        )
-    finally:
-        con.close()
+    now = _rates(path, current, measure, group).join(
+        _places(path, current, measure, group), how="outer"
+    )
+    then = _rates(path, before, measure, group).join(
+        _places(path, before, measure, group), how="outer"
+    )
     out = now.join(then.add_prefix("previous_"), how="outer")
     out["change"] = out["rate"] - out["previous_rate"]
     for col in ("bright_spot", "previous_bright_spot"):
@@ -138,15 +139,19 @@ def revisions(
         return pd.DataFrame()
     con = connect(path)
     try:
+        # with each figure's status (final, provisional, ...) only final figures are compared
+        columns = {row[0] for row in con.execute("DESCRIBE rates").fetchall()}
+        final = "AND status = 'final' AND previous_status = 'final'" if "status" in columns else ""
+        lag_status = ", lag(status) OVER k AS previous_status" if "status" in columns else ""
         frame = con.execute(
-            """
+            f"""
             WITH w AS (
               SELECT *,
                 lag(as_of) OVER k AS previous_as_of,
                 lag(term) OVER k AS previous_term,
                 lag(numerator) OVER k AS previous_numerator,
                 lag(denominator) OVER k AS previous_denominator,
-                lag(rate) OVER k AS previous_rate
+                lag(rate) OVER k AS previous_rate {lag_status}
               FROM rates WHERE network = ? AND as_of <= ?
               WINDOW k AS (PARTITION BY unit_id, measure, "group", year ORDER BY as_of))
             SELECT unit_id, measure, "group", year, previous_term, previous_as_of,
@@ -155,6 +160,7 @@ def revisions(
             FROM w
             WHERE as_of = ? AND previous_rate IS NOT NULL AND rate IS NOT NULL
               AND (numerator <> previous_numerator OR denominator <> previous_denominator)
+              {final}
             ORDER BY ALL
             """,
             [network, current["as_of"], current["as_of"]],

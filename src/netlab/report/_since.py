@@ -107,17 +107,20 @@ def revisions_table(r: Report) -> str | None:
         rate=rev["numerator"] / rev["denominator"],
         previous_as_of=rev["previous_as_of"].astype(str),
         as_of=rev["as_of"].astype(str),
+        year=rev["year"].astype(int).astype(str),
     )
+    if "units" in rev:
+        rev["units"] = rev["units"].astype(int).astype(str)
     cols = [
         Col("measure", "Measure"),
-        Col("year", "Class", "num"),
+        Col("year", "Class"),
         Col("previous_rate", "Before", "rate", n="previous_denominator"),
         Col("previous_as_of", "Data as of (before)"),
         Col("rate", "Now", "rate", n="denominator"),
         Col("as_of", "Data as of (now)"),
     ]
     if "units" in rev:
-        cols.insert(2, Col("units", f"{r.noun}s revised", "num"))
+        cols.insert(2, Col("units", f"{r.noun}s revised"))
     return f'<p class="netlab-revisions">{_E(_revision_sentence(r))}</p>' + table(
         rev, cols, min_cell=r.min_cell, caption="Revised by the new data", fold=len(rev) > 8
     )

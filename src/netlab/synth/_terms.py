@@ -63,7 +63,11 @@ def earlier_term(network, *, through: int):
 def write_term_exports(
     network, out_dir: str | Path, *, through: int, late_college: str | None = LATE_COLLEGE
 ) -> list[Path]:
-    """Write an earlier term's exports; the pull lacks ``late_college``'s newest fall.
+    """Write an earlier term's exports: the later term's files cut back to what was known.
+
+    The files are those of :func:`write_exports` for the whole network, cut to classes up
+    to ``through`` and to the StudentTracker search date of that class, so that every
+    figure the two terms share is the same, except the planted revision.
 
     Parameters
     ----------
@@ -82,20 +86,47 @@ def write_term_exports(
     list of Path
         The files written.
     """
-    written = write_exports(earlier_term(network, through=through), out_dir)
-    tracker = [p for p in written if p.name.startswith("StudentTracker_")]
-    if late_college is not None and tracker:
-        _drop_late(tracker[0], late_college, through)
-    return written
+    out = Path(out_dir)
+    written = write_exports(network, out)
+    earlier = earlier_term(network, through=through)
+    cut = search_date(earlier.tables["students"])
+    for name, frame in earlier.tables.items():
+        path = out / f"{name}.csv"
+        if path in written:
+            frame.to_csv(path, index=False, date_format="%Y-%m-%d")
+    roster = _cut(out / "roster.csv", lambda f: f["Grad Year"].astype(int) <= through)
+    _cut(out / "naviance_applications.csv", lambda f: f["Class Year"].astype(int) <= through)
+    _cut(out / "aid_completion.csv", lambda f: f["SSID"].isin(roster["SSID"]))
+    old = next(p for p in written if p.name.startswith("StudentTracker_"))
+    new = old.with_name(f"StudentTracker_HS_detail_{cut.strftime('%Y%m%d')}.csv")
+    _tracker(old, new, through=through, cut=cut, late_college=late_college)
+    return [new if p == old else p for p in written]
 
 
-def _drop_late(path: Path, college: str, year: int) -> None:
+def _cut(path: Path, keep) -> pd.DataFrame:
     frame = pd.read_csv(path, dtype="string")
+    frame = frame[keep(frame).fillna(False)]
+    _write(frame, path)
+    return frame
+
+
+def _tracker(old: Path, new: Path, *, through: int, cut: dt.date, late_college: str | None):
+    frame = pd.read_csv(old, dtype="string")
+    old.unlink()
+    day = pd.Timestamp(cut)
     begin = pd.to_datetime(frame["ENROLLMENT_BEGIN"], format="%Y%m%d", errors="coerce")
-    late = (
-        (frame["COLLEGE_CODE/BRANCH"] == college)
-        & frame["HIGH_SCHOOL_GRAD_DATE"].str.startswith(str(year))
-        & (begin >= pd.Timestamp(dt.date(year, 7, 1)))
-    )
-    # A student left with no record reads as searched and not found (not enrolled).
-    _write(frame[~late.fillna(False)], path)
+    grad = pd.to_datetime(frame["GRADUATION_DATE"], format="%Y%m%d", errors="coerce")
+    year = frame["HIGH_SCHOOL_GRAD_DATE"].str[:4].astype(int)
+    keep = (year <= through) & ~(begin > day).fillna(False) & ~(grad > day).fillna(False)
+    if late_college is not None:
+        late = (frame["COLLEGE_CODE/BRANCH"] == late_college) & (year == through)
+        keep &= ~(late & (begin >= pd.Timestamp(dt.date(through, 7, 1)))).fillna(False)
+    searched = frame[year <= through].drop_duplicates("YOUR_UNIQUE_IDENTIFIER")
+    frame = frame[keep]
+    # a student left with no record reads as searched and not found
+    lost = searched[~searched["YOUR_UNIQUE_IDENTIFIER"].isin(frame["YOUR_UNIQUE_IDENTIFIER"])]
+    first = list(frame.columns).index("HIGH_SCHOOL_GRAD_DATE") + 1
+    lost = lost.copy()
+    lost.iloc[:, first:] = pd.NA
+    lost["RECORD_FOUND_Y/N"] = "N"
+    _write(pd.concat([frame, lost], ignore_index=True), new)
