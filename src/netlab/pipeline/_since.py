@@ -24,10 +24,18 @@ def terms(network: str, *, path: Path | None = None) -> pd.DataFrame:
     files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
     if not files:
         return pd.DataFrame(columns=["network", "term", "as_of", "run", "key_id", "built"])
-    frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
-    for col in ("network", "term"):
-        frame[col] = frame[col].astype("str")
-    frame = frame[frame["network"] == network].sort_values(["as_of", "built"])
+    import duckdb
+
+    glob = (folder.as_posix() + "/*.parquet").replace("'", "''")
+    frame = (
+        duckdb.connect()
+        .execute(
+            f"SELECT * FROM read_parquet('{glob}', union_by_name = true) WHERE network = ? "
+            "ORDER BY as_of, built",
+            [network],
+        )
+        .df()
+    )
     frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
     return frame.reset_index(drop=True)
 
@@ -47,28 +55,28 @@ def snapshots(
     return current, (before.iloc[-1].to_dict() if len(before) else None)
 
 
-def _read(path, table: str, snap: dict, columns: list[str], filters) -> pd.DataFrame:
-    """One snapshot's rows of a table, read from its own file (only the rows asked for)."""
-    import pyarrow.parquet as pq
+def _read(path, table: str, snap: dict, columns: list[str], where: str = "", args=()):
+    """One snapshot's rows of a table, read by DuckDB from its own file."""
+    import duckdb
 
     file = _file(Path(path or history_file()), table, snap["network"], snap["term"], snap["as_of"])
-    return pq.read_table(file, columns=columns, filters=filters).to_pandas()
+    name = file.as_posix().replace("'", "''")
+    cols = ", ".join(f'"{c}"' for c in columns)
+    sql = f"SELECT {cols} FROM read_parquet('{name}') {where}"
+    return duckdb.connect().execute(sql, list(args)).df()
 
 
 def _rates(path, snap, measure, group) -> pd.DataFrame:
     frame = _read(path, "rates", snap, ["unit_id", "year", "numerator", "denominator", "rate"],
-                  [("measure", "=", measure), ("group", "=", group)]).dropna(subset=["rate"])  # fmt: skip
+                  'WHERE measure = ? AND "group" = ? AND rate IS NOT NULL', (measure, group))  # fmt: skip
     latest = frame.groupby("unit_id")["year"].transform("max")
     return frame[frame["year"] == latest].set_index("unit_id")
 
 
 def _places(path, snap, measure, group) -> pd.DataFrame:
-    heads = _read(path, "headlines", snap, ["unit_id", "kind", "measure", "group", "value"], None)
-    heads = heads[heads["unit_id"].notna()]
-    mine = (heads["kind"] == "traction_stage") | (
-        (heads["measure"] == measure) & (heads["group"] == group)
-    )
-    heads = heads[mine]
+    heads = _read(path, "headlines", snap, ["unit_id", "kind", "value"],
+                  "WHERE unit_id IS NOT NULL AND (kind = 'traction_stage' OR "
+                  '(measure = ? AND "group" = ?))', (measure, group))  # fmt: skip
     out = pd.DataFrame(index=pd.Index(heads["unit_id"].unique(), name="unit_id"))
     for kind, col in (("funnel", "funnel"), ("traction_stage", "stage")):
         rows = heads[heads["kind"] == kind].drop_duplicates("unit_id").set_index("unit_id")
