@@ -113,6 +113,11 @@ def demo_build(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) 
         network = synth.generate(30, seed=DEMO_SEED)
         synth.write(network, paths.demo_dir("network"))
         synth.write_exports(network, paths.demo_dir("network") / "exports")
+        # the spring term before it, as `netlab demo` keeps it in the history
+        shutil.copy(REPO / "params" / "demo-spring.yaml", home / "params" / "demo-spring.yaml")
+        spring = paths.demo_dir("network") / "exports-spring"
+        synth.write_term_exports(network, spring, through=synth.DEMO_EARLIER_CLASS)
+        pipeline.prepare(load_params("demo-spring"))
         params = load_params("demo")
         started = time.perf_counter()
         result = batch.build(params, jobs=2, progress=False)

@@ -205,7 +205,10 @@ def test_a_run_prepared_by_another_version_or_key_is_prepared_again(demo_raw):
     path.write_text(json.dumps({**found, "netlab_version": "0.0.9"}))
     assert "prepared by netlab 0.0.9" in pipeline.stale_reason(params)
     path.write_text(json.dumps({**found, "key_id": "00000000"}))
-    assert pipeline.stale_reason(params) == "the pseudonym key changed (netlab rekey)"
+    # another key, not made by `netlab rekey`: stale, and preparing stops naming the fix
+    assert pipeline.stale_reason(params) == "the pseudonym key is not the one it was prepared with"
+    with pytest.raises(InputError, match="netlab rekey"):
+        pipeline.prepare(params, fit=False)
     path.write_text(json.dumps({k: v for k, v in found.items() if k != "files"}))
     assert "no checksums" in pipeline.stale_reason(params)
 

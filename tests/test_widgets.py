@@ -261,7 +261,9 @@ def test_switching_runs_loads_a_prepared_run(prepared, netlab_home):
     pipeline.write_prepared(other)
     assert widgets.available_runs() == ["wdisk"]
     ex = widgets.Explorer(prepared)
-    assert set(ex.controls["run"].options) == {"wtest", "wdisk"}
+    # the term selector: each run by its term, chosen by its name
+    assert {v for _, v in ex.controls["run"].options} == {"wtest", "wdisk"}
+    assert ex.controls["run"].description == "Term"
     before = ex.view_data()
     ex.controls["run"].value = "wdisk"
     assert ex.prepared.params.min_cell == min_cell

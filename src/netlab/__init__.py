@@ -26,7 +26,7 @@ from netlab import (
 from netlab._version import __version__
 from netlab.batch import build
 from netlab.params import load_params
-from netlab.pipeline import Prepared, load, prepare
+from netlab.pipeline import Prepared, history, load, prepare
 
 __all__ = [
     "Prepared",
@@ -34,6 +34,7 @@ __all__ = [
     "batch",
     "build",
     "clean",
+    "history",
     "livecase",
     "load",
     "load_params",

@@ -71,6 +71,17 @@ def _parser() -> argparse.ArgumentParser:
     rk.add_argument("params", help="params/<run>.yaml")
     rk.add_argument("--yes", action="store_true", help="do it (without it: say what it does)")
 
+    h = sub.add_parser(
+        "history",
+        help="the terms kept in the history (data/processed/_history): rates and headline "
+        "results by term and date, revisions flagged",
+    )
+    h.add_argument("--network", default=None, help="one network's terms (default: all)")
+    h.add_argument(
+        "--table", choices=["terms", "rates", "headlines"], default="terms", help="what to show"
+    )
+    h.add_argument("--out", type=Path, default=None, help="write the table to this CSV file")
+
     i = sub.add_parser(
         "import-public",
         help="import public files: a state's FAFSA and school files, or IPEDS's colleges",
@@ -187,6 +198,42 @@ def _cmd_rekey(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_history(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from netlab import pipeline
+
+    frame = pipeline.history(args.network, table=args.table)
+    if args.out is not None:
+        frame.to_csv(args.out, index=False)
+        print(f"Wrote {len(frame):,} rows of the history's {args.table} to {args.out}")
+        return 0
+    if args.table == "rates":
+        revised = int(frame["revised"].sum())
+        frame = frame.groupby(["network", "term", "as_of"], as_index=False).agg(
+            rows=("rate", "size"), revised=("revised", "sum")
+        )
+        print(f"{revised:,} figures revised by a later pull (flagged `revised`).")
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(frame.to_string(index=False) if len(frame) else "(empty)")
+    print(f"History: {pipeline.history_file()} (read it with netlab.history() or DuckDB)")
+    return 0
+
+
+def _demo_spring(network, *, jobs: int | None) -> None:
+    """The demo's earlier term, prepared into the history (its reports are not rendered)."""
+    from netlab import pipeline, synth
+    from netlab.params import load_params
+
+    out = paths.demo_dir("network") / "exports-spring"
+    synth.write_term_exports(network, out, through=int(synth.DEMO_EARLIER_CLASS))
+    params = load_params(paths.params_dir() / "demo-spring.yaml")
+    with run_lock(params.run):
+        if pipeline.stale_reason(params) is not None:
+            pipeline.prepare(params)
+    print(f"The demo's earlier term ({params.term}) is in the history, from {out}")
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from netlab import synth
 
@@ -204,6 +251,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             # The demo network is built from the files a hub holds, as a real hub's would be.
             synth.write_exports(network, out / "exports")
             print(f"  and as a hub's exports (roster, StudentTracker, ...) in {out / 'exports'}")
+            _demo_spring(network, jobs=args.jobs)
     ok = True
     for run in DEMO_RUNS:
         result = _build(
@@ -239,6 +287,7 @@ _COMMANDS = {
     "build": _cmd_build,
     "demo": _cmd_demo,
     "rekey": _cmd_rekey,
+    "history": _cmd_history,
     "import-public": _cmd_import_public,
 }
 

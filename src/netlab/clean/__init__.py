@@ -11,6 +11,8 @@ from netlab.clean._log import (
     Log,
 )
 from netlab.clean._pseudonym import (
+    check_key,
+    key_changed_on_purpose,
     key_id,
     pseudonym_key,
     pseudonymize,
@@ -51,6 +53,8 @@ __all__ = [
     "format_problems",
     "group_label",
     "header_map",
+    "check_key",
+    "key_changed_on_purpose",
     "key_id",
     "parse_column",
     "pseudonym_key",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import secrets
 from pathlib import Path
@@ -22,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 
 from netlab import paths
+from netlab.exceptions import InputError
 
 
 def pseudonym_key(key: str | None = None) -> str:
@@ -89,12 +91,82 @@ def rekey() -> tuple[Path, Path | None]:
     """
     path = paths.key_file()
     kept = None
+    now = dt.datetime.now(dt.UTC)
+    retired = key_id() if path.exists() else None
     if path.exists():
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-        kept = path.with_name(f"{path.name}.retired-{stamp}")
+        kept = path.with_name(f"{path.name}.retired-{now.strftime('%Y%m%dT%H%M%SZ')}")
         os.replace(path, kept)
     _new_key_file(path)
+    record = {"retired": retired, "new": key_id(), "when": now.isoformat(timespec="seconds")}
+    with _rekey_log().open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(record) + "\n")
     return path, kept
+
+
+def _rekey_log() -> Path:
+    """Where ``netlab rekey`` notes each key it retired and made (fingerprints only)."""
+    return paths.key_file().with_name("rekeys.jsonl")
+
+
+def _rekeys() -> list[dict]:
+    path = _rekey_log()
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def key_changed_on_purpose(recorded: str) -> bool:
+    """True when the present key was made by ``netlab rekey`` after the key ``recorded``.
+
+    A key file that was deleted, replaced by hand or lost (and so made anew) is not a
+    change on purpose: pseudonyms would stop linking across terms without a word.
+    """
+    records = _rekeys()
+    if not records or not paths.key_file().exists():
+        return False
+    made = {r.get("new") for r in records}
+    retired = {r.get("retired") for r in records}
+    return key_id() in made and recorded in retired
+
+
+def check_key(recorded: str | None, *, where: str, run: str) -> str | None:
+    """Stop unless the present pseudonym key is the one ``where`` was built with.
+
+    Parameters
+    ----------
+    recorded : str or None
+        The key's fingerprint (:func:`key_id`) that ``where`` recorded; None checks nothing.
+    where : str
+        What recorded it, for the message ("the history of network X").
+    run : str
+        The run being prepared (its params file is named in the fix).
+
+    Returns
+    -------
+    str or None
+        None when the key is the same; a sentence when it was changed on purpose by
+        ``netlab rekey`` (the run is prepared again with the new key).
+
+    Raises
+    ------
+    InputError
+        When the key differs, or is missing, and ``netlab rekey`` did not change it.
+    """
+    path = paths.key_file()
+    if recorded is None or (path.exists() and key_id() == recorded):
+        return None
+    if key_changed_on_purpose(recorded):
+        return "the pseudonym key changed (netlab rekey)"
+    state = "is missing" if not path.exists() else f"has fingerprint {key_id()}, not {recorded}"
+    raise InputError(
+        f"The pseudonym key {path} {state}: {where} was built with key {recorded}. "
+        "Built with another key, no student would link to the earlier terms, so nothing "
+        "was prepared.",
+        file=str(path),
+        hint=f"Restore the key file from your backup (fingerprint {recorded}), or, to start "
+        f"over with a new key on purpose, run `netlab rekey params/{run}.yaml --yes`.",
+    )
 
 
 _HEX = np.frombuffer(b"".join(f"{i:02x}".encode() for i in range(256)), dtype=np.uint16)

@@ -12,6 +12,16 @@ from netlab.pipeline._fingerprint import (
     raw_files,
     report_code_hash,
 )
+from netlab.pipeline._history import (
+    append,
+    connect,
+    headlines,
+    history,
+    history_file,
+    history_key,
+    network_of,
+    run_date,
+)
 from netlab.pipeline._lock import (
     LOCK_NAME,
     holder,
@@ -26,12 +36,19 @@ from netlab.pipeline._models import (
     model_frame,
 )
 from netlab.pipeline._prepare import (
+    check_keys,
     prepare,
     prepare_frames,
 )
 from netlab.pipeline._prepared import (
     Prepared,
     summary,
+)
+from netlab.pipeline._since import (
+    revisions,
+    since_last_term,
+    snapshots,
+    terms,
 )
 from netlab.pipeline._store import (
     check,
@@ -52,22 +69,35 @@ __all__ = [
     "PRODUCERS",
     "Prepared",
     "UnknownModelError",
+    "append",
     "check",
+    "check_keys",
+    "connect",
     "code_hash",
     "fit_models",
+    "headlines",
+    "history",
+    "history_file",
+    "history_key",
     "holder",
     "input_hash",
     "is_fresh",
     "load",
     "manifest",
     "model_frame",
+    "network_of",
     "prepare",
     "prepare_frames",
     "raw_files",
     "report_code_hash",
+    "revisions",
+    "run_date",
     "run_lock",
+    "since_last_term",
+    "snapshots",
     "stale_reason",
     "summary",
+    "terms",
     "validate_dir",
     "versions",
     "write_prepared",

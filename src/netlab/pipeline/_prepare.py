@@ -13,14 +13,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from netlab import clean, measures, sources
+from netlab import clean, measures, paths, sources
 from netlab.exceptions import SchemaError
 from netlab.params import RunParams
+from netlab.pipeline import _history
 from netlab.pipeline._fingerprint import input_hash
 from netlab.pipeline._models import fit_models
 from netlab.pipeline._prepared import Prepared
 from netlab.pipeline._selection import _apply_selection, _select_network
-from netlab.pipeline._store import write_prepared
+from netlab.pipeline._store import manifest, write_prepared
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +155,8 @@ def prepare(params: RunParams, *, fit: bool = True, write: bool = True) -> Prepa
     Prepared
     """
     digest = input_hash(params)
+    if write:
+        check_keys(params)
     log.info("run %r: reading the raw folder %s", params.run, params.raw_path)
     raw = sources.read_raw(params.raw_path, params=params)
     log.info("run %r: read %d tables: %s", params.run, len(raw), ", ".join(sorted(raw)))
@@ -163,7 +166,27 @@ def prepare(params: RunParams, *, fit: bool = True, write: bool = True) -> Prepa
     if write:
         where = write_prepared(prepared)
         log.info("run %r: processed tables and models written to %s", params.run, where)
+        as_of = _history.append(prepared)
+        log.info("run %r: term %r (as of %s) kept in the history", params.run, params.term, as_of)
     return prepared
+
+
+def check_keys(params: RunParams) -> None:
+    """Stop before preparing when the pseudonym key is not the one the run's processed
+    data, or its network's history, was built with (unless ``netlab rekey`` changed it).
+
+    Raises
+    ------
+    InputError
+        Naming the key file and the fix (restore the key, or ``netlab rekey``).
+    """
+    found = manifest(params.run)
+    if found is not None and found.get("has_students"):
+        where = f"the processed run {params.run!r} ({paths.processed_dir(params.run)})"
+        clean.check_key(found.get("key_id"), where=where, run=params.run)
+    network = _history.network_of(params)
+    where = f"the history of {network!r} ({_history.history_file()})"
+    clean.check_key(_history.history_key(network), where=where, run=params.run)
 
 
 def _import_notes(directory: Path) -> list[str]:

@@ -160,8 +160,13 @@ def stale_reason(params: RunParams) -> str | None:
         return "it has not been prepared yet"
     if found.get("input_hash") != input_hash(params):
         return "its raw files or parameters changed"
-    if found.get("has_students") and found.get("key_id") != clean.key_id():
-        return "the pseudonym key changed (netlab rekey)"
+    if found.get("has_students"):
+        recorded = found.get("key_id")
+        if not paths.key_file().exists() or recorded != clean.key_id():
+            if clean.key_changed_on_purpose(recorded):
+                return "the pseudonym key changed (netlab rekey)"
+            # preparing stops there, naming the fix (pipeline.check_keys)
+            return "the pseudonym key is not the one it was prepared with"
     damaged = check(params.run, found)
     if damaged:
         return "; ".join(damaged)

@@ -76,6 +76,9 @@ from netlab.report._shared import (
     measure_results,
     yearly,
 )
+from netlab.report._since import (
+    since_last_term,
+)
 from netlab.report._text import (
     check_text,
 )
@@ -137,4 +140,5 @@ __all__ = [
     "where_varies",
     "write_workbook",
     "yearly",
+    "since_last_term",
 ]

@@ -111,6 +111,8 @@ def index_page(result: Any, params: RunParams) -> str:
     """The HTML of a run's ``index.html`` (see the module's description)."""
     from netlab.report._html import _measure_label, _phrase, _who
     from netlab.report._livecase import brief_rel
+    from netlab.report._since import since_frame
+    from netlab.report._since_words import since_cell
 
     out = result.out_dir
     by_id = {r.id: r for r in result.reports}
@@ -133,6 +135,8 @@ def index_page(result: Any, params: RunParams) -> str:
         has_gap = bool(g["gap_pp"].notna().any())
         has_stage = bool(g["stage"].notna().any())
         has_live = bool(g["hosts"].map(len).sum())
+        since = since_frame(r.prepared)
+        since = since.set_index(since["unit_id"].astype(str)) if len(since) else None
         cols = [
             (noun.capitalize(), "text"),
             (f"{measure}, {year}" if year else measure, "num"),
@@ -145,6 +149,8 @@ def index_page(result: Any, params: RunParams) -> str:
             cols.append(("Traction stage", "text"))
         if has_live:
             cols.append(("Live cases", "text"))
+        if since is not None:
+            cols.append((f"Since last term ({since['previous_term'].iloc[0]})", "text"))
         cols.append(("Report", "text"))
         head = "".join(
             f'<th class="{"netlab-num" if kind == "num" else ""}" scope="col">'
@@ -199,6 +205,13 @@ def index_page(result: Any, params: RunParams) -> str:
                         )
                         live.append(f"{verb} {links}")
                 cells.append(f'<td class="netlab-live">{"; ".join(live)}</td>')
+            if since is not None:
+                moved = (
+                    since_cell(since.loc[str(row.unit_id)].to_dict(), params.min_cell)
+                    if str(row.unit_id) in since.index
+                    else "new this term"
+                )
+                cells.append(f'<td class="netlab-since">{_E(moved)}</td>')
             link = (
                 _links(task.html, out)
                 if task is not None and task.status != "failed"

@@ -20,6 +20,7 @@ from netlab.report._html import (
 
 if TYPE_CHECKING:
     from netlab.report._context import Report
+from netlab.report._since import revisions_table
 
 
 def data_quality(r: Report) -> Section:
@@ -96,6 +97,7 @@ def data_quality(r: Report) -> Section:
                         "A year's total, which with the focal count would single out a small group,",
                     )
                 )
+    s.add(revisions_table(r))
     return s
 
 

@@ -27,6 +27,7 @@ from netlab.report._practice_words import like_this_one_words, school_covariance
 from netlab.report._runcharts import charted, pace_of, unit_rows
 from netlab.report._season_words import (
     pace_words,
+    season_pace_words,
     season_status_words,
     unreported_caption_words,
 )
@@ -131,14 +132,19 @@ def fafsa_season(r: Report) -> Section:
     )
     last = chart.iloc[-1]
     prior = last.get("prior_rate")
+    has_pace = pace is not None and not pace.empty
     text = season_status_words(
         day=last.as_of,
         week=int(last.week),
         rate=float(last.rate),
-        prior=float(prior) if pd.notna(prior) else None,
+        # with a pace test, where the season stands against last is said with its interval
+        prior=None if has_pace or pd.isna(prior) else float(prior),
         not_reported={w: dates.get(w) for w in not_reported},
     )
-    s.add(_sentence(text + " " + pace_words(pace), shown["denominator"].min()))
+    # last season's seniors are not in the chart's rows: taken as this season's number
+    seniors = int(last.denominator) if pd.notna(last.get("denominator")) else None
+    moving = season_pace_words(pace, n=seniors, prior_n=seniors) if has_pace else pace_words(pace)
+    s.add(_sentence(text + " " + moving, shown["denominator"].min()))
     return s
 
 

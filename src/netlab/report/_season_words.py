@@ -9,11 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
+from netlab.intervals import newcombe_diff
 from netlab.report._html import _capital, _list, _pct, _plural
 
-__all__ = ["day_words", "pace_words", "season_status_words", "unreported_caption_words"]
+__all__ = [
+    "day_words",
+    "late_start_words",
+    "pace_words",
+    "season_pace_words",
+    "season_status_words",
+    "unreported_caption_words",
+]
 
 #: A gap to last season at the same week this large (a share) is said in words.
 UNLIKE_LAST = 0.05
@@ -150,3 +159,97 @@ def pace_words(pace: pd.DataFrame | None) -> str:
         "behind last season's at the same weeks, as chance gives: no sign that the pace "
         "differs from last season's."
     )
+
+
+def _standing(row: Mapping, n: int | None, prior_n: int | None) -> tuple[str, int]:
+    """Where the season stands at a week, and its side: 1 ahead, -1 behind, 0 level."""
+    rate, prior = float(row["rate"]), float(row["prior_rate"])
+    gap = rate - prior
+    said = f"{_pct(rate)} against {_pct(prior)}"
+    if n and prior_n:
+        x1, x2 = round(rate * n), round(prior * prior_n)
+        _, low, high = newcombe_diff(x1, n, x2, prior_n)
+        said += f"; 95% interval of the difference {100 * low:+.0f} to {100 * high:+.0f} points"
+        side = 0 if low <= 0 <= high else (1 if gap > 0 else -1)
+    else:
+        side = 0 if abs(gap) < UNLIKE_LAST else (1 if gap > 0 else -1)
+    where = {1: f"{abs(100 * gap):.0f} points ahead of", -1: f"{abs(100 * gap):.0f} points "
+             "behind", 0: "level with"}[side]  # fmt: skip
+    return (
+        f"Where the season stands: by week {int(row['week'])} it is {where} last season at "
+        f"the same week ({said})."
+    ), side
+
+
+def late_start_words(pace: pd.DataFrame) -> str:
+    """Names a late start of last season ("" when both seasons started alike)."""
+    if pace is None or pace.empty:
+        return ""
+    first = pace.loc[pace["prior_rate"] > 0, "week"]
+    ours = pace.loc[pace["rate"] > 0, "week"]
+    if first.empty or ours.empty or int(first.min()) <= int(ours.min()) + 1:
+        return ""
+    return (
+        f" Last season started late (its first completions came in week {int(first.min())}, "
+        f"this season's in week {int(ours.min())}), so this season was ahead from the start."
+    )
+
+
+def season_pace_words(
+    pace: pd.DataFrame | None, *, n: int | None = None, prior_n: int | None = None
+) -> str:
+    """Two plain statements, as the chart shows them: where the season stands, how it moves.
+
+    Parameters
+    ----------
+    pace : pandas.DataFrame or None
+        :func:`netlab.spc.season_pace` (week, rate, prior_rate, change and the run-chart
+        columns of the change).
+    n, prior_n : int, optional
+        Seniors this season and last; with them the standing carries its interval.
+
+    Returns
+    -------
+    str
+        "Where the season stands: …" (ahead, behind or level with last season at the same
+        week, with the interval), then "How it is moving: …" (the weekly pace against last
+        season's, read with the run-chart rules, said against the standing: a lead that is
+        narrowing, a gap that is closing), and a late start of last season named.
+    """
+    if pace is None or pace.empty:
+        return pace_words(pace)
+    stand, side = _standing(pace.iloc[-1], n, prior_n)
+    useful = int(pace["n_useful"].max()) if "n_useful" in pace else 0
+    if useful < 10 or not bool(pace["run_signal"].fillna(False).any()):
+        move = (
+            "How it is moving: week by week, new completions run like last season's at the same "
+            "weeks (no run-chart signal)"
+            if useful >= 10
+            else f"How it is moving: with {_plural(useful, 'comparable week')} the run-chart "
+            "rules cannot yet tell a change of pace from chance"
+        )
+        move += {1: ", so the lead holds.", -1: ", so the gap holds.", 0: "."}[side]
+        return stand + " " + move + late_start_words(pace)
+    # the latest long run tells how the season is moving now (an early run may differ)
+    run = pace.loc[pace["in_long_run"].fillna(False).astype(bool), ["week", "change"]]
+    faster = bool(run["change"].iloc[-1] > 0)
+    sign = np.sign(pace["change"].fillna(0).to_numpy())
+    weeks = 0
+    for value in sign[::-1]:  # the length of the latest run on the side of its last week
+        if value == np.sign(run["change"].iloc[-1]):
+            weeks += 1
+        elif value != 0:
+            break
+    pace_said = (
+        f"for {weeks} compared weeks in a row, {'more' if faster else 'fewer'} seniors "
+        "completed a FAFSA each week than in the same week last season"
+    )
+    meaning = {
+        (1, True): "the lead is growing",
+        (1, False): "still ahead, but the lead is narrowing",
+        (-1, True): "still behind, but catching up",
+        (-1, False): "the gap is growing",
+        (0, True): "level for now, and pulling ahead",
+        (0, False): "level for now, and falling behind",
+    }[(side, faster)]
+    return f"{stand} How it is moving: {pace_said}: {meaning}.{late_start_words(pace)}"

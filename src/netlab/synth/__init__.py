@@ -26,23 +26,33 @@ from netlab.synth._network import (
     write,
     write_exports,
 )
+from netlab.synth._terms import (
+    DEMO_EARLIER_CLASS,
+    LATE_COLLEGE,
+    earlier_term,
+    write_term_exports,
+)
 
 __all__ = [
     "CONSTANT_PRACTICE",
     "DEFAULT_FAFSA_EFFECTS",
     "DEFAULT_PRACTICE_EFFECTS",
+    "DEMO_EARLIER_CLASS",
     "GRAD_RATE_THRESHOLD",
     "GROUPS",
+    "LATE_COLLEGE",
     "MEASURES",
     "PRACTICES",
     "RACES",
     "SynthNetwork",
     "TEAM_MEASURES",
     "Truth",
+    "earlier_term",
     "generate",
     "generate_districts",
     "institutions",
     "state_scale",
     "write",
     "write_exports",
+    "write_term_exports",
 ]

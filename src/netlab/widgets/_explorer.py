@@ -62,6 +62,34 @@ def available_runs() -> list[str]:
     return sorted(p.name for p in base.iterdir() if (p / "manifest.json").is_file())
 
 
+def term_options(names: list[str], loaded: dict[str, Any] | None = None) -> list[tuple]:
+    """The term selector's choices: each prepared run shown by its term ("Fall 2026 (demo)").
+
+    Parameters
+    ----------
+    names : list of str
+        The runs' names.
+    loaded : dict, optional
+        Runs already in memory (their params give the term).
+
+    Returns
+    -------
+    list of (label, run name)
+        Ordered by run name.
+    """
+    from netlab import pipeline
+
+    out = []
+    for name in names:
+        if loaded and name in loaded:
+            term = loaded[name].params.term
+        else:
+            found = pipeline.manifest(name) or {}
+            term = (found.get("params") or {}).get("term") or ""
+        out.append((f"{term} ({name})" if term else name, name))
+    return out
+
+
 # --------------------------------------------------------------------------------------
 # The widgets
 # --------------------------------------------------------------------------------------
@@ -117,7 +145,11 @@ class Explorer:
         lay = w.Layout(width="330px")
         self.controls = {
             "run": w.Dropdown(
-                options=names, value=name, description="Run", style=wide, layout=lay
+                options=term_options(names, self._runs),
+                value=name,
+                description="Term",
+                style=wide,
+                layout=lay,
             ),
             "view": w.Dropdown(
                 options=[(v, k) for k, v in VIEWS.items()],

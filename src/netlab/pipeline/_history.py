@@ -1,0 +1,307 @@
+"""The hub's history: every term's rates and headline results, read with DuckDB.
+
+``data/processed/_history/`` (the private work area, never ``reports/``) holds one Parquet
+file per table and term snapshot, ``<table>/<network>/<as_of>__<term>.parquet``, and
+:func:`connect` gives a DuckDB connection with a view over each table:
+
+- ``terms``: a network × term × as-of date: the run, the pseudonym key's fingerprint
+  (never the key), when it was built;
+- ``rates``: the term's rates table as prepared (with whatever status columns it has);
+- ``headlines``: a unit's place in the funnel, its bright spots and traction stage, the
+  aim's status and the practice estimates.
+
+Building a term again with the same as-of date replaces its files; a new pull (a later
+as-of date) is a new snapshot beside the earlier one. A class's figure that a later
+snapshot changes is a **revision**: both rows are kept with their dates, and
+:func:`history` flags the later one. Writing a term costs about what writing its rates
+Parquet costs (``bench/history.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from netlab import clean, paths
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from netlab.params import RunParams
+    from netlab.pipeline._prepared import Prepared
+
+_TABLES = ("terms", "rates", "headlines")
+_SNAPSHOT = ["network", "term", "as_of"]
+_CELL = ["network", "unit_id", "measure", "group", "year"]
+
+
+def history_file() -> Path:
+    """Where the history is kept (the hub's private work area): a folder of Parquet files."""
+    return paths.processed_dir() / "_history"
+
+
+def network_of(params: RunParams) -> str:
+    """The name a run's terms are kept under: its network, else its run name."""
+    return params.network or params.run
+
+
+def run_date(prepared: Prepared) -> dt.date:
+    """The date a run's term is kept under in the history (see :func:`_run_date`)."""
+    return _run_date(prepared)
+
+
+def _run_date(prepared: Prepared) -> dt.date:
+    """The run's date: its ``as_of``, else the StudentTracker file's search date, else
+    the day it was prepared."""
+    as_of = getattr(prepared, "as_of", None)
+    if isinstance(as_of, dt.date):
+        return as_of
+    folder = prepared.params.raw_path
+    stamps = sorted(
+        m.group(1)
+        for p in (folder.glob("*.csv") if folder.is_dir() else [])
+        if (m := re.search(r"studenttracker\w*?_(\d{8})\.csv$", p.name, re.IGNORECASE))
+    )
+    if stamps:
+        return dt.datetime.strptime(stamps[-1], "%Y%m%d").date()
+    created = prepared.created[:10] if prepared.created else ""
+    return dt.date.fromisoformat(created) if created else dt.datetime.now(dt.UTC).date()
+
+
+def connect(path: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the history with DuckDB: views ``terms``, ``rates`` and ``headlines``.
+
+    Parameters
+    ----------
+    path : Path, optional
+        The history folder (default :func:`history_file`).
+
+    Returns
+    -------
+    duckdb.DuckDBPyConnection
+        An in-memory connection whose views read the history's Parquet files.
+
+    Examples
+    --------
+    >>> con = connect()  # doctest: +SKIP
+    >>> con.sql("select term, as_of, count(*) from rates group by all").df()  # doctest: +SKIP
+    """
+    import duckdb
+
+    path = Path(path or history_file())
+    if not (path / "terms").is_dir():
+        from netlab.exceptions import InputError
+
+        raise InputError(
+            f"There is no history yet ({path}).",
+            hint="Each `netlab build` adds its term to the history; build a run first.",
+        )
+    con = duckdb.connect()
+    for table in _TABLES:
+        files = (path / table).as_posix() + "/*/*.parquet"
+        con.execute(
+            f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{files}', union_by_name = true)"
+        ).fetchall()
+    return con
+
+
+def _file(path: Path, table: str, network: str, term: str, as_of: dt.date) -> Path:
+    return path / table / paths.slug(network) / f"{as_of.isoformat()}__{paths.slug(term)}.parquet"
+
+
+def _write(frame: pd.DataFrame, key: dict, target: Path) -> None:
+    """Write a term's frame with its network, term and as-of date (atomically)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    n = table.num_rows
+    zeros = pa.array(np.zeros(n, dtype=np.int32))
+    for name in ("network", "term"):
+        table = table.append_column(name, pa.DictionaryArray.from_arrays(zeros, [key[name]]))
+    days = np.full(n, np.datetime64(key["as_of"], "D"))
+    table = table.append_column("as_of", pa.array(days, type=pa.date32()))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp")
+    pq.write_table(table, tmp)
+    tmp.replace(target)
+
+
+def _latest(frame: pd.DataFrame | None, by: list[str], year: str = "year") -> pd.DataFrame:
+    if frame is None or frame.empty:
+        return pd.DataFrame()
+    last = frame.groupby(by)[year].transform("max")
+    return frame[frame[year] == last]
+
+
+def headlines(prepared: Prepared) -> pd.DataFrame:
+    """A term's headline results as one tidy frame: a row per unit (or the network) × kind.
+
+    Kinds: ``funnel`` (above, within or below the limits, the latest year of each measure
+    and group), ``bright_spot``, ``traction_stage`` (the latest year), ``aim`` (the network's
+    latest rate against its target) and ``practice`` (the within-unit estimate, in
+    percentage points).
+    """
+    cols = ["unit_id", "kind", "item", "measure", "group", "year", "value", "estimate", "low",
+            "high"]  # fmt: skip
+    parts = []
+    funnel = _latest(prepared.models.get("variation__funnel"), ["measure", "group"])
+    if not funnel.empty:
+        shown = funnel[~funnel["suppressed"].fillna(False).astype(bool)]
+        parts.append(shown.assign(kind="funnel", value=shown["flag"], estimate=shown["rate"],
+                                  low=shown["lower"], high=shown["upper"]))  # fmt: skip
+    bright = prepared.models.get("variation__bright_spots")
+    if bright is not None and not bright.empty:
+        parts.append(bright.assign(kind="bright_spot", value="bright spot",
+                                   year=bright["last_year"]))  # fmt: skip
+    stages = _latest(prepared.models.get("traction__stages"), ["school_id"])
+    if not stages.empty:
+        parts.append(stages.assign(unit_id=stages["school_id"], kind="traction_stage",
+                                   value=stages["stage"], estimate=stages["stage_level"]))  # fmt: skip
+    within = prepared.models.get("practices__within")
+    if within is not None and not within.empty:
+        parts.append(within.assign(kind="practice", item=within["practice"],
+                                   measure=prepared.params.focal_measure,
+                                   value=within["evidence"], estimate=within["estimate_pp"],
+                                   low=within["ci_low_pp"], high=within["ci_high_pp"]))  # fmt: skip
+    parts.append(_aim_row(prepared))
+    out = pd.concat([p.reindex(columns=cols) for p in parts if len(p)], ignore_index=True)
+    out = out.reindex(columns=cols)
+    for col in ("unit_id", "kind", "item", "measure", "group", "value"):
+        out[col] = out[col].astype("string")
+    out["year"] = pd.to_numeric(out["year"], errors="coerce").astype("Int64")
+    for col in ("estimate", "low", "high"):
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
+    return out
+
+
+def _aim_row(prepared: Prepared) -> pd.DataFrame:
+    aim = prepared.params.aim
+    r = prepared.rates
+    mine = (r["measure"] == aim.measure) & (r["group"] == aim.group)
+    r = r.loc[mine, ["year", "numerator", "denominator", "rate"]].dropna(subset=["rate"])
+    if r.empty:
+        return pd.DataFrame()
+    year = int(r["year"].max())
+    last = r[r["year"] == year]
+    rate = float(last["numerator"].sum() / last["denominator"].sum())
+    value = "reached" if rate >= aim.target else "not yet reached"
+    return pd.DataFrame([{"kind": "aim", "measure": aim.measure, "group": aim.group,
+                          "year": year, "value": value, "estimate": rate,
+                          "item": f"target {aim.target:g} by {aim.by}"}])  # fmt: skip
+
+
+def append(prepared: Prepared, *, path: Path | None = None) -> dt.date:
+    """Add a prepared term to the history (replacing the same term and date if there).
+
+    Parameters
+    ----------
+    prepared : Prepared
+        The run just prepared.
+    path : Path, optional
+        The history file (default :func:`history_file`).
+
+    Returns
+    -------
+    datetime.date
+        The as-of date the term was kept under.
+    """
+    as_of = _run_date(prepared)
+    key = {"network": network_of(prepared.params), "term": prepared.params.term, "as_of": as_of}
+    terms = pd.DataFrame([{"run": prepared.run,
+                           "key_id": clean.key_id() if prepared.has_students else None,
+                           "built": dt.datetime.now(dt.UTC).replace(tzinfo=None)}])  # fmt: skip
+    terms["key_id"] = terms["key_id"].astype("string")
+    rates = prepared.rates
+    if rates["unit_id"].dtype != "str":
+        rates = rates.assign(unit_id=rates["unit_id"].astype("str"))
+    where = Path(path or history_file())
+    # the term's facts last: a term is in the history once its terms file is there
+    for table, frame in (("rates", rates), ("headlines", headlines(prepared)), ("terms", terms)):
+        _write(frame, key, _file(where, table, key["network"], key["term"], as_of))
+    return as_of
+
+
+def history_key(network: str, *, path: Path | None = None) -> str | None:
+    """The key fingerprint of the network's latest term with student records, if any."""
+    folder = Path(path or history_file()) / "terms" / paths.slug(network)
+    if not folder.is_dir() or not any(folder.glob("*.parquet")):
+        return None
+    frame = pd.concat([pd.read_parquet(f) for f in sorted(folder.glob("*.parquet"))])
+    frame = frame[(frame["network"] == network) & frame["key_id"].notna()]
+    if frame.empty:
+        return None
+    return str(frame.sort_values(["as_of", "built"])["key_id"].iloc[-1])
+
+
+def history(
+    network: str | None = None, *, table: str = "rates", path: Path | None = None
+) -> pd.DataFrame:
+    """The history as one tidy frame: every term's rows, revisions flagged.
+
+    Parameters
+    ----------
+    network : str, optional
+        Keep one network's terms (default: all).
+    table : {"rates", "headlines", "terms"}
+        Which table. ``rates`` gains ``previous_as_of``, ``previous_numerator``,
+        ``previous_denominator``, ``previous_rate`` (the same class's figure in the
+        snapshot before) and ``revised`` (True where a later pull changed it).
+    path : Path, optional
+        The history file (default :func:`history_file`).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> import netlab
+    >>> netlab.history("Southland College Access Network (synthetic)")  # doctest: +SKIP
+    """
+    if table not in _TABLES:
+        from netlab.checks import check_argument
+
+        check_argument("table", _TABLES, table)
+    where = "WHERE network = $network" if network is not None else ""
+    args = {"network": network} if network is not None else {}
+    if table == "rates":
+        sql = f"""
+            SELECT *,
+              lag(as_of) OVER w AS previous_as_of,
+              lag(numerator) OVER w AS previous_numerator,
+              lag(denominator) OVER w AS previous_denominator,
+              lag(rate) OVER w AS previous_rate
+            FROM rates {where}
+            WINDOW w AS (PARTITION BY network, unit_id, measure, "group", year ORDER BY as_of)
+        """
+    else:
+        sql = f"SELECT * FROM {table} {where}"
+    con = connect(path)
+    try:
+        order = {
+            "terms": "network, as_of, built",
+            "rates": 'network, as_of, unit_id, measure, "group", year',
+        }
+        frame = con.execute(sql + " ORDER BY " + order.get(table, "network, as_of"), args).df()
+    finally:
+        con.close()
+    if table == "rates":
+        known = frame["previous_rate"].notna() & frame["rate"].notna()
+        changed = (frame["numerator"] != frame["previous_numerator"]) | (
+            frame["denominator"] != frame["previous_denominator"]
+        )
+        if "status" in frame:  # only final figures are revised (see measures' windows)
+            keys = ["network", "unit_id", "measure", "group", "year"]
+            before = frame.sort_values("as_of").groupby(keys)["status"].shift()
+            known &= (frame["status"] == "final") & (before.reindex(frame.index) == "final")
+        frame["revised"] = known & changed
+    for col in ("as_of", "previous_as_of"):
+        if col in frame:
+            frame[col] = pd.to_datetime(frame[col]).dt.date
+    return frame

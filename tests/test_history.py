@@ -1,0 +1,169 @@
+"""The history across terms: DuckDB tables, revisions, since last term, the key's guard."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from netlab import clean, cli, paths, pipeline, synth
+from netlab.exceptions import InputError
+from netlab.params import load_params
+from netlab.report._since_words import since_cell, unit_since_words
+
+
+@pytest.fixture
+def two_terms(netlab_home):
+    """A small network prepared for two terms: spring (class 2025, a late college) and fall."""
+    network = synth.generate(4, seed=5, n_bright_spots=0)
+    spring = netlab_home / "data" / "raw" / "spring"
+    fall = netlab_home / "data" / "raw" / "fall"
+    synth.write_term_exports(network, spring, through=2025)
+    synth.write_exports(network, fall)
+    for run, raw, term in (("spring", spring, "Spring 2026"), ("fall", fall, "Fall 2026")):
+        (netlab_home / "params" / f"{run}.yaml").write_text(
+            f"run: {run}\nnetwork: Small\nterm: {term}\nraw_dir: {raw}\n"
+        )
+        pipeline.prepare(load_params(netlab_home / "params" / f"{run}.yaml"), fit=False)
+    return network
+
+
+def _truth_enrolled(network, school: str, year: int, *, late: bool) -> float:
+    """The class's fall enrollment by hand from the tracker file written for the term."""
+    s = network.tables["students"]
+    s = s[(s["school_id"] == school) & (s["grad_year"] == year)]
+    return float(s["enrolled"].mean())
+
+
+def test_both_terms_are_kept_and_read_back(two_terms):
+    terms = pipeline.history("Small", table="terms")
+    assert terms["term"].tolist() == ["Spring 2026", "Fall 2026"]
+    # the StudentTracker pull's search date is each term's date
+    assert terms["as_of"].tolist() == [dt.date(2025, 11, 15), dt.date(2026, 11, 15)]
+    assert terms["key_id"].nunique() == 1 and terms["key_id"].iloc[0] == clean.key_id()
+    rates = pipeline.history("Small")
+    assert rates.groupby("term")["year"].max().to_dict() == {
+        "Fall 2026": 2026,
+        "Spring 2026": 2025,
+    }
+    heads = pipeline.history("Small", table="headlines")
+    assert {"aim"} <= set(heads["kind"])
+
+
+def test_the_late_college_is_a_revision_with_both_values(two_terms):
+    rates = pipeline.history("Small")
+    fall = rates[rates["term"] == "Fall 2026"]
+    enrolled = fall[(fall["measure"] == "enrolled_any") & (fall["group"] == "all")]
+    revised = enrolled[enrolled["revised"]]
+    # only the class the spring pull lacked the college's fall for, and only upwards
+    assert set(revised["year"]) == {2025}
+    assert (revised["rate"] > revised["previous_rate"]).all()
+    assert (revised["previous_as_of"] == dt.date(2025, 11, 15)).all()
+    # the earlier classes' enrollment did not change between the pulls
+    assert not enrolled.loc[enrolled["year"] < 2025, "revised"].any()
+    # by hand: the fall pull's class-2025 rate is the students' own enrollment
+    for row in revised.itertuples():
+        truth = _truth_enrolled(two_terms, row.unit_id, 2025, late=False)
+        assert row.rate == pytest.approx(truth, abs=0.02)
+    found = pipeline.revisions("Small")
+    assert len(found) and set(found["year"]) >= {2025}
+
+
+def test_since_last_term_sets_the_latest_classes_side_by_side(two_terms):
+    since = pipeline.since_last_term("Small", measure="enrolled_any", group="all")
+    assert len(since) == 4
+    assert (since["year"] == 2026).all() and (since["previous_year"] == 2025).all()
+    assert (since["change"] == since["rate"] - since["previous_rate"]).all()
+    assert set(since["previous_term"]) == {"Spring 2026"}
+
+
+def test_the_history_is_parquet_that_duckdb_queries_from_python(two_terms):
+    import duckdb
+
+    folder = pipeline.history_file()
+    assert folder.is_relative_to(paths.processed_dir())  # the private work area
+    files = f"{folder.as_posix()}/rates/*/*.parquet"
+    got = duckdb.sql(
+        f"select term, count(*) as n from read_parquet('{files}') group by term order by term"
+    ).df()
+    assert got["term"].tolist() == ["Fall 2026", "Spring 2026"] and (got["n"] > 0).all()
+    con = pipeline.connect()  # the same, through netlab's views
+    n = con.sql("select count(*) from rates").fetchall()[0][0]
+    con.close()
+    assert n == got["n"].sum()
+
+
+def test_netlab_history_command(two_terms, capsys):
+    assert cli.main(["history", "--network", "Small"]) == 0
+    out = capsys.readouterr().out
+    assert "Spring 2026" in out and "Fall 2026" in out
+    assert cli.main(["history", "--table", "rates"]) == 0
+    assert "revised by a later pull" in capsys.readouterr().out
+
+
+def test_building_again_replaces_the_same_term_not_appends(two_terms, netlab_home):
+    before = len(pipeline.history("Small"))
+    pipeline.prepare(load_params(netlab_home / "params" / "fall.yaml"), fit=False)
+    assert len(pipeline.history("Small")) == before
+
+
+def test_another_key_against_the_history_stops(two_terms, netlab_home, capsys):
+    """A lost key made anew must not re-key the history's network (real build)."""
+    paths.key_file().unlink()
+    params = netlab_home / "params" / "fall.yaml"
+    assert cli.main(["prepare", str(params)]) != 0
+    err = capsys.readouterr().err
+    assert "netlab rekey" in err and "is missing" in err and "Traceback" not in err
+    assert not paths.key_file().exists()  # nothing was made silently
+    # a key written by hand (another key) stops as well, earlier terms included
+    paths.key_file().write_text("0123456789abcdef")
+    for run in ("fall", "spring"):
+        with pytest.raises(InputError, match="Restore the key file|netlab rekey"):
+            pipeline.prepare(load_params(netlab_home / "params" / f"{run}.yaml"), fit=False)
+    assert pipeline.stale_reason(load_params(params)) == (
+        "the pseudonym key is not the one it was prepared with"
+    )
+
+
+def test_rekey_on_purpose_lets_the_next_terms_build(two_terms, netlab_home, capsys):
+    params = netlab_home / "params" / "fall.yaml"
+    old = clean.key_id()
+    assert cli.main(["rekey", str(params), "--yes"]) == 0
+    assert clean.key_changed_on_purpose(old)
+    # the other term is prepared again with the new key, saying why
+    spring = load_params(netlab_home / "params" / "spring.yaml")
+    assert pipeline.stale_reason(spring) == "the pseudonym key changed (netlab rekey)"
+    pipeline.prepare(spring, fit=False)
+    assert set(pipeline.history("Small", table="terms")["key_id"]) == {clean.key_id()}
+
+
+def test_words_say_a_change_only_on_enough_students():
+    row = {"rate": 0.62, "previous_rate": 0.55, "change": 0.07, "denominator": 40,
+           "previous_denominator": 38, "funnel": "above", "previous_funnel": "within",
+           "bright_spot": True, "previous_bright_spot": False, "stage": "spread",
+           "previous_stage": "initiation", "year": 2026, "previous_year": 2025,
+           "term": "Fall 2026", "previous_term": "Spring 2026"}  # fmt: skip
+    cell = since_cell(row, 10)
+    assert cell.startswith("+7.0 pp") and "now a bright spot" in cell
+    assert "initiation → spread" in cell and "above the limits" in cell
+    assert "pp" not in since_cell({**row, "previous_denominator": 9}, 10)
+    text = unit_since_words(row, phrase="enrolled", who="focal students", min_cell=10)
+    assert "55%" in text and "62%" in text and "class of 2025" in text
+    small = unit_since_words({**row, "denominator": 5}, phrase="x", who="y", min_cell=10)
+    assert "%" not in small and "fewer than 10" in small
+
+
+def test_headlines_hold_funnel_places_and_practices(netlab_home):
+    from netlab.testing import make_prepared
+
+    rates = pd.DataFrame({"unit_id": ["A", "B"], "year": [2025, 2025], "group": ["focal"] * 2,
+                          "measure": ["enrolled_likely_grad"] * 2, "numerator": [5, 30],
+                          "denominator": [50, 50]}).assign(rate=lambda f: f.numerator / f.denominator)  # fmt: skip
+    funnel = rates.assign(flag=["below", "above"], lower=0.1, upper=0.5, suppressed=False)
+    prepared = make_prepared(rates, models={"variation__funnel": funnel})
+    heads = pipeline.headlines(prepared)
+    places = heads[heads["kind"] == "funnel"].set_index("unit_id")["value"].to_dict()
+    assert places == {"A": "below", "B": "above"}
+    aim = heads[heads["kind"] == "aim"].iloc[0]
+    assert aim["estimate"] == pytest.approx(35 / 100) and aim["value"] == "not yet reached"
