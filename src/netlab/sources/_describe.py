@@ -28,7 +28,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from netlab import paths
+from netlab import paths, schemas
 from netlab.exceptions import InputError
 from netlab.sources._header_match import _matches
 
@@ -130,7 +130,7 @@ class Description:
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     """A hub's keys over a built-in's: mappings of roles merge one level deep."""
-    out = dict(base)
+    out = {**base, "columns": _without_claimed(base.get("columns", {}), over.get("columns"))}
     for key, value in over.items():
         if key in ("columns", "types", "dates", "defaults", "awards", "race_codes") and isinstance(
             value, Mapping
@@ -141,8 +141,40 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
             for role, mapping in value.items():
                 merged[role] = {**merged.get(role, {}), **(mapping or {})}
             out[key] = merged
+        elif key == "wide" and isinstance(value, Mapping) and isinstance(out.get("wide"), Mapping):
+            # A hub's wide block changes the built-in's measure by measure.
+            wide = {**out["wide"], **value}
+            if isinstance(value.get("measures"), Mapping):
+                wide["measures"] = {**out["wide"].get("measures", {}), **value["measures"]}
+            out[key] = wide
         else:
             out[key] = value
+    return out
+
+
+def _without_claimed(columns: Mapping[str, Any], mine: Any) -> dict[str, Any]:
+    """A built-in's roles less the headers a hub names for another role.
+
+    A hub that writes ``student_id: [Student_Number]`` means that column is the student id,
+    so the built-in's ``local_id`` alias ``student_number`` must no longer claim it.
+    """
+    if not isinstance(mine, Mapping):
+        return dict(columns)
+    named: dict[str, str] = {}
+    for role, pats in mine.items():
+        for p in pats if isinstance(pats, list) else [pats]:
+            if isinstance(p, str):
+                named[schemas.canonical_name(p)] = str(role)
+    out: dict[str, Any] = {}
+    for role, pats in columns.items():
+        pats = pats if isinstance(pats, list) else [pats]
+        kept = [
+            p
+            for p in pats
+            if not isinstance(p, str) or named.get(schemas.canonical_name(p), role) == role
+        ]
+        if kept:
+            out[role] = kept
     return out
 
 

@@ -186,6 +186,14 @@ def _plan(out, header, roles, required, defaults, years) -> dict[str, list[int]]
             what_to_do=f"Write the one meant under `columns: {role}:` in {desc.where_for(out.path)} "
             f"(e.g. `{role}: ['{heads[0]}']`).",
         )
+    for head, both in plan.shared.items():
+        out.problem(
+            column=head,
+            rule=f"the header {head!r} fits {len(both)} roles ({', '.join(both)}); one column "
+            "cannot be two fields",
+            what_to_do=f"Under `columns:` in {desc.where_for(out.path)}, name {head!r} for one "
+            f"of them only and another header for the rest (e.g. `{both[1]}: ['<other header>']`).",
+        )
     shown = [h for h in distinct if h]
     for role in plan.missing:
         near = schemas.suggest(role, [schemas.canonical_name(h) for h in shown])
@@ -197,7 +205,7 @@ def _plan(out, header, roles, required, defaults, years) -> dict[str, list[int]]
             what_to_do=f"Name its header under `columns:` in {desc.where_for(out.path)}: "
             f"`{role}: ['{near_header or '<header in the file>'}']`.",
         )
-    if plan.ambiguous or plan.missing:
+    if plan.ambiguous or plan.missing or plan.shared:
         out.frame = pd.DataFrame({"_row": []})
         return None
     for role, idx in plan.columns.items():

@@ -1,0 +1,286 @@
+"""A first description for a file netlab has never seen: the nearest built-ins, and a draft.
+
+``netlab describe FILE`` reads the file's header and a sample of its rows, ranks the
+built-in descriptions by how many of their roles find a header (an alias or pattern of the
+built-in, or failing that a header close in spelling, marked as in doubt), and writes a
+ready-to-edit ``<file stem>.yaml`` beside the file: ``format:`` the nearest built-in, every
+role it found under ``columns:`` with the values seen, and the roles it could not place as
+comments.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from netlab import schemas
+from netlab.exceptions import InputError
+from netlab.sources._claims import _header_of
+from netlab.sources._describe import Description, builtins, detect
+from netlab.sources._header_match import header_matches, is_regex
+from netlab.sources._kinds import kind_fields
+
+# Spellings real headers use for the same thing (compared after canonical spelling).
+_SAME = {
+    "enrollment": ("seniors", "12th_grade_enrollment", "grade_12_enrollment", "grade_12"),
+    "number": ("id", "no", "num"),
+    "student_number": ("local_id", "student_no", "student_num"),
+}
+_DOUBT = 0.8  # spelling ratio from which a header is offered for a role, in doubt
+
+
+@dataclass
+class RoleMatch:
+    """One role of a built-in against a file's header."""
+
+    role: str
+    header: str | None = None
+    sure: bool = True
+    required: bool = False
+    values: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Ranking:
+    """How well one built-in description fits a file."""
+
+    description: Description
+    roles: list[RoleMatch]
+    detected: bool
+
+    @property
+    def found(self) -> int:
+        return sum(r.header is not None and r.sure for r in self.roles)
+
+    @property
+    def score(self) -> float:
+        """Share of roles placed (required roles twice, doubtful ones half), plus a bonus
+        when the built-in's own markers recognise the header."""
+        weight = sum(2 if r.required else 1 for r in self.roles) or 1
+        got = sum(
+            (2 if r.required else 1) * (1.0 if r.sure else 0.5)
+            for r in self.roles
+            if r.header is not None
+        )
+        missing_required = any(r.required and r.header is None for r in self.roles)
+        return got / weight + (0.5 if self.detected else 0.0) - (0.25 if missing_required else 0)
+
+
+def _tokens(text: str) -> set[str]:
+    return set(schemas.canonical_name(text).split("_")) - {""}
+
+
+def _close(header: str, patterns: Sequence[str | int]) -> float:
+    """How close a header's spelling is to a role's aliases (0..1)."""
+    canon = schemas.canonical_name(header)
+    best = 0.0
+    for p in patterns:
+        if not isinstance(p, str) or is_regex(p):
+            continue
+        alias = schemas.canonical_name(p)
+        ratio = difflib.SequenceMatcher(None, canon, alias).ratio()
+        alias_tokens, mine = _tokens(p), _tokens(header)
+        if alias_tokens and alias_tokens <= mine:
+            ratio = max(ratio, 0.85)
+        for word, same in _SAME.items():
+            if canon == word and alias in same:
+                ratio = max(ratio, 0.9)
+        best = max(best, ratio)
+    return best
+
+
+def _roles_of(desc: Description) -> dict[str, list[str | int]]:
+    roles = {r: desc.patterns(r) for r in desc.spec.columns}
+    if desc.spec.wide is not None:
+        for parts in desc.spec.wide.measures.values():
+            for part in [parts] if isinstance(parts, str) else parts:
+                roles.setdefault(part, [part])
+    return roles
+
+
+def rank_builtins(header: Sequence[str], sample: pd.DataFrame | None = None) -> list[Ranking]:
+    """Every built-in description against a file's header, the nearest first.
+
+    Parameters
+    ----------
+    header : sequence of str
+        The file's header cells.
+    sample : DataFrame, optional
+        Some rows of the file (columns named by header), for the values seen.
+
+    Returns
+    -------
+    list of Ranking
+        Each built-in with, for every role, the header it would read (sure, or in doubt
+        when only the spelling is close) and a few values seen there.
+    """
+    header = [h for h in header if h]
+    out = []
+    for desc in builtins():
+        _, required = kind_fields(desc.kind)
+        roles = _roles_of(desc)
+        taken: set[str] = set()
+        matches = []
+        for role, patterns in roles.items():
+            exact = [h for h in header if any(header_matches(h, p) for p in patterns)]
+            exact = [h for h in exact if h not in taken]
+            match = RoleMatch(role, required=role in required)
+            if exact:
+                match.header = exact[0]
+            else:
+                scored = sorted(((_close(h, patterns), h) for h in header if h not in taken),
+                                reverse=True)  # fmt: skip
+                if scored and scored[0][0] >= _DOUBT:
+                    match.header, match.sure = scored[0][1], False
+            if match.header is not None:
+                taken.add(match.header)
+                if sample is not None and match.header in sample:
+                    seen = sample[match.header].dropna().astype(str).str.strip()
+                    match.values = list(pd.unique(seen[seen != ""]))[:3]
+            matches.append(match)
+        _id_for_required(matches, kind_fields(desc.kind)[0])
+        out.append(Ranking(desc, matches, detect(list(header), desc)))
+    return sorted(out, key=lambda r: -r.score)
+
+
+def _id_for_required(matches: list[RoleMatch], fields: dict[str, str]) -> None:
+    """A required id the file lacks reads another id column the file has (a roster whose
+    only student id is its local number: ``student_id: [Student_Number]``)."""
+    for need in [m for m in matches if m.required and m.header is None]:
+        if fields.get(need.role) != "id":
+            continue
+        spare = next(
+            (m for m in matches if not m.required and m.header and fields.get(m.role) == "id"
+             and m.role != "school_id"),
+            None,
+        )  # fmt: skip
+        if spare is not None:
+            need.header, need.sure, need.values = spare.header, spare.sure, spare.values
+            spare.header, spare.values = None, []
+
+
+def _sample(path: Path) -> tuple[list[str], pd.DataFrame | None]:
+    """The header cells and up to 200 rows of a CSV (only the header of a workbook)."""
+    header = _header_of(path)
+    if not header:
+        raise InputError(
+            f"{path.name}: netlab found no header row in its first 30 rows.",
+            file=str(path),
+            hint="Describe the file by hand (docs/bringing-your-data.md: `header:` and "
+            "column positions).",
+        )
+    if path.suffix.lower() not in (".csv", ".tsv", ".txt"):
+        return header, None
+    from netlab.sources._sheets import sniff_delimiter
+
+    text = path.read_bytes()[: 1 << 16].decode("utf-8", errors="replace")
+    try:
+        import io
+
+        body = pd.read_csv(
+            io.StringIO(text), sep=sniff_delimiter(text), dtype=str, nrows=200,
+            on_bad_lines="skip", skipinitialspace=True,
+        )  # fmt: skip
+    except (ValueError, pd.errors.ParserError):
+        return header, None
+    body.columns = [str(c).strip() for c in body.columns]
+    return header, body
+
+
+def _quoted(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _comment(text: str) -> str:
+    return re.sub(r"\s+", " ", str(text))[:60]
+
+
+def draft_text(path: Path, ranking: list[Ranking]) -> str:
+    """The draft YAML for one file from its ranking (the nearest built-in first)."""
+    best = ranking[0]
+    lines = [
+        f"# Drafted by `netlab describe` for {path.name}: check each line, then run",
+        "# `netlab validate` on the folder. Nearest built-in descriptions:",
+    ]
+    for r in ranking[:3]:
+        lines.append(
+            f"#   {r.description.key}: {r.found} of {len(r.roles)} roles found"
+            + (" (its header markers match)" if r.detected else "")
+        )
+    lines += [f"format: {best.description.key}", "columns:"]
+    doubtful, unmapped = [], []
+    for m in best.roles:
+        if m.header is None:
+            unmapped.append(m)
+            continue
+        seen = f"  # seen: {_comment(', '.join(m.values))}" if m.values else ""
+        if m.sure:
+            lines.append(f"  {m.role}: [{_quoted(m.header)}]{seen}")
+        else:
+            doubtful.append(m)
+    for m in doubtful:
+        seen = f"; seen: {_comment(', '.join(m.values))}" if m.values else ""
+        lines.append(f"  {m.role}: [{_quoted(m.header)}]  # IN DOUBT: spelling only{seen}")
+    if unmapped:
+        lines.append("# Roles no header fits (write the header if the file has one):")
+        for m in unmapped:
+            need = "  # required" if m.required else ""
+            lines.append(f"#  {m.role}: ['<header>']{need}")
+    used = {m.header for m in best.roles if m.header}
+    header = [h for h in (_header_of(path) or []) if h and h not in used]
+    if header:
+        lines.append(f"# Headers not read: {_comment(', '.join(header))}")
+    return "\n".join(lines) + "\n"
+
+
+def draft_description(path: str | Path, *, write: bool = True) -> tuple[Path, str]:
+    """Draft a description YAML for one file, beside it.
+
+    Parameters
+    ----------
+    path : str or Path
+        The data file (CSV, text or workbook).
+    write : bool
+        Write ``<stem>.yaml`` beside the file (never over an existing one).
+
+    Returns
+    -------
+    (Path, str)
+        Where the draft is (or would be) written, and its text.
+
+    Raises
+    ------
+    InputError
+        The file does not exist, has no header, or a YAML of that name exists already.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"No file {path}.", file=str(path), hint="Give the data file's path.")
+    header, sample = _sample(path)
+    ranking = rank_builtins(header, sample)
+    text = draft_text(path, ranking)
+    target = path.with_suffix(".yaml")
+    if write:
+        if target.exists():
+            raise InputError(
+                f"{target.name} exists already beside {path.name}; netlab does not overwrite it.",
+                file=str(target),
+                hint="Move it away, or edit it by hand.",
+            )
+        target.write_text(text, encoding="utf-8")
+    return target, text
+
+
+def nearest_builtin(path: str | Path) -> Ranking | None:
+    """The built-in description nearest to a file, or None when nothing fits at all."""
+    try:
+        header, sample = _sample(Path(path))
+    except (InputError, OSError):
+        return None
+    ranking = rank_builtins(header, sample)
+    return ranking[0] if ranking and ranking[0].found else None
