@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from netlab import schemas
+from netlab.exceptions import InputError
 from netlab.clean import race_label
 from netlab.sources._cells import (
     _as_text,
@@ -67,7 +68,14 @@ def read_export(path: str | Path, desc: Description, *, typed: bool = True) -> R
         records with severity ``error``; the frame is then empty.
     """
     path = Path(path)
-    fields, required = kind_fields(desc.kind)
+    try:
+        fields, required = kind_fields(desc.kind)
+    except InputError as err:
+        raise InputError(
+            f"{Path(desc.source).name}: `kind: {desc.kind}`: {err.message}",
+            file=desc.source,
+            hint=err.hint,
+        ) from None
     spec = desc.spec
     out = ReadExport(path=path, description=desc, frame=pd.DataFrame({"_row": []}))
     if spec.school_id is not None:
