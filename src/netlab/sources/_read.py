@@ -23,8 +23,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from netlab import schemas
-from netlab.exceptions import InputError
 from netlab.clean import race_label
+from netlab.exceptions import InputError
 from netlab.sources._cells import (
     _as_text,
     _csv_cells,
