@@ -126,3 +126,19 @@ def test_validate_names_the_nearest_builtin_and_the_command(tmp_path):
     assert "nearest built-in description: county-aid-counts" in row["rule"]
     assert f"netlab describe {tmp_path / 'fa.csv'}" in row["what_to_do"]
     assert "extra_columns" not in row["what_to_do"]
+
+
+def test_unread_look_alike_of_a_group_role_is_a_warning_naming_the_yaml(tmp_path):
+    write(tmp_path / "roster.csv", "SSID,Grad_Year,Hispanic_Indicator,Race_Cd_One,Meal_Cd\n"
+          "1001,2024,N,600,F\n")  # fmt: skip
+    write(tmp_path / "roster.yaml", "format: sis-roster\n")
+    problems = pipeline.validate_dir(tmp_path).set_index("column")
+    race = problems.loc["Race_Cd_One"]
+    assert race["severity"] == "warning" and "race_1" in race["rule"]
+    assert "`columns: race_1: ['Race_Cd_One']` in roster.yaml" in race["what_to_do"]
+    assert "low_income" in problems.loc["Meal_Cd", "rule"]
+    # once written, the roster's race is read and the warning is gone
+    write(tmp_path / "roster.yaml", "format: sis-roster\ncolumns:\n  race_1: [Race_Cd_One]\n"
+          "  low_income: [Meal_Cd]\n")  # fmt: skip
+    problems = pipeline.validate_dir(tmp_path)
+    assert not problems["rule"].str.contains("no column was read as").any()

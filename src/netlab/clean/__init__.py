@@ -10,6 +10,9 @@ from netlab.clean._log import (
     Context,
     Log,
 )
+from netlab.clean._network import (
+    network_mask,
+)
 from netlab.clean._pseudonym import (
     key_id,
     pseudonym_key,
@@ -52,6 +55,7 @@ __all__ = [
     "group_label",
     "header_map",
     "key_id",
+    "network_mask",
     "parse_column",
     "pseudonym_key",
     "pseudonymize",

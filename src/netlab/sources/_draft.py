@@ -59,16 +59,17 @@ class Ranking:
 
     @property
     def score(self) -> float:
-        """Share of roles placed (required roles twice, doubtful ones half), plus a bonus
-        when the built-in's own markers recognise the header."""
+        """Roles placed (required ones twice, doubtful ones half), less a required role
+        missing, plus a bonus when the built-in's own markers recognise the header; the
+        share of its roles placed breaks ties."""
         weight = sum(2 if r.required else 1 for r in self.roles) or 1
         got = sum(
             (2 if r.required else 1) * (1.0 if r.sure else 0.5)
             for r in self.roles
             if r.header is not None
         )
-        missing_required = any(r.required and r.header is None for r in self.roles)
-        return got / weight + (0.5 if self.detected else 0.0) - (0.25 if missing_required else 0)
+        missing = sum(r.required and r.header is None for r in self.roles)
+        return got - 2 * missing + (3 if self.detected else 0) + got / weight
 
 
 def _tokens(text: str) -> set[str]:

@@ -37,7 +37,7 @@ from netlab.sources._kinds import ReadExport
 from netlab.sources._nsc import reduce_studenttracker
 from netlab.sources._read import isin_text, read_export
 from netlab.sources._students import aid_outcomes, application_outcomes, roster_students
-from netlab.sources._wide_counts import _counts
+from netlab.sources._wide_counts import GEOGRAPHY, _counts
 
 _JOINED = ("studenttracker", "applications", "aid")
 _TYPED = {"applications", "aid", "college_codes", "ipeds_institutions", "ipeds_grad_rates",
@@ -150,7 +150,7 @@ def _built_schools(frames: list[tuple[ReadExport, pd.DataFrame]]) -> pd.DataFram
     for rx, f in frames:
         if "school_id" not in f:
             continue
-        cols = [c for c in ("school_id", "school_name", "district") if c in f]
+        cols = [c for c in ("school_id", "school_name", *GEOGRAPHY) if c in f]
         parts.append(f[cols].dropna(subset=["school_id"]).assign(_file=rx.file))
     if not parts:
         return None

@@ -12,6 +12,10 @@ import pandas as pd
 from netlab.clean import parse_column
 from netlab.sources._kinds import ReadExport
 
+# Where a school is: every one of these a file carries goes on to the schools table, so a
+# run can choose its network by any of them (params `select:`).
+GEOGRAPHY = ("district", "county", "city", "state", "region")
+
 
 def _counts(rx: ReadExport) -> pd.DataFrame:
     """Long counts rows from a counts file (wide: one measure per value column)."""
@@ -82,7 +86,7 @@ def _counts(rx: ReadExport) -> pd.DataFrame:
                 "_row": f["_row"],
             }
         )
-        for col in ("school_name", "district"):
+        for col in ("school_name", *GEOGRAPHY):
             if col in f:
                 block[col] = f[col]
         # A measure the file leaves blank for a school-year is not a zero: no row.
