@@ -29,7 +29,8 @@ def state_file(folder: Path, *, bad: str | None = None) -> Path:
 
 def params(folder: Path, **more):
     return from_dict({"run": "n", "raw_dir": str(folder), "focal_measure": "fafsa_complete",
-                      "focal_group": "all", **more})  # fmt: skip
+                      "focal_group": "all",
+                      "aim": {"measure": "fafsa_complete", "group": "all"}, **more})  # fmt: skip
 
 
 def test_county_chooses_the_network_and_keeps_geography(tmp_path):
@@ -80,3 +81,22 @@ def test_select_in_a_params_file_keeps_codes_as_written(tmp_path):
     path = tmp_path / "p.yaml"
     path.write_text("run: n\nraw_dir: x\nselect:\n  zip: 01234\n  county: [San Diego, 'No']\n")
     assert load_params(path).select == {"zip": ["01234"], "county": ["San Diego", "No"]}
+
+
+def test_described_measures_have_words_and_enrollment_is_context(tmp_path):
+    state_file(tmp_path)
+    prepared = pipeline.prepare(params(tmp_path, select={"county": "San Diego"}), fit=False,
+                                write=False)  # fmt: skip
+    m = prepared.measures.set_index("measure")
+    assert m.loc["fafsa_submitted", "label"] == "FAFSA or Dream Act submitted"
+    assert m.loc["fafsa_submitted", "short_label"] == "FAFSA submitted"
+    # the counts file's Enrollment is each school's seniors, and its size for matching
+    assert set(prepared.tables["schools"]["seniors"]) == {100}
+    assert set(prepared.units["size"]) == {100}
+
+
+def test_a_measure_without_words_reads_as_words():
+    from netlab.pipeline._described import label_from_id
+
+    assert label_from_id("fafsa_submitted") == "FAFSA submitted"
+    assert label_from_id("cadaa_gpa_ok") == "CADAA GPA ok"

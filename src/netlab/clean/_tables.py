@@ -391,6 +391,11 @@ def _source_frames(infos: list[Any]) -> dict[str, pd.DataFrame]:
     codes = [i.codes for i in infos if i.codes is not None]
     if codes:
         out["college_codes"] = pd.concat(codes, ignore_index=True)
+    labels = {m: w for i in infos for m, w in getattr(i, "labels", {}).items()}
+    if labels:
+        out["measure_labels"] = pd.DataFrame(
+            [{"measure": m, **w} for m, w in labels.items()]
+        ).astype("object")
     return out
 
 

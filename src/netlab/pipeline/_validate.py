@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from netlab import clean, sources
+from netlab.pipeline._params_check import check_params_against_data
 
 __all__ = ["validate_dir"]
 
@@ -33,6 +34,9 @@ def validate_dir(directory: str | Path, params: Any = None) -> pd.DataFrame:
         from netlab.params import from_dict
 
         params = from_dict({"run": "validate", "raw_dir": str(directory)})
+    else:
+        # The run's own params: what they ask of this data that it cannot give.
+        file_problems = [*file_problems, *check_params_against_data(tables, params)]
     return _offer_descriptions(clean.validate_tables(tables, file_problems, params), directory)
 
 

@@ -56,6 +56,8 @@ class WideSpec(_Spec):
     measures: dict[str, str | list[str]]
     denominator: str | None = None
     group: str = "all"
+    # How each measure reads on a page: {fafsa_submitted: {label: ..., short_label: ...}}.
+    labels: dict[str, dict[str, str]] = {}
 
 
 class DescriptionModel(_Spec):
@@ -144,8 +146,9 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
         elif key == "wide" and isinstance(value, Mapping) and isinstance(out.get("wide"), Mapping):
             # A hub's wide block changes the built-in's measure by measure.
             wide = {**out["wide"], **value}
-            if isinstance(value.get("measures"), Mapping):
-                wide["measures"] = {**out["wide"].get("measures", {}), **value["measures"]}
+            for part in ("measures", "labels"):
+                if isinstance(value.get(part), Mapping):
+                    wide[part] = {**out["wide"].get(part, {}), **value[part]}
             out[key] = wide
         else:
             out[key] = value

@@ -15,14 +15,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from netlab import schemas
 from netlab.exceptions import InputError
-from netlab.sources._claims import _header_of
-from netlab.sources._describe import Description, builtins, detect
-from netlab.sources._header_match import header_matches, is_regex
+from netlab.sources._describe import Description, DescriptionModel, builtins, detect
+from netlab.sources._header_match import contract_aliases, header_matches, is_regex
 from netlab.sources._kinds import kind_fields
 
 # Spellings real headers use for the same thing (compared after canonical spelling).
@@ -122,7 +122,7 @@ def rank_builtins(header: Sequence[str], sample: pd.DataFrame | None = None) -> 
     """
     header = [h for h in header if h]
     out = []
-    for desc in builtins():
+    for desc in [*builtins(), *_tables()]:
         _, required = kind_fields(desc.kind)
         roles = _roles_of(desc)
         taken: set[str] = set()
@@ -149,6 +149,21 @@ def rank_builtins(header: Sequence[str], sample: pd.DataFrame | None = None) -> 
     return sorted(out, key=lambda r: -r.score)
 
 
+def _tables() -> list[Description]:
+    """netlab's own schools table as a candidate: a public list of schools (with county and
+    city, to choose a network by) is described as ``kind: schools``."""
+    roles = [c for c in schemas.columns_of("schools") if not c.startswith("share_")]
+    roles += [c for c in ("county", "city", "state") if c not in roles]
+    columns: dict[str, Any] = {
+        role: [a for a in aliases if isinstance(a, str)]
+        for role, aliases in contract_aliases("schools", roles).items()
+    }
+    columns["school_id"] = [*columns.get("school_id", []), "nces_school_id", "ncessch",
+                            "state_school_id", "school_code", "cds_code"]  # fmt: skip
+    spec = DescriptionModel(kind="schools", columns=columns)
+    return [Description("schools", "netlab's schools table", spec, builtin=True, origin="table")]
+
+
 def _id_for_required(matches: list[RoleMatch], fields: dict[str, str]) -> None:
     """A required id the file lacks reads another id column the file has (a roster whose
     only student id is its local number: ``student_id: [Student_Number]``)."""
@@ -165,32 +180,68 @@ def _id_for_required(matches: list[RoleMatch], fields: dict[str, str]) -> None:
             spare.header, spare.values = None, []
 
 
-def _sample(path: Path) -> tuple[list[str], pd.DataFrame | None]:
-    """The header cells and up to 200 rows of a CSV (only the header of a workbook)."""
-    header = _header_of(path)
-    if not header:
+@dataclass
+class Sample:
+    """A file's header row (the fullest of its first rows), where it is, and rows below."""
+
+    header: list[str]
+    rows: pd.DataFrame | None
+    sheet: str | None = None
+    position: int = 0
+
+
+def _fullest(lines: list[list[str]]) -> int | None:
+    """The header: the first of the rows with the most filled cells (title and note rows
+    above a header fill one or two cells)."""
+    counts = [sum(bool(str(c).strip()) for c in row) for row in lines]
+    if not counts or max(counts) < 2:
+        return None
+    return counts.index(max(counts))
+
+
+def _body(lines: list[list[str]], pos: int) -> tuple[list[str], pd.DataFrame]:
+    header = [str(c).strip() for c in lines[pos]]
+    rows = [list(r) + [""] * (len(header) - len(r)) for r in lines[pos + 1 :]]
+    body = pd.DataFrame([r[: len(header)] for r in rows], columns=range(len(header)))
+    named = {i: h for i, h in enumerate(header) if h}
+    body = body[list(named)].rename(columns=named)
+    return header, body.loc[:, ~body.columns.duplicated()]
+
+
+def _sample(path: Path) -> Sample:
+    """The header row and up to 200 rows of a CSV, text file or workbook."""
+    from netlab.sources._sheets import _read_sheets, _text, sniff_delimiter
+
+    best: Sample | None = None
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        for name, frame in _read_sheets(path).items():
+            lines = [
+                [_text(v) for v in frame.iloc[r].tolist()] for r in range(min(240, len(frame)))
+            ]
+            pos = _fullest(lines[:40])
+            if pos is None:
+                continue
+            header, body = _body(lines, pos)
+            if best is None or sum(map(bool, header)) > sum(map(bool, best.header)):
+                best = Sample(header, body, name, pos)
+    else:
+        import csv
+        import io
+
+        text = path.read_bytes()[: 1 << 17].decode("utf-8", errors="replace")
+        lines = list(csv.reader(io.StringIO(text), delimiter=sniff_delimiter(text)))[:240]
+        pos = _fullest(lines[:40])
+        if pos is not None:
+            header, body = _body(lines, pos)
+            best = Sample(header, body, None, pos)
+    if best is None:
         raise InputError(
-            f"{path.name}: netlab found no header row in its first 30 rows.",
+            f"{path.name}: netlab found no header row in its first 40 rows.",
             file=str(path),
             hint="Describe the file by hand (docs/bringing-your-data.md: `header:` and "
             "column positions).",
         )
-    if path.suffix.lower() not in (".csv", ".tsv", ".txt"):
-        return header, None
-    from netlab.sources._sheets import sniff_delimiter
-
-    text = path.read_bytes()[: 1 << 16].decode("utf-8", errors="replace")
-    try:
-        import io
-
-        body = pd.read_csv(
-            io.StringIO(text), sep=sniff_delimiter(text), dtype=str, nrows=200,
-            on_bad_lines="skip", skipinitialspace=True,
-        )  # fmt: skip
-    except (ValueError, pd.errors.ParserError):
-        return header, None
-    body.columns = [str(c).strip() for c in body.columns]
-    return header, body
+    return best
 
 
 def _quoted(text: str) -> str:
@@ -201,7 +252,7 @@ def _comment(text: str) -> str:
     return re.sub(r"\s+", " ", str(text))[:60]
 
 
-def draft_text(path: Path, ranking: list[Ranking]) -> str:
+def draft_text(path: Path, ranking: list[Ranking], sample: Sample | None = None) -> str:
     """The draft YAML for one file from its ranking (the nearest built-in first)."""
     best = ranking[0]
     lines = [
@@ -213,7 +264,19 @@ def draft_text(path: Path, ranking: list[Ranking]) -> str:
             f"#   {r.description.key}: {r.found} of {len(r.roles)} roles found"
             + (" (its header markers match)" if r.detected else "")
         )
-    lines += [f"format: {best.description.key}", "columns:"]
+    if best.description.origin == "table":
+        lines.append(
+            f"kind: {best.description.kind}  # read as netlab's {best.description.kind} table"
+        )
+    else:
+        lines.append(f"format: {best.description.key}")
+    if sample is not None and sample.sheet is not None:
+        lines.append(f"sheet: {_quoted(sample.sheet)}")
+    if sample is not None and sample.position > 0:
+        plain = [h for h in sample.header if h and not is_regex(h)][:2]
+        lines.append(f"header: [{', '.join(_quoted(h) for h in plain)}]  # the header row "
+                     f"is row {sample.position + 1}")  # fmt: skip
+    lines.append("columns:")
     doubtful, unmapped = [], []
     for m in best.roles:
         if m.header is None:
@@ -233,7 +296,7 @@ def draft_text(path: Path, ranking: list[Ranking]) -> str:
             need = "  # required" if m.required else ""
             lines.append(f"#  {m.role}: ['<header>']{need}")
     used = {m.header for m in best.roles if m.header}
-    header = [h for h in (_header_of(path) or []) if h and h not in used]
+    header = [h for h in (sample.header if sample else []) if h and h not in used]
     if header:
         lines.append(f"# Headers not read: {_comment(', '.join(header))}")
     return "\n".join(lines) + "\n"
@@ -262,9 +325,9 @@ def draft_description(path: str | Path, *, write: bool = True) -> tuple[Path, st
     path = Path(path)
     if not path.is_file():
         raise InputError(f"No file {path}.", file=str(path), hint="Give the data file's path.")
-    header, sample = _sample(path)
-    ranking = rank_builtins(header, sample)
-    text = draft_text(path, ranking)
+    sample = _sample(path)
+    ranking = rank_builtins(sample.header, sample.rows)
+    text = draft_text(path, ranking, sample)
     target = path.with_suffix(".yaml")
     if write:
         if target.exists():
@@ -280,8 +343,8 @@ def draft_description(path: str | Path, *, write: bool = True) -> tuple[Path, st
 def nearest_builtin(path: str | Path) -> Ranking | None:
     """The built-in description nearest to a file, or None when nothing fits at all."""
     try:
-        header, sample = _sample(Path(path))
+        sample = _sample(Path(path))
     except (InputError, OSError):
         return None
-    ranking = rank_builtins(header, sample)
+    ranking = rank_builtins(sample.header, sample.rows)
     return ranking[0] if ranking and ranking[0].found else None

@@ -57,6 +57,8 @@ class SourceInfo:
     rows: dict[str, pd.DataFrame] = field(default_factory=dict)
     # Contract tables a described file would have made had it been readable.
     failed: set[str] = field(default_factory=set)
+    # Measure -> how it reads (label, short_label, denominator_label), from descriptions.
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def join(self, source: str, file: str, what: str, count: int) -> None:
         self.joins.append({"source": source, "file": file, "what": what, "count": int(count)})
@@ -151,7 +153,15 @@ def _built_schools(frames: list[tuple[ReadExport, pd.DataFrame]]) -> pd.DataFram
         if "school_id" not in f:
             continue
         cols = [c for c in ("school_id", "school_name", *GEOGRAPHY) if c in f]
-        parts.append(f[cols].dropna(subset=["school_id"]).assign(_file=rx.file))
+        part = f[cols].dropna(subset=["school_id"]).assign(_file=rx.file)
+        if {"denominator", "year"} <= set(f.columns):
+            # A counts file's denominator (12th-grade enrollment) is also the school's
+            # context: its seniors in the latest year the file gives.
+            den = pd.to_numeric(f["denominator"], errors="coerce")
+            latest = f.assign(_den=den).dropna(subset=["_den", "school_id"])
+            latest = latest.sort_values("year").groupby("school_id")["_den"].last()
+            part["seniors"] = part["school_id"].map(latest).round().astype("Int64")
+        parts.append(part)
     if not parts:
         return None
     s = pd.concat(parts, ignore_index=True).drop_duplicates("school_id")
@@ -338,6 +348,9 @@ def read_folder(
     for rx in by_kind.get("counts", []):
         _match_schools(rx, schools, info)
         counts_parts.append((rx, _counts(rx).assign(_file=rx.file)))
+        wide = rx.description.spec.wide
+        for measure, words in (wide.labels if wide is not None else {}).items():
+            info.labels.setdefault(measure, dict(words))
         info.account(rx)
     if counts_parts:
         counts = pd.concat([c for _, c in counts_parts], ignore_index=True)
