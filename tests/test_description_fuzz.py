@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from netlab.exceptions import NetlabError
+from netlab.params import RunParams, from_dict
 from netlab.sources._describe import DescriptionModel, builtin_names, load_description
 from netlab.sources._read import read_export
 from netlab.sources._wide_counts import _counts
@@ -130,3 +131,18 @@ def test_any_description_and_header_gives_a_message_not_a_traceback(desc, header
             return
         for p in rx.problems:
             assert p["what_to_do"], p
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    data=st.dictionaries(
+        st.sampled_from([*RunParams.model_fields, "colums", "network"]),
+        value | st.dictionaries(st.sampled_from(["county", "label", "measure", "x"]), value),
+        max_size=6,
+    )
+)
+def test_any_params_mapping_gives_a_message_not_a_traceback(data):
+    try:
+        from_dict({"run": "r", "raw_dir": "x", **data}, source="p.yaml")
+    except NetlabError as err:
+        assert "p.yaml" in str(err)
