@@ -142,3 +142,13 @@ def test_unread_look_alike_of_a_group_role_is_a_warning_naming_the_yaml(tmp_path
           "  low_income: [Meal_Cd]\n")  # fmt: skip
     problems = pipeline.validate_dir(tmp_path)
     assert not problems["rule"].str.contains("no column was read as").any()
+
+
+def test_duplicate_message_names_the_columns_rows_agree_on(tmp_path):
+    write(tmp_path / "schools.csv", "school_id,school_name,note\nS1,One,a\nS1,One,b\nS2,Two,c\n")
+    write(tmp_path / "counts.csv", "school_id,year,group,measure,numerator,denominator\n"
+          "S1,2024,all,fafsa_complete,5,10\n")  # fmt: skip
+    problems = pipeline.validate_dir(tmp_path)
+    rule = problems.loc[problems["rule"].str.contains("duplicate"), "rule"].iloc[0]
+    # the rows differ in `note`, a column netlab does not read: the message says which agree
+    assert "in the columns netlab reads (school_id, school_name)" in rule
