@@ -46,6 +46,14 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("directory", type=Path)
     v.add_argument("--params", type=Path, help="run parameters (for extra columns)")
 
+    ds = sub.add_parser(
+        "describe",
+        help="draft a description YAML beside a file netlab does not recognise "
+        "(the nearest built-in, each column's role, what is in doubt)",
+    )
+    ds.add_argument("file", type=Path, help="the data file (CSV, text or workbook)")
+    ds.add_argument("--print", action="store_true", help="print the draft, write nothing")
+
     pr = sub.add_parser("prepare", help="validate, clean and measure a run into data/processed")
     pr.add_argument("params", help="params/<run>.yaml")
     pr.add_argument("--no-models", action="store_true", help="skip the network-level models")
@@ -127,6 +135,17 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         return 0
     print(clean.format_problems(problems))  # ends with the count of errors and warnings
     return 1 if (problems["severity"] == "error").any() else 0
+
+
+def _cmd_describe(args: argparse.Namespace) -> int:
+    from netlab import sources
+
+    target, text = sources.draft_description(args.file, write=not args.print)
+    print(text, end="")
+    if not args.print:
+        print(f"\nWrote {target}. Edit the lines marked IN DOUBT or commented, then run "
+              f"`netlab validate {target.parent}`.")  # fmt: skip
+    return 0
 
 
 def _cmd_prepare(args: argparse.Namespace) -> int:
@@ -285,6 +304,7 @@ _COMMANDS = {
     "validate": _cmd_validate,
     "prepare": _cmd_prepare,
     "build": _cmd_build,
+    "describe": _cmd_describe,
     "demo": _cmd_demo,
     "rekey": _cmd_rekey,
     "history": _cmd_history,

@@ -159,6 +159,11 @@ class RunParams(_Strict):
     name_peers: bool = False
     schools: list[str] | None = None
     districts: list[str] | None = None
+    select: dict[str, list[str]] | None = Field(
+        None,
+        description="the network as the schools whose column holds one of the values "
+        "(`select: {county: San Diego}`; any column of the schools table)",
+    )
     years: list[int] | None = None
     measures: dict[str, MeasureDef] = {}
     groups: dict[str, GroupDef] = {}
@@ -185,6 +190,22 @@ class RunParams(_Strict):
             # Only a caller passing Python values gets here: the YAML loader keeps text.
             raise ValueError(f"{odd[0]!r} is not an identifier; write identifiers as text")
         return [str(x) for x in v]
+
+    @field_validator("select", mode="before")
+    @classmethod
+    def _select_as_text(cls, v: Any) -> Any:
+        if not isinstance(v, dict):
+            return v
+        out = {}
+        for column, values in v.items():
+            values = values if isinstance(values, list) else [values]
+            if any(x is None or isinstance(x, dict | list) for x in values):
+                raise ValueError(
+                    f"select.{column}: write the value(s) the schools' {column} column "
+                    f"holds, as text or a list of text (e.g. `select: {{{column}: San Diego}}`)"
+                )
+            out[str(column)] = [str(x) for x in values]
+        return out
 
     @property
     def raw_path(self) -> Path:
@@ -263,6 +284,14 @@ def _read_yaml(text: str) -> Any:
                     if isinstance(value, yaml.ScalarNode) and value.tag == _NULL:
                         continue  # `schools:` left empty means no selection
                     _as_written(value)
+                elif isinstance(key, yaml.ScalarNode) and key.value == "select":
+                    # `select: {county: ...}`: the values are names too (a zip code keeps
+                    # its leading zero).
+                    for item in (
+                        getattr(value, "value", []) if isinstance(value, yaml.MappingNode) else []
+                    ):
+                        _as_written(item[0])
+                        _as_written(item[1])
         return loader.construct_document(root) if root is not None else None
     finally:
         loader.dispose()

@@ -10,6 +10,9 @@ from netlab.clean._log import (
     Context,
     Log,
 )
+from netlab.clean._network import (
+    network_mask,
+)
 from netlab.clean._pseudonym import (
     check_key,
     key_changed_on_purpose,
@@ -56,6 +59,7 @@ __all__ = [
     "check_key",
     "key_changed_on_purpose",
     "key_id",
+    "network_mask",
     "parse_column",
     "pseudonym_key",
     "pseudonymize",

@@ -40,7 +40,10 @@ def _dedupe(frame: pd.DataFrame, table: str, file: str, ctx: Context) -> pd.Data
             exact_rows,
             table=table,
             file=file,
-            reason="exact duplicate of an earlier row",
+            # Rows may differ in columns netlab does not read: say which ones agree.
+            reason="exact duplicate of an earlier row in the columns netlab reads ("
+            + ", ".join(c for c in content.columns if not str(c).startswith("_"))
+            + ")",
             column=column,
             values="duplicate of row " + kept,
             what_to_do=f"Remove the repeated rows from {file} (nothing was lost).",

@@ -16,6 +16,7 @@ import pandas as pd
 
 from netlab import schemas
 from netlab.clean import _limits
+from netlab.clean._network import rows_in_network
 
 __all__ = ["Context", "Log"]
 
@@ -34,6 +35,9 @@ class Log:
     notes: list[str] = field(default_factory=list)
     params: Any = None  # the run's exclusion limits (see netlab.clean._limits)
     rows_in: dict[str, int] = field(default_factory=dict)  # each table's rows in its file
+    # The run's network (school ids) once the schools table is read: limits count its rows.
+    network: set[str] | None = None
+    network_gone: dict[str, int] = field(default_factory=dict)
 
     def problem(self, **kwargs: Any) -> None:
         self.problems.append(schemas.problem(**kwargs))
@@ -80,12 +84,16 @@ class Log:
         if not report:
             return result
         shown = pd.unique(vals.dropna().astype(str))[:5]
+        excluded, rows_in = len(rows), self.rows_in.get(table, len(frame))
+        mine = self._network_rows(frame, index, table)
+        if mine is not None:
+            excluded, rows_in = mine
         verdict = _limits.judge(
             self.params,
             table=table,
             rule=rule or reason,
-            excluded=len(rows),
-            rows_in=self.rows_in.get(table, len(frame)),
+            excluded=excluded,
+            rows_in=rows_in,
             # An exact copy of a kept row loses nothing, so it has no limit.
             limited=rule != "duplicate",
             reason=reason,
@@ -98,11 +106,24 @@ class Log:
             column=column,
             rows=np.sort(rows),
             values=shown,
-            rule=f"{reason}: {verdict.text}",
+            rule=f"{reason}: {verdict.text}"
+            + (" (counted over the rows of this run's network)" if mine is not None else ""),
             what_to_do=" ".join(t for t in (what_to_do, verdict.hint) if t),
             severity="error" if verdict.error else "warning",
         )
         return result
+
+    def _network_rows(self, frame: pd.DataFrame, index: pd.Index, table: str):
+        """(excluded, rows) of the run's network, or None when the whole table counts."""
+        if self.network is None or table == "schools":
+            return None
+        inside = rows_in_network(frame, self.network, self.params)
+        if inside is None:
+            return None
+        gone = self.network_gone.get(table, 0)
+        excluded = int(inside[inside.index.isin(index)].sum())
+        self.network_gone[table] = gone + excluded
+        return excluded, int(inside.sum()) + gone
 
 
 @dataclass

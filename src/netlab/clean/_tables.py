@@ -69,6 +69,7 @@ from netlab.clean._duplicates import _dedupe
 from netlab.clean._headers import header_map, report_headers
 from netlab.clean._institutions import _join_institutions
 from netlab.clean._log import Context, Log
+from netlab.clean._network import network_mask
 from netlab.clean._problem_table import format_problems
 from netlab.clean._pseudonym import _hash_ids, _hex16, pseudonym_key
 from netlab.clean._raw import JOIN_COLUMNS, RawTable
@@ -193,6 +194,9 @@ def _clean_one(raw: RawTable, ctx: Context) -> pd.DataFrame | None:
     frame = _dedupe(frame, table, file, ctx)
     if table == "schools":
         ctx.school_ids = set(frame["school_id"])
+        mask = network_mask(frame, ctx.params)
+        if mask is not None and mask.any():
+            ctx.log.network = set(frame.loc[mask, "school_id"].astype("str"))
     if table == "students":
         frame = _join_institutions(frame, file, ctx)
     return _finish(table, frame, ctx)
@@ -389,6 +393,11 @@ def _source_frames(infos: list[Any]) -> dict[str, pd.DataFrame]:
     codes = [i.codes for i in infos if i.codes is not None]
     if codes:
         out["college_codes"] = pd.concat(codes, ignore_index=True)
+    labels = {m: w for i in infos for m, w in getattr(i, "labels", {}).items()}
+    if labels:
+        out["measure_labels"] = pd.DataFrame(
+            [{"measure": m, **w} for m, w in labels.items()]
+        ).astype("object")
     return out
 
 

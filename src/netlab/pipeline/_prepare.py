@@ -17,6 +17,7 @@ from netlab import clean, measures, paths, sources
 from netlab.exceptions import SchemaError
 from netlab.params import RunParams
 from netlab.pipeline import _history
+from netlab.pipeline._described import with_described_measures
 from netlab.pipeline._fingerprint import input_hash
 from netlab.pipeline._models import fit_models
 from netlab.pipeline._prepared import Prepared
@@ -80,7 +81,9 @@ def prepare_frames(
         units=units,
         quality=quality,
         exclusions=exclusions,
-        measures=measures.measures_frame(registry),
+        measures=with_described_measures(
+            measures.measures_frame(registry), rates, result.sources.pop("measure_labels", None)
+        ),
         has_students="students" in tables,
         notes=list(result.notes),
         created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

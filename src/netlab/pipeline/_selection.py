@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from netlab import schemas
+from netlab import clean, schemas
 from netlab.exceptions import InputError
 from netlab.params import RunParams
 
-_OUTSIDE = "outside this run's network (params: schools / districts)"
+_OUTSIDE = "outside this run's network (params: schools / districts / select)"
 
 
 def _not_found(named: list[str], known: pd.Series, *, fold: bool) -> list[str]:
@@ -41,6 +41,18 @@ def _check_named(schools: pd.DataFrame, params: RunParams) -> None:
             problems.append(f"districts not in the schools table: {', '.join(missing)}")
     elif params.districts:
         problems.append("districts are named, but the schools table has no district column")
+    for column, values in (params.select or {}).items():
+        if column not in schools.columns:
+            close = schemas.suggest(column, list(schools.columns))
+            problems.append(
+                f"select: {column}: the schools table has no {column!r} column"
+                + (f" (did you mean {close!r}?)" if close else "")
+                + f"; it has {', '.join(map(str, schools.columns))}"
+            )
+            continue
+        missing = _not_found(values, schools[column], fold=True)
+        if missing:
+            problems.append(f"select: {column}: not in the schools table: {', '.join(missing)}")
     missing = _not_found(list(params.schools or []), schools["school_id"], fold=False)
     if missing:
         problems.append(f"schools not in the schools table: {', '.join(missing)}")
@@ -65,26 +77,24 @@ def _select_network(
 ) -> tuple[dict[str, pd.DataFrame], set[str] | None]:
     schools = tables["schools"]
     _check_named(schools, params)
-    keep = pd.Series(True, index=schools.index)
-    if params.districts:
-        if "district" not in schools.columns:
-            raise InputError(
-                f"The run selects districts {params.districts}, but the schools table has "
-                "no district column.",
-                table="schools",
-                column="district",
-                hint="Add a district column to schools.csv, or select by `schools:` instead.",
-            )
-        wanted = {d.casefold() for d in params.districts}
-        keep &= schools["district"].astype(str).str.casefold().isin(wanted)
-    if params.schools:
-        keep &= schools["school_id"].astype(str).isin(set(params.schools))
+    if params.districts and "district" not in schools.columns:
+        raise InputError(
+            f"The run selects districts {params.districts}, but the schools table has "
+            "no district column.",
+            table="schools",
+            column="district",
+            hint="Add a district column to schools.csv, or select by `schools:` instead.",
+        )
+    keep = clean.network_mask(schools, params)
+    if keep is None:
+        return tables, None
     if bool(keep.all()):
         return tables, None
     if not keep.any():
         raise InputError(
             "No school matches the run's network selection "
-            f"(districts={params.districts}, schools={params.schools}).",
+            f"(districts={params.districts}, schools={params.schools}, "
+            f"select={params.select}).",
             table="schools",
             column="district" if params.districts else "school_id",
             hint="Check the spelling of districts / school ids against the schools table.",

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from netlab import clean, sources
+from netlab.pipeline._params_check import check_params_against_data
 
 __all__ = ["validate_dir"]
 
@@ -33,4 +34,31 @@ def validate_dir(directory: str | Path, params: Any = None) -> pd.DataFrame:
         from netlab.params import from_dict
 
         params = from_dict({"run": "validate", "raw_dir": str(directory)})
-    return clean.validate_tables(tables, file_problems, params)
+    else:
+        # The run's own params: what they ask of this data that it cannot give.
+        file_problems = [*file_problems, *check_params_against_data(tables, params)]
+    return _offer_descriptions(clean.validate_tables(tables, file_problems, params), directory)
+
+
+def _offer_descriptions(problems: pd.DataFrame, directory: str | Path) -> pd.DataFrame:
+    """A file netlab did not recognise: name the nearest built-in and the command that drafts
+    its description, rather than the contract's table names."""
+    unknown = problems["rule"].astype(str).str.startswith("unknown table") if len(problems) else []
+    if not len(problems) or not unknown.any():
+        return problems
+    problems = problems.copy()
+    for i in problems.index[unknown]:
+        path = Path(directory) / str(problems.at[i, "file"])
+        near = sources.nearest_builtin(path) if path.is_file() else None
+        if near is None:
+            continue
+        problems.at[i, "rule"] = (
+            f"{path.name} was not recognised (nearest built-in description: "
+            f"{near.description.key}, {near.found} of {len(near.roles)} of its columns found); "
+            "it was not used"
+        )
+        problems.at[i, "what_to_do"] = (
+            f"Run `netlab describe {path}`: it drafts {path.stem}.yaml beside the file "
+            f"(`format: {near.description.key}` and each header's role) to check and keep."
+        )
+    return problems

@@ -45,6 +45,11 @@ class Schools(_Model):
     school_id: Series[str] = pa.Field(nullable=False, unique=True)
     school_name: Series[str] = pa.Field(nullable=True)
     district: Series[str] | None = pa.Field(nullable=True)
+    # Where the school is: a run may choose its network by any of these (params `select:`).
+    county: Series[str] | None = pa.Field(nullable=True)
+    city: Series[str] | None = pa.Field(nullable=True)
+    state: Series[str] | None = pa.Field(nullable=True)
+    region: Series[str] | None = pa.Field(nullable=True)
     cohort: Series[pd.Int64Dtype] | None = pa.Field(nullable=True, ge=YEAR_MIN, le=YEAR_MAX)
     enrollment: Series[pd.Int64Dtype] | None = pa.Field(nullable=True, ge=0)
     seniors: Series[pd.Int64Dtype] | None = pa.Field(nullable=True, ge=0)

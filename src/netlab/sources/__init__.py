@@ -6,6 +6,11 @@ The face of the package: import from here, not from its private modules.
 from netlab.sources._claims import (
     claims,
 )
+from netlab.sources._draft import (
+    draft_description,
+    nearest_builtin,
+    rank_builtins,
+)
 from netlab.sources._exports import (
     read_folder,
 )
@@ -53,12 +58,15 @@ __all__ = [
     "claims",
     "describe",
     "describe_folder",
+    "draft_description",
     "fafsa_decreases",
     "fafsa_weekly",
     "import_ipeds",
     "import_public",
     "load_source_spec",
     "map_college_codes",
+    "nearest_builtin",
+    "rank_builtins",
     "raw_tables",
     "read_file",
     "read_folder",

@@ -28,9 +28,9 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from netlab import paths
+from netlab import paths, schemas
 from netlab.exceptions import InputError
-from netlab.sources._header_match import _matches
+from netlab.sources._header_match import _matches, is_regex
 
 BUILTIN_DIR = paths.PACKAGE_DATA / "sources"
 
@@ -56,6 +56,8 @@ class WideSpec(_Spec):
     measures: dict[str, str | list[str]]
     denominator: str | None = None
     group: str = "all"
+    # How each measure reads on a page: {fafsa_submitted: {label: ..., short_label: ...}}.
+    labels: dict[str, dict[str, str]] = {}
 
 
 class DescriptionModel(_Spec):
@@ -130,7 +132,7 @@ class Description:
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     """A hub's keys over a built-in's: mappings of roles merge one level deep."""
-    out = dict(base)
+    out = {**base, "columns": _without_claimed(base.get("columns", {}), over.get("columns"))}
     for key, value in over.items():
         if key in ("columns", "types", "dates", "defaults", "awards", "race_codes") and isinstance(
             value, Mapping
@@ -141,8 +143,41 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
             for role, mapping in value.items():
                 merged[role] = {**merged.get(role, {}), **(mapping or {})}
             out[key] = merged
+        elif key == "wide" and isinstance(value, Mapping) and isinstance(out.get("wide"), Mapping):
+            # A hub's wide block changes the built-in's measure by measure.
+            wide = {**out["wide"], **value}
+            for part in ("measures", "labels"):
+                if isinstance(value.get(part), Mapping):
+                    wide[part] = {**out["wide"].get(part, {}), **value[part]}
+            out[key] = wide
         else:
             out[key] = value
+    return out
+
+
+def _without_claimed(columns: Mapping[str, Any], mine: Any) -> dict[str, Any]:
+    """A built-in's roles less the headers a hub names for another role.
+
+    A hub that writes ``student_id: [Student_Number]`` means that column is the student id,
+    so the built-in's ``local_id`` alias ``student_number`` must no longer claim it.
+    """
+    if not isinstance(mine, Mapping):
+        return dict(columns)
+    named: dict[str, str] = {}
+    for role, pats in mine.items():
+        for p in pats if isinstance(pats, list) else [pats]:
+            if isinstance(p, str):
+                named[schemas.canonical_name(p)] = str(role)
+    out: dict[str, Any] = {}
+    for role, pats in columns.items():
+        pats = pats if isinstance(pats, list) else [pats]
+        kept = [
+            p
+            for p in pats
+            if not isinstance(p, str) or named.get(schemas.canonical_name(p), role) == role
+        ]
+        if kept:
+            out[role] = kept
     return out
 
 
@@ -199,7 +234,37 @@ def _checked(key: str, source: Path, data: dict[str, Any], builtin: bool) -> Des
             file=str(source),
             hint="See docs/bringing-your-data.md for the keys a description may hold.",
         ) from None
+    _check_patterns(source, spec)
     return Description(key=key, source=str(source), spec=spec, builtin=builtin)
+
+
+def _check_patterns(source: Path, spec: DescriptionModel) -> None:
+    """Every regular expression of a description compiles, and an id's format names roles."""
+    found: list[tuple[str, str]] = []
+    for role, pats in spec.columns.items():
+        found += [(f"columns: {role}", p) for p in (pats if isinstance(pats, list) else [pats])]
+    found += [("detect", p) for p in spec.detect]
+    if spec.wide is not None and spec.wide.years:
+        found.append(("wide: years", spec.wide.years))
+    for key, pat in found:
+        if not isinstance(pat, str) or not is_regex(pat):
+            continue
+        try:
+            re.compile(pat)
+        except (re.error, RecursionError, OverflowError) as err:
+            raise InputError(
+                f"{source.name}: the pattern {pat!r} under `{key}` is not a regular "
+                f"expression that works ({err}).",
+                file=str(source),
+                hint="Write the header as plain text (`['Race Code 1']`), or escape the "
+                "characters ( ) [ ] | * + ? { } ^ $ \\ with a backslash.",
+            ) from None
+    if spec.school_id is not None and not re.findall(r"{(\w+)}", spec.school_id.format):
+        raise InputError(
+            f"{source.name}: `school_id: format: {spec.school_id.format}` names no field.",
+            file=str(source),
+            hint='Name the fields in braces, e.g. `format: "{district}.{school_name}"`.',
+        )
 
 
 def load_builtin(name: str) -> Description:
@@ -235,9 +300,22 @@ def load_description(path: str | Path) -> Description:
     """
     path = Path(path)
     data = _yaml(path)
+    _checked(path.stem, path, data, builtin=False)  # the hub's own keys, before merging
     base = data.get("format")
     if base is not None:
-        builtin = load_builtin(str(base))
+        if not isinstance(base, str) or base not in builtin_names():
+            raise InputError(
+                f"No built-in description called {str(base)!r} (`format:` in {path.name})"
+                + (
+                    f"; did you mean {near!r}?"
+                    if (near := schemas.suggest(str(base), builtin_names()))
+                    else "."
+                ),  # fmt: skip
+                file=str(path),
+                hint=f"Write `format:` as one of {builtin_names()} (or leave it out and give "
+                "`kind:` and every column).",
+            )
+        builtin = load_builtin(base)
         data = _merge(builtin.spec.model_dump(exclude_defaults=True), data)
     desc = _checked(path.stem, path, data, builtin=False)
     desc.origin = str(base) if base else None

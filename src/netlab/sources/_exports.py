@@ -37,7 +37,7 @@ from netlab.sources._kinds import ReadExport
 from netlab.sources._nsc import reduce_studenttracker
 from netlab.sources._read import isin_text, read_export
 from netlab.sources._students import aid_outcomes, application_outcomes, roster_students
-from netlab.sources._wide_counts import _counts
+from netlab.sources._wide_counts import GEOGRAPHY, _counts
 
 _JOINED = ("studenttracker", "applications", "aid")
 _TYPED = {"applications", "aid", "college_codes", "ipeds_institutions", "ipeds_grad_rates",
@@ -59,6 +59,8 @@ class SourceInfo:
     failed: set[str] = field(default_factory=set)
     # The latest StudentTracker search date (the run's date unless the params give one).
     searched: Any = None
+    # Measure -> how it reads (label, short_label, denominator_label), from descriptions.
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def join(self, source: str, file: str, what: str, count: int) -> None:
         self.joins.append({"source": source, "file": file, "what": what, "count": int(count)})
@@ -152,8 +154,16 @@ def _built_schools(frames: list[tuple[ReadExport, pd.DataFrame]]) -> pd.DataFram
     for rx, f in frames:
         if "school_id" not in f:
             continue
-        cols = [c for c in ("school_id", "school_name", "district") if c in f]
-        parts.append(f[cols].dropna(subset=["school_id"]).assign(_file=rx.file))
+        cols = [c for c in ("school_id", "school_name", *GEOGRAPHY) if c in f]
+        part = f[cols].dropna(subset=["school_id"]).assign(_file=rx.file)
+        if {"denominator", "year"} <= set(f.columns):
+            # A counts file's denominator (12th-grade enrollment) is also the school's
+            # context: its seniors in the latest year the file gives.
+            den = pd.to_numeric(f["denominator"], errors="coerce")
+            latest = f.assign(_den=den).dropna(subset=["_den", "school_id"])
+            latest = latest.sort_values("year").groupby("school_id")["_den"].last()
+            part["seniors"] = part["school_id"].map(latest).round().astype("Int64")
+        parts.append(part)
     if not parts:
         return None
     s = pd.concat(parts, ignore_index=True).drop_duplicates("school_id")
@@ -340,6 +350,9 @@ def read_folder(
     for rx in by_kind.get("counts", []):
         _match_schools(rx, schools, info)
         counts_parts.append((rx, _counts(rx).assign(_file=rx.file)))
+        wide = rx.description.spec.wide
+        for measure, words in (wide.labels if wide is not None else {}).items():
+            info.labels.setdefault(measure, dict(words))
         info.account(rx)
     if counts_parts:
         counts = pd.concat([c for _, c in counts_parts], ignore_index=True)

@@ -84,6 +84,7 @@ class HeaderPlan:
     missing: list[str] = field(default_factory=list)
     ambiguous: dict[str, list[str]] = field(default_factory=dict)
     unused: list[str] = field(default_factory=list)
+    shared: dict[str, list[str]] = field(default_factory=dict)
 
 
 def plan_headers(
@@ -112,7 +113,7 @@ def plan_headers(
     HeaderPlan
         ``columns`` role -> header position; ``missing`` required roles not found;
         ``ambiguous`` role -> the several headers that matched it; ``unused`` headers no
-        role read.
+        role read; ``shared`` header -> the several roles whose patterns all fit it.
     """
     plan = HeaderPlan()
     claimed: dict[int, str] = {}
@@ -138,8 +139,15 @@ def plan_headers(
         if len(found) > 1:
             plan.ambiguous[role] = [header[i] for i in found]
             continue
+        if found[0] in claimed:
+            # Two roles cannot read one column: say so rather than guess which is meant.
+            plan.shared.setdefault(header[found[0]], [claimed[found[0]]]).append(role)
+            continue
         plan.columns[role] = found[0]
         claimed[found[0]] = role
+    for both in plan.shared.values():
+        for role in both:
+            plan.columns.pop(role, None)
     for role, aliases in (defaults or {}).items():
         if role in roles or role in plan.columns:
             continue

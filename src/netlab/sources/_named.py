@@ -318,6 +318,8 @@ def import_public(
             "school_id": schools["school_id"],
             "school_name": schools["school_name_nces"].fillna(schools["fafsa_name"]),
             "district": schools["district_state"].fillna(schools["district_nces"]),
+            # Where the school is, so a run can choose its network by county or city.
+            **{c: schools[c] for c in ("county", "city") if c in schools},
             "cohort": season,
             "enrollment": schools["enrollment"].fillna(schools["students"]).astype("Int64"),
             "seniors": schools["seniors"].astype("Int64"),

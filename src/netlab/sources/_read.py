@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 
 from netlab import schemas
 from netlab.clean import race_label
+from netlab.exceptions import InputError
 from netlab.sources._cells import (
     _as_text,
     _csv_cells,
@@ -67,7 +68,14 @@ def read_export(path: str | Path, desc: Description, *, typed: bool = True) -> R
         records with severity ``error``; the frame is then empty.
     """
     path = Path(path)
-    fields, required = kind_fields(desc.kind)
+    try:
+        fields, required = kind_fields(desc.kind)
+    except InputError as err:
+        raise InputError(
+            f"{Path(desc.source).name}: `kind: {desc.kind}`: {err.message}",
+            file=desc.source,
+            hint=err.hint,
+        ) from None
     spec = desc.spec
     out = ReadExport(path=path, description=desc, frame=pd.DataFrame({"_row": []}))
     if spec.school_id is not None:
@@ -186,6 +194,14 @@ def _plan(out, header, roles, required, defaults, years) -> dict[str, list[int]]
             what_to_do=f"Write the one meant under `columns: {role}:` in {desc.where_for(out.path)} "
             f"(e.g. `{role}: ['{heads[0]}']`).",
         )
+    for head, both in plan.shared.items():
+        out.problem(
+            column=head,
+            rule=f"the header {head!r} fits {len(both)} roles ({', '.join(both)}); one column "
+            "cannot be two fields",
+            what_to_do=f"Under `columns:` in {desc.where_for(out.path)}, name {head!r} for one "
+            f"of them only and another header for the rest (e.g. `{both[1]}: ['<other header>']`).",
+        )
     shown = [h for h in distinct if h]
     for role in plan.missing:
         near = schemas.suggest(role, [schemas.canonical_name(h) for h in shown])
@@ -197,7 +213,7 @@ def _plan(out, header, roles, required, defaults, years) -> dict[str, list[int]]
             what_to_do=f"Name its header under `columns:` in {desc.where_for(out.path)}: "
             f"`{role}: ['{near_header or '<header in the file>'}']`.",
         )
-    if plan.ambiguous or plan.missing:
+    if plan.ambiguous or plan.missing or plan.shared:
         out.frame = pd.DataFrame({"_row": []})
         return None
     for role, idx in plan.columns.items():
@@ -246,9 +262,51 @@ def _school_ids(out: ReadExport) -> None:
     out.notes.append(f"school ids built as {sid.format!r}")
 
 
+# Roles that drive a group, a measure or the focal group, with the words of headers that
+# look like them: unmapped while such a header goes unread is a warning, never silence.
+_DRIVERS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
+    "roster": {
+        "race_1": ("the race/ethnicity groups (and a focal group drawn from them)",
+                   ("race", "ethnic")),
+        "hispanic": ("the Latinx group", ("hispanic", "latin")),
+        "low_income": ("the low-income group", ("meal", "lunch", "frl", "frpm", "income",
+                                                "econ", "ses", "nslp")),
+        "english_learner": ("the English-learner group", ("ell", "english", "lep", "elas")),
+        "first_gen": ("the first-generation group", ("parent", "generation", "first")),
+    },
+}  # fmt: skip
+
+
+def _warn_unmapped(out: ReadExport, unused: list[str], plan: dict[str, list[int]]) -> None:
+    """A role that drives a group left unmapped while a header that looks like it is unread."""
+    drivers = _DRIVERS.get(out.description.kind, {})
+    if "race_ethnicity" in plan:
+        drivers = {r: v for r, v in drivers.items() if r != "race_1"}
+    for role, (drives, words) in drivers.items():
+        if role in plan:
+            continue
+        alike = [
+            h for h in unused
+            if any(w in schemas.canonical_name(h).split("_") or
+                   schemas.canonical_name(h).startswith(w) for w in words)
+        ]  # fmt: skip
+        if not alike:
+            continue
+        out.problem(
+            column=", ".join(alike[:4]),
+            rule=f"no column was read as {role}, which drives {drives}, while "
+            f"{', '.join(repr(h) for h in alike[:4])} went unread; every student would be "
+            "counted as unknown there",
+            what_to_do=f"If {alike[0]!r} is it, write `columns: {role}: ['{alike[0]}']` in "
+            f"{out.description.where_for(out.path)}.",
+            severity="warning",
+        )
+
+
 def _note_unused(out: ReadExport, header: list[str], plan: dict[str, list[int]]) -> None:
     used = {i for cols in plan.values() for i in cols}
     unused = [h for i, h in enumerate(header) if i not in used and h]
+    _warn_unmapped(out, unused, plan)
     idents = [h for h in unused if schemas.IDENTIFIER_PATTERN.search(schemas.canonical_name(h))]
     if idents:
         out.notes.append(f"direct identifiers not read: {', '.join(idents[:8])}")

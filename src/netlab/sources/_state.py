@@ -297,7 +297,9 @@ def _crosswalk(xw: pd.DataFrame, spec) -> pd.DataFrame:
         ),
         school_name=_text_series(xw["school_name"]),
         district=_text_series(xw["district"]),
-    )[["school_id", "state_school_id", "school_name", "district"]]
+        # The county a public school list carries, to choose a network by (params select:).
+        county=_text_series(xw["county"]) if "county" in xw else None,
+    )[["school_id", "state_school_id", "school_name", "district", "county"]]
 
 
 def _membership(mem: pd.DataFrame, enr: pd.DataFrame | None, spec) -> pd.DataFrame:

@@ -12,6 +12,10 @@ import pandas as pd
 from netlab.clean import parse_column
 from netlab.sources._kinds import ReadExport
 
+# Where a school is: every one of these a file carries goes on to the schools table, so a
+# run can choose its network by any of them (params `select:`).
+GEOGRAPHY = ("district", "county", "city", "state", "region")
+
 
 def _counts(rx: ReadExport) -> pd.DataFrame:
     """Long counts rows from a counts file (wide: one measure per value column)."""
@@ -41,11 +45,31 @@ def _counts(rx: ReadExport) -> pd.DataFrame:
             num[role] = (val, sup.fillna(False).astype(bool))
         return num[role]
 
+    if wide.denominator and wide.denominator not in f:
+        rx.problem(
+            column=wide.denominator,
+            rule=f"the wide block divides by {wide.denominator!r}, but no column of the file "
+            "was read as it",
+            what_to_do=f"Name its header under `columns: {wide.denominator}:` in "
+            f"{rx.description.where_for(rx.path)}.",
+        )
+        return f.iloc[0:0]
     den, den_sup = number(wide.denominator) if wide.denominator else (None, None)
     group = f[wide.group] if wide.group in f else pd.Series(wide.group, index=f.index)
     blocks = []
     for measure, roles in wide.measures.items():
         roles = [roles] if isinstance(roles, str) else list(roles)
+        present = [r for r in roles if r in f]
+        if len(present) < len(roles):
+            # A combined FAFSA/Dream Act column: the part the file lacks is not summed.
+            lacking = [r for r in roles if r not in f]
+            rx.notes.append(
+                f"{measure} counts {', '.join(present) or 'nothing'} "
+                f"(the file has no {', '.join(lacking)})"
+            )
+        roles = present
+        if not roles:
+            continue
         values = [number(r) for r in roles]
         total = sum(v.fillna(0) for v, _ in values)
         blank = np.logical_and.reduce([v.isna().to_numpy() & ~s.to_numpy() for v, s in values])
@@ -62,11 +86,19 @@ def _counts(rx: ReadExport) -> pd.DataFrame:
                 "_row": f["_row"],
             }
         )
-        for col in ("school_name", "district"):
+        for col in ("school_name", *GEOGRAPHY):
             if col in f:
                 block[col] = f[col]
         # A measure the file leaves blank for a school-year is not a zero: no row.
         blocks.append(block[~blank])
+    if not blocks:
+        rx.problem(
+            column=None,
+            rule="no column of the file holds any measure of the wide block",
+            what_to_do=f"Name the count columns under `columns:` in "
+            f"{rx.description.where_for(rx.path)} (e.g. `fafsa_completed: ['<header>']`).",
+        )
+        return f.iloc[0:0]
     out = pd.concat(blocks, ignore_index=True)
     if den_sup is not None and den_sup.any():
         rx.notes.append(

@@ -1,0 +1,53 @@
+"""The run's params against its data: what the files cannot produce is one error each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from netlab import paths, pipeline
+from netlab.cli import main
+from netlab.params import load_params
+
+COUNTS = """County,District,School,Year,Enrollment,FAFSA/CADAA Submitted,FAFSA/CADAA Completed
+San Diego,Sweetwater Union,Bonita Vista High,2024,500,300,250
+"""
+
+
+def demo_params_at(folder: Path, tmp_path: Path) -> Path:
+    text = (paths.params_dir() / "demo.yaml").read_text()
+    lines = [f"raw_dir: {folder}" if ln.startswith("raw_dir:") else ln for ln in text.splitlines()]
+    out = tmp_path / "demo-here.yaml"
+    out.write_text("\n".join(lines) + "\n")
+    return out
+
+
+def test_demo_params_on_a_counts_folder_name_measure_and_group(tmp_path, capsys):
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    (folder / "county_aid_2024.csv").write_text(COUNTS)
+    params_path = demo_params_at(folder, tmp_path)
+    problems = pipeline.validate_dir(folder, params=load_params(params_path))
+    errors = problems[problems["severity"] == "error"].set_index("column")
+    assert (
+        "enrolled_likely_grad is computed from students' records"
+        in (errors.loc["focal_measure", "rule"])
+    )
+    assert errors.loc["focal_measure", "what_to_do"] == (
+        "Write `focal_measure: fafsa_complete` in the params"
+    )
+    assert errors.loc["focal_group", "what_to_do"].startswith("Write `focal_group: all`")
+    assert main(["validate", str(folder), "--params", str(params_path)]) == 1
+    out = capsys.readouterr().out
+    assert "focal_measure" in out and "focal_group" in out
+
+
+def test_roster_without_race_and_the_focal_group_says_all_or_the_columns(tmp_path):
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    (folder / "roster.csv").write_text("SSID,Grad_Year,School_Code\n1,2024,S1\n")
+    (folder / "roster.yaml").write_text("format: sis-roster\n")
+    (folder / "schools.csv").write_text("school_id,school_name\nS1,One\n")
+    problems = pipeline.validate_dir(folder, params=load_params(demo_params_at(folder, tmp_path)))
+    row = problems[problems["column"] == "focal_group"].iloc[0]
+    assert row["severity"] == "error" and "focal_group: all" in row["what_to_do"]
+    assert "race_1" in row["what_to_do"] and "extra_columns" not in row["what_to_do"]
