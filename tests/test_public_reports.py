@@ -10,6 +10,7 @@ screen says whether the aim is on track.
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 from pathlib import Path
@@ -21,6 +22,7 @@ from test_browser import CHROMIUM, NETWORK_HEADINGS, SCHOOL_HEADINGS, _check_pag
 
 from netlab import batch as build
 from netlab import paths, privacy, report, sources, synth
+from netlab.names import display_name
 from netlab.params import load_params
 
 PUBLIC = REPO.parent / "shared" / "data" / "public" / "florida-fafsa-2024"
@@ -123,8 +125,9 @@ def _unit_names(run: dict) -> dict[str, str]:
 
 
 def _forbidden(run: dict, page: str) -> list[str]:
-    """Names a page must not show: other units in a unit's report or brief; all on the index
-    when the run does not name peers."""
+    """Names a page must not show when the network has not agreed to name its members:
+    other units in a unit's report or brief, every unit in the network and traction
+    reports. The index, the hub's own page, names them all."""
     names = _unit_names(run)
     if run["params"].name_peers:
         return []
@@ -136,7 +139,7 @@ def _forbidden(run: dict, page: str) -> list[str]:
     if page.startswith("livecases/"):
         host, visitor = stem.split("--")
         return [n for u, n in names.items() if paths.slug(u) not in (host, visitor)]
-    if page == "index.html":
+    if page in ("network.html", "traction.html"):
         return list(names.values())
     return []
 
@@ -242,6 +245,20 @@ def test_the_index_shows_the_network_at_a_glance(built):
     assert "For the hub's staff" in index
     assert index.count("<tr data-") == len(built["units"])
     assert "netlab-glance-table" in index and "<script>" in index
+    # the hub's page names every unit, in a reader's order (S2 before S10, B before AA)
+    first = re.findall(r'<tr data-[^>]*><td data-sort="(\d+)">([^<]*)</td>', index)
+    shown = [html.unescape(name) for _, name in first]
+    assert sorted(shown) == sorted(html.unescape(html.escape(display_name(n)))
+                                   for n in built["units"]["unit_name"])  # fmt: skip
+    assert [int(rank) for rank, _ in first] == list(range(len(first)))
+    for a, b in zip(shown, shown[1:], strict=False):
+        na, nb = re.match(r"(\D*)(\d+)$", a), re.match(r"(\D*)(\d+)$", b)
+        if na and nb and na.group(1) == nb.group(1):  # "S2" before "S10"
+            assert int(na.group(2)) < int(nb.group(2)), (a, b)
+        if a.casefold().split()[:-1] == b.casefold().split()[:-1]:  # "School B", "School AA"
+            last_a, last_b = a.split()[-1], b.split()[-1]
+            if last_a.isalpha() and last_b.isalpha() and last_a.isupper() and last_b.isupper():
+                assert (len(last_a), last_a) < (len(last_b), last_b), (a, b)
 
 
 # --------------------------------------------------------------------------------------

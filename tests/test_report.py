@@ -230,8 +230,26 @@ def test_footer_parameters_name_no_other_unit(small_rates):
     facts = report.header(report.from_prepared(prep, "A"))._repr_mimebundle_()[report.META_MIME]
     assert facts["params"]["team_measures"] == {"A": "m"}
     assert facts["params"]["schools"] == "3 selected"
+    # the network report names no unit unless the network agreed to (name_peers)
     network = report.header(report.from_prepared(prep))._repr_mimebundle_()[report.META_MIME]
+    assert (
+        network["params"]["team_measures"] == {} and network["params"]["schools"] == "3 selected"
+    )
+    agreed = _prepared(small_rates, team_measures={"A": "m", "B": "m"}, name_peers=True)
+    network = report.header(report.from_prepared(agreed))._repr_mimebundle_()[report.META_MIME]
     assert network["params"]["team_measures"] == {"A": "m", "B": "m"}
+
+
+def test_each_report_names_units_as_the_network_chose(small_rates):
+    prep = _prepared(small_rates)
+    ids = sorted(prep.units["unit_id"].astype(str))
+    network = report.from_prepared(prep)
+    assert all(network.label(u).startswith("School ") for u in ids)
+    school = report.from_prepared(prep, ids[0])
+    assert school.label(ids[0]) == school.names[ids[0]]
+    assert all(school.label(u).startswith("School ") for u in ids[1:])
+    agreed = report.from_prepared(_prepared(small_rates, name_peers=True))
+    assert [agreed.label(u) for u in ids] == [agreed.names[u] for u in ids]
 
 
 def test_aim_outlook_and_fafsa_pace_are_said_in_words(demo_prepared):

@@ -394,3 +394,15 @@ def test_pace_words_follow_the_run_chart_rules():
     assert "falling behind" in pace_words(_pace(12, run=True, change=-2.0))
     assert "for unusually long stretches" in pace_words(_pace(12, crossing=True))
     assert "no sign that the pace differs" in pace_words(_pace(12))
+
+
+def test_names_sort_as_a_reader_expects():
+    from netlab.names import natural_key
+
+    shuffled = ["School AA", "S10", "School B", "Lincoln High", "S2", "School Z", "School A"]
+    assert sorted(shuffled, key=natural_key) == [
+        "Lincoln High", "S2", "S10", "School A", "School B", "School Z", "School AA",
+    ]  # fmt: skip
+    assert sorted(["Hall 12", "hall 3", "Hall 1"], key=natural_key) == [
+        "Hall 1", "hall 3", "Hall 12",
+    ]  # fmt: skip

@@ -152,7 +152,7 @@ def from_prepared(
                 column="unit_id",
                 hint="Check that its records are in the term's exports, then prepare again.",
             )
-    report = Report(prepared=prepared, kind=kind, unit_id=unit_id)
+    report = Report(prepared=prepared, kind=kind, unit_id=unit_id, names=names)
     report.labels = privacy.peer_labels(
         ids,
         names=names,
@@ -228,7 +228,7 @@ def open_brief(run: str, host: str = "", visitor: str = "") -> Report:
         )
     brief = from_prepared(prepared, str(host), kind="livecase")
     brief.partner = str(visitor)
-    brief.labels[str(visitor)] = r.labels[str(visitor)]
+    brief.labels[str(visitor)] = brief.names[str(visitor)]
     return brief
 
 
@@ -267,9 +267,15 @@ def header(r: Report) -> dict:
         "livecase": f"Live case: {r.unit_name} and {r.label(r.partner)}",
     }
     title = titles.get(r.kind, f"{r.noun} report: {r.unit_name}")
+    unnamed = (
+        ""
+        if r.names_peers
+        else f" {r.noun}s are shown by letter: the network has not agreed to name its "
+        "members to each other."
+    )
     subtitle = {
         "network": f"{len(r.labels)} {r.noun.lower()}s; focal students: {_who(r, 'focal')}. "
-        "For the network's teams and the hub.",
+        f"For the network's teams and the hub.{unnamed}",
         "traction": "Is the improvement work taking hold across teams and cohorts?",
         "livecase": f"{r.unit_name} hosts a visit from {r.label(r.partner)}: a one-page brief "
         f"for the two teams, naming no other {r.noun.lower()}.",

@@ -67,7 +67,13 @@ def funnel(r: Report, *, highlight: str | None = None) -> Section:
                 if "exact" in f and f["exact"].any()
                 else ""
             )
-            + ("" if r.names_peers else f" Other {r.noun.lower()}s are not named."),
+            + (
+                ""
+                if r.names_peers
+                else f" {r.noun}s are shown by letter."
+                if r.unit_id is None
+                else f" Other {r.noun.lower()}s are not named."
+            ),
             n_min=shown["denominator"].min() if len(shown) else None,
             size=(6.4, 4.0),
         )
