@@ -188,6 +188,7 @@ def table(
     highlight: Any = None,
     suppressed: str = "suppressed",
     fold: bool | int = False,
+    paper: bool = True,
 ) -> str:
     """Render a frame as a report table with privacy markers.
 
@@ -212,6 +213,9 @@ def table(
     fold : bool or int
         Fold the table under its caption (a native ``<details>``, printed open): always
         when True, or when it has more rows than the number given.
+    paper : bool
+        A folded table prints in full (True) or as its caption only (False; see
+        :func:`fold`).
 
     Returns
     -------
@@ -260,7 +264,7 @@ def table(
     )
     if folded:
         what = caption or "Table"
-        out = _details(f"{what} ({len(rows)} rows)", out)
+        out = _details(f"{what} ({len(rows)} rows)", out, paper=paper)
     return out
 
 
@@ -331,11 +335,17 @@ def no_table(name: str) -> str:
     return f"no {in_sentence(table_name(name))} in the data"
 
 
-def fold(summary: str, body: str, *, open_: bool = False) -> str:
-    """Long detail that folds (native ``<details>``) on screen and prints in full."""
+def fold(summary: str, body: str, *, open_: bool = False, paper: bool = True) -> str:
+    """Long detail that folds (native ``<details>``) on screen and prints in full.
+
+    With ``paper=False`` the detail is for the screen only: paper shows its summary line,
+    saying that the detail is in the HTML report (a school's printed report need not carry
+    the network's file-by-file tables).
+    """
     flag = " open" if open_ else ""
+    cls = "netlab-fold" if paper else "netlab-fold netlab-paper-folded"
     return (
-        f'<details class="netlab-fold"{flag}><summary>{summary}</summary>'
+        f'<details class="{cls}"{flag}><summary>{summary}</summary>'
         f'<div class="netlab-fold-body">{body}</div></details>'
     )
 

@@ -114,6 +114,8 @@ def index_page(result: Any, params: RunParams) -> str:
     """The HTML of a run's ``index.html`` (see the module's description)."""
     from netlab.report._html import _measure_label, _phrase, _who
     from netlab.report._livecase import brief_rel
+    from netlab.report._words import bright_rule_years_words
+    from netlab.variation import BRIGHT_SPOT_YEARS
 
     out = result.out_dir
     by_id = {r.id: r for r in result.reports}
@@ -228,7 +230,8 @@ def index_page(result: Any, params: RunParams) -> str:
             f"(<span class='netlab-marker'>{privacy.MARKER}</span>). The funnel place is "
             "against the 99.8% limits around the network rate; a bright spot is, at least "
             f"{params.bright_spots.probability:.0%} likely, among the network's best "
-            f"{params.bright_spots.share:.0%} of {noun}s, year after year."
+            f"{params.bright_spots.share:.0%} of {noun}s, "
+            f"{bright_rule_years_words(noun, BRIGHT_SPOT_YEARS)}."
         )
         body += [f'<p class="netlab-note">{n}</p>' for n in notes]
         body.append(

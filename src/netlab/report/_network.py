@@ -28,6 +28,7 @@ from netlab.report._words import (
     share_words,
     spread_words,
 )
+from netlab.variation import BRIGHT_SPOT_YEARS
 
 if TYPE_CHECKING:
     from netlab.report._context import Report
@@ -201,7 +202,11 @@ def bright_spots(r: Report) -> Section:
     share = r.params.bright_spots.share
     if look.missing:
         return s.add(
-            _sentence(no_bright_spot_words(noun=noun, phrase=phrase, who=who, share=share))
+            _sentence(
+                no_bright_spot_words(
+                    noun=noun, phrase=phrase, who=who, share=share, years=BRIGHT_SPOT_YEARS
+                )
+            )
         )
     s.add(
         _sentence(
@@ -215,6 +220,7 @@ def bright_spots(r: Report) -> Section:
                 probability=_probability(spots),
                 share=share,
                 margin=_margin(spots),
+                years=BRIGHT_SPOT_YEARS,
             )
         )
     )

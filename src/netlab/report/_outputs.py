@@ -449,7 +449,8 @@ def print_pdfs(
                     page.goto(Path(source).resolve().as_uri(), wait_until="load")
                     scale = _fit_scale(page, paper) if one_page else 1.0
                     page.evaluate(
-                        "document.querySelectorAll('details').forEach(d => d.open = true)"
+                        "document.querySelectorAll('details:not(.netlab-paper-folded)')"
+                        ".forEach(d => d.open = true)"
                     )
                     title = page.evaluate(
                         "(document.querySelector('h1') || document).textContent || ''"

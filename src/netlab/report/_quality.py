@@ -14,6 +14,7 @@ from netlab.report._html import (
     Section,
     _note,
     _suppressed_note,
+    fold,
     table,
     table_name,
 )
@@ -51,15 +52,24 @@ def data_quality(r: Report) -> Section:
                     else "The network's data this term"
                 )
                 + " (every excluded row is listed, with its reason, in the hub's quality log)",
-                fold=r.unit_id is None,
+                fold=True,
+                paper=r.unit_id is None,  # a school's paper leaves the network's files out
             )
         )
     _joins(r, s)
     others = [] if r.names_peers else _other_units(r)
-    for note in getattr(r.prepared, "notes", []) or []:
-        # a run-wide note that names another school stays out of this school's report
-        if not any(o in str(note) for o in others):
-            s.add(_note(_E(str(note))))
+    # a run-wide note that names another school stays out of this school's report
+    notes = [
+        _note(_E(str(n)))
+        for n in getattr(r.prepared, "notes", []) or []
+        if not any(o in str(n) for o in others)
+    ]
+    if notes and r.unit_id is not None:  # the network's reading notes: a fold, screen only
+        s.add(fold(f"How the network's exports were read ({len(notes)} notes)", "".join(notes),
+                   paper=False))  # fmt: skip
+    else:
+        for n in notes:
+            s.add(n)
     if not r.prepared.has_students:
         s.add(
             _note(
@@ -123,6 +133,8 @@ def _joins(r: Report, s: Section) -> None:
                 min_cell=r.min_cell,
                 caption="Every join counted: roster students with and without a row in each "
                 "file, and file rows whose student is not on the roster",
+                fold=r.unit_id is not None,
+                paper=r.unit_id is None,
             )
         )
     codes = sources.get("college_codes")

@@ -187,7 +187,20 @@ def share_words(share: float) -> str:
     return "tenth" if abs(float(share) - 0.1) < 1e-9 else f"{float(share):.0%}"
 
 
-def no_bright_spot_words(*, noun: str, phrase: str, who: str, share: float) -> str:
+def bright_rule_years_words(noun: str, years: int) -> str:
+    """How many years the bright-spot rule needs, said once wherever the rule is said.
+
+    Examples
+    --------
+    >>> bright_rule_years_words("school", 3)
+    'in each of the last 3 years of data (a school with fewer years of data is not one)'
+    """
+    return (
+        f"in each of the last {years} years of data (a {noun} with fewer years of data is not one)"
+    )
+
+
+def no_bright_spot_words(*, noun: str, phrase: str, who: str, share: float, years: int = 3) -> str:
     """The sentence said when no unit is a bright spot.
 
     Parameters
@@ -200,6 +213,8 @@ def no_bright_spot_words(*, noun: str, phrase: str, who: str, share: float) -> s
         The group.
     share : float
         The rule's share of best units (0.1: "tenth").
+    years : int
+        The years of data the rule needs.
 
     Returns
     -------
@@ -208,7 +223,7 @@ def no_bright_spot_words(*, noun: str, phrase: str, who: str, share: float) -> s
     return (
         f"No {noun} is a bright spot on {_E(phrase)} for "
         f"{who}: none is clearly among the network's best "
-        f"{share_words(share)} of {noun}s, year after year."
+        f"{share_words(share)} of {noun}s, {bright_rule_years_words(noun, years)}."
     )
 
 
@@ -223,6 +238,7 @@ def bright_spot_words(
     probability: float,
     share: float,
     margin: float = 0.0,
+    years: int = 3,
 ) -> str:
     """The bright spots and the evidence that makes each one.
 
@@ -244,6 +260,8 @@ def bright_spot_words(
         The rule's share of best units.
     margin : float
         How far above the network rate the estimate must be (a share; 0: just above).
+    years : int
+        The years of data the rule needs.
 
     Returns
     -------
@@ -262,7 +280,7 @@ def bright_spot_words(
         "is above the network rate"
         + (f" by more than {100 * margin:g} points" if margin > 0 else "")
         + " with 95% confidence, and it was better than the network in most single years "
-        "too: "
+        f"too; the rule looks {bright_rule_years_words(noun, years)}: "
         + _list([_E(x) for x in names])
         + ". A bright spot is a place to learn from; its results track with what it does "
         "and whom it serves, and do not by themselves show why."
