@@ -86,8 +86,10 @@ def test_no_bright_spot_names_the_rule():
     text = no_bright_spot_words(noun="district", phrase="enrolled", who=WHO, share=0.25)
     assert text == (
         "No district is a bright spot on enrolled for focal students: none is clearly "
-        "among the network's best 25% of districts, year after year."
+        "among the network's best 25% of districts, in each of the last 3 years of data (a "
+        "district with fewer years of data is not one)."
     )
+    assert "last 4 years" in _spots(["A"], years=4)
     assert share_words(0.1) == "tenth"
 
 
