@@ -376,7 +376,11 @@ def test_workbook_holds_the_shown_tables_with_their_suppression(tmp_path):
 
     assert cell_value("45%") == (0.45, "0%")
     assert cell_value("1,234") == (1234, "#,##0") and cell_value("2024") == (2024, "0")
-    assert cell_value("+3.2 pp")[0] == 3.2 and cell_value("-0.5")[0] == -0.5
+    assert (
+        cell_value("+3.2 points")[0] == 3.2
+        and cell_value("+3.2 pp")[0] == 3.2
+        and cell_value("-0.5")[0] == -0.5
+    )
     assert cell_value("*") == ("*", None) and cell_value("—") == (None, None)
     frame = pd.DataFrame({"unit": ["A", "B"], "n": [50, 4], "rate": [0.5, 0.25]})
     cols = [report.Col("unit", "School"), report.Col("rate", "Rate", "rate", n="n")]

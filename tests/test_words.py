@@ -98,8 +98,9 @@ def test_the_constellation_trend_reads_both_ends():
         first_year=2019, last_year=2024, rates=(0.41, 0.47), iqrs=(0.123, 0.081), noun="school"
     )
     assert text == (
-        "From 2019 to 2024 the network rate went from 41% to 47%, and the middle half of "
-        "schools went from spanning 12.3% to 8.1%."
+        "From 2019 to 2024 the network rate went from 41% to 47%. The middle half of "
+        "schools sat in a band 12.3 points wide in 2019 and 8.1 points wide in 2024: "
+        "narrower, schools drawing closer together."
     )
 
 
@@ -138,8 +139,8 @@ def test_spread_says_the_typical_distance_only_when_known():
 
 
 def test_the_gap_keeps_its_interval_on_one_line():
-    assert gap_words(12.4, 3.2, 20.6) == "12\u00a0pp (3\u00a0to\u00a021)"
-    assert gap_words(12.4, np.nan, 20.6) == "12\u00a0pp"
+    assert gap_words(12.4, 3.2, 20.6) == "12\u00a0points (3\u00a0to\u00a021)"
+    assert gap_words(12.4, np.nan, 20.6) == "12\u00a0points"
     assert gap_words(np.nan, 1, 2) == "—"
 
 
@@ -408,3 +409,27 @@ def test_names_sort_as_a_reader_expects():
     assert sorted(["Hall 12", "hall 3", "Hall 1"], key=natural_key) == [
         "Hall 1", "hall 3", "Hall 12",
     ]  # fmt: skip
+
+
+def test_overdispersion_is_said_in_points():
+    from netlab.report._words import overdispersion_words
+
+    # tau = sqrt(0.0046) = 0.068: about 7 points beyond chance
+    assert "about 7 points more than chance" in overdispersion_words(
+        phi=6.57, tau=0.0046**0.5, noun="school"
+    )
+    assert "no more than chance" in overdispersion_words(phi=0.8, tau=0.0, noun="school")
+    assert overdispersion_words(phi=np.nan, tau=0.1, noun="school") == ""
+
+
+def test_constellation_says_band_width_and_direction():
+    from netlab.report._words import constellation_words
+
+    args = dict(first_year=2019, last_year=2026, rates=(0.2, 0.3), noun="school")
+    narrowing = constellation_words(**args, iqrs=(0.10, 0.06), floors=(0.15, 0.27))
+    assert "10.0 points wide in 2019 and 6.0 points wide in 2026" in narrowing
+    assert "toward a constellation" in narrowing
+    widening = constellation_words(**args, iqrs=(0.06, 0.10), floors=(0.15, 0.16))
+    assert "widening around a few stars" in widening
+    steady = constellation_words(**args, iqrs=(0.06, 0.065), floors=(0.15, 0.25))
+    assert "about as wide" in steady and "constellation" not in steady and "stars" not in steady

@@ -59,7 +59,7 @@ def _pct(x: float, digits: int = 0) -> str:
 
 
 def _pp(x: float) -> str:
-    return "—" if x is None or not np.isfinite(x) else f"{100 * x:+.1f} pp"
+    return "—" if x is None or not np.isfinite(x) else f"{100 * x:+.1f} points"
 
 
 def _int(x: Any) -> str:
@@ -347,6 +347,17 @@ def fold(summary: str, body: str, *, open_: bool = False, paper: bool = True) ->
     return (
         f'<details class="{cls}"{flag}><summary>{summary}</summary>'
         f'<div class="netlab-fold-body">{body}</div></details>'
+    )
+
+
+def analyst_line(text: str) -> str:
+    """The statistics behind a plain sentence, for analysts: folded, on screen only.
+
+    Symbols (φ, τ, p) appear only here; a reader meets the sentence beside it.
+    """
+    return (
+        '<details class="netlab-fold netlab-analyst netlab-paper-folded"><summary>For '
+        f'analysts</summary><p class="netlab-analyst-line">{text}</p></details>'
     )
 
 

@@ -135,10 +135,10 @@ def index_page(result: Any, params: RunParams) -> str:
         cols = [
             (noun.capitalize(), "text"),
             (f"{measure}, {year}" if year else measure, "num"),
-            (f"Change since {base} (pp)", "num"),
+            (f"Change since {base} (points)", "num"),
         ]
         if has_gap:
-            cols.append(("Gap, focal minus others (pp)", "num"))
+            cols.append(("Gap, focal minus others (points)", "num"))
         cols += [("Place in the funnel", "text"), ("Bright spot", "text")]
         if has_stage:
             cols.append(("Traction stage", "text"))

@@ -391,7 +391,7 @@ def brief_practices(r: Report) -> Section:
         if est is not None and p in est.index:
             e = est.loc[p]
             if pd.notna(e.get("estimate_pp")):
-                row["tracks"] = f"{e['estimate_pp']:+.1f} pp ({e.get('evidence', '')})"
+                row["tracks"] = f"{e['estimate_pp']:+.1f} points ({e.get('evidence', '')})"
         rows.append(row)
     s.add(
         table(

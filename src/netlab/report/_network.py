@@ -18,6 +18,7 @@ from netlab.report._html import (
     _phrase,
     _sentence,
     _who,
+    analyst_line,
     table,
 )
 from netlab.report._lookup import lookup
@@ -147,10 +148,18 @@ def constellation(r: Report) -> Section:
                 rates=(first.network_rate, last.network_rate),
                 iqrs=(first.iqr, last.iqr),
                 noun=r.noun.lower(),
+                floors=(first.q25, last.q25) if "q25" in c.columns else None,
             ),
             min(first.denominator, last.denominator),
         )
     )
+    if "tau" in c.columns:
+        s.add(
+            analyst_line(
+                f"Between-{r.noun.lower()} SD of true rates τ: {first.tau:.1%} "
+                f"({int(first.year)}) to {last.tau:.1%} ({int(last.year)})"
+            )
+        )
     return s
 
 

@@ -190,7 +190,7 @@ def notebook_tables(nb: Any) -> tuple[dict, list[tuple[str, list[Table]]]]:
 # Writing the workbook
 # --------------------------------------------------------------------------------------
 
-_NUMBER = re.compile(r"^([+\-−]?)(\d[\d,]*)(\.\d+)?(%| pp)?$")
+_NUMBER = re.compile(r"^([+\-−]?)(\d[\d,]*)(\.\d+)?(%| pp| points)?$")
 
 
 def cell_value(text: str) -> tuple[Any, str | None]:
@@ -221,7 +221,7 @@ def cell_value(text: str) -> tuple[Any, str | None]:
     decimals = "0" + ("." + "0" * places if places else "")
     if unit == "%":
         return round(number / 100, places + 2), f"{decimals}%"
-    if unit == " pp" or sign:
+    if unit in (" pp", " points") or sign:
         return number, f"+{decimals};-{decimals};{decimals}"
     if frac:
         return number, decimals

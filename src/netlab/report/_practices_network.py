@@ -110,7 +110,7 @@ def _practices(r: Report, key: str, what: str = "", why: str = "") -> Looked:
 def _practice_table(r: Report, frame: pd.DataFrame, caption: str) -> str:
     cols = [
         Col("label", "Practice"),
-        Col("estimate_pp", "Estimate (pp)", "num1"),
+        Col("estimate_pp", "Estimate (points)", "num1"),
         Col("ci_low_pp", "from", "num1"),
         Col("ci_high_pp", "to", "num1"),
         Col("q_value", "q (adjusted)", "p"),
@@ -163,7 +163,7 @@ def _staggered(r: Report, robust: pd.DataFrame | None, pr) -> str | None:
     )
     cols = [
         Col("label", "Practice"),
-        Col("estimate_pp", "Estimate (pp)", "num1"),
+        Col("estimate_pp", "Estimate (points)", "num1"),
         Col("ci_low_pp", "from", "num1"),
         Col("ci_high_pp", "to", "num1"),
         Col("n_switchers", "Adopted", "count"),
@@ -231,8 +231,8 @@ def _for_whom(r: Report, pr) -> str | None:
     cols = [
         Col("label", "Practice"),
         Col("compared", "First group vs. second"),
-        Col("estimate_a_pp", "First (pp)", "num1"),
-        Col("estimate_b_pp", "Second (pp)", "num1"),
+        Col("estimate_a_pp", "First (points)", "num1"),
+        Col("estimate_b_pp", "Second (points)", "num1"),
         Col("estimate_pp", "Difference", "num1"),
         Col("ci_low_pp", "from", "num1"),
         Col("ci_high_pp", "to", "num1"),

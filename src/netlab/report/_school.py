@@ -206,7 +206,7 @@ def practices(r: Report) -> Section:
             cols.append(Col("covariance", "Errors"))
         cols.append(Col("evidence", "Evidence"))
         if "staggered_pp" in now.columns:
-            cols.append(Col("staggered_pp", "Staggered-adoption check (pp)", "num1"))
+            cols.append(Col("staggered_pp", "Staggered-adoption check (points)", "num1"))
             cols.append(Col("staggered_evidence", "Evidence (check)"))
     s.add(
         table(

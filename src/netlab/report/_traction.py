@@ -152,7 +152,7 @@ def traction_outcomes(r: Report) -> Section:
                 Col("stage", "Stage"),
                 Col("teams", "Teams", "count"),
                 Col("students_end", "Students (latest)", "n", n="students_end"),
-                Col("mean_change_pp", "Mean change (pp)", "num1", n="n_min"),
+                Col("mean_change_pp", "Mean change (points)", "num1", n="n_min"),
                 Col("ci_low_pp", "from", "num1", n="n_min"),
                 Col("ci_high_pp", "to", "num1", n="n_min"),
             ],
