@@ -104,13 +104,13 @@ def test_spc_charts_draw_and_name_signals():
     y += [0.50, 0.52, 0.51, 0.53, 0.50, 0.52, 0.51, 0.53, 0.52, 0.50, 0.51, 0.52]
     chart = spc.run_chart(pd.DataFrame({"x": range(24), "y": y}))
     ax = plots.run_chart(chart)
-    assert any("shift" in t.get_text() for t in ax.texts)
+    assert any("a long run on one side of the median" in t.get_text() for t in ax.texts)
     n = np.full(12, 200)
     counts = np.full(12, 40)
     counts[5] = 90
     pc = spc.p_chart(pd.DataFrame({"x": range(12), "numerator": counts, "denominator": n}))
     ax = plots.p_chart(pc)
-    assert any("outside limits" in t.get_text() for t in ax.texts)
+    assert any("points outside the limits" in t.get_text() for t in ax.texts)
     par = spc.pareto(pd.DataFrame({"c": list("abcab"), "v": [1, 2, 3, 4, 5]}), category="c",
                      value="v")  # fmt: skip
     ax = plots.pareto(par, category="c", value="v")

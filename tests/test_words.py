@@ -433,3 +433,11 @@ def test_constellation_says_band_width_and_direction():
     assert "widening around a few stars" in widening
     steady = constellation_words(**args, iqrs=(0.06, 0.065), floors=(0.15, 0.25))
     assert "about as wide" in steady and "constellation" not in steady and "stars" not in steady
+
+
+def test_pretrend_is_said_in_words():
+    from netlab.report._practice_words import pretrend_words
+
+    assert pretrend_words(0.62) == "steady before"
+    assert pretrend_words(0.01).startswith("already changing")
+    assert pretrend_words(np.nan) == "not tested"

@@ -55,12 +55,14 @@ def _signal_text(d: pd.DataFrame) -> str:
     last = d[d["phase"] == d["phase"].max()]
     parts = []
     if last["run_signal"].any():
-        parts.append("shift (long run)")
+        parts.append("a long run on one side of the median")
     if last["crossing_signal"].any():
-        parts.append("too few crossings")
+        parts.append("the line crosses its median too rarely")
     if "outside_limits" in d and d["outside_limits"].any():
-        parts.append("points outside limits")
-    return "signals: " + ", ".join(parts) if parts else "no signal: random variation"
+        parts.append("points outside the limits")
+    if not parts:
+        return "only the ups and downs of chance"
+    return "more than chance: " + "; ".join(parts)
 
 
 def run_chart(

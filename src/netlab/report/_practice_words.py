@@ -8,12 +8,15 @@ report prints it.
 
 from __future__ import annotations
 
+import pandas as pd
+
 __all__ = [
     "covariance_words",
     "for_whom_words",
     "like_this_one_words",
     "not_compared_words",
     "practices_caveat_words",
+    "pretrend_words",
     "school_covariance_words",
     "staggered_words",
 ]
@@ -180,3 +183,25 @@ def like_this_one_words(
         f"other {noun}s. It tracks with the practice; it does not prove the practice "
         "would work the same here."
     )
+
+
+def pretrend_words(p: float) -> str:
+    """Whether adopters were already changing before they adopted, in words.
+
+    Parameters
+    ----------
+    p : float
+        The pre-trend test's p value (missing: not tested).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> pretrend_words(0.62), pretrend_words(0.01)
+    ('steady before', 'already changing (read with care)')
+    """
+    if p is None or pd.isna(p):
+        return "not tested"
+    return "already changing (read with care)" if float(p) < 0.05 else "steady before"
