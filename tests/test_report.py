@@ -458,3 +458,16 @@ def test_a_school_report_counts_its_seniors_on_record(demo_prepared):
     for year, n in per_year.items():
         assert f"<td>{int(year)}</td>" in html or f">{int(year)}<" in html
         assert f">{int(n):,}<" in html, (year, n)
+
+
+def test_a_year_note_sits_beside_the_figures_of_its_year(small_rates):
+    aim = {"measure": "m", "group": "focal", "baseline_year": 2021, "target": 0.5}
+    notes = {2023: "The form <opened> late.", 2019: "A year not shown."}
+    prep = _prepared(small_rates, aim=aim, year_notes=notes)
+    html = report.aim_progress(report.from_prepared(prep, "C")).html()
+    assert "netlab-year-note" in html and "2023:</strong> The form &lt;opened&gt; late." in html
+    assert "A year not shown" not in html
+    first = html.index("netlab-year-note")
+    assert first < html.index("<figure")  # on the first screen, before the chart
+    plain = report.aim_progress(report.from_prepared(_prepared(small_rates, aim=aim), "C"))
+    assert "netlab-year-note" not in plain.html()
