@@ -441,3 +441,12 @@ def test_pretrend_is_said_in_words():
     assert pretrend_words(0.62) == "steady before"
     assert pretrend_words(0.01).startswith("already changing")
     assert pretrend_words(np.nan) == "not tested"
+
+
+def test_everyone_focal_reads_as_students():
+    from netlab.report._words import funnel_position_words
+
+    text = funnel_position_words(short="FAFSA completed", year=2024, rate=0.5, n=437,
+                                 who="all students", where="Blake", network_rate=0.4,
+                                 flag="within")  # fmt: skip
+    assert "of 437 students at Blake" in text and "all students" not in text

@@ -68,11 +68,8 @@ def _focal_share(r: Report) -> tuple[str, str, str]:
     sentence, as a row). When the run's focal group is every student, that share is the
     schools file's own focal groups, not the run's."""
     if _who(r, "focal") == "all students":
-        return (
-            "focal-group share",
-            "in the focal groups the schools file counts",
-            "Share in focal groups (schools file)",
-        )
+        # every student is focal: the schools file's own focal share is not said in words
+        return "focal-group share", "", "Share in focal groups (schools file)"
     return "focal students", "in the focal group", "Share of focal students"
 
 

@@ -88,7 +88,7 @@ def funnel_position_words(
     place = funnel_place(flag)
     return (
         f"{_E(short)}, {year}: {_pct(rate)} of {_int(n)} "
-        f"{who} at {_E(where)}, against {_pct(network_rate)} across "
+        f"{'students' if who == 'all students' else who} at {_E(where)}, against {_pct(network_rate)} across "
         f"the network: {place} (a difference this size "
         + (
             "is unusual"
