@@ -42,7 +42,6 @@ from netlab.variation._shrinkage import _shrink_binary, _top_probability, shrunk
 
 # --------------------------------------------------------------------------- bright spots
 
-
 #: Years of data the bright-spot rule needs: a unit with fewer is not a bright spot.
 BRIGHT_SPOT_YEARS = 3
 
@@ -175,8 +174,7 @@ def bright_spots(
         p_top=p_top,
         years_better=fit["unit_id"].map(n_better).fillna(0).astype(int),
     )
-    # fewer years of data than the rule needs: not a bright spot (the fit keeps them all)
-    enough = fit["unit_id"].map(n_years).fillna(0) >= need
+    enough = fit["unit_id"].map(n_years).fillna(0) >= need  # fewer years: not one (still fitted)
     hits = fit[(fit["p_top"] >= probability) & clear & (fit["years_better"] >= min_years) & enough]
     if hits.empty:
         return empty
