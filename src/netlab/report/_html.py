@@ -259,7 +259,8 @@ def table(
     folded = fold is True or (fold is not False and len(rows) > int(fold))
     cap = f"<caption>{caption}</caption>" if caption and not folded else ""
     out = (
-        f'<table class="netlab-table" data-min-cell="{min_cell}">{cap}<thead><tr>{head}</tr>'
+        f'<table class="netlab-table{" netlab-table-short" if len(rows) <= 16 else ""}" '
+        f'data-min-cell="{min_cell}">{cap}<thead><tr>{head}</tr>'
         f"</thead><tbody>{''.join(rows)}</tbody></table>"
     )
     if folded:

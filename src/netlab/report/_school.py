@@ -198,7 +198,7 @@ def practices(r: Report) -> Section:
     cols = [Col("practice_label", "Practice"), Col("in_place", f"In place ({latest})")]
     if "estimate_pp" in now.columns:
         cols += [
-            Col("estimate_pp", "Tracks with (pp, network)", "num1"),
+            Col("estimate_pp", "Tracks with (points, network)", "num1"),
             Col("ci_low_pp", "from", "num1"),
             Col("ci_high_pp", "to", "num1"),
         ]
