@@ -11,6 +11,7 @@ screen says whether the aim is on track.
 from __future__ import annotations
 
 import html
+import math
 import re
 import shutil
 from pathlib import Path
@@ -169,6 +170,32 @@ def test_every_sentence_reads_well(built):
     assert findings == {}, list(findings.items())[:3]
 
 
+#: Statistics' symbols and shorthand a reader should not meet outside the analysts' lines.
+JARGON = re.compile(r"[φτ]|\bpp\b|\bCR3\b|(?<![\w'’.-])p(?![\w'’-])")
+
+
+def _reader_text(page: str) -> str:
+    """The words of a page a reader meets: no analysts' folds, scripts, styles or tags."""
+    page = re.sub(r'<details class="[^"]*netlab-analyst[^"]*">.*?</details>', " ", page,
+                  flags=re.S)  # fmt: skip
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    page = re.sub(r"<img\b[^>]*>", " ", page)  # figures' data
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def test_no_jargon_outside_the_analysts_lines(built):
+    """φ, τ, "pp", "CR3" or a bare "p" only in the folded lines for analysts."""
+    found = {}
+    for name, page in built["pages"].items():
+        hits = {m.group() for m in JARGON.finditer(_reader_text(page))}
+        if hits:
+            found[name] = sorted(hits)
+    assert found == {}, list(found.items())[:5]
+    network = built["pages"]["network.html"]
+    if "φ =" in network:  # the funnel's statistics are there, folded, beside the words
+        assert "more than chance alone would make them" in network
+
+
 def test_pages_workbooks_and_pdfs_pass_the_privacy_scan(built):
     p, out = built["params"], built["out"]
     for name, text in built["pages"].items():
@@ -215,6 +242,22 @@ def test_pdfs_are_paginated_prints_with_the_title(built):
     from pypdf import PdfReader
 
     out = built["out"]
+    folder = "districts" if built["params"].unit == "district" else "schools"
+    units = sorted(n for n in built["pages"] if n.startswith(f"{folder}/"))[:3]
+    for name in ["traction.html", *units]:
+        if name not in built["pages"] or not (out / Path(name).with_suffix(".pdf")).exists():
+            continue
+        reader = PdfReader(out / Path(name).with_suffix(".pdf"))
+        pages = [(pg.extract_text() or "").split() for pg in reader.pages]
+        text = built["pages"][name]
+        title = " ".join(re.search(r'<h1 class="netlab-title">(.*?)</h1>', text).group(1).split())
+        title = html.unescape(title)
+        assert title in " ".join(pages[0]), (name, title)
+        # page 1 is the title, the summary and the first section, not a title page
+        assert len(pages[0]) > 150, (name, len(pages[0]))
+        # no near-empty page: every page holds at least a few lines
+        assert min(len(p) for p in pages) >= 25, (name, [len(p) for p in pages])
+        assert not JARGON.search(" ".join(" ".join(p) for p in pages)), name
     for name, text in built["pages"].items():
         if name == "index.html" or not (name == "network.html" or name.startswith("live")):
             continue
@@ -347,7 +390,7 @@ def page():
 
 
 def _number(text: str) -> float | None:
-    m = re.fullmatch(r"([+\-−]?)(\d[\d,]*(?:\.\d+)?)(%| pp)?", text.strip())
+    m = re.fullmatch(r"([+\-−]?)(\d[\d,]*(?:\.\d+)?)(%| pp| points)?", text.strip())
     if not m:
         return None
     value = float(m.group(2).replace(",", "")) * (-1 if m.group(1) in ("-", "−") else 1)
@@ -446,6 +489,14 @@ def test_reports_in_a_real_browser(built, page):
 
     pg.goto((out / school).as_uri())
     _check_page(pg, log, SCHOOL_HEADINGS)
+    # printed, a school report runs about one page per 1,100 px of screen
+    from pypdf import PdfReader
+
+    tall = pg.evaluate("document.documentElement.scrollHeight")
+    pdf = out / Path(school).with_suffix(".pdf")
+    if pdf.exists():
+        n_pages = len(PdfReader(pdf).pages)
+        assert n_pages <= math.ceil(tall / 1100) + 1, (school, tall, n_pages)
     xlsx = out / Path(school).with_suffix(".xlsx")
     assert _html_numbers(pg) == pytest.approx(_workbook_numbers(xlsx))
     if brief is not None:

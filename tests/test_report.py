@@ -276,7 +276,7 @@ def test_practice_section_names_the_errors_used(demo_prepared):
     within = demo_prepared.models["practices__within"]
     assert set(within.loc[within["estimable"], "covariance"]) == {"CR3"}
     html = report.practices_network(report.from_prepared(demo_prepared)).html()
-    assert "use CR3 errors" in html and '<th class="">Errors</th>' not in html
+    assert "leave each school out in turn" in html and '<th class="">Errors</th>' not in html
     assert "When schools adopted in different years" in html
     assert "For whom, under what conditions" in html
     assert html.count("<img") >= 2  # the forest plot and the profile by years since adoption

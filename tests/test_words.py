@@ -219,7 +219,7 @@ def test_transitions_are_counted_over_team_years():
 def test_covariance_words_warn_only_when_cr3_fell_back():
     assert covariance_words({""}, "school") is None
     honest = covariance_words({"CR3", ""}, "school")
-    assert honest.startswith("Intervals within schools use CR3 errors")
+    assert honest.startswith("Intervals within schools leave each school out in turn")
     warned = covariance_words({"CR3", "CR1"}, "district")
     assert "could not be computed" in warned and "few dozen districts" in warned
 

@@ -42,13 +42,15 @@ def covariance_words(used: set[str], noun: str) -> str | None:
         return None
     if used == {"CR3"}:
         return (
-            f"Intervals within {noun}s use CR3 errors: each {noun} is left out in turn, which "
-            f"keeps 95% intervals honest with a few dozen {noun}s."
+            f"Intervals within {noun}s leave each {noun} out in turn, which keeps 95% "
+            f"intervals honest with a few dozen {noun}s."
         )
     return (
-        f"The CR3 errors (each {noun} left out in turn) could not be computed for this fit: "
+        f"The leave-one-out errors (each {noun} left out in turn) could not be computed for "
+        "this fit: "
         f"leaving one {noun} out left the model unidentified (a practice or a year that only "
-        f"that {noun} had), or the installed statsmodels lacks CR3. The intervals marked CR1 use ordinary cluster-robust errors, "
+        f"that {noun} had), or the installed statsmodels lacks them. The intervals marked "
+        "CR1 use ordinary cluster-robust errors, "
         f"which run narrow with a few dozen {noun}s: read them as wider than shown."
     )
 
@@ -57,7 +59,7 @@ def school_covariance_words() -> str:
     """The school report's warning beside network-wide intervals marked CR1."""
     return (
         "The network-wide intervals marked CR1 use ordinary cluster-robust errors "
-        "because the leave-one-out (CR3) errors could not be computed; they run "
+        "because the leave-one-out errors could not be computed; they run "
         "narrow with a few dozen schools."
     )
 
