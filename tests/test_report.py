@@ -471,3 +471,18 @@ def test_a_year_note_sits_beside_the_figures_of_its_year(small_rates):
     assert first < html.index("<figure")  # on the first screen, before the chart
     plain = report.aim_progress(report.from_prepared(_prepared(small_rates, aim=aim), "C"))
     assert "netlab-year-note" not in plain.html()
+
+
+def test_the_brief_and_the_school_report_count_the_same_seniors(demo_prepared):
+    from netlab.report._glance import shown_pairs
+
+    network = report.from_prepared(demo_prepared, None)
+    pair = shown_pairs(network).iloc[0]
+    brief = report.from_prepared(demo_prepared, pair["host"], kind="livecase")
+    brief.partner = str(pair["visitor"])
+    side = report.brief_side_by_side(brief).html()
+    row = re.search(r"Seniors on record \((\d{4})\)</td><td[^>]*>([\d,]+)</td>", side)
+    assert row, side[:500]
+    school = report.data_quality(report.from_prepared(demo_prepared, pair["host"])).html()
+    year, count = row.group(1), row.group(2)
+    assert re.search(rf"<td[^>]*>{year}</td><td[^>]*>{count}</td>", school), (year, count)

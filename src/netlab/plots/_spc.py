@@ -22,6 +22,7 @@ from netlab.plots._style import (
     LIGHT,
     axes,
     drawable,
+    legend_beside,
     percent_axis,
     series_style,
 )
@@ -115,8 +116,7 @@ def run_chart(
         pos = pd.Timestamp(pos) if dates else pos
         ax.axvspan(pos - half, pos + half, color=LIGHT, alpha=0.6, hatch="//", linewidth=0,
                    label="not reported" if i == 0 else None)  # fmt: skip
-    if ax.get_legend_handles_labels()[1]:
-        ax.legend(loc="upper left", fontsize=8)
+    legend_beside(ax)
     if percent:
         percent_axis(ax)
     if dates:

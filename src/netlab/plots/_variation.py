@@ -25,6 +25,7 @@ from netlab.plots._style import (
     _interval,
     axes,
     drawable,
+    legend_beside,
     percent_axis,
     series_style,
 )
@@ -117,7 +118,7 @@ def funnel(
     if not ratio:
         percent_axis(ax)
     ax.set_title(title or "Funnel plot", loc="left")  # the spread is said in words beside it
-    ax.legend(loc="upper right", ncols=2, fontsize=8)
+    legend_beside(ax)
     return ax
 
 
@@ -168,7 +169,7 @@ def caterpillar(
     ax.set_ylabel("rate (shrunken, 95% interval)")
     percent_axis(ax)
     ax.set_title(title or "Shrunken school estimates", loc="left")
-    ax.legend(loc="upper left", fontsize=8)
+    legend_beside(ax)
     return ax
 
 
@@ -219,7 +220,7 @@ def constellation(frame: pd.DataFrame, ax: Any = None, *, title: str | None = No
     ax.set_ylabel("rate")
     percent_axis(ax)
     ax.set_title(title or "Rising and converging?", loc="left")
-    ax.legend(loc="upper left", fontsize=8)
+    legend_beside(ax)
     return ax
 
 

@@ -37,6 +37,7 @@ from netlab.report._html import (
     unavailable,
 )
 from netlab.report._lookup import lookup
+from netlab.report._quality import pair_seniors
 from netlab.report._shared import yearly
 from netlab.report._words import gap_words
 
@@ -241,6 +242,8 @@ def _context_rows(r: Report) -> pd.DataFrame:
         if col not in units.columns or (col == "district" and r.params.unit == "district"):
             continue  # a district's own name is the column heading already
         values = [units[col].get(u) for u in pair]
+        if col == "size":  # the count the school's own report shows: one school, one number
+            label, values = pair_seniors(r, pair, values)
         if all(v is None or pd.isna(v) for v in values):
             continue
         rows.append({"what": label, **{f"u{i}": _show(v, fmt) for i, v in enumerate(values)}})
@@ -253,6 +256,8 @@ def _context_rows(r: Report) -> pd.DataFrame:
 
 
 def _show(value: Any, fmt: str) -> str:
+    if isinstance(value, str) and fmt == "count":  # said in words already
+        return value
     if value is None or pd.isna(value):
         return "not in the data"
     if fmt == "rate":

@@ -3,7 +3,7 @@ the exports were joined, the context the schools table lacks, and the unit's own
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -105,6 +105,34 @@ def data_quality(r: Report) -> Section:
                     )
                 )
     return s
+
+
+def seniors_on_record(r: Report, unit_id: str) -> tuple[int, float] | None:
+    """A unit's seniors on record in its latest year, as its report's records table counts
+    them (the denominator of a measure over every senior): (year, count), or None.
+
+    The live-case brief reads its seniors here too, so a school has one count of seniors.
+    """
+    rates = r.prepared.rates
+    mine = rates.loc[
+        (rates["unit_id"].astype(str) == str(unit_id)) & (rates["group"].astype(str) == "all")
+    ]
+    mine = mine.loc[mine["measure"] == _base_measure(mine, _every_senior(r))]
+    if mine.empty:
+        return None
+    per = mine.groupby("year")["denominator"].sum()
+    return int(per.index.max()), float(per.iloc[-1])
+
+
+def pair_seniors(r: Report, pair: list[str], sizes: list[Any]) -> tuple[str, list[Any]]:
+    """Two units' seniors on record in the latest year, as their reports count them (a
+    live-case brief's row); the schools file's sizes when the records do not say."""
+    found = [seniors_on_record(r, u) for u in pair]
+    if any(f is None for f in found) or found[0][0] != found[1][0]:
+        return "Seniors", sizes
+    counts = [f"fewer than {r.min_cell}" if privacy.too_small(f[1], r.min_cell) else f[1]
+              for f in found]  # fmt: skip
+    return f"Seniors on record ({found[0][0]})", counts
 
 
 def _small(value: float, min_cell: int) -> str:
