@@ -486,3 +486,5 @@ def test_the_brief_and_the_school_report_count_the_same_seniors(demo_prepared):
     school = report.data_quality(report.from_prepared(demo_prepared, pair["host"])).html()
     year, count = row.group(1), row.group(2)
     assert re.search(rf"<td[^>]*>{year}</td><td[^>]*>{count}</td>", school), (year, count)
+    words = report.brief_pairing(brief).html()
+    assert f" {count} seniors" in words or f"and {count} seniors" in words or count in words

@@ -37,7 +37,7 @@ from netlab.report._html import (
     unavailable,
 )
 from netlab.report._lookup import lookup
-from netlab.report._quality import pair_seniors
+from netlab.report._quality import pair_seniors, record_sizes
 from netlab.report._shared import yearly
 from netlab.report._words import gap_words
 
@@ -170,7 +170,7 @@ def live_cases(r: Report, *, briefs: bool = True) -> Section:
         )
     )
     paras = livecase.paragraphs(
-        pairs,
+        record_sizes(r, pairs),
         unit_label=noun,
         measure_label=_measure_label(r, r.params.focal_measure, short=True),
         group_label=_who(r, "focal"),
@@ -208,7 +208,7 @@ def brief_pairing(r: Report) -> Section:
     if row is None:
         return s.add(_suppressed_note(r, "This pairing"))
     text = livecase.paragraphs(
-        pd.DataFrame([row._asdict()]),
+        record_sizes(r, pd.DataFrame([row._asdict()])),
         unit_label=r.noun.lower(),
         measure_label=_measure_label(r, r.params.focal_measure, short=True),
         group_label=_who(r, "focal"),

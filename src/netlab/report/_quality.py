@@ -135,6 +135,18 @@ def pair_seniors(r: Report, pair: list[str], sizes: list[Any]) -> tuple[str, lis
     return f"Seniors on record ({found[0][0]})", counts
 
 
+def record_sizes(r: Report, pairs: pd.DataFrame) -> pd.DataFrame:
+    """Live-case pairs whose sizes are the seniors on record each school's report shows."""
+    out = pairs.copy()
+    for side in ("host", "visitor"):
+        found = [seniors_on_record(r, u) for u in out[side]]
+        out[f"{side}_size"] = [
+            size if f is None else float("nan") if privacy.too_small(f[1], r.min_cell) else f[1]
+            for f, size in zip(found, out[f"{side}_size"], strict=True)
+        ]  # the schools file's size only where the records do not count seniors
+    return out
+
+
 def _small(value: float, min_cell: int) -> str:
     """A count of records as shown: none, fewer than the minimum cell, or the number."""
     if pd.isna(value) or value == 0:
