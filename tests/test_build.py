@@ -8,6 +8,7 @@ of their own.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -20,6 +21,7 @@ from conftest import REPO, make_home, params_like_demo, rewrite_processed
 from netlab import batch as build
 from netlab import paths, pipeline, synth
 from netlab.batch import _engine as engine
+from netlab.names import display_name
 from netlab.params import load_params
 
 # --------------------------------------------------------------------------------------
@@ -86,10 +88,13 @@ def test_index_links_every_report_with_status_and_time(in_demo):
     for link in links:
         assert (d.out / link).exists(), link
     assert index.count("rendered") >= 32 and re.search(r"\d+\.\d s", index)
-    # the run does not name peers: the hub's page shows schools by letter, like their reports
+    # the run does not name peers, yet the hub's own page names every school; the network
+    # report, shared with the network's teams, names none
     names = pd.read_parquet(paths.processed_dir("demo") / "units.parquet")["unit_name"]
-    assert not [n for n in names if n in index]
-    assert "For the hub's staff" in index and "School A<" in index
+    network = (d.out / "network.html").read_text()
+    assert all(html.escape(display_name(n)) in index for n in names)
+    assert not [n for n in names if html.escape(display_name(n)) in network]
+    assert "For the hub's staff" in index and "School A<" not in index
 
 
 def test_second_build_skips_unchanged_reports(in_demo):

@@ -226,6 +226,11 @@ def test_paragraphs_named_and_unnamed():
     assert L.paragraphs(pairs.iloc[:0], measure_label="x", group_label="y") == []
     everyone = L.paragraphs(pairs, measure_label="FAFSA completed", group_label="All students")
     assert "FAFSA completed for all students was" in everyone[0]
+    assert "of their students are in the focal group" in named[0]
+    # every student focal: the schools file's focal share is not said
+    quiet = L.paragraphs(pairs, measure_label="FAFSA completed", group_label="All students",
+                         focal_phrase="")  # fmt: skip
+    assert not any("of their students are" in p for p in quiet)
 
 
 def test_paragraphs_leave_out_the_context_the_data_lacks():

@@ -15,7 +15,7 @@ import pytest
 from conftest import demo_build
 
 from netlab.batch import _engine as engine
-from netlab.exceptions import ParamsError
+from netlab.exceptions import InputError, ParamsError
 from netlab.params import load_params
 
 REPO = Path(__file__).resolve().parents[1]
@@ -97,3 +97,44 @@ def test_each_notebook_runs_with_its_defaults_under_plain_papermill(
     body = html.split("<main>", 1)[1]
     assert "cm-editor" not in body and "from netlab import report" not in body  # no code shown
     assert "run_name" not in body  # nor the parameters
+
+
+@pytest.mark.parametrize("name", [*REPORTS, "explore"])
+def test_papermill_infers_every_parameter(name):
+    """Every parameter is one papermill can parse, so `-p name value` is injected."""
+    iorw = pytest.importorskip("papermill.inspection")
+    path = REPO / "notebooks" / f"{name}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    declared = {
+        ln.split(":", 1)[0]
+        for ln in nb.cells[0].source.splitlines()
+        if ln.strip() and not ln.startswith("#")
+    }
+    inferred = iorw.inspect_notebook(str(path))
+    assert set(inferred) == declared
+
+
+def test_traction_cohorts_read_as_papermill_hands_them_over():
+    from netlab.report._core import _cohort_list
+
+    assert _cohort_list([]) == [] and _cohort_list(None) == [] and _cohort_list("") == []
+    assert _cohort_list(2019) == [2019]
+    assert _cohort_list("2019, 2020") == [2019, 2020]
+    assert _cohort_list("[2019,2020]") == [2019, 2020]
+    assert _cohort_list([2019, "2020"]) == [2019, 2020]
+    with pytest.raises(InputError, match="cohorts"):
+        _cohort_list("spring")
+
+
+def test_header_shows_a_title_block_under_stock_front_ends():
+    from IPython.core.formatters import DisplayFormatter
+
+    from netlab import report
+    from netlab.testing import make_prepared
+
+    meta = report.header(report.from_prepared(make_prepared(), None))
+    data, _ = DisplayFormatter().format(meta)
+    assert data["text/plain"].startswith("Network report:")
+    assert "\n" not in data["text/plain"] and "name_peers" not in data["text/plain"]
+    assert "<h1>Network report:" in data["text/html"] and "name_peers" not in data["text/html"]
+    assert data[report.META_MIME]["params"]["min_cell"] == meta["min_cell"]

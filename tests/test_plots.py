@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -104,13 +105,13 @@ def test_spc_charts_draw_and_name_signals():
     y += [0.50, 0.52, 0.51, 0.53, 0.50, 0.52, 0.51, 0.53, 0.52, 0.50, 0.51, 0.52]
     chart = spc.run_chart(pd.DataFrame({"x": range(24), "y": y}))
     ax = plots.run_chart(chart)
-    assert any("shift" in t.get_text() for t in ax.texts)
+    assert any("a long run on one side of the median" in t.get_text() for t in ax.texts)
     n = np.full(12, 200)
     counts = np.full(12, 40)
     counts[5] = 90
     pc = spc.p_chart(pd.DataFrame({"x": range(12), "numerator": counts, "denominator": n}))
     ax = plots.p_chart(pc)
-    assert any("outside limits" in t.get_text() for t in ax.texts)
+    assert any("points outside the limits" in t.get_text() for t in ax.texts)
     par = spc.pareto(pd.DataFrame({"c": list("abcab"), "v": [1, 2, 3, 4, 5]}), category="c",
                      value="v")  # fmt: skip
     ax = plots.pareto(par, category="c", value="v")
@@ -198,3 +199,44 @@ def test_a_figure_is_cheap_to_draw(rates):
         ax.figure.canvas.draw()
         matplotlib.pyplot.close(ax.figure)
     assert len(ax.collections) + len(ax.lines) > 0
+
+
+def _legend_clear_of_data(ax) -> bool:
+    """The legend's box overlaps no drawn point or line vertex (display coordinates)."""
+    legend = ax.get_legend()
+    if legend is None:
+        return True
+    fig = ax.figure
+    fig.canvas.draw()
+    box = legend.get_window_extent()
+    points = [ax.transData.transform(np.column_stack(ln.get_data()).astype(float))
+              for ln in ax.lines if len(ln.get_xdata())]  # fmt: skip
+    points += [c.get_offset_transform().transform(c.get_offsets())
+               for c in ax.collections if len(c.get_offsets())]  # fmt: skip
+    drawn = np.vstack(points) if points else np.empty((0, 2))
+    inside = ((drawn[:, 0] >= box.x0) & (drawn[:, 0] <= box.x1)
+              & (drawn[:, 1] >= box.y0) & (drawn[:, 1] <= box.y1))  # fmt: skip
+    return not inside.any()
+
+
+def test_legends_cover_no_data(rates):
+    net = (
+        rates[rates["group"] == "focal"]
+        .groupby("year", as_index=False)[["numerator", "denominator"]]
+        .sum()
+        .assign(rate=lambda f: f["numerator"] / f["denominator"])
+    )
+    # a brief's chart: two schools and the network, small, with lines everywhere
+    three = pd.concat([net.assign(who="Host", rate=net["rate"] + 0.2),
+                       net.assign(who="Visitor"), net.assign(who="Network", rate=net["rate"] + 0.1)])  # fmt: skip
+    _, ax0 = plt.subplots(figsize=(5.2, 2.1))
+    ax = plots.trend_with_target(three, series="who", focal="Host", ax=ax0)
+    assert _legend_clear_of_data(ax)
+    focal = rates[(rates["group"] == "focal") & (rates["year"] == 2025)]
+    f = variation.funnel(focal, measure="m")
+    ax = plots.funnel(f, variation.funnel_limits(f), highlight=f["unit_id"].iloc[0])
+    assert _legend_clear_of_data(ax)
+    y = [0.40, 0.42, 0.41, 0.39, 0.43, 0.40] * 2 + [0.50, 0.52, 0.51, 0.53, 0.50, 0.52] * 2
+    ax = plots.run_chart(spc.run_chart(pd.DataFrame({"x": range(24), "y": y})))
+    assert _legend_clear_of_data(ax)
+    plt.close("all")

@@ -10,6 +10,8 @@ screen says whether the aim is on track.
 
 from __future__ import annotations
 
+import html
+import math
 import re
 import shutil
 from pathlib import Path
@@ -21,6 +23,7 @@ from test_browser import CHROMIUM, NETWORK_HEADINGS, SCHOOL_HEADINGS, _check_pag
 
 from netlab import batch as build
 from netlab import paths, privacy, report, sources, synth
+from netlab.names import display_name
 from netlab.params import load_params
 
 PUBLIC = REPO.parent / "shared" / "data" / "public" / "florida-fafsa-2024"
@@ -123,8 +126,9 @@ def _unit_names(run: dict) -> dict[str, str]:
 
 
 def _forbidden(run: dict, page: str) -> list[str]:
-    """Names a page must not show: other units in a unit's report or brief; all on the index
-    when the run does not name peers."""
+    """Names a page must not show when the network has not agreed to name its members:
+    other units in a unit's report or brief, every unit in the network and traction
+    reports. The index, the hub's own page, names them all."""
     names = _unit_names(run)
     if run["params"].name_peers:
         return []
@@ -136,7 +140,7 @@ def _forbidden(run: dict, page: str) -> list[str]:
     if page.startswith("livecases/"):
         host, visitor = stem.split("--")
         return [n for u, n in names.items() if paths.slug(u) not in (host, visitor)]
-    if page == "index.html":
+    if page in ("network.html", "traction.html"):
         return list(names.values())
     return []
 
@@ -164,6 +168,32 @@ def test_every_sentence_reads_well(built):
         if (found := report.check_text(page, acronyms=own))
     }
     assert findings == {}, list(findings.items())[:3]
+
+
+#: Statistics' symbols and shorthand a reader should not meet outside the analysts' lines.
+JARGON = re.compile(r"[φτ]|\bpp\b|\bCR3\b|(?<![\w'’.-])p(?![\w'’-])")
+
+
+def _reader_text(page: str) -> str:
+    """The words of a page a reader meets: no analysts' folds, scripts, styles or tags."""
+    page = re.sub(r'<details class="[^"]*netlab-analyst[^"]*">.*?</details>', " ", page,
+                  flags=re.S)  # fmt: skip
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    page = re.sub(r"<img\b[^>]*>", " ", page)  # figures' data
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def test_no_jargon_outside_the_analysts_lines(built):
+    """φ, τ, "pp", "CR3" or a bare "p" only in the folded lines for analysts."""
+    found = {}
+    for name, page in built["pages"].items():
+        hits = {m.group() for m in JARGON.finditer(_reader_text(page))}
+        if hits:
+            found[name] = sorted(hits)
+    assert found == {}, list(found.items())[:5]
+    network = built["pages"]["network.html"]
+    if "φ =" in network:  # the funnel's statistics are there, folded, beside the words
+        assert "more than chance alone would make them" in network
 
 
 def test_pages_workbooks_and_pdfs_pass_the_privacy_scan(built):
@@ -212,6 +242,22 @@ def test_pdfs_are_paginated_prints_with_the_title(built):
     from pypdf import PdfReader
 
     out = built["out"]
+    folder = "districts" if built["params"].unit == "district" else "schools"
+    units = sorted(n for n in built["pages"] if n.startswith(f"{folder}/"))[:3]
+    for name in ["traction.html", *units]:
+        if name not in built["pages"] or not (out / Path(name).with_suffix(".pdf")).exists():
+            continue
+        reader = PdfReader(out / Path(name).with_suffix(".pdf"))
+        pages = [(pg.extract_text() or "").split() for pg in reader.pages]
+        text = built["pages"][name]
+        title = " ".join(re.search(r'<h1 class="netlab-title">(.*?)</h1>', text).group(1).split())
+        title = html.unescape(title)
+        assert title in " ".join(pages[0]), (name, title)
+        # page 1 is the title, the summary and the first section, not a title page
+        assert len(pages[0]) > 150, (name, len(pages[0]))
+        # no near-empty page: every page holds at least a few lines
+        assert min(len(p) for p in pages) >= 25, (name, [len(p) for p in pages])
+        assert not JARGON.search(" ".join(" ".join(p) for p in pages)), name
     for name, text in built["pages"].items():
         if name == "index.html" or not (name == "network.html" or name.startswith("live")):
             continue
@@ -242,6 +288,20 @@ def test_the_index_shows_the_network_at_a_glance(built):
     assert "For the hub's staff" in index
     assert index.count("<tr data-") == len(built["units"])
     assert "netlab-glance-table" in index and "<script>" in index
+    # the hub's page names every unit, in a reader's order (S2 before S10, B before AA)
+    first = re.findall(r'<tr data-[^>]*><td data-sort="(\d+)">([^<]*)</td>', index)
+    shown = [html.unescape(name) for _, name in first]
+    assert sorted(shown) == sorted(html.unescape(html.escape(display_name(n)))
+                                   for n in built["units"]["unit_name"])  # fmt: skip
+    assert [int(rank) for rank, _ in first] == list(range(len(first)))
+    for a, b in zip(shown, shown[1:], strict=False):
+        na, nb = re.match(r"(\D*)(\d+)$", a), re.match(r"(\D*)(\d+)$", b)
+        if na and nb and na.group(1) == nb.group(1):  # "S2" before "S10"
+            assert int(na.group(2)) < int(nb.group(2)), (a, b)
+        if a.casefold().split()[:-1] == b.casefold().split()[:-1]:  # "School B", "School AA"
+            last_a, last_b = a.split()[-1], b.split()[-1]
+            if last_a.isalpha() and last_b.isalpha() and last_a.isupper() and last_b.isupper():
+                assert (len(last_a), last_a) < (len(last_b), last_b), (a, b)
 
 
 # --------------------------------------------------------------------------------------
@@ -330,7 +390,7 @@ def page():
 
 
 def _number(text: str) -> float | None:
-    m = re.fullmatch(r"([+\-−]?)(\d[\d,]*(?:\.\d+)?)(%| pp)?", text.strip())
+    m = re.fullmatch(r"([+\-−]?)(\d[\d,]*(?:\.\d+)?)(%| pp| points)?", text.strip())
     if not m:
         return None
     value = float(m.group(2).replace(",", "")) * (-1 if m.group(1) in ("-", "−") else 1)
@@ -429,6 +489,14 @@ def test_reports_in_a_real_browser(built, page):
 
     pg.goto((out / school).as_uri())
     _check_page(pg, log, SCHOOL_HEADINGS)
+    # printed, a school report runs about one page per 1,100 px of screen
+    from pypdf import PdfReader
+
+    tall = pg.evaluate("document.documentElement.scrollHeight")
+    pdf = out / Path(school).with_suffix(".pdf")
+    if pdf.exists():
+        n_pages = len(PdfReader(pdf).pages)
+        assert n_pages <= math.ceil(tall / 1100) + 1, (school, tall, n_pages)
     xlsx = out / Path(school).with_suffix(".xlsx")
     assert _html_numbers(pg) == pytest.approx(_workbook_numbers(xlsx))
     if brief is not None:

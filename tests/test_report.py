@@ -231,8 +231,26 @@ def test_footer_parameters_name_no_other_unit(small_rates):
     facts = report.header(report.from_prepared(prep, "A"))._repr_mimebundle_()[report.META_MIME]
     assert facts["params"]["team_measures"] == {"A": "m"}
     assert facts["params"]["schools"] == "3 selected"
+    # the network report names no unit unless the network agreed to (name_peers)
     network = report.header(report.from_prepared(prep))._repr_mimebundle_()[report.META_MIME]
+    assert (
+        network["params"]["team_measures"] == {} and network["params"]["schools"] == "3 selected"
+    )
+    agreed = _prepared(small_rates, team_measures={"A": "m", "B": "m"}, name_peers=True)
+    network = report.header(report.from_prepared(agreed))._repr_mimebundle_()[report.META_MIME]
     assert network["params"]["team_measures"] == {"A": "m", "B": "m"}
+
+
+def test_each_report_names_units_as_the_network_chose(small_rates):
+    prep = _prepared(small_rates)
+    ids = sorted(prep.units["unit_id"].astype(str))
+    network = report.from_prepared(prep)
+    assert all(network.label(u).startswith("School ") for u in ids)
+    school = report.from_prepared(prep, ids[0])
+    assert school.label(ids[0]) == school.names[ids[0]]
+    assert all(school.label(u).startswith("School ") for u in ids[1:])
+    agreed = report.from_prepared(_prepared(small_rates, name_peers=True))
+    assert [agreed.label(u) for u in ids] == [agreed.names[u] for u in ids]
 
 
 def test_aim_outlook_and_fafsa_pace_are_said_in_words(demo_prepared):
@@ -259,7 +277,7 @@ def test_practice_section_names_the_errors_used(demo_prepared):
     within = demo_prepared.models["practices__within"]
     assert set(within.loc[within["estimable"], "covariance"]) == {"CR3"}
     html = report.practices_network(report.from_prepared(demo_prepared)).html()
-    assert "use CR3 errors" in html and '<th class="">Errors</th>' not in html
+    assert "leave each school out in turn" in html and '<th class="">Errors</th>' not in html
     assert "When schools adopted in different years" in html
     assert "For whom, under what conditions" in html
     assert html.count("<img") >= 2  # the forest plot and the profile by years since adoption
@@ -359,7 +377,11 @@ def test_workbook_holds_the_shown_tables_with_their_suppression(tmp_path):
 
     assert cell_value("45%") == (0.45, "0%")
     assert cell_value("1,234") == (1234, "#,##0") and cell_value("2024") == (2024, "0")
-    assert cell_value("+3.2 pp")[0] == 3.2 and cell_value("-0.5")[0] == -0.5
+    assert (
+        cell_value("+3.2 points")[0] == 3.2
+        and cell_value("+3.2 pp")[0] == 3.2
+        and cell_value("-0.5")[0] == -0.5
+    )
     assert cell_value("*") == ("*", None) and cell_value("—") == (None, None)
     frame = pd.DataFrame({"unit": ["A", "B"], "n": [50, 4], "rate": [0.5, 0.25]})
     cols = [report.Col("unit", "School"), report.Col("rate", "Rate", "rate", n="n")]
@@ -437,3 +459,33 @@ def test_a_school_report_counts_its_seniors_on_record(demo_prepared):
     for year, n in per_year.items():
         assert f"<td>{int(year)}</td>" in html or f">{int(year)}<" in html
         assert f">{int(n):,}<" in html, (year, n)
+
+
+def test_a_year_note_sits_beside_the_figures_of_its_year(small_rates):
+    aim = {"measure": "m", "group": "focal", "baseline_year": 2021, "target": 0.5}
+    notes = {2023: "The form <opened> late.", 2019: "A year not shown."}
+    prep = _prepared(small_rates, aim=aim, year_notes=notes)
+    html = report.aim_progress(report.from_prepared(prep, "C")).html()
+    assert "netlab-year-note" in html and "2023:</strong> The form &lt;opened&gt; late." in html
+    assert "A year not shown" not in html
+    first = html.index("netlab-year-note")
+    assert first < html.index("<figure")  # on the first screen, before the chart
+    plain = report.aim_progress(report.from_prepared(_prepared(small_rates, aim=aim), "C"))
+    assert "netlab-year-note" not in plain.html()
+
+
+def test_the_brief_and_the_school_report_count_the_same_seniors(demo_prepared):
+    from netlab.report._glance import shown_pairs
+
+    network = report.from_prepared(demo_prepared, None)
+    pair = shown_pairs(network).iloc[0]
+    brief = report.from_prepared(demo_prepared, pair["host"], kind="livecase")
+    brief.partner = str(pair["visitor"])
+    side = report.brief_side_by_side(brief).html()
+    row = re.search(r"Seniors on record \((\d{4})\)</td><td[^>]*>([\d,]+)</td>", side)
+    assert row, side[:500]
+    school = report.data_quality(report.from_prepared(demo_prepared, pair["host"])).html()
+    year, count = row.group(1), row.group(2)
+    assert re.search(rf"<td[^>]*>{year}</td><td[^>]*>{count}</td>", school), (year, count)
+    words = report.brief_pairing(brief).html()
+    assert f"with {count} and " in words  # the host first, as the report counts it

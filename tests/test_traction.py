@@ -561,3 +561,13 @@ def test_survey_change_interval_covers_with_team_level_change():
         naive.append(abs(b.mean() - a.mean()) <= half)
     assert 0.92 <= np.mean(clustered) <= 0.98
     assert np.mean(naive) < 0.85  # responses counted as independent: far too narrow
+
+
+def test_terms_sort_by_date_and_survey_items_read_as_words():
+    from netlab.traction import survey_label, term_key
+
+    terms = ["2020-spring", "2019-fall", "2019-spring", "2020-fall"]
+    assert sorted(terms, key=term_key) == ["2019-spring", "2019-fall", "2020-spring", "2020-fall"]
+    assert survey_label("voice") == "Having a voice in the network"
+    assert survey_label("connected") == "Feeling connected to other teams"
+    assert survey_label("new_item") == "New item"

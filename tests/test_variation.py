@@ -344,6 +344,11 @@ def test_bright_spot_evidence_columns():
     assert (res["years_better"] >= 2).all()
     lower = variation.bright_spots(rates, measure="m", direction="lower")
     assert not set(lower["unit_id"]) & set(planted)
+    # a run with two years of data has no bright spot: the rule needs three
+    recent = rates[rates["year"] >= sorted(rates["year"].unique())[-2]]
+    assert variation.BRIGHT_SPOT_YEARS == 3
+    assert not variation.bright_spots(recent, measure="m", last=2).empty  # found on two
+    assert variation.bright_spots(recent, measure="m").empty
 
 
 def test_synth_networks_bright_spots_and_coverage():
@@ -753,9 +758,12 @@ def test_censored_numerators_are_left_out_not_zero(hand):
     rates, _, _ = _network(12)
     last = rates["year"] == rates["year"].max()
     holes = rates.assign(numerator=rates["numerator"].where(~last | (rates["unit_id"] != "S00")))
-    spots = variation.bright_spots(holes, measure="m").set_index("unit_id")
-    # S00 (planted) is still found, pooled over the two years it reported, not diluted by a 0
+    # the rule needs three years of data: S00 (planted) reported two of the last three
+    assert "S00" not in set(variation.bright_spots(holes, measure="m")["unit_id"])
+    # over the two years it reported, it is found, pooled and not diluted by a 0
     full = rates[(rates["unit_id"] == "S00") & (rates["group"] == "focal")]
+    two = sorted(full["year"])[-3:-1]
+    spots = variation.bright_spots(holes, measure="m", years=two).set_index("unit_id")
     assert spots.loc["S00", "denominator"] == full.iloc[-3:-1]["denominator"].sum()
     assert "S00" in set(variation.shrunken(holes, measure="m", year=2025)["unit_id"])
     assert "S00" not in set(variation.shrunken(holes, measure="m", year=2026)["unit_id"])

@@ -86,8 +86,10 @@ def test_no_bright_spot_names_the_rule():
     text = no_bright_spot_words(noun="district", phrase="enrolled", who=WHO, share=0.25)
     assert text == (
         "No district is a bright spot on enrolled for focal students: none is clearly "
-        "among the network's best 25% of districts, year after year."
+        "among the network's best 25% of districts, in each of the last 3 years of data (a "
+        "district with fewer years of data is not one)."
     )
+    assert "last 4 years" in _spots(["A"], years=4)
     assert share_words(0.1) == "tenth"
 
 
@@ -96,8 +98,9 @@ def test_the_constellation_trend_reads_both_ends():
         first_year=2019, last_year=2024, rates=(0.41, 0.47), iqrs=(0.123, 0.081), noun="school"
     )
     assert text == (
-        "From 2019 to 2024 the network rate went from 41% to 47%, and the middle half of "
-        "schools went from spanning 12.3% to 8.1%."
+        "From 2019 to 2024 the network rate went from 41% to 47%. The middle half of "
+        "schools sat in a band 12.3 points wide in 2019 and 8.1 points wide in 2024: "
+        "narrower, schools drawing closer together."
     )
 
 
@@ -136,8 +139,8 @@ def test_spread_says_the_typical_distance_only_when_known():
 
 
 def test_the_gap_keeps_its_interval_on_one_line():
-    assert gap_words(12.4, 3.2, 20.6) == "12\u00a0pp (3\u00a0to\u00a021)"
-    assert gap_words(12.4, np.nan, 20.6) == "12\u00a0pp"
+    assert gap_words(12.4, 3.2, 20.6) == "12\u00a0points (3\u00a0to\u00a021)"
+    assert gap_words(12.4, np.nan, 20.6) == "12\u00a0points"
     assert gap_words(np.nan, 1, 2) == "—"
 
 
@@ -216,7 +219,7 @@ def test_transitions_are_counted_over_team_years():
 def test_covariance_words_warn_only_when_cr3_fell_back():
     assert covariance_words({""}, "school") is None
     honest = covariance_words({"CR3", ""}, "school")
-    assert honest.startswith("Intervals within schools use CR3 errors")
+    assert honest.startswith("Intervals within schools leave each school out in turn")
     warned = covariance_words({"CR3", "CR1"}, "district")
     assert "could not be computed" in warned and "few dozen districts" in warned
 
@@ -394,3 +397,56 @@ def test_pace_words_follow_the_run_chart_rules():
     assert "falling behind" in pace_words(_pace(12, run=True, change=-2.0))
     assert "for unusually long stretches" in pace_words(_pace(12, crossing=True))
     assert "no sign that the pace differs" in pace_words(_pace(12))
+
+
+def test_names_sort_as_a_reader_expects():
+    from netlab.names import natural_key
+
+    shuffled = ["School AA", "S10", "School B", "Lincoln High", "S2", "School Z", "School A"]
+    assert sorted(shuffled, key=natural_key) == [
+        "Lincoln High", "S2", "S10", "School A", "School B", "School Z", "School AA",
+    ]  # fmt: skip
+    assert sorted(["Hall 12", "hall 3", "Hall 1"], key=natural_key) == [
+        "Hall 1", "hall 3", "Hall 12",
+    ]  # fmt: skip
+
+
+def test_overdispersion_is_said_in_points():
+    from netlab.report._words import overdispersion_words
+
+    # tau = sqrt(0.0046) = 0.068: about 7 points beyond chance
+    assert "about 7 points more than chance" in overdispersion_words(
+        phi=6.57, tau=0.0046**0.5, noun="school"
+    )
+    assert "no more than chance" in overdispersion_words(phi=0.8, tau=0.0, noun="school")
+    assert overdispersion_words(phi=np.nan, tau=0.1, noun="school") == ""
+
+
+def test_constellation_says_band_width_and_direction():
+    from netlab.report._words import constellation_words
+
+    args = dict(first_year=2019, last_year=2026, rates=(0.2, 0.3), noun="school")
+    narrowing = constellation_words(**args, iqrs=(0.10, 0.06), floors=(0.15, 0.27))
+    assert "10.0 points wide in 2019 and 6.0 points wide in 2026" in narrowing
+    assert "toward a constellation" in narrowing
+    widening = constellation_words(**args, iqrs=(0.06, 0.10), floors=(0.15, 0.16))
+    assert "widening around a few stars" in widening
+    steady = constellation_words(**args, iqrs=(0.06, 0.065), floors=(0.15, 0.25))
+    assert "about as wide" in steady and "constellation" not in steady and "stars" not in steady
+
+
+def test_pretrend_is_said_in_words():
+    from netlab.report._practice_words import pretrend_words
+
+    assert pretrend_words(0.62) == "steady before"
+    assert pretrend_words(0.01).startswith("already changing")
+    assert pretrend_words(np.nan) == "not tested"
+
+
+def test_everyone_focal_reads_as_students():
+    from netlab.report._words import funnel_position_words
+
+    text = funnel_position_words(short="FAFSA completed", year=2024, rate=0.5, n=437,
+                                 who="all students", where="Blake", network_rate=0.4,
+                                 flag="within")  # fmt: skip
+    assert "of 437 students at Blake" in text and "all students" not in text

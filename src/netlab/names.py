@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["display_name", "in_sentence"]
+__all__ = ["display_name", "in_sentence", "natural_key"]
 
 #: Words kept in capitals inside a name written in capitals.
 KEEP = frozenset(
@@ -149,3 +149,43 @@ def in_sentence(label: str) -> str:
     if len(words) > 1 and words[1][:1].isupper():
         return str(label)
     return first[0].lower() + str(label)[1:]
+
+
+_PIECES = re.compile(r"\d+|[^\W\d_]+|[^\w\s]+")
+
+
+def natural_key(text: object) -> tuple:
+    """A sort key that orders names as a reader expects.
+
+    Numbers compare as numbers ("S2" before "S10"), and short labels in capitals compare
+    as letters counted A, B, ... Z, AA ("School B" before "School AA"); other words
+    compare alphabetically, ignoring case.
+
+    Parameters
+    ----------
+    text : object
+        A name or label.
+
+    Returns
+    -------
+    tuple
+        Comparable with the key of any other text.
+
+    Examples
+    --------
+    >>> sorted(["School AA", "School B", "S10", "S2"], key=natural_key)
+    ['S2', 'S10', 'School B', 'School AA']
+    """
+    text = str(text)
+    key = []
+    for m in _PIECES.finditer(text):
+        piece = m.group()
+        before, after = text[max(m.start() - 1, 0) : m.start()], text[m.end() : m.end() + 1]
+        alone = not before.strip() and not after.strip()  # a whole word
+        if piece.isdigit():
+            key.append((0, int(piece), ""))
+        elif alone and piece.isalpha() and piece.isupper() and len(piece) <= 2:
+            key.append((1, "", f"{len(piece)}{piece}"))  # a letter label: A ... Z, AA
+        else:
+            key.append((1, piece.casefold(), ""))
+    return tuple(key)

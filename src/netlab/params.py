@@ -156,7 +156,17 @@ class RunParams(_Strict):
         description="the run's date (default: the StudentTracker search date, else the "
         "latest date in the data, else the build date)",
     )
-    name_peers: bool = False
+    name_peers: bool = Field(
+        False,
+        description="the network's choice: true when its members have agreed to be named to "
+        "each other (the network, traction and school reports then name every school); "
+        "the index, the hub's own page, always names them",
+    )
+    year_notes: dict[int, str] = Field(
+        {},
+        description="a sentence per year (class or FAFSA season) that explains its figures, "
+        "shown on the first screen beside them (e.g. a late FAFSA launch)",
+    )
     schools: list[str] | None = None
     districts: list[str] | None = None
     select: dict[str, list[str]] | None = Field(

@@ -134,7 +134,8 @@ def paragraphs(
     size_label : str, default "seniors"
         What the size counts.
     focal_phrase : str, default "in the focal group"
-        How the share of focal students reads ("... of their students are <phrase>").
+        How the share of focal students reads ("... of their students are <phrase>");
+        empty, the share is not said (when every student is focal).
 
     Returns
     -------
@@ -154,7 +155,7 @@ def paragraphs(
         context = []
         hf, vf = _share(row.host_share_focal), _share(row.visitor_share_focal)
         hl, vl = _share(row.host_share_low_income), _share(row.visitor_share_low_income)
-        if hf and vf:
+        if hf and vf and focal_phrase:
             context.append(f"{hf} and {vf} of their students are {focal_phrase}")
         if hl and vl:
             context.append(f"{hl} and {vl} are from low-income families")

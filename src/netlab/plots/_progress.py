@@ -18,6 +18,7 @@ from netlab.plots._style import (
     LIGHT,
     axes,
     drawable,
+    legend_beside,
     percent_axis,
     series_style,
 )
@@ -82,8 +83,7 @@ def trend_with_target(
     ax.set_ylabel("rate")
     percent_axis(ax)
     ax.set_title(title or "Progress toward the aim", loc="left")
-    if ax.get_legend_handles_labels()[1]:
-        ax.legend(loc="best", fontsize=8)
+    legend_beside(ax)
     return ax
 
 
@@ -119,5 +119,5 @@ def season(frame: pd.DataFrame, ax: Any = None, *, title: str | None = None) -> 
     ax.set_ylabel("completed, share of seniors")
     percent_axis(ax)
     ax.set_title(title or "FAFSA completion this season", loc="left")
-    ax.legend(loc="upper left", fontsize=8)
+    legend_beside(ax)
     return ax

@@ -22,6 +22,7 @@ from netlab.plots._style import (
     LIGHT,
     axes,
     drawable,
+    legend_beside,
     percent_axis,
     series_style,
 )
@@ -55,12 +56,14 @@ def _signal_text(d: pd.DataFrame) -> str:
     last = d[d["phase"] == d["phase"].max()]
     parts = []
     if last["run_signal"].any():
-        parts.append("shift (long run)")
+        parts.append("a long run on one side of the median")
     if last["crossing_signal"].any():
-        parts.append("too few crossings")
+        parts.append("the line crosses its median too rarely")
     if "outside_limits" in d and d["outside_limits"].any():
-        parts.append("points outside limits")
-    return "signals: " + ", ".join(parts) if parts else "no signal: random variation"
+        parts.append("points outside the limits")
+    if not parts:
+        return "only the ups and downs of chance"
+    return "more than chance: " + "; ".join(parts)
 
 
 def run_chart(
@@ -113,8 +116,7 @@ def run_chart(
         pos = pd.Timestamp(pos) if dates else pos
         ax.axvspan(pos - half, pos + half, color=LIGHT, alpha=0.6, hatch="//", linewidth=0,
                    label="not reported" if i == 0 else None)  # fmt: skip
-    if ax.get_legend_handles_labels()[1]:
-        ax.legend(loc="upper left", fontsize=8)
+    legend_beside(ax)
     if percent:
         percent_axis(ax)
     if dates:

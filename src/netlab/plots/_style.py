@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "legend_beside",
     "FOCAL",
     "GREY",
     "HIGHLIGHT",
@@ -76,6 +77,12 @@ _RC = {
 def apply_style() -> None:
     """Set matplotlib's defaults to the netlab look (idempotent, cheap)."""
     mpl.rcParams.update(_RC)
+
+
+def legend_beside(ax: Any) -> None:
+    """Put the legend outside the plotted area, to the right, so it covers no data."""
+    if ax.get_legend_handles_labels()[1]:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, borderaxespad=0)
 
 
 def axes(ax: Any = None, *, size: tuple[float, float] | None = None) -> Any:

@@ -25,6 +25,7 @@ from netlab.plots._style import (
     _interval,
     axes,
     drawable,
+    legend_beside,
     percent_axis,
     series_style,
 )
@@ -116,13 +117,8 @@ def funnel(
     ax.set_ylabel("observed / expected" if ratio else "rate")
     if not ratio:
         percent_axis(ax)
-    method = frame["method"].iloc[0]
-    sub = f"φ = {frame['phi'].iloc[0]:.2f}, τ² = {frame['tau2'].iloc[0]:.4f} ({method})"
-    ax.set_title(title or "Funnel plot", loc="left")
-    # Inside the axes, so a long title never runs into it.
-    ax.text(0.99, 0.02, sub, transform=ax.transAxes, ha="right", va="bottom", fontsize=8,
-            bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"})  # fmt: skip
-    ax.legend(loc="upper right", ncols=2, fontsize=8)
+    ax.set_title(title or "Funnel plot", loc="left")  # the spread is said in words beside it
+    legend_beside(ax)
     return ax
 
 
@@ -173,7 +169,7 @@ def caterpillar(
     ax.set_ylabel("rate (shrunken, 95% interval)")
     percent_axis(ax)
     ax.set_title(title or "Shrunken school estimates", loc="left")
-    ax.legend(loc="upper left", fontsize=8)
+    legend_beside(ax)
     return ax
 
 
@@ -211,8 +207,8 @@ def constellation(frame: pd.DataFrame, ax: Any = None, *, title: str | None = No
     ax.text(
         0.99,
         0.03,
-        f"between-school SD τ: {first['tau']:.1%} ({int(first['year'])}) → "
-        f"{last['tau']:.1%} ({int(last['year'])})",
+        f"middle half of schools: {100 * first['iqr']:.1f} points wide "
+        f"({int(first['year'])}) → {100 * last['iqr']:.1f} ({int(last['year'])})",
         transform=ax.transAxes,
         ha="right",
         va="bottom",
@@ -224,7 +220,7 @@ def constellation(frame: pd.DataFrame, ax: Any = None, *, title: str | None = No
     ax.set_ylabel("rate")
     percent_axis(ax)
     ax.set_title(title or "Rising and converging?", loc="left")
-    ax.legend(loc="upper left", fontsize=8)
+    legend_beside(ax)
     return ax
 
 

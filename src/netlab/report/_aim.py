@@ -31,6 +31,7 @@ from netlab.report._html import (
     _who,
     table,
     unavailable,
+    year_notes,
 )
 from netlab.report._shared import yearly
 
@@ -158,6 +159,9 @@ def aim_progress(r: Report) -> Section:
     yr, shown, latest, b = facts["yearly"], facts["shown"], facts["latest"], facts["base"]
     if latest is None:
         return s.add(_suppressed_note(r, f"Progress on {phrase} for {who} {at}"))
+    note = year_notes(r, [aim.baseline_year, latest.year])
+    if note:
+        s.add(note)
     if facts["own"]:
         s.add(
             _note(

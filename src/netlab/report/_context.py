@@ -72,10 +72,19 @@ class Report:
         """The unit noun: School or District."""
         return "District" if self.params.unit == "district" else "School"
 
+    names: dict[str, str] = field(default_factory=dict)  # every unit's own name
+
     @property
     def names_peers(self) -> bool:
-        """True when other units may be named (network reports, or the run allows it)."""
-        return self.kind in ("network", "traction") or bool(self.params.name_peers)
+        """True when units other than the report's own may be named.
+
+        One rule, the network's choice (``name_peers`` in the run's parameters): when the
+        network has agreed to name its members to each other, the network, traction and
+        school reports name every unit; otherwise each shows other units by letter (the
+        network report names none). A live-case brief names its two units only. The
+        index, the hub staff's own page, always names them (it does not use this rule).
+        """
+        return self.kind != "livecase" and bool(self.params.name_peers)
 
     @property
     def unit_name(self) -> str:

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Iterable
+from html import escape as _html_escape
 from typing import Any
 
 import numpy as np
@@ -150,7 +152,7 @@ def from_prepared(
                 column="unit_id",
                 hint="Check that its records are in the term's exports, then prepare again.",
             )
-    report = Report(prepared=prepared, kind=kind, unit_id=unit_id)
+    report = Report(prepared=prepared, kind=kind, unit_id=unit_id, names=names)
     report.labels = privacy.peer_labels(
         ids,
         names=names,
@@ -159,9 +161,33 @@ def from_prepared(
         noun=report.noun,
         seed=int(params.seed),
     )
-    if cohorts is not None:
-        report.cohorts = [int(c) for c in ([cohorts] if np.isscalar(cohorts) else cohorts)]
+    chosen = _cohort_list(cohorts)
+    if chosen:
+        report.cohorts = chosen
     return report
+
+
+def _cohort_list(cohorts: Any) -> list[int]:
+    """The cohorts asked for, as years: from a list, one year, or text ("2019, 2020").
+
+    Papermill hands ``-p cohorts 2019`` over as a number and ``-p cohorts "2019,2020"``
+    as text; an empty value (None, [], "") asks for all cohorts.
+    """
+    if cohorts is None:
+        return []
+    if isinstance(cohorts, str):
+        parts = [c for c in re.split(r"[\s,\[\]]+", cohorts) if c]
+    elif np.isscalar(cohorts):
+        parts = [cohorts]
+    else:
+        parts = list(cohorts)
+    try:
+        return [int(c) for c in parts]
+    except (TypeError, ValueError):
+        raise InputError(
+            f"cohorts {cohorts!r} are not years.",
+            hint='Give the years teams joined, e.g. [2019, 2020] or "2019,2020".',
+        ) from None
 
 
 def open_brief(run: str, host: str = "", visitor: str = "") -> Report:
@@ -202,7 +228,7 @@ def open_brief(run: str, host: str = "", visitor: str = "") -> Report:
         )
     brief = from_prepared(prepared, str(host), kind="livecase")
     brief.partner = str(visitor)
-    brief.labels[str(visitor)] = r.labels[str(visitor)]
+    brief.labels[str(visitor)] = brief.names[str(visitor)]
     return brief
 
 
@@ -241,9 +267,15 @@ def header(r: Report) -> dict:
         "livecase": f"Live case: {r.unit_name} and {r.label(r.partner)}",
     }
     title = titles.get(r.kind, f"{r.noun} report: {r.unit_name}")
+    unnamed = (
+        ""
+        if r.names_peers
+        else f" {r.noun}s are shown by letter: the network has not agreed to name its "
+        "members to each other."
+    )
     subtitle = {
         "network": f"{len(r.labels)} {r.noun.lower()}s; focal students: {_who(r, 'focal')}. "
-        "For the network's teams and the hub.",
+        f"For the network's teams and the hub.{unnamed}",
         "traction": "Is the improvement work taking hold across teams and cohorts?",
         "livecase": f"{r.unit_name} hosts a visit from {r.label(r.partner)}: a one-page brief "
         f"for the two teams, naming no other {r.noun.lower()}.",
@@ -270,15 +302,41 @@ def header(r: Report) -> dict:
         "params": _shown_params(r),
     }
 
-    class _Meta(dict):
-        def _repr_mimebundle_(self, include=None, exclude=None):
-            return {META_MIME: dict(self), "text/plain": f"{title} ({p.term})"}
-
     return _Meta(meta)
 
 
 def _legend_line(why: reasons.Reason, r: Report) -> str:
     return reasons.legend(why, min_cell=r.min_cell, band_below=r.band_below)
+class _Meta(dict):
+    """The header's facts; shown as a title block by any notebook front end.
+
+    netlab's own template reads the facts from the ``META_MIME`` output; a stock
+    template (plain ``jupyter nbconvert``, JupyterLab) shows the HTML or text title block.
+    """
+
+    def _title_text(self) -> str:
+        return f"{self['title']} ({self['term']})" if self.get("term") else str(self["title"])
+
+    def _title_html(self) -> str:
+        esc = _html_escape
+        kicker = esc(str(self.get("network") or ""))
+        if self.get("term"):
+            kicker += f" &middot; {esc(str(self['term']))}"
+        sub = f"<p>{esc(str(self['subtitle']))}</p>" if self.get("subtitle") else ""
+        return (
+            f'<header class="netlab-title-block"><p><small>{kicker}</small></p>'
+            f"<h1>{esc(str(self['title']))}</h1>{sub}</header>"
+        )
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {
+            META_MIME: dict(self),
+            "text/html": self._title_html(),
+            "text/plain": self._title_text(),
+        }
+
+    def _repr_pretty_(self, printer, cycle):
+        printer.text(self._title_text())
 
 
 def _nonempty(items: Iterable[Any]) -> list[Any]:

@@ -65,7 +65,7 @@ def equity_gaps(r: Report) -> Section:
         Col("focal_rate", "Focal", "rate", n="focal_denominator"),
         Col("ref_denominator", "Other students", "n", n="ref_denominator"),
         Col("ref_rate", "Others", "rate", n="ref_denominator"),
-        Col("gap_pp", "Gap (pp)", "num1", n="n_min"),
+        Col("gap_pp", "Gap (points)", "num1", n="n_min"),
         Col("low_pp", "from", "num1", n="n_min"),
         Col("high_pp", "to", "num1", n="n_min"),
     ]

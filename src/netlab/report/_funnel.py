@@ -18,11 +18,16 @@ from netlab.report._html import (
     _sentence,
     _suppressed_note,
     _who,
+    analyst_line,
     table,
     unavailable,
 )
 from netlab.report._lookup import lookup
-from netlab.report._words import funnel_hidden_words, funnel_position_words
+from netlab.report._words import (
+    funnel_hidden_words,
+    funnel_position_words,
+    overdispersion_words,
+)
 
 if TYPE_CHECKING:
     from netlab.report._context import Report
@@ -67,11 +72,31 @@ def funnel(r: Report, *, highlight: str | None = None) -> Section:
                 if "exact" in f and f["exact"].any()
                 else ""
             )
-            + ("" if r.names_peers else f" Other {r.noun.lower()}s are not named."),
+            + (
+                ""
+                if r.names_peers
+                else f" {r.noun}s are shown by letter."
+                if r.unit_id is None
+                else f" Other {r.noun.lower()}s are not named."
+            ),
             n_min=shown["denominator"].min() if len(shown) else None,
             size=(6.4, 4.0),
         )
     )
+    phi = float(f["phi"].iloc[0]) if "phi" in f.columns else np.nan
+    tau2 = float(f["tau2"].iloc[0]) if "tau2" in f.columns else np.nan
+    spread = overdispersion_words(
+        phi=phi, tau=np.sqrt(tau2) if tau2 >= 0 else np.nan, noun=r.noun.lower()
+    )
+    if spread:
+        method = str(f["method"].iloc[0]) if "method" in f.columns else ""
+        s.add(_sentence(spread))
+        s.add(
+            analyst_line(
+                f"Overdispersion φ = {phi:.2f}, between-{r.noun.lower()} variance τ² = "
+                f"{tau2:.4f}" + (f" ({_E(method)} model)" if method else "")
+            )
+        )
     if hidden:
         s.add(
             _note(

@@ -18,7 +18,7 @@ from netlab import privacy
 from netlab.report._aim import aim_facts, aim_status_sentence
 from netlab.report._aim_words import how_many_more_words, no_status_words
 from netlab.report._glance_words import learn_from_words, spread_card_words
-from netlab.report._html import _E, Section, _phrase, _who, unavailable
+from netlab.report._html import _E, Section, _phrase, _who, unavailable, year_notes
 from netlab.report._lookup import lookup
 from netlab.report._words import stage_of_teams
 
@@ -232,6 +232,10 @@ def network_glance(r: Report) -> Section:
     else:
         cards.append(_card("Where does the network vary most?", unavailable("The spread")))
     cards.append(_card(f"Which {noun}s to learn from?", _learn_from(r)))
+    if facts is not None and facts["latest"] is not None:
+        note = year_notes(r, [r.params.aim.baseline_year, facts["latest"].year])
+        if note:
+            s.add(note)
     s.add('<div class="netlab-glance">' + "".join(cards) + "</div>")
     return s
 

@@ -59,7 +59,7 @@ def _pct(x: float, digits: int = 0) -> str:
 
 
 def _pp(x: float) -> str:
-    return "—" if x is None or not np.isfinite(x) else f"{100 * x:+.1f} pp"
+    return "—" if x is None or not np.isfinite(x) else f"{100 * x:+.1f} points"
 
 
 def _int(x: Any) -> str:
@@ -192,6 +192,7 @@ def table(
     suppressed: str = "suppressed",
     fold: bool | int = False,
     band_below: int | None = None,
+    paper: bool = True,
 ) -> str:
     """Render a frame as a report table with privacy markers.
 
@@ -221,6 +222,9 @@ def table(
         when True, or when it has more rows than the number given.
     band_below : int, optional
         Band a 0% or 100% on fewer students (default twice ``min_cell``).
+    paper : bool
+        A folded table prints in full (True) or as its caption only (False; see
+        :func:`fold`).
 
     Returns
     -------
@@ -286,12 +290,13 @@ def table(
     folded = fold is True or (fold is not False and len(rows) > int(fold))
     cap = f"<caption>{caption}</caption>" if caption and not folded else ""
     out = (
-        f'<table class="netlab-table" data-min-cell="{min_cell}">{cap}<thead><tr>{head}</tr>'
+        f'<table class="netlab-table{" netlab-table-short" if len(rows) <= 16 else ""}" '
+        f'data-min-cell="{min_cell}">{cap}<thead><tr>{head}</tr>'
         f"</thead><tbody>{''.join(rows)}</tbody></table>"
     )
     if folded:
         what = caption or "Table"
-        out = _details(f"{what} ({len(rows)} rows)", out)
+        out = _details(f"{what} ({len(rows)} rows)", out, paper=paper)
     return out
 
 
@@ -433,12 +438,51 @@ def no_table(name: str) -> str:
     return f"no {in_sentence(table_name(name))} in the data"
 
 
-def fold(summary: str, body: str, *, open_: bool = False) -> str:
-    """Long detail that folds (native ``<details>``) on screen and prints in full."""
+def fold(summary: str, body: str, *, open_: bool = False, paper: bool = True) -> str:
+    """Long detail that folds (native ``<details>``) on screen and prints in full.
+
+    With ``paper=False`` the detail is for the screen only: paper shows its summary line,
+    saying that the detail is in the HTML report (a school's printed report need not carry
+    the network's file-by-file tables).
+    """
     flag = " open" if open_ else ""
+    cls = "netlab-fold" if paper else "netlab-fold netlab-paper-folded"
     return (
-        f'<details class="netlab-fold"{flag}><summary>{summary}</summary>'
+        f'<details class="{cls}"{flag}><summary>{summary}</summary>'
         f'<div class="netlab-fold-body">{body}</div></details>'
+    )
+
+
+def year_notes(r: Report, years: Any) -> str:
+    """The run's notes (``year_notes``) for the years a first screen shows, as one block.
+
+    Parameters
+    ----------
+    r : Report
+    years : iterable of int
+        The years the figures beside it are for (missing ones ignored).
+
+    Returns
+    -------
+    str
+        Empty when the run has no note for those years.
+    """
+    notes = getattr(r.params, "year_notes", None) or {}
+    shown = sorted({int(y) for y in years if y is not None and pd.notna(y)})
+    said = [f"<strong>{y}:</strong> {_E(notes[y])}" for y in shown if y in notes]
+    if not said:
+        return ""
+    return '<p class="netlab-note netlab-year-note">' + " ".join(said) + "</p>"
+
+
+def analyst_line(text: str) -> str:
+    """The statistics behind a plain sentence, for analysts: folded, on screen only.
+
+    Symbols (φ, τ, p) appear only here; a reader meets the sentence beside it.
+    """
+    return (
+        '<details class="netlab-fold netlab-analyst netlab-paper-folded"><summary>For '
+        f'analysts</summary><p class="netlab-analyst-line">{text}</p></details>'
     )
 
 

@@ -4,8 +4,10 @@ One row per school (or district): its focal rate, change since the baseline, the
 the focal group, its place in the funnel, bright spot, traction stage, live cases and links
 to its report, workbook and PDF. A few lines of inline script sort and filter the table (no
 file is fetched); printed, the page shows the whole table. Units are named only when the
-run allows naming peers; otherwise they are shown by the same letters as in the schools'
-reports. Every figure follows the suppression of the sections that show it in full.
+index is the hub staff's own page, so it always names the units (whether the reports
+shared with the network name them is the network's choice, ``name_peers``). Names sort as
+a reader expects (School B before School AA, S2 before S10), by any column. Every figure
+follows the suppression of the sections that show it in full.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import pandas as pd
 
 from netlab import paths, privacy, reasons
 from netlab._version import __version__
-from netlab.names import display_name
+from netlab.names import natural_key
 
 if TYPE_CHECKING:
     from netlab.params import RunParams
@@ -46,7 +48,8 @@ _SCRIPT = """
         const x = value(a.cells[col]), y = value(b.cells[col]);
         if (!x || !y) return (!x) - (!y);  // missing values last, either way
         const nx = Number(x), ny = Number(y);
-        const c = isNaN(nx) || isNaN(ny) ? x.localeCompare(y) : nx - ny;
+        const c = isNaN(nx) || isNaN(ny) ? x.localeCompare(y, undefined, {numeric: true})
+          : nx - ny;
         return up ? c : -c;
       });
       rows.forEach((row) => body.appendChild(row));
@@ -113,6 +116,8 @@ def index_page(result: Any, params: RunParams) -> str:
     from netlab.report._livecase import brief_rel
     from netlab.report._since import since_frame
     from netlab.report._since_words import since_cell
+    from netlab.report._words import bright_rule_years_words
+    from netlab.variation import BRIGHT_SPOT_YEARS
 
     out = result.out_dir
     by_id = {r.id: r for r in result.reports}
@@ -124,11 +129,7 @@ def index_page(result: Any, params: RunParams) -> str:
         r, g = found
         as_of = r.as_of
         ids = g["unit_id"].tolist()
-        names = {u: display_name(n) for u, n in r.labels.items()}
-        labels = privacy.peer_labels(
-            ids, names=names, name_peers=params.name_peers, noun=noun.capitalize(),
-            seed=int(params.seed),
-        )  # fmt: skip
+        labels = {u: r.names.get(str(u), str(u)) for u in ids}  # the hub's page names all
         year = int(g["year"].dropna().iloc[0]) if g["year"].notna().any() else None
         base = params.aim.baseline_year
         measure = _measure_label(r, params.focal_measure, short=True)
@@ -140,10 +141,10 @@ def index_page(result: Any, params: RunParams) -> str:
         cols = [
             (noun.capitalize(), "text"),
             (f"{measure}, {year}" if year else measure, "num"),
-            (f"Change since {base} (pp)", "num"),
+            (f"Change since {base} (points)", "num"),
         ]
         if has_gap:
-            cols.append(("Gap, focal minus others (pp)", "num"))
+            cols.append(("Gap, focal minus others (points)", "num"))
         cols += [("Place in the funnel", "text"), ("Bright spot", "text")]
         if has_stage:
             cols.append(("Traction stage", "text"))
@@ -157,17 +158,16 @@ def index_page(result: Any, params: RunParams) -> str:
             f'<button type="button">{_E(name)}</button></th>'
             for name, kind in cols
         )
-        # letters in order (A, B, ... Z, AA), names alphabetically
-        g = g.assign(_key=[(len(labels[u]), labels[u].casefold()) for u in g["unit_id"]])
-        if params.name_peers:
-            g = g.assign(_key=[labels[u].casefold() for u in g["unit_id"]])
-        g = g.sort_values("_key", kind="stable").drop(columns="_key")
+        # names in a reader's order; the rank sorts the column the same way in the page
+        order = sorted(g["unit_id"], key=lambda u: (natural_key(labels[u]), str(u)))
+        rank = {u: i for i, u in enumerate(order)}
+        g = g.assign(_key=g["unit_id"].map(rank)).sort_values("_key").drop(columns="_key")
         rows = []
         for row in g.itertuples(index=False):
             task = by_id.get(f"{params.unit}:{row.unit_id}")
             shown = pd.notna(row.focal_rate)
             why = None if shown else _why(row.focal_n, params.min_cell)
-            cells = [f"<td>{_E(labels[row.unit_id])}</td>"]
+            cells = [f'<td data-sort="{rank[row.unit_id]}">{_E(labels[row.unit_id])}</td>']
             sort, text = _num(row.focal_rate, f"{100 * (row.focal_rate or 0):.0f}%")
             if shown:
                 text = reasons.band(row.focal_rate, row.focal_n, below=params.band_limit) or text
@@ -223,11 +223,13 @@ def index_page(result: Any, params: RunParams) -> str:
             rows.append(f"<tr{attrs}>{''.join(cells)}</tr>")
         who = _who(r, "focal")
         naming = (
-            f"{noun.capitalize()}s are named: this run allows naming peers."
+            f"The network has agreed to name its {noun}s to each other, so the reports "
+            "name them too."
             if params.name_peers
-            else f"{noun.capitalize()}s are shown by letter, as in the {noun}s' own reports, "
-            "because this run does not name peers (each report names its own "
-            f"{noun}; set <code>name_peers: true</code> to name them here)."
+            else f"This page names every {noun} for the hub; the reports shared with the "
+            f"network do not (each {noun}'s report names only itself and shows others by "
+            "letter), because the network has not agreed to name its members "
+            "(<code>name_peers</code> in the run's parameters)."
         )
         body.append(
             f'<p class="netlab-for">For the hub\'s staff: how each {noun} is doing on '
@@ -245,7 +247,8 @@ def index_page(result: Any, params: RunParams) -> str:
             "The funnel place is "
             "against the 99.8% limits around the network rate; a bright spot is, at least "
             f"{params.bright_spots.probability:.0%} likely, among the network's best "
-            f"{params.bright_spots.share:.0%} of {noun}s, year after year."
+            f"{params.bright_spots.share:.0%} of {noun}s, "
+            f"{bright_rule_years_words(noun, BRIGHT_SPOT_YEARS)}."
         )
         body += [f'<p class="netlab-note">{n}</p>' for n in notes]
         body.append(_legend(params))

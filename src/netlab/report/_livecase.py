@@ -37,6 +37,7 @@ from netlab.report._html import (
     unavailable,
 )
 from netlab.report._lookup import lookup
+from netlab.report._quality import pair_seniors, record_sizes
 from netlab.report._shared import yearly
 from netlab.report._words import gap_words
 
@@ -68,11 +69,8 @@ def _focal_share(r: Report) -> tuple[str, str, str]:
     sentence, as a row). When the run's focal group is every student, that share is the
     schools file's own focal groups, not the run's."""
     if _who(r, "focal") == "all students":
-        return (
-            "focal-group share",
-            "in the focal groups the schools file counts",
-            "Share in focal groups (schools file)",
-        )
+        # every student is focal: the schools file's own focal share is not said in words
+        return "focal-group share", "", "Share in focal groups (schools file)"
     return "focal students", "in the focal group", "Share of focal students"
 
 
@@ -173,7 +171,7 @@ def live_cases(r: Report, *, briefs: bool = True) -> Section:
         )
     )
     paras = livecase.paragraphs(
-        pairs,
+        record_sizes(r, pairs),
         unit_label=noun,
         measure_label=_measure_label(r, r.params.focal_measure, short=True),
         group_label=_who(r, "focal"),
@@ -211,7 +209,7 @@ def brief_pairing(r: Report) -> Section:
     if row is None:
         return s.add(_suppressed_note(r, "This pairing"))
     text = livecase.paragraphs(
-        pd.DataFrame([row._asdict()]),
+        record_sizes(r, pd.DataFrame([row._asdict()])),
         unit_label=r.noun.lower(),
         measure_label=_measure_label(r, r.params.focal_measure, short=True),
         group_label=_who(r, "focal"),
@@ -245,6 +243,8 @@ def _context_rows(r: Report) -> pd.DataFrame:
         if col not in units.columns or (col == "district" and r.params.unit == "district"):
             continue  # a district's own name is the column heading already
         values = [units[col].get(u) for u in pair]
+        if col == "size":  # the count the school's own report shows: one school, one number
+            label, values = pair_seniors(r, pair, values)
         if all(v is None or pd.isna(v) for v in values):
             continue
         rows.append({"what": label, **{f"u{i}": _show(v, fmt) for i, v in enumerate(values)}})
@@ -257,6 +257,8 @@ def _context_rows(r: Report) -> pd.DataFrame:
 
 
 def _show(value: Any, fmt: str) -> str:
+    if isinstance(value, str) and fmt == "count":  # said in words already
+        return value
     if value is None or pd.isna(value):
         return "not in the data"
     if fmt == "rate":
@@ -394,7 +396,7 @@ def brief_practices(r: Report) -> Section:
         if est is not None and p in est.index:
             e = est.loc[p]
             if pd.notna(e.get("estimate_pp")):
-                row["tracks"] = f"{e['estimate_pp']:+.1f} pp ({e.get('evidence', '')})"
+                row["tracks"] = f"{e['estimate_pp']:+.1f} points ({e.get('evidence', '')})"
         rows.append(row)
     s.add(
         table(

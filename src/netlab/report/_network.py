@@ -18,6 +18,7 @@ from netlab.report._html import (
     _phrase,
     _sentence,
     _who,
+    analyst_line,
     table,
 )
 from netlab.report._lookup import lookup
@@ -28,6 +29,7 @@ from netlab.report._words import (
     share_words,
     spread_words,
 )
+from netlab.variation import BRIGHT_SPOT_YEARS
 
 if TYPE_CHECKING:
     from netlab.report._context import Report
@@ -148,10 +150,18 @@ def constellation(r: Report) -> Section:
                 rates=(first.network_rate, last.network_rate),
                 iqrs=(first.iqr, last.iqr),
                 noun=r.noun.lower(),
+                floors=(first.q25, last.q25) if "q25" in c.columns else None,
             ),
             min(first.denominator, last.denominator),
         )
     )
+    if "tau" in c.columns:
+        s.add(
+            analyst_line(
+                f"Between-{r.noun.lower()} SD of true rates τ: {first.tau:.1%} "
+                f"({int(first.year)}) to {last.tau:.1%} ({int(last.year)})"
+            )
+        )
     return s
 
 
@@ -203,7 +213,11 @@ def bright_spots(r: Report) -> Section:
     share = r.params.bright_spots.share
     if look.missing:
         return s.add(
-            _sentence(no_bright_spot_words(noun=noun, phrase=phrase, who=who, share=share))
+            _sentence(
+                no_bright_spot_words(
+                    noun=noun, phrase=phrase, who=who, share=share, years=BRIGHT_SPOT_YEARS
+                )
+            )
         )
     s.add(
         _sentence(
@@ -217,6 +231,7 @@ def bright_spots(r: Report) -> Section:
                 probability=_probability(spots),
                 share=share,
                 margin=_margin(spots),
+                years=BRIGHT_SPOT_YEARS,
             )
         )
     )

@@ -198,7 +198,7 @@ def notebook_tables(nb: Any) -> tuple[dict, list[tuple[str, list[Table]]]]:
 # Writing the workbook
 # --------------------------------------------------------------------------------------
 
-_NUMBER = re.compile(r"^([+\-−]?)(\d[\d,]*)(\.\d+)?(%| pp)?$")
+_NUMBER = re.compile(r"^([+\-−]?)(\d[\d,]*)(\.\d+)?(%| pp| points)?$")
 
 
 def cell_value(text: str) -> tuple[Any, str | None]:
@@ -229,7 +229,7 @@ def cell_value(text: str) -> tuple[Any, str | None]:
     decimals = "0" + ("." + "0" * places if places else "")
     if unit == "%":
         return round(number / 100, places + 2), f"{decimals}%"
-    if unit == " pp" or sign:
+    if unit in (" pp", " points") or sign:
         return number, f"+{decimals};-{decimals};{decimals}"
     if frac:
         return number, decimals
@@ -467,7 +467,8 @@ def print_pdfs(
                     page.goto(Path(source).resolve().as_uri(), wait_until="load")
                     scale = _fit_scale(page, paper) if one_page else 1.0
                     page.evaluate(
-                        "document.querySelectorAll('details').forEach(d => d.open = true)"
+                        "document.querySelectorAll('details:not(.netlab-paper-folded)')"
+                        ".forEach(d => d.open = true)"
                     )
                     title = page.evaluate(
                         "(document.querySelector('h1') || document).textContent || ''"

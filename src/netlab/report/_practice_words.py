@@ -8,12 +8,15 @@ report prints it.
 
 from __future__ import annotations
 
+import pandas as pd
+
 __all__ = [
     "covariance_words",
     "for_whom_words",
     "like_this_one_words",
     "not_compared_words",
     "practices_caveat_words",
+    "pretrend_words",
     "school_covariance_words",
     "staggered_words",
 ]
@@ -39,13 +42,15 @@ def covariance_words(used: set[str], noun: str) -> str | None:
         return None
     if used == {"CR3"}:
         return (
-            f"Intervals within {noun}s use CR3 errors: each {noun} is left out in turn, which "
-            f"keeps 95% intervals honest with a few dozen {noun}s."
+            f"Intervals within {noun}s leave each {noun} out in turn, which keeps 95% "
+            f"intervals honest with a few dozen {noun}s."
         )
     return (
-        f"The CR3 errors (each {noun} left out in turn) could not be computed for this fit: "
+        f"The leave-one-out errors (each {noun} left out in turn) could not be computed for "
+        "this fit: "
         f"leaving one {noun} out left the model unidentified (a practice or a year that only "
-        f"that {noun} had), or the installed statsmodels lacks CR3. The intervals marked CR1 use ordinary cluster-robust errors, "
+        f"that {noun} had), or the installed statsmodels lacks them. The intervals marked "
+        "CR1 use ordinary cluster-robust errors, "
         f"which run narrow with a few dozen {noun}s: read them as wider than shown."
     )
 
@@ -54,7 +59,7 @@ def school_covariance_words() -> str:
     """The school report's warning beside network-wide intervals marked CR1."""
     return (
         "The network-wide intervals marked CR1 use ordinary cluster-robust errors "
-        "because the leave-one-out (CR3) errors could not be computed; they run "
+        "because the leave-one-out errors could not be computed; they run "
         "narrow with a few dozen schools."
     )
 
@@ -180,3 +185,25 @@ def like_this_one_words(
         f"other {noun}s. It tracks with the practice; it does not prove the practice "
         "would work the same here."
     )
+
+
+def pretrend_words(p: float) -> str:
+    """Whether adopters were already changing before they adopted, in words.
+
+    Parameters
+    ----------
+    p : float
+        The pre-trend test's p value (missing: not tested).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> pretrend_words(0.62), pretrend_words(0.01)
+    ('steady before', 'already changing (read with care)')
+    """
+    if p is None or pd.isna(p):
+        return "not tested"
+    return "already changing (read with care)" if float(p) < 0.05 else "steady before"

@@ -17,6 +17,7 @@ from netlab.report._html import (
     _draw,
     _note,
     _sentence,
+    analyst_line,
     no_table,
     table,
 )
@@ -26,6 +27,7 @@ from netlab.report._practice_words import (
     for_whom_words,
     not_compared_words,
     practices_caveat_words,
+    pretrend_words,
     staggered_words,
 )
 
@@ -110,7 +112,7 @@ def _practices(r: Report, key: str, what: str = "", why: str = "") -> Looked:
 def _practice_table(r: Report, frame: pd.DataFrame, caption: str) -> str:
     cols = [
         Col("label", "Practice"),
-        Col("estimate_pp", "Estimate (pp)", "num1"),
+        Col("estimate_pp", "Estimate (points)", "num1"),
         Col("ci_low_pp", "from", "num1"),
         Col("ci_high_pp", "to", "num1"),
         Col("q_value", "q (adjusted)", "p"),
@@ -161,16 +163,19 @@ def _staggered(r: Report, robust: pd.DataFrame | None, pr) -> str | None:
             f"{int(n):,} of {int(t):,}" if t else "—"
             for n, t in zip(robust["twfe_negative"], robust["twfe_treated"], strict=True)
         ],
+        before=[pretrend_words(v) for v in robust["pretrend_p"]],
     )
     cols = [
         Col("label", "Practice"),
-        Col("estimate_pp", "Estimate (pp)", "num1"),
+        Col("estimate_pp", "Estimate (points)", "num1"),
         Col("ci_low_pp", "from", "num1"),
         Col("ci_high_pp", "to", "num1"),
         Col("n_switchers", "Adopted", "count"),
         Col("n_always_treated", "Left out (had it from the start)", "count"),
-        Col("pretrend_p", "Pre-trend p", "p"),
-        Col("negative", f"Negative weight within {noun}s ({noun}-years)"),
+        Col("before", "Before adopting"),
+        Col(
+            "negative", f"{noun.capitalize()}-years a simple before-and-after fit counts backwards"
+        ),
         Col("evidence", "Evidence"),
     ]
     parts.append(
@@ -183,6 +188,18 @@ def _staggered(r: Report, robust: pd.DataFrame | None, pr) -> str | None:
             "(imputation estimator of Borusyak, Jaravel &amp; Spiess), percentage points",
         )
     )
+    tests = "; ".join(
+        f"{_E(row.label)}: pre-trend p = {row.pretrend_p:.2f}"
+        for row in frame.itertuples()
+        if pd.notna(row.pretrend_p)
+    )
+    if tests:
+        parts.append(
+            analyst_line(
+                f"{tests}. The last column counts {noun}-years given negative weight by "
+                "two-way fixed effects (TWFE)."
+            )
+        )
     profile = _practices(r, "practices__imputation_profile").frame
     shown = frame.loc[frame["estimable"], "practice"]
     if profile is not None and len(profile) and len(shown):
@@ -233,8 +250,8 @@ def _for_whom(r: Report, pr) -> str | None:
     cols = [
         Col("label", "Practice"),
         Col("compared", "First group vs. second"),
-        Col("estimate_a_pp", "First (pp)", "num1"),
-        Col("estimate_b_pp", "Second (pp)", "num1"),
+        Col("estimate_a_pp", "First (points)", "num1"),
+        Col("estimate_b_pp", "Second (points)", "num1"),
         Col("estimate_pp", "Difference", "num1"),
         Col("ci_low_pp", "from", "num1"),
         Col("ci_high_pp", "to", "num1"),

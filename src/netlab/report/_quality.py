@@ -3,7 +3,7 @@ the exports were joined, the context the schools table lacks, and the unit's own
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -14,6 +14,7 @@ from netlab.report._html import (
     Section,
     _note,
     _suppressed_note,
+    fold,
     table,
     table_name,
 )
@@ -53,15 +54,24 @@ def data_quality(r: Report) -> Section:
                     else "The network's data this term"
                 )
                 + " (every excluded row is listed, with its reason, in the hub's quality log)",
-                fold=r.unit_id is None,
+                fold=True,
+                paper=r.unit_id is None,  # a school's paper leaves the network's files out
             )
         )
     _joins(r, s)
     others = [] if r.names_peers else _other_units(r)
-    for note in getattr(r.prepared, "notes", []) or []:
-        # a run-wide note that names another school stays out of this school's report
-        if not any(o in str(note) for o in others):
-            s.add(_note(_E(str(note))))
+    # a run-wide note that names another school stays out of this school's report
+    notes = [
+        _note(_E(str(n)))
+        for n in getattr(r.prepared, "notes", []) or []
+        if not any(o in str(n) for o in others)
+    ]
+    if notes and r.unit_id is not None:  # the network's reading notes: a fold, screen only
+        s.add(fold(f"How the network's exports were read ({len(notes)} notes)", "".join(notes),
+                   paper=False))  # fmt: skip
+    else:
+        for n in notes:
+            s.add(n)
     if not r.prepared.has_students:
         s.add(
             _note(
@@ -101,6 +111,46 @@ def data_quality(r: Report) -> Section:
     return s
 
 
+def seniors_on_record(r: Report, unit_id: str) -> tuple[int, float] | None:
+    """A unit's seniors on record in its latest year, as its report's records table counts
+    them (the denominator of a measure over every senior): (year, count), or None.
+
+    The live-case brief reads its seniors here too, so a school has one count of seniors.
+    """
+    rates = r.prepared.rates
+    mine = rates.loc[
+        (rates["unit_id"].astype(str) == str(unit_id)) & (rates["group"].astype(str) == "all")
+    ]
+    mine = mine.loc[mine["measure"] == _base_measure(mine, _every_senior(r))]
+    if mine.empty:
+        return None
+    per = mine.groupby("year")["denominator"].sum()
+    return int(per.index.max()), float(per.iloc[-1])
+
+
+def pair_seniors(r: Report, pair: list[str], sizes: list[Any]) -> tuple[str, list[Any]]:
+    """Two units' seniors on record in the latest year, as their reports count them (a
+    live-case brief's row); the schools file's sizes when the records do not say."""
+    found = [seniors_on_record(r, u) for u in pair]
+    if any(f is None for f in found) or found[0][0] != found[1][0]:
+        return "Seniors", sizes
+    counts = [f"fewer than {r.min_cell}" if privacy.too_small(f[1], r.min_cell) else f[1]
+              for f in found]  # fmt: skip
+    return f"Seniors on record ({found[0][0]})", counts
+
+
+def record_sizes(r: Report, pairs: pd.DataFrame) -> pd.DataFrame:
+    """Live-case pairs whose sizes are the seniors on record each school's report shows."""
+    out = pairs.copy()
+    for side in ("host", "visitor"):
+        found = [seniors_on_record(r, u) for u in out[side]]
+        out[f"{side}_size"] = [
+            size if f is None else float("nan") if privacy.too_small(f[1], r.min_cell) else f[1]
+            for f, size in zip(found, out[f"{side}_size"], strict=True)
+        ]  # the schools file's size only where the records do not count seniors
+    return out
+
+
 def _small(value: float, min_cell: int) -> str:
     """A count of records as shown: none, fewer than the minimum cell, or the number."""
     if pd.isna(value) or value == 0:
@@ -128,6 +178,8 @@ def _joins(r: Report, s: Section) -> None:
                 band_below=r.band_below,
                 caption="Every join counted: roster students with and without a row in each "
                 "file, and file rows whose student is not on the roster",
+                fold=r.unit_id is not None,
+                paper=r.unit_id is None,
             )
         )
     codes = sources.get("college_codes")

@@ -204,7 +204,7 @@ def practices(r: Report) -> Section:
     cols = [Col("practice_label", "Practice"), Col("in_place", f"In place ({latest})")]
     if "estimate_pp" in now.columns:
         cols += [
-            Col("estimate_pp", "Tracks with (pp, network)", "num1"),
+            Col("estimate_pp", "Tracks with (points, network)", "num1"),
             Col("ci_low_pp", "from", "num1"),
             Col("ci_high_pp", "to", "num1"),
         ]
@@ -212,7 +212,7 @@ def practices(r: Report) -> Section:
             cols.append(Col("covariance", "Errors"))
         cols.append(Col("evidence", "Evidence"))
         if "staggered_pp" in now.columns:
-            cols.append(Col("staggered_pp", "Staggered-adoption check (pp)", "num1"))
+            cols.append(Col("staggered_pp", "Staggered-adoption check (points)", "num1"))
             cols.append(Col("staggered_evidence", "Evidence (check)"))
     s.add(
         table(

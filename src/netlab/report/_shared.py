@@ -192,7 +192,8 @@ def measure_results(r: Report) -> Section:
         )
         if items:
             s.add(
-                f'<details class="netlab-definitions"><summary>How each rate is counted'
+                f'<details class="netlab-definitions netlab-paper-folded"><summary>'
+                "How each rate is counted"
                 f"</summary><ul>{items}</ul></details>"
             )
     return s

@@ -161,7 +161,7 @@ def traction_outcomes(r: Report) -> Section:
                 Col("stage", "Stage"),
                 Col("teams", "Teams", "count"),
                 Col("students_end", "Students (latest)", "n", n="students_end"),
-                Col("mean_change_pp", "Mean change (pp)", "num1", n="n_min"),
+                Col("mean_change_pp", "Mean change (points)", "num1", n="n_min"),
                 Col("ci_low_pp", "from", "num1", n="n_min"),
                 Col("ci_high_pp", "to", "num1", n="n_min"),
             ],
@@ -192,6 +192,9 @@ def traction_pdsa(r: Report) -> Section:
     by_term = act.groupby("term", as_index=False)[counts].sum()
     teams = act.loc[act["cycles"] > 0].groupby("term")["school_id"].nunique()
     by_term["teams"] = by_term["term"].map(teams).fillna(0)
+    from netlab.traction import term_key
+
+    by_term = by_term.sort_values("term", key=lambda t: t.map(term_key), kind="stable")
     cols = [Col("term", "Term"), Col("teams", "Teams testing", "count")]
     cols += [Col(c, c.capitalize(), "count") for c in counts]
     s.add(
@@ -212,7 +215,9 @@ def traction_survey(r: Report) -> Section:
     look = _teams(r, "traction__survey_trends", "Network-survey trends", no_table("survey"))
     if look.missing:
         return s.add(look.missing)
-    trends = look.frame
+    from netlab.traction import survey_label
+
+    trends = look.frame.assign(item=lambda f: f["item"].map(survey_label))
     date = r.params.traction.spotlight_date
     s.add(
         _draw(
@@ -232,7 +237,7 @@ def traction_survey(r: Report) -> Section:
     if change is not None and len(change):
         s.add(
             table(
-                change,
+                change.assign(item=change["item"].map(survey_label)),
                 [
                     Col("item", "Item"),
                     Col("n_before", "Responses before", "count"),

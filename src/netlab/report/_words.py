@@ -88,7 +88,7 @@ def funnel_position_words(
     place = funnel_place(flag)
     return (
         f"{_E(short)}, {year}: {_pct(rate)} of {_int(n)} "
-        f"{who} at {_E(where)}, against {_pct(network_rate)} across "
+        f"{'students' if who == 'all students' else who} at {_E(where)}, against {_pct(network_rate)} across "
         f"the network: {place} (a difference this size "
         + (
             "is unusual"
@@ -158,8 +158,13 @@ def constellation_words(
     rates: tuple[float, float],
     iqrs: tuple[float, float],
     noun: str,
+    floors: tuple[float, float] | None = None,
 ) -> str:
-    """How the network rate and the spread between units moved over the years.
+    """How the network rate and the band of its units moved, and what that makes it.
+
+    The band is the middle half of units' rates; its width is said in points. A band that
+    narrows while its floor rises is the network becoming a constellation (most units
+    improving); a band that widens while its top pulls away is a few stars.
 
     Parameters
     ----------
@@ -167,18 +172,91 @@ def constellation_words(
     rates : tuple of float
         The network rate in the first and the last year.
     iqrs : tuple of float
-        The span of the middle half of units' rates in the first and the last year.
+        The width of the middle half of units' rates in the first and the last year.
+    noun : str
+        The unit noun in lower case.
+    floors : tuple of float, optional
+        The bottom of that band (the lower quartile) in the first and the last year.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> constellation_words(first_year=2019, last_year=2026, rates=(0.2, 0.3),
+    ...     iqrs=(0.099, 0.062), noun="school", floors=(0.15, 0.27))  # doctest: +NORMALIZE_WHITESPACE
+    'From 2019 to 2026 the network rate went from 20% to 30%. The middle half of schools
+    sat in a band 9.9 points wide in 2019 and 6.2 points wide in 2026: narrower, with its
+    floor up 12 points, so the network is moving toward a constellation, most schools
+    improving together.'
+    """
+    w0, w1 = 100 * float(iqrs[0]), 100 * float(iqrs[1])
+    head = (
+        f"From {int(first_year)} to {int(last_year)} the network rate went from "
+        f"{_pct(rates[0])} to {_pct(rates[1])}. The middle half of {noun}s sat in a band "
+        f"{w0:.1f} points wide in {int(first_year)} and {w1:.1f} points wide in "
+        f"{int(last_year)}"
+    )
+    change = w1 - w0
+    floor = None if floors is None else 100 * (float(floors[1]) - float(floors[0]))
+    if abs(change) < 1.0:
+        tail = (
+            f": about as wide, the {noun}s moving together rather than drawing apart"
+            if floor is None or floor >= 0
+            else f": about as wide, with its floor down {abs(floor):.0f} points"
+        )
+    elif change < 0:
+        tail = (
+            f": narrower, with its floor up {floor:.0f} points, so the network is moving "
+            f"toward a constellation, most {noun}s improving together"
+            if floor is not None and floor > 0
+            else f": narrower, {noun}s drawing closer together"
+        )
+    else:
+        tail = (
+            f": wider, so the network is widening around a few stars, some {noun}s pulling "
+            "away from the rest"
+            if floor is None or floor < change
+            else f": wider, though its floor rose {floor:.0f} points too"
+        )
+    return head + tail + "."
+
+
+def overdispersion_words(*, phi: float, tau: float, noun: str) -> str:
+    """How much more units differ than chance alone would make them, in points.
+
+    Parameters
+    ----------
+    phi : float
+        The funnel's overdispersion factor (1: no more spread than chance).
+    tau : float
+        The between-unit standard deviation beyond chance (a share).
     noun : str
         The unit noun in lower case.
 
     Returns
     -------
     str
+        Empty when the numbers are missing.
+
+    Examples
+    --------
+    >>> overdispersion_words(phi=6.57, tau=0.068, noun="school")
+    'Schools differ about 7 points more than chance alone would make them, given their sizes.'
+    >>> overdispersion_words(phi=0.9, tau=0.0, noun="school")
+    'Schools differ no more than chance alone would make them, given their sizes.'
     """
+    if phi is None or pd.isna(phi):
+        return ""
+    if float(phi) <= 1.0 or tau is None or pd.isna(tau) or 100 * float(tau) < 0.5:
+        return (
+            f"{_capital(noun)}s differ no more than chance alone would make them, given "
+            "their sizes."
+        )
     return (
-        f"From {int(first_year)} to {int(last_year)} the network rate went from "
-        f"{_pct(rates[0])} to {_pct(rates[1])}, and the middle half of "
-        f"{noun}s went from spanning {_pct(iqrs[0], 1)} to {_pct(iqrs[1], 1)}."
+        f"{_capital(noun)}s differ about {100 * float(tau):.0f} points more than chance alone "
+        "would make them, given their sizes."
     )
 
 
@@ -187,7 +265,20 @@ def share_words(share: float) -> str:
     return "tenth" if abs(float(share) - 0.1) < 1e-9 else f"{float(share):.0%}"
 
 
-def no_bright_spot_words(*, noun: str, phrase: str, who: str, share: float) -> str:
+def bright_rule_years_words(noun: str, years: int) -> str:
+    """How many years the bright-spot rule needs, said once wherever the rule is said.
+
+    Examples
+    --------
+    >>> bright_rule_years_words("school", 3)
+    'in each of the last 3 years of data (a school with fewer years of data is not one)'
+    """
+    return (
+        f"in each of the last {years} years of data (a {noun} with fewer years of data is not one)"
+    )
+
+
+def no_bright_spot_words(*, noun: str, phrase: str, who: str, share: float, years: int = 3) -> str:
     """The sentence said when no unit is a bright spot.
 
     Parameters
@@ -200,6 +291,8 @@ def no_bright_spot_words(*, noun: str, phrase: str, who: str, share: float) -> s
         The group.
     share : float
         The rule's share of best units (0.1: "tenth").
+    years : int
+        The years of data the rule needs.
 
     Returns
     -------
@@ -208,7 +301,7 @@ def no_bright_spot_words(*, noun: str, phrase: str, who: str, share: float) -> s
     return (
         f"No {noun} is a bright spot on {_E(phrase)} for "
         f"{who}: none is clearly among the network's best "
-        f"{share_words(share)} of {noun}s, year after year."
+        f"{share_words(share)} of {noun}s, {bright_rule_years_words(noun, years)}."
     )
 
 
@@ -223,6 +316,7 @@ def bright_spot_words(
     probability: float,
     share: float,
     margin: float = 0.0,
+    years: int = 3,
 ) -> str:
     """The bright spots and the evidence that makes each one.
 
@@ -244,6 +338,8 @@ def bright_spot_words(
         The rule's share of best units.
     margin : float
         How far above the network rate the estimate must be (a share; 0: just above).
+    years : int
+        The years of data the rule needs.
 
     Returns
     -------
@@ -262,7 +358,7 @@ def bright_spot_words(
         "is above the network rate"
         + (f" by more than {100 * margin:g} points" if margin > 0 else "")
         + " with 95% confidence, and it was better than the network in most single years "
-        "too: "
+        f"too; the rule looks {bright_rule_years_words(noun, years)}: "
         + _list([_E(x) for x in names])
         + ". A bright spot is a place to learn from; its results track with what it does "
         "and whom it serves, and do not by themselves show why."
@@ -270,7 +366,7 @@ def bright_spot_words(
 
 
 def gap_words(gap: float, low: float, high: float) -> str:
-    """A gap in percentage points with its interval, kept on one line: "12 pp (3 to 20)".
+    """A gap in percentage points with its interval, kept on one line: "12 points (3 to 20)".
 
     Parameters
     ----------
@@ -284,7 +380,7 @@ def gap_words(gap: float, low: float, high: float) -> str:
     if pd.isna(gap):
         return "—"
     # no-break spaces: the interval stays on one line in a narrow column
-    text = f"{gap:.0f}\u00a0pp"
+    text = f"{gap:.0f}\u00a0points"
     if pd.notna(low) and pd.notna(high):
         text += f" ({low:.0f}\u00a0to\u00a0{high:.0f})"
     return text

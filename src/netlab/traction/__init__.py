@@ -25,9 +25,11 @@ from netlab.traction._stages import (
 from netlab.traction._survey import (
     SURVEY_ITEMS,
     survey_change,
+    survey_label,
     survey_trends,
 )
 from netlab.traction._terms import (
+    term_key,
     term_of,
 )
 
@@ -43,7 +45,9 @@ __all__ = [
     "stage_shares",
     "stages",
     "survey_change",
+    "survey_label",
     "survey_trends",
+    "term_key",
     "term_of",
     "time_to_stage",
     "transitions",

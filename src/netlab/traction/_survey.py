@@ -6,15 +6,27 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import yaml
 
+from netlab import paths
 from netlab.checks import check_columns
 from netlab.traction import _cluster
 from netlab.traction._terms import term_of
 
-__all__ = ["SURVEY_ITEMS", "survey_change", "survey_trends"]
+__all__ = ["SURVEY_ITEMS", "survey_change", "survey_label", "survey_trends"]
 
 #: Survey items about the network (Likert 1 to 5).
 SURVEY_ITEMS = ("connected", "voice", "implementing")
+
+#: How a report names each item (``data/survey.yaml``).
+SURVEY_LABELS: dict[str, str] = yaml.safe_load(
+    (paths.PACKAGE_DATA / "survey.yaml").read_text(encoding="utf-8")
+)
+
+
+def survey_label(item: str) -> str:
+    """A survey item as a report names it: "voice" → "Having a voice in the network"."""
+    return SURVEY_LABELS.get(str(item), str(item).replace("_", " ").capitalize())
 
 
 def _survey_long(survey: pd.DataFrame, date: dt.date | None) -> pd.DataFrame:

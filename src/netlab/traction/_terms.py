@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["term_of"]
+__all__ = ["term_key", "term_of"]
 
 
 def term_of(dates: pd.Series) -> pd.Series:
@@ -16,6 +16,23 @@ def term_of(dates: pd.Series) -> pd.Series:
     season = np.where(d.dt.month >= 8, "fall", "spring")
     out = d.dt.year.astype("Int64").astype(str) + "-" + pd.Series(season, index=d.index)
     return out.where(d.notna())
+
+
+def term_key(term: object) -> tuple:
+    """A sort key that puts terms in date order: "2019-spring" before "2019-fall".
+
+    Terms not spelled ``"<year>-spring"`` or ``"<year>-fall"`` sort after, by their text.
+
+    Examples
+    --------
+    >>> sorted(["2020-spring", "2019-fall", "2019-spring"], key=term_key)
+    ['2019-spring', '2019-fall', '2020-spring']
+    """
+    year, _, season = str(term).partition("-")
+    order = {"spring": 0, "summer": 1, "fall": 2}
+    if year.isdigit() and season.lower() in order:
+        return (0, int(year), order[season.lower()], "")
+    return (1, 0, 0, str(term))
 
 
 def _school_year(dates: pd.Series) -> pd.Series:

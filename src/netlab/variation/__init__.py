@@ -8,6 +8,7 @@ from netlab.variation._casemix import (
     case_mix,
 )
 from netlab.variation._core import (
+    BRIGHT_SPOT_YEARS,
     bright_spot_settings,
     bright_spots,
     constellation,
@@ -27,6 +28,7 @@ from netlab.variation._shrinkage import (
 )
 
 __all__ = [
+    "BRIGHT_SPOT_YEARS",
     "adjustment_note",
     "bright_spot_settings",
     "bright_spots",

@@ -42,6 +42,9 @@ from netlab.variation._shrinkage import _shrink_binary, _top_probability, shrunk
 
 # --------------------------------------------------------------------------- bright spots
 
+#: Years of data the bright-spot rule needs: a unit with fewer is not a bright spot.
+BRIGHT_SPOT_YEARS = 3
+
 
 def bright_spots(
     rates: pd.DataFrame,
@@ -49,7 +52,7 @@ def bright_spots(
     measure: str,
     group: str = "focal",
     years: Sequence[int] | None = None,
-    last: int = 3,
+    last: int = BRIGHT_SPOT_YEARS,
     min_years: int = 2,
     direction: str = "higher",
     unit: str = "unit_id",
@@ -71,7 +74,9 @@ def bright_spots(
     2. **clearly above the network**: its ``level`` (95%) interval lies entirely above the
        network's pooled rate plus ``margin`` (a rate, e.g. 0.05 for five points; default 0);
     3. **consistent**: its shrunken estimate is better than the network in at least
-       ``min_years`` (default 2) of those years taken one at a time.
+       ``min_years`` (default 2) of those years taken one at a time;
+    4. **long enough**: the unit has data in every year of the window (``last`` years, or
+       the ``years`` given); a unit, or a run, with fewer years has no bright spot.
 
     For ``direction="lower"`` read "bottom" and "below". Condition 1 keeps bright spots few
     at any network size and spread: the probabilities of being in the top tenth add up to a
@@ -120,6 +125,7 @@ def bright_spots(
     for name, value in (("share", share), ("probability", probability)):
         if not 0 < value < 1:
             raise ValueError(f"`{name}` must be between 0 and 1, but {value!r} was passed.")
+    need = last if years is None else len(years)
     if years is None:
         years = _years(rates, measure, group)[-last:]
     years = sorted(int(y) for y in years)
@@ -147,6 +153,7 @@ def bright_spots(
     sub = sub[sub["numerator"].notna() & (sub["denominator"] > 0)]  # censored years left out
     if sub.empty:
         return empty
+    n_years = sub.groupby(unit)["year"].nunique()
     pooled = sub.groupby(unit, as_index=False)[["numerator", "denominator"]].sum()
     pooled = pooled.assign(year=0, measure=measure, group=group)
     fit = _shrink_binary(_cell(pooled, measure=measure, group=group, year=0, unit=unit), level)
@@ -167,7 +174,8 @@ def bright_spots(
         p_top=p_top,
         years_better=fit["unit_id"].map(n_better).fillna(0).astype(int),
     )
-    hits = fit[(fit["p_top"] >= probability) & clear & (fit["years_better"] >= min_years)]
+    enough = fit["unit_id"].map(n_years).fillna(0) >= need  # fewer years: not one (still fitted)
+    hits = fit[(fit["p_top"] >= probability) & clear & (fit["years_better"] >= min_years) & enough]
     if hits.empty:
         return empty
     latest = by_unit.tail(1).set_index("unit_id")

@@ -130,7 +130,7 @@ _COLUMNS = {
     "focal_rate": ("Group", "rate1", "n_min"),
     "ref_denominator": ("Other students", "count", "n_min"),
     "ref_rate": ("Others", "rate1", "n_min"),
-    "gap_pp": ("Gap (pp)", "num1", "n_min"),
+    "gap_pp": ("Gap (points)", "num1", "n_min"),
     "low_pp": ("from", "num1", "n_min"),
     "high_pp": ("to", "num1", "n_min"),
     "centre": ("Median", "rate1", None),
