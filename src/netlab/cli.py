@@ -1,12 +1,13 @@
 """The ``netlab`` command: parses arguments and calls the API, nothing more.
 
+Each command imports what it needs when it runs, so ``netlab --help`` starts at once.
+
 Expected mistakes end in one clear message and a non-zero exit, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -15,7 +16,6 @@ from pathlib import Path
 from netlab import paths
 from netlab._version import __version__
 from netlab.exceptions import NetlabError, ParamsError, SchemaError
-from netlab.pipeline import run_lock
 
 DEMO_RUNS = ("demo", "districts-demo")
 
@@ -121,6 +121,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_prepare(args: argparse.Namespace) -> int:
     from netlab import pipeline
     from netlab.params import load_params
+    from netlab.pipeline import run_lock
 
     params = load_params(args.params)
     with run_lock(params.run):  # not while a build of the run is running
@@ -160,6 +161,7 @@ def _cmd_rekey(args: argparse.Namespace) -> int:
     from netlab import pipeline
     from netlab.clean import rekey
     from netlab.params import load_params
+    from netlab.pipeline import run_lock
 
     params = load_params(args.params)
     key = paths.key_file()
@@ -245,6 +247,8 @@ _COMMANDS = {
 
 def _verbose() -> None:
     """Send netlab's INFO log (what prepare and build are doing) to stderr."""
+    import logging  # here: the command line starts without it
+
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("netlab: %(message)s"))
     logger = logging.getLogger("netlab")
