@@ -18,6 +18,8 @@ from netlab._version import __version__
 from netlab.exceptions import NetlabError, ParamsError, SchemaError
 
 DEMO_RUNS = ("demo", "districts-demo")
+#: How report processes start (netlab.batch's start_method; kept here so --help stays quick).
+START_METHODS = ("fork", "spawn")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -56,6 +58,13 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--scheduler", default=None, help="address of a Dask scheduler to render on")
     b.add_argument("--force", action="store_true", help="render even unchanged reports")
     b.add_argument(
+        "--start-method",
+        choices=START_METHODS,
+        default=None,
+        help="how each report's process starts: fork (default on Linux) or spawn (default "
+        "on Windows and macOS); the same as NETLAB_START_METHOD",
+    )
+    b.add_argument(
         "--wait",
         action="store_true",
         help="if another build of the run is running, wait for it (default: exit)",
@@ -64,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="generate the synthetic demo networks and render them")
     d.add_argument("--jobs", type=int, default=None)
     d.add_argument("--force", action="store_true")
+    d.add_argument("--start-method", choices=START_METHODS, default=None)
 
     rk = sub.add_parser(
         "rekey", help="replace the pseudonym key and prepare a run again with the new one"
@@ -150,7 +160,14 @@ def _build(
     return result
 
 
+def _start_method(args: argparse.Namespace) -> None:
+    """Pass ``--start-method`` to the render servers, which read it from the environment."""
+    if getattr(args, "start_method", None):
+        os.environ["NETLAB_START_METHOD"] = args.start_method
+
+
 def _cmd_build(args: argparse.Namespace) -> int:
+    _start_method(args)
     result = _build(
         args.params, jobs=args.jobs, scheduler=args.scheduler, force=args.force, wait=args.wait
     )
@@ -192,6 +209,7 @@ def _cmd_rekey(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from netlab import synth
 
+    _start_method(args)
     seeds = {"network": 2026, "districts": 2027}
     nets = {
         "network": lambda: synth.generate(30, seed=seeds["network"]),
