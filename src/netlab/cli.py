@@ -33,6 +33,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
+    n = sub.add_parser(
+        "init",
+        help="write a hub's project folder: params from a commented template, an empty raw "
+        "folder with a README, and the Jupyter kernel 'Python (netlab)'",
+    )
+    n.add_argument("directory", type=Path)
+    n.add_argument("--run", default=None, help="the first run's name (default: the folder's)")
+    n.add_argument("--network", default=None, help="the network's name, for the reports")
+    n.add_argument(
+        "--notebooks",
+        action="store_true",
+        help="also copy netlab's notebooks and report template into the project, to adapt",
+    )
+    n.add_argument("--no-kernel", action="store_true", help="do not install the Jupyter kernel")
+
     s = sub.add_parser(
         "synth",
         help="write a synthetic network to OUT_DIR: the contract tables, and in OUT_DIR/exports "
@@ -90,6 +105,39 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--out", type=Path, required=True, help="raw folder to write the tables to")
     i.add_argument("--season", type=int, default=None, help="graduating year (default: latest)")
     return p
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from netlab import project
+
+    made = project.init(
+        args.directory,
+        run=args.run,
+        network=args.network,
+        notebooks=args.notebooks,
+        kernel=not args.no_kernel,
+    )
+    root = made.root
+    print(f"Project written to {root}:")
+    for path in made.files:
+        print(f"  {path.relative_to(root)}")
+    if made.kernel:
+        print(f"Jupyter kernel {project.KERNEL_DISPLAY_NAME!r} installed in {made.kernel}")
+    elif made.kernel_error:
+        print(
+            f"The Jupyter kernel was not installed ({made.kernel_error}); to install it: "
+            f"{sys.executable} -m ipykernel install --user --name {project.KERNEL_NAME} "
+            f'--display-name "{project.KERNEL_DISPLAY_NAME}"'
+        )
+    run = next(p.stem for p in made.files if p.parent.name == "params")
+    print(
+        "Next:\n"
+        f"  cd {root}\n"
+        f"  put the term's exports in data/raw/{run}/ (or try: netlab synth data/raw/{run})\n"
+        f"  netlab validate data/raw/{run}\n"
+        f"  netlab build params/{run}.yaml"
+    )
+    return 0
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
@@ -253,6 +301,7 @@ def _cmd_import_public(args: argparse.Namespace) -> int:
 
 
 _COMMANDS = {
+    "init": _cmd_init,
     "synth": _cmd_synth,
     "validate": _cmd_validate,
     "prepare": _cmd_prepare,
