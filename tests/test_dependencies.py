@@ -2,7 +2,7 @@
 
 A module-level import must be a hard dependency (``[project] dependencies``); an import
 inside a function may also come from an extra (``pdf``, ``dask``, ``lab``), whose code
-asks :func:`netlab._extras.require` first. Nothing in ``src/`` may need a dev-only package.
+asks :func:`netlab.extras.require` first. Nothing in ``src/`` may need a dev-only package.
 """
 
 from __future__ import annotations
@@ -105,3 +105,26 @@ def test_the_walk_sees_what_it_must():
     hard, extras = _declared()
     assert "distributed" in extras["dask"] and "playwright" in extras["pdf"]
     assert "pandas" in hard and "dask" not in hard
+
+
+def test_a_missing_extra_is_named_with_how_to_install_it(monkeypatch):
+    import importlib.util
+
+    import pytest
+
+    from netlab import extras
+    from netlab.exceptions import NetlabError
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "distributed" else real(name, *a),
+    )
+    assert extras.missing("dask") == ["distributed"]
+    with pytest.raises(NetlabError) as caught:
+        extras.require("dask")
+    text = str(caught.value)
+    assert "distributed is not installed" in text and "Dask cluster" in text
+    assert 'pip install "netlab[dask]"' in text
+    extras.require("pdf")  # installed here: no error
