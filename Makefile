@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c $(LOCK) -e ".[dev]"
-	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (netlab)"
+	$(BIN)/python -m ipykernel install --user --name $(KERNEL) --display-name "Python (netlab)"
 	touch $(STAMP)
 
 setup: $(STAMP) ## Create .venv, install netlab (versions from requirements.lock) and its Jupyter kernel

@@ -41,7 +41,10 @@ def test_first_cell_holds_literal_annotated_parameters(name):
 def test_notebooks_are_thin_and_committed_without_outputs(name):
     nb = nbformat.read(NOTEBOOKS[name], as_version=4)
     nbformat.validate(nb)
-    assert nb.metadata["kernelspec"]["name"] == "python3"
+    assert (
+        nb.metadata["kernelspec"]["name"] == "netlab"
+    )  # the kernel `netlab init` and `make setup` install
+    assert nb.metadata["kernelspec"]["display_name"] == "Python (netlab)"
     code = [c for c in nb.cells if c.cell_type == "code"]
     for cell in code:
         assert not cell.outputs and cell.execution_count is None

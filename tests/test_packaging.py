@@ -20,14 +20,22 @@ def _bound(requirement: str) -> str | None:
     return m.group(1) if m else None
 
 
+def _requirements(project: dict) -> list[str]:
+    """Every requirement: the dependencies and each extra's (``netlab[...]`` aside)."""
+    extras = project["optional-dependencies"].values()
+    listed = project["dependencies"] + [r for extra in extras for r in extra]
+    return list(dict.fromkeys(r for r in listed if _name(r) != "netlab"))
+
+
 def test_environment_yml_matches_pyproject():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    wanted = project["dependencies"] + project["optional-dependencies"]["dev"]
+    wanted = _requirements(project)
     env = yaml.safe_load((REPO / "environment.yml").read_text())
-    conda = [d for d in env["dependencies"] if isinstance(d, str)]
+    conda = [d.split("#")[0].strip() for d in env["dependencies"] if isinstance(d, str)]
     conda_bounds = {_name(d): _bound(d) for d in conda}
-    # dask[distributed] is two conda packages.
-    aliases = {"dask": ["dask", "distributed"]}
+    # dask[distributed] is two conda packages; conda-forge's `playwright` is Node's
+    # Playwright, and the Python binding is `playwright-python`.
+    aliases = {"dask": ["dask", "distributed"], "playwright": ["playwright-python"]}
     for req in wanted:
         name = _name(req)
         for conda_name in aliases.get(name, [name]):
@@ -45,9 +53,25 @@ def test_environment_yml_matches_pyproject():
     assert any(line.startswith("-e") for line in pip_lines), "environment.yml must install netlab"
 
 
+def test_dev_installs_every_extra_and_extras_are_not_hard_requirements():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+    assert {"pdf", "dask", "lab"} <= set(extras)
+    assert "netlab[pdf,dask,lab]" in extras["dev"]
+    hard = {_name(r) for r in project["dependencies"]}
+    assert not hard & {"playwright", "dask", "jupyterlab", "ipywidgets"}
+    assert {"ipython", "traitlets", "pypdf", "filelock"} <= hard
+
+
+def test_the_build_system_reads_an_spdx_license():
+    build = tomllib.loads((REPO / "pyproject.toml").read_text())["build-system"]
+    setuptools = next(r for r in build["requires"] if _name(r) == "setuptools")
+    assert int(_bound(setuptools).split(".")[0]) >= 77  # license = "MIT" (PEP 639)
+
+
 def test_every_dependency_is_lower_bounded():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    for req in project["dependencies"] + project["optional-dependencies"]["dev"]:
+    for req in _requirements(project):
         assert _bound(req), f"{req} has no lower bound"
 
 
@@ -93,7 +117,7 @@ def test_the_lock_pins_every_dependency_at_a_version_its_floor_allows():
 
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     pins = _locked()
-    for req in project["dependencies"] + project["optional-dependencies"]["dev"]:
+    for req in _requirements(project):
         parsed = Requirement(req)
         name = parsed.name.lower().replace("_", "-")
         assert name in pins, f"{name} is not in requirements.lock: run `make lock`"

@@ -6,47 +6,38 @@ raw files → :mod:`~netlab.sources` → :mod:`~netlab.clean` → :mod:`~netlab.
 models (:mod:`~netlab.variation`, :mod:`~netlab.practices`, :mod:`~netlab.livecase`,
 :mod:`~netlab.traction`) → :mod:`~netlab.report` (drawn by :mod:`~netlab.plots`), run by
 :mod:`~netlab.pipeline` and :mod:`~netlab.batch`. ``docs/architecture.md`` maps them.
+
+Each subpackage and name is imported when it is first used, so ``import netlab`` and
+``netlab --help`` stay quick; ``from netlab.report import school_figures`` works as usual.
 """
 
-from netlab import (
-    batch,
-    clean,
-    livecase,
-    measures,
-    pipeline,
-    plots,
-    practices,
-    privacy,
-    report,
-    sources,
-    synth,
-    traction,
-    variation,
-)
+from netlab._lazy import attach
 from netlab._version import __version__
-from netlab.batch import build
-from netlab.params import load_params
-from netlab.pipeline import Prepared, history, load, prepare
 
-__all__ = [
-    "Prepared",
-    "__version__",
-    "batch",
-    "build",
-    "clean",
-    "history",
-    "livecase",
-    "load",
-    "load_params",
-    "measures",
-    "pipeline",
-    "plots",
-    "practices",
-    "prepare",
-    "privacy",
-    "report",
-    "sources",
-    "synth",
-    "traction",
-    "variation",
-]
+__getattr__, __dir__, _lazy_names = attach(
+    __name__,
+    submodules=[
+        "batch",
+        "clean",
+        "livecase",
+        "measures",
+        "pipeline",
+        "plots",
+        "practices",
+        "privacy",
+        "report",
+        "sources",
+        "synth",
+        "traction",
+        "variation",
+    ],
+    names={
+        "build": "batch",
+        "load_params": "params",
+        "Prepared": "pipeline",
+        "load": "pipeline",
+        "prepare": "pipeline",
+        "history": "pipeline",
+    },
+)
+__all__ = ["__version__", *_lazy_names]

@@ -1,12 +1,13 @@
 """The ``netlab`` command: parses arguments and calls the API, nothing more.
 
+Each command imports what it needs when it runs, so ``netlab --help`` starts at once.
+
 Expected mistakes end in one clear message and a non-zero exit, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -15,9 +16,10 @@ from pathlib import Path
 from netlab import paths
 from netlab._version import __version__
 from netlab.exceptions import NetlabError, ParamsError, SchemaError
-from netlab.pipeline import run_lock
 
 DEMO_RUNS = ("demo", "districts-demo")
+#: How report processes start (netlab.batch's start_method; kept here so --help stays quick).
+START_METHODS = ("fork", "spawn")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,6 +32,21 @@ def _parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="store_true", help="say what each step is doing (INFO log)"
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    n = sub.add_parser(
+        "init",
+        help="write a hub's project folder: params from a commented template, an empty raw "
+        "folder with a README, and the Jupyter kernel 'Python (netlab)'",
+    )
+    n.add_argument("directory", type=Path)
+    n.add_argument("--run", default=None, help="the first run's name (default: the folder's)")
+    n.add_argument("--network", default=None, help="the network's name, for the reports")
+    n.add_argument(
+        "--notebooks",
+        action="store_true",
+        help="also copy netlab's notebooks and report template into the project, to adapt",
+    )
+    n.add_argument("--no-kernel", action="store_true", help="do not install the Jupyter kernel")
 
     s = sub.add_parser(
         "synth",
@@ -64,6 +81,13 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--scheduler", default=None, help="address of a Dask scheduler to render on")
     b.add_argument("--force", action="store_true", help="render even unchanged reports")
     b.add_argument(
+        "--start-method",
+        choices=START_METHODS,
+        default=None,
+        help="how each report's process starts: fork (default on Linux) or spawn (default "
+        "on Windows and macOS); the same as NETLAB_START_METHOD",
+    )
+    b.add_argument(
         "--wait",
         action="store_true",
         help="if another build of the run is running, wait for it (default: exit)",
@@ -72,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="generate the synthetic demo networks and render them")
     d.add_argument("--jobs", type=int, default=None)
     d.add_argument("--force", action="store_true")
+    d.add_argument("--start-method", choices=START_METHODS, default=None)
 
     rk = sub.add_parser(
         "rekey", help="replace the pseudonym key and prepare a run again with the new one"
@@ -99,6 +124,39 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--out", type=Path, required=True, help="raw folder to write the tables to")
     i.add_argument("--season", type=int, default=None, help="graduating year (default: latest)")
     return p
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from netlab import project
+
+    made = project.init(
+        args.directory,
+        run=args.run,
+        network=args.network,
+        notebooks=args.notebooks,
+        kernel=not args.no_kernel,
+    )
+    root = made.root
+    print(f"Project written to {root}:")
+    for path in made.files:
+        print(f"  {path.relative_to(root)}")
+    if made.kernel:
+        print(f"Jupyter kernel {project.KERNEL_DISPLAY_NAME!r} installed in {made.kernel}")
+    elif made.kernel_error:
+        print(
+            f"The Jupyter kernel was not installed ({made.kernel_error}); to install it: "
+            f"{sys.executable} -m ipykernel install --user --name {project.KERNEL_NAME} "
+            f'--display-name "{project.KERNEL_DISPLAY_NAME}"'
+        )
+    run = next(p.stem for p in made.files if p.parent.name == "params")
+    print(
+        "Next:\n"
+        f"  cd {root}\n"
+        f"  put the term's exports in data/raw/{run}/ (or try: netlab synth data/raw/{run})\n"
+        f"  netlab validate data/raw/{run}\n"
+        f"  netlab build params/{run}.yaml"
+    )
+    return 0
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
@@ -151,6 +209,7 @@ def _cmd_describe(args: argparse.Namespace) -> int:
 def _cmd_prepare(args: argparse.Namespace) -> int:
     from netlab import pipeline
     from netlab.params import load_params
+    from netlab.pipeline import run_lock
 
     params = load_params(args.params)
     with run_lock(params.run):  # not while a build of the run is running
@@ -179,7 +238,14 @@ def _build(
     return result
 
 
+def _start_method(args: argparse.Namespace) -> None:
+    """Pass ``--start-method`` to the render servers, which read it from the environment."""
+    if getattr(args, "start_method", None):
+        os.environ["NETLAB_START_METHOD"] = args.start_method
+
+
 def _cmd_build(args: argparse.Namespace) -> int:
+    _start_method(args)
     result = _build(
         args.params, jobs=args.jobs, scheduler=args.scheduler, force=args.force, wait=args.wait
     )
@@ -190,6 +256,7 @@ def _cmd_rekey(args: argparse.Namespace) -> int:
     from netlab import pipeline
     from netlab.clean import rekey
     from netlab.params import load_params
+    from netlab.pipeline import run_lock
 
     params = load_params(args.params)
     key = paths.key_file()
@@ -256,6 +323,7 @@ def _demo_spring(network, *, jobs: int | None) -> None:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from netlab import synth
 
+    _start_method(args)
     seeds = {"network": 2026, "districts": 2027}
     nets = {
         "network": lambda: synth.generate(30, seed=seeds["network"]),
@@ -300,6 +368,7 @@ def _cmd_import_public(args: argparse.Namespace) -> int:
 
 
 _COMMANDS = {
+    "init": _cmd_init,
     "synth": _cmd_synth,
     "validate": _cmd_validate,
     "prepare": _cmd_prepare,
@@ -314,6 +383,8 @@ _COMMANDS = {
 
 def _verbose() -> None:
     """Send netlab's INFO log (what prepare and build are doing) to stderr."""
+    import logging  # here: the command line starts without it
+
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("netlab: %(message)s"))
     logger = logging.getLogger("netlab")

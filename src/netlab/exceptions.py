@@ -8,8 +8,10 @@ traceback, and exits non-zero.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas only for the annotation: the command line starts without it
+    import pandas as pd
 
 
 class NetlabError(Exception):

@@ -1,8 +1,14 @@
 """Where things live: the one module that knows the project's folders.
 
 The project root is found, in order, from the ``NETLAB_HOME`` environment variable,
-from the current directory or its parents (a folder holding ``params/`` and
-``notebooks/``), and from the location of this package in a source checkout.
+from the current directory or its parents (a folder holding ``params/`` and either
+``notebooks/`` or ``.netlab/``, as ``netlab init`` writes), and from the location of this
+package in a source checkout.
+
+The report notebooks and the nbconvert template ship inside the package (a wheel carries
+copies of the checkout's top-level ``notebooks/`` and ``templates/`` under
+``netlab/_shipped/``, made by the build step in ``setup.py``). A project that has its own
+``notebooks/`` or ``templates/netlab/`` folder uses those instead, as a whole.
 """
 
 from __future__ import annotations
@@ -13,10 +19,32 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
 PACKAGE_DATA = PACKAGE / "data"
+#: Where a built package keeps its copies of the notebooks and templates.
+SHIPPED = PACKAGE / "_shipped"
 
 
 def _looks_like_root(path: Path) -> bool:
-    return (path / "params").is_dir() and (path / "notebooks").is_dir()
+    return (path / "params").is_dir() and (
+        (path / "notebooks").is_dir() or (path / ".netlab").is_dir()
+    )
+
+
+def shipped_dir(name: str) -> Path:
+    """netlab's own copy of ``notebooks`` or ``templates``: in the package, or the checkout's.
+
+    Parameters
+    ----------
+    name : {"notebooks", "templates"}
+        The folder.
+
+    Returns
+    -------
+    pathlib.Path
+        ``netlab/_shipped/<name>`` in an installed package; the top-level folder of the
+        source checkout this package runs from otherwise.
+    """
+    inside = SHIPPED / name
+    return inside if inside.is_dir() else PACKAGE.parents[1] / name
 
 
 def project_root() -> Path:
@@ -68,13 +96,18 @@ def params_dir() -> Path:
 
 
 def notebooks_dir() -> Path:
-    """Folder of the report notebooks."""
-    return project_root() / "notebooks"
+    """Folder of the report notebooks: the project's own ``notebooks/``, else netlab's."""
+    own = project_root() / "notebooks"
+    return own if own.is_dir() else shipped_dir("notebooks")
 
 
 def templates_dir() -> Path:
-    """Folder of the nbconvert templates (``templates/netlab`` is netlab's)."""
-    return project_root() / "templates"
+    """Folder of the nbconvert templates (``templates/netlab`` is netlab's).
+
+    The project's own ``templates/`` when it holds a ``netlab`` template, else netlab's.
+    """
+    own = project_root() / "templates"
+    return own if (own / "netlab").is_dir() else shipped_dir("templates")
 
 
 def reports_dir(run: str | None = None) -> Path:

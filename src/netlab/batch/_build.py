@@ -87,6 +87,9 @@ def _run_local(
 
 
 def _run_dask(tasks: list[dict], scheduler: Any) -> Iterator[dict]:
+    from netlab.extras import require
+
+    require("dask")  # a clear message when the netlab[dask] extra is not installed
     from dask.distributed import Client, as_completed
 
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)

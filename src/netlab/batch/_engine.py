@@ -16,6 +16,9 @@ Pieces, from the inside out:
 - :func:`~netlab.batch.render` (``_render``): one report, one task dict in, one result
   dict out (never raises).
 - :func:`fork_render`: the same in a fresh child of this process.
+- :func:`spawn_render`: the same in a freshly started interpreter, where ``fork`` is
+  missing (Windows) or unsafe (macOS); slower, since each report imports the stack.
+  :func:`start_method` says which one a build uses (``NETLAB_START_METHOD``).
 - :func:`serve`: the warm server loop (``python -m netlab.batch._engine serve``).
 - :class:`WarmPool`: a few warm servers fed from threads, for a local build.
 - :func:`render_on_worker`: the same on a Dask worker (one warm server per worker).
@@ -50,8 +53,13 @@ import papermill  # noqa: F401
 
 from netlab.batch._papermill import _shell
 from netlab.batch._render import _failure, export_html, render
+from netlab.exceptions import BuildError
 
 DEFAULT_TIMEOUT = 600.0
+#: How a warm server starts each report's process: ``fork`` a child of the warm server
+#: (Linux, the default there) or ``spawn`` a fresh interpreter (the default elsewhere).
+START_METHODS = ("fork", "spawn")
+START_METHOD_ENV = "NETLAB_START_METHOD"
 #: Modules a report may use, imported once by a warm server before it forks.
 _STACK = (
     "netlab.pipeline",
@@ -67,7 +75,54 @@ _STACK = (
     "openpyxl",
 )
 
-__all__ = ["WarmPool", "fork_render", "render_on_worker", "serve", "warm"]
+__all__ = [
+    "START_METHODS",
+    "WarmPool",
+    "fork_render",
+    "render_on_worker",
+    "serve",
+    "spawn_render",
+    "start_method",
+    "warm",
+]
+
+
+def start_method(chosen: str | None = None) -> str:
+    """How each report's process is started: ``"fork"`` or ``"spawn"``.
+
+    Parameters
+    ----------
+    chosen : str, optional
+        ``"fork"`` or ``"spawn"``; default: the ``NETLAB_START_METHOD`` environment
+        variable, else ``"fork"`` on Linux and ``"spawn"`` elsewhere (Windows has no
+        ``fork``; on macOS a forked child of a process that has started system
+        frameworks' threads may crash).
+
+    Returns
+    -------
+    str
+        The method.
+
+    Raises
+    ------
+    BuildError
+        When the method is unknown, or ``fork`` is asked for where it does not exist.
+    """
+    raw = chosen if chosen is not None else os.environ.get(START_METHOD_ENV, "")
+    method = str(raw).strip().lower()
+    if not method:
+        return "fork" if hasattr(os, "fork") and sys.platform.startswith("linux") else "spawn"
+    if method not in START_METHODS:
+        raise BuildError(
+            f"Unknown start method {raw!r} (from {START_METHOD_ENV} or --start-method).",
+            hint=f"Use one of: {', '.join(START_METHODS)}.",
+        )
+    if method == "fork" and not hasattr(os, "fork"):
+        raise BuildError(
+            f"This system ({sys.platform}) cannot fork processes.",
+            hint=f"Use spawn (unset {START_METHOD_ENV}, or set it to spawn).",
+        )
+    return method
 
 
 # --------------------------------------------------------------------------------------
@@ -203,6 +258,44 @@ def fork_render(task: dict[str, Any]) -> dict[str, Any]:
     return json.loads(data)
 
 
+_SPAWNED = "from netlab.batch._engine import _spawned; _spawned()"
+
+
+def _spawned() -> None:
+    """Entry of a spawned report process: one JSON task on stdin, its result on stdout."""
+    task = json.loads(sys.stdin.read())
+    answer = os.dup(1)
+    os.dup2(2, 1)  # stray prints must not corrupt the answer
+    _child(task, answer)
+
+
+def spawn_render(task: dict[str, Any]) -> dict[str, Any]:
+    """Render one report in a freshly started interpreter (where ``fork`` is not used).
+
+    The new process runs :func:`render` as :func:`fork_render`'s child does; this process
+    waits for its answer, at most ``task["timeout"]`` seconds (default 600), and kills it
+    past that.
+    """
+    started = time.perf_counter()
+    timeout = float(task.get("timeout") or DEFAULT_TIMEOUT)
+    env = {**os.environ, **({"NETLAB_HOME": str(task["home"])} if task.get("home") else {})}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _SPAWNED],
+            input=json.dumps(task).encode(),
+            stdout=subprocess.PIPE,
+            env=env,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return _failure(task, started, "timeout", f"the report took longer than {timeout:.0f} s")
+    if not done.stdout.strip():
+        why = f"exit status {done.returncode}"
+        return _failure(task, started, "crash", f"the report's process died ({why})")
+    return json.loads(done.stdout)
+
+
 def _preload(task: dict) -> None:
     """Load the task's prepared run in this (parent) process, once, if it names one."""
     run = task.get("preload")
@@ -229,14 +322,19 @@ def serve(stdin=None, stdout=None) -> None:
     stdin = stdin or sys.stdin
     answers = stdout or os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # stray prints must not corrupt the answer channel
-    warm()
+    forking = start_method() == "fork"
+    if forking:  # a spawned report imports the stack itself: nothing to share
+        warm()
     for line in stdin:
         if not line.strip():
             continue
         task = json.loads(line)
         try:
-            _preload(task)
-            result = fork_render(task)
+            if forking:
+                _preload(task)
+                result = fork_render(task)
+            else:
+                result = spawn_render(task)
         except Exception as err:
             result = _failure(task, time.perf_counter(), "server", f"{type(err).__name__}: {err}")
         answers.write(json.dumps(result) + "\n")
@@ -254,6 +352,9 @@ class WarmPool:
         Extra environment variables for the servers (e.g. ``NETLAB_HOME``).
     log : path, optional
         File receiving the servers' own messages (start-up warnings).
+    method : {"fork", "spawn"}, optional
+        How each report's process starts (:func:`start_method`; default: the
+        ``NETLAB_START_METHOD`` environment variable, else ``fork`` on Linux only).
 
     Examples
     --------
@@ -261,9 +362,20 @@ class WarmPool:
     ...     results = [f.result() for f in map(pool.submit, tasks)]
     """
 
-    def __init__(self, size: int, *, env: dict[str, str] | None = None, log=None) -> None:
+    def __init__(
+        self,
+        size: int,
+        *,
+        env: dict[str, str] | None = None,
+        log=None,
+        method: str | None = None,
+    ) -> None:
         self.size = max(1, int(size))
         self._env = {**os.environ, **(env or {})}
+        self.method = start_method(
+            method if method is not None else self._env.get(START_METHOD_ENV)
+        )
+        self._env[START_METHOD_ENV] = self.method
         self._log = log
         self._idle: queue.Queue = queue.Queue()
         self._all: list[subprocess.Popen] = []

@@ -1,17 +1,18 @@
 """One build of a run at a time: a lock file in the run's private work area.
 
-The lock is an advisory ``flock`` on ``<work area>/build.lock``, which the operating system
-releases when the process holding it ends, however it ends (``kill -9`` included). The
-file also says who holds it (process, host, command, start time): a second build reads it
-to tell the person what it is waiting for, and a lock file left by a build that was killed
-is recognised as stale because nobody holds its ``flock`` any more.
+The lock is an operating-system lock on ``<work area>/build.mutex`` taken through
+:mod:`filelock` (``flock`` on Linux and macOS, ``msvcrt.locking`` on Windows), which the
+system releases when the process holding it ends, however it ends (``kill -9`` included).
+Beside it, ``build.lock`` says who holds it (process, host, command, start time): a second
+build reads it to tell the person what it is waiting for, and a ``build.lock`` left full by
+a build that was killed is recognised as stale because nobody holds the mutex any more.
+(The two are separate files because Windows forbids reading a locked file's bytes.)
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import json
 import os
 import socket
@@ -20,10 +21,13 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
 from netlab import paths
 from netlab.exceptions import BuildError
 
 LOCK_NAME = "build.lock"
+MUTEX_NAME = "build.mutex"
 
 
 def _holder_text(info: dict) -> str:
@@ -89,26 +93,26 @@ def run_lock(
     work = paths.work_dir(run)
     work.mkdir(parents=True, exist_ok=True)
     path = work / LOCK_NAME
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    mutex = FileLock(work / MUTEX_NAME)
+    deadline = None if wait is True or wait is False else time.monotonic() + float(wait)
+    told = False
+    while True:
+        try:
+            mutex.acquire(timeout=0)
+            break
+        except Timeout:
+            holder = _holder_text(_read(path))
+            if wait is False or (deadline is not None and time.monotonic() > deadline):
+                raise BuildError(
+                    f"Another build of run {run!r} is running: {holder}.",
+                    hint="Wait for it to finish, or build with --wait to start when it "
+                    f"ends. (Lock: {path})",
+                ) from None
+            if not told:
+                say(f"Another build of run {run!r} is running ({holder}); waiting for it.")
+                told = True
+            time.sleep(poll)
     try:
-        deadline = None if wait is True or wait is False else time.monotonic() + float(wait)
-        told = False
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                holder = _holder_text(_read(path))
-                if wait is False or (deadline is not None and time.monotonic() > deadline):
-                    raise BuildError(
-                        f"Another build of run {run!r} is running: {holder}.",
-                        hint="Wait for it to finish, or build with --wait to start when it "
-                        f"ends. (Lock: {path})",
-                    ) from None
-                if not told:
-                    say(f"Another build of run {run!r} is running ({holder}); waiting for it.")
-                    told = True
-                time.sleep(poll)
         left = _read(path)
         stale = left if left.get("pid") else None
         if stale:
@@ -122,31 +126,24 @@ def run_lock(
             "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "command": _command(),
         }
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(info).encode(), 0)
-        os.fsync(fd)
+        path.write_text(json.dumps(info), encoding="utf-8")
         try:
             yield {"stale": stale}
         finally:
-            # An empty lock file means the last build finished.
-            os.ftruncate(fd, 0)
-            fcntl.flock(fd, fcntl.LOCK_UN)
+            path.write_text("", encoding="utf-8")  # empty: the last build finished
     finally:
-        os.close(fd)
+        mutex.release()
 
 
 def holder(run: str) -> dict | None:
     """Who holds the run's lock right now, or None when no build is running."""
-    path = paths.work_dir(run) / LOCK_NAME
-    if not path.exists():
+    work = paths.work_dir(run)
+    if not (work / MUTEX_NAME).exists():
         return None
-    fd = os.open(path, os.O_RDONLY)
+    probe = FileLock(work / MUTEX_NAME)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return _read(path) or {"pid": None}
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return None
-    finally:
-        os.close(fd)
+        probe.acquire(timeout=0)
+    except Timeout:
+        return _read(work / LOCK_NAME) or {"pid": None}
+    probe.release()
+    return None

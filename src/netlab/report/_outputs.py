@@ -385,8 +385,8 @@ NO_CHROMIUM = (
 )
 NO_PLAYWRIGHT = (
     "PDFs were not written: the Python package playwright is not installed (it drives "
-    "Chromium). Install netlab's dependencies again (`make setup`, or `pip install "
-    "playwright`), or set `pdf: false` in the run's parameters."
+    'Chromium). Install netlab\'s pdf extra (`pip install "netlab[pdf]"`; in a checkout '
+    "`make setup`), or set `pdf: false` in the run's parameters."
 )
 
 _FOOTER = (

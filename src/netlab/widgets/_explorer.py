@@ -124,6 +124,9 @@ class Explorer:
     """
 
     def __init__(self, run: str | Any = "demo") -> None:
+        from netlab.extras import require
+
+        require("lab")  # ipywidgets comes with the netlab[lab] extra
         import ipywidgets as w
 
         self._runs: dict[str, Any] = {}
@@ -424,6 +427,9 @@ def explore(run: str | Any = "demo") -> Any:
         The explorer's widgets (its :class:`Explorer` is the ``explorer`` attribute), or,
         when the run cannot be opened (e.g. not prepared yet), a message saying what to do.
     """
+    from netlab.extras import require
+
+    require("lab")  # ipywidgets comes with the netlab[lab] extra
     import ipywidgets as w
 
     try:
