@@ -39,6 +39,7 @@ from typing import Any
 from netlab import paths
 from netlab._version import __version__
 from netlab.batch import _engine as engine
+from netlab.batch._gate import check_pdfs, gate_for, hold_back
 from netlab.batch._lastgood import (
     MANIFEST,
     _hold_last_good,
@@ -284,8 +285,10 @@ def _build_locked(
         run, len(tasks), len(todo), len(tasks) - len(todo), jobs,
     )  # fmt: skip
     by_id = {t["id"]: t for t in todo}
+    gate, rendered_since = None, time.time()
     try:
         if render_tasks:
+            gate = gate_for(params)  # the publish gate: each report is checked as it lands
             results = (
                 _run_dask(render_tasks, scheduler)
                 if scheduler is not None
@@ -298,7 +301,7 @@ def _build_locked(
                     if outcome.status == "failed":
                         # never leave an earlier version of a failed report to be sent out
                         _remove(out, task["rel_html"])
-                    else:
+                    elif not hold_back(gate, outcome, out, (".html", ".xlsx")):
                         outcome.sha256 = _sha256(Path(task["html"]))
                     bar.update(1)
     finally:
@@ -314,6 +317,7 @@ def _build_locked(
 
     reports = [outcomes[t["id"]] for t in tasks]
     printed = _print(reports, out, params)
+    printed.notes += check_pdfs(gate or (lambda: gate_for(params)), reports, out, rendered_since)
     result = BuildResult(
         run=run,
         reports=reports,
