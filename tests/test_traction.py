@@ -529,21 +529,52 @@ def test_survey_change_is_clustered_by_team_as_statsmodels_does():
     row = T.survey_change(survey, date=dt.date(2025, 1, 1)).iloc[0]
     after = (survey["date"] >= "2025-01-01").astype(float)
     fit = sm.OLS(survey["connected"].astype(float), sm.add_constant(after)).fit(
-        cov_type="cluster", cov_kwds={"groups": survey["school_id"]}, use_t=True
+        cov_type="cluster-crv3", cov_kwds={"groups": survey["school_id"]}, use_t=True
     )
     assert row["difference"] == pytest.approx(fit.params["date"], rel=1e-10)
     low, high = fit.conf_int().loc["date"]
     assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high), rel=1e-8)
-    assert row["teams"] == 30
+    assert row["teams"] == 30 and row["covariance"] == "CR3"
     trends = T.survey_trends(survey, date=dt.date(2025, 1, 1))
     before = survey[survey["date"] < "2025-01-01"]
     mean_fit = sm.OLS(before["connected"].astype(float), np.ones(len(before))).fit(
-        cov_type="cluster", cov_kwds={"groups": before["school_id"]}, use_t=True
+        cov_type="cluster-crv3", cov_kwds={"groups": before["school_id"]}, use_t=True
     )
     first = trends[trends["period"] == "before"].iloc[0]
     assert (first["ci_low"], first["ci_high"]) == pytest.approx(
         tuple(mean_fit.conf_int().iloc[0]), rel=1e-8
     )
+
+
+def test_survey_mean_interval_is_the_leave_one_team_out_jackknife():
+    # CR3 of a mean by hand: (G - 1) / G times the sum of squared deviations of the
+    # leave-one-team-out means from the full mean, t on G - 1 degrees of freedom.
+    from scipy import stats
+
+    survey = _clustered_survey(np.random.default_rng(5), teams=12)
+    y, team = survey["connected"].to_numpy(float), survey["school_id"].to_numpy()
+    mean = y.mean()
+    loo = np.array([y[team != t].mean() for t in np.unique(team)])
+    g = len(loo)
+    se = np.sqrt((g - 1) / g * np.sum((loo - mean) ** 2))
+    got = T.survey_trends(survey.assign(term="T1")).iloc[0]
+    half = stats.t.ppf(0.975, g - 1) * se
+    assert (got["ci_low"], got["ci_high"]) == pytest.approx((mean - half, mean + half))
+    assert got["covariance"] == "CR3"
+
+
+def test_survey_change_falls_back_to_cr1_and_says_so():
+    from netlab.report._survey_words import survey_covariance_words
+
+    survey = _clustered_survey(np.random.default_rng(4), teams=8)
+    # one team alone answered before the date: no fit without it, so CR3 cannot be had
+    alone = (survey["date"] < "2025-01-01") & (survey["school_id"] != "S00")
+    row = T.survey_change(survey.loc[~alone], date=dt.date(2025, 1, 1)).iloc[0]
+    assert row["covariance"] == "CR1" and row["ci_low"] < row["difference"] < row["ci_high"]
+    words = survey_covariance_words([("connected", row["covariance"]), ("voice", "CR3")])
+    assert "For connected," in words and "CR1" in words and "voice" not in words
+    assert "CR3" in survey_covariance_words([("voice", "CR3")])
+    assert survey_covariance_words([("voice", "")]) is None
 
 
 @pytest.mark.slow

@@ -20,6 +20,7 @@ from netlab.report._html import (
     unavailable,
 )
 from netlab.report._lookup import Looked, lookup
+from netlab.report._survey_words import survey_covariance_words
 from netlab.report._words import transition_words
 
 if TYPE_CHECKING:
@@ -230,4 +231,13 @@ def traction_survey(r: Report) -> Section:
                 "are clustered by team, because colleagues' answers move together)",
             )
         )
+    used = [
+        (item, kind)
+        for frame in (trends, change)
+        if frame is not None and "covariance" in frame
+        for item, kind in zip(frame["item"], frame["covariance"].fillna(""), strict=True)
+    ]
+    words = survey_covariance_words(used)
+    if words:
+        s.add(_note(_E(words)))
     return s
