@@ -230,6 +230,39 @@ def test_reach_curve_kaplan_meier_by_hand():
     assert curve.loc[1, "share_reached"] == pytest.approx(0.25)
     assert curve.loc[2, "share_reached"] == pytest.approx(1 - 3 / 8)
     assert list(curve["at_risk"]) == [4, 3, 2]
+    # log-log interval by hand (Greenwood's sum, Kalbfleisch and Prentice's transform):
+    # S ** exp(±z sqrt(V)), V = sum d / (n (n - d)) / log(S)^2
+    z = 1.959963984540054
+    for t, surv, greenwood in ((0, 3 / 4, 1 / 12), (2, 3 / 8, 1 / 12 + 1 / 2)):
+        v = np.sqrt(greenwood) / abs(np.log(surv))
+        low, high = 1 - surv ** np.exp(-z * v), 1 - surv ** np.exp(z * v)
+        got = curve.loc[t, ["share_low", "share_high"]].to_numpy(float)
+        assert got == pytest.approx([low, high], rel=1e-9), t
+
+
+def test_reach_curve_interval_matches_the_published_6mp_example():
+    # Freireich's 6-MP arm (Gehan 1965), weeks of remission, 0 = censored; R's
+    # survfit(conf.type = "log-log") as printed in Kleinbaum and Klein, Survival Analysis:
+    # survival and 95% interval at 6, 13 and 23 weeks.
+    weeks = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]
+    event = [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]
+    ttr = pd.DataFrame(
+        {
+            "school_id": [f"S{i}" for i in range(21)],
+            "stage": "initiation",
+            "reached": [bool(e) for e in event],
+            "years": pd.array(weeks, dtype="Int64"),
+        }
+    )
+    curve = T.reach_curve(ttr).set_index("years")
+    published = {6: (0.857, 0.620, 0.952), 13: (0.690, 0.432, 0.849), 23: (0.448, 0.188, 0.680)}
+    for t, (surv, low, high) in published.items():
+        row = curve.loc[t]
+        assert 1 - row["share_reached"] == pytest.approx(surv, abs=5e-4), t
+        assert (1 - row["share_high"], 1 - row["share_low"]) == pytest.approx(
+            (low, high), abs=5e-4
+        ), t
+    assert np.isnan(curve.loc[5, "share_low"])  # before any event: no interval
 
 
 # ---------------------------------------------------------------- outcomes

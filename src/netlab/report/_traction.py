@@ -105,9 +105,12 @@ def traction_transitions(r: Report) -> Section:
                     Col("at_risk", "Teams followed", "count"),
                     Col("reached", "Reached it", "count"),
                     Col("share_reached", "Share reached (cumulative)", "rate"),
+                    Col("share_low", "from", "rate"),
+                    Col("share_high", "to", "rate"),
                 ],
                 min_cell=r.min_cell,
-                caption="How long teams take to reach each stage",
+                caption="How long teams take to reach each stage (the share with its 95% "
+                "interval; teams not there yet count as still on their way, not as never)",
             )
         )
     return s
