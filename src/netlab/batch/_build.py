@@ -90,10 +90,12 @@ def _run_local(
 def _run_dask(tasks: list[dict], scheduler: Any) -> Iterator[dict]:
     from dask.distributed import Client, as_completed
 
+    from netlab.batch._dask import render_on_cluster
+
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:
         futures = client.map(
-            engine.render_on_worker,
+            render_on_cluster,
             tasks,
             key=[f"netlab-{t['id']}-{t['key']}" for t in tasks],
             pure=False,
@@ -108,6 +110,14 @@ def _run_dask(tasks: list[dict], scheduler: Any) -> Iterator[dict]:
     finally:
         if client is not scheduler:
             client.close()
+
+
+def _cluster_tasks(todo: list[dict], params: RunParams) -> list[dict]:
+    """The tasks as sent to a cluster: paths relative to the project, PDFs printed there."""
+    from netlab.batch._dask import portable
+
+    root = paths.project_root()
+    return [portable(t, root, pdf=params.pdf) for t in todo]
 
 
 def _progress(total: int, run: str, enabled: bool):
@@ -137,6 +147,8 @@ def _outcome(task: dict, result: dict | None, status: str | None = None) -> Repo
         key=task["key"],
         phases=dict(result.get("phases") or {}),
         xlsx=paths.beside(task["rel_html"], ".xlsx"),
+        # printed where it was rendered (on a cluster's worker)
+        pdf=paths.beside(task["rel_html"], ".pdf") if result.get("pdf_printed") else None,
     )
 
 
@@ -290,7 +302,7 @@ def _build_locked(
         if render_tasks:
             gate = gate_for(params)  # the publish gate: each report is checked as it lands
             results = (
-                _run_dask(render_tasks, scheduler)
+                _run_dask(_cluster_tasks(todo, params), scheduler)
                 if scheduler is not None
                 else _run_local(render_tasks, jobs, pool, work / "engine.log")
             )
@@ -356,7 +368,10 @@ def _print(reports: list[ReportOutcome], out: Path, params: RunParams) -> _Print
                 (out / paths.beside(r.html, ".pdf")).unlink(missing_ok=True)
         return _Printed()
     todo = [
-        r for r in done if r.status == "ok" or not (out / paths.beside(r.html, ".pdf")).exists()
+        r
+        for r in done
+        if (r.status == "ok" and r.pdf is None)
+        or not (out / paths.beside(r.html, ".pdf")).exists()
     ]
     got = print_pdfs(
         [(out / r.html, out / paths.beside(r.html, ".pdf"), r.kind == "livecase") for r in todo]
