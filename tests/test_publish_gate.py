@@ -175,3 +175,27 @@ def test_a_held_report_leaves_nothing_behind_and_its_message_names_no_one(tmp_pa
     assert "Roosevelt" not in r1.error
     assert not list((out / "schools").glob("S1.*"))
     assert (out / "schools" / "S2.html").exists()
+
+
+def test_a_staged_report_reaches_the_reports_folder_only_when_it_passes(tmp_path):
+    g = _gate(tmp_path / "work")
+    out, work = tmp_path / "out", tmp_path / "work"
+    (out / "schools").mkdir(parents=True)
+    (out / "schools" / "S1.html").write_text("<p>the last build's version</p>")
+    tasks = {
+        sid: gate.staged(
+            {"rel_html": f"schools/{sid}.html", "html": str(out / f"schools/{sid}.html")}, work
+        )
+        for sid in ("S1", "S2")
+    }
+    assert Path(tasks["S1"]["html"]).is_relative_to(work)
+    for sid, text in (("S1", "<p>Roosevelt High</p>"), ("S2", "<p>Roosevelt High</p>")):
+        Path(tasks[sid]["html"]).parent.mkdir(parents=True, exist_ok=True)
+        Path(tasks[sid]["html"]).write_text(text)
+    r1 = ReportOutcome(id="school:S1", kind="school", title="S1", html="schools/S1.html")
+    r2 = ReportOutcome(id="school:S2", kind="school", title="S2", html="schools/S2.html")
+    assert not gate.publish(g, r1, tasks["S1"], out)  # names a peer: held back
+    assert gate.publish(g, r2, tasks["S2"], out)  # its own name: sent out
+    assert not (out / "schools" / "S1.html").exists()  # nor the last build's version
+    assert (out / "schools" / "S2.html").read_text() == "<p>Roosevelt High</p>"
+    assert not list((work / gate.STAGED).rglob("*.html"))

@@ -39,7 +39,7 @@ from typing import Any
 from netlab import paths
 from netlab._version import __version__
 from netlab.batch import _engine as engine
-from netlab.batch._gate import check_pdfs, gate_for, hold_back
+from netlab.batch._gate import check_pdfs, clear_staged, gate_for, publish, staged
 from netlab.batch._lastgood import (
     MANIFEST,
     _hold_last_good,
@@ -291,7 +291,12 @@ def _build_locked(
 
     previous_ok = _previous_manifest(out).get("ok") is True
     held = _hold_last_good(out, work, previous_ok and bool(todo))
-    render_tasks = [{k: v for k, v in t.items() if k not in ("kind", "rel_html")} for t in todo]
+    # rendered into the work area, moved into reports/ by the publish gate
+    clear_staged(work)
+    staging = {t["id"]: staged(t, work) for t in todo}
+    render_tasks = [
+        {k: v for k, v in t.items() if k not in ("kind", "rel_html")} for t in staging.values()
+    ]
     log.info(
         "run %r: %d reports planned, %d to render (%d unchanged), %d at a time",
         run, len(tasks), len(todo), len(tasks) - len(todo), jobs,
@@ -302,7 +307,7 @@ def _build_locked(
         if render_tasks:
             gate = gate_for(params)  # the publish gate: each report is checked as it lands
             results = (
-                _run_dask(_cluster_tasks(todo, params), scheduler)
+                _run_dask(_cluster_tasks(list(staging.values()), params), scheduler)
                 if scheduler is not None
                 else _run_local(render_tasks, jobs, pool, work / "engine.log")
             )
@@ -313,7 +318,7 @@ def _build_locked(
                     if outcome.status == "failed":
                         # never leave an earlier version of a failed report to be sent out
                         _remove(out, task["rel_html"])
-                    elif not hold_back(gate, outcome, out, (".html", ".xlsx")):
+                    elif publish(gate, outcome, staging[task["id"]], out):
                         outcome.sha256 = _sha256(Path(task["html"]))
                     bar.update(1)
     finally:

@@ -8,10 +8,16 @@ files are removed from ``reports/<run>/``, the manifest and the index list it as
 back, and the problems are written to the run's private work area. The message that
 reaches the index names only the kinds of problem, never the text found (which may be
 the very name or key that must not be sent out).
+
+A report's page and workbook are rendered into the work area (:func:`staged`) and moved
+into ``reports/<run>/`` only once they pass (:func:`publish`); its PDF, a print of the
+checked page, is checked once printed and held back with the report when it fails.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,6 +153,51 @@ def gate_for(params: RunParams) -> Gate:
         student_keys=keys,
         work=paths.work_dir(params.run),
     )
+
+
+STAGED = "staged"  # the work area's folder where reports wait for the gate
+
+
+def staged(task: dict, work: Path) -> dict:
+    """The render task with its page and workbook written to the work area, not sent out."""
+    rel = Path(task["rel_html"])
+    return {
+        **task,
+        "html": str(work / STAGED / rel),
+        "xlsx": str(work / STAGED / rel.with_suffix(".xlsx")) if task.get("xlsx") else None,
+    }
+
+
+def clear_staged(work: Path) -> None:
+    """Remove what an earlier build left waiting for the gate."""
+    shutil.rmtree(work / STAGED, ignore_errors=True)
+
+
+def publish(gate: Gate, outcome: ReportOutcome, task: dict, out: Path) -> bool:
+    """Check a staged report; move it into ``out`` when it passes, else hold it back.
+
+    Returns True when the report was published. A report held back is removed from the
+    work area and from ``out`` (an earlier version of it is not left to be sent).
+    """
+    html = Path(task["html"])
+    files = [html, html.with_suffix(".xlsx"), html.with_suffix(".pdf")]
+    problems = gate.check(outcome.id, outcome.kind, files)
+    if problems:
+        outcome.status = HELD
+        outcome.error = gate.message(outcome.id, problems)
+        outcome.pdf = None
+        for f in files:
+            f.unlink(missing_ok=True)
+        _remove(out, outcome.html)
+        return False
+    for f in files:
+        target = out / paths.beside(outcome.html, f.suffix)
+        if f.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(f, target)
+        elif f.suffix != ".pdf":
+            target.unlink(missing_ok=True)  # no workbook this time: none from before either
+    return True
 
 
 def hold_back(gate: Gate, outcome: ReportOutcome, out: Path, suffixes: Iterable[str]) -> bool:
