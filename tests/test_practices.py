@@ -77,6 +77,19 @@ def test_bh_qvalues_match_statsmodels_and_skip_missing():
     np.testing.assert_allclose(q[~np.isnan(q)], expected)
 
 
+def test_bh_qvalues_match_scipy_on_ties_and_ones():
+    from scipy.stats import false_discovery_control
+
+    p = np.array([0.5, 0.01, 0.01, 1.0, 0.049, 0.2, 0.2])
+    np.testing.assert_allclose(P.bh_qvalues(p), false_discovery_control(p, method="bh"))
+    # by hand: sorted 0.01, 0.01, 0.049, 0.2, 0.2, 0.5, 1 (m = 7) -> 7p/rank
+    # 0.07, 0.035, 0.1143, 0.35, 0.28, 0.5833, 1; step-up minimum from the right
+    q = P.bh_qvalues(p)
+    np.testing.assert_allclose(q[[1, 2]], 0.035)
+    np.testing.assert_allclose(q[4], 7 * 0.049 / 3)
+    np.testing.assert_allclose(q[[5, 6]], 0.28)
+
+
 # ---------------------------------------------------------------------------- panel
 def test_panel_indicators_levels_and_missing_years():
     rates = pd.DataFrame(

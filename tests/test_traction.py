@@ -230,6 +230,39 @@ def test_reach_curve_kaplan_meier_by_hand():
     assert curve.loc[1, "share_reached"] == pytest.approx(0.25)
     assert curve.loc[2, "share_reached"] == pytest.approx(1 - 3 / 8)
     assert list(curve["at_risk"]) == [4, 3, 2]
+    # log-log interval by hand (Greenwood's sum, Kalbfleisch and Prentice's transform):
+    # S ** exp(±z sqrt(V)), V = sum d / (n (n - d)) / log(S)^2
+    z = 1.959963984540054
+    for t, surv, greenwood in ((0, 3 / 4, 1 / 12), (2, 3 / 8, 1 / 12 + 1 / 2)):
+        v = np.sqrt(greenwood) / abs(np.log(surv))
+        low, high = 1 - surv ** np.exp(-z * v), 1 - surv ** np.exp(z * v)
+        got = curve.loc[t, ["share_low", "share_high"]].to_numpy(float)
+        assert got == pytest.approx([low, high], rel=1e-9), t
+
+
+def test_reach_curve_interval_matches_the_published_6mp_example():
+    # Freireich's 6-MP arm (Gehan 1965), weeks of remission, 0 = censored; R's
+    # survfit(conf.type = "log-log") as printed in Kleinbaum and Klein, Survival Analysis:
+    # survival and 95% interval at 6, 13 and 23 weeks.
+    weeks = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]
+    event = [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]
+    ttr = pd.DataFrame(
+        {
+            "school_id": [f"S{i}" for i in range(21)],
+            "stage": "initiation",
+            "reached": [bool(e) for e in event],
+            "years": pd.array(weeks, dtype="Int64"),
+        }
+    )
+    curve = T.reach_curve(ttr).set_index("years")
+    published = {6: (0.857, 0.620, 0.952), 13: (0.690, 0.432, 0.849), 23: (0.448, 0.188, 0.680)}
+    for t, (surv, low, high) in published.items():
+        row = curve.loc[t]
+        assert 1 - row["share_reached"] == pytest.approx(surv, abs=5e-4), t
+        assert (1 - row["share_high"], 1 - row["share_low"]) == pytest.approx(
+            (low, high), abs=5e-4
+        ), t
+    assert np.isnan(curve.loc[5, "share_low"])  # before any event: no interval
 
 
 # ---------------------------------------------------------------- outcomes
@@ -529,21 +562,52 @@ def test_survey_change_is_clustered_by_team_as_statsmodels_does():
     row = T.survey_change(survey, date=dt.date(2025, 1, 1)).iloc[0]
     after = (survey["date"] >= "2025-01-01").astype(float)
     fit = sm.OLS(survey["connected"].astype(float), sm.add_constant(after)).fit(
-        cov_type="cluster", cov_kwds={"groups": survey["school_id"]}, use_t=True
+        cov_type="cluster-crv3", cov_kwds={"groups": survey["school_id"]}, use_t=True
     )
     assert row["difference"] == pytest.approx(fit.params["date"], rel=1e-10)
     low, high = fit.conf_int().loc["date"]
     assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high), rel=1e-8)
-    assert row["teams"] == 30
+    assert row["teams"] == 30 and row["covariance"] == "CR3"
     trends = T.survey_trends(survey, date=dt.date(2025, 1, 1))
     before = survey[survey["date"] < "2025-01-01"]
     mean_fit = sm.OLS(before["connected"].astype(float), np.ones(len(before))).fit(
-        cov_type="cluster", cov_kwds={"groups": before["school_id"]}, use_t=True
+        cov_type="cluster-crv3", cov_kwds={"groups": before["school_id"]}, use_t=True
     )
     first = trends[trends["period"] == "before"].iloc[0]
     assert (first["ci_low"], first["ci_high"]) == pytest.approx(
         tuple(mean_fit.conf_int().iloc[0]), rel=1e-8
     )
+
+
+def test_survey_mean_interval_is_the_leave_one_team_out_jackknife():
+    # CR3 of a mean by hand: (G - 1) / G times the sum of squared deviations of the
+    # leave-one-team-out means from the full mean, t on G - 1 degrees of freedom.
+    from scipy import stats
+
+    survey = _clustered_survey(np.random.default_rng(5), teams=12)
+    y, team = survey["connected"].to_numpy(float), survey["school_id"].to_numpy()
+    mean = y.mean()
+    loo = np.array([y[team != t].mean() for t in np.unique(team)])
+    g = len(loo)
+    se = np.sqrt((g - 1) / g * np.sum((loo - mean) ** 2))
+    got = T.survey_trends(survey.assign(term="T1")).iloc[0]
+    half = stats.t.ppf(0.975, g - 1) * se
+    assert (got["ci_low"], got["ci_high"]) == pytest.approx((mean - half, mean + half))
+    assert got["covariance"] == "CR3"
+
+
+def test_survey_change_falls_back_to_cr1_and_says_so():
+    from netlab.report._survey_words import survey_covariance_words
+
+    survey = _clustered_survey(np.random.default_rng(4), teams=8)
+    # one team alone answered before the date: no fit without it, so CR3 cannot be had
+    alone = (survey["date"] < "2025-01-01") & (survey["school_id"] != "S00")
+    row = T.survey_change(survey.loc[~alone], date=dt.date(2025, 1, 1)).iloc[0]
+    assert row["covariance"] == "CR1" and row["ci_low"] < row["difference"] < row["ci_high"]
+    words = survey_covariance_words([("connected", row["covariance"]), ("voice", "CR3")])
+    assert "For connected," in words and "CR1" in words and "voice" not in words
+    assert "CR3" in survey_covariance_words([("voice", "CR3")])
+    assert survey_covariance_words([("voice", "")]) is None
 
 
 @pytest.mark.slow

@@ -39,6 +39,7 @@ from typing import Any
 from netlab import paths
 from netlab._version import __version__
 from netlab.batch import _engine as engine
+from netlab.batch._gate import check_pdfs, clear_staged, gate_for, publish, staged
 from netlab.batch._lastgood import (
     MANIFEST,
     _hold_last_good,
@@ -92,10 +93,12 @@ def _run_dask(tasks: list[dict], scheduler: Any) -> Iterator[dict]:
     require("dask")  # a clear message when the netlab[dask] extra is not installed
     from dask.distributed import Client, as_completed
 
+    from netlab.batch._dask import render_on_cluster
+
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:
         futures = client.map(
-            engine.render_on_worker,
+            render_on_cluster,
             tasks,
             key=[f"netlab-{t['id']}-{t['key']}" for t in tasks],
             pure=False,
@@ -110,6 +113,14 @@ def _run_dask(tasks: list[dict], scheduler: Any) -> Iterator[dict]:
     finally:
         if client is not scheduler:
             client.close()
+
+
+def _cluster_tasks(todo: list[dict], params: RunParams) -> list[dict]:
+    """The tasks as sent to a cluster: paths relative to the project, PDFs printed there."""
+    from netlab.batch._dask import portable
+
+    root = paths.project_root()
+    return [portable(t, root, pdf=params.pdf) for t in todo]
 
 
 def _progress(total: int, run: str, enabled: bool):
@@ -139,6 +150,8 @@ def _outcome(task: dict, result: dict | None, status: str | None = None) -> Repo
         key=task["key"],
         phases=dict(result.get("phases") or {}),
         xlsx=paths.beside(task["rel_html"], ".xlsx"),
+        # printed where it was rendered (on a cluster's worker)
+        pdf=paths.beside(task["rel_html"], ".pdf") if result.get("pdf_printed") else None,
     )
 
 
@@ -281,16 +294,23 @@ def _build_locked(
 
     previous_ok = _previous_manifest(out).get("ok") is True
     held = _hold_last_good(out, work, previous_ok and bool(todo))
-    render_tasks = [{k: v for k, v in t.items() if k not in ("kind", "rel_html")} for t in todo]
+    # rendered into the work area, moved into reports/ by the publish gate
+    clear_staged(work)
+    staging = {t["id"]: staged(t, work) for t in todo}
+    render_tasks = [
+        {k: v for k, v in t.items() if k not in ("kind", "rel_html")} for t in staging.values()
+    ]
     log.info(
         "run %r: %d reports planned, %d to render (%d unchanged), %d at a time",
         run, len(tasks), len(todo), len(tasks) - len(todo), jobs,
     )  # fmt: skip
     by_id = {t["id"]: t for t in todo}
+    gate, rendered_since = None, time.time()
     try:
         if render_tasks:
+            gate = gate_for(params)  # the publish gate: each report is checked as it lands
             results = (
-                _run_dask(render_tasks, scheduler)
+                _run_dask(_cluster_tasks(list(staging.values()), params), scheduler)
                 if scheduler is not None
                 else _run_local(render_tasks, jobs, pool, work / "engine.log")
             )
@@ -301,7 +321,7 @@ def _build_locked(
                     if outcome.status == "failed":
                         # never leave an earlier version of a failed report to be sent out
                         _remove(out, task["rel_html"])
-                    else:
+                    elif publish(gate, outcome, staging[task["id"]], out):
                         outcome.sha256 = _sha256(Path(task["html"]))
                     bar.update(1)
     finally:
@@ -317,6 +337,7 @@ def _build_locked(
 
     reports = [outcomes[t["id"]] for t in tasks]
     printed = _print(reports, out, params)
+    printed.notes += check_pdfs(gate or (lambda: gate_for(params)), reports, out, rendered_since)
     result = BuildResult(
         run=run,
         reports=reports,
@@ -355,7 +376,10 @@ def _print(reports: list[ReportOutcome], out: Path, params: RunParams) -> _Print
                 (out / paths.beside(r.html, ".pdf")).unlink(missing_ok=True)
         return _Printed()
     todo = [
-        r for r in done if r.status == "ok" or not (out / paths.beside(r.html, ".pdf")).exists()
+        r
+        for r in done
+        if (r.status == "ok" and r.pdf is None)
+        or not (out / paths.beside(r.html, ".pdf")).exists()
     ]
     got = print_pdfs(
         [(out / r.html, out / paths.beside(r.html, ".pdf"), r.kind == "livecase") for r in todo]

@@ -7,6 +7,9 @@ from pathlib import Path
 
 from netlab.exceptions import BuildError
 
+FAILED = "failed"
+HELD = "held"  # rendered, then kept back by the publish gate (the privacy check)
+
 
 @dataclass
 class ReportOutcome:
@@ -48,8 +51,8 @@ class BuildResult:
 
     @property
     def failures(self) -> list[ReportOutcome]:
-        """The reports that failed."""
-        return [r for r in self.reports if r.status == "failed"]
+        """The reports that failed or were held back: none of them is sent out."""
+        return [r for r in self.reports if r.status in (FAILED, HELD)]
 
     @property
     def rendered(self) -> list[ReportOutcome]:
@@ -72,18 +75,20 @@ class BuildResult:
         rate = n_done / self.seconds * 60 if self.seconds > 0 and n_done else 0.0
         lines = [
             f"Run {self.run!r}: {len(self.reports)} reports — {n_done} rendered, "
-            f"{len(self.skipped)} unchanged, {len(self.failures)} failed "
+            f"{len(self.skipped)} unchanged, {len(self.failures)} failed or held back "
             f"in {self.seconds:.1f} s ({rate:.0f} reports/min, {self.jobs} at a time)"
             + ("; data prepared" if self.prepared else "; data already prepared")
         ]
         lines += [f"  {note}" for note in self.notes]
         for r in self.failures:
-            lines.append(f"  FAILED {r.title} [{r.id}]: {r.error}")
+            word = "HELD BACK" if r.status == HELD else "FAILED"
+            lines.append(f"  {word} {r.title} [{r.id}]: {r.error}")
             if r.notebook:
                 lines.append(f"         executed notebook kept at {r.notebook}")
         if self.failures:
             lines.append(
-                f"  Failed reports are not in {self.out_dir} (nothing half-done is sent out)."
+                f"  Failed and held-back reports are not in {self.out_dir} "
+                "(nothing half-done or unchecked is sent out)."
             )
         if self.kept is not None:
             lines.append(f"  The last good reports of this run are kept in {self.kept}")

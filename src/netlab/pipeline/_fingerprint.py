@@ -1,14 +1,17 @@
 """Fingerprints: what a processed run and a rendered report rest on, as short hashes.
 
 A processed run is fresh while its raw files and parameters (:func:`input_hash`) and the
-code that prepares it (:func:`code_hash`) are unchanged; a report is rendered again when
-that, its notebook, the template or the package code (:func:`report_code_hash`) changed.
+code that prepares it (:func:`code_hash`: netlab's and the versions of the libraries that
+compute) are unchanged; a report is rendered again when that, its notebook, the template,
+the package code or the version of a library that computes or draws it
+(:func:`report_code_hash`) changed, so an upgrade of the environment renders everything again.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +22,27 @@ from netlab.exceptions import InputError
 if TYPE_CHECKING:
     from netlab.params import RunParams
 
-__all__ = ["code_hash", "input_hash", "raw_files", "report_code_hash"]
+__all__ = ["code_hash", "input_hash", "library_versions", "raw_files", "report_code_hash"]
+
+#: The libraries that compute the tables and models: a new version prepares the data again.
+COMPUTING = ("pandas", "numpy", "scipy", "statsmodels")
+#: The libraries that draw and write the reports: a new version renders them again.
+DRAWING = ("matplotlib", "seaborn", "nbconvert", "papermill")
+
+
+def library_versions(names: Iterable[str]) -> str:
+    """The installed versions of ``names`` as one line ("pandas=3.0.1;numpy=2.3.0").
+
+    A library that is not installed reads as "none". Read at each call (not cached), so
+    an upgrade within one long session is seen.
+    """
+    found = []
+    for name in names:
+        try:
+            found.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name}=none")
+    return ";".join(found)
 
 
 def _hash_files(files: list[Path]) -> hashlib._Hash:
@@ -66,6 +89,7 @@ def code_hash() -> str:
     files = sorted(paths.PACKAGE.rglob("*.py")) + sorted(paths.PACKAGE_DATA.rglob("*.yaml"))
     h = _hash_files(files)
     h.update(__version__.encode())
+    h.update(library_versions(COMPUTING).encode())
     return h.hexdigest()[:16]
 
 
@@ -77,6 +101,7 @@ def report_code_hash(notebooks: Path, templates: Path) -> str:
         *sorted(p for p in (templates / "netlab").rglob("*") if p.is_file()),
     ]
     h = hashlib.sha256(__version__.encode())
+    h.update(library_versions((*COMPUTING, *DRAWING)).encode())
     for f in files:
         h.update(str(f.name).encode())
         h.update(f.read_bytes())

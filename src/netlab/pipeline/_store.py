@@ -171,7 +171,7 @@ def stale_reason(params: RunParams) -> str | None:
     if damaged:
         return "; ".join(damaged)
     if found.get("code_hash") != code_hash():
-        return "netlab's code changed"
+        return "netlab's code or the version of a library that computes it changed"
     return None
 
 

@@ -51,26 +51,22 @@ COVARIANCE_LABELS = {
 def bh_qvalues(p: Sequence[float] | np.ndarray) -> np.ndarray:
     """Benjamini-Hochberg (1995) step-up q-values; NaN p-values stay NaN and do not count.
 
-    q_(i) = min over j >= i of m * p_(j) / j, capped at 1, for the sorted p-values.
+    q_(i) = min over j >= i of m * p_(j) / j, capped at 1, for the sorted p-values
+    (scipy's :func:`scipy.stats.false_discovery_control` over the p-values that are not
+    missing).
 
     Examples
     --------
     >>> bh_qvalues([0.01, 0.04, 0.03, 0.20]).round(3).tolist()
     [0.04, 0.053, 0.053, 0.2]
     """
+    from scipy.stats import false_discovery_control
+
     p = np.asarray(p, dtype=float)
     q = np.full(p.shape, np.nan)
     ok = ~np.isnan(p)
-    m = int(ok.sum())
-    if m == 0:
-        return q
-    pv = p[ok]
-    order = np.argsort(pv)
-    scaled = pv[order] * m / np.arange(1, m + 1)
-    stepped = np.minimum.accumulate(scaled[::-1])[::-1]
-    qs = np.empty(m)
-    qs[order] = np.minimum(stepped, 1.0)
-    q[ok] = qs
+    if ok.any():
+        q[ok] = false_discovery_control(p[ok], method="bh")
     return q
 
 

@@ -307,6 +307,8 @@ def header(r: Report) -> dict:
 
 def _legend_line(why: reasons.Reason, r: Report) -> str:
     return reasons.legend(why, min_cell=r.min_cell, band_below=r.band_below)
+
+
 class _Meta(dict):
     """The header's facts; shown as a title block by any notebook front end.
 

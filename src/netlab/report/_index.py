@@ -214,8 +214,8 @@ def index_page(result: Any, params: RunParams) -> str:
                 cells.append(f'<td class="netlab-since">{_E(moved)}</td>')
             link = (
                 _links(task.html, out)
-                if task is not None and task.status != "failed"
-                else "failed"
+                if task is not None and task.status not in ("failed", "held")
+                else _UNSENT.get(getattr(task, "status", "failed"), "failed")
             )
             cells.append(f'<td class="netlab-links">{link}</td>')
             attrs = f' data-n="{int(row.focal_n)}"' if shown else ' data-suppressed="true"'
@@ -266,12 +266,15 @@ def index_page(result: Any, params: RunParams) -> str:
     network = [t for t in result.reports if t.kind in ("network", "traction")]
     if network:
         items = "".join(
-            f"<li>{_links(t.html, out, t.title) if t.status != 'failed' else _E(t.title) + ': failed'}</li>"
+            f"<li>{_links(t.html, out, t.title) if t.status not in ('failed', 'held') else _E(t.title) + ': ' + _UNSENT[t.status]}</li>"
             for t in network
         )
         body.insert(0, f'<ul class="netlab-network-links">{items}</ul>')
     body.append(_log(result, params, labels if found is not None else None))
-    n_fail = len(result.failures)
+    n_held = sum(r.status == "held" for r in result.reports)
+    n_fail = f"{len(result.failures) - n_held} failed" + (
+        f", {n_held} held back by the privacy check" if n_held else ""
+    )
     built = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -287,7 +290,7 @@ def index_page(result: Any, params: RunParams) -> str:
 <header class="netlab-header">
 <p class="netlab-kicker">{_E(params.network)}{" &middot; " + _E(params.term) if params.term else ""}{" &middot; data as of " + _E(reasons.said_date(as_of)) if as_of else ""}</p>
 <h1 class="netlab-title">The network at a glance</h1>
-<p class="netlab-subtitle">{len(result.reports)} reports; {n_fail} failed. Built {_E(built)}.</p>
+<p class="netlab-subtitle">{len(result.reports)} reports; {n_fail}. Built {_E(built)}.</p>
 </header>
 <main>
 {chr(10).join(body)}
@@ -299,6 +302,10 @@ Patterns here track with results; they do not show what causes them.</p></footer
 </body>
 </html>
 """
+
+
+#: A report that is not sent out, by status: it failed, or the privacy check held it back.
+_UNSENT = {"failed": "failed", "held": "held back"}
 
 
 def _legend(params: RunParams) -> str:
@@ -340,9 +347,7 @@ def _log(result: Any, params: RunParams, labels: dict[str, str] | None) -> str:
     """Every report of the build, its status and time (folded), with the build's notes."""
     rows = []
     for r in result.reports:
-        status = {"ok": "rendered", "skipped": "unchanged", "failed": "failed"}.get(
-            r.status, r.status
-        )
+        status = {"ok": "rendered", "skipped": "unchanged", **_UNSENT}.get(r.status, r.status)
         title = r.title
         if labels is not None and not params.name_peers and r.kind in ("school", "district"):
             title = f"{r.kind.capitalize()} report: {labels.get(r.id.split(':', 1)[1], r.id)}"
@@ -352,7 +357,7 @@ def _log(result: Any, params: RunParams, labels: dict[str, str] | None) -> str:
                 f"Live-case brief: {labels.get(host, host)} hosts {labels.get(visitor, visitor)}"
             )
         # the workbook and the PDF beside each report, briefs' included
-        link = _E(title) if r.status == "failed" else _links(r.html, result.out_dir, title)
+        link = _E(title) if r.status in _UNSENT else _links(r.html, result.out_dir, title)
         rows.append(
             f'<tr><td>{link}</td><td class="netlab-status-{_E(r.status)}">{_E(status)}</td>'
             f'<td class="netlab-num">{r.seconds:.1f} s</td><td>{_E(r.error or "")}</td></tr>'

@@ -20,6 +20,7 @@ from netlab.report._html import (
     unavailable,
 )
 from netlab.report._lookup import Looked, lookup
+from netlab.report._survey_words import survey_covariance_words
 from netlab.report._words import transition_words
 
 if TYPE_CHECKING:
@@ -112,10 +113,13 @@ def traction_transitions(r: Report) -> Section:
                     Col("at_risk", "Teams followed", "count"),
                     Col("reached", "Reached it", "count"),
                     Col("share_reached", "Share reached (cumulative)", "rate"),
+                    Col("share_low", "from", "rate"),
+                    Col("share_high", "to", "rate"),
                 ],
                 min_cell=r.min_cell,
                 band_below=r.band_below,
-                caption="How long teams take to reach each stage",
+                caption="How long teams take to reach each stage (the share with its 95% "
+                "interval; teams not there yet count as still on their way, not as never)",
             )
         )
     return s
@@ -254,4 +258,13 @@ def traction_survey(r: Report) -> Section:
                 "are clustered by team, because colleagues' answers move together)",
             )
         )
+    used = [
+        (item, kind)
+        for frame in (trends, change)
+        if frame is not None and "covariance" in frame
+        for item, kind in zip(frame["item"], frame["covariance"].fillna(""), strict=True)
+    ]
+    words = survey_covariance_words(used)
+    if words:
+        s.add(_note(_E(words)))
     return s

@@ -306,22 +306,28 @@ def time_to_stage(stages: pd.DataFrame, cohorts: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values([_TEAM, "stage"], ignore_index=True)
 
 
-def reach_curve(time_to_stage: pd.DataFrame) -> pd.DataFrame:
+def reach_curve(time_to_stage: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """Share of teams that have reached each stage by years since joining (Kaplan–Meier).
 
     Teams not there yet count as censored, so a young cohort does not drag the share down.
+    The curve and its interval are scipy's (:func:`scipy.stats.ecdf` on right-censored
+    data; the log-log interval of Kalbfleisch and Prentice, from Greenwood's variance).
 
     Parameters
     ----------
     time_to_stage : DataFrame
         Output of :func:`time_to_stage`.
+    level : float
+        Level of the interval.
 
     Returns
     -------
     DataFrame
         ``stage``, ``years`` (0, 1, ...), ``at_risk`` (teams followed that long and not yet
-        there), ``reached`` (teams first reaching the stage after that many years) and
-        ``share_reached`` (1 minus the Kaplan–Meier survival).
+        there), ``reached`` (teams first reaching the stage after that many years),
+        ``share_reached`` (1 minus the Kaplan–Meier survival) and ``share_low``,
+        ``share_high`` (its interval; NaN where the log-log interval is undefined: before
+        any team reached the stage, or once every team followed has).
     """
     rows = []
     for stage, sub in time_to_stage.groupby("stage", observed=True):
@@ -329,13 +335,35 @@ def reach_curve(time_to_stage: pd.DataFrame) -> pd.DataFrame:
         events = sub["reached"].astype(bool).to_numpy()
         ok = ~np.isnan(years)
         years, events = years[ok], events[ok]
-        surv = 1.0
-        for t in range(int(years.max()) + 1 if len(years) else 0):
-            at_risk = int((years >= t).sum())
-            reached = int(((years == t) & events).sum())
-            if at_risk:
-                surv *= 1 - reached / at_risk
-            rows.append((stage, t, at_risk, reached, 1 - surv))
-    out = pd.DataFrame(rows, columns=["stage", "years", "at_risk", "reached", "share_reached"])
+        if not len(years):
+            continue
+        t = np.arange(int(years.max()) + 1)
+        at_risk = (years[None, :] >= t[:, None]).sum(axis=1)
+        reached = ((years[None, :] == t[:, None]) & events[None, :]).sum(axis=1)
+        share, low, high = _km_share(years, events, t, level)
+        rows += zip([stage] * len(t), t, at_risk, reached, share, low, high, strict=True)
+    columns = ["stage", "years", "at_risk", "reached", "share_reached", "share_low", "share_high"]
+    out = pd.DataFrame(rows, columns=columns)
     out["stage"] = out["stage"].astype(_STAGE_DTYPE)
     return out
+
+
+def _km_share(years: np.ndarray, events: np.ndarray, t: np.ndarray, level: float):
+    """1 - Kaplan–Meier survival at ``t``, and its log-log interval (scipy)."""
+    import warnings
+
+    from scipy import stats
+
+    if not events.any():
+        return np.zeros(len(t)), np.full(len(t), np.nan), np.full(len(t), np.nan)
+    fit = stats.ecdf(stats.CensoredData(uncensored=years[events], right=years[~events]))
+    surv = fit.sf.evaluate(t)
+    with warnings.catch_warnings():
+        # scipy warns where the log-log interval is undefined (survival 0 or 1): NaN there
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ci = fit.sf.confidence_interval(level, method="log-log")
+        s_low, s_high = ci.low.evaluate(t), ci.high.evaluate(t)
+    undefined = (surv >= 1) | (surv <= 0)
+    low = np.where(undefined, np.nan, 1 - s_high)
+    high = np.where(undefined, np.nan, 1 - s_low)
+    return 1 - surv, low, high

@@ -60,11 +60,12 @@ def _survey_long(survey: pd.DataFrame, date: dt.date | None) -> pd.DataFrame:
 def _summarise(long: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     rows = []
     for key, part in long.groupby(keys, sort=True):
-        mean, low, high = _cluster.mean_interval(part["score"], part["team"])
+        mean, low, high, kind = _cluster.mean_interval(part["score"], part["team"])
         rows.append(
-            (*key, part["date"].min(), len(part), mean, low, high),
+            (*key, part["date"].min(), len(part), mean, low, high, kind),
         )
-    return pd.DataFrame(rows, columns=[*keys, "first_date", "n", "mean", "ci_low", "ci_high"])
+    columns = [*keys, "first_date", "n", "mean", "ci_low", "ci_high", "covariance"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def survey_trends(survey: pd.DataFrame, *, date: dt.date | None = None) -> pd.DataFrame:
@@ -87,7 +88,8 @@ def survey_trends(survey: pd.DataFrame, *, date: dt.date | None = None) -> pd.Da
         ``item``, ``term``, ``period``, ``first_date``, ``n`` (responses), ``mean``,
         ``ci_low``, ``ci_high`` (95% interval clustered by team: respondents of one school
         are not independent, so the interval counts teams, with t on teams - 1 degrees of
-        freedom), sorted by item and date.
+        freedom), ``covariance`` (``"CR3"``, or ``"CR1"`` when the jackknife could not be
+        computed), sorted by item and date.
     """
     long = _survey_long(survey, date)
     out = _summarise(long, ["item", "term", "period"])
@@ -98,9 +100,10 @@ def survey_change(survey: pd.DataFrame, *, date: dt.date | None) -> pd.DataFrame
     """Each survey item's mean before and after a date, and the difference, clustered by team.
 
     Staff responses come from a few dozen teams (one per school), and responses of one team
-    move together, so the interval of the difference is cluster-robust by team (CR1, t on
-    teams - 1 degrees of freedom; see :mod:`netlab.traction._cluster`), not one that counts every
-    response as independent.
+    move together, so the interval of the difference is cluster-robust by team (CR3, the
+    leave-one-team-out jackknife, with t on teams - 1 degrees of freedom; CR1 when one team
+    alone answered in a period; see :mod:`netlab.traction._cluster`), not one that counts
+    every response as independent.
 
     Parameters
     ----------
@@ -114,11 +117,12 @@ def survey_change(survey: pd.DataFrame, *, date: dt.date | None) -> pd.DataFrame
     DataFrame
         ``item``, ``n_before``, ``mean_before``, ``n_after``, ``mean_after``,
         ``difference`` (after minus before, in Likert points), ``ci_low``, ``ci_high``,
-        ``teams`` (clusters behind the interval).
+        ``teams`` (clusters behind the interval), ``covariance`` (as for
+        :func:`survey_trends`).
     """
     columns = [
         "item", "n_before", "mean_before", "n_after", "mean_after", "difference", "ci_low",
-        "ci_high", "teams",
+        "ci_high", "teams", "covariance",
     ]  # fmt: skip
     if date is None:
         return pd.DataFrame(columns=columns)
@@ -127,7 +131,7 @@ def survey_change(survey: pd.DataFrame, *, date: dt.date | None) -> pd.DataFrame
     for item in [i for i in SURVEY_ITEMS if i in set(long["item"])]:
         a = long.loc[(long["item"] == item) & (long["period"] == "before")]
         b = long.loc[(long["item"] == item) & (long["period"] == "after")]
-        diff, low, high = _cluster.difference_interval(
+        diff, low, high, kind = _cluster.difference_interval(
             a["score"], b["score"], a["team"], b["team"]
         )
         rows.append(
@@ -141,6 +145,7 @@ def survey_change(survey: pd.DataFrame, *, date: dt.date | None) -> pd.DataFrame
                 low,
                 high,
                 pd.concat([a["team"], b["team"]]).nunique(),
+                kind,
             )
         )
     return pd.DataFrame(rows, columns=columns)

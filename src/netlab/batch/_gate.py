@@ -1,0 +1,249 @@
+"""The publish gate: what a build is about to send out is checked before it goes.
+
+Each report a build rendered is scanned with :mod:`netlab.privacy` (its page and its
+workbook as soon as it is written, its PDF once printed): no figure on fewer than
+``min_cell`` students, no table row without its count, no student key, and no other
+unit's name where the report may not name it. A report that fails is held back: its
+files are removed from ``reports/<run>/``, the manifest and the index list it as held
+back, and the problems are written to the run's private work area. The message that
+reaches the index names only the kinds of problem, never the text found (which may be
+the very name or key that must not be sent out).
+
+A report's page and workbook are rendered into the work area (:func:`staged`) and moved
+into ``reports/<run>/`` only once they pass (:func:`publish`); its PDF, a print of the
+checked page, is checked once printed and held back with the report when it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from netlab import paths, privacy
+from netlab.batch._lastgood import _remove
+from netlab.batch._result import HELD, ReportOutcome
+from netlab.params import RunParams
+
+#: Each problem the scans report, by the start of its message, as words safe to publish.
+_KINDS = (
+    ("another unit's name", "another unit's name"),
+    ("student key", "student keys (student-level rows)"),
+    ("a figure rests on", "a figure on too few students"),
+    ("rests on", "a figure on too few students"),
+    ("without a student count", "a table row without its student count"),
+    ("unreadable student count", "a student count that cannot be read"),
+    ("no ", "no student counts to check"),
+)
+
+
+def problem_kind(problem: str) -> str:
+    """The kind of a scan's problem, in words that repeat nothing the report contained."""
+    lowered = problem.lower()
+    for start, kind in _KINDS:
+        if start in lowered:
+            return kind
+    return "a privacy problem"
+
+
+@dataclass(frozen=True)
+class Gate:
+    """The privacy check of one build's reports.
+
+    Parameters
+    ----------
+    min_cell : int
+        The run's smallest cell.
+    names : dict of str to str
+        Every unit's id and name.
+    name_peers : bool
+        The run allows every report to name other units.
+    student_keys : frozenset of str
+        The processed students' keys (empty for a run of school-level counts).
+    work : Path
+        The run's private work area, where the problems found are written.
+    """
+
+    min_cell: int
+    names: dict[str, str]
+    name_peers: bool
+    student_keys: frozenset[str] = field(default_factory=frozenset)
+    work: Path = Path(".")
+
+    def forbidden(self, report_id: str, kind: str) -> list[str]:
+        """The names a report may not show: other units', unless it may name them.
+
+        A unit's report names only itself and a live-case brief its two teams; the
+        network and traction reports name every unit. A name that is part of a name the
+        report may show is not checked (its own name would be found in it).
+        """
+        if self.name_peers or kind not in ("school", "district", "livecase"):
+            return []
+        own_ids = report_id.split(":")[1:]
+        own = [self.names.get(u, u) for u in own_ids]
+        return [
+            name
+            for uid, name in self.names.items()
+            if uid not in own_ids and name and not any(name in o for o in own)
+        ]
+
+    def check(self, report_id: str, kind: str, files: Iterable[Path]) -> list[str]:
+        """Scan a report's files that exist; return the problems, each naming its file."""
+        forbidden = self.forbidden(report_id, kind)
+        problems = []
+        for path in files:
+            if not path.exists():
+                continue
+            if path.suffix == ".html":
+                found = privacy.scan_html(
+                    path.read_text(encoding="utf-8"),
+                    min_cell=self.min_cell,
+                    student_keys=self.student_keys,
+                    forbidden_names=forbidden,
+                )
+            elif path.suffix == ".xlsx":
+                found = privacy.scan_xlsx(
+                    path,
+                    min_cell=self.min_cell,
+                    student_keys=self.student_keys,
+                    forbidden_names=forbidden,
+                )
+            else:
+                found = privacy.scan_pdf(
+                    path, student_keys=self.student_keys, forbidden_names=forbidden
+                )
+            problems += [f"{path.name}: {p}" for p in found]
+        return problems
+
+    def message(self, report_id: str, problems: list[str]) -> str:
+        """Write the problems to the work area; return the words the index may show."""
+        details = self.work / "privacy" / f"{paths.slug(report_id.replace(':', '-'))}.txt"
+        details.parent.mkdir(parents=True, exist_ok=True)
+        details.write_text("\n".join(problems) + "\n", encoding="utf-8")
+        where = {p.split(":", 1)[0].rsplit(".", 1)[-1] for p in problems}
+        kinds = sorted({problem_kind(p.split(": ", 1)[-1]) for p in problems})
+        return (
+            f"held back by the privacy check: {'; '.join(kinds)} in its "
+            f"{', '.join(sorted(where))} (what was found: {details})"
+        )
+
+
+def gate_for(params: RunParams) -> Gate:
+    """The gate of a prepared run: its units' names and its students' keys."""
+    folder = paths.processed_dir(params.run)
+    units = pd.read_parquet(folder / "units.parquet")
+    ids = units["unit_id"].astype(str)
+    names = units["unit_name"].astype(str) if "unit_name" in units else ids
+    keys: frozenset[str] = frozenset()
+    students = folder / "students.parquet"
+    if students.exists():
+        try:
+            frame = pd.read_parquet(students, columns=["student_key"])
+        except (KeyError, ValueError):  # pragma: no cover - students without keys
+            frame = pd.DataFrame({"student_key": []})
+        keys = frozenset(frame["student_key"].dropna().astype(str))
+    return Gate(
+        min_cell=params.min_cell,
+        names=dict(zip(ids, names, strict=True)),
+        name_peers=bool(params.name_peers),
+        student_keys=keys,
+        work=paths.work_dir(params.run),
+    )
+
+
+STAGED = "staged"  # the work area's folder where reports wait for the gate
+
+
+def staged(task: dict, work: Path) -> dict:
+    """The render task with its page and workbook written to the work area, not sent out."""
+    rel = Path(task["rel_html"])
+    return {
+        **task,
+        "html": str(work / STAGED / rel),
+        "xlsx": str(work / STAGED / rel.with_suffix(".xlsx")) if task.get("xlsx") else None,
+    }
+
+
+def clear_staged(work: Path) -> None:
+    """Remove what an earlier build left waiting for the gate."""
+    shutil.rmtree(work / STAGED, ignore_errors=True)
+
+
+def publish(gate: Gate, outcome: ReportOutcome, task: dict, out: Path) -> bool:
+    """Check a staged report; move it into ``out`` when it passes, else hold it back.
+
+    Returns True when the report was published. A report held back is removed from the
+    work area and from ``out`` (an earlier version of it is not left to be sent).
+    """
+    html = Path(task["html"])
+    files = [html, html.with_suffix(".xlsx"), html.with_suffix(".pdf")]
+    problems = gate.check(outcome.id, outcome.kind, files)
+    if problems:
+        outcome.status = HELD
+        outcome.error = gate.message(outcome.id, problems)
+        outcome.pdf = None
+        for f in files:
+            f.unlink(missing_ok=True)
+        _remove(out, outcome.html)
+        return False
+    for f in files:
+        target = out / paths.beside(outcome.html, f.suffix)
+        if f.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(f, target)
+        elif f.suffix != ".pdf":
+            target.unlink(missing_ok=True)  # no workbook this time: none from before either
+    return True
+
+
+def hold_back(gate: Gate, outcome: ReportOutcome, out: Path, suffixes: Iterable[str]) -> bool:
+    """Check a report's files beside it; when one fails, hold the whole report back.
+
+    Returns True when the report was held back (its files removed from ``out``).
+    """
+    files = [out / paths.beside(outcome.html, s) for s in suffixes]
+    problems = gate.check(outcome.id, outcome.kind, files)
+    if not problems:
+        return False
+    outcome.status = HELD
+    outcome.error = gate.message(outcome.id, problems)
+    outcome.pdf = None
+    _remove(out, outcome.html)
+    return True
+
+
+def check_pdfs(
+    gate: Gate | Callable[[], Gate], reports: list[ReportOutcome], out: Path, since: float
+) -> list[str]:
+    """Check the PDFs printed in this build (written after ``since``); return notes.
+
+    ``gate`` may be a function that makes the gate, called only when a PDF was printed.
+
+    Without ``pypdf`` a PDF cannot be read, so none is sent out unchecked: they are
+    removed and a note says why.
+    """
+    printed = [
+        r
+        for r in reports
+        if r.pdf and r.status in ("ok", "skipped") and (out / r.pdf).stat().st_mtime >= since
+    ]
+    if not printed:
+        return []
+    try:
+        import pypdf  # noqa: F401
+    except ImportError:
+        for r in printed:
+            (out / r.pdf).unlink(missing_ok=True)
+            r.pdf = None
+        return [
+            "The PDFs were not sent out: they cannot be checked without the pypdf package "
+            "(pip install pypdf)."
+        ]
+    gate = gate if isinstance(gate, Gate) else gate()
+    for r in printed:
+        hold_back(gate, r, out, (".pdf",))
+    return []
