@@ -13,8 +13,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from netlab import paths
+from netlab import paths, yamlfile
 from netlab.exceptions import ParamsError
+from netlab.yamlfile import shorten
 
 
 class _Strict(BaseModel):
@@ -184,7 +185,7 @@ def _describe(err: ValidationError, source: str) -> str:
         elif e["type"] == "missing":
             lines.append(f"  {key}: required but missing")
         else:
-            lines.append(f"  {key}: {e['msg']} (got {e.get('input')!r})")
+            lines.append(f"  {key}: {str(e['msg'])[:300]} (got {shorten(e.get('input'))})")
     return f"The run parameters in {source} are not valid:\n" + "\n".join(lines)
 
 
@@ -224,19 +225,15 @@ def _as_written(node: yaml.Node) -> None:
 
 
 def _read_yaml(text: str) -> Any:
-    """``yaml.safe_load`` that keeps identifiers (:data:`TEXT_KEYS`) as text."""
-    loader = yaml.SafeLoader(text)
-    try:
-        root = loader.get_single_node()
-        if isinstance(root, yaml.MappingNode):
-            for key, value in root.value:
-                if isinstance(key, yaml.ScalarNode) and key.value in TEXT_KEYS:
-                    if isinstance(value, yaml.ScalarNode) and value.tag == _NULL:
-                        continue  # `schools:` left empty means no selection
-                    _as_written(value)
-        return loader.construct_document(root) if root is not None else None
-    finally:
-        loader.dispose()
+    """:func:`netlab.yamlfile.load` that keeps identifiers (:data:`TEXT_KEYS`) as text."""
+    root = yamlfile.compose(text)
+    if isinstance(root, yaml.MappingNode):
+        for key, value in root.value:
+            if isinstance(key, yaml.ScalarNode) and key.value in TEXT_KEYS:
+                if isinstance(value, yaml.ScalarNode) and value.tag == _NULL:
+                    continue  # `schools:` left empty means no selection
+                _as_written(value)
+    return yamlfile.construct(root)
 
 
 def load_params(path: str | Path) -> RunParams:
