@@ -8,14 +8,31 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 
 from netlab import paths, yamlfile
 from netlab.exceptions import ParamsError
 from netlab.yamlfile import shorten
+
+#: The longest text each kind of params value may hold: a label of 10,000 characters would
+#: reach every sentence, caption and page header (and stretch the network PDF threefold).
+MAX_NAME, MAX_LABEL, MAX_PHRASE, MAX_CONDITION = 64, 120, 240, 1000
+#: A short name: ids of measures and groups, a term.
+Name = Annotated[str, StringConstraints(max_length=MAX_NAME)]
+#: A label shown in headings, sentences and captions.
+Label = Annotated[str, StringConstraints(max_length=MAX_LABEL)]
+#: A phrase or reason said in a sentence.
+Phrase = Annotated[str, StringConstraints(max_length=MAX_PHRASE)]
 
 
 class _Strict(BaseModel):
@@ -25,8 +42,8 @@ class _Strict(BaseModel):
 class Aim(_Strict):
     """The network's aim: a measure for a group, from a baseline year to a target by a date."""
 
-    measure: str = "enrolled_likely_grad"
-    group: str = "focal"
+    measure: Name = "enrolled_likely_grad"
+    group: Name = "focal"
     baseline_year: int = 2021
     target: float = Field(0.45, ge=0, le=1, description="target rate, 0 to 1")
     by: dt.date = dt.date(2027, 6, 30)
@@ -75,8 +92,8 @@ def _bool_as_text(v: Any) -> Any:
 class GroupDef(_Strict):
     """A group defined by a condition on the student table's columns."""
 
-    label: str
-    condition: str
+    label: Label
+    condition: str = Field(..., max_length=MAX_CONDITION)
 
     _text = field_validator("condition", mode="before")(
         classmethod(lambda cls, v: _bool_as_text(v))
@@ -86,9 +103,9 @@ class GroupDef(_Strict):
 class MeasureDef(_Strict):
     """A measure defined in YAML (see ``netlab/data/measures.yaml`` for the built-ins)."""
 
-    label: str
-    short_label: str | None = Field(None, description="a few words for sentences and axes")
-    phrase: str | None = Field(
+    label: Label
+    short_label: Label | None = Field(None, description="a few words for sentences and axes")
+    phrase: Phrase | None = Field(
         None, description='the measure as words after "students who …" (practice sentences)'
     )
     table: str = "students"
@@ -97,7 +114,7 @@ class MeasureDef(_Strict):
     )
     denominator: str | None = None
     numerator: str | None = None
-    denominator_label: str | None = None
+    denominator_label: Phrase | None = None
     direction: Literal["higher", "lower"] = "higher"
     kind: Literal["outcome", "interim", "process"] = "outcome"
     year_column: str | None = None
@@ -111,7 +128,7 @@ class ExclusionAllowance(_Strict):
     """A higher exclusion limit for one table and rule, and why it is right for this run."""
 
     share: float = Field(..., gt=0, le=1, description="largest share of the table's rows")
-    reason: str = Field(..., min_length=3, description="why so many rows may be left out")
+    reason: Phrase = Field(..., min_length=3, description="why so many rows may be left out")
 
 
 class RunParams(_Strict):
@@ -120,13 +137,13 @@ class RunParams(_Strict):
     Relative paths are resolved against the project root.
     """
 
-    run: str = Field(..., pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    network: str = "Demo network"
-    term: str = ""
+    run: Name = Field(..., pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    network: Label = "Demo network"
+    term: Name = ""
     raw_dir: str = Field(..., description="folder of the term's exports")
     unit: Literal["school", "district"] = "school"
-    focal_group: str | GroupDef = "focal"
-    focal_measure: str = "enrolled_likely_grad"
+    focal_group: Name | GroupDef = "focal"
+    focal_measure: Name = "enrolled_likely_grad"
     aim: Aim = Aim()
     grad_rate_threshold: float = Field(0.6, ge=0, le=1)
     grad_rate_column: Literal["grad_rate", "grad_rate_pell", "award_rate_6yr"] = Field(
@@ -137,10 +154,10 @@ class RunParams(_Strict):
     schools: list[str] | None = None
     districts: list[str] | None = None
     years: list[int] | None = None
-    measures: dict[str, MeasureDef] = {}
-    groups: dict[str, GroupDef] = {}
+    measures: dict[Name, MeasureDef] = {}
+    groups: dict[Name, GroupDef] = {}
     extra_columns: dict[str, dict[str, Literal["int", "float", "bool", "str", "date"]]] = {}
-    team_measures: dict[str, str] = {}
+    team_measures: dict[str, Name] = {}
     min_switchers: int = Field(3, ge=1)
     livecase: LiveCase = LiveCase()
     bright_spots: BrightSpots = BrightSpots()

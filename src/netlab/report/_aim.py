@@ -169,7 +169,7 @@ def aim_progress(r: Report) -> Section:
     if b is None:
         s.add(
             _sentence(
-                f"<strong>{_E(facts['short'])}</strong> for {who} {at}: {_pct(latest.rate)} in "
+                f"<strong>{_E(facts['short'])}</strong> for {_E(who)} {at}: {_pct(latest.rate)} in "
                 f"{int(latest.year)} ({_int(latest.numerator)} of {_int(latest.denominator)}). "
                 + (
                     f"The baseline year {aim.baseline_year} has no figure that can be shown, so "
@@ -183,7 +183,7 @@ def aim_progress(r: Report) -> Section:
     else:
         more = facts["more"]
         parts = [
-            f"<strong>{_E(facts['short'])}</strong> for {who} {at}: {_pct(latest.rate)} in "
+            f"<strong>{_E(facts['short'])}</strong> for {_E(who)} {at}: {_pct(latest.rate)} in "
             f"{int(latest.year)} ({_int(latest.numerator)} of {_int(latest.denominator)}), "
             f"against {_pct(b.rate)} in the baseline year {aim.baseline_year} "
             f"({_int(b.numerator)} of {_int(b.denominator)})."

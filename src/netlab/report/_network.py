@@ -74,7 +74,7 @@ def where_varies(r: Report) -> Section:
             f,
             cols,
             min_cell=r.min_cell,
-            caption=f"Measures ranked by spread between {r.noun.lower()}s, {_who(r, 'focal')}",
+            caption=f"Measures ranked by spread between {r.noun.lower()}s, {_E(_who(r, 'focal'))}",
             fold=True,
         )
     )
