@@ -191,10 +191,14 @@ class RunParams(_Strict):
         return self.unit
 
 
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
 def _describe(err: ValidationError, source: str) -> str:
     lines = []
     for e in err.errors():
-        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        key = ".".join(_cut(str(p), 40) for p in e["loc"]) or "(top level)"
         if e["type"] == "extra_forbidden":
             lines.append(
                 f"  {key}: unknown key (check its spelling; allowed keys are listed in README)"

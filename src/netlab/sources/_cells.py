@@ -18,7 +18,7 @@ import pyarrow.csv as pacsv
 
 from netlab.clean import factorize_values
 from netlab.exceptions import InputError
-from netlab.sources._damage import check_bytes, check_rows, first_lines
+from netlab.sources._damage import check_bytes, check_rows, first_lines, unclosed_quote
 from netlab.sources._describe import Description
 from netlab.sources._header_match import header_matches
 from netlab.sources._sheets import _read_sheets, _text, sniff_delimiter
@@ -77,9 +77,12 @@ def _csv_cells(path: Path, desc: Description, notes: list[str]):
 
 def _read_csv_columns(path, header, wanted, encoding, delimiter, skip, notes):
     bad: list[str] = []
+    spans: list[str] = []  # bad rows running over line ends: an unclosed quote
 
     def invalid(row: Any) -> str:
         bad.append(row.text[:40] if row.text else "")
+        if row.text and "\n" in row.text and not spans:
+            spans.append(row.text)
         return "skip"
 
     names = [f"c{i}" for i in range(len(header))]
@@ -114,6 +117,8 @@ def _read_csv_columns(path, header, wanted, encoding, delimiter, skip, notes):
         table = read("cp1252")
         notes.append("not UTF-8: read as Windows-1252 (Latin-1)")
     data = path.read_bytes()
+    if spans:
+        unclosed_quote(path, data, spans[0], encoding)
     if not encoding.lower().replace("-", "").startswith(("utf16", "utf32")):
         check_bytes(path, data)
         check_rows(

@@ -155,6 +155,35 @@ def check_rows(
         )
 
 
+def unclosed_quote(path: Path, data: bytes, text: str, encoding: str) -> None:
+    """Refuse a file where a quote opened in one row swallows the rows after it.
+
+    Parameters
+    ----------
+    path : Path
+    data : bytes
+        The whole file.
+    text : str
+        The reader's text of the broken row (it runs over line ends).
+    encoding : str
+
+    Raises
+    ------
+    InputError
+        Naming the line where the broken row starts and how many lines it swallows.
+    """
+    head = text.split("\n", 1)[0].encode(encoding, errors="replace")
+    at = data.find(head) if head else -1
+    line = _row_at(data, at) if at >= 0 else None
+    where = f"line {line:,}" if line else "a row"
+    raise InputError(
+        f'{path.name} breaks at {where}: a quote (") opened there is not closed, so the '
+        f"{text.count(chr(10)):,} line(s) after it read as one broken row.",
+        file=path.name,
+        hint="Close or remove the stray quote in that row, or export the file again.",
+    )
+
+
 def _fields(line: bytes, encoding: str, delimiter: str) -> list[str]:
     text = line.decode(encoding, errors="replace").rstrip("\r")
     try:
