@@ -23,6 +23,8 @@ MAX_BYTES = 2_000_000
 MAX_DEPTH = 50
 #: How many characters of a value an error message quotes.
 QUOTE_CHARS = 80
+#: What :func:`load` raises for a document it cannot or will not read.
+YAMLError = yaml.YAMLError
 
 
 class YamlRefused(ComposerError):
