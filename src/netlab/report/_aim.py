@@ -157,7 +157,8 @@ def aim_progress(r: Report) -> Section:
     where, at = facts["where"], facts["at"]
     yr, shown, latest, b = facts["yearly"], facts["shown"], facts["latest"], facts["base"]
     if latest is None:
-        return s.add(_suppressed_note(r, f"Progress on {phrase} for {who} {at}"))
+        plain_at = f"at {where}" if r.unit_id is not None else "across the network"
+        return s.add(_suppressed_note(r, f"Progress on {phrase} for {who} {plain_at}"))
     if facts["own"]:
         s.add(
             _note(
