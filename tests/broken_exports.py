@@ -146,3 +146,33 @@ def write_exports(folder: str | Path, *, fatal: bool = True) -> Expected:
         student_ids=sorted(set(students["Student ID"])),
         fatal_files=fatal_files,
     )
+
+
+#: Damaged CSVs: what each error must say (a pattern naming the fault and its row).
+DAMAGED = {
+    "cut": r"cut short.*line 5.*data row 4",
+    "utf16": r"UTF-16 detected.*encoding:",
+    "garbage": r"binary|not text",
+    "garbage_late": r"not text from line 503",
+    "unclosed": r"row 2|line 3",
+}
+
+
+def write_damaged(folder: str | Path, case: str) -> Path:
+    """Write one damaged ``students.csv`` (a case of :data:`DAMAGED`) into ``folder``."""
+    folder = Path(folder)
+    head = "student_id,school_id,grad_year,low_income,fafsa_complete\n"
+    good = head + "".join(f"A{i},S{i % 3},2024,True,False\n" for i in range(1, 5))
+    path = folder / "students.csv"
+    if case == "cut":  # a copy stopped mid-row, as at row 17,165 of 34,494
+        path.write_bytes(good.encode()[: good.rindex("True,False") + 2])
+    elif case == "utf16":  # Excel's "Unicode text"
+        path.write_bytes(good.encode("utf-16"))
+    elif case == "garbage":  # a binary file named .csv
+        path.write_bytes(bytes(range(256)) * 8)
+    elif case == "garbage_late":  # bytes that are not text after 501 good rows
+        rows = head + "".join(f"A{i},S{i % 3},2024,True,False\n" for i in range(1, 502))
+        path.write_bytes(rows.encode() + b"\x00\x01\x02\xff\x00" * 40)
+    elif case == "unclosed":  # a quote opened and never closed swallows the rows below
+        path.write_text(good.replace("A2,S2,", 'A2,"S2,'))
+    return path

@@ -310,6 +310,7 @@ def _demo_spring(network, *, jobs: int | None) -> None:
     """The demo's earlier term, prepared into the history (its reports are not rendered)."""
     from netlab import pipeline, synth
     from netlab.params import load_params
+    from netlab.pipeline import run_lock
 
     out = paths.demo_dir("network") / "exports-spring"
     synth.write_term_exports(network, out, through=int(synth.DEMO_EARLIER_CLASS))

@@ -8,13 +8,31 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 
-from netlab import paths
+from netlab import paths, yamlfile
 from netlab.exceptions import ParamsError
+from netlab.yamlfile import shorten
+
+#: The longest text each kind of params value may hold: a label of 10,000 characters would
+#: reach every sentence, caption and page header (and stretch the network PDF threefold).
+MAX_NAME, MAX_LABEL, MAX_PHRASE, MAX_CONDITION = 64, 120, 240, 1000
+#: A short name: ids of measures and groups, a term.
+Name = Annotated[str, StringConstraints(max_length=MAX_NAME)]
+#: A label shown in headings, sentences and captions.
+Label = Annotated[str, StringConstraints(max_length=MAX_LABEL)]
+#: A phrase or reason said in a sentence.
+Phrase = Annotated[str, StringConstraints(max_length=MAX_PHRASE)]
 
 
 class _Strict(BaseModel):
@@ -24,8 +42,8 @@ class _Strict(BaseModel):
 class Aim(_Strict):
     """The network's aim: a measure for a group, from a baseline year to a target by a date."""
 
-    measure: str = "enrolled_likely_grad"
-    group: str = "focal"
+    measure: Name = "enrolled_likely_grad"
+    group: Name = "focal"
     baseline_year: int = 2021
     target: float = Field(0.45, ge=0, le=1, description="target rate, 0 to 1")
     by: dt.date = dt.date(2027, 6, 30)
@@ -74,8 +92,8 @@ def _bool_as_text(v: Any) -> Any:
 class GroupDef(_Strict):
     """A group defined by a condition on the student table's columns."""
 
-    label: str
-    condition: str
+    label: Label
+    condition: str = Field(..., max_length=MAX_CONDITION)
 
     _text = field_validator("condition", mode="before")(
         classmethod(lambda cls, v: _bool_as_text(v))
@@ -93,9 +111,9 @@ class WindowDef(_Strict):
 class MeasureDef(_Strict):
     """A measure defined in YAML (see ``netlab/data/measures.yaml`` for the built-ins)."""
 
-    label: str
-    short_label: str | None = Field(None, description="a few words for sentences and axes")
-    phrase: str | None = Field(
+    label: Label
+    short_label: Label | None = Field(None, description="a few words for sentences and axes")
+    phrase: Phrase | None = Field(
         None, description='the measure as words after "students who …" (practice sentences)'
     )
     table: str = "students"
@@ -104,7 +122,7 @@ class MeasureDef(_Strict):
     )
     denominator: str | None = None
     numerator: str | None = None
-    denominator_label: str | None = None
+    denominator_label: Phrase | None = None
     direction: Literal["higher", "lower"] = "higher"
     kind: Literal["outcome", "interim", "process"] = "outcome"
     year_column: str | None = None
@@ -124,7 +142,7 @@ class ExclusionAllowance(_Strict):
     """A higher exclusion limit for one table and rule, and why it is right for this run."""
 
     share: float = Field(..., gt=0, le=1, description="largest share of the table's rows")
-    reason: str = Field(..., min_length=3, description="why so many rows may be left out")
+    reason: Phrase = Field(..., min_length=3, description="why so many rows may be left out")
 
 
 class RunParams(_Strict):
@@ -133,13 +151,13 @@ class RunParams(_Strict):
     Relative paths are resolved against the project root.
     """
 
-    run: str = Field(..., pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    network: str = "Demo network"
-    term: str = ""
+    run: Name = Field(..., pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    network: Label = "Demo network"
+    term: Name = ""
     raw_dir: str = Field(..., description="folder of the term's exports")
     unit: Literal["school", "district"] = "school"
-    focal_group: str | GroupDef = "focal"
-    focal_measure: str = "enrolled_likely_grad"
+    focal_group: Name | GroupDef = "focal"
+    focal_measure: Name = "enrolled_likely_grad"
     aim: Aim = Aim()
     grad_rate_threshold: float = Field(0.6, ge=0, le=1)
     grad_rate_column: Literal["grad_rate", "grad_rate_pell", "award_rate_6yr"] = Field(
@@ -175,10 +193,10 @@ class RunParams(_Strict):
         "(`select: {county: San Diego}`; any column of the schools table)",
     )
     years: list[int] | None = None
-    measures: dict[str, MeasureDef] = {}
-    groups: dict[str, GroupDef] = {}
+    measures: dict[Name, MeasureDef] = {}
+    groups: dict[Name, GroupDef] = {}
     extra_columns: dict[str, dict[str, Literal["int", "float", "bool", "str", "date"]]] = {}
-    team_measures: dict[str, str] = {}
+    team_measures: dict[str, Name] = {}
     min_switchers: int = Field(3, ge=1)
     livecase: LiveCase = LiveCase()
     bright_spots: BrightSpots = BrightSpots()
@@ -233,10 +251,14 @@ class RunParams(_Strict):
         return self.unit
 
 
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
 def _describe(err: ValidationError, source: str) -> str:
     lines = []
     for e in err.errors():
-        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        key = ".".join(_cut(str(p), 40) for p in e["loc"]) or "(top level)"
         if e["type"] == "extra_forbidden":
             lines.append(
                 f"  {key}: unknown key (check its spelling; allowed keys are listed in README)"
@@ -244,7 +266,7 @@ def _describe(err: ValidationError, source: str) -> str:
         elif e["type"] == "missing":
             lines.append(f"  {key}: required but missing")
         else:
-            lines.append(f"  {key}: {e['msg']} (got {e.get('input')!r})")
+            lines.append(f"  {key}: {str(e['msg'])[:300]} (got {shorten(e.get('input'))})")
     return f"The run parameters in {source} are not valid:\n" + "\n".join(lines)
 
 
@@ -284,27 +306,21 @@ def _as_written(node: yaml.Node) -> None:
 
 
 def _read_yaml(text: str) -> Any:
-    """``yaml.safe_load`` that keeps identifiers (:data:`TEXT_KEYS`) as text."""
-    loader = yaml.SafeLoader(text)
-    try:
-        root = loader.get_single_node()
-        if isinstance(root, yaml.MappingNode):
-            for key, value in root.value:
-                if isinstance(key, yaml.ScalarNode) and key.value in TEXT_KEYS:
-                    if isinstance(value, yaml.ScalarNode) and value.tag == _NULL:
-                        continue  # `schools:` left empty means no selection
-                    _as_written(value)
-                elif isinstance(key, yaml.ScalarNode) and key.value == "select":
-                    # `select: {county: ...}`: the values are names too (a zip code keeps
-                    # its leading zero).
-                    for item in (
-                        getattr(value, "value", []) if isinstance(value, yaml.MappingNode) else []
-                    ):
-                        _as_written(item[0])
-                        _as_written(item[1])
-        return loader.construct_document(root) if root is not None else None
-    finally:
-        loader.dispose()
+    """:func:`netlab.yamlfile.load` that keeps identifiers (:data:`TEXT_KEYS`) as text."""
+    root = yamlfile.compose(text)
+    if isinstance(root, yaml.MappingNode):
+        for key, value in root.value:
+            if isinstance(key, yaml.ScalarNode) and key.value in TEXT_KEYS:
+                if isinstance(value, yaml.ScalarNode) and value.tag == _NULL:
+                    continue  # `schools:` left empty means no selection
+                _as_written(value)
+            elif isinstance(key, yaml.ScalarNode) and key.value == "select":
+                # `select: {county: ...}`: the values are names too (a zip code keeps
+                # its leading zero).
+                for item in value.value if isinstance(value, yaml.MappingNode) else []:
+                    _as_written(item[0])
+                    _as_written(item[1])
+    return yamlfile.construct(root)
 
 
 def load_params(path: str | Path) -> RunParams:

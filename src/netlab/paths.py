@@ -13,8 +13,10 @@ copies of the checkout's top-level ``notebooks/`` and ``templates/`` under
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
@@ -132,9 +134,62 @@ def resolve(path: str | os.PathLike, *, base: Path | None = None) -> Path:
     return p if p.is_absolute() else (base or project_root()) / p
 
 
-def slug(text: str) -> str:
-    """A unit id as a file name: anything but letters, digits, ``.``, ``_`` and ``-`` → ``-``."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", str(text)).strip("-") or "unit"
+#: Names Windows keeps for devices (with any extension): never a report's file name.
+WINDOWS_RESERVED = frozenset(
+    {"CON", "PRN", "AUX", "NUL"} | {f"{p}{i}" for p in ("COM", "LPT") for i in range(1, 10)}
+)
+#: The longest slug kept as it is (a file name must stay well under 255 bytes).
+SLUG_CHARS = 64
+
+
+def slug(text: str, *, hashed: bool = False) -> str:
+    """A unit id as a file name, one file per id by construction.
+
+    The id itself when it is a safe file name (letters, digits, ``.``, ``_``, ``-``; at
+    most :data:`SLUG_CHARS` characters; not a name Windows reserves such as ``CON``);
+    otherwise (or when ``hashed``) its safe characters plus a short hash of the whole id,
+    so that ``Escuela-ñ-学校`` and ``Escuela-ü`` get two files, the same in every build.
+
+    Examples
+    --------
+    >>> slug("37746140559456")
+    '37746140559456'
+    >>> slug("Escuela-ñ-学校") != slug("Escuela-ü")
+    True
+    >>> slug("CON")
+    'CON-a3dbc4b6'
+    """
+    text = str(text)
+    base = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")
+    plain = (
+        base
+        and base == text
+        and len(base) <= SLUG_CHARS
+        and base.split(".")[0].upper() not in WINDOWS_RESERVED
+    )
+    if plain and not hashed:
+        return base
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+    # no dot before the hash: Windows reserves "NUL.txt" as it does "NUL"
+    return f"{base.replace('.', '_')[:SLUG_CHARS].rstrip('-_') or 'unit'}-{digest}"
+
+
+def unit_slugs(ids: Iterable[str]) -> dict[str, str]:
+    """Each id's file name (:func:`slug`), unique within the run ignoring case.
+
+    Ids whose slugs would share a file on a case-blind disk (``S01`` and ``s01``, or an id
+    written as another's hashed slug) all take their hashed form, so every id keeps a file
+    of its own and the same one in every build of the run.
+    """
+    ids = list(dict.fromkeys(str(i) for i in ids))
+    first = {i: slug(i) for i in ids}
+    seen: dict[str, int] = {}
+    for name in first.values():
+        seen[name.casefold()] = seen.get(name.casefold(), 0) + 1
+    out = {i: slug(i, hashed=True) if seen[s.casefold()] > 1 else s for i, s in first.items()}
+    if len({s.casefold() for s in out.values()}) != len(out):  # pragma: no cover - 32-bit hash
+        raise ValueError("two unit ids share a file name even with their hashes")
+    return out
 
 
 def beside(rel: str, suffix: str) -> str:

@@ -412,7 +412,8 @@ def scan_xlsx(
     Every row the workbook's hidden count sheet lists must rest on at least ``min_cell``
     students, or show only the marks of hidden cells in its value cells; no value cell
     may hold 0% or 100% on fewer than ``band_below`` students (the sheet's per-cell
-    counts); no student key and none of ``forbidden_names`` may appear in any cell.
+    counts); no student key and none of ``forbidden_names`` may appear in any cell, and no
+    cell may be a formula.
 
     Parameters
     ----------
@@ -455,6 +456,15 @@ def scan_xlsx(
         for v in r
         if v is not None
     )
+    formulas = [
+        f"{ws.title}!{c.coordinate}"
+        for ws in wb.worksheets
+        for r in ws.iter_rows()
+        for c in r
+        if c.data_type == "f"
+    ]
+    if formulas:  # a typed name must never run in a reader's spreadsheet
+        problems.append(f"formula cells (text must be values): {', '.join(formulas[:5])}")
     return problems + _scan_text(text, student_keys, forbidden_names)
 
 

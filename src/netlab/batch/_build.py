@@ -389,10 +389,33 @@ def _print(reports: list[ReportOutcome], out: Path, params: RunParams) -> _Print
         printed.notes.append(got.message)
     for source, why in got.failed.items():
         printed.notes.append(f"The PDF of {Path(source).name} was not written: {why}")
+    printed.notes.extend(_drop_stale_pdfs(todo, out, got.written))
     for r in done:
         if (out / paths.beside(r.html, ".pdf")).exists():
             r.pdf = paths.beside(r.html, ".pdf")
     return printed
+
+
+def _drop_stale_pdfs(todo: list[ReportOutcome], out: Path, written: list[Path]) -> list[str]:
+    """Remove the PDF of each report rendered again whose print this build could not make.
+
+    That PDF prints the previous build's report: left in place it would be listed in the
+    manifest and the index as this build's. Returns the note saying so (or none).
+    """
+    made = {Path(p).resolve() for p in written}
+    removed = []
+    for r in todo:
+        pdf = out / paths.beside(r.html, ".pdf")
+        if r.status == "ok" and pdf.exists() and pdf.resolve() not in made:
+            pdf.unlink(missing_ok=True)
+            removed.append(paths.beside(r.html, ".pdf"))
+    if not removed:
+        return []
+    shown = ", ".join(removed[:3]) + (f" and {len(removed) - 3} more" if len(removed) > 3 else "")
+    return [
+        f"{len(removed)} PDF(s) of an earlier build removed ({shown}): their reports were "
+        "rendered again but could not be printed, so an old print is not listed as new."
+    ]
 
 
 # --------------------------------------------------------------------------------------

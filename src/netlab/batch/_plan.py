@@ -80,8 +80,9 @@ def plan(params: RunParams, *, manifest: dict | None = None) -> list[dict[str, A
         )
     )
     shown = {u: display_name(n) for u, n in names.items()}
+    files = paths.unit_slugs(names)  # one file per unit, unique within the run
     for uid in sorted(names, key=lambda u: (shown[u].casefold(), u)):
-        rel = f"{folder}/{paths.slug(uid)}.html"
+        rel = f"{folder}/{files[uid]}.html"
         title = f"{unit.capitalize()} report: {shown[uid]}"
         specs.append((f"{unit}:{uid}", unit, title, rel, {"run_name": run, "unit_id": uid}))
     from netlab.report import brief_rel

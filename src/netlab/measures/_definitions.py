@@ -12,9 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
-from netlab import paths, schemas
+from netlab import paths, schemas, yamlfile
 from netlab.exceptions import MeasureError
 from netlab.measures._windows import AT_GRADUATION, Window
 from netlab.measures.conditions import Condition, check
@@ -125,7 +123,7 @@ def _bools_as_text(defn: Mapping[str, Any]) -> dict[str, Any]:
 
 def _builtin(name: str) -> dict[str, Any]:
     text = (paths.PACKAGE_DATA / name).read_text(encoding="utf-8")
-    data = yaml.safe_load(text) or {}
+    data = yamlfile.load(text) or {}
     return {key: _bools_as_text(value) for key, value in data.items()}
 
 

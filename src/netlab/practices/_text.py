@@ -11,14 +11,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from netlab import paths
+from netlab import paths, yamlfile
 from netlab.checks import check_argument, check_columns
 
 #: Practice names as the words after "Schools that started ..." (``data/practices.yaml``);
 #: others fall back to 'using the practice “<name with spaces>”'.
-PRACTICE_LABELS: dict[str, str] = yaml.safe_load(
+PRACTICE_LABELS: dict[str, str] = yamlfile.load(
     (paths.PACKAGE_DATA / "practices.yaml").read_text(encoding="utf-8")
 )
 
@@ -27,7 +26,7 @@ PRACTICE_LABELS: dict[str, str] = yaml.safe_load(
 MEASURE_PHRASES: dict[str, str] = {
     name: str(defn["phrase"])
     for name, defn in (
-        yaml.safe_load((paths.PACKAGE_DATA / "measures.yaml").read_text(encoding="utf-8")) or {}
+        yamlfile.load((paths.PACKAGE_DATA / "measures.yaml").read_text(encoding="utf-8")) or {}
     ).items()
     if isinstance(defn, dict) and defn.get("phrase")
 }

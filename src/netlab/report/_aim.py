@@ -158,7 +158,8 @@ def aim_progress(r: Report) -> Section:
     where, at = facts["where"], facts["at"]
     yr, shown, latest, b = facts["yearly"], facts["shown"], facts["latest"], facts["base"]
     if latest is None:
-        return s.add(_suppressed_note(r, f"Progress on {phrase} for {who} {at}"))
+        plain_at = f"at {where}" if r.unit_id is not None else "across the network"
+        return s.add(_suppressed_note(r, f"Progress on {phrase} for {who} {plain_at}"))
     note = year_notes(r, [aim.baseline_year, latest.year])
     if note:
         s.add(note)
@@ -173,7 +174,7 @@ def aim_progress(r: Report) -> Section:
     if b is None:
         s.add(
             _sentence(
-                f"<strong>{_E(facts['short'])}</strong> for {who} {at}: {_pct(latest.rate)} in "
+                f"<strong>{_E(facts['short'])}</strong> for {_E(who)} {at}: {_pct(latest.rate)} in "
                 f"{int(latest.year)} ({_int(latest.numerator)} of {_int(latest.denominator)}). "
                 + (
                     f"The baseline year {aim.baseline_year} has no figure that can be shown, so "
@@ -187,7 +188,7 @@ def aim_progress(r: Report) -> Section:
     else:
         more = facts["more"]
         parts = [
-            f"<strong>{_E(facts['short'])}</strong> for {who} {at}: {_pct(latest.rate)} in "
+            f"<strong>{_E(facts['short'])}</strong> for {_E(who)} {at}: {_pct(latest.rate)} in "
             f"{int(latest.year)} ({_int(latest.numerator)} of {_int(latest.denominator)}), "
             f"against {_pct(b.rate)} in the baseline year {aim.baseline_year} "
             f"({_int(b.numerator)} of {_int(b.denominator)})."

@@ -82,9 +82,9 @@ def more_students_words(more: int, people: str, baseline_year: int) -> str:
     str
     """
     if more == 0:
-        return f"That is as many {people} as in {baseline_year}."
+        return f"That is as many {_E(people)} as in {baseline_year}."
     verb = "more" if more > 0 else "fewer"
-    return f"That is {abs(more):,} {verb} {people} than in {baseline_year}."
+    return f"That is {abs(more):,} {verb} {_E(people)} than in {baseline_year}."
 
 
 def aim_outlook_words(
@@ -159,7 +159,7 @@ def to_target_words(gap: int, people: str) -> str:
     str
         Begins with a space: it follows the status sentence.
     """
-    return f" At the target rate, about {gap:,} more of this year's {people} would count."
+    return f" At the target rate, about {gap:,} more of this year's {_E(people)} would count."
 
 
 def no_status_words(*, phrase: str, who: str, rate: float, year: int, baseline_year: int) -> str:
@@ -180,7 +180,7 @@ def no_status_words(*, phrase: str, who: str, rate: float, year: int, baseline_y
     str
     """
     return (
-        f"{_capital(_E(phrase))} for {who}: {_pct(rate)} in "
+        f"{_capital(_E(phrase))} for {_E(who)}: {_pct(rate)} in "
         f"{int(year)}; the baseline year {baseline_year} has no "
         "figure to compare with, so the aim's status is not computed."
     )
@@ -228,7 +228,7 @@ def how_many_more_words(
         verb = "more" if more >= 0 else "fewer"
         said.append(
             f"{_E(_capital(phrase))}: {abs(more):,} {verb} "
-            f"{people} in {int(year)} than in the baseline year "
+            f"{_E(people)} in {int(year)} than in the baseline year "
             f"{baseline_year} ({int(count):,} against "
             f"{int(base_count):,})."
         )

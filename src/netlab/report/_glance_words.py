@@ -33,7 +33,7 @@ def spread_card_words(
     -------
     str
     """
-    text = f"On <strong>{_E(phrase)}</strong> for {who}"
+    text = f"On <strong>{_E(phrase)}</strong> for {_E(who)}"
     return text + (
         f": {noun}s typically sit about {100 * sd:.0f} percentage points from the "
         f"network rate of {_pct(network_rate)}."

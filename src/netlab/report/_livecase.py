@@ -99,7 +99,7 @@ def live_cases(r: Report, *, briefs: bool = True) -> Section:
         _sentence(
             f"{_capital(_plural(len(pairs), 'live case'))} with {_plural(len(hosts), 'host')}. "
             f"Each host is a credible bright spot on {_E(_phrase(r, r.params.focal_measure))} "
-            f"for {_who(r, 'focal')}; each visitor is one of the {noun}s closest to it in "
+            f"for {_E(_who(r, 'focal'))}; each visitor is one of the {noun}s closest to it in "
             f"context, with room to grow, and not among the lowest results. At most "
             f"{_plural(r.params.livecase.max_visitors, 'visitor')} per host (here {most}): "
             "a small visit makes for candid talk. Each pairing has a one-page brief for the "
@@ -469,7 +469,7 @@ def brief_protocol(r: Report) -> Section:
     s = Section("protocol")
     host, visitor = _E(r.unit_name), _E(r.label(r.partner))
     phrase = _E(_phrase(r, r.params.focal_measure))
-    who = _who(r, "focal")
+    who = _E(_who(r, "focal"))
     tables = r.prepared.tables
     noticings = [
         f"What do you see {host}'s staff and students do, week by week, that bears on {phrase}?"

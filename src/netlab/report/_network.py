@@ -77,7 +77,7 @@ def where_varies(r: Report) -> Section:
             cols,
             min_cell=r.min_cell,
             band_below=r.band_below,
-            caption=f"Measures ranked by spread between {r.noun.lower()}s, {_who(r, 'focal')}",
+            caption=f"Measures ranked by spread between {r.noun.lower()}s, {_E(_who(r, 'focal'))}",
             fold=True,
         )
     )

@@ -26,7 +26,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from netlab import privacy
+from netlab import cells, privacy
 
 __all__ = [
     "COUNTS_SHEET",
@@ -298,7 +298,7 @@ def write_workbook(
         (f"Report rendered: {meta.get('rendered') or 'unknown'}", None),
     ]
     for i, (text, font) in enumerate(lines, start=1):
-        cell = about.cell(row=i, column=1, value=text)
+        cell = cells.put(about, i, 1, text)
         if font is not None:
             cell.font = font
     about.column_dimensions["A"].width = 100
@@ -308,24 +308,24 @@ def write_workbook(
     taken = {"about", COUNTS_SHEET}
     for name, tables in sections:
         ws = wb.create_sheet(_sheet_title(name, taken))
-        ws.cell(row=1, column=1, value=name).font = Font(bold=True, size=12)
+        cells.put(ws, 1, 1, name).font = Font(bold=True, size=12)
         row = 3
         widths: dict[int, int] = {}
         for t in tables:
             if t.caption:
-                ws.cell(row=row, column=1, value=t.caption).font = Font(italic=True, bold=True)
+                cells.put(ws, row, 1, t.caption).font = Font(italic=True, bold=True)
                 row += 1
             for j, h in enumerate(t.header, start=1):
-                c = ws.cell(row=row, column=j, value=h)
+                c = cells.put(ws, row, j, h)
                 c.font, c.fill = bold, head_fill
                 c.alignment = Alignment(wrap_text=True, vertical="top")
                 widths[j] = max(widths.get(j, 0), min(len(h), 24))
             row += 1
             per_cell = t.cell_counts or [[] for _ in t.rows]
-            for cells, values, n, cell_n in zip(t.rows, t.values, t.counts, per_cell, strict=True):
-                for j, text in enumerate(cells, start=1):
+            for shown, values, n, cell_n in zip(t.rows, t.values, t.counts, per_cell, strict=True):
+                for j, text in enumerate(shown, start=1):
                     value, fmt = cell_value(text)
-                    c = ws.cell(row=row, column=j, value=value)
+                    c = cells.put(ws, row, j, value)
                     if fmt:
                         c.number_format = fmt
                     widths[j] = max(widths.get(j, 0), min(len(text), 48))
@@ -339,7 +339,7 @@ def write_workbook(
             ws.column_dimensions[ws.cell(row=1, column=j).column_letter].width = max(8, w + 2)
     hidden = wb.create_sheet(COUNTS_SHEET)  # last, and out of sight
     for line in counts:
-        hidden.append(line)
+        cells.append(hidden, line)
     hidden.sheet_state = "veryHidden"
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -165,7 +165,7 @@ def measure_results(r: Report) -> Section:
     where = r.unit_name if r.unit_id else "the network"
     s.add(
         _sentence(
-            f"Every measure for {_who(r, group)} at {_E(where)}, by graduating class"
+            f"Every measure for {_E(_who(r, group))} at {_E(where)}, by graduating class"
             + (", with the whole network's latest rate for context." if r.unit_id else "."),
             cls="netlab-lede",
         )

@@ -88,7 +88,7 @@ def funnel_position_words(
     place = funnel_place(flag)
     return (
         f"{_E(short)}, {year}: {_pct(rate)} of {_int(n)} "
-        f"{'students' if who == 'all students' else who} at {_E(where)}, against {_pct(network_rate)} across "
+        f"{_E('students' if who == 'all students' else who)} at {_E(where)}, against {_pct(network_rate)} across "
         f"the network: {place} (a difference this size "
         + (
             "is unusual"
@@ -140,7 +140,7 @@ def spread_words(*, phrase: str, who: str, noun: str, sd: float | None) -> str:
     str
     """
     return (
-        f"The network varies most on <strong>{_E(phrase)}</strong> for {who}"
+        f"The network varies most on <strong>{_E(phrase)}</strong> for {_E(who)}"
         + (
             f": {noun}s' rates typically sit about {100 * float(sd):.0f} percentage "
             "points from the network rate"
@@ -300,7 +300,7 @@ def no_bright_spot_words(*, noun: str, phrase: str, who: str, share: float, year
     """
     return (
         f"No {noun} is a bright spot on {_E(phrase)} for "
-        f"{who}: none is clearly among the network's best "
+        f"{_E(who)}: none is clearly among the network's best "
         f"{share_words(share)} of {noun}s, {bright_rule_years_words(noun, years)}."
     )
 
@@ -349,7 +349,7 @@ def bright_spot_words(
     return (
         f"{_capital(_plural(n, noun))} "
         + ("is a bright spot" if n == 1 else "are bright spots")
-        + f" on {_E(phrase)} for {who}: pooling {first}–{last}, "
+        + f" on {_E(phrase)} for {_E(who)}: pooling {first}–{last}, "
         + ("it" if n == 1 else "each")
         + f" is at least {float(probability):.0%} likely to be among the network's best "
         f"{share_words(share)} of {noun}s, "

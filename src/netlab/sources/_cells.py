@@ -6,8 +6,6 @@ their zeros and millions of rows read in seconds; a wide file's headers give its
 
 from __future__ import annotations
 
-import csv
-import io as _io
 import re
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ import pyarrow.csv as pacsv
 
 from netlab.clean import factorize_values
 from netlab.exceptions import InputError
+from netlab.sources._damage import check_bytes, check_rows, first_lines, unclosed_quote
 from netlab.sources._describe import Description
 from netlab.sources._header_match import header_matches
 from netlab.sources._sheets import _read_sheets, _text, sniff_delimiter
@@ -61,10 +60,11 @@ def _csv_cells(path: Path, desc: Description, notes: list[str]):
     """(header cells, body as a dict position -> text array, rows skipped) of a CSV file."""
     with path.open("rb") as fh:
         sample = fh.read(1 << 16)
+    check_bytes(path, sample, encoding=desc.spec.encoding)
     encoding, note = _encoding(path, desc, sample)
     text = sample.decode(encoding, errors="replace")
     delimiter = desc.spec.delimiter or sniff_delimiter(text)
-    lines = list(csv.reader(_io.StringIO(text), delimiter=delimiter))[:60]
+    lines = first_lines(path, text, delimiter)
     pos = _header_row(lines, desc, path)
     header = [] if pos is None else [_text(c) for c in lines[pos]]
     width = max(len(header), max((len(x) for x in lines), default=0))
@@ -77,9 +77,12 @@ def _csv_cells(path: Path, desc: Description, notes: list[str]):
 
 def _read_csv_columns(path, header, wanted, encoding, delimiter, skip, notes):
     bad: list[str] = []
+    spans: list[str] = []  # bad rows running over line ends: an unclosed quote
 
     def invalid(row: Any) -> str:
         bad.append(row.text[:40] if row.text else "")
+        if row.text and "\n" in row.text and not spans:
+            spans.append(row.text)
         return "skip"
 
     names = [f"c{i}" for i in range(len(header))]
@@ -113,6 +116,20 @@ def _read_csv_columns(path, header, wanted, encoding, delimiter, skip, notes):
         bad.clear()
         table = read("cp1252")
         notes.append("not UTF-8: read as Windows-1252 (Latin-1)")
+    data = path.read_bytes()
+    if spans:
+        unclosed_quote(path, data, spans[0], encoding)
+    if not encoding.lower().replace("-", "").startswith(("utf16", "utf32")):
+        check_bytes(path, data)
+        check_rows(
+            path,
+            data,
+            encoding=encoding,
+            delimiter=delimiter,
+            skip=skip,
+            width=len(header),
+            rows_read=table.num_rows + len(bad),
+        )
     cols = {int(n[1:]): table.column(n) for n in keep}
     return cols, table.num_rows, bad
 

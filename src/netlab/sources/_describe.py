@@ -28,7 +28,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from netlab import paths, schemas
+from netlab import paths, schemas, yamlfile
 from netlab.exceptions import InputError
 from netlab.sources._header_match import _matches, is_regex
 
@@ -206,7 +206,7 @@ def builtins() -> list[Description]:
 
 def _yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yamlfile.load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as err:
         raise InputError(
             f"{path.name} is not valid YAML: {str(err).splitlines()[0]}",

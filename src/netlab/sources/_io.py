@@ -22,6 +22,7 @@ import pandas as pd
 from netlab import schemas
 from netlab.clean import RawTable
 from netlab.exceptions import InputError
+from netlab.sources._damage import check_bytes, check_rows, wide_encoding
 from netlab.sources._sheets import sniff_delimiter
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -75,6 +76,7 @@ def _decode_name(data: bytes) -> tuple[str, str | None]:
 
 
 def _read_csv(path: Path, data: bytes, notes: list[str]) -> pd.DataFrame:
+    check_bytes(path, data)
     encoding, note = _decode_name(data)
     if note:
         notes.append(note)
@@ -84,11 +86,11 @@ def _read_csv(path: Path, data: bytes, notes: list[str]) -> pd.DataFrame:
         notes.append(f"delimiter {'tab' if sep == chr(9) else repr(sep)}")
     try:
         # The pyarrow engine reads a state's 2 million rows in well under a second.
-        return pd.read_csv(
+        frame = pd.read_csv(
             _io.BytesIO(data), sep=sep, dtype=str, encoding=encoding, engine="pyarrow"
         )
     except Exception:
-        return pd.read_csv(
+        frame = pd.read_csv(
             _io.BytesIO(data),
             sep=sep,
             dtype=str,
@@ -96,6 +98,19 @@ def _read_csv(path: Path, data: bytes, notes: list[str]) -> pd.DataFrame:
             engine="c",
             on_bad_lines="error",
         )
+    # blank lines above the header are skipped by both engines
+    skip = len(data) - len(data.lstrip(b"\r\n \t"))
+    skip = data[:skip].count(b"\n") + 1
+    check_rows(
+        path,
+        data,
+        encoding=encoding,
+        delimiter=sep,
+        skip=skip,
+        width=frame.shape[1],
+        rows_read=len(frame),
+    )
+    return frame
 
 
 def _read_excel(path: Path, notes: list[str]) -> pd.DataFrame:
@@ -151,6 +166,8 @@ def read_file(path: str | Path) -> RawTable:
             table=name,
             hint="Export the table again, or remove the empty file from the folder.",
         )
+    if kind == "csv" and wide_encoding(head):
+        check_bytes(path, head)  # names UTF-16 before it reads as "binary"
     looks = _looks_like(head)
     expected = {"csv": None, "excel": "Excel", "parquet": "a Parquet file"}[kind]
     wrong = (
@@ -175,6 +192,8 @@ def read_file(path: str | Path) -> RawTable:
             frame = _read_excel(path, notes)
         else:
             frame = pd.read_parquet(path)
+    except InputError:
+        raise
     except Exception as err:  # any reader failure means the same thing to the user
         raise InputError(
             f"{path.name} cannot be read: {str(err).splitlines()[0] if str(err) else err!r}",

@@ -17,9 +17,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from netlab import paths
+from netlab import paths, yamlfile
 from netlab.exceptions import InputError
 from netlab.sources._describe import build_ids
 from netlab.sources._header_match import _find_header, _matches
@@ -93,7 +92,14 @@ def load_source_spec(state: str | Path) -> dict[str, Any]:
             hint=f"Use one of {shipped} or give the path of a YAML file written as in "
             "docs/public-sources.md.",
         )
-    return yaml.safe_load(p.read_text(encoding="utf-8"))
+    try:
+        return yamlfile.load(p.read_text(encoding="utf-8"))
+    except yamlfile.YAMLError as err:
+        raise InputError(
+            f"{p.name} is not valid YAML: {str(err).splitlines()[0]}",
+            file=str(p),
+            hint="Fix the YAML as docs/public-sources.md describes it.",
+        ) from None
 
 
 def _year(spec: Mapping[str, Any], title: str, filename: str) -> int | None:

@@ -30,7 +30,7 @@ from typing import Any
 
 import pandas as pd
 
-from netlab import paths, reasons
+from netlab import cells, paths, reasons
 from netlab.exceptions import NetlabError
 from netlab.widgets._output import _error_html, _png, download_link, draw_view, table_html
 from netlab.widgets._views import (
@@ -221,7 +221,7 @@ class Explorer:
 
     def csv(self) -> str:
         """The CSV the download link holds."""
-        return self._frame.to_csv(index=False)
+        return cells.to_csv(self._frame)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

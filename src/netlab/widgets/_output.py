@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from netlab import privacy
+from netlab import cells, privacy
 from netlab.checks import check_argument
 from netlab.widgets._views import VIEWS
 
@@ -176,7 +176,7 @@ def download_link(frame: pd.DataFrame, filename: str, *, text: str = "Download C
     -------
     str
     """
-    data = base64.b64encode(frame.to_csv(index=False).encode("utf-8")).decode("ascii")
+    data = base64.b64encode(cells.to_csv(frame).encode("utf-8")).decode("ascii")
     return (
         f'<a class="netlab-download jupyter-button mod-primary" download="{html.escape(filename)}"'
         f' href="data:text/csv;base64,{data}" style="padding: 4px 12px; text-decoration: none;'
