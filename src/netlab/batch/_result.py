@@ -87,8 +87,8 @@ class BuildResult:
                 lines.append(f"         executed notebook kept at {r.notebook}")
         if self.failures:
             lines.append(
-                f"  Failed and held-back reports are not in {self.out_dir} "
-                "(nothing half-done or unchecked is sent out)."
+                f"  Failed reports are not in {self.out_dir} (nothing half-done is sent out; "
+                "nor is a report held back by the privacy check)."
             )
         if self.kept is not None:
             lines.append(f"  The last good reports of this run are kept in {self.kept}")
