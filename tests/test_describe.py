@@ -152,3 +152,12 @@ def test_duplicate_message_names_the_columns_rows_agree_on(tmp_path):
     rule = problems.loc[problems["rule"].str.contains("duplicate"), "rule"].iloc[0]
     # the rows differ in `note`, a column netlab does not read: the message says which agree
     assert "in the columns netlab reads (school_id, school_name)" in rule
+
+
+def test_a_school_with_enrollment_and_no_counts_is_named(tmp_path):
+    write(
+        tmp_path / "county_aid_2024.csv", COMBINED + "Fresno,Fresno Unified,Empty High,2024,90,,\n"
+    )
+    notes = " ".join(cleaned(tmp_path).notes)
+    assert "1 school-year row(s) have an enrollment but no count" in notes
+    assert "so those schools have no rates that year: Empty High" in notes

@@ -419,3 +419,17 @@ def test_run_pairs_planted_hosts_with_planted_lookalikes():
             found += len(set(pairs.loc[pairs["host"] == host, "visitor"]) & set(visitors))
     assert hosts_found / hosts >= 0.75
     assert found / planted >= 0.7
+
+
+def test_no_context_gives_no_pairs_and_says_so():
+    units, rates = _network()
+    blank = units.assign(share_focal=np.nan, share_low_income=np.nan, size=np.nan)
+    pairs = L.match(rates, blank, bright_spots=["S00"], measure="m")
+    assert pairs.empty  # not the first schools in id order
+    used = L.context_used(blank)
+    assert L.context_words(used, "school") == ""
+    assert "No live cases" in L.NO_CONTEXT.format(noun="school")
+    sized = L.context_used(blank.assign(size=units["size"]))
+    assert L.context_words(sized, "school") == (
+        f"size (seniors, or enrollment): {len(units)} schools"
+    )

@@ -51,3 +51,22 @@ def test_roster_without_race_and_the_focal_group_says_all_or_the_columns(tmp_pat
     row = problems[problems["column"] == "focal_group"].iloc[0]
     assert row["severity"] == "error" and "focal_group: all" in row["what_to_do"]
     assert "race_1" in row["what_to_do"] and "extra_columns" not in row["what_to_do"]
+
+
+def test_a_measure_whose_inputs_are_absent_is_unknown_not_zero():
+    import warnings
+
+    from netlab import synth
+    from netlab.params import from_dict
+
+    net = synth.generate(12, seed=1, years=range(2023, 2025))
+    tables = {k: v.copy() for k, v in net.tables.items() if k != "institutions"}
+    # no institutions table: no graduation rate for any college a student was admitted to
+    tables["students"]["admitted_grad_rate"] = float("nan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        prepared = pipeline.prepare_frames(tables, from_dict({"run": "x", "raw_dir": "x"}),
+                                           key="0123456789abcdef")  # fmt: skip
+    measures = set(prepared.rates["measure"])
+    assert "admitted_likely_grad" not in measures  # not a rate of 0
+    assert "admitted_4yr" in measures

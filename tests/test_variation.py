@@ -788,3 +788,20 @@ def test_models_for_run_on_a_prepared_synthetic_run():
     focal = spots[spots["measure"] == params.focal_measure]
     assert set(net.truth.bright_spots) <= set(focal["unit_id"])
     assert "adjusted" in models["adjustment"]["note"].iloc[0]
+
+
+def test_case_mix_says_which_covariates_it_could_not_use():
+    rng = np.random.default_rng(3)
+    n = 400
+    students = pd.DataFrame(
+        {
+            "unit_id": rng.choice(["A", "B", "C"], n),
+            "low_income": rng.random(n) < 0.5,
+            "outcome": rng.random(n) < 0.4,
+        }
+    )
+    with pytest.warns(UserWarning, match=r"\['gpa'\] are not in the students table"):
+        variation.case_mix(students, outcome="outcome", unit="unit_id",
+                           covariates=["low_income", "gpa"])  # fmt: skip
+    with pytest.warns(UserWarning, match="so the ratios are unadjusted"):
+        variation.case_mix(students, outcome="outcome", unit="unit_id", covariates=["gpa"])

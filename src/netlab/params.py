@@ -193,6 +193,11 @@ class RunParams(_Strict):
         "(`select: {county: San Diego}`; any column of the schools table)",
     )
     years: list[int] | None = None
+    case_mix: list[str] | None = Field(
+        None,
+        description="students' columns the case-mix model adjusts for (default: low_income, "
+        "race_ethnicity, english_learner, first_gen, gpa); one it cannot use is a warning",
+    )
     measures: dict[Name, MeasureDef] = {}
     groups: dict[Name, GroupDef] = {}
     extra_columns: dict[str, dict[str, Literal["int", "float", "bool", "str", "date"]]] = {}

@@ -31,9 +31,21 @@ from netlab.livecase._run import (
     models_for_run,
 )
 from netlab.livecase._text import (
+    NO_CONTEXT,
     alike,
+    context_words,
     paragraphs,
     stance,
 )
 
-__all__ = ["CONTEXT", "alike", "context_used", "match", "models_for_run", "paragraphs", "stance"]
+__all__ = [
+    "CONTEXT",
+    "NO_CONTEXT",
+    "alike",
+    "context_used",
+    "context_words",
+    "match",
+    "models_for_run",
+    "paragraphs",
+    "stance",
+]

@@ -295,6 +295,9 @@ def match(
     # Candidate arrays once; each host is then a few vectorized steps (a state has ~1,300).
     cand = np.asarray(candidates, dtype=object)
     z_cand = z.loc[candidates, list(CONTEXT)].to_numpy(dtype=float)
+    if len(z_cand) and np.isnan(z_cand).all():
+        # No context to tell look-alikes by: no pairs, rather than pairs in id order.
+        return pd.DataFrame(columns=_COLUMNS)
     num_cand = perf.loc[candidates, "numerator"].to_numpy(dtype=float)
     den_cand = perf.loc[candidates, "denominator"].to_numpy(dtype=float)
     district_cand = ctx.loc[candidates, "district"].astype(object).to_numpy()

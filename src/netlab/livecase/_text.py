@@ -198,3 +198,29 @@ def paragraphs(
             text += f" {visitor}'s learning stance: {said}."
         out.append(text)
     return out
+
+
+#: What a report says when the schools table gives the matching nothing to compare.
+NO_CONTEXT = (
+    "No live cases: the schools table holds no context (size, share of low-income or focal "
+    "students) by which to find {noun}s alike, and pairing without it would be arbitrary. "
+    "Add seniors or enrollment to schools.csv."
+)
+
+
+def context_words(context: pd.DataFrame | None, noun: str) -> str | None:
+    """What the matching compared units on, in words ("size (seniors, or enrollment): 36
+    schools"); "" when it had nothing; None when the run kept no record of it.
+
+    Parameters
+    ----------
+    context : DataFrame or None
+        :func:`netlab.livecase.context_used` of the run.
+    noun : str
+        "school" or "district".
+    """
+    if context is None or not len(context) or "used" not in context.columns:
+        return None
+    used = context[context["used"].astype(bool) & (context["variable"] != "district")]
+    parts = [f"{row.label}: {int(row.units_with):,} {noun}s" for row in used.itertuples()]
+    return "; ".join(parts)

@@ -139,11 +139,18 @@ def _table_counts(
             - columns
             - set(constants)
         )
+        # A numerator read from a column with no value at all (graduation rates joined from
+        # an institutions table the run does not have) is unknown, not zero.
+        missing += sorted(
+            c for c in (m.numerator.columns & columns) - {m.year_column}
+            if len(frame) and bool(frame[c].isna().all())
+        )  # fmt: skip
         if missing and m.name in quiet:
             continue
         if missing:
             warnings.warn(
-                f"Measure {m.name!r} is left out: the {m.table} table has no column(s) {missing}.",
+                f"Measure {m.name!r} is left out: the {m.table} table has no column(s), or no "
+                f"value in the column(s), {missing}.",
                 stacklevel=3,
             )
             continue

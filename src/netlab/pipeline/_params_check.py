@@ -116,8 +116,11 @@ def check_params_against_data(tables: dict[str, Any], params: Any) -> list[dict[
                 )
             )
     else:
-        raw = tables["students"].frame
-        cols = {schemas.canonical_name(str(c)) for c in raw.columns}
+        from netlab import clean
+
+        names = [str(c) for c in tables["students"].frame.columns]
+        cols = {schemas.canonical_name(c) for c in names}
+        cols |= set(clean.header_map("students", names)["rename"].values())
         focal = params.focal_group
         if focal == "focal" and not cols.intersection(_GROUP_COLUMNS):
             out.append(

@@ -79,6 +79,9 @@ def live_cases(r: Report, *, briefs: bool = True) -> Section:
     from netlab import livecase
 
     s = Section("livecase")
+    used = livecase.context_words(r.model("livecase__context"), r.noun.lower())
+    if used == "":
+        return s.add(_sentence(livecase.NO_CONTEXT.format(noun=r.noun.lower())))
     look = lookup(
         r,
         "livecase__pairs",
@@ -108,6 +111,8 @@ def live_cases(r: Report, *, briefs: bool = True) -> Section:
             cls="netlab-sentence netlab-lede",
         )
     )
+    if used:
+        s.add(_sentence(f"Matched on {used}."))
     many = pairs.groupby("visitor")["host"].nunique()
     many = many[many > 1]
     if len(many):

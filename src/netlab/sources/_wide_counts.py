@@ -57,6 +57,7 @@ def _counts(rx: ReadExport) -> pd.DataFrame:
     den, den_sup = number(wide.denominator) if wide.denominator else (None, None)
     group = f[wide.group] if wide.group in f else pd.Series(wide.group, index=f.index)
     blocks = []
+    no_counts = pd.Series(True, index=f.index)  # rows every measure leaves blank
     for measure, roles in wide.measures.items():
         roles = [roles] if isinstance(roles, str) else list(roles)
         present = [r for r in roles if r in f]
@@ -64,8 +65,9 @@ def _counts(rx: ReadExport) -> pd.DataFrame:
             # A combined FAFSA/Dream Act column: the part the file lacks is not summed.
             lacking = [r for r in roles if r not in f]
             rx.notes.append(
-                f"{measure} counts {', '.join(present) or 'nothing'} "
-                f"(the file has no {', '.join(lacking)})"
+                f"{measure} counts {', '.join(present)} (the file has no {', '.join(lacking)})"
+                if present
+                else f"no {measure} (the file has no {', '.join(lacking)} column)"
             )
         roles = present
         if not roles:
@@ -91,6 +93,7 @@ def _counts(rx: ReadExport) -> pd.DataFrame:
                 block[col] = f[col]
         # A measure the file leaves blank for a school-year is not a zero: no row.
         blocks.append(block[~blank])
+        no_counts &= blank
     if not blocks:
         rx.problem(
             column=None,
@@ -99,6 +102,7 @@ def _counts(rx: ReadExport) -> pd.DataFrame:
             f"{rx.description.where_for(rx.path)} (e.g. `fafsa_completed: ['<header>']`).",
         )
         return f.iloc[0:0]
+    _note_dropped(rx, f, no_counts if den is None else no_counts & den.notna())
     out = pd.concat(blocks, ignore_index=True)
     if den_sup is not None and den_sup.any():
         rx.notes.append(
@@ -106,3 +110,16 @@ def _counts(rx: ReadExport) -> pd.DataFrame:
             "be rates and are excluded by the counts table's rules"
         )
     return out
+
+
+def _note_dropped(rx: ReadExport, f: pd.DataFrame, dropped: pd.Series) -> None:
+    """Schools the file lists (with an enrollment) but gives no count for: named in a note,
+    since they leave the network's counts."""
+    if not dropped.any():
+        return
+    names = f.loc[dropped, "school_name"] if "school_name" in f else f.loc[dropped, "school_id"]
+    shown = ", ".join(pd.unique(names.dropna().astype(str))[:8])
+    rx.notes.append(
+        f"{int(dropped.sum()):,} school-year row(s) have an enrollment but no count for any "
+        f"measure (blank, not zero), so those schools have no rates that year: {shown}"
+    )

@@ -5,6 +5,7 @@ Public names are re-exported by :mod:`netlab.variation`.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -108,7 +109,16 @@ def case_mix(
     rows = rows.fillna(False).astype(bool) & y.notna()
     data = students.loc[rows]
     yv = y.loc[rows].astype(float).to_numpy()
-    used = [c for c in covariates if c in data.columns]
+    used = [c for c in covariates if c in data.columns and data[c].notna().any()]
+    absent = [c for c in covariates if c not in used]
+    if absent:
+        # Never a silent intercept-only model: say which covariates could not be used.
+        warnings.warn(
+            f"case mix: covariate(s) {absent} are not in the students table (or hold no "
+            f"value); the expected counts are adjusted for {used or 'nothing'}"
+            + ("" if used else ", so the ratios are unadjusted"),
+            stacklevel=2,
+        )
     parts = []
     for c in used:
         col = data[c]

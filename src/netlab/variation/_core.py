@@ -417,8 +417,13 @@ def _case_mix_for_run(prepared: Any, measure: str, group: str) -> pd.DataFrame |
     frame = frame.assign(
         _unit=frame["school_id"].astype(str).map(units.set_index("school_id")["unit_id"])
     )
+    covariates = getattr(prepared.params, "case_mix", None)
     result = case_mix(
-        frame, outcome=outcome, unit="_unit", where=pd.Series(rows, index=frame.index)
+        frame,
+        outcome=outcome,
+        unit="_unit",
+        where=pd.Series(rows, index=frame.index),
+        **({"covariates": covariates} if covariates is not None else {}),
     )
     return result.assign(year=int(latest), measure=measure, group=group)
 
