@@ -50,6 +50,8 @@ def prepare_frames(
     Prepared
     """
     frames = {n: t for n, t in raw_tables.items() if not isinstance(t, sources.RawTable)}
+    # frames may say the date they are as of (the synthetic network does)
+    declared = [t.attrs["as_of"] for t in frames.values() if t.attrs.get("as_of") is not None]
     raw = {n: t for n, t in raw_tables.items() if isinstance(t, sources.RawTable)}
     raw |= sources.raw_tables(frames)
     log.info("cleaning %d tables against the data contract", len(raw))
@@ -62,7 +64,7 @@ def prepare_frames(
         tables, result.quality, result.exclusions, chosen
     )
     registry = measures.registry(params)
-    as_of = run_date(params, result.search_date, tables)
+    as_of = run_date(params, result.search_date or max(declared, default=None), tables)
     log.info("computing %d measures by %s, as of %s", len(registry.measures), params.unit, as_of)
     rates = _with_focal(measures.compute_rates(tables, params, registry=registry), params)
     windows = {m.name: m.window for m in registry.measures.values()}
@@ -104,7 +106,8 @@ def run_date(
     ----------
     params : RunParams
     search_date : datetime.date or None
-        The latest search date of the StudentTracker files, when there were any.
+        The latest search date of the StudentTracker files, when there were any (or the
+        date the tables declare, as the synthetic network does).
     tables : dict of str to DataFrame
         The clean tables (their date columns are searched last).
 
