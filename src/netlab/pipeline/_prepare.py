@@ -50,10 +50,10 @@ def prepare_frames(
     Prepared
     """
     frames = {n: t for n, t in raw_tables.items() if not isinstance(t, sources.RawTable)}
-    # frames may say the date they are as of (the synthetic network does)
-    declared = [t.attrs["as_of"] for t in frames.values() if t.attrs.get("as_of") is not None]
     raw = {n: t for n, t in raw_tables.items() if isinstance(t, sources.RawTable)}
     raw |= sources.raw_tables(frames)
+    # tables may say the date they are as of (the synthetic network does)
+    declared = [d for t in raw.values() if (d := t.frame.attrs.get("as_of")) is not None]
     log.info("cleaning %d tables against the data contract", len(raw))
     result = clean.clean_tables(raw, params, key=key)
     problems = result.problems
