@@ -35,6 +35,7 @@ def yaml_run(tmp_path_factory):
         "run": "yaml-aim",
         "network": "YAML network",
         "raw_dir": "data/raw/yaml-aim",
+        "as_of": "2026-11-15",  # the synthetic files carry no search date; the class of 2026 is final
         "focal_group": "li_first_gen",
         "focal_measure": "fafsa_gpa3",
         "aim": {

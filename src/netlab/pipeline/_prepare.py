@@ -54,6 +54,8 @@ def prepare_frames(
     frames = {n: t for n, t in raw_tables.items() if not isinstance(t, sources.RawTable)}
     raw = {n: t for n, t in raw_tables.items() if isinstance(t, sources.RawTable)}
     raw |= sources.raw_tables(frames)
+    # tables may say the date they are as of (the synthetic network does)
+    declared = [d for t in raw.values() if (d := t.frame.attrs.get("as_of")) is not None]
     log.info("cleaning %d tables against the data contract", len(raw))
     result = clean.clean_tables(raw, params, key=key)
     problems = result.problems
@@ -64,7 +66,7 @@ def prepare_frames(
         tables, result.quality, result.exclusions, chosen
     )
     registry = measures.registry(params)
-    as_of = run_date(params, result.search_date, tables)
+    as_of = run_date(params, result.search_date or max(declared, default=None), tables)
     log.info("computing %d measures by %s, as of %s", len(registry.measures), params.unit, as_of)
     rates = _with_focal(measures.compute_rates(tables, params, registry=registry), params)
     windows = {m.name: m.window for m in registry.measures.values()}
@@ -108,7 +110,8 @@ def run_date(
     ----------
     params : RunParams
     search_date : datetime.date or None
-        The latest search date of the StudentTracker files, when there were any.
+        The latest search date of the StudentTracker files, when there were any (or the
+        date the tables declare, as the synthetic network does).
     tables : dict of str to DataFrame
         The clean tables (their date columns are searched last).
 

@@ -6,10 +6,14 @@ outcome is planted); :func:`generate_districts` then adds the district tables.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from netlab.synth._colleges import SEARCH_DAY
 from netlab.synth._draw import _build
 from netlab.synth._network import SynthNetwork
 from netlab.synth._teams import _add_district_tables
@@ -142,7 +146,7 @@ def generate(
         cohort_gradient=cohort_gradient,
         effect_modifiers=effect_modifiers,
     )
-    return network
+    return _dated(network)
 
 
 def state_scale(seed: int | None = 0, *, grain: str = "students") -> SynthNetwork:
@@ -230,4 +234,21 @@ def generate_districts(
         team_gain=team_gain,
     )
     _add_district_tables(network, ctx, choice, grain=grain, team_gain=team_gain, null=null)
+    return _dated(network)
+
+
+def _dated(network: Any) -> Any:
+    """Say of every table the date it is as of: the StudentTracker search of its exports
+    (15 November of the latest class's year), since its outcomes are drawn through that fall.
+    ``netlab.prepare_frames`` takes it as the run's date when the params give none."""
+    years = [
+        int(pd.to_numeric(t[c], errors="coerce").max())
+        for t in network.tables.values()
+        for c in ("grad_year", "year")
+        if c in t.columns and pd.to_numeric(t[c], errors="coerce").notna().any()
+    ]
+    if years:
+        as_of = dt.date(max(years), *SEARCH_DAY)
+        for table in network.tables.values():
+            table.attrs["as_of"] = as_of
     return network
