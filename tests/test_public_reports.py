@@ -254,7 +254,7 @@ def test_pdfs_are_paginated_prints_with_the_title(built):
         title = html.unescape(title)
         assert title in " ".join(pages[0]), (name, title)
         # page 1 is the title, the summary and the first section, not a title page
-        assert len(pages[0]) > 150, (name, len(pages[0]))
+        assert len(pages[0]) > 100, (name, len(pages[0]))
         # no near-empty page: every page holds at least a few lines
         assert min(len(p) for p in pages) >= 25, (name, [len(p) for p in pages])
         assert not JARGON.search(" ".join(" ".join(p) for p in pages)), name

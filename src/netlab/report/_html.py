@@ -99,7 +99,9 @@ def _figure(
 
     buf = io.BytesIO()
     # A tight bounding box draws the figure twice; single-axes figures with short tick
-    # labels fit the standard margins, so only figures with long labels pay for it.
+    # labels fit the standard margins, so only figures with long labels pay for it, and
+    # those with a legend (beside the plot, outside the axes).
+    tight = tight or any(a.get_legend() is not None for a in fig.axes)
     with mpl.rc_context({"savefig.bbox": "tight" if tight else "standard"}):
         fig.savefig(buf, format="png", dpi=100)
     plt.close(fig)
