@@ -6,9 +6,8 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from netlab import paths
+from netlab import paths, yamlfile
 from netlab.checks import check_columns
 from netlab.traction import _cluster
 from netlab.traction._terms import term_of
@@ -19,7 +18,7 @@ __all__ = ["SURVEY_ITEMS", "survey_change", "survey_label", "survey_trends"]
 SURVEY_ITEMS = ("connected", "voice", "implementing")
 
 #: How a report names each item (``data/survey.yaml``).
-SURVEY_LABELS: dict[str, str] = yaml.safe_load(
+SURVEY_LABELS: dict[str, str] = yamlfile.load(
     (paths.PACKAGE_DATA / "survey.yaml").read_text(encoding="utf-8")
 )
 
