@@ -242,7 +242,8 @@ def season_pace_words(
     weeks = end - (int(gaps[-1]) + 1 if len(gaps) else 0) + 1
     pace_said = (
         f"for {weeks} compared weeks in a row, {'more' if faster else 'fewer'} seniors "
-        "completed a FAFSA each week than in the same week last season"
+        "completed a FAFSA each week than in the same week last season, "
+        f"{'faster' if faster else 'slower'} than last season's pace"
     )
     meaning = {
         (1, True): "the lead is growing",
