@@ -112,7 +112,7 @@ def test_another_key_against_the_history_stops(two_terms, netlab_home, capsys):
     """A lost key made anew must not re-key the history's network (real build)."""
     paths.key_file().unlink()
     params = netlab_home / "params" / "fall.yaml"
-    assert cli.main(["prepare", str(params)]) != 0
+    assert cli.main(["build", str(params)]) != 0  # a real build stops before rendering
     err = capsys.readouterr().err
     assert "netlab rekey" in err and "is missing" in err and "Traceback" not in err
     assert not paths.key_file().exists()  # nothing was made silently

@@ -46,13 +46,14 @@ def test_sentences_agree_with_the_chart(shape):
     # where it stands: the chart's last point, this season against last
     assert f"{100 * last['rate']:.0f}% against {100 * last['prior_rate']:.0f}%" in stands
     if shape == "level":
-        assert "level with last season" in stands
+        assert "not clearly ahead of or behind last season" in stands
     else:
         assert ("ahead of" in stands) == (gap > 0) and ("behind" in stands) == (gap < 0)
     # how it is moving: the latest weeks' new completions against last season's
     recent = (series["rate"].diff() - series["prior_rate"].diff()).iloc[-10:].mean()
     if shape == "ahead_slowing":
         assert recent < 0 and "fewer seniors" in moving and "lead is narrowing" in moving
+        assert "for 18 compared weeks in a row" in moving  # weeks 13 to 30, as planted
     elif shape == "behind_catching_up":
         assert recent > 0 and "more seniors" in moving and "catching up" in moving
     else:

@@ -133,10 +133,15 @@ def _write(frame: pd.DataFrame, key: dict, target: Path) -> None:
 
 
 def _latest(frame: pd.DataFrame | None, by: list[str], year: str = "year") -> pd.DataFrame:
-    if frame is None or frame.empty:
+    if frame is None or frame.empty or not {year, *by} <= set(frame.columns):
         return pd.DataFrame()
     last = frame.groupby(by)[year].transform("max")
     return frame[frame[year] == last]
+
+
+def _has(frame: pd.DataFrame | None, *columns: str) -> bool:
+    """A model frame with rows and the columns a headline reads (else it is left out)."""
+    return frame is not None and not frame.empty and set(columns) <= set(frame.columns)
 
 
 def headlines(prepared: Prepared) -> pd.DataFrame:
@@ -151,20 +156,21 @@ def headlines(prepared: Prepared) -> pd.DataFrame:
             "high"]  # fmt: skip
     parts = []
     funnel = _latest(prepared.models.get("variation__funnel"), ["measure", "group"])
-    if not funnel.empty:
-        shown = funnel[~funnel["suppressed"].fillna(False).astype(bool)]
+    if _has(funnel, "unit_id", "flag", "rate", "lower", "upper"):
+        hidden = funnel.get("suppressed", False)
+        shown = funnel[~pd.Series(hidden, index=funnel.index).fillna(False).astype(bool)]
         parts.append(shown.assign(kind="funnel", value=shown["flag"], estimate=shown["rate"],
                                   low=shown["lower"], high=shown["upper"]))  # fmt: skip
     bright = prepared.models.get("variation__bright_spots")
-    if bright is not None and not bright.empty:
+    if _has(bright, "unit_id", "last_year"):
         parts.append(bright.assign(kind="bright_spot", value="bright spot",
                                    year=bright["last_year"]))  # fmt: skip
     stages = _latest(prepared.models.get("traction__stages"), ["school_id"])
-    if not stages.empty:
+    if _has(stages, "school_id", "stage", "stage_level"):
         parts.append(stages.assign(unit_id=stages["school_id"], kind="traction_stage",
                                    value=stages["stage"], estimate=stages["stage_level"]))  # fmt: skip
     within = prepared.models.get("practices__within")
-    if within is not None and not within.empty:
+    if _has(within, "practice", "evidence", "estimate_pp", "ci_low_pp", "ci_high_pp"):
         parts.append(within.assign(kind="practice", item=within["practice"],
                                    measure=prepared.params.focal_measure,
                                    value=within["evidence"], estimate=within["estimate_pp"],

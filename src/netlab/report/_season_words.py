@@ -174,7 +174,7 @@ def _standing(row: Mapping, n: int | None, prior_n: int | None) -> tuple[str, in
     else:
         side = 0 if abs(gap) < UNLIKE_LAST else (1 if gap > 0 else -1)
     where = {1: f"{abs(100 * gap):.0f} points ahead of", -1: f"{abs(100 * gap):.0f} points "
-             "behind", 0: "level with"}[side]  # fmt: skip
+             "behind", 0: "not clearly ahead of or behind"}[side]  # fmt: skip
     return (
         f"Where the season stands: by week {int(row['week'])} it is {where} last season at "
         f"the same week ({said})."
@@ -191,7 +191,8 @@ def late_start_words(pace: pd.DataFrame) -> str:
         return ""
     return (
         f" Last season started late (its first completions came in week {int(first.min())}, "
-        f"this season's in week {int(ours.min())}), so this season was ahead from the start."
+        f"this season's in week {int(ours.min())}): the early weeks compare with a season not yet "
+        "under way."
     )
 
 
@@ -233,23 +234,23 @@ def season_pace_words(
     # the latest long run tells how the season is moving now (an early run may differ)
     run = pace.loc[pace["in_long_run"].fillna(False).astype(bool), ["week", "change"]]
     faster = bool(run["change"].iloc[-1] > 0)
-    sign = np.sign(pace["change"].fillna(0).to_numpy())
-    weeks = 0
-    for value in sign[::-1]:  # the length of the latest run on the side of its last week
-        if value == np.sign(run["change"].iloc[-1]):
-            weeks += 1
-        elif value != 0:
-            break
+    # the latest long run's length: the flagged weeks up to its last one
+    flags = pace["in_long_run"].fillna(False).astype(bool).to_numpy().copy()
+    flags &= np.sign(pace["change"].fillna(0).to_numpy()) == (1 if faster else -1)
+    end = int(np.flatnonzero(flags)[-1])
+    gaps = np.flatnonzero(~flags[:end])
+    weeks = end - (int(gaps[-1]) + 1 if len(gaps) else 0) + 1
     pace_said = (
         f"for {weeks} compared weeks in a row, {'more' if faster else 'fewer'} seniors "
-        "completed a FAFSA each week than in the same week last season"
+        "completed a FAFSA each week than in the same week last season, "
+        f"{'faster' if faster else 'slower'} than last season's pace"
     )
     meaning = {
         (1, True): "the lead is growing",
         (1, False): "still ahead, but the lead is narrowing",
         (-1, True): "still behind, but catching up",
         (-1, False): "the gap is growing",
-        (0, True): "level for now, and pulling ahead",
-        (0, False): "level for now, and falling behind",
+        (0, True): "no clear lead yet, but gaining on last season",
+        (0, False): "no clear gap yet, but losing ground to last season",
     }[(side, faster)]
     return f"{stand} How it is moving: {pace_said}: {meaning}.{late_start_words(pace)}"
