@@ -20,7 +20,6 @@ Parquet costs (``bench/history.py``).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -51,24 +50,11 @@ def network_of(params: RunParams) -> str:
 
 
 def run_date(prepared: Prepared) -> dt.date:
-    """The date a run's term is kept under in the history (see :func:`_run_date`)."""
-    return _run_date(prepared)
-
-
-def _run_date(prepared: Prepared) -> dt.date:
-    """The run's date: its ``as_of``, else the StudentTracker file's search date, else
-    the day it was prepared."""
+    """The date a run's term is kept under in the history: the prepared run's ``as_of``
+    (worked out once when it was prepared; see :func:`netlab.pipeline._prepare.run_date`)."""
     as_of = getattr(prepared, "as_of", None)
     if isinstance(as_of, dt.date):
         return as_of
-    folder = prepared.params.raw_path
-    stamps = sorted(
-        m.group(1)
-        for p in (folder.glob("*.csv") if folder.is_dir() else [])
-        if (m := re.search(r"studenttracker\w*?_(\d{8})\.csv$", p.name, re.IGNORECASE))
-    )
-    if stamps:
-        return dt.datetime.strptime(stamps[-1], "%Y%m%d").date()
     created = prepared.created[:10] if prepared.created else ""
     return dt.date.fromisoformat(created) if created else dt.datetime.now(dt.UTC).date()
 
@@ -217,7 +203,7 @@ def append(prepared: Prepared, *, path: Path | None = None) -> dt.date:
     datetime.date
         The as-of date the term was kept under.
     """
-    as_of = _run_date(prepared)
+    as_of = run_date(prepared)
     key = {"network": network_of(prepared.params), "term": prepared.params.term, "as_of": as_of}
     terms = pd.DataFrame([{"run": prepared.run,
                            "key_id": clean.key_id() if prepared.has_students else None,
