@@ -6,6 +6,7 @@ The face of the package: import from here, not from its private modules.
 from netlab.report._aim import (
     aim_progress,
 )
+from netlab.report._brief_protocol import brief_protocol
 from netlab.report._context import (
     Report,
 )
@@ -42,7 +43,6 @@ from netlab.report._livecase import (
     brief_pairing,
     brief_pdsa,
     brief_practices,
-    brief_protocol,
     brief_rel,
     brief_side_by_side,
     live_cases,

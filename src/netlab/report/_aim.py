@@ -31,8 +31,8 @@ from netlab.report._html import (
     _who,
     table,
     unavailable,
-    year_notes,
 )
+from netlab.report._notes import year_notes
 from netlab.report._shared import yearly
 
 if TYPE_CHECKING:

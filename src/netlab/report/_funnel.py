@@ -18,11 +18,11 @@ from netlab.report._html import (
     _sentence,
     _suppressed_note,
     _who,
-    analyst_line,
     table,
     unavailable,
 )
 from netlab.report._lookup import lookup
+from netlab.report._notes import analyst_line
 from netlab.report._words import (
     funnel_hidden_words,
     funnel_position_words,

@@ -18,10 +18,10 @@ from netlab.report._html import (
     _phrase,
     _sentence,
     _who,
-    analyst_line,
     table,
 )
 from netlab.report._lookup import lookup
+from netlab.report._notes import analyst_line
 from netlab.report._words import (
     bright_spot_words,
     constellation_words,

@@ -17,11 +17,11 @@ from netlab.report._html import (
     _draw,
     _note,
     _sentence,
-    analyst_line,
     no_table,
     table,
 )
 from netlab.report._lookup import Looked, lookup
+from netlab.report._notes import analyst_line
 from netlab.report._practice_words import (
     covariance_words,
     for_whom_words,

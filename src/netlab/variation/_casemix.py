@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -178,3 +179,38 @@ def _score_interval(o: np.ndarray, e: np.ndarray, q: np.ndarray, z: float) -> tu
     b = 2 * o * e + z**2 * e
     root = np.sqrt(np.clip(b**2 - 4 * a * o**2, 0, None))
     return np.clip((b - root) / (2 * a), 0, None), (b + root) / (2 * a)
+
+
+def case_mix_for_run(prepared: Any, measure: str, group: str) -> pd.DataFrame | None:
+    """O/E for the run's focal measure and group in the latest year of student records."""
+    from netlab import measures as registry_module
+    from netlab.measures.conditions import evaluate
+
+    reg = registry_module.registry(prepared.params)
+    m = reg.get(measure)
+    g = reg.groups.get(group)
+    if m is None or g is None or m.from_counts or m.table not in prepared.tables:
+        return None
+    students = prepared.tables[m.table]
+    # only classes whose window has closed at the run's date, as in the rates
+    students = students[registry_module.final_mask(students, m, getattr(prepared, "as_of", None))]
+    year_col = m.year_column or "grad_year"
+    latest = students[year_col].max()
+    frame = students[students[year_col] == latest]
+    rows = evaluate(m.denominator, frame, reg.constants) & evaluate(
+        g.condition, frame, reg.constants
+    )
+    outcome = pd.Series(evaluate(m.numerator, frame, reg.constants), index=frame.index)
+    units = registry_module.unit_map(prepared.tables["schools"], prepared.params)
+    frame = frame.assign(
+        _unit=frame["school_id"].astype(str).map(units.set_index("school_id")["unit_id"])
+    )
+    covariates = getattr(prepared.params, "case_mix", None)
+    result = case_mix(
+        frame,
+        outcome=outcome,
+        unit="_unit",
+        where=pd.Series(rows, index=frame.index),
+        **({"covariates": covariates} if covariates is not None else {}),
+    )
+    return result.assign(year=int(latest), measure=measure, group=group)

@@ -35,7 +35,7 @@ import pandas as pd
 from netlab import privacy
 from netlab.checks import check_argument
 from netlab.exceptions import MeasureError
-from netlab.variation._casemix import adjustment_note, case_mix
+from netlab.variation._casemix import adjustment_note, case_mix_for_run
 from netlab.variation._equity import equity_gaps, equity_trend
 from netlab.variation._funnel import _cell, _years, funnel, funnel_limits
 from netlab.variation._shrinkage import _shrink_binary, _top_probability, shrunken
@@ -393,41 +393,6 @@ def _suppress(frame: pd.DataFrame, min_cell: int, columns: Sequence[str]) -> pd.
     return out
 
 
-def _case_mix_for_run(prepared: Any, measure: str, group: str) -> pd.DataFrame | None:
-    """O/E for the run's focal measure and group in the latest year of student records."""
-    from netlab import measures as registry_module
-    from netlab.measures.conditions import evaluate
-
-    reg = registry_module.registry(prepared.params)
-    m = reg.get(measure)
-    g = reg.groups.get(group)
-    if m is None or g is None or m.from_counts or m.table not in prepared.tables:
-        return None
-    students = prepared.tables[m.table]
-    # only classes whose window has closed at the run's date, as in the rates
-    students = students[registry_module.final_mask(students, m, getattr(prepared, "as_of", None))]
-    year_col = m.year_column or "grad_year"
-    latest = students[year_col].max()
-    frame = students[students[year_col] == latest]
-    rows = evaluate(m.denominator, frame, reg.constants) & evaluate(
-        g.condition, frame, reg.constants
-    )
-    outcome = pd.Series(evaluate(m.numerator, frame, reg.constants), index=frame.index)
-    units = registry_module.unit_map(prepared.tables["schools"], prepared.params)
-    frame = frame.assign(
-        _unit=frame["school_id"].astype(str).map(units.set_index("school_id")["unit_id"])
-    )
-    covariates = getattr(prepared.params, "case_mix", None)
-    result = case_mix(
-        frame,
-        outcome=outcome,
-        unit="_unit",
-        where=pd.Series(rows, index=frame.index),
-        **({"covariates": covariates} if covariates is not None else {}),
-    )
-    return result.assign(year=int(latest), measure=measure, group=group)
-
-
 def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
     """Everything the reports need from this module, computed once per run.
 
@@ -491,7 +456,7 @@ def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
         out["equity_trend"] = equity_trend(g)
     if prepared.has_students:
         try:
-            cm = _case_mix_for_run(prepared, str(getattr(params, "focal_measure", "")), group)
+            cm = case_mix_for_run(prepared, str(getattr(params, "focal_measure", "")), group)
         except (ValueError, np.linalg.LinAlgError) as err:  # e.g. a singular design
             warnings.warn(f"Case-mix adjustment skipped: {err}", stacklevel=2)
             cm = None
