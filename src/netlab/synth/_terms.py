@@ -92,7 +92,9 @@ def write_term_exports(
     cut = search_date(earlier.tables["students"])
     for name, frame in earlier.tables.items():
         path = out / f"{name}.csv"
-        if path in written:
+        # the colleges and schools do not change between terms, and their export carries
+        # columns the contract table does not (the college's OPEID, matched to the tracker)
+        if path in written and name not in ("institutions", "schools"):
             frame.to_csv(path, index=False, date_format="%Y-%m-%d")
     roster = _cut(out / "roster.csv", lambda f: f["Grad Year"].astype(int) <= through)
     _cut(out / "naviance_applications.csv", lambda f: f["Class Year"].astype(int) <= through)
