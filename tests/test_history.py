@@ -145,7 +145,7 @@ def test_words_say_a_change_only_on_enough_students():
            "previous_stage": "initiation", "year": 2026, "previous_year": 2025,
            "term": "Fall 2026", "previous_term": "Spring 2026"}  # fmt: skip
     cell = since_cell(row, 10)
-    assert cell.startswith("+7.0 pp") and "now a bright spot" in cell
+    assert cell.startswith("+7.0 points") and "now a bright spot" in cell
     assert "initiation → spread" in cell and "above the limits" in cell
     assert "pp" not in since_cell({**row, "previous_denominator": 9}, 10)
     text = unit_since_words(row, phrase="enrolled", who="focal students", min_cell=10)

@@ -24,7 +24,7 @@ def test_two_terms_show_since_last_term_and_the_revision(in_demo):
     assert terms["term"].tolist() == ["Spring 2026", "Fall 2026"]
 
     index = _text(in_demo.out / "index.html")
-    assert "Since last term (Spring 2026)" in index and " pp" in index
+    assert "Since last term (Spring 2026)" in index and " points" in index
     network_page = _text(in_demo.out / "network.html")
     said = network_page.find("Since last term (Spring 2026):")
     assert 0 <= said < network_page.find("On track?")  # the first screen, before the glance

@@ -51,11 +51,11 @@ def moves(row: Any) -> list[str]:
 
 
 def since_cell(row: Any, min_cell: int) -> str:
-    """The index's "since last term" cell: "+2.1 pp; now a bright spot"."""
+    """The index's "since last term" cell: "+2.1 points; now a bright spot"."""
     parts = []
     change = _get(row, "change")
     if change is not None and change_shown(row, min_cell):
-        parts.append(f"{100 * change:+.1f} pp")
+        parts.append(f"{100 * change:+.1f} points")
     parts += moves(row)
     return "; ".join(parts) if parts else "no change in place"
 
