@@ -45,7 +45,7 @@ test-min: $(MIN_STAMP) ## The fast tests on the lowest versions pyproject.toml a
 	@VIRTUAL_ENV=$(CURDIR)/$(MIN_VENV) $(BIN)/uv pip list --quiet 2>/dev/null \
 	  | grep -iE '^(pandas|numpy|scipy|statsmodels|pandera|pyarrow|nbconvert|papermill) ' | tr -s ' ' | paste -sd ',' | sed 's/,/, /g' \
 	  | sed 's/^/minimum versions: /'
-	$(MIN_VENV)/bin/python -m pytest -q -m "not slow and not browser" -p no:cacheprovider \
+	$(MIN_VENV)/bin/python -m pytest -q -n 2 -m "not slow and not browser" -p no:cacheprovider \
 	  --deselect tests/test_build.py::test_renders_on_a_dask_cluster \
 	  --deselect tests/test_build.py::test_one_failure_never_stops_the_others
 
@@ -60,7 +60,7 @@ demo: $(STAMP) ## Generate the synthetic demo networks and render all their repo
 test: $(STAMP) browser ## The whole test suite (lint, unit, statistics, notebooks, browser), then test-min
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --durations=15
 	$(MAKE) --no-print-directory test-min
 
 lab: $(STAMP) ## Start JupyterLab on the netlab kernel with the notebooks folder open

@@ -53,6 +53,12 @@ def netlab_home(tmp_path, monkeypatch) -> Path:
     return tmp_path
 
 
+def pytest_configure(config):
+    # Problem tables wrap to the terminal's width; a worker process has none, so every
+    # worker reads messages as the same wide terminal would show them.
+    os.environ["COLUMNS"] = "200"
+
+
 def pytest_report_header(config):
     return f"netlab tests; NETLAB_HOME={os.environ.get('NETLAB_HOME', '(repo)')}"
 

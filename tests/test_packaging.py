@@ -35,7 +35,11 @@ def test_environment_yml_matches_pyproject():
     conda_bounds = {_name(d): _bound(d) for d in conda}
     # dask[distributed] is two conda packages; conda-forge's `playwright` is Node's
     # Playwright, and the Python binding is `playwright-python`.
-    aliases = {"dask": ["dask", "distributed"], "playwright": ["playwright-python"]}
+    aliases = {
+        "dask": ["dask", "distributed"],
+        "playwright": ["playwright-python"],
+        "duckdb": ["python-duckdb"],
+    }
     for req in wanted:
         name = _name(req)
         for conda_name in aliases.get(name, [name]):

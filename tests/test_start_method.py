@@ -10,7 +10,7 @@ import sys
 import pytest
 from conftest import REPO, make_home
 
-from netlab import batch, paths, synth
+from netlab import batch, paths, pipeline, synth
 from netlab.batch import _engine as engine
 from netlab.exceptions import BuildError
 from netlab.params import load_params
@@ -78,6 +78,11 @@ def test_spawned_reports_equal_the_forked_ones(demo, tmp_path, monkeypatch):
     network = synth.generate(30, seed=2026)  # the demo's seed, as conftest builds it
     synth.write(network, paths.demo_dir("network"))
     synth.write_exports(network, paths.demo_dir("network") / "exports")
+    # the spring term before it, as the demo fixture keeps it in the history
+    shutil.copy(REPO / "params" / "demo-spring.yaml", home / "params" / "demo-spring.yaml")
+    spring = paths.demo_dir("network") / "exports-spring"
+    synth.write_term_exports(network, spring, through=synth.DEMO_EARLIER_CLASS)
+    pipeline.prepare(load_params("demo-spring"))
     result = batch.build(load_params("demo"), jobs=2, progress=False)
     assert result.ok, result.summary()
 

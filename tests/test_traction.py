@@ -605,8 +605,9 @@ def test_survey_change_falls_back_to_cr1_and_says_so():
     row = T.survey_change(survey.loc[~alone], date=dt.date(2025, 1, 1)).iloc[0]
     assert row["covariance"] == "CR1" and row["ci_low"] < row["difference"] < row["ci_high"]
     words = survey_covariance_words([("connected", row["covariance"]), ("voice", "CR3")])
-    assert "For connected," in words and "CR1" in words and "voice" not in words
-    assert "CR3" in survey_covariance_words([("voice", "CR3")])
+    assert "For connected," in words and "wider than shown" in words and "voice" not in words
+    assert "CR" not in words  # the errors' names stay in the analysts' lines
+    assert "leave each team out in turn" in survey_covariance_words([("voice", "CR3")])
     assert survey_covariance_words([("voice", "")]) is None
 
 

@@ -119,8 +119,8 @@ def legend(reason: Reason | str, *, min_cell: int, band_below: int | None = None
         Reason.SMALL: f"<{min_cell}: fewer than {min_cell} students, not shown.",
         Reason.COMPLEMENTARY: f"{COMPLEMENTARY_MARK}: hidden so that a smaller group beside "
         "it cannot be worked out from the totals.",
-        Reason.OPEN: "open until a date (for example open until 14 Aug 2027): the class's figure is "
-        "not final until that date, so it is not shown yet.",
+        Reason.OPEN: "Open until a date (the date is in the cell): the class's figure is not "
+        "final until then, so it is not shown yet.",
         Reason.NOT_IN_DATA: f"{NOT_IN_DATA_MARK}: not in this run's data.",
         Reason.NOT_APPLICABLE: f"{NOT_APPLICABLE_MARK}: does not apply here.",
         Reason.BANDED: f"{_BAND_LOW} / {_BAND_HIGH}: a rate of 0% or 100% for a group of fewer "

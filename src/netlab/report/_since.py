@@ -51,7 +51,9 @@ def since_last_term(r: Report) -> Section:
     frame = since_frame(r.prepared)
     if frame.empty:
         return s
-    s.add("<h2>Since last term</h2>")
+    s.add(
+        '<h3 class="netlab-since-title">Since last term</h3>'
+    )  # a box above the contents' sections
     if r.unit_id is None:
         for text in network_since_words(frame, noun=r.noun.lower(), min_cell=r.min_cell):
             s.add(f'<p class="netlab-since">{_E(text)}</p>')

@@ -31,13 +31,12 @@ def survey_covariance_words(used: Iterable[tuple[str, str]]) -> str | None:
     fallback = sorted({item for item, kind in pairs if kind == "CR1"})
     if not fallback:
         return (
-            "The intervals leave each team out in turn (CR3 errors), which keeps 95% "
+            "The intervals leave each team out in turn, which keeps 95% "
             "intervals honest with a few dozen teams."
         )
     items = ", ".join(fallback[:-1]) + (" and " if len(fallback) > 1 else "") + fallback[-1]
     return (
         f"For {items}, one team alone answered on one side of the date, so leaving each "
-        "team out in turn (CR3) could not be computed; those intervals use ordinary "
-        "cluster-robust errors (CR1), which run narrow with a few dozen teams: read them "
-        "as wider than shown."
+        "team out in turn could not be computed; those intervals use the usual errors "
+        "for teams, which run narrow with a few dozen teams: read them as wider than shown."
     )
