@@ -492,7 +492,9 @@ def test_reports_in_a_real_browser(built, page):
     pdf = out / Path(school).with_suffix(".pdf")
     if pdf.exists():
         n_pages = len(PdfReader(pdf).pages)
-        assert n_pages <= math.ceil(tall / 1100) + 1, (school, tall, n_pages)
+        # about one page per 1,100 px of screen; a figure that does not fit leaves the
+        # rest of its page empty, so up to two pages more
+        assert n_pages <= math.ceil(tall / 1100) + 2, (school, tall, n_pages)
     xlsx = out / Path(school).with_suffix(".xlsx")
     assert _html_numbers(pg) == pytest.approx(_workbook_numbers(xlsx))
     if brief is not None:
