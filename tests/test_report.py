@@ -489,3 +489,22 @@ def test_the_brief_and_the_school_report_count_the_same_seniors(demo_prepared):
     assert re.search(rf"<td[^>]*>{year}</td><td[^>]*>{count}</td>", school), (year, count)
     words = report.brief_pairing(brief).html()
     assert f"with {count} and " in words  # the host first, as the report counts it
+
+
+def test_pdfs_print_from_inside_a_running_event_loop(tmp_path):
+    """A researcher's build from JupyterLab runs inside the kernel's asyncio loop."""
+    import asyncio
+
+    from netlab.report._outputs import find_chromium, print_pdfs
+
+    if find_chromium() is None:
+        pytest.skip("no Chromium on this machine (make browser)")
+    page = tmp_path / "network.html"
+    page.write_text("<html><body><h1>Network report</h1><p>Text.</p></body></html>")
+
+    async def inside():
+        return print_pdfs([(page, tmp_path / "network.pdf")])
+
+    got = asyncio.run(inside())
+    assert got.message is None, got.message
+    assert (tmp_path / "network.pdf").read_bytes().startswith(b"%PDF")

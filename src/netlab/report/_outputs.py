@@ -1,9 +1,8 @@
 """What is sent out beside each report: an Excel workbook of its tables and a PDF print.
 
-- **Workbook** (``.xlsx``): every table the report shows, read from the rendered report
-  itself, so it carries the same labels and the same suppression (a suppressed value is
-  ``*`` here too). One sheet per section, an "About" sheet first. Numbers are numbers
-  (a rate of "45%" is 0.45 shown as a percentage), so they can be charted and summed. A
+- **Workbook** (``.xlsx``): every table the report shows, read from the rendered report,
+  with the same labels and marks of hidden figures. One sheet per section, an "About"
+  sheet first. Numbers are numbers (a rate of "45%" is 0.45 shown as a percentage). A
   very hidden sheet holds, for each row, the fewest students its values rest on (as
   ``data-n`` does in the HTML), for :func:`netlab.privacy.scan_xlsx`.
 - **PDF**: the same HTML printed by Chromium with the report's print styles, folded
@@ -20,6 +19,7 @@ import html as _html
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from netlab import cells, privacy
+from netlab.report._loop import loop_running, off_the_loop
 
 __all__ = [
     "COUNTS_SHEET",
@@ -431,19 +432,18 @@ def print_pdfs(
     chromium : str, optional
         The browser's executable (default: :func:`find_chromium`).
     paper : str
-        Paper format ("Letter", "A4").
+        Paper format ("Letter", "A4"). From a running event loop (a Jupyter kernel)
+        the printing runs in a thread of its own.
 
     Returns
     -------
     PdfOutcome
-        ``message`` is set (and nothing written) when no Chromium or no playwright is
-        found; a report that cannot be printed is listed in ``failed`` and the others
-        are still printed.
+        ``message`` is set (nothing written) without Chromium or playwright; a report
+        that cannot be printed is in ``failed``, the others are printed.
     """
-    import time
-
-    started = time.perf_counter()
-    out = PdfOutcome()
+    if loop_running():  # a Jupyter kernel: the sync API needs a thread of its own
+        return off_the_loop(print_pdfs, jobs, chromium=chromium, paper=paper)
+    started, out = time.perf_counter(), PdfOutcome()
     if not jobs:
         return out
     exe = chromium or find_chromium()
