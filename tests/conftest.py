@@ -106,6 +106,15 @@ def params_like_demo(run: str, **keys: str) -> str:
     return text
 
 
+def prepare_spring_term(home: Path, network) -> None:
+    """The demo's spring term before the fall, prepared into the history as `netlab demo`
+    keeps it (NETLAB_HOME must point at ``home``)."""
+    shutil.copy(REPO / "params" / "demo-spring.yaml", home / "params" / "demo-spring.yaml")
+    spring = paths.demo_dir("network") / "exports-spring"
+    synth.write_term_exports(network, spring, through=synth.DEMO_EARLIER_CLASS)
+    pipeline.prepare(load_params("demo-spring"))
+
+
 def demo_build(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Demo:
     """Build the demo once per session and share it across test modules."""
     cached = getattr(config, "_netlab_demo", None)
@@ -119,11 +128,7 @@ def demo_build(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) 
         network = synth.generate(30, seed=DEMO_SEED)
         synth.write(network, paths.demo_dir("network"))
         synth.write_exports(network, paths.demo_dir("network") / "exports")
-        # the spring term before it, as `netlab demo` keeps it in the history
-        shutil.copy(REPO / "params" / "demo-spring.yaml", home / "params" / "demo-spring.yaml")
-        spring = paths.demo_dir("network") / "exports-spring"
-        synth.write_term_exports(network, spring, through=synth.DEMO_EARLIER_CLASS)
-        pipeline.prepare(load_params("demo-spring"))
+        prepare_spring_term(home, network)
         params = load_params("demo")
         started = time.perf_counter()
         result = batch.build(params, jobs=2, progress=False)

@@ -8,9 +8,9 @@ import shutil
 import sys
 
 import pytest
-from conftest import REPO, make_home
+from conftest import REPO, make_home, prepare_spring_term
 
-from netlab import batch, paths, pipeline, synth
+from netlab import batch, paths, synth
 from netlab.batch import _engine as engine
 from netlab.exceptions import BuildError
 from netlab.params import load_params
@@ -78,11 +78,7 @@ def test_spawned_reports_equal_the_forked_ones(demo, tmp_path, monkeypatch):
     network = synth.generate(30, seed=2026)  # the demo's seed, as conftest builds it
     synth.write(network, paths.demo_dir("network"))
     synth.write_exports(network, paths.demo_dir("network") / "exports")
-    # the spring term before it, as the demo fixture keeps it in the history
-    shutil.copy(REPO / "params" / "demo-spring.yaml", home / "params" / "demo-spring.yaml")
-    spring = paths.demo_dir("network") / "exports-spring"
-    synth.write_term_exports(network, spring, through=synth.DEMO_EARLIER_CLASS)
-    pipeline.prepare(load_params("demo-spring"))
+    prepare_spring_term(home, network)  # the spring term before it, as in the demo fixture
     result = batch.build(load_params("demo"), jobs=2, progress=False)
     assert result.ok, result.summary()
 
