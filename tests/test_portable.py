@@ -11,8 +11,12 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 POSIX_ONLY = ("fcntl", "termios", "tty", "pty", "pwd", "grp", "resource", "syslog")
 
 # A module set to None in sys.modules cannot be imported: as on Windows.
+# IPython picks its process helpers by sys.platform (pexpect and pty here, win32 helpers on
+# Windows), so it is imported before the POSIX modules are taken away: the probe is about
+# what netlab's own modules import.
 PROBE = f"""
 import sys
+import IPython
 for name in {POSIX_ONLY!r}:
     sys.modules[name] = None
 import importlib, pkgutil, netlab
