@@ -167,3 +167,20 @@ def test_headlines_hold_funnel_places_and_practices(netlab_home):
     assert places == {"A": "below", "B": "above"}
     aim = heads[heads["kind"] == "aim"].iloc[0]
     assert aim["estimate"] == pytest.approx(35 / 100) and aim["value"] == "not yet reached"
+
+
+def test_since_words_on_hand_made_rows():
+    from netlab.report._since_words import moves, network_since_words, since_cell
+
+    up = {"funnel": "above", "previous_funnel": "within"}
+    assert moves(up) == ["moved above the limits (was within the limits)"]
+    back = {"funnel": "within", "previous_funnel": "below"}
+    assert moves(back) == ["back within the limits (was below the limits)"]
+    # a change resting on too few students is hidden, and the cell says why, not "no change"
+    small = {"change": 0.2, "denominator": 40, "previous_denominator": 6}
+    assert since_cell(small, 10) == "change not shown (fewer than 10 students in a term)"
+    assert since_cell({}, 10) == "no change in place"
+    row = {**up, "change": 0.01, "denominator": 50, "previous_denominator": 50}
+    frame = pd.DataFrame([{**row, "previous_term": "Spring 2026"}])
+    said = " ".join(network_since_words(frame, noun="school", min_cell=10))
+    assert "1 school: moved above the limits." in said

@@ -37,8 +37,8 @@ def moves(row: Any) -> list[str]:
     out = []
     place, before = _get(row, "funnel"), _get(row, "previous_funnel")
     if place and before and place != before:
-        out.append(f"{'into' if place != 'within' else 'back'} {_PLACE.get(place, place)}"
-                   f" (was {_PLACE.get(before, before)})")  # fmt: skip
+        verb = "moved" if place != "within" else "back"
+        out.append(f"{verb} {_PLACE.get(place, place)} (was {_PLACE.get(before, before)})")
     bright, was = bool(_get(row, "bright_spot")), bool(_get(row, "previous_bright_spot"))
     if bright and not was:
         out.append("now a bright spot")
@@ -56,6 +56,8 @@ def since_cell(row: Any, min_cell: int) -> str:
     change = _get(row, "change")
     if change is not None and change_shown(row, min_cell):
         parts.append(f"{100 * change:+.1f} points")
+    elif change is not None:  # hidden, and said why: not "no change"
+        parts.append(f"change not shown (fewer than {min_cell} students in a term)")
     parts += moves(row)
     return "; ".join(parts) if parts else "no change in place"
 
@@ -102,7 +104,7 @@ def network_since_words(frame: pd.DataFrame, *, noun: str, min_cell: int) -> lis
         out.append(
             "Moves: "
             + "; ".join(
-                f"{n} {noun}{'s' if n != 1 else ''} {k}" for k, n in sorted(counts.items())
+                f"{n} {noun}{'s' if n != 1 else ''}: {k}" for k, n in sorted(counts.items())
             )
             + "."  # fmt: skip
         )
