@@ -174,6 +174,8 @@ def index_page(result: Any, params: RunParams) -> str:
             cells.append(_value(sort, text, shown, why, params.min_cell))
             change = row.change_pp if shown else np.nan
             sort, text = _num(change, f"{change:+.1f}" if pd.notna(change) else "")
+            if shown and year == base:  # the latest final class is the baseline itself
+                text = reasons.mark(reasons.Reason.NOT_APPLICABLE, min_cell=params.min_cell)
             cells.append(_value(sort, text, shown, why, params.min_cell))
             if has_gap:
                 gap = row.gap_pp if shown else np.nan
@@ -311,7 +313,7 @@ _UNSENT = {"failed": "failed", "held": "held back"}
 def _legend(params: RunParams) -> str:
     """The marks of the index's table, one legend line each (as on every report)."""
     shown = (reasons.Reason.SMALL, reasons.Reason.COMPLEMENTARY, reasons.Reason.NOT_IN_DATA,
-             reasons.Reason.BANDED)  # fmt: skip
+             reasons.Reason.NOT_APPLICABLE, reasons.Reason.BANDED)  # fmt: skip
     items = "".join(
         f"<li>{_E(reasons.legend(w, min_cell=params.min_cell, band_below=params.band_limit))}</li>"
         for w in shown
