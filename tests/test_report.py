@@ -355,6 +355,8 @@ def test_the_text_check_finds_what_reads_badly():
         "(95% interval 3 to 9 pp).</p><pre>None nan ?</pre><td>—</td>"
         # a file's name keeps its spelling, and may start a sentence
         "<td>pdsa.csv</td><p>naviance_applications.csv: read through its description.</p>"
+        # a legend line starts with its mark
+        "<p>Marks. n/a: does not apply here.</p>"
     )
     assert report.check_text(clean) == []
 

@@ -161,8 +161,8 @@ def check_text(html: str, *, acronyms: Iterable[str] = ()) -> list[str]:
             if _SPACE.search(text):
                 add("space before punctuation", text)
             for m in _STARTS.finditer(text):
-                if _FILE.match(text, m.start(1)):
-                    continue  # a sentence may start with a file's name
+                if _FILE.match(text, m.start(1)) or text.startswith("n/a", m.start(1)):
+                    continue  # a sentence may start with a file's name or the n/a mark
                 before = text[: m.start(1)].rstrip(" .!?").split(" ")[-1].lower()
                 if before not in _UNITS:
                     add("sentence starts in lower case", text)
