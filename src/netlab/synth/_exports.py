@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -122,31 +123,24 @@ def roster_frame(students: pd.DataFrame, schools: pd.DataFrame, seed: int) -> pd
     )
 
 
-def studenttracker_frame(students: pd.DataFrame, seed: int) -> pd.DataFrame:
-    """A StudentTracker for High Schools detail file (upper-case dialect) for the seniors."""
-    co = college_outcomes(students, seed)
-    rng = _rng(seed, 4)
-    inst = institutions_table()
-    n = len(students)
-    year = students["grad_year"].to_numpy(dtype=np.int64)
-    search = co["search"][0]
-    seg_student, seg_college, seg_j0, seg_j1, seg_seq = [], [], [], [], []
-    has = co["first"] >= 0
-    idx = np.flatnonzero(has)
-    seg_student.append(idx)
-    seg_college.append(co["first"][idx])
-    seg_j0.append(co["j0"][idx])
-    seg_j1.append(co["j_last"][idx])
-    seg_seq.append(np.ones(len(idx), int))
+def _enrolment_segments(co: dict[str, Any]) -> tuple[np.ndarray, ...]:
+    """Student, college, first and last term index and sequence of each enrolment spell."""
+    idx = np.flatnonzero(co["first"] >= 0)
     t = np.flatnonzero(co["transfer"] >= 0)
-    seg_student.append(t)
-    seg_college.append(co["transfer"][t])
-    seg_j0.append(np.full(len(t), 4))
-    seg_j1.append(co["j_end"][t])
-    seg_seq.append(np.full(len(t), 2))
-    s_student = np.concatenate(seg_student)
-    s_college = np.concatenate(seg_college)
-    s_j0, s_j1, s_seq = (np.concatenate(x) for x in (seg_j0, seg_j1, seg_seq))
+    return (
+        np.concatenate([idx, t]),
+        np.concatenate([co["first"][idx], co["transfer"][t]]),
+        np.concatenate([co["j0"][idx], np.full(len(t), 4)]),
+        np.concatenate([co["j_last"][idx], co["j_end"][t]]),
+        np.concatenate([np.ones(len(idx), int), np.full(len(t), 2)]),
+    )
+
+
+def _term_rows(
+    co: dict[str, Any], year: np.ndarray, search: np.datetime64
+) -> tuple[np.ndarray, ...]:
+    """One row per student, college and term enrolled, up to the search date."""
+    s_student, s_college, s_j0, s_j1, s_seq = _enrolment_segments(co)
     k = np.maximum(s_j1 - s_j0 + 1, 0)
     r_student = np.repeat(s_student, k)
     r_college = np.repeat(s_college, k)
@@ -156,9 +150,68 @@ def studenttracker_frame(students: pd.DataFrame, seed: int) -> pd.DataFrame:
     r_j = np.repeat(s_j0, k) + (np.arange(len(r_student)) - np.repeat(np.cumsum(k) - k, k))
     begin, end = _term(year[r_student], r_j)
     live = begin <= search
-    r_student, r_college, r_seq, r_first, begin, end = (
-        x[live] for x in (r_student, r_college, r_seq, r_first, begin, end)
-    )
+    return tuple(x[live] for x in (r_student, r_college, r_seq, r_first, begin, end))
+
+
+_DEGREE_TITLES = {
+    "bachelor": ("BACHELOR OF ARTS", "BACHELOR OF SCIENCE"),
+    "associate": ("ASSOCIATE IN ARTS", "ASSOCIATE IN SCIENCE"),
+    "certificate": ("CERTIFICATE OF ACHIEVEMENT", "CERTIFICATE"),
+}
+
+
+def _degree_rows(
+    co: dict[str, Any], year: np.ndarray, search: np.datetime64, rng: np.random.Generator
+) -> tuple[np.ndarray, ...]:
+    """Degrees at the first college and a bachelor's after a transfer, up to the search date."""
+    a = np.flatnonzero((co["award_first_j"] >= 0) & (co["first"] >= 0))
+    a_day = _term(year[a], co["award_first_j"][a])[1] + 5
+    tb = np.flatnonzero(co["award_transfer_j"] >= 0)
+    tb_day = _term(year[tb], co["award_transfer_j"][tb])[1] + 5
+    a_title = np.array([_DEGREE_TITLES[w][i] for w, i in zip(co["award_first"][a],
+                        rng.integers(0, 2, len(a)), strict=True)], dtype=object)  # fmt: skip
+    g_student = np.concatenate([a, tb])
+    g_college = np.concatenate([co["first"][a], co["transfer"][tb]])
+    g_day = np.concatenate([a_day, tb_day])
+    g_title = np.concatenate([a_title, np.full(len(tb), "BACHELOR OF ARTS", dtype=object)])
+    g_live = g_day <= search
+    return tuple(x[g_live] for x in (g_student, g_college, g_day, g_title))
+
+
+def _block(inst: pd.DataFrame, student, college, begin, end, status, grad, gdate, title, seq,
+           found) -> dict[str, np.ndarray]:  # fmt: skip
+    """The detail columns of one kind of row (terms, dual enrolment, degrees, not found)."""
+    m = len(student)
+    blank = np.full(m, None, dtype=object)
+    col = inst.iloc[np.maximum(college, 0)] if m else inst.iloc[:0]
+    # Two campuses report under a branch code IPEDS does not list: the main campus maps.
+    branch = np.where(col["unitid"].isin(["900201", "900501"]), "01", col["opeid"].str[6:])
+    code = col["opeid"].str[:6] + "-" + branch
+    return {
+        "student": student,
+        "found": np.full(m, "Y" if found else "N", dtype=object),
+        "code": code.to_numpy() if found else blank,
+        "name": col["name"].str.upper().to_numpy() if found else blank,
+        "state": col["state"].to_numpy() if found else blank,
+        "level": col["level"].to_numpy() if found else blank,
+        "control": np.where(col["control"] == "public", "Public", "Private") if found
+        else blank,
+        "begin": begin, "end": end, "status": status, "grad": grad, "gdate": gdate,
+        "title": title, "seq": seq, "order": np.zeros(m) if found else np.ones(m),
+    }  # fmt: skip
+
+
+def _none(n: int) -> np.ndarray:
+    """``n`` blank cells."""
+    return np.full(n, None, dtype=object)
+
+
+def _detail_columns(
+    co: dict[str, Any], year: np.ndarray, search: np.datetime64, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """Every detail row's columns, sorted by student with the found rows first."""
+    inst = institutions_table()
+    r_student, r_college, r_seq, r_first, begin, end = _term_rows(co, year, search)
     is_four = (inst["level"].to_numpy() == "4-year")[r_college]
     status = np.where(rng.random(len(r_student)) < np.where(is_four, 0.9, 0.55), "F",
                       np.where(rng.random(len(r_student)) < 0.5, "H", "Q"))  # fmt: skip
@@ -166,67 +219,32 @@ def studenttracker_frame(students: pd.DataFrame, seed: int) -> pd.DataFrame:
     dual = np.flatnonzero(co["dual"])
     two = np.flatnonzero(inst["level"].to_numpy() == "2-year")
     d_college = two[rng.integers(0, len(two), len(dual))]
-    # Degrees: at the first college, and a bachelor's after a transfer.
-    a = np.flatnonzero((co["award_first_j"] >= 0) & has)
-    a_day = _term(year[a], co["award_first_j"][a])[1] + 5
-    tb = np.flatnonzero(co["award_transfer_j"] >= 0)
-    tb_day = _term(year[tb], co["award_transfer_j"][tb])[1] + 5
-    titles = {"bachelor": ("BACHELOR OF ARTS", "BACHELOR OF SCIENCE"),
-              "associate": ("ASSOCIATE IN ARTS", "ASSOCIATE IN SCIENCE"),
-              "certificate": ("CERTIFICATE OF ACHIEVEMENT", "CERTIFICATE")}  # fmt: skip
-    a_title = np.array([titles[w][i] for w, i in zip(co["award_first"][a],
-                        rng.integers(0, 2, len(a)), strict=True)], dtype=object)  # fmt: skip
-    g_student = np.concatenate([a, tb])
-    g_college = np.concatenate([co["first"][a], co["transfer"][tb]])
-    g_day = np.concatenate([a_day, tb_day])
-    g_title = np.concatenate([a_title, np.full(len(tb), "BACHELOR OF ARTS", dtype=object)])
-    g_live = g_day <= search
-    g_student, g_college, g_day, g_title = (
-        x[g_live] for x in (g_student, g_college, g_day, g_title)
-    )
-    nobody = np.flatnonzero(~np.isin(np.arange(n), np.concatenate([r_student, dual, g_student])))
-
-    def block(student, college, begin, end, status, grad, gdate, title, seq, found):
-        m = len(student)
-        blank = np.full(m, None, dtype=object)
-        col = inst.iloc[np.maximum(college, 0)] if m else inst.iloc[:0]
-        # Two campuses report under a branch code IPEDS does not list: the main campus maps.
-        branch = np.where(col["unitid"].isin(["900201", "900501"]), "01", col["opeid"].str[6:])
-        code = col["opeid"].str[:6] + "-" + branch
-        return {
-            "student": student,
-            "found": np.full(m, "Y" if found else "N", dtype=object),
-            "code": code.to_numpy() if found else blank,
-            "name": col["name"].str.upper().to_numpy() if found else blank,
-            "state": col["state"].to_numpy() if found else blank,
-            "level": col["level"].to_numpy() if found else blank,
-            "control": np.where(col["control"] == "public", "Public", "Private") if found
-            else blank,
-            "begin": begin, "end": end, "status": status, "grad": grad, "gdate": gdate,
-            "title": title, "seq": seq, "order": np.zeros(m) if found else np.ones(m),
-        }  # fmt: skip
-
-    nat = np.datetime64("NaT", "D")
+    g_student, g_college, g_day, g_title = _degree_rows(co, year, search, rng)
+    seen = np.concatenate([r_student, dual, g_student])
+    nobody = np.flatnonzero(~np.isin(np.arange(len(year)), seen))
+    nr, nd, ng, nn = len(r_student), len(dual), len(g_student), len(nobody)
     blocks = [
-        block(r_student, r_college, _ymd(begin), _ymd(end), status, np.full(len(r_student), "N"),
-              np.full(len(r_student), None, dtype=object), np.full(len(r_student), None, object),
-              np.where(r_first, r_seq.astype(str), None), True),
-        block(dual, d_college, _ymd(_on(year[dual], 1, 12)), _ymd(_on(year[dual], 5, 20)),
-              np.full(len(dual), "L"), np.full(len(dual), "N"), np.full(len(dual), None, object),
-              np.full(len(dual), None, object), np.full(len(dual), None, object), True),
-        block(g_student, g_college, np.full(len(g_student), None, object),
-              np.full(len(g_student), None, object), np.full(len(g_student), None, object),
-              np.full(len(g_student), "Y"), _ymd(g_day), g_title,
-              np.full(len(g_student), None, object), True),
-        block(nobody, np.full(len(nobody), -1), np.full(len(nobody), None, object),
-              np.full(len(nobody), None, object), np.full(len(nobody), None, object),
-              np.full(len(nobody), None, object), np.full(len(nobody), None, object),
-              np.full(len(nobody), None, object), np.full(len(nobody), None, object), False),
+        _block(inst, r_student, r_college, _ymd(begin), _ymd(end), status, np.full(nr, "N"),
+               _none(nr), _none(nr), np.where(r_first, r_seq.astype(str), None), True),
+        _block(inst, dual, d_college, _ymd(_on(year[dual], 1, 12)), _ymd(_on(year[dual], 5, 20)),
+               np.full(nd, "L"), np.full(nd, "N"), _none(nd), _none(nd), _none(nd), True),
+        _block(inst, g_student, g_college, _none(ng), _none(ng), _none(ng), np.full(ng, "Y"),
+               _ymd(g_day), g_title, _none(ng), True),
+        _block(inst, nobody, np.full(nn, -1), _none(nn), _none(nn), _none(nn), _none(nn),
+               _none(nn), _none(nn), _none(nn), False),
     ]  # fmt: skip
-    del nat
     cols = {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]}
     order = np.lexsort((cols["order"], cols["student"]))
-    cols = {k: v[order] for k, v in cols.items()}
+    return {k: v[order] for k, v in cols.items()}
+
+
+def studenttracker_frame(students: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """A StudentTracker for High Schools detail file (upper-case dialect) for the seniors."""
+    co = college_outcomes(students, seed)
+    rng = _rng(seed, 4)
+    n = len(students)
+    year = students["grad_year"].to_numpy(dtype=np.int64)
+    cols = _detail_columns(co, year, co["search"][0], rng)
     st = cols["student"]
     # The first row of each college for a student carries its sequence; the others blank.
     schools_ceeb = {
