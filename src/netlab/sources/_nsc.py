@@ -31,7 +31,6 @@ named in a warning and read back.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,8 +42,19 @@ from netlab.sources._export_values import _typed
 from netlab.sources._ipeds import code_summary, map_college_codes, opeid8
 from netlab.sources._kinds import ReadExport, kind_fields
 from netlab.sources._nsc_file import _excel_signs, _search_date
+from netlab.sources._nsc_outcomes import (
+    _day,
+    _on,
+    any_per_student,
+    enrolment_windows,
+    first_college,
+    first_rows,
+    known,
+    latest_search,
+    only_old,
+    six_year_awards,
+)
 
-_LEVEL_RANK = {"4-year": 0, "2-year": 1, "less-than-2-year": 2}
 OUTCOMES = [
     "enrolled",
     "enrolled_year1",
@@ -196,27 +206,83 @@ def _dedupe(rows: pd.DataFrame, out: NscResult, files: list[str]) -> pd.DataFram
     return rows
 
 
-def _day(values: pd.Series) -> np.ndarray:
-    return values.astype("datetime64[ns]").to_numpy().astype("datetime64[D]")
+def _gather_rows(
+    reads: list[ReadExport], index: pd.Index, key: str, out: NscResult
+) -> pd.DataFrame:
+    """Every file's rows on the roster, sequences filled down and repeated terms dropped."""
+    files = [rx.file for rx in reads]
+    out.counts["rows_in"] = int(sum(rx.rows_in for rx in reads))
+    frames = [_prepare_file(rx, index, key, out, i) for i, rx in enumerate(reads)]
+    rows = pd.concat(frames, ignore_index=True) if len(frames) > 1 else (
+        frames[0] if frames else pd.DataFrame())  # fmt: skip
+    del frames
+    if len(rows) == 0:
+        return rows
+    code8 = opeid8(rows["college_code"])
+    rows["_code8"] = pd.factorize(code8)[0]
+    if "college_sequence" in rows:
+        # Filled on a college's first row only: carry it down within the student's college.
+        college = rows["_g"].to_numpy(dtype=np.int64) * (int(rows["_code8"].max()) + 2) + (
+            rows["_code8"].to_numpy(dtype=np.int64) + 1)  # fmt: skip
+        rows["college_sequence"] = (
+            rows["college_sequence"].astype("Float64").groupby(college).ffill()
+        )
+    rows = _dedupe(rows, out, files)
+    out.counts["rows_used"] = len(rows)
+    stamps = rows["_searched"].to_numpy().astype("datetime64[D]")
+    if (~np.isnat(stamps)).any():
+        out.searched = pd.Timestamp(stamps[~np.isnat(stamps)].max()).date()
+    return rows
 
 
-def _on(year: np.ndarray, month: int, day: int) -> np.ndarray:
-    """The date month/day of each year (vectorized)."""
-    months = (year.astype(np.int64) - 1970) * 12 + (month - 1)
-    return months.astype("datetime64[M]").astype("datetime64[D]") + (day - 1)
-
-
-def _award_kinds(titles: pd.Series, awards: dict[str, list[str]]) -> np.ndarray:
-    codes, uniques = pd.factorize(titles.fillna(""))
-    kinds = []
-    for t in uniques:
-        kind = "unknown"
-        for name, patterns in awards.items():
-            if any(re.search(p, t, re.IGNORECASE) for p in patterns):
-                kind = name
-                break
-        kinds.append(kind if t else "unknown")
-    return np.asarray(kinds, dtype=object)[codes]
+def _outcomes(
+    rows: pd.DataFrame,
+    reads: list[ReadExport],
+    out: NscResult,
+    *,
+    index: pd.Index,
+    spine_year: np.ndarray,
+    codes: pd.DataFrame,
+    institutions: pd.DataFrame | None,
+) -> np.ndarray:
+    """Set ``out.outcomes`` (one row per student with rows); return each one's first-college row."""
+    spine_g = rows["_g"].to_numpy()
+    present = np.flatnonzero(np.bincount(spine_g, minlength=len(index)) > 0)
+    g = np.searchsorted(present, spine_g)  # 0..n-1 over the students with rows
+    n = len(present)
+    first_year = spine_year[present]
+    year = first_year[g]
+    win = enrolment_windows(rows, year)
+    searched = latest_search(rows, g, n)
+    year1 = any_per_student(win["in_year1"], g, n)
+    persisted = year1 & any_per_student(win["in_second_fall"], g, n)
+    # Awards within six years; certificates apart from degrees.
+    degree, cert, blank_titles = six_year_awards(rows, year, win["found"], rx_awards(reads))
+    if blank_titles:
+        out.notes.append(
+            f"StudentTracker: {blank_titles:,} degree row(s) with a blank or unrecognised "
+            "title are counted as degrees (not certificates)"
+        )
+    first = first_rows(rows, g, n, win)
+    code_unitid = codes.set_index("college_code")["unitid"]
+    six_end = _on(first_year + 6, 8, 14)
+    out.outcomes = pd.DataFrame(
+        {
+            "join": index.to_numpy()[present],
+            "grad_year": first_year,
+            "enrolled": known(
+                any_per_student(win["in_fall"], g, n), searched, _on(first_year, 10, 31)
+            ),
+            "enrolled_year1": known(year1, searched, _on(first_year + 1, 8, 14)),
+            **first_college(rows, first, code_unitid, institutions),
+            "persisted": known(persisted, searched, _on(first_year + 1, 10, 31)),
+            "completed_6yr": only_old(any_per_student(degree, g, n), searched, six_end),
+            "completed_certificate": only_old(any_per_student(cert, g, n), searched, six_end),
+        }
+    )
+    found = any_per_student(win["found"], g, n)
+    out.counts.update(students=n, found=int(found.sum()), not_found=int((~found).sum()))
+    return first
 
 
 def reduce_studenttracker(
@@ -251,157 +317,22 @@ def reduce_studenttracker(
     out = NscResult(outcomes=pd.DataFrame(), codes=pd.DataFrame())
     spine = spine.dropna(subset=["join", "grad_year"]).drop_duplicates("join")
     index = pd.Index(spine["join"].astype("str").to_numpy())
-    spine_year = spine["grad_year"].to_numpy(dtype=np.int64)
-    files = [rx.file for rx in reads]
-    out.counts["rows_in"] = int(sum(rx.rows_in for rx in reads))
-    frames = [_prepare_file(rx, index, key, out, i) for i, rx in enumerate(reads)]
-    rows = pd.concat(frames, ignore_index=True) if len(frames) > 1 else (
-        frames[0] if frames else pd.DataFrame())  # fmt: skip
-    del frames
+    rows = _gather_rows(reads, index, key, out)
     if len(rows) == 0:
         out.outcomes = pd.DataFrame(columns=["join", "grad_year", *OUTCOMES])
         return out
-    code8 = opeid8(rows["college_code"])
-    rows["_code8"] = pd.factorize(code8)[0]
-    if "college_sequence" in rows:
-        # Filled on a college's first row only: carry it down within the student's college.
-        college = rows["_g"].to_numpy(dtype=np.int64) * (int(rows["_code8"].max()) + 2) + (
-            rows["_code8"].to_numpy(dtype=np.int64) + 1)  # fmt: skip
-        rows["college_sequence"] = (
-            rows["college_sequence"].astype("Float64").groupby(college).ffill()
-        )
-    rows = _dedupe(rows, out, files)
-    out.counts["rows_used"] = len(rows)
-    stamps = rows["_searched"].to_numpy().astype("datetime64[D]")
-    if (~np.isnat(stamps)).any():
-        out.searched = pd.Timestamp(stamps[~np.isnat(stamps)].max()).date()
-
-    spine_g = rows["_g"].to_numpy()
-    present = np.flatnonzero(np.bincount(spine_g, minlength=len(index)) > 0)
-    g = np.searchsorted(present, spine_g)  # 0..n-1 over the students with rows
-    n = len(present)
-    first_year = spine_year[present]
-    year = first_year[g]
-    begin, end = _day(rows["enrollment_begin"]), _day(rows["enrollment_end"])
-    end = np.where(np.isnat(end), begin, end)
-    found = rows["record_found"].fillna(True).astype(bool).to_numpy()
-    grad = (rows["graduated"].fillna(False).astype(bool).to_numpy() if "graduated" in rows
-            else np.zeros(len(rows), bool))  # fmt: skip
-    enrol = found & ~np.isnat(begin)
-    fall0, fall1 = _on(year, 8, 15), _on(year, 10, 31)
-    y1_end = _on(year + 1, 8, 14)
-    f2_0, f2_1 = _on(year + 1, 8, 15), _on(year + 1, 10, 31)
-    six_end = _on(year + 6, 8, 14)
-    with np.errstate(invalid="ignore"):
-        in_fall = enrol & (begin <= fall1) & (end >= fall0)
-        in_y1 = enrol & (begin <= y1_end) & (end >= fall0)
-        in_f2 = enrol & (begin <= f2_1) & (end >= f2_0)
-        after = enrol & (end >= fall0)
-
-    def anyof(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(g[mask], minlength=n) > 0
-
-    searched = np.full(n, np.datetime64("NaT", "D"))
-    row_searched = rows["_searched"].to_numpy().astype("datetime64[D]")
-    ok = ~np.isnat(row_searched)
-    # The latest search per student (NaT sorts away from the maximum as the smallest int).
-    latest = np.full(n, np.iinfo(np.int64).min)
-    np.maximum.at(latest, g[ok], row_searched[ok].astype(np.int64))
-    searched = np.where(latest == np.iinfo(np.int64).min, np.datetime64("NaT", "D"),
-                        latest.astype("datetime64[D]"))  # fmt: skip
-
-    def known(flag: np.ndarray, window_end: np.ndarray) -> pd.arrays.BooleanArray:
-        # True when seen; False only once the window is over at the latest search.
-        with np.errstate(invalid="ignore"):
-            done = ~np.isnat(searched) & (searched >= window_end)
-        return pd.arrays.BooleanArray(flag, ~(flag | done))
-
-    enrolled = anyof(in_fall)
-    year1 = anyof(in_y1)
-    persisted = year1 & anyof(in_f2)
-
-    # Awards within six years; certificates apart from degrees.
-    gdate = _day(rows["graduation_date"]) if "graduation_date" in rows else np.full(
-        len(rows), np.datetime64("NaT"), "datetime64[D]")  # fmt: skip
-    titles = rows["degree_title"] if "degree_title" in rows else pd.Series("", index=rows.index)
-    award = np.full(len(rows), "", dtype=object)
-    award[grad] = _award_kinds(titles[grad].astype("string"), rx_awards(reads))
-    with np.errstate(invalid="ignore"):
-        within = found & grad & ~np.isnat(gdate) & (gdate <= six_end)
-    cert = within & (award == "certificate")
-    degree = within & ~(award == "certificate")
-    blank_titles = int((grad & (award == "unknown")).sum())
-    if blank_titles:
-        out.notes.append(
-            f"StudentTracker: {blank_titles:,} degree row(s) with a blank or unrecognised "
-            "title are counted as degrees (not certificates)"
-        )
-
-    # The first college: the fall college (4-year first), else the earliest after high school.
-    level = (
-        rows["level"].astype("string") if "level" in rows else pd.Series(pd.NA, index=rows.index)
-    )
-    rank = level.map(_LEVEL_RANK).fillna(3).to_numpy(dtype=np.int64)
-    seq = (rows["college_sequence"].astype("Float64").fillna(99).to_numpy(dtype=float)
-           if "college_sequence" in rows else np.zeros(len(rows)))  # fmt: skip
-    cand = np.flatnonzero(after)
-    order = np.lexsort(
-        (
-            seq[cand],
-            begin[cand].astype(np.int64),
-            np.where(in_fall[cand], rank[cand], 0),
-            (~in_fall[cand]).astype(np.int8),
-            g[cand],
-        )
-    )
-    picked = cand[order]
-    firsts = picked[np.unique(g[picked], return_index=True)[1]]
-    first = np.full(n, -1)
-    first[g[firsts]] = firsts
-
     codes = map_college_codes(rows["college_code"], institutions, overrides)
-    code_unitid = codes.set_index("college_code")["unitid"]
-    has = first >= 0
-    at = np.where(has, first, 0)
-    college = rows["college_code"].iloc[at].astype("str").reset_index(drop=True)
-    college = college.where(has)
-    unitid = college.map(code_unitid).where(has)
-    lvl = level.iloc[at].to_numpy(dtype=object)
-    control = (rows["control"].iloc[at].astype("string").to_numpy(dtype=object) if "control" in rows
-               else np.full(n, None, object))  # fmt: skip
-    if institutions is not None and "control" in institutions:
-        ipeds_control = unitid.map(institutions.drop_duplicates("unitid").set_index("unitid")
-                                   ["control"])  # fmt: skip
-        control = ipeds_control.where(ipeds_control.notna(), pd.Series(control)).to_numpy()
-
-    out.outcomes = pd.DataFrame(
-        {
-            "join": index.to_numpy()[present],
-            "grad_year": first_year,
-            "enrolled": known(enrolled, _on(first_year, 10, 31)),
-            "enrolled_year1": known(year1, _on(first_year + 1, 8, 14)),
-            "enrolled_unitid": pd.array(unitid.to_numpy(), dtype="str"),
-            "enrolled_level": pd.array(np.where(has, lvl, None), dtype="str"),
-            "enrolled_control": pd.array(np.where(has, control, None), dtype="str"),
-            "persisted": known(persisted, _on(first_year + 1, 10, 31)),
-            "completed_6yr": _only_old(anyof(degree), searched, _on(first_year + 6, 8, 14)),
-            "completed_certificate": _only_old(anyof(cert), searched, _on(first_year + 6, 8, 14)),
-        }
+    first = _outcomes(
+        rows,
+        reads,
+        out,
+        index=index,
+        spine_year=spine["grad_year"].to_numpy(dtype=np.int64),
+        codes=codes,
+        institutions=institutions,
     )
-    _code_report(rows, codes, first, out, files)
-    out.counts.update(
-        students=n,
-        found=int(anyof(found).sum()),
-        not_found=int((~anyof(found)).sum()),
-    )
+    _code_report(rows, codes, first, out, [rx.file for rx in reads])
     return out
-
-
-def _only_old(flag: np.ndarray, searched: np.ndarray, window_end: np.ndarray) -> pd.array:
-    """A six-year figure only for classes that have had six years (blank otherwise)."""
-    with np.errstate(invalid="ignore"):
-        old = ~np.isnat(searched) & (searched >= window_end)
-    return pd.arrays.BooleanArray(flag & old, ~old)
 
 
 def rx_awards(reads: list[ReadExport]) -> dict[str, list[str]]:
