@@ -82,6 +82,124 @@ def _draw_demographics(
     }
 
 
+def _outcome_probabilities(
+    demo: dict[str, np.ndarray],
+    add_l: np.ndarray,
+    add_f: np.ndarray,
+    *,
+    bright_cell: np.ndarray,
+    bright_effect: float,
+    case_mix: float,
+    focal_add: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each senior's probability of both outcomes (and the unclipped one of the first)."""
+    cell, race, li, el, fg, focal = (
+        demo[k] for k in ("cell", "race", "low_income", "english_learner", "first_gen", "focal")
+    )
+    g = np.clip(np.nan_to_num(demo["gpa"], nan=2.9) - 3.0, -1.2, 1.0)
+    # enrolled where likely to graduate: additive on the probability scale
+    base_l = 0.28 + case_mix * (0.10 * g - 0.05 * li - 0.03 * fg - 0.02 * el + _BASE_SHIFT[race])
+    raw_l = base_l + add_l[cell] + bright_effect * (focal & bright_cell[cell])
+    if focal_add is not None:
+        raw_l = raw_l + focal_add[cell] * focal
+    p_l = np.clip(raw_l, 0.01, 0.99)
+    p_f = np.clip(0.58 + case_mix * (0.08 * g - 0.03 * el + 0.02 * li) + add_f[cell], 0.01, 0.99)
+    return p_l, p_f, raw_l
+
+
+_P_CC = 0.35  # community college among those not enrolled at a 4-year college
+
+
+def _ladder(rng: np.random.Generator, p_l: np.ndarray) -> dict[str, np.ndarray]:
+    """Place each senior on the pipeline ladder with one uniform, best outcome first."""
+    n = len(p_l)
+    t2 = np.minimum(p_l + 0.07, 0.995)  # ... or enrolled at another 4-year college
+    t3 = np.minimum(t2 + 0.06, 0.996)  # ... or admitted and intending, not enrolled at one
+    t4 = np.minimum(t3 + 0.08, 0.997)  # ... or admitted
+    t5 = np.minimum(t4 + 0.10, 0.998)  # ... or applied
+    u1 = rng.random(n)
+    enr4 = u1 < t2
+    cc = ~enr4 & (rng.random(n) < _P_CC)
+    return {
+        "u1": u1,
+        "t2": t2,
+        "t5": t5,
+        "likely": u1 < p_l,
+        "enr4": enr4,
+        "intent": u1 < t3,
+        "admitted": u1 < t4,
+        "applied": u1 < t5,
+        "cc": cc,
+        "enrolled": enr4 | cc,
+    }
+
+
+def _aid(
+    rng: np.random.Generator, demo: dict[str, np.ndarray], u1: np.ndarray, p_f: np.ndarray
+) -> dict[str, np.ndarray]:
+    """FAFSA / Dream Act with exact marginal ``p_f``, tied to the ladder through a shared uniform."""
+    n, gpa, li = len(u1), demo["gpa"], demo["low_income"]
+    u2 = np.where(rng.random(n) < 0.6, u1, rng.random(n))
+    aid = u2 < p_f
+    undocumented = rng.random(n) < _UNDOC_P[demo["race"]]
+    elig = np.where(~np.isnan(gpa), np.nan_to_num(gpa) >= 2.0, False)
+    q_cal = np.where(li, 0.85, 0.30)
+    return {
+        "aid": aid,
+        "fafsa": aid & ~undocumented,
+        "dream": aid & undocumented,
+        "elig": elig,
+        "q_cal": q_cal,
+        "cal": aid & elig & (rng.random(n) < q_cal),
+    }
+
+
+def _colleges_attended(
+    rng: np.random.Generator, gpa: np.ndarray, ladder: dict[str, np.ndarray]
+) -> np.ndarray:
+    """Index of each senior's college in the institutions list (-1 for none)."""
+    inst = _INSTITUTIONS
+    level4 = np.array([i[2] == "4-year" for i in inst])
+    rate = np.array([i[3] for i in inst])
+    uc = np.array([i[1].startswith("University of California") for i in inst])
+    likely, enr4, cc = ladder["likely"], ladder["enr4"], ladder["cc"]
+    where = np.full(len(gpa), -1)
+    hi = ~np.isnan(gpa) & (np.nan_to_num(gpa) >= 3.5)
+    good = np.flatnonzero(level4 & (rate >= GRAD_RATE_THRESHOLD))
+    for mask, w in ((likely & hi, 1 + 3 * uc[good]), (likely & ~hi, 1 + 0.2 * uc[good])):
+        where[mask] = _choose(rng, good, w.astype(float), int(mask.sum()))
+    low = np.flatnonzero(level4 & (rate < GRAD_RATE_THRESHOLD))
+    mask = enr4 & ~likely
+    where[mask] = _choose(rng, low, np.ones(len(low)), int(mask.sum()))
+    two = np.flatnonzero(~level4)
+    where[cc] = _choose(rng, two, np.ones(len(two)), int(cc.sum()))
+    return where
+
+
+def _season_timing(
+    rng: np.random.Generator, years: np.ndarray, t: np.ndarray, aid: dict[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Completion and submission days within each season, and each season's first day."""
+    n_years, n = len(years), len(t)
+    fafsa = aid["fafsa"]
+    start = np.empty(n_years, "datetime64[D]")
+    launch, deadline = np.empty(n_years, int), np.empty(n_years, int)
+    for j, y in enumerate(years):
+        start[j], launch[j], deadline[j] = _season_days(int(y))
+    lo, hi_day = launch[t], deadline[t]
+    z = rng.random(n)
+    day = np.where(
+        z < 0.35,
+        lo + rng.exponential(20, n),
+        np.where(z < 0.8, rng.uniform(lo, hi_day), hi_day - rng.exponential(8, n)),
+    )
+    day = np.clip(np.floor(day), lo, hi_day).astype(int)
+    sub = np.where(fafsa, np.maximum(day - np.floor(rng.exponential(4, n)), lo), -1).astype(int)
+    late_sub = ~aid["aid"] & (rng.random(n) < 0.12)
+    sub = np.where(late_sub, np.floor(rng.uniform(lo, hi_day)).astype(int), sub)
+    return np.where(fafsa, day, -1), sub, start
+
+
 def _simulate_students(
     rng: np.random.Generator,
     race_shares: np.ndarray,
@@ -101,101 +219,39 @@ def _simulate_students(
     enrolling where likely to graduate, on top of ``add_l``.
     """
     demo = _draw_demographics(rng, race_shares, p_li, n_st)
-    cell, race, li, el, fg, gpa, focal = (
-        demo[k]
-        for k in ("cell", "race", "low_income", "english_learner", "first_gen", "gpa", "focal")
+    p_l, p_f, raw_l = _outcome_probabilities(
+        demo,
+        add_l,
+        add_f,
+        bright_cell=bright_cell,
+        bright_effect=bright_effect,
+        case_mix=case_mix,
+        focal_add=focal_add,
     )
-    n, t = len(cell), demo["t"]
-    n_years = len(years)
-    g = np.clip(np.nan_to_num(gpa, nan=2.9) - 3.0, -1.2, 1.0)
-
-    # enrolled where likely to graduate: additive on the probability scale
-    base_l = 0.28 + case_mix * (0.10 * g - 0.05 * li - 0.03 * fg - 0.02 * el + _BASE_SHIFT[race])
-    raw_l = base_l + add_l[cell] + bright_effect * (focal & bright_cell[cell])
-    if focal_add is not None:
-        raw_l = raw_l + focal_add[cell] * focal
-    p_l = np.clip(raw_l, 0.01, 0.99)
-    p_f = np.clip(0.58 + case_mix * (0.08 * g - 0.03 * el + 0.02 * li) + add_f[cell], 0.01, 0.99)
-
-    # one uniform per student places them on the pipeline ladder, best outcome first
-    t2 = np.minimum(p_l + 0.07, 0.995)  # ... or enrolled at another 4-year college
-    t3 = np.minimum(t2 + 0.06, 0.996)  # ... or admitted and intending, not enrolled at one
-    t4 = np.minimum(t3 + 0.08, 0.997)  # ... or admitted
-    t5 = np.minimum(t4 + 0.10, 0.998)  # ... or applied
-    u1 = rng.random(n)
-    likely, enr4 = u1 < p_l, u1 < t2
-    intent, admitted, applied = u1 < t3, u1 < t4, u1 < t5
-    p_cc = 0.35
-    cc = ~enr4 & (rng.random(n) < p_cc)
-    enrolled = enr4 | cc
-
-    # FAFSA / Dream Act: exact marginal p_f, tied to the ladder through a shared uniform
-    u2 = np.where(rng.random(n) < 0.6, u1, rng.random(n))
-    aid = u2 < p_f
-    undocumented = rng.random(n) < _UNDOC_P[race]
-    fafsa, dream = aid & ~undocumented, aid & undocumented
-    has_gpa = ~np.isnan(gpa)
-    elig = np.where(has_gpa, np.nan_to_num(gpa) >= 2.0, False)
-    q_cal = np.where(li, 0.85, 0.30)
-    cal = aid & elig & (rng.random(n) < q_cal)
-
-    inst = _INSTITUTIONS
-    unitids = np.array([i[0] for i in inst], dtype=object)
-    level4 = np.array([i[2] == "4-year" for i in inst])
-    rate = np.array([i[3] for i in inst])
-    uc = np.array([i[1].startswith("University of California") for i in inst])
-    where = np.full(n, -1)
-    hi = has_gpa & (np.nan_to_num(gpa) >= 3.5)
-    good = np.flatnonzero(level4 & (rate >= GRAD_RATE_THRESHOLD))
-    for mask, w in ((likely & hi, 1 + 3 * uc[good]), (likely & ~hi, 1 + 0.2 * uc[good])):
-        where[mask] = _choose(rng, good, w.astype(float), int(mask.sum()))
-    low = np.flatnonzero(level4 & (rate < GRAD_RATE_THRESHOLD))
-    mask = enr4 & ~likely
-    where[mask] = _choose(rng, low, np.ones(len(low)), int(mask.sum()))
-    two = np.flatnonzero(~level4)
-    where[cc] = _choose(rng, two, np.ones(len(two)), int(cc.sum()))
-
-    # completion and submission days within the season
-    start = np.empty(n_years, "datetime64[D]")
-    launch, deadline = np.empty(n_years, int), np.empty(n_years, int)
-    for j, y in enumerate(years):
-        start[j], launch[j], deadline[j] = _season_days(int(y))
-    lo, hi_day = launch[t], deadline[t]
-    z = rng.random(n)
-    day = np.where(
-        z < 0.35,
-        lo + rng.exponential(20, n),
-        np.where(z < 0.8, rng.uniform(lo, hi_day), hi_day - rng.exponential(8, n)),
-    )
-    day = np.clip(np.floor(day), lo, hi_day).astype(int)
-    sub = np.where(fafsa, np.maximum(day - np.floor(rng.exponential(4, n)), lo), -1).astype(int)
-    late_sub = ~aid & (rng.random(n) < 0.12)
-    sub = np.where(late_sub, np.floor(rng.uniform(lo, hi_day)).astype(int), sub)
-    day = np.where(fafsa, day, -1)
-
+    ladder = _ladder(rng, p_l)
+    aid = _aid(rng, demo, ladder["u1"], p_f)
+    where = _colleges_attended(rng, demo["gpa"], ladder)
+    day, sub, start = _season_timing(rng, years, demo["t"], aid)
+    t2 = ladder["t2"]
     expected = {
         "enrolled_likely_grad": p_l,
         "fafsa_complete": p_f,
         "enrolled_4yr": t2,
-        "applied_4yr": t5,
-        "enrolled_any": t2 + p_cc * (1 - t2),
-        "cal_grant": p_f * elig * q_cal,
+        "applied_4yr": ladder["t5"],
+        "enrolled_any": t2 + _P_CC * (1 - t2),
+        "cal_grant": p_f * aid["elig"] * aid["q_cal"],
     }
+    chosen = ("applied", "admitted", "intent", "enrolled", "enr4", "likely")
     return {
         **demo,
-        "u1": u1,
+        "u1": ladder["u1"],
         "raw_l": raw_l,
-        "fafsa": fafsa,
-        "dream": dream,
-        "cal": cal,
-        "applied": applied,
-        "admitted": admitted,
-        "intent": intent,
-        "enrolled": enrolled,
-        "enr4": enr4,
-        "likely": likely,
+        "fafsa": aid["fafsa"],
+        "dream": aid["dream"],
+        "cal": aid["cal"],
+        **{k: ladder[k] for k in chosen},
         "inst": where,
-        "unitids": unitids,
+        "unitids": np.array([i[0] for i in _INSTITUTIONS], dtype=object),
         "fafsa_day": day,
         "submit_day": sub,
         "season_start": start,
