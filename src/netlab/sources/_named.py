@@ -238,6 +238,115 @@ def _counts_table(rows: pd.DataFrame, year: int) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True)
 
 
+def _season_snapshots(
+    source_dir: Path, spec: dict, season: int | None, engine: str | None
+) -> tuple[list[FsaSnapshot], int]:
+    """The FAFSA snapshots of ``season`` (default the latest), oldest first."""
+    snaps = [
+        read_fsa_workbook(p, engine=_engine_for(p, engine)) for p in _fsa_files(source_dir, spec)
+    ]
+    season = season if season is not None else max(s.season for s in snaps)
+    snaps = sorted((s for s in snaps if s.season == season), key=lambda s: s.as_of)
+    if not snaps:
+        raise InputError(f"No FAFSA snapshot of the {season} season in {source_dir}.")
+    return snaps, season
+
+
+def _latest_per_school(
+    weekly: pd.DataFrame, snaps: list[FsaSnapshot], season: int
+) -> pd.DataFrame:
+    """One row per school of the season's files: the latest snapshot's counts, name and rows."""
+    cur = weekly[weekly["season"] == season].drop(columns=["seniors"])
+    codes = pd.DataFrame({"school_id": sorted(cur["school_id"].unique())})
+    latest = cur[cur["as_of"] == pd.Timestamp(snaps[-1].as_of)]
+    base = codes.merge(latest, on="school_id", how="left")
+    base["in_latest"] = base["as_of"].notna()
+    # A school's name as the latest file gives it first.
+    names = pd.concat([s.data for s in reversed(snaps)]).drop_duplicates("school_code")
+    names = names.rename(columns={"school_code": "school_id", "name": "fafsa_name"})
+    rows_latest = snaps[-1].data["school_code"].value_counts().rename("file_rows")
+    base = base.merge(names[["school_id", "fafsa_name", "city"]], on="school_id", how="left")
+    return base.merge(rows_latest, left_on="school_id", right_index=True, how="left")
+
+
+def _schools_table(kept: pd.DataFrame, files: StateFiles, season: int) -> pd.DataFrame:
+    """The schools kept, with the state's lunch and race shares of the season."""
+    lunch = files.lunch[files.lunch["year"] == season]
+    race = files.race[files.race["year"] == season]
+    schools = kept.merge(lunch, on="state_school_id", how="left").merge(
+        race.drop(columns=["year"]), on="state_school_id", how="left"
+    )
+    share_cols = [c for c in race.columns if c.startswith("share_")]
+    return pd.DataFrame(
+        {
+            "school_id": schools["school_id"],
+            "school_name": schools["school_name_nces"].fillna(schools["fafsa_name"]),
+            "district": schools["district_state"].fillna(schools["district_nces"]),
+            # Where the school is, so a run can choose its network by county or city.
+            **{c: schools[c] for c in ("county", "city") if c in schools},
+            "cohort": season,
+            "enrollment": schools["enrollment"].fillna(schools["students"]).astype("Int64"),
+            "seniors": schools["seniors"].astype("Int64"),
+            "share_low_income": schools["share_low_income"],
+            **{c: schools[c] for c in share_cols},
+        }
+    )
+
+
+def _prior_season(
+    weekly: pd.DataFrame, kept: pd.DataFrame, season: int
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The prior season at its latest date for the kept schools, and which rows are usable."""
+    prior = weekly[(weekly["season"] == season - 1)]
+    prior = prior[prior["as_of"] == prior["as_of"].max()] if len(prior) else prior
+    prior = prior[
+        prior["school_id"].isin(kept["school_id"]) & prior["seniors"].gt(0).fillna(False)
+    ]
+    prior_ok = prior["completed"].astype("Float64").le(prior["seniors"].astype("Float64"))
+    return prior, prior_ok.fillna(True).astype(bool) | prior["completed_suppressed"]
+
+
+_LOG_COLUMNS = [
+    "school_id",
+    "school_name_fafsa",
+    "city",
+    "file_rows",
+    "state_school_id",
+    "district_state",
+    "seniors",
+    "completed",
+    "completed_suppressed",
+    "kept",
+    "reason",
+    "detail",
+    "note",
+]
+
+
+def _import_log(q: pd.DataFrame, notes: pd.Series, file: str | Path) -> pd.DataFrame:
+    """Every school of the federal files, kept or excluded with its reason and notes."""
+    quality = q.assign(
+        note=q["school_id"].map(notes).fillna(""),
+        district_state=q["district_state"].fillna(q["district_nces"]),
+    )
+    quality = quality.rename(columns={"fafsa_name": "school_name_fafsa"})[_LOG_COLUMNS].rename(
+        columns={"district_state": "district", "file_rows": "rows_in_latest_file"}
+    )
+    quality["rows_in_latest_file"] = quality["rows_in_latest_file"].fillna(0).astype(int)
+    quality.insert(0, "file", Path(file).name)
+    return quality
+
+
+def _write_tables(out_dir: Path, tables: dict[str, pd.DataFrame]) -> dict[str, Path]:
+    """Write each table as ``<name>.csv`` in ``out_dir`` (created if missing)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for name, frame in tables.items():
+        written[name] = out_dir / f"{name}.csv"
+        frame.to_csv(written[name], index=False)
+    return written
+
+
 def import_public(
     state: str | Path,
     source_dir: str | Path,
@@ -276,13 +385,7 @@ def import_public(
     """
     check_argument("engine", ["calamine", "xlrd", "openpyxl", None], engine)
     spec, source_dir, out_dir = load_source_spec(state), Path(source_dir), Path(out_dir)
-    snaps = [
-        read_fsa_workbook(p, engine=_engine_for(p, engine)) for p in _fsa_files(source_dir, spec)
-    ]
-    season = season if season is not None else max(s.season for s in snaps)
-    snaps = sorted((s for s in snaps if s.season == season), key=lambda s: s.as_of)
-    if not snaps:
-        raise InputError(f"No FAFSA snapshot of the {season} season in {source_dir}.")
+    snaps, season = _season_snapshots(source_dir, spec, season, engine)
     files = read_state_files(state, source_dir, engine=engine)
     mem = files.membership.rename(columns={"year": "season"})
     seniors = mem.loc[~mem["seniors_suppressed"], ["state_school_id", "season", "seniors"]]
@@ -290,99 +393,29 @@ def import_public(
         ["school_id", "season", "seniors"]
     ]
     weekly = fafsa_weekly(snaps, seniors=xw_seniors)
-    latest_date = pd.Timestamp(snaps[-1].as_of)
-
-    # One row per school of the season's files; the latest snapshot's counts.
-    cur = weekly[weekly["season"] == season].drop(columns=["seniors"])
-    codes = pd.DataFrame({"school_id": sorted(cur["school_id"].unique())})
-    latest = cur[cur["as_of"] == latest_date]
-    base = codes.merge(latest, on="school_id", how="left")
-    base["in_latest"] = base["as_of"].notna()
-    # A school's name as the latest file gives it first.
-    names = pd.concat([s.data for s in reversed(snaps)]).drop_duplicates("school_code")
-    names = names.rename(columns={"school_code": "school_id", "name": "fafsa_name"})
-    rows_latest = snaps[-1].data["school_code"].value_counts().rename("file_rows")
-    base = base.merge(names[["school_id", "fafsa_name", "city"]], on="school_id", how="left")
-    base = base.merge(rows_latest, left_on="school_id", right_index=True, how="left")
-    q = _exclusions(base, files, season)
-
+    q = _exclusions(_latest_per_school(weekly, snaps, season), files, season)
     kept = q[q["kept"]].copy()
-    lunch = files.lunch[files.lunch["year"] == season]
-    race = files.race[files.race["year"] == season]
-    schools = kept.merge(lunch, on="state_school_id", how="left").merge(
-        race.drop(columns=["year"]), on="state_school_id", how="left"
-    )
-    share_cols = [c for c in race.columns if c.startswith("share_")]
-    schools = pd.DataFrame(
-        {
-            "school_id": schools["school_id"],
-            "school_name": schools["school_name_nces"].fillna(schools["fafsa_name"]),
-            "district": schools["district_state"].fillna(schools["district_nces"]),
-            # Where the school is, so a run can choose its network by county or city.
-            **{c: schools[c] for c in ("county", "city") if c in schools},
-            "cohort": season,
-            "enrollment": schools["enrollment"].fillna(schools["students"]).astype("Int64"),
-            "seniors": schools["seniors"].astype("Int64"),
-            "share_low_income": schools["share_low_income"],
-            **{c: schools[c] for c in share_cols},
-        }
-    )
-
+    schools = _schools_table(kept, files, season)
     # Prior season at the same date, over the prior year's grade-12 membership.
-    prior = weekly[(weekly["season"] == season - 1)]
-    prior = prior[prior["as_of"] == prior["as_of"].max()] if len(prior) else prior
-    prior = prior[
-        prior["school_id"].isin(kept["school_id"]) & prior["seniors"].gt(0).fillna(False)
-    ]
-    prior_ok = prior["completed"].astype("Float64").le(prior["seniors"].astype("Float64"))
-    prior_ok = prior_ok.fillna(True).astype(bool) | prior["completed_suppressed"]
+    prior, prior_ok = _prior_season(weekly, kept, season)
     counts = pd.concat(
         [_counts_table(kept, season), _counts_table(prior[prior_ok], season - 1)],
         ignore_index=True,
     )
     weekly_out = weekly[weekly["school_id"].isin(kept["school_id"])].reset_index(drop=True)
     weekly_out["as_of"] = weekly_out["as_of"].dt.date
-
     decreases = fafsa_decreases(weekly)
     notes = _notes(q, snaps[-1], decreases, prior, prior_ok, season)
-    quality = q.assign(
-        note=q["school_id"].map(notes).fillna(""),
-        district_state=q["district_state"].fillna(q["district_nces"]),
-    )
-    quality = quality.rename(columns={"fafsa_name": "school_name_fafsa"})[
-        [
-            "school_id",
-            "school_name_fafsa",
-            "city",
-            "file_rows",
-            "state_school_id",
-            "district_state",
-            "seniors",
-            "completed",
-            "completed_suppressed",
-            "kept",
-            "reason",
-            "detail",
-            "note",
-        ]
-    ].rename(columns={"district_state": "district", "file_rows": "rows_in_latest_file"})
-    quality["rows_in_latest_file"] = quality["rows_in_latest_file"].fillna(0).astype(int)
-    quality.insert(0, "file", Path(snaps[-1].file).name)
-
-    out_dir.mkdir(parents=True, exist_ok=True)
+    quality = _import_log(q, notes, snaps[-1].file)
     tables = {
         "schools": schools,
         "counts": counts,
         "fafsa_weekly": weekly_out,
         "_import_log": quality,
     }
-    written = {}
-    for name, frame in tables.items():
-        written[name] = out_dir / f"{name}.csv"
-        frame.to_csv(written[name], index=False)
     return ImportResult(
         out_dir=out_dir,
-        files=written,
+        files=_write_tables(out_dir, tables),
         season=season,
         as_of=snaps[-1].as_of,
         membership_year=season,
