@@ -33,13 +33,12 @@ from netlab.exceptions import InputError
 from netlab.sources._claims import Claim, claims
 from netlab.sources._describe import build_ids
 from netlab.sources._ipeds import institutions_from_reads
+from netlab.sources._joins import JOINED, join_students
 from netlab.sources._kinds import ReadExport
-from netlab.sources._nsc import reduce_studenttracker
-from netlab.sources._read import isin_text, read_export
-from netlab.sources._students import aid_outcomes, application_outcomes, roster_students
+from netlab.sources._read import read_export
+from netlab.sources._students import roster_students
 from netlab.sources._wide_counts import GEOGRAPHY, _counts
 
-_JOINED = ("studenttracker", "applications", "aid")
 _TYPED = {"applications", "aid", "college_codes", "ipeds_institutions", "ipeds_grad_rates",
           "ipeds_outcomes"}  # fmt: skip
 
@@ -91,7 +90,7 @@ class SourceInfo:
 
 def target_table(kind: str) -> str:
     """The contract table a kind of export feeds."""
-    if kind in ("roster", *_JOINED):
+    if kind in ("roster", *JOINED):
         return "students"
     if kind.startswith("ipeds") or kind == "college_codes":
         return "institutions"
@@ -247,6 +246,121 @@ def _spine(plain, by_kind, schools, info) -> tuple[pd.DataFrame | None, list, An
     return spine, [], raw
 
 
+def _read_claimed(found: dict[Path, Claim], info: SourceInfo) -> dict[str, list[ReadExport]]:
+    """Read every claimed file by kind; a file that cannot be read becomes a problem."""
+    by_kind: dict[str, list[ReadExport]] = {}
+    for claim in found.values():
+        desc = claim.description
+        try:
+            rx = read_export(claim.path, desc, typed=desc.kind in _TYPED)
+        except InputError as err:
+            info.problems.append(
+                schemas.problem(
+                    file=claim.path.name,
+                    table=desc.kind,
+                    rule=err.message,
+                    what_to_do=err.hint or "Check the file.",
+                )  # fmt: skip
+            )
+            continue
+        rx.notes.insert(0, f"read through the description “{desc.label}” ({claim.how})")
+        if any(p["severity"] == "error" for p in rx.problems):
+            target = target_table(desc.kind)
+            for p in rx.problems:
+                # The table the file should have made: its absence is this problem, not another.
+                p["table"] = target if p["severity"] == "error" else p["table"]
+            info.problems.extend(rx.problems)
+            info.failed.add(target)
+            continue
+        by_kind.setdefault(desc.kind, []).append(rx)
+    return by_kind
+
+
+def _college_overrides(
+    by_kind: dict[str, list[ReadExport]], info: SourceInfo
+) -> pd.DataFrame | None:
+    """The college-code files stacked (college code -> UnitID), accounted for."""
+    overrides = None
+    for rx in by_kind.get("college_codes", []):
+        overrides = rx.frame if overrides is None else pd.concat([overrides, rx.frame])
+        info.account(rx)
+    return overrides
+
+
+def _students_built(
+    plain: dict[str, Any],
+    by_kind: dict[str, list[ReadExport]],
+    built: dict[str, Any],
+    *,
+    schools: pd.DataFrame | None,
+    inst: pd.DataFrame | None,
+    overrides: pd.DataFrame | None,
+    rate: str,
+    info: SourceInfo,
+) -> None:
+    """Join the outcome files onto the roster into ``built["students"]`` (and its schools)."""
+    spine, rosters, plain_students = _spine(plain, by_kind, schools, info)
+    joined = [k for k in JOINED if by_kind.get(k)]
+    if joined and spine is None:
+        info.problems.append(
+            schemas.problem(
+                file=", ".join(rx.file for k in joined for rx in by_kind[k]),
+                table="students",
+                rule="student-level exports need a roster to join to, and the folder has none",
+                what_to_do="Add the student information system's roster (or students.csv) "
+                "to the folder.",
+            )
+        )
+        return
+    if spine is None:
+        return
+    students = join_students(spine, by_kind, inst=inst, overrides=overrides, rate=rate, info=info)
+    for rx in rosters:
+        info.account(rx)
+    path = rosters[0].path if rosters else plain_students.path
+    if plain_students is not None:
+        frame = _onto_plain(plain_students.frame, students, info, path.name)
+    else:
+        frame = students.drop(columns=[c for c in ("local_id", "_file", "_row") if c in students])
+    info.rows["students"] = _row_map(students)
+    built["students"] = _raw("students", frame, path)
+    if "schools" not in plain:
+        s = _built_schools([(rx, students[students["_file"] == rx.file]) for rx in rosters])
+        if s is not None:
+            built["schools"] = _raw("schools", s.drop(columns="_file"), rosters[0].path)
+            info.rows["schools"] = pd.DataFrame({"file": s["_file"], "row": pd.NA})
+
+
+def _counts_built(
+    plain: dict[str, Any],
+    reads: list[ReadExport],
+    built: dict[str, Any],
+    *,
+    schools: pd.DataFrame | None,
+    info: SourceInfo,
+) -> None:
+    """The counts files into ``built["counts"]`` (and schools from them when none else)."""
+    counts_parts = []
+    for rx in reads:
+        _match_schools(rx, schools, info)
+        counts_parts.append((rx, _counts(rx).assign(_file=rx.file)))
+        wide = rx.description.spec.wide
+        for measure, words in (wide.labels if wide is not None else {}).items():
+            info.labels.setdefault(measure, dict(words))
+        info.account(rx)
+    if not counts_parts:
+        return
+    counts = pd.concat([c for _, c in counts_parts], ignore_index=True)
+    info.rows["counts"] = _row_map(counts)
+    keep = [c for c in schemas.columns_of("counts") if c in counts]
+    built["counts"] = _raw("counts", counts[keep], counts_parts[0][0].path)
+    if "schools" not in plain and "schools" not in built:
+        s = _built_schools(counts_parts)
+        if s is not None:
+            built["schools"] = _raw("schools", s.drop(columns="_file"), counts_parts[0][0].path)
+            info.rows["schools"] = pd.DataFrame({"file": s["_file"], "row": pd.NA})
+
+
 def read_folder(
     directory: str | Path,
     plain: dict[str, Any],
@@ -280,92 +394,25 @@ def read_folder(
     info = SourceInfo(problems=list(problems or []))
     if not found:
         return {}, info
-    by_kind: dict[str, list[ReadExport]] = {}
-    for claim in found.values():
-        desc = claim.description
-        try:
-            rx = read_export(claim.path, desc, typed=desc.kind in _TYPED)
-        except InputError as err:
-            info.problems.append(
-                schemas.problem(
-                    file=claim.path.name,
-                    table=desc.kind,
-                    rule=err.message,
-                    what_to_do=err.hint or "Check the file.",
-                )  # fmt: skip
-            )
-            continue
-        rx.notes.insert(0, f"read through the description “{desc.label}” ({claim.how})")
-        if any(p["severity"] == "error" for p in rx.problems):
-            target = target_table(desc.kind)
-            for p in rx.problems:
-                # The table the file should have made: its absence is this problem, not another.
-                p["table"] = target if p["severity"] == "error" else p["table"]
-            info.problems.extend(rx.problems)
-            info.failed.add(target)
-            continue
-        by_kind.setdefault(desc.kind, []).append(rx)
+    by_kind = _read_claimed(found, info)
     built: dict[str, Any] = {}
     rate = getattr(params, "grad_rate_column", "grad_rate")
     inst, inst_table = _institutions(plain, by_kind, info)
     if inst_table is not None:
         built["institutions"] = inst_table
-    overrides = None
-    for rx in by_kind.get("college_codes", []):
-        overrides = rx.frame if overrides is None else pd.concat([overrides, rx.frame])
-        info.account(rx)
+    overrides = _college_overrides(by_kind, info)
     schools = _known_schools(plain)
-
-    spine, rosters, plain_students = _spine(plain, by_kind, schools, info)
-    joined = [k for k in _JOINED if by_kind.get(k)]
-    if joined and spine is None:
-        info.problems.append(
-            schemas.problem(
-                file=", ".join(rx.file for k in joined for rx in by_kind[k]),
-                table="students",
-                rule="student-level exports need a roster to join to, and the folder has none",
-                what_to_do="Add the student information system's roster (or students.csv) "
-                "to the folder.",
-            )
-        )
-    elif spine is not None:
-        students = _join_students(spine, by_kind, inst, overrides, rate, info)
-        for rx in rosters:
-            info.account(rx)
-        path = rosters[0].path if rosters else plain_students.path
-        if plain_students is not None:
-            frame = _onto_plain(plain_students.frame, students, info, path.name)
-        else:
-            frame = students.drop(
-                columns=[c for c in ("local_id", "_file", "_row") if c in students]
-            )
-        info.rows["students"] = _row_map(students)
-        built["students"] = _raw("students", frame, path)
-        if "schools" not in plain:
-            s = _built_schools([(rx, students[students["_file"] == rx.file]) for rx in rosters])
-            if s is not None:
-                built["schools"] = _raw("schools", s.drop(columns="_file"), rosters[0].path)
-                info.rows["schools"] = pd.DataFrame({"file": s["_file"], "row": pd.NA})
-    counts_parts = []
-    for rx in by_kind.get("counts", []):
-        _match_schools(rx, schools, info)
-        counts_parts.append((rx, _counts(rx).assign(_file=rx.file)))
-        wide = rx.description.spec.wide
-        for measure, words in (wide.labels if wide is not None else {}).items():
-            info.labels.setdefault(measure, dict(words))
-        info.account(rx)
-    if counts_parts:
-        counts = pd.concat([c for _, c in counts_parts], ignore_index=True)
-        info.rows["counts"] = _row_map(counts)
-        keep = [c for c in schemas.columns_of("counts") if c in counts]
-        built["counts"] = _raw("counts", counts[keep], counts_parts[0][0].path)
-        if "schools" not in plain and "schools" not in built:
-            s = _built_schools(counts_parts)
-            if s is not None:
-                built["schools"] = _raw(
-                    "schools", s.drop(columns="_file"), counts_parts[0][0].path
-                )
-                info.rows["schools"] = pd.DataFrame({"file": s["_file"], "row": pd.NA})
+    _students_built(
+        plain,
+        by_kind,
+        built,
+        schools=schools,
+        inst=inst,
+        overrides=overrides,
+        rate=rate,
+        info=info,
+    )
+    _counts_built(plain, by_kind.get("counts", []), built, schools=schools, info=info)
     for kind, reads in by_kind.items():
         if kind in schemas.TABLES and kind != "counts":
             for rx in reads:
@@ -377,81 +424,6 @@ def read_folder(
     for table in built.values():
         table.source = info
     return built, info
-
-
-def _join_students(spine, by_kind, inst, overrides, rate, info) -> pd.DataFrame:
-    """The outcome files joined onto the spine (left: every roster student stays)."""
-    students = spine.copy()
-    files = ", ".join(sorted(set(spine["_file"])))
-    ids = students["student_id"].astype("str")
-    repeated = ids[ids.duplicated(keep=False) & students["student_id"].notna()]
-    info.join("roster", files, "roster students", len(students))
-    info.join("roster", files, "student ids on more than one roster row", repeated.nunique())
-    for kind in _JOINED:
-        reads = by_kind.get(kind, [])
-        if not reads:
-            continue
-        key = next((rx.description.spec.join_on for rx in reads if rx.description.spec.join_on),
-                   "student_id")  # fmt: skip
-        if key not in students:
-            info.problems.append(
-                schemas.problem(
-                    file=", ".join(rx.file for rx in reads),
-                    table=kind,
-                    rule=f"the description joins on {key!r}, which the roster does not have",
-                    what_to_do="Map that roster column under `columns:` in the roster's "
-                    "description, or change `join_on:`.",
-                )
-            )
-            continue
-        names = ", ".join(rx.file for rx in reads)
-        if kind == "studenttracker":
-            sp = pd.DataFrame(
-                {"join": students[key].astype("str"), "grad_year": students["grad_year"]}
-            )
-            res = reduce_studenttracker(reads, sp, key=key, institutions=inst, overrides=overrides)
-            merged = sp.merge(res.outcomes, on=["join", "grad_year"], how="left")
-            for col in res.outcomes.columns.drop(["join", "grad_year"]):
-                students[col] = merged[col].to_numpy()
-            info.problems.extend(res.problems)
-            info.notes.extend(res.notes)
-            info.codes = res.codes
-            info.searched = res.searched
-            extra = res.exclusions
-            sent = int(isin_text(sp["join"], res.outcomes["join"]).sum())
-            info.join(
-                kind, names, "roster students with a row (found)", res.counts.get("found", 0)
-            )
-            info.join(kind, names, "roster students not found (Record Found N: counted as not "
-                      "enrolled; some may be FERPA-blocked)", res.counts.get("not_found", 0))  # fmt: skip
-            info.join(kind, names, "roster students not in the file (not sent: outcomes unknown)",
-                      len(sp) - sent)  # fmt: skip
-            info.join(kind, names, "same term in several searches (earlier rows set aside)",
-                      sum(int(e["reason"].str.startswith("same term").sum()) for e in extra))  # fmt: skip
-        else:
-            fn = application_outcomes if kind == "applications" else aid_outcomes
-            kwargs = {"institutions": inst, "rate_column": rate} if kind == "applications" else {}
-            outcome, probs, notes, counts = fn(reads, students, key=key, **kwargs)
-            for col in outcome.columns:
-                students[col] = outcome[col].to_numpy()
-            info.problems.extend(probs)
-            info.notes.extend(notes)
-            extra = []
-            info.join(kind, names, "roster students with a row", counts["matched"])
-            info.join(kind, names, "roster students without one (counted as none)",
-                      counts["unmatched"] - counts["uncovered"])  # fmt: skip
-            if counts["uncovered"]:
-                info.join(kind, names, "roster students in schools the file does not cover "
-                          "(left unknown)", counts["uncovered"])  # fmt: skip
-        strangers = sum(
-            int(e["reason"].str.startswith("no roster student").sum())
-            for rx in reads
-            for e in rx.exclusions
-        )
-        info.join(kind, names, "file rows with no roster student (set aside)", strangers)
-        for rx in reads:
-            info.account(rx, extra)
-    return students
 
 
 def _onto_plain(frame: pd.DataFrame, students: pd.DataFrame, info: SourceInfo, file: str):
