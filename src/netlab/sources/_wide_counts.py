@@ -17,6 +17,80 @@ from netlab.sources._kinds import ReadExport
 GEOGRAPHY = ("district", "county", "city", "state", "region")
 
 
+def _parsed_counts(
+    rx: ReadExport,
+    role: str,
+    markers: set[str],
+    cache: dict[str, tuple[pd.Series, pd.Series]],
+) -> tuple[pd.Series, pd.Series]:
+    """A count column's numbers and suppression flags (each column parsed and reported once)."""
+    if role in cache:
+        return cache[role]
+    f = rx.frame
+    text = f[role].astype("str").str.strip()
+    sup = text.isin(markers) | text.str.fullmatch(r"<\s*=?\s*\d+").fillna(False)
+    val, bad = parse_column(text.where(~sup), "float")
+    if bad.any():
+        rx.problem(
+            column=rx.headers.get(role, role),
+            rows=f["_row"].to_numpy()[bad],
+            values=pd.unique(text[bad])[:5],
+            rule=f"{int(bad.sum()):,} {role} value(s) are neither counts nor a "
+            "suppression marker; left blank",
+            what_to_do=f"Correct them, or list the marker under `suppressed:` in "
+            f"{rx.description.where_for(rx.path)}.",
+            severity="warning",
+        )
+    cache[role] = (val, sup.fillna(False).astype(bool))
+    return cache[role]
+
+
+def _present_roles(rx: ReadExport, measure: str, roles: str | list[str]) -> list[str]:
+    """The columns of a measure the file has (a note names those it lacks)."""
+    roles = [roles] if isinstance(roles, str) else list(roles)
+    present = [r for r in roles if r in rx.frame]
+    if len(present) < len(roles):
+        # A combined FAFSA/Dream Act column: the part the file lacks is not summed.
+        lacking = [r for r in roles if r not in rx.frame]
+        rx.notes.append(
+            f"{measure} counts {', '.join(present)} (the file has no {', '.join(lacking)})"
+            if present
+            else f"no {measure} (the file has no {', '.join(lacking)} column)"
+        )
+    return present
+
+
+def _measure_block(
+    f: pd.DataFrame,
+    measure: str,
+    values: list[tuple[pd.Series, pd.Series]],
+    *,
+    group: pd.Series,
+    den: pd.Series | None,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Long rows of one measure (its columns summed) and which rows the file leaves blank."""
+    total = sum(v.fillna(0) for v, _ in values)
+    blank = np.logical_and.reduce([v.isna().to_numpy() & ~s.to_numpy() for v, s in values])
+    suppressed = np.logical_or.reduce([s.to_numpy() for _, s in values])
+    block = pd.DataFrame(
+        {
+            "school_id": f["school_id"],
+            "year": f["year"],
+            "group": group,
+            "measure": measure,
+            "numerator": total.where(~suppressed & ~blank),
+            "denominator": den if den is not None else np.nan,
+            "numerator_suppressed": suppressed,
+            "_row": f["_row"],
+        }
+    )
+    for col in ("school_name", *GEOGRAPHY):
+        if col in f:
+            block[col] = f[col]
+    # A measure the file leaves blank for a school-year is not a zero: no row.
+    return block[~blank], blank
+
+
 def _counts(rx: ReadExport) -> pd.DataFrame:
     """Long counts rows from a counts file (wide: one measure per value column)."""
     f = rx.frame
@@ -25,26 +99,6 @@ def _counts(rx: ReadExport) -> pd.DataFrame:
         return f
     markers = set(rx.description.spec.suppressed) | {"*"}
     num: dict[str, tuple[pd.Series, pd.Series]] = {}
-
-    def number(role: str) -> tuple[pd.Series, pd.Series]:
-        if role not in num:
-            text = f[role].astype("str").str.strip()
-            sup = text.isin(markers) | text.str.fullmatch(r"<\s*=?\s*\d+").fillna(False)
-            val, bad = parse_column(text.where(~sup), "float")
-            if bad.any():
-                rx.problem(
-                    column=rx.headers.get(role, role),
-                    rows=f["_row"].to_numpy()[bad],
-                    values=pd.unique(text[bad])[:5],
-                    rule=f"{int(bad.sum()):,} {role} value(s) are neither counts nor a "
-                    "suppression marker; left blank",
-                    what_to_do=f"Correct them, or list the marker under `suppressed:` in "
-                    f"{rx.description.where_for(rx.path)}.",
-                    severity="warning",
-                )
-            num[role] = (val, sup.fillna(False).astype(bool))
-        return num[role]
-
     if wide.denominator and wide.denominator not in f:
         rx.problem(
             column=wide.denominator,
@@ -54,45 +108,19 @@ def _counts(rx: ReadExport) -> pd.DataFrame:
             f"{rx.description.where_for(rx.path)}.",
         )
         return f.iloc[0:0]
-    den, den_sup = number(wide.denominator) if wide.denominator else (None, None)
+    den, den_sup = (
+        _parsed_counts(rx, wide.denominator, markers, num) if wide.denominator else (None, None)
+    )
     group = f[wide.group] if wide.group in f else pd.Series(wide.group, index=f.index)
     blocks = []
     no_counts = pd.Series(True, index=f.index)  # rows every measure leaves blank
     for measure, roles in wide.measures.items():
-        roles = [roles] if isinstance(roles, str) else list(roles)
-        present = [r for r in roles if r in f]
-        if len(present) < len(roles):
-            # A combined FAFSA/Dream Act column: the part the file lacks is not summed.
-            lacking = [r for r in roles if r not in f]
-            rx.notes.append(
-                f"{measure} counts {', '.join(present)} (the file has no {', '.join(lacking)})"
-                if present
-                else f"no {measure} (the file has no {', '.join(lacking)} column)"
-            )
-        roles = present
-        if not roles:
+        present = _present_roles(rx, measure, roles)
+        if not present:
             continue
-        values = [number(r) for r in roles]
-        total = sum(v.fillna(0) for v, _ in values)
-        blank = np.logical_and.reduce([v.isna().to_numpy() & ~s.to_numpy() for v, s in values])
-        suppressed = np.logical_or.reduce([s.to_numpy() for _, s in values])
-        block = pd.DataFrame(
-            {
-                "school_id": f["school_id"],
-                "year": f["year"],
-                "group": group,
-                "measure": measure,
-                "numerator": total.where(~suppressed & ~blank),
-                "denominator": den if den is not None else np.nan,
-                "numerator_suppressed": suppressed,
-                "_row": f["_row"],
-            }
-        )
-        for col in ("school_name", *GEOGRAPHY):
-            if col in f:
-                block[col] = f[col]
-        # A measure the file leaves blank for a school-year is not a zero: no row.
-        blocks.append(block[~blank])
+        values = [_parsed_counts(rx, r, markers, num) for r in present]
+        block, blank = _measure_block(f, measure, values, group=group, den=den)
+        blocks.append(block)
         no_counts &= blank
     if not blocks:
         rx.problem(
