@@ -176,6 +176,97 @@ def _fill_right(cells: list[str], start: int) -> list[str]:
     return out
 
 
+def _header_sheet(
+    path: Path, engine: str | None, sheet: str | None
+) -> tuple[str, int, list[str], pd.DataFrame]:
+    """The sheet holding the school-level header: its name, header row, header and cells."""
+    sheets = _read_sheets(path, engine)
+    if sheet is not None:
+        sheets = {k: v for k, v in sheets.items() if k == sheet}
+    found = _find_header(sheets, _FSA_HEADER)
+    if found is None:
+        raise InputError(
+            f"{path.name} is not a Federal Student Aid FAFSA-by-high-school file: no sheet has "
+            "a header row with 'School Code' and 'Applications Submitted' columns.",
+            file=str(path),
+            hint="Give the weekly 'FAFSA submissions by high school' workbook of a state.",
+        )
+    name, pos, header = found
+    return name, pos, header, sheets[name]
+
+
+def _cycles_and_dates(
+    path: Path, frame: pd.DataFrame, pos: int, first: int
+) -> tuple[list[str], list[str]]:
+    """The cycle and "through" date above each column (merged labels carried rightwards)."""
+    above = [[_text(v) for v in frame.iloc[r].tolist()] for r in range(pos)]
+    cycle_row = next((r for r in reversed(above) if any(_CYCLE.search(c) for c in r)), None)
+    date_row = next((r for r in reversed(above) if any(_through(c) for c in r)), None)
+    if cycle_row is None or date_row is None:
+        raise InputError(
+            f"{path.name}: the rows above the header do not name each column's cycle "
+            "('2024/ 2025 Cycle') and date ('Through April 26, 2024').",
+            file=str(path),
+            rows=[pos + 1],
+        )
+    return _fill_right(cycle_row, first), _fill_right(date_row, first)
+
+
+def _count_columns(
+    path: Path, header: list[str], count_at: list[int], cycles: list[str], dates: list[str]
+) -> tuple[int, list[tuple[int, FsaColumn]]]:
+    """The current cycle and each count column's measure, cycle, date and period."""
+    current = max(int(m.group(1)) for c in cycles if (m := _CYCLE.search(c)))
+    specs: list[tuple[int, FsaColumn]] = []
+    for i in count_at:
+        measure = "submitted" if re.search("submitted", header[i], re.I) else "completed"
+        cyc, thr = _CYCLE.search(cycles[i]), _through(dates[i])
+        if cyc is None or thr is None:
+            raise InputError(
+                f"{path.name}: column {header[i]!r} has no cycle or 'through' date above it.",
+                file=str(path),
+                column=header[i],
+            )
+        cycle, (through, has_day) = int(cyc.group(1)), thr
+        base = {0: "current", 1: "prior"}.get(current - cycle, f"cycle{cycle}")
+        period = base if has_day else f"{base}_{calendar.month_name[through.month].lower()}"
+        specs.append(
+            (i, FsaColumn(f"{period}_{measure}", measure, cycle, through, period, header[i]))
+        )
+    return current, specs
+
+
+def _school_rows(
+    path: Path,
+    frame: pd.DataFrame,
+    pos: int,
+    header: list[str],
+    specs: list[tuple[int, FsaColumn]],
+) -> pd.DataFrame:
+    """One row per school below the header: code, name, city, state and each count."""
+    code_at = _matches(header, _FSA_HEADER[0])
+    body = frame.iloc[pos + 1 :]
+    out = pd.DataFrame(
+        {
+            "school_code": [_school_code(v) for v in body.iloc[:, code_at]],
+            "row": np.arange(pos + 2, pos + 2 + len(body)),
+        },
+        index=body.index,
+    )
+    for role in ("name", "city", "state"):
+        at = _matches(header, rf"^{role}$")
+        out[role] = _text_series(body.iloc[:, at]) if at is not None else ""
+    for i, col in specs:
+        values, suppressed, bad = _counts(body.iloc[:, i], ["<5"])
+        _bad_cells(path, col.label, bad, out["row"], body.iloc[:, i])
+        out[col.column] = values.round().astype("Int64")
+        out[f"{col.column}_suppressed"] = suppressed.to_numpy()
+    # Rows with no school code (notes, blank lines) are not schools.
+    has_counts = out[[c.column for _, c in specs]].notna().any(axis=1)
+    keep = (out["school_code"] != "") & ~(out["school_code"].str.contains(" ") & ~has_counts)
+    return out[keep].reset_index(drop=True)
+
+
 def read_fsa_workbook(
     path: str | Path, *, engine: str | None = "calamine", sheet: str | None = None
 ) -> FsaSnapshot:
@@ -204,73 +295,12 @@ def read_fsa_workbook(
         Naming the file, when it is not a workbook of this kind or holds unreadable counts.
     """
     path = Path(path)
-    sheets = _read_sheets(path, engine)
-    if sheet is not None:
-        sheets = {k: v for k, v in sheets.items() if k == sheet}
-    found = _find_header(sheets, _FSA_HEADER)
-    if found is None:
-        raise InputError(
-            f"{path.name} is not a Federal Student Aid FAFSA-by-high-school file: no sheet has "
-            "a header row with 'School Code' and 'Applications Submitted' columns.",
-            file=str(path),
-            hint="Give the weekly 'FAFSA submissions by high school' workbook of a state.",
-        )
-    name, pos, header = found
-    frame = sheets[name]
-    code_at = _matches(header, _FSA_HEADER[0])
+    name, pos, header, frame = _header_sheet(path, engine, sheet)
     count_at = [i for i, c in enumerate(header) if re.search(r"submitted|complete", c, re.I)]
-    first = min(count_at)
-    above = [[_text(v) for v in frame.iloc[r].tolist()] for r in range(pos)]
-    cycle_row = next((r for r in reversed(above) if any(_CYCLE.search(c) for c in r)), None)
-    date_row = next((r for r in reversed(above) if any(_through(c) for c in r)), None)
-    if cycle_row is None or date_row is None:
-        raise InputError(
-            f"{path.name}: the rows above the header do not name each column's cycle "
-            "('2024/ 2025 Cycle') and date ('Through April 26, 2024').",
-            file=str(path),
-            rows=[pos + 1],
-        )
-    cycles, dates = _fill_right(cycle_row, first), _fill_right(date_row, first)
-    current = max(int(m.group(1)) for c in cycles if (m := _CYCLE.search(c)))
-
-    specs: list[tuple[int, FsaColumn]] = []
-    for i in count_at:
-        measure = "submitted" if re.search("submitted", header[i], re.I) else "completed"
-        cyc, thr = _CYCLE.search(cycles[i]), _through(dates[i])
-        if cyc is None or thr is None:
-            raise InputError(
-                f"{path.name}: column {header[i]!r} has no cycle or 'through' date above it.",
-                file=str(path),
-                column=header[i],
-            )
-        cycle, (through, has_day) = int(cyc.group(1)), thr
-        base = {0: "current", 1: "prior"}.get(current - cycle, f"cycle{cycle}")
-        period = base if has_day else f"{base}_{calendar.month_name[through.month].lower()}"
-        specs.append(
-            (i, FsaColumn(f"{period}_{measure}", measure, cycle, through, period, header[i]))
-        )
+    cycles, dates = _cycles_and_dates(path, frame, pos, min(count_at))
+    current, specs = _count_columns(path, header, count_at, cycles, dates)
     as_of = max(c.through for _, c in specs if c.period == "current")
-
-    body = frame.iloc[pos + 1 :]
-    out = pd.DataFrame(
-        {
-            "school_code": [_school_code(v) for v in body.iloc[:, code_at]],
-            "row": np.arange(pos + 2, pos + 2 + len(body)),
-        },
-        index=body.index,
-    )
-    for role in ("name", "city", "state"):
-        at = _matches(header, rf"^{role}$")
-        out[role] = _text_series(body.iloc[:, at]) if at is not None else ""
-    for i, col in specs:
-        values, suppressed, bad = _counts(body.iloc[:, i], ["<5"])
-        _bad_cells(path, col.label, bad, out["row"], body.iloc[:, i])
-        out[col.column] = values.round().astype("Int64")
-        out[f"{col.column}_suppressed"] = suppressed.to_numpy()
-    # Rows with no school code (notes, blank lines) are not schools.
-    has_counts = out[[c.column for _, c in specs]].notna().any(axis=1)
-    keep = (out["school_code"] != "") & ~(out["school_code"].str.contains(" ") & ~has_counts)
-    out = out[keep].reset_index(drop=True)
+    out = _school_rows(path, frame, pos, header, specs)
     state = out["state"].mode().iloc[0] if (out["state"] != "").any() else ""
     return FsaSnapshot(
         file=str(path),
