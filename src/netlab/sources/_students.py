@@ -121,6 +121,61 @@ def _exact_duplicates(rx: ReadExport) -> None:
     rx.exclude(dup, "exact duplicate of an earlier row")
 
 
+def _application_levels(
+    rows: pd.DataFrame,
+    inst: pd.DataFrame | None,
+    files: str,
+    problems: list[dict[str, Any]],
+) -> pd.Series:
+    """Each application's college level: the file's, else the institutions table's."""
+    level = rows["level"] if "level" in rows else pd.Series(None, index=rows.index, dtype="str")
+    if inst is not None and "unitid" in rows:
+        level = level.fillna(rows["unitid"].map(inst["level"]))
+    unknown = level.isna()
+    if unknown.any():
+        shown = rows.loc[unknown, "college_name"] if "college_name" in rows else rows.loc[
+            unknown, "unitid"]  # fmt: skip
+        problems.append(
+            schemas.problem(
+                file=files,
+                table="applications",
+                column="level",
+                values=pd.unique(shown.dropna().astype(str))[:5],
+                rule=f"{int(unknown.sum()):,} application(s) to colleges of unknown level "
+                "(no level in the file, UnitID not in the institutions table); not counted "
+                "as 4-year",
+                what_to_do="Add the colleges' UnitIDs (NCES) to the export, or the colleges "
+                "to the institutions table.",
+                severity="warning",
+            )
+        )
+    return level
+
+
+def _per_applicant(
+    rows: pd.DataFrame, level: pd.Series, inst: pd.DataFrame | None, rate_column: str
+) -> pd.DataFrame:
+    """Per student id in the files: applied, admitted, intending (4-year) and the best rate."""
+    four = (level == "4-year").to_numpy()
+    result = rows["result"].astype("string")
+    applied = four & (result != "incomplete").fillna(True).to_numpy()
+    admitted = four & (result == "admitted").fillna(False).to_numpy()
+    attending = (rows["attending"].fillna(False).astype(bool).to_numpy() if "attending" in rows
+                 else np.zeros(len(rows), bool))  # fmt: skip
+    rate = pd.Series(np.nan, index=rows.index)
+    if inst is not None and "unitid" in rows and rate_column in inst:
+        rate = rows["unitid"].map(inst[rate_column]).astype(float)
+    sid = rows["student_id"].astype("str").to_numpy()
+    return pd.DataFrame(
+        {
+            "applied_4yr": pd.Series(applied).groupby(sid).any(),
+            "admitted_4yr": pd.Series(admitted).groupby(sid).any(),
+            "intent_4yr": pd.Series(four & attending).groupby(sid).any(),
+            "admitted_grad_rate": rate.where(admitted).groupby(sid).max(),
+        }
+    )
+
+
 def application_outcomes(
     reads: list[ReadExport],
     spine: pd.DataFrame,
@@ -147,54 +202,18 @@ def application_outcomes(
     rows = pd.concat([rx.frame for rx in reads], ignore_index=True)
     inst = None if institutions is None else institutions.drop_duplicates("unitid").set_index(
         "unitid")  # fmt: skip
-    level = rows["level"] if "level" in rows else pd.Series(None, index=rows.index, dtype="str")
-    if inst is not None and "unitid" in rows:
-        level = level.fillna(rows["unitid"].map(inst["level"]))
-    unknown = level.isna()
-    if unknown.any():
-        shown = rows.loc[unknown, "college_name"] if "college_name" in rows else rows.loc[
-            unknown, "unitid"]  # fmt: skip
-        problems.append(
-            schemas.problem(
-                file=", ".join(rx.file for rx in reads),
-                table="applications",
-                column="level",
-                values=pd.unique(shown.dropna().astype(str))[:5],
-                rule=f"{int(unknown.sum()):,} application(s) to colleges of unknown level "
-                "(no level in the file, UnitID not in the institutions table); not counted "
-                "as 4-year",
-                what_to_do="Add the colleges' UnitIDs (NCES) to the export, or the colleges "
-                "to the institutions table.",
-                severity="warning",
-            )
-        )
-    four = (level == "4-year").to_numpy()
-    result = rows["result"].astype("string")
-    applied = four & (result != "incomplete").fillna(True).to_numpy()
-    admitted = four & (result == "admitted").fillna(False).to_numpy()
-    attending = (rows["attending"].fillna(False).astype(bool).to_numpy() if "attending" in rows
-                 else np.zeros(len(rows), bool))  # fmt: skip
-    rate = pd.Series(np.nan, index=rows.index)
-    if inst is not None and "unitid" in rows and rate_column in inst:
-        rate = rows["unitid"].map(inst[rate_column]).astype(float)
-    sid = rows["student_id"].astype("str")
-    per = pd.DataFrame(
-        {
-            "applied_4yr": pd.Series(applied).groupby(sid.to_numpy()).any(),
-            "admitted_4yr": pd.Series(admitted).groupby(sid.to_numpy()).any(),
-            "intent_4yr": pd.Series(four & attending).groupby(sid.to_numpy()).any(),
-            "admitted_grad_rate": rate.where(admitted).groupby(sid.to_numpy()).max(),
-        }
-    )
+    files = ", ".join(rx.file for rx in reads)
+    level = _application_levels(rows, inst, files, problems)
+    per = _per_applicant(rows, level, inst, rate_column)
     ids = spine[key].astype("str")
     matched = pd.Series(isin_text(ids, per.index), index=ids.index)
     out = pd.DataFrame(index=spine.index)
-    for col in ("applied_4yr", "admitted_4yr", "intent_4yr"):
+    flags = ("applied_4yr", "admitted_4yr", "intent_4yr")
+    for col in flags:
         out[col] = pd.array(ids.map(per[col]).fillna(False).to_numpy(dtype=bool), dtype="boolean")
     out["admitted_grad_rate"] = ids.map(per["admitted_grad_rate"]).astype(float)
-    files = ", ".join(rx.file for rx in reads)
     uncovered = _school_coverage(spine, matched, "applications", files, "applications", problems)
-    for col in ("applied_4yr", "admitted_4yr", "intent_4yr"):
+    for col in flags:
         out.loc[uncovered.to_numpy(), col] = pd.NA
     counts = {
         "rows_used": len(rows),
