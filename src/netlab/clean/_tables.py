@@ -223,6 +223,57 @@ def _required_tables(raw: Mapping[str, RawTable], log: Log, failed: set[str]) ->
             )
 
 
+def _set_aside_unknown(name: str, item: RawTable, log: Log, extra: dict[str, Any]) -> None:
+    """A table of no known kind: its columns checked, every row set aside as not used."""
+    file = item.path.name
+    found = schemas.validate_frame(name, item.frame, file=file, extra_columns=extra)
+    log.problems.extend(found.to_dict("records"))
+    log.exclude(
+        item.frame,
+        item.frame.index,
+        table=name,
+        file=file,
+        reason="unknown table; not used",
+        column=None,
+        values=None,
+        what_to_do="",
+        report=False,  # the unknown-table warning already says it
+    )
+
+
+def _clean_known(name: str, item: RawTable, ctx: Context, log: Log) -> pd.DataFrame | None:
+    """Clean one table of a known kind; a required table left empty is a problem."""
+    file = item.path.name
+    log.rows_in[name] = len(item.frame)
+    clean = _clean_one(item, ctx)
+    if clean is None:
+        return None
+    if name == "institutions":
+        ctx.institutions = clean
+    if len(clean) == 0 and name in (*schemas.REQUIRED_TABLES, *schemas.GRAIN_TABLES):
+        log.problem(
+            file=file,
+            table=name,
+            rule=f"{file} has no usable rows",
+            what_to_do="Check the export (and the exclusions listed above).",
+            severity="error" if name in schemas.REQUIRED_TABLES else "warning",
+        )
+    return clean
+
+
+def _quality_frame(quality: list[tuple], exclusions: pd.DataFrame) -> pd.DataFrame:
+    """Rows in, kept and excluded per table; every row must be accounted for."""
+    counts = exclusions.groupby("table").size() if len(exclusions) else pd.Series(dtype=int)
+    quality_frame = pd.DataFrame(quality, columns=["table", "file", "rows_in", "rows_kept"])
+    quality_frame["rows_excluded"] = (
+        quality_frame["table"].map(counts).fillna(0).astype("int64").to_numpy()
+    )
+    bad = quality_frame["rows_in"] != quality_frame["rows_kept"] + quality_frame["rows_excluded"]
+    if bad.any():  # a bug, never a user mistake: every row must be accounted for
+        raise RuntimeError(f"Rows unaccounted for:\n{quality_frame[bad]}")
+    return quality_frame
+
+
 def clean_tables(
     raw: Mapping[str, RawTable], params: Any, *, key: str | None = None
 ) -> CleanResult:
@@ -266,50 +317,19 @@ def clean_tables(
     quality = []
     for name in order:
         item = raw[name]
-        file = item.path.name
         if name not in known:
-            found = schemas.validate_frame(name, item.frame, file=file, extra_columns=extra)
-            log.problems.extend(found.to_dict("records"))
-            log.exclude(
-                item.frame,
-                item.frame.index,
-                table=name,
-                file=file,
-                reason="unknown table; not used",
-                column=None,
-                values=None,
-                what_to_do="",
-                report=False,  # the unknown-table warning already says it
-            )
-            quality.append((name, file, len(item.frame), 0))
+            _set_aside_unknown(name, item, log, extra)
+            quality.append((name, item.path.name, len(item.frame), 0))
             continue
-        log.rows_in[name] = len(item.frame)
-        clean = _clean_one(item, ctx)
-        if clean is None:
-            continue
-        if name == "institutions":
-            ctx.institutions = clean
-        if len(clean) == 0 and name in (*schemas.REQUIRED_TABLES, *schemas.GRAIN_TABLES):
-            log.problem(
-                file=file,
-                table=name,
-                rule=f"{file} has no usable rows",
-                what_to_do="Check the export (and the exclusions listed above).",
-                severity="error" if name in schemas.REQUIRED_TABLES else "warning",
-            )
-        tables[name] = clean
-        quality.append((name, file, len(item.frame), len(clean)))
+        clean = _clean_known(name, item, ctx, log)
+        if clean is not None:
+            tables[name] = clean
+            quality.append((name, item.path.name, len(item.frame), len(clean)))
     _file_rows(raw, log)
     exclusions = _frame_of(log.exclusions, EXCLUSION_COLUMNS)
-    counts = exclusions.groupby("table").size() if len(exclusions) else pd.Series(dtype=int)
-    quality_frame = pd.DataFrame(quality, columns=["table", "file", "rows_in", "rows_kept"])
-    quality_frame["rows_excluded"] = (
-        quality_frame["table"].map(counts).fillna(0).astype("int64").to_numpy()
+    quality_frame, exclusions = _with_sources(
+        _quality_frame(quality, exclusions), exclusions, infos
     )
-    bad = quality_frame["rows_in"] != quality_frame["rows_kept"] + quality_frame["rows_excluded"]
-    if bad.any():  # a bug, never a user mistake: every row must be accounted for
-        raise RuntimeError(f"Rows unaccounted for:\n{quality_frame[bad]}")
-    quality_frame, exclusions = _with_sources(quality_frame, exclusions, infos)
     problems = schemas.problems_frame(log.problems)
     if (problems["severity"] == "error").any():
         raise SchemaError(
