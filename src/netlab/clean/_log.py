@@ -81,8 +81,33 @@ class Log:
                 }
             )
         )
-        if not report:
-            return result
+        if report:
+            self._report(
+                frame,
+                index,
+                rows=rows,
+                vals=vals,
+                where={"table": table, "file": file, "column": column},
+                reason=reason,
+                what_to_do=what_to_do,
+                rule=rule,
+            )
+        return result
+
+    def _report(
+        self,
+        frame: pd.DataFrame,
+        index: pd.Index,
+        *,
+        rows: np.ndarray,
+        vals: pd.Series,
+        where: dict[str, Any],
+        reason: str,
+        what_to_do: str,
+        rule: str | None,
+    ) -> None:
+        """One problem for an exclusion, an error above the run's limit for its rule."""
+        table = where["table"]
         shown = pd.unique(vals.dropna().astype(str))[:5]
         excluded, rows_in = len(rows), self.rows_in.get(table, len(frame))
         mine = self._network_rows(frame, index, table)
@@ -101,9 +126,7 @@ class Log:
         if verdict.note:
             self.notes.append(verdict.note)
         self.problem(
-            file=file,
-            table=table,
-            column=column,
+            **where,
             rows=np.sort(rows),
             values=shown,
             rule=f"{reason}: {verdict.text}"
@@ -111,7 +134,6 @@ class Log:
             what_to_do=" ".join(t for t in (what_to_do, verdict.hint) if t),
             severity="error" if verdict.error else "warning",
         )
-        return result
 
     def _network_rows(self, frame: pd.DataFrame, index: pd.Index, table: str):
         """(excluded, rows) of the run's network, or None when the whole table counts."""
