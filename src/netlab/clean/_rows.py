@@ -8,6 +8,8 @@ measurement (counts, practices, process).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -104,6 +106,57 @@ def _blank_keys(
     return frame
 
 
+def _blank_bad_values(
+    frame: pd.DataFrame,
+    part: pd.DataFrame,
+    index: pd.Index,
+    *,
+    col: str,
+    rule: str,
+    where: tuple[str, str],
+    ctx: Context,
+) -> pd.DataFrame:
+    """Blank a nullable column's bad values (the rows stay), with a warning."""
+    table, file = where
+    frame = frame.assign(**{col: frame[col].mask(frame.index.isin(index))})
+    ctx.log.problem(
+        file=file,
+        table=table,
+        column=col,
+        rows=np.sort(index.to_numpy()) + 1,
+        values=pd.unique(part["value"].astype(str))[:5],
+        rule=f"{col} {rule}; {len(index):,} value(s) left blank",
+        what_to_do=f"Correct these {col} values in the export.",
+        severity="warning",
+    )
+    return frame
+
+
+def _exclusion_words(
+    frame: pd.DataFrame,
+    raw: pd.DataFrame,
+    index: pd.Index,
+    *,
+    check: str,
+    col: str | None,
+    rule: str,
+) -> tuple[Any, str, str | None, str]:
+    """The values shown, reason, column and rule name of rows excluded by one check."""
+    if col is None:  # a check across columns
+        cols = [c for c in frame.columns if c in check]
+        part_frame = frame.loc[index, cols].astype(str)
+        values = None
+        for c in cols:
+            text = c + "=" + part_frame[c]
+            values = text if values is None else values + ", " + text
+        return values, check, ", ".join(cols) or None, check.split("(")[0]
+    values = raw[col].reindex(index) if col in raw.columns else None
+    blank = check.startswith("not_nullable")
+    reason = f"{col} is blank or not understood" if blank else f"{col} {rule}"
+    short = f"{col} blank" if blank else f"{col} {check.split('(')[0]}"
+    return values, reason, col, short
+
+
 def _row_rules(
     table: str, file: str, frame: pd.DataFrame, raw: pd.DataFrame, ctx: Context
 ) -> pd.DataFrame:
@@ -128,34 +181,14 @@ def _row_rules(
         nullable = (not across) and schema.columns[col].nullable
         rule = schemas.rule_text(check)
         if nullable and not void_row:
-            frame = frame.assign(**{col: frame[col].mask(frame.index.isin(index))})
-            ctx.log.problem(
-                file=file,
-                table=table,
-                column=col,
-                rows=np.sort(index.to_numpy()) + 1,
-                values=pd.unique(part["value"].astype(str))[:5],
-                rule=f"{col} {rule}; {len(index):,} value(s) left blank",
-                what_to_do=f"Correct these {col} values in the export.",
-                severity="warning",
+            frame = _blank_bad_values(
+                frame, part, index, col=col, rule=rule, where=(table, file), ctx=ctx
             )
             continue
         index = index.difference(pd.Index(list(excluded)))
-        if across:
-            cols = [c for c in frame.columns if c in check]
-            part_frame = frame.loc[index, cols].astype(str)
-            values = None
-            for c in cols:
-                text = c + "=" + part_frame[c]
-                values = text if values is None else values + ", " + text
-            reason, col_name = check, ", ".join(cols) or None
-            short = check.split("(")[0]
-        else:
-            values = raw[col].reindex(index) if col in raw.columns else None
-            blank = check.startswith("not_nullable")
-            reason = f"{col} is blank or not understood" if blank else f"{col} {rule}"
-            short = f"{col} blank" if blank else f"{col} {check.split('(')[0]}"
-            col_name = col
+        values, reason, col_name, short = _exclusion_words(
+            frame, raw, index, check=check, col=col, rule=rule
+        )
         excluded.update(index)
         frame = ctx.log.exclude(
             frame,
