@@ -21,6 +21,63 @@ from netlab.params import RunParams
 # ------------------------------------------------------------ intervals and progress
 
 
+_PROGRESS_COLUMNS = [
+    "unit_id",
+    "measure",
+    "label",
+    "direction",
+    "group",
+    "baseline_year",
+    "baseline_numerator",
+    "baseline_denominator",
+    "baseline_rate",
+    "latest_year",
+    "latest_numerator",
+    "latest_denominator",
+    "latest_rate",
+    "change_pp",
+    "change_low_pp",
+    "change_high_pp",
+    "n",
+    "signal",
+]
+
+
+def _baseline_and_latest(
+    sel: pd.DataFrame, baseline_year: int, latest_year: int | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A unit's rows of the baseline year and of the latest later year (or ``latest_year``)."""
+    base = sel[sel["year"] == baseline_year]
+    later = sel[sel["year"] > baseline_year]
+    if latest_year is not None:
+        later = later[later["year"] == latest_year]
+    last = later[later["year"] == later["year"].max()] if len(later) else later
+    return base, last
+
+
+def _change(row: dict[str, Any], alpha: float) -> dict[str, Any]:
+    """The change from baseline with its interval, and the signal read with the direction."""
+    d, lo, hi = intervals.newcombe_diff(
+        row["latest_numerator"],
+        row["latest_denominator"],
+        row["baseline_numerator"],
+        row["baseline_denominator"],
+        level=1 - alpha,
+    )
+    better, worse = (hi < 0, lo > 0) if row["direction"] == "lower" else (lo > 0, hi < 0)
+    if np.isnan(d):
+        signal = "no data"
+    else:
+        signal = "better" if better else "worse" if worse else "no clear change"
+    return {
+        "change_pp": 100 * d,
+        "change_low_pp": 100 * lo,
+        "change_high_pp": 100 * hi,
+        "n": row["baseline_denominator"] + row["latest_denominator"],
+        "signal": signal,
+    }
+
+
 def team_progress(
     rates: pd.DataFrame,
     params: RunParams | Mapping[str, Any] | None,
@@ -73,11 +130,7 @@ def team_progress(
             & (rates["group"] == group)
             & rates["numerator"].notna()
         ]
-        base = sel[sel["year"] == baseline_year]
-        later = sel[sel["year"] > baseline_year]
-        if latest_year is not None:
-            later = later[later["year"] == latest_year]
-        last = later[later["year"] == later["year"].max()] if len(later) else later
+        base, last = _baseline_and_latest(sel, baseline_year, latest_year)
         row: dict[str, Any] = {
             "unit_id": unit,
             "measure": measure,
@@ -92,46 +145,9 @@ def team_progress(
             n = float(part["denominator"].sum()) if len(part) else np.nan
             row[f"{prefix}_numerator"], row[f"{prefix}_denominator"] = x, n
             row[f"{prefix}_rate"] = x / n if n and n > 0 else np.nan
-        d, lo, hi = intervals.newcombe_diff(
-            row["latest_numerator"],
-            row["latest_denominator"],
-            row["baseline_numerator"],
-            row["baseline_denominator"],
-            level=1 - alpha,
-        )
-        row.update(
-            change_pp=100 * d,
-            change_low_pp=100 * lo,
-            change_high_pp=100 * hi,
-            n=row["baseline_denominator"] + row["latest_denominator"],
-        )
-        better, worse = (hi < 0, lo > 0) if row["direction"] == "lower" else (lo > 0, hi < 0)
-        if np.isnan(d):
-            row["signal"] = "no data"
-        else:
-            row["signal"] = "better" if better else "worse" if worse else "no clear change"
+        row.update(_change(row, alpha))
         rows.append(row)
-    columns = [
-        "unit_id",
-        "measure",
-        "label",
-        "direction",
-        "group",
-        "baseline_year",
-        "baseline_numerator",
-        "baseline_denominator",
-        "baseline_rate",
-        "latest_year",
-        "latest_numerator",
-        "latest_denominator",
-        "latest_rate",
-        "change_pp",
-        "change_low_pp",
-        "change_high_pp",
-        "n",
-        "signal",
-    ]
-    out = pd.DataFrame(rows, columns=columns)
+    out = pd.DataFrame(rows, columns=_PROGRESS_COLUMNS)
     return out.astype({"baseline_year": "Int64", "latest_year": "Int64"})
 
 
