@@ -112,6 +112,66 @@ def _families(groups: list[Group], mask: Any, n: int) -> list[tuple[list[Group],
     return families
 
 
+def _missing_columns(
+    m: Measure, frame: pd.DataFrame, columns: set[str], constants: Mapping[str, Any]
+) -> list[str]:
+    """Columns a measure needs that the table lacks, or holds no value in."""
+    missing = sorted(
+        (m.numerator.columns | m.denominator.columns | {m.year_column}) - columns - set(constants)
+    )
+    # A numerator read from a column with no value at all (graduation rates joined from
+    # an institutions table the run does not have) is unknown, not zero.
+    missing += sorted(
+        c for c in (m.numerator.columns & columns) - {m.year_column}
+        if len(frame) and bool(frame[c].isna().all())
+    )  # fmt: skip
+    return missing
+
+
+def _family_parts(
+    family: list[Group],
+    codes: np.ndarray,
+    rows: np.ndarray,
+    *,
+    cell: np.ndarray,
+    numerator: np.ndarray,
+    years: np.ndarray,
+    n_cells: int,
+    measure: str,
+) -> list[tuple]:
+    """Counts of one family of disjoint groups: one bincount, slot (cell, in numerator, group)."""
+    fam = codes[rows]
+    inside = fam >= 0
+    key = (cell[rows] * 2 + numerator) * len(family) + fam
+    counts = np.bincount(
+        key if inside.all() else key[inside], minlength=2 * n_cells * len(family)
+    ).reshape(n_cells, 2, len(family))
+    parts = []
+    for j, g in enumerate(family):
+        num = counts[:, 1, j]
+        tot = counts[:, 0, j] + num
+        nz = np.flatnonzero(tot)
+        parts.append((nz // len(years), years[nz % len(years)], g.name, measure, num[nz], tot[nz]))
+    return parts
+
+
+def _parts_frame(parts: list[tuple], schools: pd.Index) -> pd.DataFrame:
+    """The counts frame from (school code, year, group, measure, numerator, denominator) parts."""
+    sizes = [len(p[0]) for p in parts]
+    group_names = [p[2] for p in parts]
+    measure_names = [p[3] for p in parts]
+    return pd.DataFrame(
+        {
+            "school_id": schools.take(np.concatenate([p[0] for p in parts])),
+            "year": np.concatenate([p[1] for p in parts]).astype(np.int64),
+            "group": np.repeat(np.array(group_names, dtype=object), sizes),
+            "measure": np.repeat(np.array(measure_names, dtype=object), sizes),
+            "numerator": np.concatenate([p[4] for p in parts]).astype(np.int64),
+            "denominator": np.concatenate([p[5] for p in parts]).astype(np.int64),
+        }
+    )
+
+
 def _table_counts(
     frame: pd.DataFrame,
     measures: list[Measure],
@@ -134,17 +194,7 @@ def _table_counts(
     parts = []
     by_year: dict[str, tuple] = {}
     for m in measures:
-        missing = sorted(
-            (m.numerator.columns | m.denominator.columns | {m.year_column})
-            - columns
-            - set(constants)
-        )
-        # A numerator read from a column with no value at all (graduation rates joined from
-        # an institutions table the run does not have) is unknown, not zero.
-        missing += sorted(
-            c for c in (m.numerator.columns & columns) - {m.year_column}
-            if len(frame) and bool(frame[c].isna().all())
-        )  # fmt: skip
+        missing = _missing_columns(m, frame, columns, constants)
         if missing and m.name in quiet:
             continue
         if missing:
@@ -160,40 +210,20 @@ def _table_counts(
             cell = school_codes.astype(np.int64) * len(years) + ycodes
             by_year[m.year_column] = (cell, years, valid)
         cell, years, valid = by_year[m.year_column]
-        n_cells = len(schools) * len(years)
-        den = mask(m.denominator) & valid
-        rows = np.flatnonzero(den)
+        rows = np.flatnonzero(mask(m.denominator) & valid)
         numerator = mask(m.numerator)[rows]
         for family, codes in families:
-            # one bincount per family of disjoint groups: slot (cell, in numerator, group)
-            fam = codes[rows]
-            inside = fam >= 0
-            key = (cell[rows] * 2 + numerator) * len(family) + fam
-            counts = np.bincount(
-                key if inside.all() else key[inside], minlength=2 * n_cells * len(family)
-            ).reshape(n_cells, 2, len(family))
-            for j, g in enumerate(family):
-                num = counts[:, 1, j]
-                tot = counts[:, 0, j] + num
-                nz = np.flatnonzero(tot)
-                parts.append(
-                    (nz // len(years), years[nz % len(years)], g.name, m.name, num[nz], tot[nz])
-                )
-    if not parts:
-        return _empty_counts()
-    sizes = [len(p[0]) for p in parts]
-    group_names = [p[2] for p in parts]
-    measure_names = [p[3] for p in parts]
-    return pd.DataFrame(
-        {
-            "school_id": schools.take(np.concatenate([p[0] for p in parts])),
-            "year": np.concatenate([p[1] for p in parts]).astype(np.int64),
-            "group": np.repeat(np.array(group_names, dtype=object), sizes),
-            "measure": np.repeat(np.array(measure_names, dtype=object), sizes),
-            "numerator": np.concatenate([p[4] for p in parts]).astype(np.int64),
-            "denominator": np.concatenate([p[5] for p in parts]).astype(np.int64),
-        }
-    )
+            parts += _family_parts(
+                family,
+                codes,
+                rows,
+                cell=cell,
+                numerator=numerator,
+                years=years,
+                n_cells=len(schools) * len(years),
+                measure=m.name,
+            )
+    return _parts_frame(parts, schools) if parts else _empty_counts()
 
 
 def _empty_counts() -> pd.DataFrame:
