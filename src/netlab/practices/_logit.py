@@ -8,6 +8,7 @@ re-exported by :mod:`netlab.practices`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -52,6 +53,101 @@ def _design_covariates(frame: pd.DataFrame, covariates: Sequence[str]) -> list[n
 
 
 _DEFAULT_COVARIATES = ("low_income", "english_learner", "first_gen", "race_ethnicity", "gpa")
+
+
+def _outcome_values(students: pd.DataFrame, outcome: str | pd.Series | np.ndarray) -> np.ndarray:
+    """The outcome as floats aligned with the students (NaN where missing)."""
+    ys = students[outcome] if isinstance(outcome, str) else pd.Series(outcome)
+    if len(ys) != len(students):
+        raise InputError(
+            f"The outcome has {len(ys)} values for {len(students)} students.",
+            table="students",
+            hint="Pass a column name, or values aligned with the students' rows.",
+        )
+    try:
+        return ys.to_numpy(dtype=float, na_value=np.nan)
+    except (TypeError, ValueError):
+        return pd.to_numeric(ys, errors="coerce").to_numpy(float)
+
+
+def _practices_wide(practices: pd.DataFrame) -> pd.DataFrame:
+    """School-year x practice: 1 where the practice is in place, else 0."""
+    pr = practices.assign(
+        school_id=practices["school_id"].astype(str),
+        year=practices["year"].astype(int),
+        in_place=(pd.to_numeric(practices["level"]) > 0).astype(float),
+    )
+    wide = pr.pivot_table(
+        index=["school_id", "year"], columns="practice", values="in_place", aggfunc="max"
+    )
+    return wide.fillna(0.0)
+
+
+def _school_year_collinearity(wide: pd.DataFrame, pos: np.ndarray) -> tuple:
+    """Collinearity among practices, given the year effects, on the school-years students cover."""
+    sy_codes, sy_idx = pd.factorize(pos)
+    sy_w = np.bincount(sy_codes).astype(float)
+    sy_x = wide.to_numpy(float)[sy_idx]
+    sy_year = pd.factorize(wide.index.get_level_values("year")[sy_idx], sort=True)[0]
+    z = np.column_stack([np.ones(len(sy_idx)), _dummies(sy_year, int(sy_year.max()) + 1)])
+    return _collinearity(_partial_out(sy_x, z, sy_w), sy_w)
+
+
+def _student_design(
+    p_mat: np.ndarray, keep: list[int], cov_cols: list[np.ndarray], years: pd.Series
+) -> np.ndarray:
+    """Intercept, the practices kept, the covariates and year dummies, one row per student."""
+    ycodes, ylev = pd.factorize(years.astype(int), sort=True)
+    # A covariate constant among these students adds nothing (and would be collinear).
+    cov_cols = [c for c in cov_cols if c.size and np.ptp(c) > 0]
+    x = np.empty((len(p_mat), 1 + len(keep) + len(cov_cols) + len(ylev) - 1))
+    x[:, 0] = 1.0
+    x[:, 1 : 1 + len(keep)] = p_mat[:, keep]
+    for i, col in enumerate(cov_cols):
+        x[:, 1 + len(keep) + i] = col
+    x[:, 1 + len(keep) + len(cov_cols) :] = _dummies(ycodes, len(ylev))
+    return x
+
+
+def _result_rows(
+    names: list[str],
+    est: dict[int, dict],
+    *,
+    flat: Any,
+    groups: Any,
+    n_switch: dict[str, int],
+    n_ever: dict[str, int],
+    min_switchers: int,
+) -> list[dict]:
+    """One results row per practice: its estimate, or why it is not estimable."""
+    rows = []
+    for j, name in enumerate(names):
+        ok_j, reason, coll = _reasons(
+            names,
+            j,
+            flat=flat,
+            groups=groups,
+            n_switch=n_switch.get(name, 0),
+            min_switchers=min_switchers,
+            unit_word="school",
+            flat_reason="every school that had it had it in the same years, which the year "
+            "effects already absorb",
+        )
+        if ok_j and j not in est:
+            ok_j, reason = False, "the model did not converge"
+        row = _empty_row(
+            "student_level",
+            name,
+            n_schools_ever=n_ever.get(name, 0),
+            n_switchers=n_switch.get(name, 0),
+            estimable=ok_j,
+            reason=reason,
+            collinear_with=coll,
+        )
+        if ok_j:
+            row.update(est[j])
+        rows.append(row)
+    return rows
 
 
 def student_level(
@@ -103,29 +199,11 @@ def student_level(
         The results table, ``model == "student_level"``.
     """
     check_columns(students, [unit, year], what="students table")
-    ys = students[outcome] if isinstance(outcome, str) else pd.Series(outcome)
-    if len(ys) != len(students):
-        raise InputError(
-            f"The outcome has {len(ys)} values for {len(students)} students.",
-            table="students",
-            hint="Pass a column name, or values aligned with the students' rows.",
-        )
-    try:
-        yv = ys.to_numpy(dtype=float, na_value=np.nan)
-    except (TypeError, ValueError):
-        yv = pd.to_numeric(ys, errors="coerce").to_numpy(float)
+    yv = _outcome_values(students, outcome)
     if covariates is None:
         covariates = [c for c in _DEFAULT_COVARIATES if c in students.columns]
     check_columns(students, list(covariates), what="students table")
-    pr = practices.assign(
-        school_id=practices["school_id"].astype(str),
-        year=practices["year"].astype(int),
-        in_place=(pd.to_numeric(practices["level"]) > 0).astype(float),
-    )
-    wide = pr.pivot_table(
-        index=["school_id", "year"], columns="practice", values="in_place", aggfunc="max"
-    )
-    wide = wide.fillna(0.0)
+    wide = _practices_wide(practices)
     names = [str(c) for c in wide.columns]
     key = pd.MultiIndex.from_arrays([students[unit].astype(str), students[year].astype(int)])
     pos = wide.index.get_indexer(key)
@@ -137,59 +215,26 @@ def student_level(
         return _finish(
             [_empty_row("student_level", p, reason=reason) for p in names], min_switchers
         )
-    p_mat = wide.to_numpy(float)[pos]
     # Switchers and schools ever with the practice, over the school-years students cover.
-    sy = wide.iloc[np.unique(pos)]
-    g = sy.groupby(level="school_id")
+    g = wide.iloc[np.unique(pos)].groupby(level="school_id")
     n_switch = ((g.max() - g.min()) > 0).sum().astype(int).to_dict()
     n_ever = (g.max() > 0).sum().astype(int).to_dict()
-    ycodes, ylev = pd.factorize(sub[year].astype(int), sort=True)
-    cov_cols = _design_covariates(sub, covariates)
-    # Collinearity among practices, given the year effects, on the school-year table.
-    sy_codes, sy_idx = pd.factorize(pos)
-    sy_w = np.bincount(sy_codes).astype(float)
-    sy_x = wide.to_numpy(float)[sy_idx]
-    sy_year = pd.factorize(wide.index.get_level_values("year")[sy_idx], sort=True)[0]
-    z = np.column_stack([np.ones(len(sy_idx)), _dummies(sy_year, int(sy_year.max()) + 1)])
-    keep, groups, flat = _collinearity(_partial_out(sy_x, z, sy_w), sy_w)
-    # A covariate constant among these students adds nothing (and would be collinear).
-    cov_cols = [c for c in cov_cols if c.size and np.ptp(c) > 0]
-    x = np.empty((len(sub), 1 + len(keep) + len(cov_cols) + len(ylev) - 1))
-    x[:, 0] = 1.0
-    x[:, 1 : 1 + len(keep)] = p_mat[:, keep]
-    for i, col in enumerate(cov_cols):
-        x[:, 1 + len(keep) + i] = col
-    x[:, 1 + len(keep) + len(cov_cols) :] = _dummies(ycodes, len(ylev))
+    keep, groups, flat = _school_year_collinearity(wide, pos)
+    x = _student_design(
+        wide.to_numpy(float)[pos], keep, _design_covariates(sub, covariates), sub[year]
+    )
     est: dict[int, dict] = {}
     if keep:
         est = _logit_ame(yv, x, [1 + i for i in range(len(keep))], keep, sub[unit].to_numpy())
-    rows = []
-    for j, name in enumerate(names):
-        ok_j, reason, coll = _reasons(
-            names,
-            j,
-            flat=flat,
-            groups=groups,
-            n_switch=n_switch.get(name, 0),
-            min_switchers=min_switchers,
-            unit_word="school",
-            flat_reason="every school that had it had it in the same years, which the year "
-            "effects already absorb",
-        )
-        if ok_j and j not in est:
-            ok_j, reason = False, "the model did not converge"
-        row = _empty_row(
-            "student_level",
-            name,
-            n_schools_ever=n_ever.get(name, 0),
-            n_switchers=n_switch.get(name, 0),
-            estimable=ok_j,
-            reason=reason,
-            collinear_with=coll,
-        )
-        if ok_j:
-            row.update(est[j])
-        rows.append(row)
+    rows = _result_rows(
+        names,
+        est,
+        flat=flat,
+        groups=groups,
+        n_switch=n_switch,
+        n_ever=n_ever,
+        min_switchers=min_switchers,
+    )
     return _finish(rows, min_switchers)
 
 
