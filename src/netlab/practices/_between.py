@@ -44,6 +44,82 @@ def _context_matrix(
     return out.loc[:, out.notna().all() & spread]
 
 
+def _gains_controls(
+    base: pd.DataFrame,
+    both: pd.Index,
+    context: pd.DataFrame | None,
+    *,
+    unit: str,
+    n_terms: int,
+) -> np.ndarray:
+    """Constant, baseline rate and unit context (when there are units enough to afford it)."""
+    ctx = _context_matrix(both, context, unit)
+    if len(both) < n_terms + ctx.shape[1] + 3:
+        ctx = ctx.iloc[:, :0]  # too few units to spend degrees of freedom on context
+    controls = np.column_stack(
+        [np.ones(len(both)), base["rate"].to_numpy(float), ctx.to_numpy(float)]
+    )
+    # Keep only controls that add information (context can duplicate the baseline rate).
+    return controls[:, _collinearity(controls, np.ones(len(both)))[0]]
+
+
+def _gains_fit(
+    change: np.ndarray, x: np.ndarray, controls: np.ndarray, keep: list[int]
+) -> dict[int, dict]:
+    """OLS of the change on the practices kept and the controls, with HC3 errors."""
+    if not keep or len(change) <= controls.shape[1] + len(keep):
+        return {}
+    res = sm.OLS(change, np.column_stack([x[:, keep], controls])).fit(cov_type="HC3", use_t=True)
+    est = _estimate_rows(keep, np.asarray(res.params), np.asarray(res.cov_params()), res.df_resid)
+    for j in est:
+        est[j]["covariance"] = "HC3"
+    return est
+
+
+def _gains_rows(
+    names: list[str],
+    est: dict[int, dict],
+    fit: tuple,
+    *,
+    n_adopt: dict[str, int],
+    ever: pd.DataFrame,
+    years: tuple[int, int],
+    min_switchers: int,
+    unit_label: str,
+) -> list[dict]:
+    """One results row per practice: its estimate, or why it is not estimable."""
+    keep, groups, flat = fit
+    rows = []
+    for j, name in enumerate(names):
+        ok, reason, coll = _reasons(
+            names,
+            j,
+            flat=flat,
+            groups=groups,
+            n_switch=n_adopt[name],
+            min_switchers=min_switchers,
+            unit_word=unit_label,
+            flat_reason=f"every {unit_label} adopted it, so none is left to compare with",
+        )
+        if n_adopt[name] == 0:
+            reason = f"no {unit_label} adopted it between {years[0]} and {years[1]}"
+        if ok and j not in est:
+            ok, reason = False, f"too few {unit_label}s for the number of terms in the model"
+        row = _empty_row(
+            "gains",
+            name,
+            n_schools_ever=int(ever[name].sum()),
+            n_switchers=n_adopt[name],
+            estimable=ok,
+            reason=reason,
+            collinear_with=coll,
+        )
+        if ok:
+            row.update(est[j])
+        rows.append(row)
+    return rows
+
+
 def gains(
     panel: pd.DataFrame,
     *,
@@ -96,16 +172,8 @@ def gains(
     ever = data.loc[data[unit].isin(both)].groupby(unit)[names].max().reindex(both) > 0
     n_adopt = {p: int((adopted[p] > 0).sum()) for p in names}
     n_terms = 2 + sum(n > 0 for n in n_adopt.values())  # constant, baseline, practices
-    ctx = _context_matrix(both, context, unit)
-    if len(both) < n_terms + ctx.shape[1] + 3:
-        ctx = ctx.iloc[:, :0]  # too few units to spend degrees of freedom on context
-    controls = np.column_stack(
-        [np.ones(len(both)), base["rate"].to_numpy(float), ctx.to_numpy(float)]
-    )
+    controls = _gains_controls(base, both, context, unit=unit, n_terms=n_terms)
     x = adopted.to_numpy(float)
-    w = np.ones(len(both))
-    # Keep only controls that add information (context can duplicate the baseline rate).
-    controls = controls[:, _collinearity(controls, w)[0]]
     if len(both) < n_terms + 3:
         reason = (
             f"only {_plural(len(both), unit_label)} have rates in both {base_y} and {last_y}, "
@@ -122,48 +190,19 @@ def gains(
             for p in names
         ]
         return _finish(rows, min_switchers)
-    keep, groups, flat = _collinearity(_partial_out(x, controls, w), w)
-    est: dict[int, dict] = {}
-    if keep and len(both) > controls.shape[1] + len(keep):
-        res = sm.OLS(
-            (last["rate"] - base["rate"]).to_numpy(float), np.column_stack([x[:, keep], controls])
-        ).fit(cov_type="HC3", use_t=True)
-        est = _estimate_rows(
-            keep,
-            np.asarray(res.params),
-            np.asarray(res.cov_params()),
-            res.df_resid,
-        )
-        for j in est:
-            est[j]["covariance"] = "HC3"
-    rows = []
-    for j, name in enumerate(names):
-        ok, reason, coll = _reasons(
-            names,
-            j,
-            flat=flat,
-            groups=groups,
-            n_switch=n_adopt[name],
-            min_switchers=min_switchers,
-            unit_word=unit_label,
-            flat_reason=f"every {unit_label} adopted it, so none is left to compare with",
-        )
-        if n_adopt[name] == 0:
-            reason = f"no {unit_label} adopted it between {base_y} and {last_y}"
-        if ok and j not in est:
-            ok, reason = False, f"too few {unit_label}s for the number of terms in the model"
-        row = _empty_row(
-            "gains",
-            name,
-            n_schools_ever=int(ever[name].sum()),
-            n_switchers=n_adopt[name],
-            estimable=ok,
-            reason=reason,
-            collinear_with=coll,
-        )
-        if ok:
-            row.update(est[j])
-        rows.append(row)
+    w = np.ones(len(both))
+    fit = _collinearity(_partial_out(x, controls, w), w)
+    est = _gains_fit((last["rate"] - base["rate"]).to_numpy(float), x, controls, fit[0])
+    rows = _gains_rows(
+        names,
+        est,
+        fit,
+        n_adopt=n_adopt,
+        ever=ever,
+        years=(base_y, last_y),
+        min_switchers=min_switchers,
+        unit_label=unit_label,
+    )
     return _finish(rows, min_switchers)
 
 
