@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -245,6 +246,113 @@ def _pretrend(
     }
 
 
+def _twfe_extra(
+    data: pd.DataFrame, name: str, j: int, twfe_w: list, twfe_est: np.ndarray
+) -> dict[str, Any]:
+    """The two-way estimate of the practice and how many treated unit-years weigh negatively."""
+    on = data[name].to_numpy(float) > 0
+    if not (on.any() and np.isfinite(twfe_est[j])):
+        return {}
+    wt = twfe_w[j][on]
+    return {
+        "twfe_estimate_pp": 100 * twfe_est[j],
+        "twfe_treated": int(on.sum()),
+        "twfe_negative": int((wt < 0).sum()),
+        "twfe_negative_weight": float(-wt[wt < 0].sum()),
+    }
+
+
+def _profile_after(name: str, fit: dict, tcrit: float, min_switchers: int) -> list[dict[str, Any]]:
+    """Profile rows by years since adoption, those reached by enough adopters."""
+    est, se = fit["estimate"], fit["se"]
+    rows = []
+    for i, k in enumerate(fit["bins"]):
+        if k < 0 or fit["n_units"][i] < 2 * min_switchers:
+            continue
+        rows.append(
+            {
+                "practice": name,
+                "event_time": int(k),
+                "estimate_pp": 100 * est[i],
+                "ci_low_pp": 100 * (est[i] - tcrit * se[i]),
+                "ci_high_pp": 100 * (est[i] + tcrit * se[i]),
+                "n_units": int(fit["n_units"][i]),
+                "part": "after",
+            }
+        )
+    return rows
+
+
+def _estimate(fit: dict, variance: str) -> tuple[dict[str, Any], float]:
+    """The results-row fields of an estimable practice, and the t critical value."""
+    est, se, df = fit["estimate"], fit["se"], fit["df"]
+    tcrit = stats.t.ppf(0.975, df)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pval = 2 * stats.t.sf(np.abs(est[0] / se[0]), df) if se[0] > 0 else np.nan
+    return {
+        "estimable": bool(np.isfinite(pval)),
+        "estimate_pp": 100 * est[0],
+        "ci_low_pp": 100 * (est[0] - tcrit * se[0]),
+        "ci_high_pp": 100 * (est[0] + tcrit * se[0]),
+        "p_value": pval,
+        "covariance": variance,
+    }, tcrit
+
+
+def _one_practice(
+    data: pd.DataFrame,
+    name: str,
+    names: list[str],
+    twfe: tuple[list, np.ndarray],
+    *,
+    unit: str,
+    unit_label: str,
+    min_switchers: int,
+    pretrend_leads: int,
+    variance: str,
+) -> tuple[dict, dict, list[dict]]:
+    """One practice's results row, extra columns and profile rows."""
+    others = [p for p in names if p != name]
+    extra = dict.fromkeys(EXTRA_COLUMNS, np.nan)
+    row = _empty_row("imputation", name)
+    fit = _impute_one(data, name, others, unit, variance)
+    extra.update(
+        n_always_treated=fit["n_always_treated"],
+        n_imputed=fit["n_imputed"],
+        n_not_imputed=fit["n_not_imputed"],
+    )
+    row["n_schools_ever"] = fit["n_ever"]
+    row["n_switchers"] = fit.get("n_switchers", fit["n_adopters"])
+    extra.update(_twfe_extra(data, name, names.index(name), *twfe))
+    reason = _reason(fit, unit_label, min_switchers)
+    if reason:
+        row["reason"] = reason
+        return row, extra, []
+    fields, tcrit = _estimate(fit, variance)
+    row.update(fields)
+    check = _pretrend(data, name, others, unit, pretrend_leads)
+    row["pretrend_p"] = check["p_value"]
+    row["pretrend_flag"] = check["flag"]
+    profile = [{"practice": name, **lead, "part": "before"} for lead in check["leads"]]
+    return row, extra, profile + _profile_after(name, fit, tcrit, min_switchers)
+
+
+def _imputation_result(
+    rows: list[dict], extras: list[dict], profile: list[dict], min_switchers: int
+) -> Imputation:
+    """The results table with its extra columns, and the profile sorted."""
+    table = _finish(rows, min_switchers)
+    extra_frame = pd.DataFrame(extras, columns=EXTRA_COLUMNS)
+    for col in ("n_always_treated", "n_imputed", "n_not_imputed", "twfe_treated", "twfe_negative"):
+        extra_frame[col] = extra_frame[col].fillna(0).astype(int)
+    results = pd.concat([table, extra_frame], axis=1)
+    prof = pd.DataFrame(profile, columns=PROFILE_COLUMNS)
+    prof = prof.astype({"event_time": int, "n_units": int}).sort_values(
+        ["practice", "event_time"], ignore_index=True
+    )
+    return Imputation(results=results[[*RESULT_COLUMNS, *EXTRA_COLUMNS]], profile=prof)
+
+
 def imputation(
     panel: pd.DataFrame,
     *,
@@ -316,82 +424,30 @@ def imputation(
     names = _practice_columns(panel, unit, practices)
     data = _usable(panel, unit).reset_index(drop=True)
     rows, extras, profile = [], [], []
-    if not data.empty:
-        twfe_w, twfe_est = _twfe(data, names, unit)
-    for name in names:
-        others = [p for p in names if p != name]
-        extra = dict.fromkeys(EXTRA_COLUMNS, np.nan)
-        row = _empty_row("imputation", name)
-        if data.empty:
+    if data.empty:
+        for name in names:
+            row = _empty_row("imputation", name)
             row["reason"] = "no usable unit-years"
             rows.append(row)
-            extras.append(extra)
-            continue
-        fit = _impute_one(data, name, others, unit, variance)
-        extra.update(
-            n_always_treated=fit["n_always_treated"],
-            n_imputed=fit["n_imputed"],
-            n_not_imputed=fit["n_not_imputed"],
+            extras.append(dict.fromkeys(EXTRA_COLUMNS, np.nan))
+        return _imputation_result(rows, extras, profile, min_switchers)
+    twfe = _twfe(data, names, unit)
+    for name in names:
+        row, extra, part = _one_practice(
+            data,
+            name,
+            names,
+            twfe,
+            unit=unit,
+            unit_label=unit_label,
+            min_switchers=min_switchers,
+            pretrend_leads=pretrend_leads,
+            variance=variance,
         )
-        row["n_schools_ever"] = fit["n_ever"]
-        row["n_switchers"] = fit.get("n_switchers", fit["n_adopters"])
-        j = names.index(name)
-        on = data[name].to_numpy(float) > 0
-        if on.any() and np.isfinite(twfe_est[j]):
-            wt = twfe_w[j][on]
-            extra.update(
-                twfe_estimate_pp=100 * twfe_est[j],
-                twfe_treated=int(on.sum()),
-                twfe_negative=int((wt < 0).sum()),
-                twfe_negative_weight=float(-wt[wt < 0].sum()),
-            )
-        reason = _reason(fit, unit_label, min_switchers)
-        if reason:
-            row["reason"] = reason
-        else:
-            est, se, df = fit["estimate"], fit["se"], fit["df"]
-            tcrit = stats.t.ppf(0.975, df)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                pval = 2 * stats.t.sf(np.abs(est[0] / se[0]), df) if se[0] > 0 else np.nan
-            row.update(
-                estimable=bool(np.isfinite(pval)),
-                estimate_pp=100 * est[0],
-                ci_low_pp=100 * (est[0] - tcrit * se[0]),
-                ci_high_pp=100 * (est[0] + tcrit * se[0]),
-                p_value=pval,
-                covariance=variance,
-            )
-            check = _pretrend(data, name, others, unit, pretrend_leads)
-            row["pretrend_p"] = check["p_value"]
-            row["pretrend_flag"] = check["flag"]
-            for lead in check["leads"]:
-                profile.append({"practice": name, **lead, "part": "before"})
-            for i, k in enumerate(fit["bins"]):
-                if k < 0 or fit["n_units"][i] < 2 * min_switchers:
-                    continue
-                profile.append(
-                    {
-                        "practice": name,
-                        "event_time": int(k),
-                        "estimate_pp": 100 * est[i],
-                        "ci_low_pp": 100 * (est[i] - tcrit * se[i]),
-                        "ci_high_pp": 100 * (est[i] + tcrit * se[i]),
-                        "n_units": int(fit["n_units"][i]),
-                        "part": "after",
-                    }
-                )
         rows.append(row)
         extras.append(extra)
-    table = _finish(rows, min_switchers)
-    extra_frame = pd.DataFrame(extras, columns=EXTRA_COLUMNS)
-    for col in ("n_always_treated", "n_imputed", "n_not_imputed", "twfe_treated", "twfe_negative"):
-        extra_frame[col] = extra_frame[col].fillna(0).astype(int)
-    results = pd.concat([table, extra_frame], axis=1)
-    prof = pd.DataFrame(profile, columns=PROFILE_COLUMNS)
-    prof = prof.astype({"event_time": int, "n_units": int}).sort_values(
-        ["practice", "event_time"], ignore_index=True
-    )
-    return Imputation(results=results[[*RESULT_COLUMNS, *EXTRA_COLUMNS]], profile=prof)
+        profile.extend(part)
+    return _imputation_result(rows, extras, profile, min_switchers)
 
 
 def _reason(fit: dict, unit_label: str, min_switchers: int) -> str:
