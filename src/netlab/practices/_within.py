@@ -83,39 +83,33 @@ def within_school(
             [_empty_row("within", p, reason="no usable unit-years") for p in names], min_switchers
         )
     w = data["denominator"].to_numpy(float)
-    y = data["rate"].to_numpy(float)
     xd, yd, ucodes, n_u = _within_design(data, names, unit, w)
-    xr = _partial_out(xd, yd, w)
     n_switch, n_ever = _switchers(data, names, unit)
-    keep, groups, flat = _collinearity(xr, w)
+    keep, groups, flat = _collinearity(_partial_out(xd, yd, w), w)
     # A practice that one unit alone moves cannot survive leaving that unit out (CR3), and
     # its own estimate is never reported, so it stays out of the model.
     keep = [j for j in keep if n_switch[names[j]] >= 2]
-    status = {
-        j: _reasons(
-            names,
-            j,
-            flat=flat,
-            groups=groups,
-            n_switch=n_switch[names[j]],
-            min_switchers=min_switchers,
-            unit_word=unit_label,
-            flat_reason=f"every {unit_label} that switched did so in the same year, which the "
-            "network's year-to-year trend already absorbs",
-        )
-        for j in range(len(names))
-    }
     est: dict[int, dict] = {}
     if keep:
         x = np.column_stack([xd[:, keep], yd])
-        yy = _demean(y[:, None], w, ucodes, n_u)[:, 0]
+        yy = _demean(data["rate"].to_numpy(float)[:, None], w, ucodes, n_u)[:, 0]
         coef, cov, df, covariance = _wls_cluster(yy, x, w, ucodes)
         est = _estimate_rows(keep, coef, cov, df)
         for j in est:
             est[j]["covariance"] = covariance
     fitted_names = [names[j] for j in keep]
     for j, name in enumerate(names):
-        ok, reason, coll = status[j]
+        ok, reason, coll = _reasons(
+            names,
+            j,
+            flat=flat,
+            groups=groups,
+            n_switch=n_switch[name],
+            min_switchers=min_switchers,
+            unit_word=unit_label,
+            flat_reason=f"every {unit_label} that switched did so in the same year, which the "
+            "network's year-to-year trend already absorbs",
+        )
         if ok and j not in est:
             ok, reason = False, f"only 1 {unit_label} switched, too few to estimate"
         row = _empty_row(
@@ -129,15 +123,43 @@ def within_school(
         )
         if row["estimable"]:
             row.update(est[j])
-            if pretrend_leads > 0:
-                others = [p for p in fitted_names if p != name]
-                check = pretrend(
-                    data, practice=name, leads=pretrend_leads, controls=others, unit=unit
-                )
-                row["pretrend_p"] = check["p_value"]
-                row["pretrend_flag"] = bool(check["flag"])
+            row.update(_pretrend_fields(data, name, fitted_names, leads=pretrend_leads, unit=unit))
         rows.append(row)
     return _finish(rows, min_switchers)
+
+
+def _pretrend_fields(
+    data: pd.DataFrame, name: str, fitted: list[str], *, leads: int, unit: str
+) -> dict[str, Any]:
+    """The pre-trend p-value and flag of a fitted practice (none when ``leads`` is 0)."""
+    if leads <= 0:
+        return {}
+    others = [p for p in fitted if p != name]
+    check = pretrend(data, practice=name, leads=leads, controls=others, unit=unit)
+    return {"pretrend_p": check["p_value"], "pretrend_flag": bool(check["flag"])}
+
+
+def _adoption_years(data: pd.DataFrame, practice: str, unit: str) -> pd.Series:
+    """Each unit's first year with the practice, for units seen before it (adopters)."""
+    on = data[practice] > 0
+    first_on = data.loc[on].groupby(unit)["year"].min()
+    first_seen = data.groupby(unit)["year"].min()
+    return first_on[first_on > first_seen.reindex(first_on.index)]
+
+
+def _with_leads(
+    data: pd.DataFrame, adopt: pd.Series, *, leads: int, unit: str
+) -> tuple[pd.DataFrame, list[str]]:
+    """The panel with indicators for each of the ``leads`` years before adoption that occur."""
+    rel = data["year"] - data[unit].map(adopt)
+    lead_cols = []
+    frame = data.copy()
+    for k in range(1, leads + 1):
+        col = f"__lead{k}"
+        frame[col] = (rel == -k).astype(float)
+        if frame[col].sum() > 0:
+            lead_cols.append(col)
+    return frame, lead_cols
 
 
 def pretrend(
@@ -193,21 +215,11 @@ def pretrend(
     }
     if data.empty or leads < 1:
         return result
-    on = data[practice] > 0
-    first_on = data.loc[on].groupby(unit)["year"].min()
-    first_seen = data.groupby(unit)["year"].min()
-    adopt = first_on[first_on > first_seen.reindex(first_on.index)]
+    adopt = _adoption_years(data, practice, unit)
     result["n_adopters"] = len(adopt)
     if adopt.empty:
         return result
-    rel = data["year"] - data[unit].map(adopt)
-    lead_cols = []
-    frame = data.copy()
-    for k in range(1, leads + 1):
-        col = f"__lead{k}"
-        frame[col] = (rel == -k).astype(float)
-        if frame[col].sum() > 0:
-            lead_cols.append(col)
+    frame, lead_cols = _with_leads(data, adopt, leads=leads, unit=unit)
     if not lead_cols:
         return result
     cols = [practice, *[c for c in controls if c != practice], *lead_cols]
