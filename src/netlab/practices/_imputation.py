@@ -7,7 +7,9 @@ subtracts its block, and the analytic variance is built from the same pieces.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -52,6 +54,46 @@ class _Fit:
     parts: dict | None = None  # row-level pieces for the analytic variance
 
 
+def _untreated_means(
+    u0: np.ndarray, w0: np.ndarray, y0: np.ndarray, d0: np.ndarray, n_u: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per unit over its untreated rows: weight, whether it has any, mean rate, mean design."""
+    sw0 = np.bincount(u0, weights=w0, minlength=n_u)
+    has0 = sw0 > 0
+    sw0[~has0] = 1.0
+    ybar = np.bincount(u0, weights=w0 * y0, minlength=n_u) / sw0
+    dbar = (
+        np.column_stack(
+            [
+                np.bincount(u0, weights=w0 * d0[:, j], minlength=n_u) / sw0
+                for j in range(d0.shape[1])
+            ]
+        )
+        if d0.shape[1]
+        else np.zeros((n_u, 0))
+    )
+    return sw0, has0, ybar, dbar
+
+
+def _treated_sums(
+    ui: np.ndarray, wi: np.ndarray, e: np.ndarray, dd: np.ndarray, ev: np.ndarray, n_u: int
+) -> tuple[np.ndarray, ...]:
+    """Per unit and bin (-1 overall, else years since adoption): weighted sums of the treated."""
+    bins = np.concatenate([[-1], np.unique(ev)])
+    bcode = np.searchsorted(bins, ev)
+    q = dd.shape[1]
+    s = np.zeros((n_u, len(bins)))
+    c = np.zeros((n_u, len(bins), q))
+    wt = np.zeros((n_u, len(bins)))
+    for col in (0, None):
+        idx = np.zeros(len(ui), int) if col == 0 else bcode
+        np.add.at(s, (ui, idx), wi * e)
+        np.add.at(wt, (ui, idx), wi)
+        if q:
+            np.add.at(c, (ui, idx), wi[:, None] * dd)
+    return bins, bcode, s, c, wt
+
+
 def _prepare(
     y: np.ndarray,
     w: np.ndarray,
@@ -79,20 +121,7 @@ def _prepare(
     design, d0, d0m = design[:, keep], d0[:, keep], d0m[:, keep]
     y0m = _demean(y0[:, None], w0, u0, n_u)[:, 0]
     a, b = _blocks(u0, n_u, w0, d0m, y0m)
-    sw0 = np.bincount(u0, weights=w0, minlength=n_u)
-    has0 = sw0 > 0
-    sw0[~has0] = 1.0
-    ybar = np.bincount(u0, weights=w0 * y0, minlength=n_u) / sw0
-    dbar = (
-        np.column_stack(
-            [
-                np.bincount(u0, weights=w0 * d0[:, j], minlength=n_u) / sw0
-                for j in range(d0.shape[1])
-            ]
-        )
-        if d0.shape[1]
-        else np.zeros((n_u, 0))
-    )
+    sw0, has0, ybar, dbar = _untreated_means(u0, w0, y0, d0, n_u)
     imp = treated & known & has0[ucodes]
     info = {"n_imputed": int(imp.sum()), "n_not_imputed": int((treated & ~imp).sum())}
     if not imp.any():
@@ -102,18 +131,7 @@ def _prepare(
     e = y[imp] - ybar[ui]
     dd = design[imp] - dbar[ui]
     ev = event[imp].astype(int)
-    bins = np.concatenate([[-1], np.unique(ev)])
-    bcode = np.searchsorted(bins, ev)
-    q = dd.shape[1]
-    s = np.zeros((n_u, len(bins)))
-    c = np.zeros((n_u, len(bins), q))
-    wt = np.zeros((n_u, len(bins)))
-    for col in (0, None):
-        idx = np.zeros(len(ui), int) if col == 0 else bcode
-        np.add.at(s, (ui, idx), wi * e)
-        np.add.at(wt, (ui, idx), wi)
-        if q:
-            np.add.at(c, (ui, idx), wi[:, None] * dd)
+    bins, bcode, s, c, wt = _treated_sums(ui, wi, e, dd, ev, n_u)
     take = np.unique(np.concatenate([ucodes[untr], ui]))
     parts = dict(u0=u0, w0=w0, d0m=d0m, y0m=y0m, sw0=sw0, ui=ui, wi=wi, dd=dd, e=e,
                  bcode=bcode, group=ev)  # fmt: skip
@@ -205,6 +223,43 @@ def _controls(data: pd.DataFrame, names: list[str], unit: str) -> np.ndarray:
     return np.column_stack([x, since])
 
 
+def _adoption_status(
+    data: pd.DataFrame, practice: str, ucodes: np.ndarray, n_u: int, years: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Never, always and adopting units; treated rows and their years since adoption."""
+    on = data[practice].to_numpy(float) > 0
+    first_on = pd.Series(np.where(on, years, np.iinfo(np.int64).max)).groupby(ucodes).min()
+    first_seen = pd.Series(years).groupby(ucodes).min()
+    start = first_on.reindex(range(n_u)).to_numpy()
+    seen = first_seen.reindex(range(n_u)).to_numpy()
+    never = start == np.iinfo(np.int64).max
+    always = ~never & (start <= seen)
+    treated_all = ~never[ucodes] & (years >= start[ucodes])
+    return {
+        "never": never,
+        "always": always,
+        "adopter": ~never & ~always,
+        "treated": treated_all,
+        "event": np.where(treated_all, years - start[ucodes], -1),
+    }
+
+
+def _jackknife_var(
+    fit: _Fit, est: np.ndarray, rows_of: Callable[[Any], tuple], n_u: int
+) -> np.ndarray:
+    """Leave-one-unit-out variance per bin (a replicate not identified is refitted)."""
+    n_g = len(fit.units)
+    reps = _estimates(fit, fit.units)
+    # A replicate whose untreated fit is not identified without its unit (the unit was
+    # the only untreated one in some year) is refitted from scratch on the other units.
+    for g in np.flatnonzero(np.isnan(reps[:, 0])):
+        sub, _ = _prepare(*rows_of(fit.units[g]), n_u)
+        if sub is not None:
+            alt = _estimates(sub)
+            reps[g] = pd.Series(alt, index=sub.bins).reindex(fit.bins).to_numpy()
+    return (n_g - 1) / n_g * np.nansum((reps - est[None, :]) ** 2, axis=0)
+
+
 def _impute_one(
     data: pd.DataFrame,
     practice: str,
@@ -218,34 +273,20 @@ def _impute_one(
     ucodes, ulev = pd.factorize(data[unit])
     n_u = len(ulev)
     years = data["year"].to_numpy(int)
-    on = data[practice].to_numpy(float) > 0
-    first_on = pd.Series(np.where(on, years, np.iinfo(np.int64).max)).groupby(ucodes).min()
-    first_seen = pd.Series(years).groupby(ucodes).min()
-    start = first_on.reindex(range(n_u)).to_numpy()
-    seen = first_seen.reindex(range(n_u)).to_numpy()
-    never = start == np.iinfo(np.int64).max
-    always = ~never & (start <= seen)
-    adopter = ~never & ~always
-    treated_all = ~never[ucodes] & (years >= start[ucodes])
-    keep_rows = ~always[ucodes]
-    event = np.where(treated_all, years - start[ucodes], -1)
+    st = _adoption_status(data, practice, ucodes, n_u, years)
     ctrl = _controls(data, controls, unit)
-    rows = keep_rows
+    rows = ~st["always"][ucodes]
     out = {
-        "n_always_treated": int(always.sum()),
-        "n_adopters": int(adopter.sum()),
-        "n_ever": int((~never).sum()),
+        "n_always_treated": int(st["always"].sum()),
+        "n_adopters": int(st["adopter"].sum()),
+        "n_ever": int((~st["never"]).sum()),
     }
-    fit, info = _prepare(
-        y[rows],
-        w[rows],
-        ucodes[rows],
-        years[rows],
-        treated_all[rows],
-        event[rows],
-        ctrl[rows],
-        n_u,
-    )
+
+    def rows_of(mask: np.ndarray) -> tuple[np.ndarray, ...]:
+        return (y[mask], w[mask], ucodes[mask], years[mask], st["treated"][mask],
+                st["event"][mask], ctrl[mask])  # fmt: skip
+
+    fit, info = _prepare(*rows_of(rows), n_u)
     out.update(info)
     if fit is None:
         return out
@@ -257,27 +298,13 @@ def _impute_one(
         # The usual finite-cluster factor G / (G - 1), as in CR1.
         var = _analytic_se(fit, n_u) ** 2 * n_g / max(n_g - 1, 1)
     else:
-        reps = _estimates(fit, fit.units)
-        # A replicate whose untreated fit is not identified without its unit (the unit was
-        # the only untreated one in some year) is refitted from scratch on the other units.
-        for g in np.flatnonzero(np.isnan(reps[:, 0])):
-            mask = rows & (ucodes != fit.units[g])
-            sub, _ = _prepare(
-                y[mask], w[mask], ucodes[mask], years[mask], treated_all[mask],
-                event[mask], ctrl[mask], n_u,
-            )  # fmt: skip
-            if sub is not None:
-                alt = _estimates(sub)
-                reps[g] = pd.Series(alt, index=sub.bins).reindex(fit.bins).to_numpy()
-        var = (n_g - 1) / n_g * np.nansum((reps - est[None, :]) ** 2, axis=0)
-    n_units = (fit.wt > 0).sum(axis=0)
-    imputed_adopters = int((fit.wt[:, 0] > 0).sum())
+        var = _jackknife_var(fit, est, lambda left_out: rows_of(rows & (ucodes != left_out)), n_u)
     out.update(
         estimate=est,
         se=np.sqrt(var),
         df=max(n_g - 1, 1),
         bins=fit.bins,
-        n_units=n_units,
-        n_switchers=imputed_adopters,
+        n_units=(fit.wt > 0).sum(axis=0),
+        n_switchers=int((fit.wt[:, 0] > 0).sum()),
     )
     return out
