@@ -37,6 +37,59 @@ _EVIDENCE = {
 _MODEL_COLOURS = [FOCAL, OKABE_ITO["orange"], OKABE_ITO["green"], OKABE_ITO["purple"]]
 
 
+def _draw_model(
+    ax: Any,
+    rows: pd.DataFrame,
+    *,
+    label: str,
+    ypos: dict,
+    j: int,
+    models: list,
+) -> None:
+    """One model's estimable rows: an interval line and a marker filled by the evidence."""
+    model = models[j]
+    step = 0.22 if len(models) > 1 else 0.0
+    offset = (j - (len(models) - 1) / 2) * step
+    colour = _MODEL_COLOURS[j % len(_MODEL_COLOURS)] if len(models) > 1 else FOCAL
+    first = True
+    for _, r in rows.iterrows():
+        y = ypos[r[label]] + offset
+        face, alpha = _EVIDENCE.get(str(r.get("evidence")), ("white", 1.0))
+        if len(models) > 1:
+            face = colour if face not in ("white",) else "white"
+        ax.plot(
+            [r["ci_low_pp"], r["ci_high_pp"]],
+            [y, y],
+            color=colour,
+            linewidth=1.6,
+            alpha=alpha,
+            solid_capstyle="butt",
+        )
+        sns.scatterplot(x=[r["estimate_pp"]], y=[y], ax=ax, marker=MARKERS[j % len(MARKERS)],
+                        s=49, edgecolor=colour, facecolor=face, linewidth=1.4, alpha=alpha,
+                        zorder=3,
+                        label=MODEL_NAMES.get(str(model), str(model)) if (model is not None and first) else None)  # fmt: skip
+        first = False
+
+
+def _not_estimable(ax: Any, rows: pd.DataFrame, *, label: str, ypos: dict) -> None:
+    """Rows that are not estimable, listed as text at the left edge with their reason."""
+    left = ax.get_xlim()[0]
+    for _, r in rows.iterrows():
+        why = r.get("reason")
+        text = "not estimable" + (f": {why}" if isinstance(why, str) and why else "")
+        ax.text(
+            left,
+            ypos[r[label]],
+            "  " + text,
+            ha="left",
+            va="center",
+            fontsize=8,
+            color=GREY,
+            style="italic",
+        )
+
+
 def forest(
     table: pd.DataFrame,
     ax: Any = None,
@@ -72,31 +125,10 @@ def forest(
     order = list(dict.fromkeys(data[label]))
     ypos = {p: len(order) - 1 - i for i, p in enumerate(order)}
     models = list(dict.fromkeys(data["model"])) if "model" in data else [None]
-    step = 0.22 if len(models) > 1 else 0.0
     est = data["estimable"].fillna(False).astype(bool) & data["estimate_pp"].notna()
     for j, model in enumerate(models):
         rows = data if model is None else data[data["model"] == model]
-        offset = (j - (len(models) - 1) / 2) * step
-        colour = _MODEL_COLOURS[j % len(_MODEL_COLOURS)] if len(models) > 1 else FOCAL
-        first = True
-        for _, r in rows[est.loc[rows.index]].iterrows():
-            y = ypos[r[label]] + offset
-            face, alpha = _EVIDENCE.get(str(r.get("evidence")), ("white", 1.0))
-            if len(models) > 1:
-                face = colour if face not in ("white",) else "white"
-            ax.plot(
-                [r["ci_low_pp"], r["ci_high_pp"]],
-                [y, y],
-                color=colour,
-                linewidth=1.6,
-                alpha=alpha,
-                solid_capstyle="butt",
-            )
-            sns.scatterplot(x=[r["estimate_pp"]], y=[y], ax=ax, marker=MARKERS[j % len(MARKERS)],
-                            s=49, edgecolor=colour, facecolor=face, linewidth=1.4, alpha=alpha,
-                            zorder=3,
-                            label=MODEL_NAMES.get(str(model), str(model)) if (model is not None and first) else None)  # fmt: skip
-            first = False
+        _draw_model(ax, rows[est.loc[rows.index]], label=label, ypos=ypos, j=j, models=models)
     ax.axvline(0, color="black", linewidth=1)
     ax.set_yticks(list(ypos.values()))
     ax.set_yticklabels(list(ypos.keys()), fontsize=9)
@@ -111,20 +143,7 @@ def forest(
     hi = data.loc[est, "ci_high_pp"].max() if est.any() else 1.0
     pad = 0.08 * max(hi - lo, 2.0)
     ax.set_xlim(min(lo, -1.0) - pad, max(hi, 1.0) + pad)
-    left = ax.get_xlim()[0]
-    for _, r in data[~est].iterrows():
-        why = r.get("reason")
-        text = "not estimable" + (f": {why}" if isinstance(why, str) and why else "")
-        ax.text(
-            left,
-            ypos[r[label]],
-            "  " + text,
-            ha="left",
-            va="center",
-            fontsize=8,
-            color=GREY,
-            style="italic",
-        )
+    _not_estimable(ax, data[~est], label=label, ypos=ypos)
     ax.set_title(title or "Practices that track with gains", loc="left",
                  pad=20 if len(models) > 1 else 6)  # fmt: skip
     return ax
