@@ -95,6 +95,37 @@ def term_options(names: list[str], loaded: dict[str, Any] | None = None) -> list
 # --------------------------------------------------------------------------------------
 
 
+def _controls(w: Any, names: list[str], name: str, runs: dict[str, Any]) -> dict[str, Any]:
+    """The explorer's controls: term, view, measure, group, years, school, naming peers."""
+    wide = {"description_width": "90px"}
+    lay = w.Layout(width="330px")
+    return {
+        "run": w.Dropdown(
+            options=term_options(names, runs),
+            value=name,
+            description="Term",
+            style=wide,
+            layout=lay,
+        ),
+        "view": w.Dropdown(
+            options=[(v, k) for k, v in VIEWS.items()],
+            value="funnel",
+            description="View",
+            style=wide,
+            layout=lay,
+        ),
+        "measure": w.Dropdown(description="Measure", style=wide, layout=lay),
+        "group": w.Dropdown(description="Group", style=wide, layout=lay),
+        "years": w.IntRangeSlider(
+            description="Years", continuous_update=False, style=wide, layout=lay
+        ),
+        "unit": w.Dropdown(description="School", style=wide, layout=lay),
+        "name_peers": w.Checkbox(
+            description="Name other schools", indent=False, layout=w.Layout(width="330px")
+        ),
+    }
+
+
 class Explorer:
     """Controls over a prepared run driving one figure, its table and a CSV download.
 
@@ -144,39 +175,21 @@ class Explorer:
             name = run.run
             self._runs[name] = run
         names = sorted(set(available_runs()) | set(self._runs) | {name})
-        wide = {"description_width": "90px"}
-        lay = w.Layout(width="330px")
-        self.controls = {
-            "run": w.Dropdown(
-                options=term_options(names, self._runs),
-                value=name,
-                description="Term",
-                style=wide,
-                layout=lay,
-            ),
-            "view": w.Dropdown(
-                options=[(v, k) for k, v in VIEWS.items()],
-                value="funnel",
-                description="View",
-                style=wide,
-                layout=lay,
-            ),
-            "measure": w.Dropdown(description="Measure", style=wide, layout=lay),
-            "group": w.Dropdown(description="Group", style=wide, layout=lay),
-            "years": w.IntRangeSlider(
-                description="Years", continuous_update=False, style=wide, layout=lay
-            ),
-            "unit": w.Dropdown(description="School", style=wide, layout=lay),
-            "name_peers": w.Checkbox(
-                description="Name other schools", indent=False, layout=w.Layout(width="330px")
-            ),
-        }
+        self.controls = _controls(w, names, name, self._runs)
         self.image = w.Image(format="png", layout=w.Layout(max_width="640px"))
         self.notice = w.HTML()
         self.download = w.HTML()
         self.table = w.HTML(layout=w.Layout(max_height="360px", overflow="auto"))
+        self.widget = self._layout(w)
+        self.widget.add_class("netlab-explorer")
+        for key, control in self.controls.items():
+            control.observe(self._on_run if key == "run" else self._on_change, names="value")
+        self._set_run(name)
+
+    def _layout(self, w: Any) -> Any:
+        """The controls above the notice, figure, download link and table."""
         c = self.controls
-        self.widget = w.VBox(
+        return w.VBox(
             [
                 w.HBox([c["run"], c["view"]]),
                 w.HBox([c["measure"], c["group"]]),
@@ -189,10 +202,6 @@ class Explorer:
             ],
             layout=w.Layout(width="100%"),
         )
-        self.widget.add_class("netlab-explorer")
-        for key, control in self.controls.items():
-            control.observe(self._on_run if key == "run" else self._on_change, names="value")
-        self._set_run(name)
 
     # ------------------------------------------------------------------ state
 
