@@ -43,16 +43,16 @@ from netlab.sources._ipeds import code_summary, map_college_codes, opeid8
 from netlab.sources._kinds import ReadExport, kind_fields
 from netlab.sources._nsc_file import _excel_signs, _search_date
 from netlab.sources._nsc_outcomes import (
+    _any_per_student,
     _day,
+    _enrolment_windows,
+    _first_college,
+    _first_rows,
+    _known,
+    _latest_search,
     _on,
-    any_per_student,
-    enrolment_windows,
-    first_college,
-    first_rows,
-    known,
-    latest_search,
-    only_old,
-    six_year_awards,
+    _only_old,
+    _six_year_awards,
 )
 
 OUTCOMES = [
@@ -252,35 +252,35 @@ def _outcomes(
     n = len(present)
     first_year = spine_year[present]
     year = first_year[g]
-    win = enrolment_windows(rows, year)
-    searched = latest_search(rows, g, n)
-    year1 = any_per_student(win["in_year1"], g, n)
-    persisted = year1 & any_per_student(win["in_second_fall"], g, n)
+    win = _enrolment_windows(rows, year)
+    searched = _latest_search(rows, g, n)
+    year1 = _any_per_student(win["in_year1"], g, n)
+    persisted = year1 & _any_per_student(win["in_second_fall"], g, n)
     # Awards within six years; certificates apart from degrees.
-    degree, cert, blank_titles = six_year_awards(rows, year, win["found"], rx_awards(reads))
+    degree, cert, blank_titles = _six_year_awards(rows, year, win["found"], rx_awards(reads))
     if blank_titles:
         out.notes.append(
             f"StudentTracker: {blank_titles:,} degree row(s) with a blank or unrecognised "
             "title are counted as degrees (not certificates)"
         )
-    first = first_rows(rows, g, n, win)
+    first = _first_rows(rows, g, n, win)
     code_unitid = codes.set_index("college_code")["unitid"]
     six_end = _on(first_year + 6, 8, 14)
     out.outcomes = pd.DataFrame(
         {
             "join": index.to_numpy()[present],
             "grad_year": first_year,
-            "enrolled": known(
-                any_per_student(win["in_fall"], g, n), searched, _on(first_year, 10, 31)
+            "enrolled": _known(
+                _any_per_student(win["in_fall"], g, n), searched, _on(first_year, 10, 31)
             ),
-            "enrolled_year1": known(year1, searched, _on(first_year + 1, 8, 14)),
-            **first_college(rows, first, code_unitid, institutions),
-            "persisted": known(persisted, searched, _on(first_year + 1, 10, 31)),
-            "completed_6yr": only_old(any_per_student(degree, g, n), searched, six_end),
-            "completed_certificate": only_old(any_per_student(cert, g, n), searched, six_end),
+            "enrolled_year1": _known(year1, searched, _on(first_year + 1, 8, 14)),
+            **_first_college(rows, first, code_unitid, institutions),
+            "persisted": _known(persisted, searched, _on(first_year + 1, 10, 31)),
+            "completed_6yr": _only_old(_any_per_student(degree, g, n), searched, six_end),
+            "completed_certificate": _only_old(_any_per_student(cert, g, n), searched, six_end),
         }
     )
-    found = any_per_student(win["found"], g, n)
+    found = _any_per_student(win["found"], g, n)
     out.counts.update(students=n, found=int(found.sum()), not_found=int((~found).sum()))
     return first
 

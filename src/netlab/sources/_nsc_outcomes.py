@@ -40,7 +40,7 @@ def _award_kinds(titles: pd.Series, awards: dict[str, list[str]]) -> np.ndarray:
     return np.asarray(kinds, dtype=object)[codes]
 
 
-def enrolment_windows(rows: pd.DataFrame, year: np.ndarray) -> dict[str, np.ndarray]:
+def _enrolment_windows(rows: pd.DataFrame, year: np.ndarray) -> dict[str, np.ndarray]:
     """Which window of its class each row's enrolment overlaps (fall, first year, second fall)."""
     begin, end = _day(rows["enrollment_begin"]), _day(rows["enrollment_end"])
     end = np.where(np.isnat(end), begin, end)
@@ -60,12 +60,12 @@ def enrolment_windows(rows: pd.DataFrame, year: np.ndarray) -> dict[str, np.ndar
         }
 
 
-def any_per_student(mask: np.ndarray, g: np.ndarray, n: int) -> np.ndarray:
+def _any_per_student(mask: np.ndarray, g: np.ndarray, n: int) -> np.ndarray:
     """Whether any of each student's rows is flagged (``g`` numbers the students 0..n-1)."""
     return np.bincount(g[mask], minlength=n) > 0
 
 
-def latest_search(rows: pd.DataFrame, g: np.ndarray, n: int) -> np.ndarray:
+def _latest_search(rows: pd.DataFrame, g: np.ndarray, n: int) -> np.ndarray:
     """Each student's latest search date (NaT when no row says)."""
     row_searched = rows["_searched"].to_numpy().astype("datetime64[D]")
     ok = ~np.isnat(row_searched)
@@ -76,7 +76,7 @@ def latest_search(rows: pd.DataFrame, g: np.ndarray, n: int) -> np.ndarray:
                     latest.astype("datetime64[D]"))  # fmt: skip
 
 
-def known(
+def _known(
     flag: np.ndarray, searched: np.ndarray, window_end: np.ndarray
 ) -> pd.arrays.BooleanArray:
     """True when seen; False only once the window is over at the latest search (blank before)."""
@@ -85,14 +85,14 @@ def known(
     return pd.arrays.BooleanArray(flag, ~(flag | done))
 
 
-def only_old(flag: np.ndarray, searched: np.ndarray, window_end: np.ndarray) -> pd.array:
+def _only_old(flag: np.ndarray, searched: np.ndarray, window_end: np.ndarray) -> pd.array:
     """A six-year figure only for classes that have had six years (blank otherwise)."""
     with np.errstate(invalid="ignore"):
         old = ~np.isnat(searched) & (searched >= window_end)
     return pd.arrays.BooleanArray(flag & old, ~old)
 
 
-def six_year_awards(
+def _six_year_awards(
     rows: pd.DataFrame,
     year: np.ndarray,
     found: np.ndarray,
@@ -113,19 +113,19 @@ def six_year_awards(
     return degree, cert, int((grad & (award == "unknown")).sum())
 
 
-def row_levels(rows: pd.DataFrame) -> pd.Series:
+def _row_levels(rows: pd.DataFrame) -> pd.Series:
     """Each row's college level (missing when the files do not say)."""
     if "level" in rows:
         return rows["level"].astype("string")
     return pd.Series(pd.NA, index=rows.index)
 
 
-def first_rows(
+def _first_rows(
     rows: pd.DataFrame, g: np.ndarray, n: int, windows: dict[str, np.ndarray]
 ) -> np.ndarray:
     """Each student's first-college row: the fall college (4-year first), else the earliest after."""
     in_fall, begin = windows["in_fall"], windows["begin"]
-    rank = row_levels(rows).map(_LEVEL_RANK).fillna(3).to_numpy(dtype=np.int64)
+    rank = _row_levels(rows).map(_LEVEL_RANK).fillna(3).to_numpy(dtype=np.int64)
     seq = (rows["college_sequence"].astype("Float64").fillna(99).to_numpy(dtype=float)
            if "college_sequence" in rows else np.zeros(len(rows)))  # fmt: skip
     cand = np.flatnonzero(windows["after"])
@@ -145,7 +145,7 @@ def first_rows(
     return first
 
 
-def first_college(
+def _first_college(
     rows: pd.DataFrame,
     first: np.ndarray,
     code_unitid: pd.Series,
@@ -158,7 +158,7 @@ def first_college(
     college = rows["college_code"].iloc[at].astype("str").reset_index(drop=True)
     college = college.where(has)
     unitid = college.map(code_unitid).where(has)
-    lvl = row_levels(rows).iloc[at].to_numpy(dtype=object)
+    lvl = _row_levels(rows).iloc[at].to_numpy(dtype=object)
     control = (rows["control"].iloc[at].astype("string").to_numpy(dtype=object) if "control" in rows
                else np.full(n, None, object))  # fmt: skip
     if institutions is not None and "control" in institutions:

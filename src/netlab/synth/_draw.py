@@ -55,8 +55,8 @@ from netlab.synth._effects import (
 from netlab.synth._network import SynthNetwork, Truth, institutions
 from netlab.synth._planting import (
     Knobs,
-    draw_students,
-    plant_network,
+    _draw_students,
+    _plant_network,
 )
 from netlab.synth._schools import (
     _adoption_frame,
@@ -217,8 +217,8 @@ def _build(
     rng = np.random.default_rng(seed)
     # The exports' own draws come from a seed of their own, so the tables stay the same draws.
     export_seed = int(np.random.SeedSequence(seed).generate_state(1)[0])
-    w = plant_network(rng, n_schools, yrs, k, effects=effects, fafsa_eff=fafsa_eff)
-    sim, n_st, p_li = draw_students(
+    w = _plant_network(rng, n_schools, yrs, k, effects=effects, fafsa_eff=fafsa_eff)
+    sim, n_st, p_li = _draw_students(
         rng,
         w["sch"],
         w["schools"]["seniors"].to_numpy(),

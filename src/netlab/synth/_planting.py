@@ -54,7 +54,7 @@ class Knobs:
     effect_modifiers: Mapping[str, Mapping[str, float]] | None = None
 
 
-def draw_school_effects(
+def _draw_school_effects(
     rng: np.random.Generator, sch: dict[str, np.ndarray], knobs: Knobs
 ) -> tuple[np.ndarray, np.ndarray, dict[int, list[int]]]:
     """Draw each school's effect, the bright-spot hosts among the upper half and their look-alikes."""
@@ -71,13 +71,13 @@ def draw_school_effects(
     return school_eff, hosts, pairs
 
 
-def standardised(values: np.ndarray) -> np.ndarray:
+def _standardised(values: np.ndarray) -> np.ndarray:
     """Centre and scale ``values`` to unit spread (zeros when they do not vary)."""
     sd = values.std()
     return (values - values.mean()) / sd if sd > 0 else np.zeros(len(values))
 
 
-def draw_practices(
+def _draw_practices(
     rng: np.random.Generator,
     schools: pd.DataFrame,
     yrs: np.ndarray,
@@ -153,7 +153,7 @@ def _with_pretrend(
     return add_l - np.where(rising, slope * (when - yrs[None, :]), 0.0), slope
 
 
-def outcome_terms(
+def _outcome_terms(
     rng: np.random.Generator,
     yrs: np.ndarray,
     sch: dict[str, np.ndarray],
@@ -189,7 +189,7 @@ def outcome_terms(
     }
 
 
-def bright_cells(
+def _bright_cells(
     rng: np.random.Generator, hosts: np.ndarray, ids: np.ndarray, yrs: np.ndarray
 ) -> tuple[dict[str, int], np.ndarray]:
     """Draw each bright spot's first year; mark its school-year cells from then on."""
@@ -203,7 +203,7 @@ def bright_cells(
     return start_year, bright_cell
 
 
-def draw_students(
+def _draw_students(
     rng: np.random.Generator,
     sch: dict[str, np.ndarray],
     seniors: np.ndarray,
@@ -237,7 +237,7 @@ def draw_students(
     return sim, n_st, p_li
 
 
-def plant_network(
+def _plant_network(
     rng: np.random.Generator,
     n_schools: int,
     yrs: np.ndarray,
@@ -248,17 +248,17 @@ def plant_network(
 ) -> dict[str, Any]:
     """Draw the schools and everything planted on them, before any student is drawn."""
     sch = _draw_schools(rng, n_schools, yrs, knobs.seniors_mean, knobs.district_sizes)
-    school_eff, hosts, pairs = draw_school_effects(rng, sch, knobs)
+    school_eff, hosts, pairs = _draw_school_effects(rng, sch, knobs)
     schools = _finish_schools(rng, sch)
     ids = schools["school_id"].to_numpy(dtype=object)
     cohort = schools["cohort"].to_numpy()
-    z = standardised(school_eff)
-    practice = draw_practices(rng, schools, yrs, z, effects, knobs)
+    z = _standardised(school_eff)
+    practice = _draw_practices(rng, schools, yrs, z, effects, knobs)
     eff_f = np.array([fafsa_eff[p] for p in practice["names"]])
-    outcome = outcome_terms(
+    outcome = _outcome_terms(
         rng, yrs, sch, school_eff, practice, eff_f=eff_f, pairs=pairs, cohort=cohort, knobs=knobs
     )
-    start_year, bright_cell = bright_cells(rng, hosts, ids, yrs)
+    start_year, bright_cell = _bright_cells(rng, hosts, ids, yrs)
     keen = np.zeros(n_schools, bool)
     keen[[v for vs in pairs.values() for v in vs]] = True
     return {
