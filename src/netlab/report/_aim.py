@@ -146,66 +146,53 @@ def aim_status_sentence(r: Report, facts: dict[str, Any]) -> str | None:
     )
 
 
-def aim_progress(r: Report) -> Section:
-    """Progress toward the run's aim, in rates and in students, with the target line."""
-    s = Section("aim")
-    aim = r.params.aim
-    facts = aim_facts(r)
-    if facts is None:
-        label = _measure_label(r, r.params.team_measures.get(str(r.unit_id), aim.measure))
-        return s.add(unavailable(f"The aim's measure ({label})"))
-    who, label, phrase = facts["who"], facts["label"], facts["phrase"]
-    where, at = facts["where"], facts["at"]
-    yr, shown, latest, b = facts["yearly"], facts["shown"], facts["latest"], facts["base"]
-    if latest is None:
-        plain_at = f"at {where}" if r.unit_id is not None else "across the network"
-        return s.add(_suppressed_note(r, f"Progress on {phrase} for {who} {plain_at}"))
-    note = year_notes(r, [aim.baseline_year, latest.year])
-    if note:
-        s.add(note)
-    if facts["own"]:
-        s.add(
-            _note(
-                f"This {r.noun.lower()}'s team works on its own indicator, {_E(phrase)}; "
-                f"the network's target ({_pct(aim.target)}) is for "
-                f"{_E(_phrase(r, aim.measure))} and is not drawn here."
-            )
-        )
-    if b is None:
-        s.add(
-            _sentence(
-                f"<strong>{_E(facts['short'])}</strong> for {_E(who)} {at}: {_pct(latest.rate)} in "
-                f"{int(latest.year)} ({_int(latest.numerator)} of {_int(latest.denominator)}). "
-                + (
-                    f"The baseline year {aim.baseline_year} has no figure that can be shown, so "
-                    "progress since then is not computed."
-                    if int(latest.year) != aim.baseline_year
-                    else "This is the baseline year; progress is measured from here."
-                ),
-                latest.denominator,
-            )
-        )
-    else:
-        more = facts["more"]
-        parts = [
-            f"<strong>{_E(facts['short'])}</strong> for {_E(who)} {at}: {_pct(latest.rate)} in "
-            f"{int(latest.year)} ({_int(latest.numerator)} of {_int(latest.denominator)}), "
-            f"against {_pct(b.rate)} in the baseline year {aim.baseline_year} "
-            f"({_int(b.numerator)} of {_int(b.denominator)})."
-        ]
-        parts.append(more_students_words(more, facts["people"], aim.baseline_year))
-        s.add(_sentence(" ".join(parts), facts["n_min"]))
-        status = aim_status_sentence(r, facts)
-        if status:
-            gap = facts["to_target"]
-            if gap:
-                status += to_target_words(gap, facts["people"])
-            s.add(_sentence(status, facts["n_min"], cls="netlab-sentence netlab-aim-status"))
-        outlook = _outlook_words(r, yr, not facts["own"], facts["direction"])
-        if outlook:
-            s.add(_sentence(outlook))
+def _no_baseline_sentence(r: Report, facts: dict[str, Any]) -> str:
+    """The latest rate when the baseline year has no figure that can be shown."""
+    aim, latest = r.params.aim, facts["latest"]
+    return _sentence(
+        f"<strong>{_E(facts['short'])}</strong> for {_E(facts['who'])} {facts['at']}: "
+        f"{_pct(latest.rate)} in "
+        f"{int(latest.year)} ({_int(latest.numerator)} of {_int(latest.denominator)}). "
+        + (
+            f"The baseline year {aim.baseline_year} has no figure that can be shown, so "
+            "progress since then is not computed."
+            if int(latest.year) != aim.baseline_year
+            else "This is the baseline year; progress is measured from here."
+        ),
+        latest.denominator,
+    )
+
+
+def _progress_sentences(r: Report, facts: dict[str, Any]) -> list[str]:
+    """The latest rate against the baseline, the aim's status and the outlook."""
+    aim, latest, b = r.params.aim, facts["latest"], facts["base"]
+    parts = [
+        f"<strong>{_E(facts['short'])}</strong> for {_E(facts['who'])} {facts['at']}: "
+        f"{_pct(latest.rate)} in "
+        f"{int(latest.year)} ({_int(latest.numerator)} of {_int(latest.denominator)}), "
+        f"against {_pct(b.rate)} in the baseline year {aim.baseline_year} "
+        f"({_int(b.numerator)} of {_int(b.denominator)})."
+    ]
+    parts.append(more_students_words(facts["more"], facts["people"], aim.baseline_year))
+    out = [_sentence(" ".join(parts), facts["n_min"])]
+    status = aim_status_sentence(r, facts)
+    if status:
+        gap = facts["to_target"]
+        if gap:
+            status += to_target_words(gap, facts["people"])
+        out.append(_sentence(status, facts["n_min"], cls="netlab-sentence netlab-aim-status"))
+    outlook = _outlook_words(r, facts["yearly"], not facts["own"], facts["direction"])
+    if outlook:
+        out.append(_sentence(outlook))
+    return out
+
+
+def _aim_chart_and_table(r: Report, facts: dict[str, Any]) -> list[str]:
+    """The trend with the target line, a note on suppressed years and the yearly table."""
+    aim, yr, shown = r.params.aim, facts["yearly"], facts["shown"]
+    who, label, where = facts["who"], facts["label"], facts["where"]
     target = aim.target if not facts["own"] else None
-    s.add(
+    out = [
         _draw(
             plots.trend_with_target,
             shown,
@@ -218,10 +205,10 @@ def aim_progress(r: Report) -> Section:
             caption=f"{_E(label)}, {_E(who)}, {_E(where)}; suppressed years are not drawn.",
             n_min=shown["denominator"].min(),
         )
-    )
+    ]
     if yr["suppressed"].any():
-        s.add(_suppressed_note(r, "A year's figure"))
-    s.add(
+        out.append(_suppressed_note(r, "A year's figure"))
+    out.append(
         table(
             yr,
             [
@@ -236,4 +223,37 @@ def aim_progress(r: Report) -> Section:
             fold=True,
         )
     )
+    return out
+
+
+def aim_progress(r: Report) -> Section:
+    """Progress toward the run's aim, in rates and in students, with the target line."""
+    s = Section("aim")
+    aim = r.params.aim
+    facts = aim_facts(r)
+    if facts is None:
+        label = _measure_label(r, r.params.team_measures.get(str(r.unit_id), aim.measure))
+        return s.add(unavailable(f"The aim's measure ({label})"))
+    who, phrase, latest = facts["who"], facts["phrase"], facts["latest"]
+    if latest is None:
+        plain_at = f"at {facts['where']}" if r.unit_id is not None else "across the network"
+        return s.add(_suppressed_note(r, f"Progress on {phrase} for {who} {plain_at}"))
+    note = year_notes(r, [aim.baseline_year, latest.year])
+    if note:
+        s.add(note)
+    if facts["own"]:
+        s.add(
+            _note(
+                f"This {r.noun.lower()}'s team works on its own indicator, {_E(phrase)}; "
+                f"the network's target ({_pct(aim.target)}) is for "
+                f"{_E(_phrase(r, aim.measure))} and is not drawn here."
+            )
+        )
+    if facts["base"] is None:
+        s.add(_no_baseline_sentence(r, facts))
+    else:
+        for part in _progress_sentences(r, facts):
+            s.add(part)
+    for part in _aim_chart_and_table(r, facts):
+        s.add(part)
     return s

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from netlab import plots
 from netlab.report._html import (
@@ -38,6 +39,92 @@ def funnel_position(r: Report) -> Section:
     return funnel(r, highlight=r.unit_id)
 
 
+def _funnel_caption(r: Report, f: pd.DataFrame, label: str, year: int) -> str:
+    """What the funnel shows: each point, the limits, exactness and how units are named."""
+    return (
+        f"{_E(label)}, {_E(_who(r, 'focal'))}, {year}: each point is a "
+        f"{r.noun.lower()}; the lines are the 95% and 99.8% limits around the network "
+        "rate."
+        + (
+            " The limits are exact binomial ones, so a small "
+            f"{r.noun.lower()} is not flagged by chance more often than the limits say."
+            if "exact" in f and f["exact"].any()
+            else ""
+        )
+        + (
+            ""
+            if r.names_peers
+            else f" {r.noun}s are shown by letter."
+            if r.unit_id is None
+            else f" Other {r.noun.lower()}s are not named."
+        )
+    )
+
+
+def _spread(r: Report, f: pd.DataFrame) -> list[str]:
+    """The overdispersion in words, and the analyst's line with its figures."""
+    phi = float(f["phi"].iloc[0]) if "phi" in f.columns else np.nan
+    tau2 = float(f["tau2"].iloc[0]) if "tau2" in f.columns else np.nan
+    spread = overdispersion_words(
+        phi=phi, tau=np.sqrt(tau2) if tau2 >= 0 else np.nan, noun=r.noun.lower()
+    )
+    if not spread:
+        return []
+    method = str(f["method"].iloc[0]) if "method" in f.columns else ""
+    return [
+        _sentence(spread),
+        analyst_line(
+            f"Overdispersion φ = {phi:.2f}, between-{r.noun.lower()} variance τ² = "
+            f"{tau2:.4f}" + (f" ({_E(method)} model)" if method else "")
+        ),
+    ]
+
+
+def _own_point(r: Report, f: pd.DataFrame, highlight: str, *, short: str, year: int) -> str:
+    """The highlighted unit's place in the funnel, in a sentence."""
+    mine = f.loc[f["unit_id"].astype(str) == str(highlight)]
+    if mine.empty:
+        return unavailable(f"{r.unit_name}'s point")
+    if bool(mine["suppressed"].iloc[0]):
+        return _suppressed_note(r, f"{r.unit_name}'s point")
+    m = mine.iloc[0]
+    return _sentence(
+        funnel_position_words(
+            short=short,
+            year=year,
+            rate=m.rate,
+            n=m.denominator,
+            who=_who(r, "focal"),
+            where=r.unit_name,
+            network_rate=float(f["target"].iloc[0]) if "target" in f.columns else np.nan,
+            flag=m.get("flag"),
+        ),
+        m.denominator,
+    )
+
+
+def _outside_limits(r: Report, f: pd.DataFrame, shown: pd.DataFrame, year: int) -> str:
+    """The units outside the outer limits, as a table (or a sentence when none is)."""
+    flagged = (
+        shown.loc[shown["flag"].isin(["above", "below"])] if "flag" in shown else shown.iloc[:0]
+    )
+    if not len(flagged):
+        return _sentence(f"No {r.noun.lower()} lies outside the outer (99.8%) limits in {year}.")
+    return table(
+        flagged.sort_values("rate", ascending=False),
+        [
+            Col("label", r.noun),
+            Col("denominator", "Students", "n", n="denominator"),
+            Col("rate", "Rate", "rate", n="denominator"),
+            Col("flag", "Outside the 99.8% limits"),
+        ],
+        min_cell=r.min_cell,
+        band_below=r.band_below,
+        caption=f"{r.noun}s outside the outer limits ({len(flagged)} of {len(f)})",
+        fold=8,
+    )
+
+
 def funnel(r: Report, *, highlight: str | None = None) -> Section:
     """Funnel plot of the focal measure for the focal group in the latest year."""
     s = Section("funnel")
@@ -63,40 +150,13 @@ def funnel(r: Report, *, highlight: str | None = None) -> Section:
             label_units=False,
             title=f"{short}, {year}",
             alt=f"Funnel plot of {label} for {_who(r, 'focal')}, {year}",
-            caption=f"{_E(label)}, {_E(_who(r, 'focal'))}, {year}: each point is a "
-            f"{r.noun.lower()}; the lines are the 95% and 99.8% limits around the network "
-            "rate."
-            + (
-                " The limits are exact binomial ones, so a small "
-                f"{r.noun.lower()} is not flagged by chance more often than the limits say."
-                if "exact" in f and f["exact"].any()
-                else ""
-            )
-            + (
-                ""
-                if r.names_peers
-                else f" {r.noun}s are shown by letter."
-                if r.unit_id is None
-                else f" Other {r.noun.lower()}s are not named."
-            ),
+            caption=_funnel_caption(r, f, label, year),
             n_min=shown["denominator"].min() if len(shown) else None,
             size=(6.4, 4.0),
         )
     )
-    phi = float(f["phi"].iloc[0]) if "phi" in f.columns else np.nan
-    tau2 = float(f["tau2"].iloc[0]) if "tau2" in f.columns else np.nan
-    spread = overdispersion_words(
-        phi=phi, tau=np.sqrt(tau2) if tau2 >= 0 else np.nan, noun=r.noun.lower()
-    )
-    if spread:
-        method = str(f["method"].iloc[0]) if "method" in f.columns else ""
-        s.add(_sentence(spread))
-        s.add(
-            analyst_line(
-                f"Overdispersion φ = {phi:.2f}, between-{r.noun.lower()} variance τ² = "
-                f"{tau2:.4f}" + (f" ({_E(method)} model)" if method else "")
-            )
-        )
+    for part in _spread(r, f):
+        s.add(part)
     if hidden:
         s.add(
             _note(
@@ -104,51 +164,6 @@ def funnel(r: Report, *, highlight: str | None = None) -> Section:
                 cls="netlab-suppressed-note",
             )
         )
-    target = float(f["target"].iloc[0]) if "target" in f.columns else np.nan
     if highlight is not None:
-        mine = f.loc[f["unit_id"].astype(str) == str(highlight)]
-        if mine.empty:
-            s.add(unavailable(f"{r.unit_name}'s point"))
-        elif bool(mine["suppressed"].iloc[0]):
-            s.add(_suppressed_note(r, f"{r.unit_name}'s point"))
-        else:
-            m = mine.iloc[0]
-            s.add(
-                _sentence(
-                    funnel_position_words(
-                        short=short,
-                        year=year,
-                        rate=m.rate,
-                        n=m.denominator,
-                        who=_who(r, "focal"),
-                        where=r.unit_name,
-                        network_rate=target,
-                        flag=m.get("flag"),
-                    ),
-                    m.denominator,
-                )
-            )
-    else:
-        flagged = (
-            shown.loc[shown["flag"].isin(["above", "below"])]
-            if "flag" in shown
-            else shown.iloc[:0]
-        )
-        s.add(
-            table(
-                flagged.sort_values("rate", ascending=False),
-                [
-                    Col("label", r.noun),
-                    Col("denominator", "Students", "n", n="denominator"),
-                    Col("rate", "Rate", "rate", n="denominator"),
-                    Col("flag", "Outside the 99.8% limits"),
-                ],
-                min_cell=r.min_cell,
-                band_below=r.band_below,
-                caption=f"{r.noun}s outside the outer limits ({len(flagged)} of {len(f)})",
-                fold=8,
-            )
-            if len(flagged)
-            else _sentence(f"No {r.noun.lower()} lies outside the outer (99.8%) limits in {year}.")
-        )
-    return s
+        return s.add(_own_point(r, f, highlight, short=short, year=year))
+    return s.add(_outside_limits(r, f, shown, year))

@@ -9,7 +9,7 @@ suppression as the sections that show it in full.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -167,6 +167,66 @@ def _card(question: str, answer: str, cls: str = "") -> str:
     )
 
 
+def _aim_cards(r: Report, facts: dict[str, Any] | None) -> list[str]:
+    """On track? and how many more students? (the latter only when it can be said)."""
+    if facts is None or facts["latest"] is None:
+        return [_card("On track?", unavailable("The aim's status"))]
+    status = aim_status_sentence(r, facts)
+    latest = facts["latest"]
+    if status is None:
+        status = no_status_words(
+            phrase=facts["phrase"],
+            who=facts["who"],
+            rate=latest.rate,
+            year=latest.year,
+            baseline_year=r.params.aim.baseline_year,
+        )
+    cards = [
+        _card(
+            "On track?",
+            f'<p class="netlab-sentence netlab-aim-status" '
+            f'data-n-min="{int(facts["n_min"])}">{status}</p>',
+            "netlab-card-aim",
+        )
+    ]
+    more = how_many_more_words(
+        phrase=facts["phrase"],
+        people=facts["people"],
+        more=facts["more"],
+        year=latest.year,
+        baseline_year=r.params.aim.baseline_year,
+        count=latest.numerator,
+        base_count=facts["base"].numerator if facts["base"] is not None else None,
+        to_target=facts["to_target"],
+        target=r.params.aim.target,
+    )
+    if more:
+        cards.append(
+            _card(
+                "How many more students?",
+                f'<p class="netlab-sentence" data-n-min="{int(facts["n_min"])}">{more}</p>',
+            )
+        )
+    return cards
+
+
+def _spread_card(r: Report) -> str:
+    """Where does the network vary most? The measure with the widest spread between units."""
+    spread = lookup(r, "variation__spread", "The spread", n=None).frame
+    if spread is None or not len(spread):
+        return _card("Where does the network vary most?", unavailable("The spread"))
+    top = spread.iloc[0]
+    sd = float(top["tau"]) if "tau" in spread and pd.notna(top["tau"]) else None
+    text = spread_card_words(
+        phrase=_phrase(r, str(top["measure"])),
+        who=_who(r, "focal"),
+        noun=r.noun.lower(),
+        sd=sd,
+        network_rate=float(top["network_rate"]) if "network_rate" in spread else None,
+    )
+    return _card("Where does the network vary most?", f"<p>{text}</p>")
+
+
 def network_glance(r: Report) -> Section:
     """The first screen of the network report: four questions a hub asks, answered.
 
@@ -176,63 +236,10 @@ def network_glance(r: Report) -> Section:
     hosts).
     """
     s = Section("glance")
-    cards = []
     facts = aim_facts(r)
-    noun = r.noun.lower()
-    if facts is None or facts["latest"] is None:
-        cards.append(_card("On track?", unavailable("The aim's status")))
-    else:
-        status = aim_status_sentence(r, facts)
-        latest = facts["latest"]
-        if status is None:
-            status = no_status_words(
-                phrase=facts["phrase"],
-                who=facts["who"],
-                rate=latest.rate,
-                year=latest.year,
-                baseline_year=r.params.aim.baseline_year,
-            )
-        cards.append(
-            _card(
-                "On track?",
-                f'<p class="netlab-sentence netlab-aim-status" '
-                f'data-n-min="{int(facts["n_min"])}">{status}</p>',
-                "netlab-card-aim",
-            )
-        )
-        more = how_many_more_words(
-            phrase=facts["phrase"],
-            people=facts["people"],
-            more=facts["more"],
-            year=latest.year,
-            baseline_year=r.params.aim.baseline_year,
-            count=latest.numerator,
-            base_count=facts["base"].numerator if facts["base"] is not None else None,
-            to_target=facts["to_target"],
-            target=r.params.aim.target,
-        )
-        if more:
-            cards.append(
-                _card(
-                    "How many more students?",
-                    f'<p class="netlab-sentence" data-n-min="{int(facts["n_min"])}">{more}</p>',
-                )
-            )
-    spread = lookup(r, "variation__spread", "The spread", n=None).frame
-    if spread is not None and len(spread):
-        top = spread.iloc[0]
-        sd = float(top["tau"]) if "tau" in spread and pd.notna(top["tau"]) else None
-        text = spread_card_words(
-            phrase=_phrase(r, str(top["measure"])),
-            who=_who(r, "focal"),
-            noun=noun,
-            sd=sd,
-            network_rate=float(top["network_rate"]) if "network_rate" in spread else None,
-        )
-        cards.append(_card("Where does the network vary most?", f"<p>{text}</p>"))
-    else:
-        cards.append(_card("Where does the network vary most?", unavailable("The spread")))
-    cards.append(_card(f"Which {noun}s to learn from?", _learn_from(r)))
+    cards = _aim_cards(r, facts)
+    cards.append(_spread_card(r))
+    cards.append(_card(f"Which {r.noun.lower()}s to learn from?", _learn_from(r)))
     if facts is not None and facts["latest"] is not None:
         note = year_notes(r, [r.params.aim.baseline_year, facts["latest"].year])
         if note:

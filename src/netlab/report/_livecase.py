@@ -73,6 +73,106 @@ def _focal_share(r: Report) -> tuple[str, str, str]:
     return "focal students", "in the focal group", "Share of focal students"
 
 
+def _lede(r: Report, pairs: pd.DataFrame) -> str:
+    """How many live cases, who hosts and who visits, in one sentence."""
+    hosts = list(dict.fromkeys(pairs["host"]))
+    most = int(pairs.groupby("host")["visitor"].count().max())
+    return _sentence(
+        f"{_capital(_plural(len(pairs), 'live case'))} with {_plural(len(hosts), 'host')}. "
+        f"Each host is a credible bright spot on {_E(_phrase(r, r.params.focal_measure))} "
+        f"for {_E(_who(r, 'focal'))}; each visitor is one of the {r.noun.lower()}s closest to "
+        f"it in context, with room to grow, and not among the lowest results. At most "
+        f"{_plural(r.params.livecase.max_visitors, 'visitor')} per host (here {most}): "
+        "a small visit makes for candid talk. Each pairing has a one-page brief for the "
+        "two teams.",
+        pairs["n_min"].min(),
+        cls="netlab-sentence netlab-lede",
+    )
+
+
+def _shared_visitors(r: Report, pairs: pd.DataFrame) -> str:
+    """Visitors suggested to more than one host, in a sentence ("" when none is)."""
+    many = pairs.groupby("visitor")["host"].nunique()
+    many = many[many > 1]
+    if not len(many):
+        return ""
+    return _sentence(
+        _list([f"{_E(r.label(v))} ({_plural(n, 'host')})" for v, n in many.items()])
+        + (" is" if len(many) == 1 else " are")
+        + " suggested to more than one host: the hub may spread the visits.",
+        pairs["n_min"].min(),
+    )
+
+
+def _pair_rows(r: Report, pairs: pd.DataFrame, *, briefs: bool) -> pd.DataFrame:
+    """One row per pairing (each host named once, above its visitors)."""
+    from netlab import livecase
+
+    rows = []
+    last = None
+    for row in pairs.itertuples(index=False):
+        link = f'<a href="{_E(brief_rel(row.host, row.visitor))}">brief</a>' if briefs else "—"
+        rows.append(
+            {
+                # each host once, above its visitors: the table reads as a list of visits
+                "host": r.label(row.host) if row.host != last else "",
+                "visitor": r.label(row.visitor),
+                "alike": livecase.alike(
+                    row,
+                    name_units=r.names_peers,
+                    unit_label=r.noun.lower(),
+                    size_label="seniors",
+                    focal_label=_focal_share(r)[0],
+                ),
+                "gap": gap_words(row.gap_pp, row.gap_low_pp, row.gap_high_pp),
+                "stance": livecase.stance(row),
+                "brief": link,
+                "n_min": row.n_min,
+            }
+        )
+        last = row.host
+    return pd.DataFrame(rows)
+
+
+def _pairs_table(r: Report, frame: pd.DataFrame, *, stance: bool) -> str:
+    """The compact live-case table (the stance column only when the data know it)."""
+    return table(
+        frame,
+        [
+            Col("host", "Host"),
+            Col("visitor", "Visitor"),
+            Col("alike", "Why they are alike"),
+            Col("gap", "Gap (95% interval)", n="n_min"),
+            *([Col("stance", "Visitor's learning stance")] if stance else []),
+            Col("brief", "Brief", "html"),
+        ],
+        min_cell=r.min_cell,
+        band_below=r.band_below,
+        caption=f"Suggested live cases on {_E(_phrase(r, r.params.focal_measure))}: the gap "
+        "is the host's rate minus the visitor's, in percentage points",
+    )
+
+
+def _pair_sentences(r: Report, pairs: pd.DataFrame) -> str:
+    """Each pairing in a sentence, folded away."""
+    from netlab import livecase
+
+    paras = livecase.paragraphs(
+        record_sizes(r, pairs),
+        unit_label=r.noun.lower(),
+        measure_label=_measure_label(r, r.params.focal_measure, short=True),
+        group_label=_who(r, "focal"),
+        name_units=r.names_peers,
+        focal_phrase=_focal_share(r)[1],
+    )
+    return fold(
+        "Each pairing in a sentence",
+        '<div class="netlab-sentences">'
+        + "".join(_sentence(_E(t), n) for t, n in zip(paras, pairs["n_min"], strict=True))
+        + "</div>",
+    )
+
+
 def live_cases(r: Report, *, briefs: bool = True) -> Section:
     """Suggested live cases: one compact row per pairing, each linked to its brief."""
     from netlab import livecase
@@ -94,59 +194,11 @@ def live_cases(r: Report, *, briefs: bool = True) -> Section:
     pairs = shown_pairs(r)
     if pairs.empty:
         return s.add(_suppressed_note(r, "Every suggested pair"))
-    noun = r.noun.lower()
-    hosts = list(dict.fromkeys(pairs["host"]))
-    most = int(pairs.groupby("host")["visitor"].count().max())
-    s.add(
-        _sentence(
-            f"{_capital(_plural(len(pairs), 'live case'))} with {_plural(len(hosts), 'host')}. "
-            f"Each host is a credible bright spot on {_E(_phrase(r, r.params.focal_measure))} "
-            f"for {_E(_who(r, 'focal'))}; each visitor is one of the {noun}s closest to it in "
-            f"context, with room to grow, and not among the lowest results. At most "
-            f"{_plural(r.params.livecase.max_visitors, 'visitor')} per host (here {most}): "
-            "a small visit makes for candid talk. Each pairing has a one-page brief for the "
-            "two teams.",
-            pairs["n_min"].min(),
-            cls="netlab-sentence netlab-lede",
-        )
-    )
+    s.add(_lede(r, pairs))
     if used:
         s.add(_sentence(f"Matched on {used}."))
-    many = pairs.groupby("visitor")["host"].nunique()
-    many = many[many > 1]
-    if len(many):
-        s.add(
-            _sentence(
-                _list([f"{_E(r.label(v))} ({_plural(n, 'host')})" for v, n in many.items()])
-                + (" is" if len(many) == 1 else " are")
-                + " suggested to more than one host: the hub may spread the visits.",
-                pairs["n_min"].min(),
-            )
-        )
-    rows = []
-    last = None
-    for row in pairs.itertuples(index=False):
-        link = f'<a href="{_E(brief_rel(row.host, row.visitor))}">brief</a>' if briefs else "—"
-        rows.append(
-            {
-                # each host once, above its visitors: the table reads as a list of visits
-                "host": r.label(row.host) if row.host != last else "",
-                "visitor": r.label(row.visitor),
-                "alike": livecase.alike(
-                    row,
-                    name_units=r.names_peers,
-                    unit_label=noun,
-                    size_label="seniors",
-                    focal_label=_focal_share(r)[0],
-                ),
-                "gap": gap_words(row.gap_pp, row.gap_low_pp, row.gap_high_pp),
-                "stance": livecase.stance(row),
-                "brief": link,
-                "n_min": row.n_min,
-            }
-        )
-        last = row.host
-    frame = pd.DataFrame(rows)
+    s.add(_shared_visitors(r, pairs))
+    frame = _pair_rows(r, pairs, briefs=briefs)
     # a stance column that would say "not in the data" on every row says it once instead
     known = bool((frame["stance"] != "not in the data").any())
     if not known:
@@ -157,40 +209,8 @@ def live_cases(r: Report, *, briefs: bool = True) -> Section:
                 "results."
             )
         )
-    s.add(
-        table(
-            frame,
-            [
-                Col("host", "Host"),
-                Col("visitor", "Visitor"),
-                Col("alike", "Why they are alike"),
-                Col("gap", "Gap (95% interval)", n="n_min"),
-                *([Col("stance", "Visitor's learning stance")] if known else []),
-                Col("brief", "Brief", "html"),
-            ],
-            min_cell=r.min_cell,
-            band_below=r.band_below,
-            caption=f"Suggested live cases on {_E(_phrase(r, r.params.focal_measure))}: the gap "
-            "is the host's rate minus the visitor's, in percentage points",
-        )
-    )
-    paras = livecase.paragraphs(
-        record_sizes(r, pairs),
-        unit_label=noun,
-        measure_label=_measure_label(r, r.params.focal_measure, short=True),
-        group_label=_who(r, "focal"),
-        name_units=r.names_peers,
-        focal_phrase=_focal_share(r)[1],
-    )
-    s.add(
-        fold(
-            "Each pairing in a sentence",
-            '<div class="netlab-sentences">'
-            + "".join(_sentence(_E(t), n) for t, n in zip(paras, pairs["n_min"], strict=True))
-            + "</div>",
-        )
-    )
-    return s
+    s.add(_pairs_table(r, frame, stance=known))
+    return s.add(_pair_sentences(r, pairs))
 
 
 # --------------------------------------------------------------------------------------
@@ -274,6 +294,48 @@ def _show(value: Any, fmt: str) -> str:
     return display_name(value)
 
 
+def _side_rates(
+    per: dict[str, pd.DataFrame], net: pd.DataFrame, years: list, pair: tuple[str, str]
+) -> pd.DataFrame:
+    """Year, each unit's rate and students, and the network's rate."""
+    rows = []
+    for y in years:
+        row: dict[str, Any] = {"year": int(y)}
+        for i, u in enumerate(pair):
+            hit = per[u].loc[per[u]["year"] == y]
+            row[f"r{i}"] = hit["rate"].iloc[0] if len(hit) else np.nan
+            row[f"n{i}"] = hit["denominator"].iloc[0] if len(hit) else 0
+        nh = net.loc[net["year"] == y]
+        row["network"] = nh["rate"].iloc[0] if len(nh) else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _side_chart(
+    per: dict[str, pd.DataFrame], net: pd.DataFrame, years: list, names: list[str], short: str
+) -> str:
+    """Both units' rates by year beside the network's ("" when nothing can be drawn)."""
+    drawn = [privacy.visible(per[u]).assign(who=n) for u, n in zip(per, names, strict=True)]
+    drawn.append(net.assign(who="Network"))
+    both = pd.concat(drawn, ignore_index=True)
+    both = both.loc[both["year"].isin(years) & both["rate"].notna()]
+    n_min = both.loc[both["who"] != "Network", "denominator"].min()
+    if not (len(both) and pd.notna(n_min)):
+        return ""
+    return _draw(
+        plots.trend_with_target,
+        both,
+        None,
+        series="who",
+        focal=names[0],
+        title=short,
+        alt=f"{short} at {names[0]} and {names[1]}, by year, with the network",
+        n_min=n_min,
+        tight=True,
+        size=(5.2, 2.1),
+    )
+
+
 def brief_side_by_side(r: Report) -> Section:
     """Both units' context and results on the focal measure, side by side."""
     s = Section("side")
@@ -296,21 +358,10 @@ def brief_side_by_side(r: Report) -> Section:
     per = {u: yearly(r, measure=measure, group=group, unit_id=u) for u in (host, visitor)}
     net = yearly(r, measure=measure, group=group, unit_id=None)
     years = sorted(set(net["year"]))[-4:]
-    rows = []
-    for y in years:
-        row: dict[str, Any] = {"year": int(y)}
-        for i, u in enumerate((host, visitor)):
-            hit = per[u].loc[per[u]["year"] == y]
-            row[f"r{i}"] = hit["rate"].iloc[0] if len(hit) else np.nan
-            row[f"n{i}"] = hit["denominator"].iloc[0] if len(hit) else 0
-        nh = net.loc[net["year"] == y]
-        row["network"] = nh["rate"].iloc[0] if len(nh) else np.nan
-        rows.append(row)
-    frame = pd.DataFrame(rows)
     short = _measure_label(r, measure, short=True)
     side.append(
         table(
-            frame,
+            _side_rates(per, net, years, (host, visitor)),
             [
                 Col("year", "Year"),
                 Col("r0", names[0], "rate", n="n0"),
@@ -323,29 +374,7 @@ def brief_side_by_side(r: Report) -> Section:
         )
     )
     s.add('<div class="netlab-side">' + "".join(side) + "</div>")
-    drawn = [
-        privacy.visible(per[u]).assign(who=n) for u, n in zip((host, visitor), names, strict=True)
-    ]
-    drawn.append(net.assign(who="Network"))
-    both = pd.concat(drawn, ignore_index=True)
-    both = both.loc[both["year"].isin(years) & both["rate"].notna()]
-    n_min = both.loc[both["who"] != "Network", "denominator"].min()
-    if len(both) and pd.notna(n_min):
-        s.add(
-            _draw(
-                plots.trend_with_target,
-                both,
-                None,
-                series="who",
-                focal=names[0],
-                title=short,
-                alt=f"{short} at {names[0]} and {names[1]}, by year, with the network",
-                n_min=n_min,
-                tight=True,
-                size=(5.2, 2.1),
-            )
-        )
-    return s
+    return s.add(_side_chart(per, net, years, names, short))
 
 
 def _levels(r: Report, units: list[str]) -> pd.Series:

@@ -35,28 +35,26 @@ if TYPE_CHECKING:
     from netlab.report._context import Report
 
 
-def practices_network(r: Report) -> Section:
-    """Which practices track with gains: tables, forest plot, sentences and caveats."""
-    s = Section("practices")
-    look = _practices(r, "practices__within", "The practices analysis", no_table("practices"))
-    within = look.frame
-    if look.missing:
-        s.add(look.missing)
-        if r.prepared.tables.get("practices") is None:
-            s.add(
-                _note(
-                    f"A practices table (practices.csv: each {r.noun.lower()}, year and practice "
-                    "in place) in the run's exports adds which practices track with gains, "
-                    f"the staggered-adoption check and how each differs by {r.noun.lower()} "
-                    "context and between groups.",
-                    cls="netlab-caveat",
-                )
+def _no_practices(r: Report, s: Section, missing: str) -> Section:
+    """Why there is no practices analysis, and what a practices table would add."""
+    s.add(missing)
+    if r.prepared.tables.get("practices") is None:
+        s.add(
+            _note(
+                f"A practices table (practices.csv: each {r.noun.lower()}, year and practice "
+                "in place) in the run's exports adds which practices track with gains, "
+                f"the staggered-adoption check and how each differs by {r.noun.lower()} "
+                "context and between groups.",
+                cls="netlab-caveat",
             )
-        return s
-    from netlab import practices as pr
+        )
+    return s
 
-    student = _practices(r, "practices__student_level").frame
-    robust = _practices(r, "practices__imputation").frame
+
+def _forest(
+    r: Report, within: pd.DataFrame, robust: pd.DataFrame | None, student: pd.DataFrame | None, pr
+) -> str:
+    """The forest plot of every model's estimates side by side."""
     models = [within] + [m for m in (robust, student) if m is not None and len(m)]
     both = pd.concat([m.loc[:, within.columns.intersection(m.columns)] for m in models])
     both = both.reset_index(drop=True)
@@ -68,23 +66,35 @@ def practices_network(r: Report) -> Section:
             "student_level": "student level",
         }
         both["model"] = [names.get(str(m), str(m).replace("_", " ")) for m in both["model"]]
-    s.add(
-        _draw(
-            plots.forest,
-            both,
-            tight=True,
-            label="label",
-            title="Practices and the focal measure",
-            alt="Estimated association of each practice with the focal measure, with intervals",
-            caption=f"Within-{r.noun.lower()} estimates ({r.noun.lower()} and year fixed effects, "
-            f"errors clustered by {r.noun.lower()})"
-            + (" beside the staggered-adoption estimates" if robust is not None else "")
-            + (" and the student-level sensitivity model" if student is not None else "")
-            + ", percentage points with 95% intervals. A filled marker is strong or "
-            "suggestive evidence, a hollow one no clear pattern.",
-            size=(6.4, max(2.8, 0.45 * within["practice"].nunique() + 1.2)),
-        )
+    return _draw(
+        plots.forest,
+        both,
+        tight=True,
+        label="label",
+        title="Practices and the focal measure",
+        alt="Estimated association of each practice with the focal measure, with intervals",
+        caption=f"Within-{r.noun.lower()} estimates ({r.noun.lower()} and year fixed effects, "
+        f"errors clustered by {r.noun.lower()})"
+        + (" beside the staggered-adoption estimates" if robust is not None else "")
+        + (" and the student-level sensitivity model" if student is not None else "")
+        + ", percentage points with 95% intervals. A filled marker is strong or "
+        "suggestive evidence, a hollow one no clear pattern.",
+        size=(6.4, max(2.8, 0.45 * within["practice"].nunique() + 1.2)),
     )
+
+
+def practices_network(r: Report) -> Section:
+    """Which practices track with gains: tables, forest plot, sentences and caveats."""
+    s = Section("practices")
+    look = _practices(r, "practices__within", "The practices analysis", no_table("practices"))
+    within = look.frame
+    if look.missing:
+        return _no_practices(r, s, look.missing)
+    from netlab import practices as pr
+
+    student = _practices(r, "practices__student_level").frame
+    robust = _practices(r, "practices__imputation").frame
+    s.add(_forest(r, within, robust, student, pr))
     s.add(_model_sentences(r, "practices__sentences"))
     w = within.assign(label=[pr.practice_label(p) for p in within["practice"]])
     noun = r.noun.lower()
@@ -147,24 +157,9 @@ def _covariance_note(within: pd.DataFrame, noun: str) -> str | None:
     return _note(text, cls="netlab-caveat" + warn)
 
 
-def _staggered(r: Report, robust: pd.DataFrame | None, pr) -> str | None:
-    """The staggered-adoption block: sentences, table, profile figure and a plain note."""
-    if robust is None or robust.empty:
-        return None
-    from netlab import plots
-    from netlab.report._html import _figure
-
+def _staggered_table(r: Report, frame: pd.DataFrame) -> str:
+    """Each practice's staggered-adoption estimate, adopters, pre-trend and TWFE weights."""
     noun = r.noun.lower()
-    parts = [f"<h3>When {noun}s adopted in different years</h3>"]
-    parts.append(_model_sentences(r, "practices__staggered_sentences") or "")
-    frame = robust.assign(
-        label=[_capital(pr.practice_label(p)) for p in robust["practice"]],
-        negative=[
-            f"{int(n):,} of {int(t):,}" if t else "—"
-            for n, t in zip(robust["twfe_negative"], robust["twfe_treated"], strict=True)
-        ],
-        before=[pretrend_words(v) for v in robust["pretrend_p"]],
-    )
     cols = [
         Col("label", "Practice"),
         Col("estimate_pp", "Estimate (points)", "num1"),
@@ -178,16 +173,55 @@ def _staggered(r: Report, robust: pd.DataFrame | None, pr) -> str | None:
         ),
         Col("evidence", "Evidence"),
     ]
-    parts.append(
-        table(
-            frame,
-            cols,
-            min_cell=r.min_cell,
-            band_below=r.band_below,
-            caption=f"Staggered adoption: each adopter against {noun}s that had not adopted yet "
-            "(imputation estimator of Borusyak, Jaravel &amp; Spiess), percentage points",
-        )
+    return table(
+        frame,
+        cols,
+        min_cell=r.min_cell,
+        band_below=r.band_below,
+        caption=f"Staggered adoption: each adopter against {noun}s that had not adopted yet "
+        "(imputation estimator of Borusyak, Jaravel &amp; Spiess), percentage points",
     )
+
+
+def _event_profile(r: Report, frame: pd.DataFrame, pr) -> str:
+    """The estimates by years since adoption, for the practices estimated ("" when none)."""
+    from netlab import plots
+    from netlab.report._html import _figure
+
+    profile = _practices(r, "practices__imputation_profile").frame
+    shown = frame.loc[frame["estimable"], "practice"]
+    if profile is None or not len(profile) or not len(shown):
+        return ""
+    prof = profile.loc[profile["practice"].isin(shown)]
+    prof = prof.assign(label=[_capital(pr.practice_label(p)) for p in prof["practice"]])
+    if not len(prof):
+        return ""
+    plots.apply_style()
+    return _figure(
+        plots.event_profile(prof, label="label"),
+        alt="Estimate of each practice by years since adoption, with intervals",
+        caption="By years since adoption: grey points are the years just before "
+        "(they should sit near zero), blue points the years from adoption on; "
+        "percentage points with 95% intervals.",
+    )
+
+
+def _staggered(r: Report, robust: pd.DataFrame | None, pr) -> str | None:
+    """The staggered-adoption block: sentences, table, profile figure and a plain note."""
+    if robust is None or robust.empty:
+        return None
+    noun = r.noun.lower()
+    parts = [f"<h3>When {noun}s adopted in different years</h3>"]
+    parts.append(_model_sentences(r, "practices__staggered_sentences") or "")
+    frame = robust.assign(
+        label=[_capital(pr.practice_label(p)) for p in robust["practice"]],
+        negative=[
+            f"{int(n):,} of {int(t):,}" if t else "—"
+            for n, t in zip(robust["twfe_negative"], robust["twfe_treated"], strict=True)
+        ],
+        before=[pretrend_words(v) for v in robust["pretrend_p"]],
+    )
+    parts.append(_staggered_table(r, frame))
     tests = "; ".join(
         f"{_E(row.label)}: pre-trend p = {row.pretrend_p:.2f}"
         for row in frame.itertuples()
@@ -200,22 +234,7 @@ def _staggered(r: Report, robust: pd.DataFrame | None, pr) -> str | None:
                 "two-way fixed effects (TWFE)."
             )
         )
-    profile = _practices(r, "practices__imputation_profile").frame
-    shown = frame.loc[frame["estimable"], "practice"]
-    if profile is not None and len(profile) and len(shown):
-        prof = profile.loc[profile["practice"].isin(shown)]
-        prof = prof.assign(label=[_capital(pr.practice_label(p)) for p in prof["practice"]])
-        if len(prof):
-            plots.apply_style()
-            parts.append(
-                _figure(
-                    plots.event_profile(prof, label="label"),
-                    alt="Estimate of each practice by years since adoption, with intervals",
-                    caption="By years since adoption: grey points are the years just before "
-                    "(they should sit near zero), blue points the years from adoption on; "
-                    "percentage points with 95% intervals.",
-                )
-            )
+    parts.append(_event_profile(r, frame, pr))
     parts.append(_note(staggered_words(noun), cls="netlab-caveat"))
     return "".join(parts)
 

@@ -24,41 +24,39 @@ if TYPE_CHECKING:
 from netlab.report._since import revisions_table
 
 
-def data_quality(r: Report) -> Section:
-    """What the data rests on: rows read, kept and excluded, and the unit's own records."""
-    s = Section("quality")
-    q = r.prepared.quality
-    if q is not None and len(q):
-        frame = q.loc[q["rows_in"] > 0].copy()
-        frame["table"] = frame["table"].map(table_name)
-        for col in ("rows_in", "rows_kept", "rows_excluded"):
-            frame[col] = frame[col].astype("float64")
-        # a handful of excluded rows is itself a small count: say "fewer than N"
-        frame["excluded"] = [_small(v, r.min_cell) for v in frame["rows_excluded"]]
-        s.add(
-            table(
-                frame,
-                [
-                    Col("table", "Table"),
-                    Col("file", "File"),
-                    Col("rows_in", "Rows read", "count"),
-                    Col("rows_kept", "Rows kept", "count"),
-                    Col("excluded", "Rows excluded"),
-                ],
-                min_cell=r.min_cell,
-                band_below=r.band_below,
-                caption=(
-                    "The network's data this term: each export as the hub holds it, then "
-                    "each table made from it"
-                    if (getattr(r.prepared, "sources", None) or {}).get("joins") is not None
-                    else "The network's data this term"
-                )
-                + " (every excluded row is listed, with its reason, in the hub's quality log)",
-                fold=True,
-                paper=r.unit_id is None,  # a school's paper leaves the network's files out
-            )
+def _rows_table(r: Report, q: pd.DataFrame) -> str:
+    """Rows read, kept and excluded per export and table."""
+    frame = q.loc[q["rows_in"] > 0].copy()
+    frame["table"] = frame["table"].map(table_name)
+    for col in ("rows_in", "rows_kept", "rows_excluded"):
+        frame[col] = frame[col].astype("float64")
+    # a handful of excluded rows is itself a small count: say "fewer than N"
+    frame["excluded"] = [_small(v, r.min_cell) for v in frame["rows_excluded"]]
+    return table(
+        frame,
+        [
+            Col("table", "Table"),
+            Col("file", "File"),
+            Col("rows_in", "Rows read", "count"),
+            Col("rows_kept", "Rows kept", "count"),
+            Col("excluded", "Rows excluded"),
+        ],
+        min_cell=r.min_cell,
+        band_below=r.band_below,
+        caption=(
+            "The network's data this term: each export as the hub holds it, then "
+            "each table made from it"
+            if (getattr(r.prepared, "sources", None) or {}).get("joins") is not None
+            else "The network's data this term"
         )
-    _joins(r, s)
+        + " (every excluded row is listed, with its reason, in the hub's quality log)",
+        fold=True,
+        paper=r.unit_id is None,  # a school's paper leaves the network's files out
+    )
+
+
+def _reading_notes(r: Report) -> list[str]:
+    """The run's reading notes (folded on a unit's report; none naming another unit)."""
     others = [] if r.names_peers else _other_units(r)
     # a run-wide note that names another school stays out of this school's report
     notes = [
@@ -67,11 +65,53 @@ def data_quality(r: Report) -> Section:
         if not any(o in str(n) for o in others)
     ]
     if notes and r.unit_id is not None:  # the network's reading notes: a fold, screen only
-        s.add(fold(f"How the network's exports were read ({len(notes)} notes)", "".join(notes),
-                   paper=False))  # fmt: skip
-    else:
-        for n in notes:
-            s.add(n)
+        return [fold(f"How the network's exports were read ({len(notes)} notes)",
+                     "".join(notes), paper=False)]  # fmt: skip
+    return notes
+
+
+def _own_records(r: Report) -> list[str]:
+    """The unit's seniors on record by year (a total that would single out a few hidden)."""
+    rates = r.prepared.rates
+    mine = rates.loc[rates["unit_id"].astype(str) == str(r.unit_id)]
+    base = mine.loc[mine["measure"] == _base_measure(mine, _every_senior(r))]
+    per = base.pivot_table(index="year", columns="group", values="denominator", aggfunc="sum")
+    if "all" not in per.columns:
+        return []
+    per = per.reset_index()
+    focal = per["focal"] if "focal" in per.columns else per["all"]
+    rest = per["all"] - focal
+    # All seniors minus the focal students shown elsewhere would give away a small
+    # group of other students: hide the total in those years.
+    per["suppressed"] = (rest > 0) & privacy.too_small(rest, r.min_cell)
+    out = [
+        table(
+            per,
+            [Col("year", "Year"), Col("all", "Seniors on record", "n", n="all")],
+            min_cell=r.min_cell,
+            band_below=r.band_below,
+            caption=f"{_E(r.unit_name)}: records behind this report",
+        )
+    ]
+    if per["suppressed"].any():
+        out.append(
+            _suppressed_note(
+                r,
+                "A year's total, which with the focal count would single out a small group,",
+            )
+        )
+    return out
+
+
+def data_quality(r: Report) -> Section:
+    """What the data rests on: rows read, kept and excluded, and the unit's own records."""
+    s = Section("quality")
+    q = r.prepared.quality
+    if q is not None and len(q):
+        s.add(_rows_table(r, q))
+    _joins(r, s)
+    for n in _reading_notes(r):
+        s.add(n)
     if not r.prepared.has_students:
         s.add(
             _note(
@@ -80,33 +120,8 @@ def data_quality(r: Report) -> Section:
             )
         )
     if r.unit_id is not None:
-        rates = r.prepared.rates
-        mine = rates.loc[rates["unit_id"].astype(str) == str(r.unit_id)]
-        base = mine.loc[mine["measure"] == _base_measure(mine, _every_senior(r))]
-        per = base.pivot_table(index="year", columns="group", values="denominator", aggfunc="sum")
-        if "all" in per.columns:
-            per = per.reset_index()
-            focal = per["focal"] if "focal" in per.columns else per["all"]
-            rest = per["all"] - focal
-            # All seniors minus the focal students shown elsewhere would give away a small
-            # group of other students: hide the total in those years.
-            per["suppressed"] = (rest > 0) & privacy.too_small(rest, r.min_cell)
-            s.add(
-                table(
-                    per,
-                    [Col("year", "Year"), Col("all", "Seniors on record", "n", n="all")],
-                    min_cell=r.min_cell,
-                    band_below=r.band_below,
-                    caption=f"{_E(r.unit_name)}: records behind this report",
-                )
-            )
-            if per["suppressed"].any():
-                s.add(
-                    _suppressed_note(
-                        r,
-                        "A year's total, which with the focal count would single out a small group,",
-                    )
-                )
+        for part in _own_records(r):
+            s.add(part)
     s.add(revisions_table(r))
     return s
 

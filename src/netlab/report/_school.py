@@ -169,23 +169,11 @@ def _schools_of(r: Report, unit: str | None = None) -> list[str]:
     return r.prepared.schools_of(r.unit_id if unit is None else unit)
 
 
-def practices(r: Report) -> Section:
-    """The practices the unit has in place, beside what tracks with gains network-wide."""
-    s = Section("practices")
-    table_ = r.prepared.tables.get("practices")
+def _with_network_estimates(r: Report, now: pd.DataFrame) -> pd.DataFrame:
+    """The network-wide within-unit and staggered-adoption estimates beside each practice."""
     within = lookup(r, "practices__within", "", group=None, n=None).frame
-    if table_ is None or table_.empty:
-        return s.add(unavailable("Practices", no_table("practices")))
-    from netlab import practices as pr
-
-    mine = table_.loc[table_["school_id"].astype(str).isin(_schools_of(r))]
-    latest = int(mine["year"].max()) if len(mine) else None
-    now = mine.loc[mine["year"] == latest].groupby("practice", as_index=False)["level"].max()
-    now["in_place"] = np.where(now["level"] > 0, "yes", "no")
-    now["practice_label"] = [_capital(pr.practice_label(p)) for p in now["practice"]]
     if within is not None and len(within):
-        w = within.copy()
-        est = w.set_index("practice")
+        est = within.copy().set_index("practice")
         for col, key in (
             ("estimate_pp", "estimate"),
             ("ci_low_pp", "low"),
@@ -201,6 +189,11 @@ def practices(r: Report) -> Section:
         rob = robust.set_index("practice")
         now["staggered_pp"] = now["practice"].map(rob["estimate_pp"].where(rob["estimable"]))
         now["staggered_evidence"] = now["practice"].map(rob["evidence"].where(rob["estimable"]))
+    return now
+
+
+def _practices_columns(now: pd.DataFrame, latest: int | None) -> list[Col]:
+    """Practice and in place, then the estimates the frame has."""
     cols = [Col("practice_label", "Practice"), Col("in_place", f"In place ({latest})")]
     if "estimate_pp" in now.columns:
         cols += [
@@ -214,10 +207,27 @@ def practices(r: Report) -> Section:
         if "staggered_pp" in now.columns:
             cols.append(Col("staggered_pp", "Staggered-adoption check (points)", "num1"))
             cols.append(Col("staggered_evidence", "Evidence (check)"))
+    return cols
+
+
+def practices(r: Report) -> Section:
+    """The practices the unit has in place, beside what tracks with gains network-wide."""
+    s = Section("practices")
+    table_ = r.prepared.tables.get("practices")
+    if table_ is None or table_.empty:
+        return s.add(unavailable("Practices", no_table("practices")))
+    from netlab import practices as pr
+
+    mine = table_.loc[table_["school_id"].astype(str).isin(_schools_of(r))]
+    latest = int(mine["year"].max()) if len(mine) else None
+    now = mine.loc[mine["year"] == latest].groupby("practice", as_index=False)["level"].max()
+    now["in_place"] = np.where(now["level"] > 0, "yes", "no")
+    now["practice_label"] = [_capital(pr.practice_label(p)) for p in now["practice"]]
+    now = _with_network_estimates(r, now)
     s.add(
         table(
             now,
-            cols,
+            _practices_columns(now, latest),
             min_cell=r.min_cell,
             band_below=r.band_below,
             caption="Practices in place, beside the network-wide estimate of how each tracks with the focal measure (percentage points; association, not cause)",

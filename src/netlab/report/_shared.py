@@ -105,6 +105,74 @@ def _year_cell(
 # --------------------------------------------------------------------------------------
 
 
+def _results_row(
+    r: Report,
+    measure: str,
+    *,
+    unit_tot: pd.DataFrame,
+    sofar: pd.DataFrame,
+    net: pd.DataFrame,
+    years: list,
+    latest: Any,
+) -> dict[str, Any]:
+    """One measure's rate each year, and the network's latest rate beside it."""
+    cell = unit_tot.loc[unit_tot["measure"] == measure]
+    row: dict[str, Any] = {"measure": _measure_label(r, measure, short=True)}
+    for y in years:
+        row |= _year_cell(r, cell, sofar, measure, y, f"{y}")
+    nhit = net.loc[(net["measure"] == measure) & (net["year"] == latest)]
+    row["network"] = nhit["network_rate"].iloc[0] if len(nhit) else np.nan
+    row["n_network"] = nhit["denominator"].iloc[0] if len(nhit) else np.nan
+    until = r.open_until(measure, latest) if latest is not None else None
+    row["why_network"] = (
+        None if len(nhit) else (reasons.Reason.OPEN if until else reasons.Reason.NOT_IN_DATA)
+    )
+    row["until_network"] = until
+    return row
+
+
+def _results_columns(r: Report, years: list, latest: Any) -> list[Col]:
+    """The measure, one column per year, and the network's latest year on a unit's report."""
+    cols = [Col("measure", "Measure")]
+    cols += [
+        Col(f"r{y}", str(y), "rate", n=f"n{y}", why=f"why{y}", until=f"until{y}", status=f"s{y}")
+        for y in years
+    ]
+    if r.unit_id is not None:
+        cols.append(
+            Col(
+                "network",
+                f"Network {latest}",
+                "rate",
+                n="n_network",
+                why="why_network",
+                until="until_network",
+            )
+        )
+    return cols
+
+
+def _definitions(r: Report, shown: set) -> str:
+    """How each rate shown is counted, folded ("" when the measures do not say)."""
+    m = r.prepared.measures
+    if m is None or not len(m) or "denominator_label" not in m.columns:
+        return ""
+    items = "".join(
+        f"<li>{_E(str(row.label))}: of {_E(str(row.denominator_label))}."
+        + _final_when(r, row)
+        + "</li>"
+        for row in m.itertuples()
+        if isinstance(row.denominator_label, str) and row.measure in shown
+    )
+    if not items:
+        return ""
+    return (
+        f'<details class="netlab-definitions netlab-paper-folded"><summary>'
+        "How each rate is counted"
+        f"</summary><ul>{items}</ul></details>"
+    )
+
+
 def measure_results(r: Report) -> Section:
     """The unit's focal-group results on every measure over the years, with the network."""
     s = Section("measures")
@@ -129,39 +197,13 @@ def measure_results(r: Report) -> Section:
     )
     years = sorted(unit_tot["year"].unique())[-5:]
     latest = years[-1] if years else None
-    wide = []
     sofar = _provisional(r, group)
-    for measure in dict.fromkeys([*unit_tot["measure"], *sofar["measure"]]):
-        cell = unit_tot.loc[unit_tot["measure"] == measure]
-        row: dict[str, Any] = {"measure": _measure_label(r, measure, short=True)}
-        for y in years:
-            row |= _year_cell(r, cell, sofar, measure, y, f"{y}")
-        nhit = net.loc[(net["measure"] == measure) & (net["year"] == latest)]
-        row["network"] = nhit["network_rate"].iloc[0] if len(nhit) else np.nan
-        row["n_network"] = nhit["denominator"].iloc[0] if len(nhit) else np.nan
-        until = r.open_until(measure, latest) if latest is not None else None
-        row["why_network"] = (
-            None if len(nhit) else (reasons.Reason.OPEN if until else reasons.Reason.NOT_IN_DATA)
+    wide = [
+        _results_row(
+            r, measure, unit_tot=unit_tot, sofar=sofar, net=net, years=years, latest=latest
         )
-        row["until_network"] = until
-        wide.append(row)
-    frame = pd.DataFrame(wide)
-    cols = [Col("measure", "Measure")]
-    cols += [
-        Col(f"r{y}", str(y), "rate", n=f"n{y}", why=f"why{y}", until=f"until{y}", status=f"s{y}")
-        for y in years
+        for measure in dict.fromkeys([*unit_tot["measure"], *sofar["measure"]])
     ]
-    if r.unit_id is not None:
-        cols.append(
-            Col(
-                "network",
-                f"Network {latest}",
-                "rate",
-                n="n_network",
-                why="why_network",
-                until="until_network",
-            )
-        )
     where = r.unit_name if r.unit_id else "the network"
     s.add(
         _sentence(
@@ -172,8 +214,8 @@ def measure_results(r: Report) -> Section:
     )
     s.add(
         table(
-            frame,
-            cols,
+            pd.DataFrame(wide),
+            _results_columns(r, years, latest),
             min_cell=r.min_cell,
             band_below=r.band_below,
             caption=f"{_E(_capital(_who(r, group)))}: rate by year",
@@ -181,19 +223,4 @@ def measure_results(r: Report) -> Section:
     )
     if (unit_tot["suppressed"]).any():
         s.add(_suppressed_note(r, "A measure-year"))
-    m = r.prepared.measures
-    if m is not None and len(m) and "denominator_label" in m.columns:
-        items = "".join(
-            f"<li>{_E(str(row.label))}: of {_E(str(row.denominator_label))}."
-            + _final_when(r, row)
-            + "</li>"
-            for row in m.itertuples()
-            if isinstance(row.denominator_label, str) and row.measure in set(unit_tot["measure"])
-        )
-        if items:
-            s.add(
-                f'<details class="netlab-definitions netlab-paper-folded"><summary>'
-                "How each rate is counted"
-                f"</summary><ul>{items}</ul></details>"
-            )
-    return s
+    return s.add(_definitions(r, set(unit_tot["measure"])))
