@@ -433,3 +433,40 @@ def test_no_context_gives_no_pairs_and_says_so():
     assert L.context_words(sized, "school") == (
         f"size (seniors, or enrollment): {len(units)} schools"
     )
+
+
+def test_a_run_measure_lower_is_better_is_read_from_the_registry_everywhere():
+    # One home for a measure's direction: the run's own definition says lower is better,
+    # and both the bright spots (variation) and the pairs (live case) follow it.
+    from netlab import measures, variation
+    from netlab.params import from_dict
+
+    units, rates = _network()
+    flipped = rates.assign(
+        measure="late_forms", numerator=rates["denominator"] - rates["numerator"]
+    )
+    flipped["rate"] = flipped["numerator"] / flipped["denominator"]
+    params = from_dict(
+        {
+            "run": "t",
+            "raw_dir": "data/raw/t",
+            "focal_measure": "late_forms",
+            "aim": {"measure": "late_forms"},
+            "measures": {
+                "late_forms": {"label": "Late forms", "table": "counts", "direction": "lower"}
+            },
+        }
+    )
+    frame = measures.measures_frame(measures.registry(params))
+    assert measures.direction("late_forms", frame) == "lower"
+    prepared = make_prepared(flipped, params=params, units=units, measures=frame)
+    spots = variation.models_for_run(prepared)["bright_spots"]
+    assert "S00" in set(spots.loc[spots["measure"] == "late_forms", "unit_id"])
+    pairs = L.models_for_run(prepared)["pairs"]
+    assert set(pairs.loc[pairs["host"] == "S00", "visitor"]) >= {"S01", "S02"}
+    assert (pairs["visitor_rate"] > pairs["host_rate"]).all()
+    # the same run read as higher-is-better finds no host at S00 (it has the worst rate)
+    higher = frame.assign(direction="higher")
+    prepared = make_prepared(flipped, params=params, units=units, measures=higher)
+    assert "S00" not in set(variation.models_for_run(prepared)["bright_spots"]["unit_id"])
+    assert "S00" not in set(L.models_for_run(prepared)["pairs"]["host"])

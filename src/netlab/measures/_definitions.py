@@ -8,6 +8,7 @@ Public names are re-exported by :mod:`netlab.measures`.
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,15 +88,101 @@ class Registry:
 
     def label(self, measure: str) -> str:
         """A measure's label (its name when the registry does not know it)."""
-        return self.measures[measure].label if measure in self.measures else measure
+        return measure_label(measure, self, default=measure)
 
     def group_label(self, group: str) -> str:
         """A group's label (its name when the registry does not know it)."""
         return self.groups[group].label if group in self.groups else group
 
     def direction(self, measure: str) -> str:
-        """``"higher"`` or ``"lower"`` (is better); ``"higher"`` for unknown measures."""
-        return self.measures[measure].direction if measure in self.measures else "higher"
+        """``"higher"`` or ``"lower"`` (is better): see :func:`direction`."""
+        return direction(measure, self)
+
+
+# ------------------------------------------------------------ what a measure is called
+
+
+def _known_value(measure: str, known: Any, field_name: str) -> Any:
+    """``field_name`` of ``measure`` in a registry or a measures frame (None when absent)."""
+    if known is None:
+        return None
+    if isinstance(known, Registry):
+        m = known.measures.get(measure)
+        return getattr(m, field_name, None) if m is not None else None
+    columns = getattr(known, "columns", ())
+    if not len(known) or "measure" not in columns or field_name not in columns:
+        return None
+    hit = known.loc[known["measure"] == measure, field_name]
+    return hit.iloc[0] if len(hit) else None
+
+
+@functools.lru_cache(maxsize=1)
+def _builtin_directions() -> dict[str, str]:
+    return {name: d.direction for name, d in builtin_measures().items()}
+
+
+def direction(measure: str, known: Any = None) -> str:
+    """Whether a higher or a lower rate of ``measure`` is better: the one place it is decided.
+
+    Parameters
+    ----------
+    measure : str
+        The measure's name.
+    known : Registry or DataFrame, optional
+        The run's registry, or a prepared run's measures frame
+        (:func:`netlab.measures.measures_frame`). A measure it does not describe takes its
+        built-in direction (``netlab/data/measures.yaml``), else higher.
+
+    Returns
+    -------
+    str
+        ``"higher"`` or ``"lower"``.
+
+    Examples
+    --------
+    >>> direction("summer_melt"), direction("enrolled")
+    ('lower', 'higher')
+    """
+    found = _known_value(measure, known, "direction")
+    if found in ("higher", "lower"):
+        return str(found)
+    return _builtin_directions().get(measure, "higher")
+
+
+def measure_label(
+    measure: str, known: Any = None, *, short: bool = False, default: str | None = None
+) -> str:
+    """A measure's label (tables, headings), or its short label (sentences, axes).
+
+    Parameters
+    ----------
+    measure : str
+        The measure's name.
+    known : Registry or DataFrame, optional
+        The run's registry, or a prepared run's measures frame.
+    short : bool, default False
+        The short label, falling back to the label when there is none.
+    default : str, optional
+        What a measure ``known`` does not describe is called; by default its name with
+        spaces for underscores and a capital first letter.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> measure_label("ninth_on_track")
+    'Ninth on track'
+    """
+    for name in ("short_label", "label") if short else ("label",):
+        found = _known_value(measure, known, name)
+        if isinstance(found, str) and found:
+            return found
+    if default is not None:
+        return default
+    text = measure.replace("_", " ")
+    return text[:1].upper() + text[1:]
 
 
 # ---------------------------------------------------------------------------- registry

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from netlab import privacy, reasons
+from netlab import measures, privacy, reasons
 from netlab.names import in_sentence
 
 if TYPE_CHECKING:
@@ -380,13 +380,7 @@ def hidden_cell(why: reasons.Reason | str, *, min_cell: int, until: Any = None) 
 
 def _measure_label(r: Report, measure: str, *, short: bool = False) -> str:
     """A measure's label (for tables and headings), or its short label (sentences, axes)."""
-    m = r.prepared.measures
-    for col in ("short_label", "label") if short else ("label",):
-        if m is not None and len(m) and col in m.columns:
-            hit = m.loc[m["measure"] == measure, col]
-            if len(hit) and isinstance(hit.iloc[0], str) and hit.iloc[0]:
-                return hit.iloc[0]
-    return _capital(measure.replace("_", " "))
+    return measures.measure_label(measure, r.prepared.measures, short=short)
 
 
 def _phrase(r: Report, measure: str) -> str:
@@ -459,12 +453,7 @@ _details = fold  # for functions whose own parameter is called ``fold``
 
 
 def _direction(r: Report, measure: str) -> str:
-    m = r.prepared.measures
-    if m is not None and len(m) and "direction" in m.columns:
-        hit = m.loc[m["measure"] == measure, "direction"]
-        if len(hit) and hit.iloc[0] in ("higher", "lower"):
-            return str(hit.iloc[0])
-    return "higher"
+    return measures.direction(measure, r.prepared.measures)
 
 
 def _group_label(r: Report, group: str) -> str:
@@ -473,8 +462,6 @@ def _group_label(r: Report, group: str) -> str:
         return focal.label
     if group in r.params.groups:
         return r.params.groups[group].label
-    from netlab import measures
-
     groups = measures.builtin_groups()
     key = focal if group == "focal" and isinstance(focal, str) and focal in groups else group
     return groups[key].label if key in groups else group.replace("_", " ")

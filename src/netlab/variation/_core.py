@@ -35,6 +35,7 @@ import pandas as pd
 from netlab import privacy
 from netlab.checks import check_argument
 from netlab.exceptions import MeasureError
+from netlab.measures import direction as better_direction
 from netlab.variation._casemix import adjustment_note, case_mix_for_run
 from netlab.variation._equity import equity_gaps, equity_trend
 from netlab.variation._funnel import _cell, _years, funnel, funnel_limits
@@ -375,15 +376,6 @@ def spread_ranking(
 # --------------------------------------------------------------------------- for a run
 
 
-def _direction(prepared: Any, measure: str) -> str:
-    meas = getattr(prepared, "measures", None)
-    if isinstance(meas, pd.DataFrame) and {"measure", "direction"} <= set(meas.columns):
-        hit = meas.loc[meas["measure"] == measure, "direction"]
-        if len(hit) and hit.iloc[0] in ("higher", "lower"):
-            return str(hit.iloc[0])
-    return "lower" if measure == "summer_melt" else "higher"
-
-
 def _suppress(frame: pd.DataFrame, min_cell: int, columns: Sequence[str]) -> pd.DataFrame:
     out = frame.copy()
     small = np.zeros(len(out), dtype=bool)
@@ -429,7 +421,7 @@ def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
                 rates,
                 measure=m,
                 group=group,
-                direction=_direction(prepared, m),
+                direction=better_direction(m, getattr(prepared, "measures", None)),
                 shrunk=shrunk,
                 **bright_spot_settings(params),
             )

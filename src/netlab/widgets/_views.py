@@ -15,6 +15,7 @@ import pandas as pd
 from netlab import privacy
 from netlab.checks import check_argument
 from netlab.exceptions import MeasureError
+from netlab.params import DEFAULT_MEASURE
 
 #: The views, with the label shown in the view picker.
 VIEWS = {
@@ -32,7 +33,7 @@ class Selection:
     """What the explorer shows: one view of one measure and group over a range of years."""
 
     view: str = "funnel"
-    measure: str = "enrolled_likely_grad"
+    measure: str = DEFAULT_MEASURE
     group: str = "focal"
     years: tuple[int, int] | None = None
     unit: str | None = None
