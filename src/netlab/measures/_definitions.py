@@ -247,26 +247,7 @@ def _check_measure(
 ) -> Measure:
     what = f"Measure {name!r}"
     if defn.table in COUNTS_TABLES:
-        if defn.numerator or defn.denominator:
-            raise MeasureError(
-                f"{what} reads the {defn.table} table, whose rows carry their own numerators "
-                "and denominators, yet it defines numerator/denominator conditions.",
-                table=defn.table,
-                hint="Drop the conditions, or point `table:` at a student-level table.",
-            )
-        return Measure(
-            name,
-            defn.label,
-            defn.table,
-            None,
-            None,
-            defn.denominator_label or f"as reported in the {defn.table} file",
-            defn.direction,
-            defn.kind,
-            "year",
-            short_label=defn.short_label,
-            window=_window(defn),
-        )
+        return _counts_measure(name, defn)
     if defn.table not in tables:
         raise MeasureError(
             f"{what} reads the table {defn.table!r}, which is not a known table.",
@@ -289,18 +270,7 @@ def _check_measure(
                 column=column,
                 hint="Set `year_column:` or declare the column in extra_columns.",
             )
-    conds = {}
-    for part in ("denominator", "numerator"):
-        text = getattr(defn, part) or "true"
-        try:
-            conds[part] = check(text, known, constants, table=defn.table)
-        except MeasureError as err:
-            raise MeasureError(
-                f"{what}, {part}: {err.message}",
-                table=defn.table,
-                column=err.column,
-                hint=err.hint,
-            ) from None
+    conds = _conditions(what, defn, known, constants)
     den_text = conds["denominator"].text.strip().lower()
     label = defn.denominator_label or (
         f"all rows of the {defn.table} table"
@@ -320,6 +290,49 @@ def _check_measure(
         short_label=defn.short_label,
         window=_window(defn),
     )
+
+
+def _counts_measure(name: str, defn: MeasureDef) -> Measure:
+    """A measure whose rows come as counts: no conditions, its year column ``year``."""
+    if defn.numerator or defn.denominator:
+        raise MeasureError(
+            f"Measure {name!r} reads the {defn.table} table, whose rows carry their own "
+            "numerators and denominators, yet it defines numerator/denominator conditions.",
+            table=defn.table,
+            hint="Drop the conditions, or point `table:` at a student-level table.",
+        )
+    return Measure(
+        name,
+        defn.label,
+        defn.table,
+        None,
+        None,
+        defn.denominator_label or f"as reported in the {defn.table} file",
+        defn.direction,
+        defn.kind,
+        "year",
+        short_label=defn.short_label,
+        window=_window(defn),
+    )
+
+
+def _conditions(
+    what: str, defn: MeasureDef, known: Mapping[str, str], constants: Mapping[str, Any]
+) -> dict[str, Condition]:
+    """The measure's denominator and numerator conditions, each checked on its table."""
+    conds = {}
+    for part in ("denominator", "numerator"):
+        text = getattr(defn, part) or "true"
+        try:
+            conds[part] = check(text, known, constants, table=defn.table)
+        except MeasureError as err:
+            raise MeasureError(
+                f"{what}, {part}: {err.message}",
+                table=defn.table,
+                column=err.column,
+                hint=err.hint,
+            ) from None
+    return conds
 
 
 def _window(defn: MeasureDef) -> Window:
@@ -379,6 +392,27 @@ def registry(params: RunParams | Mapping[str, Any] | None = None) -> Registry:
         except MeasureError as err:
             problems.append(err)
 
+    groups = _groups(params, measures, tables, constants, problems)
+    _check_named_measures(params, measures, problems)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        lines = "\n".join("  - " + str(p).replace("\n", "\n    ") for p in problems)
+        raise MeasureError(
+            f"{len(problems)} measure or group definitions cannot be used:\n{lines}"
+        )
+    quiet = frozenset(builtin_measures()) - set(params.measures)
+    return Registry(measures=measures, groups=groups, constants=constants, quiet=quiet)
+
+
+def _groups(
+    params: RunParams,
+    measures: Mapping[str, Measure],
+    tables: Mapping[str, Mapping[str, str]],
+    constants: Mapping[str, Any],
+    problems: list[MeasureError],
+) -> dict[str, Group]:
+    """The run's groups, the focal one among them, checked; problems are added to ``problems``."""
     group_defs = {**builtin_groups(), **params.groups}
     focal = params.focal_group
     if isinstance(focal, str) and focal != "focal":
@@ -417,7 +451,13 @@ def registry(params: RunParams | Mapping[str, Any] | None = None) -> Registry:
                 hint="Name a group defined under `groups:` (or `focal`).",
             )
         )
+    return groups
 
+
+def _check_named_measures(
+    params: RunParams, measures: Mapping[str, Measure], problems: list[MeasureError]
+) -> None:
+    """Add a problem for each measure the params name (focal, aim, a team's) not defined."""
     wanted = {"focal_measure": params.focal_measure, "aim.measure": params.aim.measure}
     wanted |= {f"team_measures.{unit}": m for unit, m in params.team_measures.items()}
     for key, name in wanted.items():
@@ -431,13 +471,3 @@ def registry(params: RunParams | Mapping[str, Any] | None = None) -> Registry:
                     "measure names).",
                 )
             )
-
-    if len(problems) == 1:
-        raise problems[0]
-    if problems:
-        lines = "\n".join("  - " + str(p).replace("\n", "\n    ") for p in problems)
-        raise MeasureError(
-            f"{len(problems)} measure or group definitions cannot be used:\n{lines}"
-        )
-    quiet = frozenset(builtin_measures()) - set(params.measures)
-    return Registry(measures=measures, groups=groups, constants=constants, quiet=quiet)

@@ -184,6 +184,39 @@ def _fmt(value: Any, fmt: str) -> str:
     return _E(str(value))
 
 
+def _value_cell(
+    row: pd.Series, c: Col, *, whole: bool, derived: bool, min_cell: int, below: int
+) -> tuple[str, float | None]:
+    """One value cell, and the students it rests on (None when it is hidden).
+
+    Hidden: the mark of its reason. Shown: the value, banded ("≤5%") on too few students,
+    or marked "so far" when provisional.
+    """
+    n = pd.to_numeric(row.get(c.n), errors="coerce")
+    why = _cell_reason(row, c, n, whole=whole, min_cell=min_cell)
+    if why is None and derived and c.fmt in _DERIVED:
+        why = reasons.Reason.COMPLEMENTARY
+    if why is not None:
+        until = row.get(c.until) if c.until else None
+        return hidden_cell(why, min_cell=min_cell, until=until), None
+    value = row.get(c.key)
+    banded = c.fmt in ("rate", "rate1") and reasons.band(_float(value), float(n), below=below)
+    if banded:
+        return (
+            f'<td class="netlab-value netlab-num netlab-banded netlab-why-banded" '
+            f'data-why="banded" data-n="{int(n)}">{_E(banded)}</td>'
+        ), float(n)
+    if c.status and row.get(c.status) == "provisional":
+        return (
+            f'<td class="netlab-value netlab-num netlab-provisional" data-n="{int(n)}" '
+            f'data-status="provisional">{_fmt(value, c.fmt)} '
+            f'<span class="netlab-sofar">so far</span></td>'
+        ), float(n)
+    return (
+        f'<td class="netlab-value netlab-num" data-n="{int(n)}">{_fmt(value, c.fmt)}</td>'
+    ), float(n)
+
+
 def table(
     frame: pd.DataFrame,
     columns: Sequence[Col],
@@ -255,35 +288,12 @@ def table(
                 cells.append(f'<td class="{cls}">{_fmt(row.get(c.key), c.fmt)}</td>')
                 continue
             any_value = True
-            n = pd.to_numeric(row.get(c.n), errors="coerce")
-            why = _cell_reason(row, c, n, whole=whole, min_cell=min_cell)
-            if why is None and derived and c.fmt in _DERIVED:
-                why = reasons.Reason.COMPLEMENTARY
-            if why is not None:
-                until = row.get(c.until) if c.until else None
-                cells.append(hidden_cell(why, min_cell=min_cell, until=until))
-                continue
-            shown_n.append(float(n))
-            value = row.get(c.key)
-            banded = c.fmt in ("rate", "rate1") and reasons.band(
-                _float(value), float(n), below=below
+            cell, n = _value_cell(
+                row, c, whole=whole, derived=derived, min_cell=min_cell, below=below
             )
-            if banded:
-                cells.append(
-                    f'<td class="netlab-value netlab-num netlab-banded netlab-why-banded" '
-                    f'data-why="banded" data-n="{int(n)}">{_E(banded)}</td>'
-                )
-                continue
-            if c.status and row.get(c.status) == "provisional":
-                cells.append(
-                    f'<td class="netlab-value netlab-num netlab-provisional" data-n="{int(n)}" '
-                    f'data-status="provisional">{_fmt(value, c.fmt)} '
-                    f'<span class="netlab-sofar">so far</span></td>'
-                )
-                continue
-            cells.append(
-                f'<td class="netlab-value netlab-num" data-n="{int(n)}">{_fmt(value, c.fmt)}</td>'
-            )
+            cells.append(cell)
+            if n is not None:
+                shown_n.append(n)
         attrs = ""
         if any_value:
             attrs = f' data-n="{int(min(shown_n))}"' if shown_n else ' data-suppressed="true"'

@@ -46,7 +46,6 @@ from netlab.sources._fsa import (
 )
 from netlab.sources._state import (
     StateFiles,
-    _engine_for,
     _files,
     load_source_spec,
     read_state_files,
@@ -276,9 +275,7 @@ def import_public(
     """
     check_argument("engine", ["calamine", "xlrd", "openpyxl", None], engine)
     spec, source_dir, out_dir = load_source_spec(state), Path(source_dir), Path(out_dir)
-    snaps = [
-        read_fsa_workbook(p, engine=_engine_for(p, engine)) for p in _fsa_files(source_dir, spec)
-    ]
+    snaps = [read_fsa_workbook(p, engine=engine) for p in _fsa_files(source_dir, spec)]
     season = season if season is not None else max(s.season for s in snaps)
     snaps = sorted((s for s in snaps if s.season == season), key=lambda s: s.as_of)
     if not snaps:
