@@ -46,12 +46,9 @@ class Selection:
 
 
 def _measure_label(prepared: Any, measure: str) -> str:
-    m = prepared.measures
-    if m is not None and len(m) and "label" in m.columns:
-        hit = m.loc[m["measure"] == measure, "label"]
-        if len(hit) and isinstance(hit.iloc[0], str):
-            return hit.iloc[0]
-    return measure.replace("_", " ")
+    from netlab import measures
+
+    return measures.measure_label(measure, prepared.measures, default=measure.replace("_", " "))
 
 
 def _group_label(params: Any, group: str) -> str:
