@@ -165,3 +165,47 @@ def test_raw_tables_wraps_frames():
     raw = nio.raw_tables({"Schools": pd.DataFrame({"school_id": ["1"]}, index=[7])})
     assert raw["schools"].frame.index.tolist() == [0]
     assert raw["schools"].path.name == "<schools>"
+
+
+def test_one_encoding_order_for_every_reader(tmp_path):
+    # netlab.sources._sheets.text_encoding decides for the folder reader, the described
+    # exports and the public files alike: UTF-8 (with or without its mark), Windows-1252,
+    # then Latin-1, each not-UTF-8 choice noted.
+    from netlab.sources._sheets import _read_sheets, text_encoding
+
+    text = "school_id,school_name\n0123,O’Brien Café\n"
+    assert text_encoding(text.encode("utf-8")) == ("utf-8", None)
+    assert text_encoding(text.encode("utf-8-sig")) == ("utf-8-sig", None)
+    assert text_encoding(text.encode("cp1252"))[0] == "cp1252"
+    assert text_encoding(b"caf\xe9 \x81") == ("latin-1", "not UTF-8: read as Latin-1")
+    assert text_encoding(b"x", declared="utf-16") == ("utf-16", None)
+    cut = "é".encode()[:1]  # a sample ending inside a character is still UTF-8
+    assert text_encoding(b"abc" + cut, sample=True)[0] == "utf-8"
+    assert text_encoding(b"abc" + cut)[0] == "cp1252"
+    path = _write(tmp_path / "schools.csv", text, "cp1252")
+    raw = nio.read_file(path)
+    cells = _read_sheets(path)["schools"]
+    assert raw.frame["school_name"].tolist() == ["O’Brien Café"]
+    assert cells.iloc[1].tolist() == ["0123", "O’Brien Café"]  # the same curly quote
+    assert "not UTF-8: read as Windows-1252 (Latin-1)" in raw.notes
+
+
+def test_one_workbook_path_for_every_reader(tmp_path):
+    from netlab.sources._sheets import _engine_for, _read_sheets
+
+    path = tmp_path / "schools.xlsx"
+    with pd.ExcelWriter(path) as xl:
+        pd.DataFrame({"school_id": ["0123"], "n": [12]}).to_excel(
+            xl, sheet_name="first", index=False
+        )
+        pd.DataFrame({"x": [1]}).to_excel(xl, sheet_name="second", index=False)
+    raw = nio.read_file(path)
+    sheets = _read_sheets(path)
+    assert raw.frame.iloc[0].tolist() == ["0123", "12"]
+    assert [str(v) for v in sheets["first"].iloc[1]] == ["0123", "12"]
+    assert list(sheets) == ["first", "second"]
+    # xlrd reads only .xls and openpyxl only .xlsx: either name picks the one that reads
+    assert _engine_for(path, "xlrd") == "openpyxl"
+    assert _engine_for(tmp_path / "old.xls", "openpyxl") == "xlrd"
+    assert _engine_for(path, "calamine") == "calamine"
+    assert [str(v) for v in _read_sheets(path, "xlrd")["first"].iloc[1]] == ["0123", "12"]

@@ -433,3 +433,73 @@ def test_no_context_gives_no_pairs_and_says_so():
     assert L.context_words(sized, "school") == (
         f"size (seniors, or enrollment): {len(units)} schools"
     )
+
+
+def test_a_run_measure_lower_is_better_is_read_from_the_registry_everywhere():
+    # One home for a measure's direction: the run's own definition says lower is better,
+    # and both the bright spots (variation) and the pairs (live case) follow it.
+    from netlab import measures, variation
+    from netlab.params import from_dict
+
+    units, rates = _network()
+    flipped = rates.assign(
+        measure="late_forms", numerator=rates["denominator"] - rates["numerator"]
+    )
+    flipped["rate"] = flipped["numerator"] / flipped["denominator"]
+    params = from_dict(
+        {
+            "run": "t",
+            "raw_dir": "data/raw/t",
+            "focal_measure": "late_forms",
+            "aim": {"measure": "late_forms"},
+            "measures": {
+                "late_forms": {"label": "Late forms", "table": "counts", "direction": "lower"}
+            },
+        }
+    )
+    frame = measures.measures_frame(measures.registry(params))
+    assert measures.direction("late_forms", frame) == "lower"
+    prepared = make_prepared(flipped, params=params, units=units, measures=frame)
+    spots = variation.models_for_run(prepared)["bright_spots"]
+    assert "S00" in set(spots.loc[spots["measure"] == "late_forms", "unit_id"])
+    pairs = L.models_for_run(prepared)["pairs"]
+    assert set(pairs.loc[pairs["host"] == "S00", "visitor"]) >= {"S01", "S02"}
+    assert (pairs["visitor_rate"] > pairs["host_rate"]).all()
+    # the same run read as higher-is-better finds no host at S00 (it has the worst rate)
+    higher = frame.assign(direction="higher")
+    prepared = make_prepared(flipped, params=params, units=units, measures=higher)
+    assert "S00" not in set(variation.models_for_run(prepared)["bright_spots"]["unit_id"])
+    assert "S00" not in set(L.models_for_run(prepared)["pairs"]["host"])
+
+
+def test_the_pairs_shown_are_decided_once_for_the_reports_and_the_briefs(tmp_path, monkeypatch):
+    # netlab.livecase.shown_pairs is the one rule: the network report's pairs and the
+    # briefs the build plans are the same pairs, each side resting on min_cell students.
+    from netlab import paths, report
+    from netlab.batch import _plan
+    from netlab.report._glance import shown_pairs
+
+    pairs = pd.DataFrame(
+        {
+            "host": ["S00", "S00", "S03", "S03"],
+            "visitor": ["S01", "S02", "S04", "S05"],
+            "host_denominator": [40, 40, 9, 40],
+            "visitor_denominator": [10, 9, 30, 5],
+        }
+    )
+    shown = L.shown_pairs(pairs, min_cell=10)
+    assert list(zip(shown["host"], shown["visitor"], strict=True)) == [("S00", "S01")]
+    assert L.shown_pairs(pairs, min_cell=9)["visitor"].tolist() == ["S01", "S02", "S04"]
+    assert (
+        L.shown_pairs(None, min_cell=10).empty and L.shown_pairs(pairs.iloc[:0], min_cell=1).empty
+    )
+
+    prepared = make_prepared(min_cell=9, models={"livecase__pairs": pairs})
+    on_page = shown_pairs(report.from_prepared(prepared, None))
+    models = tmp_path / "t" / "models"
+    models.mkdir(parents=True)
+    pairs.to_parquet(models / "livecase__pairs.parquet")
+    monkeypatch.setattr(paths, "processed_dir", lambda run=None: tmp_path / (run or ""))
+    briefs = _plan._brief_pairs(prepared.params)
+    assert briefs == list(zip(on_page["host"], on_page["visitor"], strict=True))
+    assert briefs == [("S00", "S01"), ("S00", "S02"), ("S03", "S04")]

@@ -687,3 +687,37 @@ def test_aim_outlook_covers_the_realised_rate_in_simulated_networks():
             school_hits.append(o["low"] <= real <= o["high"])
     assert 0.88 <= np.mean(hits) <= 1.0  # 60 networks: SE about 0.03
     assert 0.91 <= np.mean(school_hits) <= 0.98  # 1,800 schools
+
+
+def test_direction_and_labels_have_one_home_in_the_registry():
+    from netlab.measures import DEFAULT_MEASURE, direction, measure_label, measures_frame
+    from netlab.params import Aim, RunParams
+
+    reg = measures.registry(
+        {
+            "measures": {
+                "late_forms": {
+                    "label": "Late forms",
+                    "short_label": "late",
+                    "table": "counts",
+                    "direction": "lower",
+                },
+                "summer_melt": {"label": "Melt, as we count it", "table": "counts"},
+            }
+        }
+    )
+    frame = measures_frame(reg)
+    for known in (reg, frame):  # the registry and the prepared run's frame agree
+        assert direction("late_forms", known) == "lower"
+        assert direction("summer_melt", known) == "higher"  # the run's own overrides
+        assert measure_label("late_forms", known) == "Late forms"
+        assert measure_label("late_forms", known, short=True) == "late"
+        assert measure_label("summer_melt", known, short=True) == "Melt, as we count it"
+    assert reg.direction("late_forms") == "lower" and reg.label("late_forms") == "Late forms"
+    # a measure the run does not describe: its built-in direction, its name as a label
+    assert direction("summer_melt") == "lower" and direction("nowhere", frame) == "higher"
+    assert measure_label("no_such_thing", frame) == "No such thing"
+    assert reg.label("no_such_thing") == "no_such_thing"
+    # the default focal measure is written once
+    assert RunParams(run="r", raw_dir=".").focal_measure == DEFAULT_MEASURE
+    assert Aim().measure == DEFAULT_MEASURE

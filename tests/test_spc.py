@@ -248,3 +248,25 @@ def test_season_pace_signals_at_chance_rate_where_a_cumulative_curve_always_does
     assert np.mean(pace) <= 0.10
     assert np.mean(cumulative) == 1.0
     assert np.mean(faster) >= 0.8
+
+
+def test_a_missing_column_reads_the_same_from_a_run_chart_a_funnel_and_the_check():
+    # one column check (netlab.checks.check_columns) behind every function given a frame
+    from netlab import variation
+    from netlab.checks import check_columns
+    from netlab.exceptions import ColumnsError
+
+    frame = pd.DataFrame({"x": [1, 2]})
+    with pytest.raises(ColumnsError) as chart:
+        spc.run_chart(frame, y="value")
+    with pytest.raises(ColumnsError) as funnel:
+        variation.funnel(frame, measure="m")
+    with pytest.raises(KeyError) as plain:  # a KeyError too, as it always was
+        check_columns(frame, ["year", "x"], what="rates")
+    assert chart.value.message == "The chart data lacks column(s) ['value']; it has ['x']."
+    assert (chart.value.table, chart.value.column) == ("chart data", "value")
+    missing = "['unit_id', 'year', 'group', 'measure', 'numerator', 'denominator']"
+    assert funnel.value.message == f"The rates lacks column(s) {missing}; it has ['x']."
+    assert (funnel.value.table, funnel.value.column) == ("rates", "unit_id")
+    assert plain.value.message == "The rates lacks column(s) ['year']; it has ['x']."
+    assert "What to do:" in str(chart.value) and "What to do:" in str(funnel.value)

@@ -71,6 +71,10 @@ class InputError(NetlabError):
     """A raw file cannot be read or understood."""
 
 
+class ColumnsError(InputError, KeyError):
+    """A frame passed to netlab lacks columns it needs (a ``KeyError`` too)."""
+
+
 class SchemaError(NetlabError):
     """One or more tables break the data contract.
 

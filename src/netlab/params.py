@@ -35,6 +35,10 @@ Label = Annotated[str, StringConstraints(max_length=MAX_LABEL)]
 Phrase = Annotated[str, StringConstraints(max_length=MAX_PHRASE)]
 
 
+#: The focal measure a run, its aim and an analysis take when none is named.
+DEFAULT_MEASURE = "enrolled_likely_grad"
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False)
 
@@ -42,7 +46,7 @@ class _Strict(BaseModel):
 class Aim(_Strict):
     """The network's aim: a measure for a group, from a baseline year to a target by a date."""
 
-    measure: Name = "enrolled_likely_grad"
+    measure: Name = DEFAULT_MEASURE
     group: Name = "focal"
     baseline_year: int = 2021
     target: float = Field(0.45, ge=0, le=1, description="target rate, 0 to 1")
@@ -157,7 +161,7 @@ class RunParams(_Strict):
     raw_dir: str = Field(..., description="folder of the term's exports")
     unit: Literal["school", "district"] = "school"
     focal_group: Name | GroupDef = "focal"
-    focal_measure: Name = "enrolled_likely_grad"
+    focal_measure: Name = DEFAULT_MEASURE
     aim: Aim = Aim()
     grad_rate_threshold: float = Field(0.6, ge=0, le=1)
     grad_rate_column: Literal["grad_rate", "grad_rate_pell", "award_rate_6yr"] = Field(

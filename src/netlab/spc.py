@@ -18,7 +18,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from netlab.exceptions import InputError
+from netlab.checks import check_columns
+
+#: What to do when a frame passed here lacks a column.
+_COLUMNS_HINT = "Name the columns with the keyword arguments (x=, y=, n=)."
 
 __all__ = [
     "anhoj_limits",
@@ -58,16 +61,6 @@ def anhoj_limits(n: int) -> tuple[int, int]:
     longest = int(round(np.log2(n))) + 3
     crossings = int(stats.binom.ppf(0.05, n - 1, 0.5)) if n > 1 else 0
     return longest, crossings
-
-
-def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InputError(
-            f"The {what} lacks column(s) {missing}; it has {list(frame.columns)}.",
-            column=missing[0],
-            hint="Name the columns with the keyword arguments (x=, y=, n=).",
-        )
 
 
 def _phases(x: pd.Series, phases: Sequence[Any] | None) -> np.ndarray:
@@ -124,7 +117,7 @@ def _runs(y: np.ndarray, centre: np.ndarray) -> dict[str, Any]:
 def _prepare(
     data: pd.DataFrame, columns: Sequence[str], x: str, phases: Sequence[Any] | None
 ) -> pd.DataFrame:
-    _require(data, columns, "chart data")
+    check_columns(data, columns, what="chart data", hint=_COLUMNS_HINT)
     out = data[list(dict.fromkeys(columns))].copy()
     out = out.dropna(subset=[c for c in columns if c != x]).sort_values(x)
     out = out.reset_index(drop=True)
@@ -324,7 +317,7 @@ def pareto(frame: pd.DataFrame, *, category: str, value: str) -> pd.DataFrame:
     pandas.DataFrame
         rank, category (original name), value (original name), share, cumulative_share.
     """
-    _require(frame, [category, value], "pareto data")
+    check_columns(frame, [category, value], what="pareto data", hint=_COLUMNS_HINT)
     out = frame.groupby(category, as_index=False, sort=False)[value].sum()
     out = out.sort_values([value, category], ascending=[False, True]).reset_index(drop=True)
     total = out[value].sum()
@@ -384,7 +377,12 @@ def season_series(
         prior_as_of, prior_numerator, prior_denominator, prior_rate for the same week of the
         prior season (missing when not reported).
     """
-    _require(fafsa_weekly, ["school_id", "season", "week", "as_of", "seniors", numerator], "fafsa")
+    check_columns(
+        fafsa_weekly,
+        ["school_id", "season", "week", "as_of", "seniors", numerator],
+        what="fafsa",
+        hint=_COLUMNS_HINT,
+    )
     rows = fafsa_weekly
     if "reported" not in rows:
         rows = rows.assign(reported=True)
@@ -436,7 +434,7 @@ def season_pace(series: pd.DataFrame) -> pd.DataFrame:
         rate; missing for the first) and the :func:`run_chart` columns of ``change`` around
         0 (the first week is not tested). Empty when no week has both seasons.
     """
-    _require(series, ["week", "rate", "prior_rate"], "season series")
+    check_columns(series, ["week", "rate", "prior_rate"], what="season series", hint=_COLUMNS_HINT)
     both = series.loc[series["rate"].notna() & series["prior_rate"].notna()]
     both = both.sort_values("week")[["week", "rate", "prior_rate"]].reset_index(drop=True)
     both["gap"] = both["rate"] - both["prior_rate"]
@@ -481,7 +479,12 @@ def yearly_run_chart(
     pandas.DataFrame
         year, numerator, denominator, rate and the :func:`run_chart` columns.
     """
-    _require(rates, [unit, "year", "group", "measure", "numerator", "denominator"], "rates")
+    check_columns(
+        rates,
+        [unit, "year", "group", "measure", "numerator", "denominator"],
+        what="rates",
+        hint=_COLUMNS_HINT,
+    )
     rows = rates[(rates["measure"] == measure) & (rates["group"] == group)]
     if unit_id is not None:
         rows = rows[rows[unit] == unit_id]

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from netlab.clean import EXCLUSION_COLUMNS, QUALITY_COLUMNS
+from netlab.measures import direction as measure_direction
 from netlab.params import RunParams, from_dict
 from netlab.pipeline import Prepared
 
@@ -80,7 +81,11 @@ def make_prepared(
     if measures is None:
         names = list(dict.fromkeys(rates["measure"])) if len(rates) else []
         measures = pd.DataFrame(
-            {"measure": names, "label": [str(m) for m in names], "direction": "higher"}
+            {
+                "measure": names,
+                "label": [str(m) for m in names],
+                "direction": [measure_direction(str(m)) for m in names],
+            }
         )
     return Prepared(
         run=p.run,

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from netlab import paths
+from netlab import livecase, paths
 from netlab.exceptions import InputError
 from netlab.names import display_name
 from netlab.params import RunParams
@@ -123,9 +123,5 @@ def _brief_pairs(params: RunParams) -> list[tuple[str, str]]:
     path = paths.processed_dir(params.run) / "models" / "livecase__pairs.parquet"
     if not path.exists():
         return []
-    pairs = pd.read_parquet(path)
-    if pairs.empty:
-        return []
-    n = pairs[["host_denominator", "visitor_denominator"]].min(axis=1)
-    pairs = pairs.loc[pd.to_numeric(n, errors="coerce") >= params.min_cell]
+    pairs = livecase.shown_pairs(pd.read_parquet(path), min_cell=params.min_cell)
     return list(zip(pairs["host"].astype(str), pairs["visitor"].astype(str), strict=True))

@@ -30,6 +30,9 @@ from netlab.livecase._match import (
 from netlab.livecase._run import (
     models_for_run,
 )
+from netlab.livecase._shown import (
+    shown_pairs,
+)
 from netlab.livecase._text import (
     NO_CONTEXT,
     alike,
@@ -47,5 +50,6 @@ __all__ = [
     "match",
     "models_for_run",
     "paragraphs",
+    "shown_pairs",
     "stance",
 ]

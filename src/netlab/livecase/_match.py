@@ -249,11 +249,7 @@ def match(
         ``visitor_hosts`` (how many hosts the visitor is suggested to) and ``reasons``
         (short text).
     """
-    check_argument("direction", ["higher", "lower"], direction)
-    if len(weights) != len(CONTEXT):
-        raise ValueError(f"`weights` needs {len(CONTEXT)} numbers {CONTEXT}; got {weights!r}.")
-    if max_visitors < 1:
-        raise ValueError(f"`max_visitors` must be at least 1; got {max_visitors!r}.")
+    _check_settings(direction, weights, max_visitors)
     perf = _performance(
         shrunken_or_rates, measure=measure, group=group, year=year, window=bottom_years
     )
@@ -275,29 +271,82 @@ def match(
     ctx = context.set_index("unit_id")
     sign = 1.0 if direction == "higher" else -1.0
     perf = perf.set_index("unit_id")
-    # The bottom performers are left out as visitors.
+    bottom = _bottom(perf, sign, exclude_bottom)  # the bottom performers never visit
+    stance = _learning_stance(
+        perf.index, pdsa, traction, as_of=as_of, min_cycles=min_cycles,
+        ownership_threshold=ownership_threshold,
+    )  # fmt: skip
+    keep = ~perf.index.isin(hosts) & ~perf.index.isin(list(bottom)) & perf.index.isin(z.index)
+    hosts = sorted(hosts, key=lambda h: -sign * perf.loc[h, "value"])
+    out = _pairs(
+        hosts, perf.index[keep], z=z, ctx=ctx, perf=perf, stance=stance,
+        weights=np.asarray(weights, dtype=float), sign=sign,
+        bonuses=(same_district_bonus, stance_bonus), min_gap_pp=min_gap_pp,
+        max_visitors=max_visitors,
+    )  # fmt: skip
+    if out is None or out.empty:
+        return pd.DataFrame(columns=_COLUMNS)
+    return _with_context(out, ctx, perf, stance)
+
+
+def _check_settings(direction: str, weights: Sequence[float], max_visitors: int) -> None:
+    check_argument("direction", ["higher", "lower"], direction)
+    if len(weights) != len(CONTEXT):
+        raise ValueError(f"`weights` needs {len(CONTEXT)} numbers {CONTEXT}; got {weights!r}.")
+    if max_visitors < 1:
+        raise ValueError(f"`max_visitors` must be at least 1; got {max_visitors!r}.")
+
+
+def _learning_stance(
+    ids: pd.Index,
+    pdsa: pd.DataFrame | None,
+    traction: pd.DataFrame | None,
+    *,
+    as_of: dt.date | None,
+    min_cycles: int,
+    ownership_threshold: float,
+) -> pd.DataFrame:
+    """Each unit's PDSA cycles, ownership and learning stance (NA without the tables)."""
+    stance = _stance(pd.Series(ids), pdsa, traction, as_of=as_of).set_index("unit_id")
+    has_evidence = pdsa is not None or traction is not None
+    cycles_ok = stance["pdsa_cycles"].fillna(0).astype(int) >= min_cycles
+    owning = stance["ownership"].fillna(-np.inf) >= ownership_threshold
+    stance["learning_stance"] = (cycles_ok | owning) if has_evidence else pd.NA
+    return stance
+
+
+def _bottom(perf: pd.DataFrame, sign: float, exclude_bottom: float) -> set:
+    """The lowest ``exclude_bottom`` share of units on the measure (at least one)."""
     n_bottom = math.ceil(exclude_bottom * len(perf)) if exclude_bottom > 0 else 0
     bottom = set(
         (sign * perf["value"]).sort_values(kind="stable").index[: max(n_bottom, 0)].tolist()
     )
     if exclude_bottom > 0 and not bottom:
         bottom = {(sign * perf["value"]).idxmin()}
-    stance = _stance(pd.Series(perf.index), pdsa, traction, as_of=as_of).set_index("unit_id")
-    has_evidence = pdsa is not None or traction is not None
-    cycles_ok = stance["pdsa_cycles"].fillna(0).astype(int) >= min_cycles
-    owning = stance["ownership"].fillna(-np.inf) >= ownership_threshold
-    stance["learning_stance"] = (cycles_ok | owning) if has_evidence else pd.NA
+    return bottom
 
-    w = np.asarray(weights, dtype=float)
-    keep = ~perf.index.isin(hosts) & ~perf.index.isin(list(bottom)) & perf.index.isin(z.index)
-    candidates = perf.index[keep]
-    hosts = sorted(hosts, key=lambda h: -sign * perf.loc[h, "value"])
+
+def _pairs(
+    hosts: list,
+    candidates: pd.Index,
+    *,
+    z: pd.DataFrame,
+    ctx: pd.DataFrame,
+    perf: pd.DataFrame,
+    stance: pd.DataFrame,
+    weights: np.ndarray,
+    sign: float,
+    bonuses: tuple[float, float],
+    min_gap_pp: float,
+    max_visitors: int,
+) -> pd.DataFrame | None:
+    """Each host's best visitors: host, visitor, rank, distance, score, gap (None: none)."""
     # Candidate arrays once; each host is then a few vectorized steps (a state has ~1,300).
     cand = np.asarray(candidates, dtype=object)
     z_cand = z.loc[candidates, list(CONTEXT)].to_numpy(dtype=float)
     if len(z_cand) and np.isnan(z_cand).all():
         # No context to tell look-alikes by: no pairs, rather than pairs in id order.
-        return pd.DataFrame(columns=_COLUMNS)
+        return None
     num_cand = perf.loc[candidates, "numerator"].to_numpy(dtype=float)
     den_cand = perf.loc[candidates, "denominator"].to_numpy(dtype=float)
     district_cand = ctx.loc[candidates, "district"].astype(object).to_numpy()
@@ -307,6 +356,7 @@ def match(
     num_host = perf.loc[hosts, "numerator"].to_numpy(dtype=float)
     den_host = perf.loc[hosts, "denominator"].to_numpy(dtype=float)
     district_host = ctx.loc[hosts, "district"].astype(object).to_numpy()
+    w = weights
     rows = []
     for k, host in enumerate(hosts if len(cand) else []):
         diff = z_cand - z_host[k]
@@ -318,7 +368,7 @@ def match(
         d, low, high = newcombe_diff(num_host[k], den_host[k], num_cand, den_cand)
         hd = district_host[k]
         same = np.zeros(len(cand), bool) if pd.isna(hd) else (district_cand == hd).astype(bool)
-        score = dist - same_district_bonus * same - stance_bonus * stance_cand
+        score = dist - bonuses[0] * same - bonuses[1] * stance_cand
         gap = 100 * sign * d
         eligible = np.flatnonzero(gap >= min_gap_pp)
         # Lowest score first; ties by distance, then by id (NaN distances last).
@@ -326,27 +376,23 @@ def match(
                             np.nan_to_num(score[eligible], nan=np.inf)))  # fmt: skip
         pick = eligible[order[:max_visitors]]
         rows.append(
-            (
-                cand[pick],
-                dist[pick],
-                gap[pick],
-                100 * (low if sign > 0 else -high)[pick],
-                100 * (high if sign > 0 else -low)[pick],
-                same[pick],
-                score[pick],
-                np.full(len(pick), host, dtype=object),
-                np.arange(1, len(pick) + 1),
-            )
-        )
+            (cand[pick], dist[pick], gap[pick],
+             100 * (low if sign > 0 else -high)[pick], 100 * (high if sign > 0 else -low)[pick],
+             same[pick], score[pick], np.full(len(pick), host, dtype=object),
+             np.arange(1, len(pick) + 1))
+        )  # fmt: skip
     if not rows:
-        return pd.DataFrame(columns=_COLUMNS)
+        return None
     names = ["visitor", "distance", "gap_pp", "gap_low_pp", "gap_high_pp", "same_district",
              "score", "host", "rank"]  # fmt: skip
     out = pd.DataFrame({n: np.concatenate([r[i] for r in rows]) for i, n in enumerate(names)})
-    out["visitor"] = out["visitor"].astype(str)
-    out["host"] = out["host"].astype(str)
-    if out.empty:
-        return pd.DataFrame(columns=_COLUMNS)
+    return out.assign(visitor=out["visitor"].astype(str), host=out["host"].astype(str))
+
+
+def _with_context(
+    out: pd.DataFrame, ctx: pd.DataFrame, perf: pd.DataFrame, stance: pd.DataFrame
+) -> pd.DataFrame:
+    """The pairs with both sides' names, context, counts and stance, and the reasons."""
     for role in ("host", "visitor"):
         ids = out[role]
         out[f"{role}_name"] = ids.map(ctx["name"])

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from netlab import measures
 from netlab.livecase._match import context_used, match
 
 __all__ = ["models_for_run"]
@@ -59,11 +60,7 @@ def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
     rates = prepared.rates
     if rates is None or rates.empty or measure not in set(rates["measure"]):
         return {}
-    direction = "higher"
-    m = prepared.measures
-    if m is not None and "direction" in m.columns:
-        found = m.loc[m["measure"] == measure, "direction"]
-        direction = str(found.iloc[0]) if len(found) else "higher"
+    direction = measures.direction(measure, prepared.measures)
     # Reuse the run's bright spots when the variation models are already fitted.
     spots = (getattr(prepared, "models", None) or {}).get("variation__bright_spots")
     if spots is not None and {"unit_id", "measure", "group"} <= set(spots.columns):

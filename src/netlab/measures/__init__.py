@@ -11,6 +11,8 @@ from netlab.measures._definitions import (
     Registry,
     builtin_groups,
     builtin_measures,
+    direction,
+    measure_label,
     registry,
     table_columns,
 )
@@ -38,6 +40,7 @@ from netlab.measures._windows import (
     final_mask,
     split_rates,
 )
+from netlab.params import DEFAULT_MEASURE
 
 __all__ = [
     "AT_GRADUATION",
@@ -47,6 +50,7 @@ __all__ = [
     "final_mask",
     "split_rates",
     "COUNTS_TABLES",
+    "DEFAULT_MEASURE",
     "Group",
     "Measure",
     "RATES_COLUMNS",
@@ -57,6 +61,8 @@ __all__ = [
     "builtin_measures",
     "compute_rates",
     "counts_from_students",
+    "direction",
+    "measure_label",
     "measures_frame",
     "process_series",
     "registry",

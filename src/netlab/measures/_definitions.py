@@ -8,6 +8,7 @@ Public names are re-exported by :mod:`netlab.measures`.
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,15 +88,101 @@ class Registry:
 
     def label(self, measure: str) -> str:
         """A measure's label (its name when the registry does not know it)."""
-        return self.measures[measure].label if measure in self.measures else measure
+        return measure_label(measure, self, default=measure)
 
     def group_label(self, group: str) -> str:
         """A group's label (its name when the registry does not know it)."""
         return self.groups[group].label if group in self.groups else group
 
     def direction(self, measure: str) -> str:
-        """``"higher"`` or ``"lower"`` (is better); ``"higher"`` for unknown measures."""
-        return self.measures[measure].direction if measure in self.measures else "higher"
+        """``"higher"`` or ``"lower"`` (is better): see :func:`direction`."""
+        return direction(measure, self)
+
+
+# ------------------------------------------------------------ what a measure is called
+
+
+def _known_value(measure: str, known: Any, field_name: str) -> Any:
+    """``field_name`` of ``measure`` in a registry or a measures frame (None when absent)."""
+    if known is None:
+        return None
+    if isinstance(known, Registry):
+        m = known.measures.get(measure)
+        return getattr(m, field_name, None) if m is not None else None
+    columns = getattr(known, "columns", ())
+    if not len(known) or "measure" not in columns or field_name not in columns:
+        return None
+    hit = known.loc[known["measure"] == measure, field_name]
+    return hit.iloc[0] if len(hit) else None
+
+
+@functools.lru_cache(maxsize=1)
+def _builtin_directions() -> dict[str, str]:
+    return {name: d.direction for name, d in builtin_measures().items()}
+
+
+def direction(measure: str, known: Any = None) -> str:
+    """Whether a higher or a lower rate of ``measure`` is better: the one place it is decided.
+
+    Parameters
+    ----------
+    measure : str
+        The measure's name.
+    known : Registry or DataFrame, optional
+        The run's registry, or a prepared run's measures frame
+        (:func:`netlab.measures.measures_frame`). A measure it does not describe takes its
+        built-in direction (``netlab/data/measures.yaml``), else higher.
+
+    Returns
+    -------
+    str
+        ``"higher"`` or ``"lower"``.
+
+    Examples
+    --------
+    >>> direction("summer_melt"), direction("enrolled")
+    ('lower', 'higher')
+    """
+    found = _known_value(measure, known, "direction")
+    if found in ("higher", "lower"):
+        return str(found)
+    return _builtin_directions().get(measure, "higher")
+
+
+def measure_label(
+    measure: str, known: Any = None, *, short: bool = False, default: str | None = None
+) -> str:
+    """A measure's label (tables, headings), or its short label (sentences, axes).
+
+    Parameters
+    ----------
+    measure : str
+        The measure's name.
+    known : Registry or DataFrame, optional
+        The run's registry, or a prepared run's measures frame.
+    short : bool, default False
+        The short label, falling back to the label when there is none.
+    default : str, optional
+        What a measure ``known`` does not describe is called; by default its name with
+        spaces for underscores and a capital first letter.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> measure_label("ninth_on_track")
+    'Ninth on track'
+    """
+    for name in ("short_label", "label") if short else ("label",):
+        found = _known_value(measure, known, name)
+        if isinstance(found, str) and found:
+            return found
+    if default is not None:
+        return default
+    text = measure.replace("_", " ")
+    return text[:1].upper() + text[1:]
 
 
 # ---------------------------------------------------------------------------- registry
@@ -160,26 +247,7 @@ def _check_measure(
 ) -> Measure:
     what = f"Measure {name!r}"
     if defn.table in COUNTS_TABLES:
-        if defn.numerator or defn.denominator:
-            raise MeasureError(
-                f"{what} reads the {defn.table} table, whose rows carry their own numerators "
-                "and denominators, yet it defines numerator/denominator conditions.",
-                table=defn.table,
-                hint="Drop the conditions, or point `table:` at a student-level table.",
-            )
-        return Measure(
-            name,
-            defn.label,
-            defn.table,
-            None,
-            None,
-            defn.denominator_label or f"as reported in the {defn.table} file",
-            defn.direction,
-            defn.kind,
-            "year",
-            short_label=defn.short_label,
-            window=_window(defn),
-        )
+        return _counts_measure(name, defn)
     if defn.table not in tables:
         raise MeasureError(
             f"{what} reads the table {defn.table!r}, which is not a known table.",
@@ -202,18 +270,7 @@ def _check_measure(
                 column=column,
                 hint="Set `year_column:` or declare the column in extra_columns.",
             )
-    conds = {}
-    for part in ("denominator", "numerator"):
-        text = getattr(defn, part) or "true"
-        try:
-            conds[part] = check(text, known, constants, table=defn.table)
-        except MeasureError as err:
-            raise MeasureError(
-                f"{what}, {part}: {err.message}",
-                table=defn.table,
-                column=err.column,
-                hint=err.hint,
-            ) from None
+    conds = _conditions(what, defn, known, constants)
     den_text = conds["denominator"].text.strip().lower()
     label = defn.denominator_label or (
         f"all rows of the {defn.table} table"
@@ -233,6 +290,49 @@ def _check_measure(
         short_label=defn.short_label,
         window=_window(defn),
     )
+
+
+def _counts_measure(name: str, defn: MeasureDef) -> Measure:
+    """A measure whose rows come as counts: no conditions, its year column ``year``."""
+    if defn.numerator or defn.denominator:
+        raise MeasureError(
+            f"Measure {name!r} reads the {defn.table} table, whose rows carry their own "
+            "numerators and denominators, yet it defines numerator/denominator conditions.",
+            table=defn.table,
+            hint="Drop the conditions, or point `table:` at a student-level table.",
+        )
+    return Measure(
+        name,
+        defn.label,
+        defn.table,
+        None,
+        None,
+        defn.denominator_label or f"as reported in the {defn.table} file",
+        defn.direction,
+        defn.kind,
+        "year",
+        short_label=defn.short_label,
+        window=_window(defn),
+    )
+
+
+def _conditions(
+    what: str, defn: MeasureDef, known: Mapping[str, str], constants: Mapping[str, Any]
+) -> dict[str, Condition]:
+    """The measure's denominator and numerator conditions, each checked on its table."""
+    conds = {}
+    for part in ("denominator", "numerator"):
+        text = getattr(defn, part) or "true"
+        try:
+            conds[part] = check(text, known, constants, table=defn.table)
+        except MeasureError as err:
+            raise MeasureError(
+                f"{what}, {part}: {err.message}",
+                table=defn.table,
+                column=err.column,
+                hint=err.hint,
+            ) from None
+    return conds
 
 
 def _window(defn: MeasureDef) -> Window:
@@ -292,6 +392,27 @@ def registry(params: RunParams | Mapping[str, Any] | None = None) -> Registry:
         except MeasureError as err:
             problems.append(err)
 
+    groups = _groups(params, measures, tables, constants, problems)
+    _check_named_measures(params, measures, problems)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        lines = "\n".join("  - " + str(p).replace("\n", "\n    ") for p in problems)
+        raise MeasureError(
+            f"{len(problems)} measure or group definitions cannot be used:\n{lines}"
+        )
+    quiet = frozenset(builtin_measures()) - set(params.measures)
+    return Registry(measures=measures, groups=groups, constants=constants, quiet=quiet)
+
+
+def _groups(
+    params: RunParams,
+    measures: Mapping[str, Measure],
+    tables: Mapping[str, Mapping[str, str]],
+    constants: Mapping[str, Any],
+    problems: list[MeasureError],
+) -> dict[str, Group]:
+    """The run's groups, the focal one among them, checked; problems are added to ``problems``."""
     group_defs = {**builtin_groups(), **params.groups}
     focal = params.focal_group
     if isinstance(focal, str) and focal != "focal":
@@ -330,7 +451,13 @@ def registry(params: RunParams | Mapping[str, Any] | None = None) -> Registry:
                 hint="Name a group defined under `groups:` (or `focal`).",
             )
         )
+    return groups
 
+
+def _check_named_measures(
+    params: RunParams, measures: Mapping[str, Measure], problems: list[MeasureError]
+) -> None:
+    """Add a problem for each measure the params name (focal, aim, a team's) not defined."""
     wanted = {"focal_measure": params.focal_measure, "aim.measure": params.aim.measure}
     wanted |= {f"team_measures.{unit}": m for unit, m in params.team_measures.items()}
     for key, name in wanted.items():
@@ -344,13 +471,3 @@ def registry(params: RunParams | Mapping[str, Any] | None = None) -> Registry:
                     "measure names).",
                 )
             )
-
-    if len(problems) == 1:
-        raise problems[0]
-    if problems:
-        lines = "\n".join("  - " + str(p).replace("\n", "\n    ") for p in problems)
-        raise MeasureError(
-            f"{len(problems)} measure or group definitions cannot be used:\n{lines}"
-        )
-    quiet = frozenset(builtin_measures()) - set(params.measures)
-    return Registry(measures=measures, groups=groups, constants=constants, quiet=quiet)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from netlab import measures
+
 # Written this way on every page (the text check's acronyms that can be one word of an id).
 _CAPS = {a.casefold(): a for a in ("FAFSA", "CADAA", "GPA", "IPEDS", "NCES", "CSU", "UC", "AP")}
 
@@ -47,7 +49,7 @@ def with_described_measures(
             {
                 "measure": m,
                 "label": label,
-                "direction": "higher",
+                "direction": measures.direction(m),
                 "kind": "interim",
                 "table": "counts",
                 "denominator_label": got.get("denominator_label") or "students counted",

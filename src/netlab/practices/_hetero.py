@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from netlab.params import DEFAULT_MEASURE
 from netlab.practices._stats import _collinearity, _demean, _dummies, _label, _usable, _wls_cluster
 from netlab.practices._text import _plural
 
@@ -64,7 +65,7 @@ def other_students(
     rates: pd.DataFrame,
     practices: pd.DataFrame,
     *,
-    measure: str = "enrolled_likely_grad",
+    measure: str = DEFAULT_MEASURE,
     group: str = "focal",
     unit: str = "unit_id",
     units: Any = None,

@@ -10,6 +10,7 @@ import pandas as pd
 
 from netlab.checks import check_columns
 from netlab.exceptions import InputError
+from netlab.params import DEFAULT_MEASURE
 
 __all__ = ["panel"]
 
@@ -39,7 +40,7 @@ def panel(
     rates: pd.DataFrame,
     practices: pd.DataFrame,
     *,
-    measure: str = "enrolled_likely_grad",
+    measure: str = DEFAULT_MEASURE,
     group: str = "focal",
     unit: str = "unit_id",
     units: Any = None,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from netlab import privacy
+from netlab import livecase, privacy
 from netlab.report._aim import aim_facts, aim_status_sentence
 from netlab.report._aim_words import how_many_more_words, no_status_words
 from netlab.report._glance_words import learn_from_words, spread_card_words
@@ -145,14 +145,8 @@ def _change(r: Report, measure: str, year: int | None) -> pd.Series:
 
 
 def shown_pairs(r: Report) -> pd.DataFrame:
-    """The live-case pairs a report may show: each resting on at least ``min_cell``."""
-    look = lookup(
-        r, "livecase__pairs", "", group=None, n=("host_denominator", "visitor_denominator")
-    )
-    if look.missing:
-        return pd.DataFrame(columns=["host", "visitor", "n_min"])
-    pairs = look.shown
-    return pairs.assign(host=pairs["host"].astype(str), visitor=pairs["visitor"].astype(str))
+    """The live-case pairs a report may show (:func:`netlab.livecase.shown_pairs`)."""
+    return livecase.shown_pairs(r.model("livecase__pairs"), min_cell=r.min_cell)
 
 
 # --------------------------------------------------------------------------------------

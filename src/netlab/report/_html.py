@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from netlab import privacy, reasons
+from netlab import measures, privacy, reasons
 from netlab.names import in_sentence
 
 if TYPE_CHECKING:
@@ -184,6 +184,39 @@ def _fmt(value: Any, fmt: str) -> str:
     return _E(str(value))
 
 
+def _value_cell(
+    row: pd.Series, c: Col, *, whole: bool, derived: bool, min_cell: int, below: int
+) -> tuple[str, float | None]:
+    """One value cell, and the students it rests on (None when it is hidden).
+
+    Hidden: the mark of its reason. Shown: the value, banded ("≤5%") on too few students,
+    or marked "so far" when provisional.
+    """
+    n = pd.to_numeric(row.get(c.n), errors="coerce")
+    why = _cell_reason(row, c, n, whole=whole, min_cell=min_cell)
+    if why is None and derived and c.fmt in _DERIVED:
+        why = reasons.Reason.COMPLEMENTARY
+    if why is not None:
+        until = row.get(c.until) if c.until else None
+        return hidden_cell(why, min_cell=min_cell, until=until), None
+    value = row.get(c.key)
+    banded = c.fmt in ("rate", "rate1") and reasons.band(_float(value), float(n), below=below)
+    if banded:
+        return (
+            f'<td class="netlab-value netlab-num netlab-banded netlab-why-banded" '
+            f'data-why="banded" data-n="{int(n)}">{_E(banded)}</td>'
+        ), float(n)
+    if c.status and row.get(c.status) == "provisional":
+        return (
+            f'<td class="netlab-value netlab-num netlab-provisional" data-n="{int(n)}" '
+            f'data-status="provisional">{_fmt(value, c.fmt)} '
+            f'<span class="netlab-sofar">so far</span></td>'
+        ), float(n)
+    return (
+        f'<td class="netlab-value netlab-num" data-n="{int(n)}">{_fmt(value, c.fmt)}</td>'
+    ), float(n)
+
+
 def table(
     frame: pd.DataFrame,
     columns: Sequence[Col],
@@ -255,35 +288,12 @@ def table(
                 cells.append(f'<td class="{cls}">{_fmt(row.get(c.key), c.fmt)}</td>')
                 continue
             any_value = True
-            n = pd.to_numeric(row.get(c.n), errors="coerce")
-            why = _cell_reason(row, c, n, whole=whole, min_cell=min_cell)
-            if why is None and derived and c.fmt in _DERIVED:
-                why = reasons.Reason.COMPLEMENTARY
-            if why is not None:
-                until = row.get(c.until) if c.until else None
-                cells.append(hidden_cell(why, min_cell=min_cell, until=until))
-                continue
-            shown_n.append(float(n))
-            value = row.get(c.key)
-            banded = c.fmt in ("rate", "rate1") and reasons.band(
-                _float(value), float(n), below=below
+            cell, n = _value_cell(
+                row, c, whole=whole, derived=derived, min_cell=min_cell, below=below
             )
-            if banded:
-                cells.append(
-                    f'<td class="netlab-value netlab-num netlab-banded netlab-why-banded" '
-                    f'data-why="banded" data-n="{int(n)}">{_E(banded)}</td>'
-                )
-                continue
-            if c.status and row.get(c.status) == "provisional":
-                cells.append(
-                    f'<td class="netlab-value netlab-num netlab-provisional" data-n="{int(n)}" '
-                    f'data-status="provisional">{_fmt(value, c.fmt)} '
-                    f'<span class="netlab-sofar">so far</span></td>'
-                )
-                continue
-            cells.append(
-                f'<td class="netlab-value netlab-num" data-n="{int(n)}">{_fmt(value, c.fmt)}</td>'
-            )
+            cells.append(cell)
+            if n is not None:
+                shown_n.append(n)
         attrs = ""
         if any_value:
             attrs = f' data-n="{int(min(shown_n))}"' if shown_n else ' data-suppressed="true"'
@@ -380,13 +390,7 @@ def hidden_cell(why: reasons.Reason | str, *, min_cell: int, until: Any = None) 
 
 def _measure_label(r: Report, measure: str, *, short: bool = False) -> str:
     """A measure's label (for tables and headings), or its short label (sentences, axes)."""
-    m = r.prepared.measures
-    for col in ("short_label", "label") if short else ("label",):
-        if m is not None and len(m) and col in m.columns:
-            hit = m.loc[m["measure"] == measure, col]
-            if len(hit) and isinstance(hit.iloc[0], str) and hit.iloc[0]:
-                return hit.iloc[0]
-    return _capital(measure.replace("_", " "))
+    return measures.measure_label(measure, r.prepared.measures, short=short)
 
 
 def _phrase(r: Report, measure: str) -> str:
@@ -459,12 +463,7 @@ _details = fold  # for functions whose own parameter is called ``fold``
 
 
 def _direction(r: Report, measure: str) -> str:
-    m = r.prepared.measures
-    if m is not None and len(m) and "direction" in m.columns:
-        hit = m.loc[m["measure"] == measure, "direction"]
-        if len(hit) and hit.iloc[0] in ("higher", "lower"):
-            return str(hit.iloc[0])
-    return "higher"
+    return measures.direction(measure, r.prepared.measures)
 
 
 def _group_label(r: Report, group: str) -> str:
@@ -473,8 +472,6 @@ def _group_label(r: Report, group: str) -> str:
         return focal.label
     if group in r.params.groups:
         return r.params.groups[group].label
-    from netlab import measures
-
     groups = measures.builtin_groups()
     key = focal if group == "focal" and isinstance(focal, str) and focal in groups else group
     return groups[key].label if key in groups else group.replace("_", " ")

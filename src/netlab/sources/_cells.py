@@ -21,20 +21,7 @@ from netlab.exceptions import InputError
 from netlab.sources._damage import check_bytes, check_rows, first_lines, unclosed_quote
 from netlab.sources._describe import Description
 from netlab.sources._header_match import header_matches
-from netlab.sources._sheets import _read_sheets, _text, sniff_delimiter
-
-
-def _encoding(path: Path, desc: Description, sample: bytes) -> tuple[str, str | None]:
-    if desc.spec.encoding:
-        return desc.spec.encoding, None
-    if sample.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig", None
-    try:
-        # A sample may end inside a character: leave its last bytes out of the test.
-        sample[:-4].decode("utf-8")
-        return "utf-8", None
-    except UnicodeDecodeError:
-        return "cp1252", "not UTF-8: read as Windows-1252 (Latin-1)"
+from netlab.sources._sheets import _read_sheets, _text, sniff_delimiter, text_encoding
 
 
 def _header_row(lines: list[list[str]], desc: Description, path: Path) -> int | None:
@@ -61,7 +48,7 @@ def _csv_cells(path: Path, desc: Description, notes: list[str]):
     with path.open("rb") as fh:
         sample = fh.read(1 << 16)
     check_bytes(path, sample, encoding=desc.spec.encoding)
-    encoding, note = _encoding(path, desc, sample)
+    encoding, note = text_encoding(sample, declared=desc.spec.encoding, sample=True)
     text = sample.decode(encoding, errors="replace")
     delimiter = desc.spec.delimiter or sniff_delimiter(text)
     lines = first_lines(path, text, delimiter)
@@ -107,15 +94,17 @@ def _read_csv_columns(path, header, wanted, encoding, delimiter, skip, notes):
     try:
         table = read(encoding)
     except pa.ArrowInvalid as err:
-        if "UTF8" not in str(err) or encoding == "cp1252":
+        # UTF-8 in its first bytes only: the whole file decides, in the same order
+        fallback, note = text_encoding(path.read_bytes())
+        if "UTF8" not in str(err) or encoding == "cp1252" or note is None:
             raise InputError(
                 f"{path.name} cannot be read as CSV: {str(err).splitlines()[0]}",
                 file=path.name,
                 hint="Export the file again as CSV, or fix `delimiter:` in its description.",
             ) from None
         bad.clear()
-        table = read("cp1252")
-        notes.append("not UTF-8: read as Windows-1252 (Latin-1)")
+        table = read(fallback)
+        notes.append(note)
     data = path.read_bytes()
     if spans:
         unclosed_quote(path, data, spans[0], encoding)

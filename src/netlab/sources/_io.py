@@ -23,7 +23,7 @@ from netlab import schemas
 from netlab.clean import RawTable
 from netlab.exceptions import InputError
 from netlab.sources._damage import check_bytes, check_rows, wide_encoding
-from netlab.sources._sheets import sniff_delimiter
+from netlab.sources._sheets import open_workbook, sniff_delimiter, text_encoding
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -57,27 +57,9 @@ def _looks_like(head: bytes) -> str | None:
     return None
 
 
-def _decode_name(data: bytes) -> tuple[str, str | None]:
-    """Return the encoding to read ``data`` with and a note when it is not plain UTF-8."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        encoding, note = "utf-8-sig", None
-    else:
-        encoding, note = "utf-8", None
-    try:
-        data.decode(encoding)
-        return encoding, note
-    except UnicodeDecodeError:
-        pass
-    try:
-        data.decode("cp1252")
-        return "cp1252", "not UTF-8: read as Windows-1252 (Latin-1)"
-    except UnicodeDecodeError:
-        return "latin-1", "not UTF-8: read as Latin-1"
-
-
 def _read_csv(path: Path, data: bytes, notes: list[str]) -> pd.DataFrame:
     check_bytes(path, data)
-    encoding, note = _decode_name(data)
+    encoding, note = text_encoding(data)
     if note:
         notes.append(note)
     sample = data[:65536].decode(encoding, errors="replace")
@@ -114,7 +96,7 @@ def _read_csv(path: Path, data: bytes, notes: list[str]) -> pd.DataFrame:
 
 
 def _read_excel(path: Path, notes: list[str]) -> pd.DataFrame:
-    with pd.ExcelFile(path, engine="calamine") as book:
+    with open_workbook(path) as book:
         sheets = book.sheet_names
         if len(sheets) > 1:
             notes.append(
@@ -152,6 +134,38 @@ def read_file(path: str | Path) -> RawTable:
             table=name,
             hint=_EXPORT_HINT,
         )
+    _check_head(path, name, kind)
+    try:
+        if kind == "csv":
+            frame = _read_csv(path, path.read_bytes(), notes)
+        elif kind == "excel":
+            frame = _read_excel(path, notes)
+        else:
+            frame = pd.read_parquet(path)
+    except InputError:
+        raise
+    except Exception as err:  # any reader failure means the same thing to the user
+        raise InputError(
+            f"{path.name} cannot be read: {str(err).splitlines()[0] if str(err) else err!r}",
+            file=path.name,
+            table=name,
+            hint=_EXPORT_HINT,
+        ) from None
+    if frame.shape[1] == 0:
+        raise InputError(
+            f"{path.name} has no columns.",
+            file=path.name,
+            table=name,
+            hint="Export the table again with a header row, or remove the file.",
+        )
+    if len(frame) == 0:
+        notes.append("header only: no data rows")
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return RawTable(name=name, path=path, frame=frame.reset_index(drop=True), notes=notes)
+
+
+def _check_head(path: Path, name: str, kind: str) -> None:
+    """Refuse a file that cannot be opened, is empty, or is not what its name says."""
     try:
         with path.open("rb") as fh:
             head = fh.read(8192)
@@ -185,33 +199,6 @@ def read_file(path: str | Path) -> RawTable:
             + _EXPORT_HINT[0].lower()
             + _EXPORT_HINT[1:],
         )
-    try:
-        if kind == "csv":
-            frame = _read_csv(path, path.read_bytes(), notes)
-        elif kind == "excel":
-            frame = _read_excel(path, notes)
-        else:
-            frame = pd.read_parquet(path)
-    except InputError:
-        raise
-    except Exception as err:  # any reader failure means the same thing to the user
-        raise InputError(
-            f"{path.name} cannot be read: {str(err).splitlines()[0] if str(err) else err!r}",
-            file=path.name,
-            table=name,
-            hint=_EXPORT_HINT,
-        ) from None
-    if frame.shape[1] == 0:
-        raise InputError(
-            f"{path.name} has no columns.",
-            file=path.name,
-            table=name,
-            hint="Export the table again with a header row, or remove the file.",
-        )
-    if len(frame) == 0:
-        notes.append("header only: no data rows")
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return RawTable(name=name, path=path, frame=frame.reset_index(drop=True), notes=notes)
 
 
 def _candidates(directory: Path) -> list[Path]:
@@ -250,6 +237,30 @@ def scan(
     from netlab.sources import _exports as _exports  # the sources layer reads described exports
 
     claimed, claim_problems = _claims.claims(directory)
+    _read_plain(directory, claimed, known, tables, problems)
+    built, info = _exports.read_folder(
+        directory, tables, params, found=claimed, problems=claim_problems
+    )
+    tables.update(built)
+    if not built:
+        problems.extend(info.problems)
+    # A described file that could not be read is the problem, not the table it would make.
+    failed = [schemas.problem(file="", table=t, rule="", what_to_do="") for t in info.failed]
+    problems.extend(_missing_tables(directory, tables, known, problems + failed))
+    return tables, problems
+
+
+def _read_plain(
+    directory: Path,
+    claimed: Iterable[Path],
+    known: Iterable[str],
+    tables: dict[str, RawTable],
+    problems: list[dict[str, Any]],
+) -> None:
+    """Read the folder's files no description claims, one table each, into ``tables``.
+
+    A file that cannot be read, or a second file for one table, becomes a problem.
+    """
     for path in _candidates(directory):
         if path in claimed or path.suffix.lower() in (".yaml", ".yml"):
             continue  # an export read through its description, or a description
@@ -284,16 +295,6 @@ def scan(
                     what_to_do=err.hint or _EXPORT_HINT,
                 )
             )
-    built, info = _exports.read_folder(
-        directory, tables, params, found=claimed, problems=claim_problems
-    )
-    tables.update(built)
-    if not built:
-        problems.extend(info.problems)
-    # A described file that could not be read is the problem, not the table it would make.
-    failed = [schemas.problem(file="", table=t, rule="", what_to_do="") for t in info.failed]
-    problems.extend(_missing_tables(directory, tables, known, problems + failed))
-    return tables, problems
 
 
 def _missing_tables(

@@ -46,7 +46,6 @@ from netlab.sources._fsa import (
 )
 from netlab.sources._state import (
     StateFiles,
-    _engine_for,
     _files,
     load_source_spec,
     read_state_files,
@@ -242,9 +241,7 @@ def _season_snapshots(
     source_dir: Path, spec: dict, season: int | None, engine: str | None
 ) -> tuple[list[FsaSnapshot], int]:
     """The FAFSA snapshots of ``season`` (default the latest), oldest first."""
-    snaps = [
-        read_fsa_workbook(p, engine=_engine_for(p, engine)) for p in _fsa_files(source_dir, spec)
-    ]
+    snaps = [read_fsa_workbook(p, engine=engine) for p in _fsa_files(source_dir, spec)]
     season = season if season is not None else max(s.season for s in snaps)
     snaps = sorted((s for s in snaps if s.season == season), key=lambda s: s.as_of)
     if not snaps:

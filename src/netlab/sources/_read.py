@@ -78,21 +78,7 @@ def read_export(path: str | Path, desc: Description, *, typed: bool = True) -> R
         ) from None
     spec = desc.spec
     out = ReadExport(path=path, description=desc, frame=pd.DataFrame({"_row": []}))
-    if spec.school_id is not None:
-        required = [r for r in required if r != "school_id"]
-    if spec.wide is not None and spec.wide.measures:
-        required = [r for r in required if r not in ("measure", "numerator", "denominator",
-                                                     "group")]  # fmt: skip
-    if spec.wide is not None and spec.wide.years:
-        required = [r for r in required if r != "year"]  # the headers hold the years
-    roles = {r: desc.patterns(r) for r in spec.columns}
-    extra = set(_roles_named(spec)) - set(fields) - set(roles)
-    for role in sorted(extra):
-        roles[role] = [role]
-    defaults = contract_aliases(_target(desc.kind), [r for r in fields if r not in roles])
-    defaults.update({r: [r] for r in fields if r not in roles and r not in defaults})
-    defaults = {r: v for r, v in defaults.items() if r not in spec.defaults}
-
+    roles, required, defaults = _roles(desc, fields, required)
     if path.suffix.lower() in _EXCEL:
         header, sheet, body = _excel_cells(path, desc)
         cells = {i: body.iloc[:, i] for i in range(body.shape[1])}
@@ -127,19 +113,60 @@ def read_export(path: str | Path, desc: Description, *, typed: bool = True) -> R
     frame = _frame(plan, cells, n_rows, years)
     out.frame = frame
     if bad_rows:
-        out.exclusions.append(
-            pd.DataFrame(
-                {"table": out.stage, "file": path.name, "row": pd.array([pd.NA] * len(bad_rows),
-                 dtype="Int64"), "reason": "row has a different number of fields than the header",
-                 "column": None, "value": None}
-            )
-        )  # fmt: skip
-        out.problem(
-            rule=f"{len(bad_rows):,} row(s) have a different number of fields than the header; "
-            "they were not read",
-            what_to_do="Export the file again (a delimiter inside an unquoted value splits a row).",
-            severity="warning",
+        _bad_rows(out, path, len(bad_rows))
+    _values(out, fields, typed=typed)
+    if spec.school_id is not None and "school_id" not in out.frame.columns:
+        _school_ids(out)
+    _note_unused(out, header, plan)
+    return out
+
+
+def _roles(
+    desc: Description, fields: Mapping[str, str], required: list[str]
+) -> tuple[dict[str, list[str]], list[str], dict[str, list[str]]]:
+    """The description's roles and header patterns, the required ones, and the defaults.
+
+    A role the file need not hold (a school id built from others, wide measures and years
+    in the headers) is not required; a field the description leaves out is matched by the
+    contract's own header names.
+    """
+    spec = desc.spec
+    if spec.school_id is not None:
+        required = [r for r in required if r != "school_id"]
+    if spec.wide is not None and spec.wide.measures:
+        required = [r for r in required if r not in ("measure", "numerator", "denominator",
+                                                     "group")]  # fmt: skip
+    if spec.wide is not None and spec.wide.years:
+        required = [r for r in required if r != "year"]  # the headers hold the years
+    roles = {r: desc.patterns(r) for r in spec.columns}
+    extra = set(_roles_named(spec)) - set(fields) - set(roles)
+    for role in sorted(extra):
+        roles[role] = [role]
+    defaults = contract_aliases(_target(desc.kind), [r for r in fields if r not in roles])
+    defaults.update({r: [r] for r in fields if r not in roles and r not in defaults})
+    defaults = {r: v for r, v in defaults.items() if r not in spec.defaults}
+    return roles, required, defaults
+
+
+def _bad_rows(out: ReadExport, path: Path, n: int) -> None:
+    """Rows with another number of fields than the header: excluded, and said once."""
+    out.exclusions.append(
+        pd.DataFrame(
+            {"table": out.stage, "file": path.name, "row": pd.array([pd.NA] * n,
+             dtype="Int64"), "reason": "row has a different number of fields than the header",
+             "column": None, "value": None}
         )
+    )  # fmt: skip
+    out.problem(
+        rule=f"{n:,} row(s) have a different number of fields than the header; they were not read",
+        what_to_do="Export the file again (a delimiter inside an unquoted value splits a row).",
+        severity="warning",
+    )
+
+
+def _values(out: ReadExport, fields: Mapping[str, str], *, typed: bool) -> None:
+    """Fill the description's defaults, map its values, and type each role."""
+    spec = out.description.spec
     for role, value in spec.defaults.items():
         if role not in out.frame.columns:
             out.frame[role] = _plain(value)
@@ -154,10 +181,6 @@ def read_export(path: str | Path, desc: Description, *, typed: bool = True) -> R
         for role, kind in spec.types.items():
             if role in out.frame.columns and kind == "year":
                 out.frame[role] = _typed(out, role, out.frame[role], kind)
-    if spec.school_id is not None and "school_id" not in out.frame.columns:
-        _school_ids(out)
-    _note_unused(out, header, plan)
-    return out
 
 
 def _target(kind: str) -> str:

@@ -60,13 +60,6 @@ def _school_code(value: Any) -> str:
     return _text(value)
 
 
-def _engine_for(path: Path, engine: str | None) -> str | None:
-    """The engine to use for one file (xlrd reads only .xls, openpyxl only .xlsx)."""
-    if engine in ("xlrd", "openpyxl"):
-        return "xlrd" if path.suffix.lower() == ".xls" else "openpyxl"
-    return engine
-
-
 # --------------------------------------------------------------------------- state files
 def load_source_spec(state: str | Path) -> dict[str, Any]:
     """The mapping that describes a state's files.
@@ -215,7 +208,7 @@ def _table_frames(source_dir: Path, spec, key: str, engine, cache) -> pd.DataFra
     frames = []
     for f in files:
         if f not in cache:
-            cache[f] = _read_sheets(f, _engine_for(f, engine))
+            cache[f] = _read_sheets(f, engine)
         frame = read_state_table(f, table, spec=spec, sheets=cache[f])
         if key != "crosswalk" and frame["year"].isna().all():
             raise InputError(

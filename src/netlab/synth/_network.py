@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from netlab.params import DEFAULT_MEASURE
 from netlab.synth._common import (
     _INSTITUTIONS,
     GRAD_RATE_THRESHOLD,
@@ -101,7 +102,7 @@ class Truth:
     adoption: pd.DataFrame | None = None
     bright_spot_effect: float = 0.0
     bright_spot_start: dict[str, int] = field(default_factory=dict)
-    bright_spot_measure: str = "enrolled_likely_grad"
+    bright_spot_measure: str = DEFAULT_MEASURE
     tau_realized: float = 0.0
     school_year_sd: float = 0.0
     year_effects: dict[int, float] = field(default_factory=dict)

@@ -110,30 +110,7 @@ def case_mix(
     rows = rows.fillna(False).astype(bool) & y.notna()
     data = students.loc[rows]
     yv = y.loc[rows].astype(float).to_numpy()
-    used = [c for c in covariates if c in data.columns and data[c].notna().any()]
-    absent = [c for c in covariates if c not in used]
-    if absent:
-        # Never a silent intercept-only model: say which covariates could not be used.
-        warnings.warn(
-            f"case mix: covariate(s) {absent} are not in the students table (or hold no "
-            f"value); the expected counts are adjusted for {used or 'nothing'}"
-            + ("" if used else ", so the ratios are unadjusted"),
-            stacklevel=2,
-        )
-    parts = []
-    for c in used:
-        col = data[c]
-        if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
-            num = col.astype(float)
-            if num.isna().any():
-                parts.append(num.isna().astype(float).rename(f"{c}_missing"))
-                num = num.fillna(num.mean() if num.notna().any() else 0.0)
-            parts.append(num.rename(c))
-        else:
-            parts.append(pd.get_dummies(col.astype(str), prefix=c, drop_first=True, dtype=float))
-    x = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=data.index)
-    x = x.loc[:, x.std() > 0]
-    x.insert(0, "const", 1.0)
+    x = _design(data, covariates)
     fit = GLM(yv, x.to_numpy(), family=families.Binomial()).fit()
     p = fit.predict(x.to_numpy())
     frame = pd.DataFrame({"unit_id": data[unit].to_numpy(), "o": yv, "e": p, "v": p * (1 - p)})
@@ -157,17 +134,66 @@ def case_mix(
     small = np.minimum(e, per["denominator"].to_numpy() - e) < exact_below
     if small.any():
         extra = _extra_sd(s, method, phi, tau2)
-        u = mixture_nodes()[0] if extra[small].any() else np.zeros(1)
-        by_unit = dict(list(frame.groupby("unit_id", sort=True)["e"]))
-        for i in np.flatnonzero(small):
-            probs = by_unit[per["unit_id"].iloc[i]].to_numpy()
-            cdf = poisson_binomial_cdf(probs, np.clip(1 + extra[i] * u, 0, None))
-            rows = np.zeros(len(out), dtype=bool)
-            rows[i] = True
-            _apply_exact(out, rows, o[i : i + 1], e[i : i + 1], table_dist(cdf))
+        _exact_rows(out, frame, per, small, extra)
     out = out.assign(exact=small, exact_below=float(exact_below), var_ratio=v.sum() / e.sum())
     out.attrs["covariates"] = list(x.columns[1:])
     return out
+
+
+def _design(data: pd.DataFrame, covariates: Sequence[str]) -> pd.DataFrame:
+    """The model's columns: a constant, then each usable covariate (warned when absent).
+
+    Text columns become dummies; a numeric column with missing values gets a
+    missing-indicator and its mean; columns without variation are left out.
+    """
+    used = [c for c in covariates if c in data.columns and data[c].notna().any()]
+    absent = [c for c in covariates if c not in used]
+    if absent:
+        # Never a silent intercept-only model: say which covariates could not be used.
+        warnings.warn(
+            f"case mix: covariate(s) {absent} are not in the students table (or hold no "
+            f"value); the expected counts are adjusted for {used or 'nothing'}"
+            + ("" if used else ", so the ratios are unadjusted"),
+            stacklevel=3,
+        )
+    parts = []
+    for c in used:
+        col = data[c]
+        if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
+            num = col.astype(float)
+            if num.isna().any():
+                parts.append(num.isna().astype(float).rename(f"{c}_missing"))
+                num = num.fillna(num.mean() if num.notna().any() else 0.0)
+            parts.append(num.rename(c))
+        else:
+            parts.append(pd.get_dummies(col.astype(str), prefix=c, drop_first=True, dtype=float))
+    x = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=data.index)
+    x = x.loc[:, x.std() > 0]
+    x.insert(0, "const", 1.0)
+    return x
+
+
+def _exact_rows(
+    out: pd.DataFrame,
+    frame: pd.DataFrame,
+    per: pd.DataFrame,
+    small: np.ndarray,
+    extra: np.ndarray,
+) -> None:
+    """Exact limits and flags, in place, for the units whose expected count is small.
+
+    O is Poisson-binomial over the unit's students' probabilities (mixed over the
+    over-dispersion where there is some).
+    """
+    o, e = per["observed"].to_numpy(), per["expected"].to_numpy()
+    u = mixture_nodes()[0] if extra[small].any() else np.zeros(1)
+    by_unit = dict(list(frame.groupby("unit_id", sort=True)["e"]))
+    for i in np.flatnonzero(small):
+        probs = by_unit[per["unit_id"].iloc[i]].to_numpy()
+        cdf = poisson_binomial_cdf(probs, np.clip(1 + extra[i] * u, 0, None))
+        rows = np.zeros(len(out), dtype=bool)
+        rows[i] = True
+        _apply_exact(out, rows, o[i : i + 1], e[i : i + 1], table_dist(cdf))
 
 
 def _score_interval(o: np.ndarray, e: np.ndarray, q: np.ndarray, z: float) -> tuple:

@@ -35,6 +35,7 @@ import pandas as pd
 from netlab import privacy
 from netlab.checks import check_argument
 from netlab.exceptions import MeasureError
+from netlab.measures import direction as better_direction
 from netlab.variation._casemix import adjustment_note, case_mix_for_run
 from netlab.variation._equity import equity_gaps, equity_trend
 from netlab.variation._funnel import _cell, _years, funnel, funnel_limits
@@ -134,25 +135,63 @@ def bright_spots(
     shrunk = shrunk[
         (shrunk["measure"] == measure) & (shrunk["group"] == group) & shrunk["year"].isin(years)
     ]
-    cols = [
-        "unit_id", "measure", "group", "first_year", "last_year", "numerator", "denominator",
-        "rate", "estimate", "low", "high", "network_rate", "p_top", "years_better",
-        "years_checked", "years", "latest_rate", "latest_estimate", "latest_network_rate",
-        "share", "probability", "margin", "rule",
-    ]  # fmt: skip
-    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
-    if shrunk.empty:
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in _BRIGHT_COLUMNS})
+    sub = rates[
+        (rates["measure"] == measure) & (rates["group"] == group) & rates["year"].isin(years)
+    ]
+    sub = sub[sub["numerator"].notna() & (sub["denominator"] > 0)]  # censored years left out
+    if shrunk.empty or sub.empty:
         return empty
     sign = 1 if direction == "higher" else -1
     yearly = shrunk.assign(
         _better=sign * (shrunk["estimate"] - shrunk["network_rate"]) > 0
     ).sort_values(["unit_id", "year"])
-    sub = rates[
-        (rates["measure"] == measure) & (rates["group"] == group) & rates["year"].isin(years)
+    fit = _pooled_fit(
+        sub, yearly, measure=measure, group=group, unit=unit, level=level, share=share,
+        direction=direction, margin=margin, need=need,
+    )  # fmt: skip
+    hits = fit[
+        (fit["p_top"] >= probability)
+        & fit["_clear"]
+        & (fit["years_better"] >= min_years)
+        & fit["_enough"]
     ]
-    sub = sub[sub["numerator"].notna() & (sub["denominator"] > 0)]  # censored years left out
-    if sub.empty:
+    if hits.empty:
         return empty
+    rule = _bright_rule(years, level, share, probability, margin, min_years, direction)
+    out = _with_evidence(hits, yearly, years).assign(
+        share=share, probability=probability, margin=margin, rule=rule
+    )
+    return out[_BRIGHT_COLUMNS].reset_index(drop=True)
+
+
+#: The columns of :func:`bright_spots`, in order.
+_BRIGHT_COLUMNS = [
+    "unit_id", "measure", "group", "first_year", "last_year", "numerator", "denominator",
+    "rate", "estimate", "low", "high", "network_rate", "p_top", "years_better",
+    "years_checked", "years", "latest_rate", "latest_estimate", "latest_network_rate",
+    "share", "probability", "margin", "rule",
+]  # fmt: skip
+
+
+def _pooled_fit(
+    sub: pd.DataFrame,
+    yearly: pd.DataFrame,
+    *,
+    measure: str,
+    group: str,
+    unit: str,
+    level: float,
+    share: float,
+    direction: str,
+    margin: float,
+    need: int,
+) -> pd.DataFrame:
+    """Each unit's counts pooled over the window and shrunk, with the rule's evidence.
+
+    Adds ``p_top`` (condition 1), ``_clear`` (condition 2), ``years_better`` (condition 3)
+    and ``_enough`` (condition 4: data in every year of the window).
+    """
     n_years = sub.groupby(unit)["year"].nunique()
     pooled = sub.groupby(unit, as_index=False)[["numerator", "denominator"]].sum()
     pooled = pooled.assign(year=0, measure=measure, group=group)
@@ -168,23 +207,25 @@ def bright_spots(
         clear = fit["low"] > network + margin
     else:
         clear = fit["high"] < network - margin
-    by_unit = yearly.groupby("unit_id")
-    n_better = by_unit["_better"].sum()
-    fit = fit.assign(
+    n_better = yearly.groupby("unit_id")["_better"].sum()
+    return fit.assign(
         p_top=p_top,
         years_better=fit["unit_id"].map(n_better).fillna(0).astype(int),
+        _clear=clear,
+        # fewer years: not a bright spot (still fitted)
+        _enough=fit["unit_id"].map(n_years).fillna(0) >= need,
     )
-    enough = fit["unit_id"].map(n_years).fillna(0) >= need  # fewer years: not one (still fitted)
-    hits = fit[(fit["p_top"] >= probability) & clear & (fit["years_better"] >= min_years) & enough]
-    if hits.empty:
-        return empty
-    latest = by_unit.tail(1).set_index("unit_id")
+
+
+def _with_evidence(hits: pd.DataFrame, yearly: pd.DataFrame, years: list[int]) -> pd.DataFrame:
+    """The bright spots with their window, the years they were better and the latest year."""
+    latest = yearly.groupby("unit_id").tail(1).set_index("unit_id")
     better_years = (
         yearly[yearly["_better"]]
         .groupby("unit_id")["year"]
         .agg(lambda s: ", ".join(str(int(y)) for y in s))
     )
-    out = hits.assign(
+    return hits.assign(
         first_year=years[0],
         last_year=years[-1],
         years_checked=len(years),
@@ -192,12 +233,7 @@ def bright_spots(
         latest_rate=hits["unit_id"].map(latest["rate"]),
         latest_estimate=hits["unit_id"].map(latest["estimate"]),
         latest_network_rate=hits["unit_id"].map(latest["network_rate"]),
-        share=share,
-        probability=probability,
-        margin=margin,
-        rule=_bright_rule(years, level, share, probability, margin, min_years, direction),
     )
-    return out[cols].reset_index(drop=True)
 
 
 def _bright_rule(
@@ -375,15 +411,6 @@ def spread_ranking(
 # --------------------------------------------------------------------------- for a run
 
 
-def _direction(prepared: Any, measure: str) -> str:
-    meas = getattr(prepared, "measures", None)
-    if isinstance(meas, pd.DataFrame) and {"measure", "direction"} <= set(meas.columns):
-        hit = meas.loc[meas["measure"] == measure, "direction"]
-        if len(hit) and hit.iloc[0] in ("higher", "lower"):
-            return str(hit.iloc[0])
-    return "lower" if measure == "summer_melt" else "higher"
-
-
 def _suppress(frame: pd.DataFrame, min_cell: int, columns: Sequence[str]) -> pd.DataFrame:
     out = frame.copy()
     small = np.zeros(len(out), dtype=bool)
@@ -429,7 +456,7 @@ def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
                 rates,
                 measure=m,
                 group=group,
-                direction=_direction(prepared, m),
+                direction=better_direction(m, getattr(prepared, "measures", None)),
                 shrunk=shrunk,
                 **bright_spot_settings(params),
             )

@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from netlab.checks import check_columns
 from netlab.exceptions import MeasureError
 from netlab.intervals import newcombe_diff
-from netlab.variation._funnel import _RATE_COLUMNS, _require, _z
+from netlab.variation._funnel import _COLUMNS_HINT, _RATE_COLUMNS, _z
 
 # --------------------------------------------------------------------------- equity gaps
 
@@ -60,7 +61,7 @@ def equity_gaps(
         ref_numerator, ref_denominator, ref_rate, gap_pp (focal minus reference, points),
         low_pp, high_pp, reference, level.
     """
-    _require(rates, (unit, *_RATE_COLUMNS), "rates")
+    check_columns(rates, (unit, *_RATE_COLUMNS), what="rates", hint=_COLUMNS_HINT)
     rows = rates[rates["measure"] == measure]
     if years is not None:
         rows = rows[rows["year"].isin(list(years))]

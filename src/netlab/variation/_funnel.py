@@ -9,15 +9,15 @@ Public names are re-exported by :mod:`netlab.variation`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from netlab.checks import check_argument
-from netlab.exceptions import InputError, MeasureError
+from netlab.checks import check_argument, check_columns
+from netlab.exceptions import MeasureError
 from netlab.variation import _exact as _exact
 
 _RATE_COLUMNS = ("year", "group", "measure", "numerator", "denominator")
@@ -26,22 +26,15 @@ _RATE_COLUMNS = ("year", "group", "measure", "numerator", "denominator")
 # --------------------------------------------------------------------------- common
 
 
-def _require(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InputError(
-            f"The {what} lacks column(s) {missing}; it has {list(frame.columns)}.",
-            table=what,
-            column=missing[0],
-            hint="Pass the rates table built by netlab.measures, or name the columns.",
-        )
+#: What to do when a frame passed here lacks a column.
+_COLUMNS_HINT = "Pass the rates table built by netlab.measures, or name the columns."
 
 
 def _cell(
     rates: pd.DataFrame, *, measure: str, group: str, year: int | None, unit: str
 ) -> pd.DataFrame:
     """Rows of one measure, group and year (latest when None) with a positive denominator."""
-    _require(rates, (unit, *_RATE_COLUMNS), "rates")
+    check_columns(rates, (unit, *_RATE_COLUMNS), what="rates", hint=_COLUMNS_HINT)
     rows = rates[(rates["measure"] == measure) & (rates["group"] == group)]
     if rows.empty:
         raise MeasureError(
@@ -299,7 +292,7 @@ def funnel_limits(result: pd.DataFrame, n_grid: Sequence[float] | None = None) -
     pandas.DataFrame
         Long frame: n, limit (coverage, e.g. 0.95), lower, upper, target.
     """
-    _require(result, ("target", "phi", "tau2", "method"), "funnel")
+    check_columns(result, ("target", "phi", "tau2", "method"), what="funnel", hint=_COLUMNS_HINT)
     first = result.iloc[0]
     kind = first["kind"] if "kind" in result else "proportion"
     inner = first["inner"] if "inner" in result else 0.95

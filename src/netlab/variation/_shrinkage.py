@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from netlab.checks import check_argument
+from netlab.checks import check_argument, check_columns
 from netlab.exceptions import MeasureError
-from netlab.variation._funnel import _RATE_COLUMNS, _as_cell, _require, _z
+from netlab.variation._funnel import _COLUMNS_HINT, _RATE_COLUMNS, _as_cell, _z
 
 # --------------------------------------------------------------------------- shrinkage
 
@@ -174,7 +174,7 @@ def _shrink_continuous(
 ) -> pd.DataFrame:
     import statsmodels.formula.api as smf
 
-    _require(data, (unit, value, *covariates), "data")
+    check_columns(data, (unit, value, *covariates), what="data", hint=_COLUMNS_HINT)
     frame = data[[unit, value, *covariates]].dropna().rename(columns={value: "_y"})
     rhs = " + ".join(covariates) if covariates else "1"
     fit = smf.mixedlm(f"_y ~ {rhs}", frame, groups=frame[unit]).fit(reml=True)
@@ -256,7 +256,7 @@ def shrunken(
         return _shrink_continuous(
             data, unit=unit, value=value, covariates=list(covariates), level=level
         )
-    _require(data, (unit, *_RATE_COLUMNS), "rates")
+    check_columns(data, (unit, *_RATE_COLUMNS), what="rates", hint=_COLUMNS_HINT)
     rows = data
     for col, sel in (("measure", measure), ("group", group), ("year", year)):
         if sel is not None:

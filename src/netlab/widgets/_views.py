@@ -15,6 +15,7 @@ import pandas as pd
 from netlab import privacy
 from netlab.checks import check_argument
 from netlab.exceptions import MeasureError
+from netlab.params import DEFAULT_MEASURE
 
 #: The views, with the label shown in the view picker.
 VIEWS = {
@@ -32,7 +33,7 @@ class Selection:
     """What the explorer shows: one view of one measure and group over a range of years."""
 
     view: str = "funnel"
-    measure: str = "enrolled_likely_grad"
+    measure: str = DEFAULT_MEASURE
     group: str = "focal"
     years: tuple[int, int] | None = None
     unit: str | None = None
@@ -45,12 +46,9 @@ class Selection:
 
 
 def _measure_label(prepared: Any, measure: str) -> str:
-    m = prepared.measures
-    if m is not None and len(m) and "label" in m.columns:
-        hit = m.loc[m["measure"] == measure, "label"]
-        if len(hit) and isinstance(hit.iloc[0], str):
-            return hit.iloc[0]
-    return measure.replace("_", " ")
+    from netlab import measures
+
+    return measures.measure_label(measure, prepared.measures, default=measure.replace("_", " "))
 
 
 def _group_label(params: Any, group: str) -> str:
