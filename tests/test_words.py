@@ -6,39 +6,35 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from netlab.report._aim_words import (
+from netlab.words import (
     aim_outlook_words,
     aim_status_words,
-    how_many_more_words,
-    more_students_words,
-    no_status_words,
-    to_target_words,
-)
-from netlab.report._glance_words import learn_from_words, names_words, spread_card_words
-from netlab.report._practice_words import (
-    covariance_words,
-    for_whom_words,
-    like_this_one_words,
-    not_compared_words,
-    staggered_words,
-)
-from netlab.report._season_words import (
-    pace_words,
-    season_status_words,
-    unreported_caption_words,
-)
-from netlab.report._words import (
     bright_spot_words,
     constellation_words,
+    covariance_words,
+    for_whom_words,
     funnel_hidden_words,
     funnel_place,
     funnel_position_words,
     gap_words,
+    how_many_more_words,
+    learn_from_words,
+    like_this_one_words,
+    more_students_words,
+    names_words,
     no_bright_spot_words,
+    no_status_words,
+    not_compared_words,
+    pace_words,
+    season_status_words,
     share_words,
+    spread_card_words,
     spread_words,
     stage_of_teams,
+    staggered_words,
+    to_target_words,
     transition_words,
+    unreported_caption_words,
 )
 
 WHO = "focal students"
@@ -412,7 +408,7 @@ def test_names_sort_as_a_reader_expects():
 
 
 def test_overdispersion_is_said_in_points():
-    from netlab.report._words import overdispersion_words
+    from netlab.words import overdispersion_words
 
     # tau = sqrt(0.0046) = 0.068: about 7 points beyond chance
     assert "about 7 points more than chance" in overdispersion_words(
@@ -423,7 +419,7 @@ def test_overdispersion_is_said_in_points():
 
 
 def test_constellation_says_band_width_and_direction():
-    from netlab.report._words import constellation_words
+    from netlab.words import constellation_words
 
     args = dict(first_year=2019, last_year=2026, rates=(0.2, 0.3), noun="school")
     narrowing = constellation_words(**args, iqrs=(0.10, 0.06), floors=(0.15, 0.27))
@@ -436,7 +432,7 @@ def test_constellation_says_band_width_and_direction():
 
 
 def test_pretrend_is_said_in_words():
-    from netlab.report._practice_words import pretrend_words
+    from netlab.words import pretrend_words
 
     assert pretrend_words(0.62) == "steady before"
     assert pretrend_words(0.01).startswith("already changing")
@@ -444,7 +440,7 @@ def test_pretrend_is_said_in_words():
 
 
 def test_everyone_focal_reads_as_students():
-    from netlab.report._words import funnel_position_words
+    from netlab.words import funnel_position_words
 
     text = funnel_position_words(short="FAFSA completed", year=2024, rate=0.5, n=437,
                                  who="all students", where="Blake", network_rate=0.4,

@@ -30,7 +30,7 @@ from netlab.livecase._match import (
 from netlab.livecase._run import (
     models_for_run,
 )
-from netlab.livecase._text import (
+from netlab.words import (
     NO_CONTEXT,
     alike,
     context_words,

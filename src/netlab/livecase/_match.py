@@ -20,6 +20,7 @@ from netlab import privacy
 from netlab.checks import check_argument, check_columns
 from netlab.exceptions import InputError
 from netlab.intervals import newcombe_diff
+from netlab.words import rubric_score as _score
 
 __all__ = ["CONTEXT", "context_used", "match"]
 
@@ -137,11 +138,6 @@ def _stance(
         latest = traction.sort_values("year").groupby(traction["school_id"].astype(str)).last()
         out["ownership"] = out["unit_id"].map(latest["ownership"]).astype(float)
     return out
-
-
-def _score(value: float) -> str:
-    """A rubric score: whole as "3", a district's mean of its schools' as "2.7"."""
-    return f"{value:g}" if float(value).is_integer() else f"{value:.1f}"
 
 
 def _reasons(row: pd.Series) -> str:

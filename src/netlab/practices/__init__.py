@@ -33,21 +33,21 @@ from netlab.practices._staggered import (
 from netlab.practices._stats import (
     RESULT_COLUMNS,
     bh_qvalues,
-)
-from netlab.practices._text import (
-    MEASURE_PHRASES,
-    PRACTICE_LABELS,
     evidence_label,
-    heterogeneity_sentences,
-    practice_label,
-    sentences,
-    staggered_sentences,
 )
 from netlab.practices._within import (
     PRETREND_ALPHA,
     pretrend,
     within_school,
 )
+from netlab.words import (
+    MEASURE_PHRASES,
+    PRACTICE_LABELS,
+    heterogeneity_sentences,
+    practice_label,
+    staggered_sentences,
+)
+from netlab.words import practice_sentences as sentences
 
 __all__ = [
     "EXTRA_COLUMNS",

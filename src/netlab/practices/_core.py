@@ -42,13 +42,13 @@ from netlab.practices._between import gains
 from netlab.practices._hetero import heterogeneity, other_students
 from netlab.practices._logit import student_level
 from netlab.practices._panel import panel
-from netlab.practices._text import (
+from netlab.practices._within import within_school
+from netlab.words import (
     MEASURE_PHRASES,
     heterogeneity_sentences,
-    sentences,
     staggered_sentences,
 )
-from netlab.practices._within import within_school
+from netlab.words import practice_sentences as sentences
 
 
 def student_outcome(prepared: Any) -> tuple[pd.DataFrame, np.ndarray] | None:

@@ -29,7 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from netlab.practices._stats import _collinearity, _demean, _dummies, _label, _usable, _wls_cluster
-from netlab.practices._text import _plural
+from netlab.words import plural as _plural
 
 #: Context columns compared, as named in the units frame.
 CONTEXT_MODIFIERS = ("share_low_income", "size")

@@ -115,9 +115,8 @@ def index_page(result: Any, params: RunParams) -> str:
     from netlab.report._html import _measure_label, _phrase, _who
     from netlab.report._livecase import brief_rel
     from netlab.report._since import since_frame
-    from netlab.report._since_words import since_cell
-    from netlab.report._words import bright_rule_years_words
     from netlab.variation import BRIGHT_SPOT_YEARS
+    from netlab.words import bright_rule_years_words, since_cell
 
     out = result.out_dir
     by_id = {r.id: r for r in result.reports}

@@ -22,7 +22,7 @@ from netlab.report._html import (
 )
 from netlab.report._lookup import Looked, lookup
 from netlab.report._notes import analyst_line
-from netlab.report._practice_words import (
+from netlab.words import (
     covariance_words,
     for_whom_words,
     not_compared_words,

@@ -13,7 +13,24 @@ from typing import Any
 
 import pandas as pd
 
-from netlab.report._html import _E, _capital, _int, _list, _pct, _plural
+from netlab.words._format import (
+    capital as _capital,
+)
+from netlab.words._format import (
+    escape as _E,
+)
+from netlab.words._format import (
+    listing as _list,
+)
+from netlab.words._format import (
+    pct as _pct,
+)
+from netlab.words._format import (
+    plural as _plural,
+)
+from netlab.words._format import (
+    whole as _int,
+)
 
 __all__ = [
     "bright_spot_words",

@@ -47,21 +47,6 @@ def practice_label(practice: str) -> str:
     return f"using the practice “{str(practice).replace('_', ' ')}”"
 
 
-def evidence_label(
-    *, estimable: bool, n_switchers: int, q_value: float, pretrend_flag: bool, min_switchers: int
-) -> str:
-    """The evidence label of one estimate (the rule is in :mod:`netlab.practices`)."""
-    if 0 < n_switchers < min_switchers:
-        return "too few switchers to say"
-    if not estimable or not np.isfinite(q_value):
-        return "not estimable"
-    if q_value < 0.05 and n_switchers >= 2 * min_switchers and not pretrend_flag:
-        return "strong"
-    if q_value < 0.10:
-        return "suggestive"
-    return "no clear pattern"
-
-
 def _pp(value: float) -> str:
     text = f"{value:.1f}"
     return text.replace("-", "\u2212") if not text.startswith("-0.0") else "0.0"

@@ -6,10 +6,9 @@ from typing import Any
 
 import pandas as pd
 
-from netlab.livecase._match import _score
 from netlab.names import display_name
 
-__all__ = ["alike", "paragraphs", "stance"]
+__all__ = ["NO_CONTEXT", "alike", "context_words", "paragraphs", "rubric_score", "stance"]
 
 
 def _labels(pairs: pd.DataFrame, unit_label: str, name_units: bool) -> dict[str, str]:
@@ -26,6 +25,11 @@ def _labels(pairs: pd.DataFrame, unit_label: str, name_units: bool) -> dict[str,
         for j, visitor in enumerate(pairs.loc[pairs["host"] == host, "visitor"], start=1):
             names.setdefault(visitor, f"{unit_label} {tag}{j}")
     return names
+
+
+def rubric_score(value: float) -> str:
+    """A rubric score: whole as "3", a district's mean of its schools' as "2.7"."""
+    return f"{value:g}" if float(value).is_integer() else f"{value:.1f}"
 
 
 def _share(x: Any) -> str | None:
@@ -97,7 +101,7 @@ def stance(row: Any) -> str:
         count = "no" if n == 0 else str(n)
         parts.append(f"{count} PDSA cycle{'s' if n != 1 else ''} in the last year")
     if pd.notna(row.visitor_ownership):
-        parts.append(f"ownership {_score(row.visitor_ownership)} of 4")
+        parts.append(f"ownership {rubric_score(row.visitor_ownership)} of 4")
     return "; ".join(parts) if parts else "not in the data"
 
 
