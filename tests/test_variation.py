@@ -336,7 +336,7 @@ def test_bright_spot_evidence_columns():
         res
     )
     assert (res["low"] > res["network_rate"]).all() and (res["p_top"] >= 0.8).all()
-    assert "top 10%" in res["rule"].iloc[0]
+    assert "best tenth of units" in res["rule"].iloc[0]
     margin = variation.bright_spots(rates, measure="m", margin=0.5)
     assert margin.empty  # nobody is 50 points above the network
     with pytest.raises(ValueError, match="share"):

@@ -9,6 +9,7 @@ import pytest
 from netlab.words import (
     aim_outlook_words,
     aim_status_words,
+    bright_rule_words,
     bright_spot_words,
     constellation_words,
     covariance_words,
@@ -87,6 +88,43 @@ def test_no_bright_spot_names_the_rule():
     )
     assert "last 4 years" in _spots(["A"], years=4)
     assert share_words(0.1) == "tenth"
+
+
+def test_the_bright_spot_rule_is_worded_once_for_the_index_the_report_and_the_table():
+    rule = dict(share=0.1, probability=0.8, years=3)
+    assert bright_rule_words("school", brief=True, **rule) == (
+        "at least 80% likely, among the network's best 10% of schools, in each of the last "
+        "3 years of data (a school with fewer years of data is not one)"
+    )
+    # the network report's sentence carries the full rule as it is
+    full = bright_rule_words("school", one=False, **rule)
+    assert full in _spots(["A", "B"])
+    assert full.startswith("each is at least 80% likely to be among the network's best tenth")
+    # a lower-is-better measure's bright spot sits below the network; a set minimum of years
+    low = bright_rule_words("school", direction="lower", level=0.9, min_years=2, **rule)
+    assert "is below the network rate with 90% confidence" in low
+    assert "better than the network in at least 2 of 3 single years too" in low
+    assert "most single years" in bright_rule_words("school", **rule)
+
+
+def test_the_fitted_bright_spots_record_the_rule_in_the_same_words():
+    from netlab import variation
+
+    rng = np.random.default_rng(4)
+    rows = []
+    for u in range(12):
+        p = 0.85 if u == 0 else 0.45
+        for y in (2022, 2023, 2024):
+            den = 200
+            rows.append((f"S{u:02d}", y, "m", "focal", int(rng.binomial(den, p)), den))
+    rates = pd.DataFrame(
+        rows, columns=["unit_id", "year", "measure", "group", "numerator", "denominator"]
+    )
+    rates["rate"] = rates["numerator"] / rates["denominator"]
+    spots = variation.bright_spots(rates, measure="m", min_years=2)
+    assert spots["unit_id"].tolist() == ["S00"]
+    expected = bright_rule_words("unit", share=0.1, probability=0.8, years=3, min_years=2)
+    assert spots["rule"].iloc[0] == f"pooled over 2022-2024: {expected}"
 
 
 def test_the_constellation_trend_reads_both_ends():

@@ -25,30 +25,21 @@ from netlab.words._aim import (
     no_status_words,
     to_target_words,
 )
-from netlab.words._format import (
-    capital,
-    escape,
-    listing,
-    pct,
-    plural,
-    points,
-    whole,
-)
-from netlab.words._funnel import (
-    STAGES,
+from netlab.words._bright import (
+    bright_rule_words,
     bright_rule_years_words,
     bright_spot_words,
+    no_bright_spot_words,
+    share_words,
+)
+from netlab.words._format import capital, escape, listing, pct, plural, points, whole
+from netlab.words._funnel import (
     constellation_words,
     funnel_hidden_words,
     funnel_place,
     funnel_position_words,
-    gap_words,
-    no_bright_spot_words,
     overdispersion_words,
-    share_words,
     spread_words,
-    stage_of_teams,
-    transition_words,
 )
 from netlab.words._glance import (
     learn_from_words,
@@ -59,6 +50,7 @@ from netlab.words._livecase import (
     NO_CONTEXT,
     alike,
     context_words,
+    gap_words,
     paragraphs,
     rubric_score,
     stance,
@@ -102,6 +94,11 @@ from netlab.words._since import (
 from netlab.words._survey import (
     survey_covariance_words,
 )
+from netlab.words._traction import (
+    STAGES,
+    stage_of_teams,
+    transition_words,
+)
 
 __all__ = [
     "MEASURE_PHRASES",
@@ -113,6 +110,7 @@ __all__ = [
     "aim_outlook_words",
     "aim_status_words",
     "alike",
+    "bright_rule_words",
     "bright_rule_years_words",
     "bright_spot_words",
     "capital",

@@ -8,7 +8,15 @@ import pandas as pd
 
 from netlab.names import display_name
 
-__all__ = ["NO_CONTEXT", "alike", "context_words", "paragraphs", "rubric_score", "stance"]
+__all__ = [
+    "NO_CONTEXT",
+    "alike",
+    "context_words",
+    "gap_words",
+    "paragraphs",
+    "rubric_score",
+    "stance",
+]
 
 
 def _labels(pairs: pd.DataFrame, unit_label: str, name_units: bool) -> dict[str, str]:
@@ -228,3 +236,24 @@ def context_words(context: pd.DataFrame | None, noun: str) -> str | None:
     used = context[context["used"].astype(bool) & (context["variable"] != "district")]
     parts = [f"{row.label}: {int(row.units_with):,} {noun}s" for row in used.itertuples()]
     return "; ".join(parts)
+
+
+def gap_words(gap: float, low: float, high: float) -> str:
+    """A gap in percentage points with its interval, kept on one line: "12 points (3 to 20)".
+
+    Parameters
+    ----------
+    gap, low, high : float
+        The gap and its interval, in percentage points (missing: "—").
+
+    Returns
+    -------
+    str
+    """
+    if pd.isna(gap):
+        return "—"
+    # no-break spaces: the interval stays on one line in a narrow column
+    text = f"{gap:.0f}\u00a0points"
+    if pd.notna(low) and pd.notna(high):
+        text += f" ({low:.0f}\u00a0to\u00a0{high:.0f})"
+    return text
