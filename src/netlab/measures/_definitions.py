@@ -44,6 +44,7 @@ class Measure:
     year_column: str | None
     short_label: str | None = None
     window: Window = AT_GRADUATION
+    phrase: str | None = None
 
     @property
     def from_counts(self) -> bool:
@@ -96,6 +97,17 @@ class Registry:
     def direction(self, measure: str) -> str:
         """``"higher"`` or ``"lower"`` (is better); ``"higher"`` for unknown measures."""
         return self.measures[measure].direction if measure in self.measures else "higher"
+
+    def phrase(self, measure: str) -> str:
+        """A measure as the words after "students who …" (practice sentences).
+
+        The run's own ``phrase:`` first, then the built-in one (``measures.yaml``), else
+        'count toward “<label>”'.
+        """
+        found = self.measures.get(measure)
+        if found is not None and found.phrase:
+            return found.phrase
+        return f"count toward “{self.label(measure)}”"
 
 
 # ---------------------------------------------------------------------------- registry
@@ -179,6 +191,7 @@ def _check_measure(
             "year",
             short_label=defn.short_label,
             window=_window(defn),
+            phrase=defn.phrase,
         )
     if defn.table not in tables:
         raise MeasureError(
@@ -232,6 +245,7 @@ def _check_measure(
         _year_column(defn, known),
         short_label=defn.short_label,
         window=_window(defn),
+        phrase=defn.phrase,
     )
 
 
@@ -286,7 +300,11 @@ def registry(params: RunParams | Mapping[str, Any] | None = None) -> Registry:
     problems: list[MeasureError] = []
 
     measures: dict[str, Measure] = {}
-    for name, defn in {**builtin_measures(), **params.measures}.items():
+    builtins = builtin_measures()
+    for name, defn in {**builtins, **params.measures}.items():
+        if defn.phrase is None and name in builtins:
+            # a run that redefines a built-in without a phrase keeps the built-in's words
+            defn = defn.model_copy(update={"phrase": builtins[name].phrase})
         try:
             measures[name] = _check_measure(name, defn, tables, constants)
         except MeasureError as err:

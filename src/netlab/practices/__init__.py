@@ -10,6 +10,7 @@ from netlab.practices._between import (
 from netlab.practices._core import (
     measure_words,
     models_for_run,
+    practice_sentences,
     student_outcome,
 )
 from netlab.practices._hetero import (
@@ -70,6 +71,7 @@ __all__ = [
     "other_students",
     "panel",
     "practice_label",
+    "practice_sentences",
     "pretrend",
     "sentences",
     "staggered_sentences",
