@@ -35,7 +35,7 @@ import pandas as pd
 from netlab import privacy, words
 from netlab.checks import check_argument
 from netlab.exceptions import MeasureError
-from netlab.variation._casemix import adjustment_note, case_mix_for_run
+from netlab.variation._casemix import case_mix_for_run
 from netlab.variation._equity import equity_gaps, equity_trend
 from netlab.variation._funnel import _cell, _years, funnel, funnel_limits
 from netlab.variation._shrinkage import _shrink_binary, _top_probability, shrunken
@@ -464,10 +464,6 @@ def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
         if cm is not None and len(cm):
             out["case_mix"] = _suppress(cm, min_cell, ["denominator"])
             out["case_mix_limits"] = funnel_limits(cm)
-    out["adjustment"] = pd.DataFrame(
-        {
-            "has_students": [bool(prepared.has_students)],
-            "note": [adjustment_note(bool(prepared.has_students))],
-        }
-    )
+    # numbers only: words.adjustment_note(has_students) says it in a sentence
+    out["adjustment"] = pd.DataFrame({"has_students": [bool(prepared.has_students)]})
     return out

@@ -20,6 +20,7 @@ from netlab.words._format import plural as _plural
 from netlab.words._format import whole as _int
 
 __all__ = [
+    "adjustment_note",
     "constellation_words",
     "funnel_hidden_words",
     "funnel_place",
@@ -256,4 +257,30 @@ def overdispersion_words(*, phi: float, tau: float, noun: str) -> str:
     return (
         f"{_capital(noun)}s differ about {100 * float(tau):.0f} points more than chance alone "
         "would make them, given their sizes."
+    )
+
+
+def adjustment_note(has_students: bool) -> str:
+    """Plain-language note on whether school comparisons are adjusted for case mix.
+
+    Parameters
+    ----------
+    has_students : bool
+        Whether the run has student records.
+
+    Returns
+    -------
+    str
+        A sentence a report can print beside funnels and bright spots.
+    """
+    if has_students:
+        return (
+            "Observed/expected ratios are adjusted for the mix of students each school serves "
+            "(low-income, race/ethnicity, English learner, first-generation and GPA where "
+            "recorded), using one model fitted across the whole network. Rates, funnels and "
+            "shrunken estimates are not adjusted."
+        )
+    return (
+        "These figures are unadjusted: this run has school-level counts only, so differences "
+        "between schools may partly reflect the students they serve rather than their practice."
     )
