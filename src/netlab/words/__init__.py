@@ -34,6 +34,7 @@ from netlab.words._bright import (
 )
 from netlab.words._format import capital, escape, listing, pct, plural, points, whole
 from netlab.words._funnel import (
+    adjustment_note,
     constellation_words,
     funnel_hidden_words,
     funnel_place,
@@ -51,6 +52,7 @@ from netlab.words._livecase import (
     alike,
     context_words,
     gap_words,
+    pair_reasons_words,
     paragraphs,
     rubric_score,
     stance,
@@ -101,6 +103,7 @@ from netlab.words._traction import (
 )
 
 __all__ = [
+    "adjustment_note",
     "MEASURE_PHRASES",
     "MODIFIER_WORDS",
     "NO_CONTEXT",
@@ -139,6 +142,7 @@ __all__ = [
     "no_status_words",
     "not_compared_words",
     "overdispersion_words",
+    "pair_reasons_words",
     "pace_words",
     "paragraphs",
     "pct",
