@@ -271,6 +271,18 @@ def _check_group(
         ) from None
 
 
+def _measure_defs(params: RunParams) -> dict[str, MeasureDef]:
+    """The built-in measures, then the run's own (a run's definition replaces a built-in's;
+    one without a ``phrase:`` keeps the built-in's words)."""
+    builtins = builtin_measures()
+    out = dict(builtins)
+    for name, defn in params.measures.items():
+        if defn.phrase is None and name in builtins:
+            defn = defn.model_copy(update={"phrase": builtins[name].phrase})
+        out[name] = defn
+    return out
+
+
 def registry(params: RunParams | Mapping[str, Any] | None = None) -> Registry:
     """Build the run's measure and group registry, checking every definition up front.
 
@@ -300,11 +312,7 @@ def registry(params: RunParams | Mapping[str, Any] | None = None) -> Registry:
     problems: list[MeasureError] = []
 
     measures: dict[str, Measure] = {}
-    builtins = builtin_measures()
-    for name, defn in {**builtins, **params.measures}.items():
-        if defn.phrase is None and name in builtins:
-            # a run that redefines a built-in without a phrase keeps the built-in's words
-            defn = defn.model_copy(update={"phrase": builtins[name].phrase})
+    for name, defn in _measure_defs(params).items():
         try:
             measures[name] = _check_measure(name, defn, tables, constants)
         except MeasureError as err:
