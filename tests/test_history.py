@@ -10,7 +10,7 @@ import pytest
 from netlab import clean, cli, paths, pipeline, synth
 from netlab.exceptions import InputError
 from netlab.params import load_params
-from netlab.report._since_words import since_cell, unit_since_words
+from netlab.words import since_cell, unit_since_words
 
 
 @pytest.fixture
@@ -170,7 +170,7 @@ def test_headlines_hold_funnel_places_and_practices(netlab_home):
 
 
 def test_since_words_on_hand_made_rows():
-    from netlab.report._since_words import moves, network_since_words, since_cell
+    from netlab.words import moves, network_since_words, since_cell
 
     up = {"funnel": "above", "previous_funnel": "within"}
     assert moves(up) == ["moved above the limits (was within the limits)"]

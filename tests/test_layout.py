@@ -238,3 +238,39 @@ def test_the_size_check_catches_a_long_module(tmp_path):
     long.write_text("x = 1\n" * (MAX_LINES + 1))
     short.write_text("x = 1\n" * MAX_LINES)
     assert _too_long([long, short], root=tmp_path) == ["netlab/_long.py: 501 lines"]
+
+
+#: What the word functions may import: the leaves only. ``words`` sits below the
+#: analyses (which word their records with it) and the report (which places its sentences).
+WORDS_MAY_IMPORT = {"words", "names", "paths", "yamlfile", "checks", "intervals", "privacy"}
+
+
+def _above(room: str, allowed: set[str], sources: dict[str, str | None]) -> list[str]:
+    """Imports from a room's modules of any room not in ``allowed``, as "module:line target"."""
+    found = []
+    for module, source in sources.items():
+        if _room(module) != room:
+            continue
+        for target, _name, line in _imports(module, source):
+            if _room(target) not in allowed:
+                found.append(f"{module}:{line} imports {target}")
+    return found
+
+
+def test_words_sit_below_the_analyses_and_the_report():
+    found = _above(
+        "words", WORDS_MAY_IMPORT, dict.fromkeys(m for m in MODULES if _room(m) == "words")
+    )
+    assert not found, "netlab.words imports only the leaves:\n" + "\n".join(found)
+
+
+def test_the_floor_check_catches_words_reaching_up():
+    planted = {
+        "netlab.words._aim": "from netlab.report import Report\n",
+        "netlab.words._since": "from netlab import pipeline\n",
+        "netlab.words._bright": "from netlab.names import in_sentence\n",
+    }
+    assert [f.split(":")[0] for f in _above("words", WORDS_MAY_IMPORT, planted)] == [
+        "netlab.words._aim",
+        "netlab.words._since",
+    ]

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from netlab import livecase as L
+from netlab import words
 from netlab.exceptions import InputError
 from netlab.intervals import newcombe_diff
 from netlab.livecase._match import _COLUMNS, _stance
@@ -97,7 +98,11 @@ def test_planted_lookalikes_are_the_first_suggestions():
         100 * (first["host_share_focal"] - first["visitor_share_focal"])
     )
     assert first["size_ratio"] == pytest.approx(first["visitor_size"] / first["host_size"])
-    assert "gap" in first["reasons"] and "distance" in first["reasons"]
+    assert "reasons" not in pairs.columns  # numbers only; words.pair_reasons_words says them
+    assert words.pair_reasons_words(first).startswith(
+        f"context distance {first['distance']:.2f}; "
+    )
+    assert f"gap {first['gap_pp']:.1f} pp (95% CI" in words.pair_reasons_words(first)
 
 
 def test_bottom_performer_and_small_gap_are_not_suggested():
@@ -150,7 +155,7 @@ def test_same_district_and_learning_stance_are_preferred():
     assert top["visitor"] == "S01"
     assert top["visitor_pdsa_cycles"] == 2  # the 2024 cycle is more than a year old
     assert bool(top["visitor_learning_stance"])
-    assert "2 PDSA cycles" in top["reasons"]
+    assert "2 PDSA cycles in the last year" in words.pair_reasons_words(top)
     traction = pd.DataFrame(
         {"school_id": ["S02", "S02"], "year": [2024, 2025], "ownership": [4, 2]}
     )

@@ -521,13 +521,7 @@ def test_practice_label_fallback():
 
 
 # ------------------------------------------------------------------------ the run
-NEW_MODELS = {
-    "imputation",
-    "imputation_profile",
-    "staggered_sentences",
-    "heterogeneity",
-    "heterogeneity_sentences",
-}
+NEW_MODELS = {"imputation", "imputation_profile", "heterogeneity"}
 
 
 def test_models_for_run_without_practices_is_empty():
@@ -535,12 +529,13 @@ def test_models_for_run_without_practices_is_empty():
     assert P.models_for_run(prepared) == {}
 
 
-def test_models_for_run_on_counts():
+def _counts_run(measure="enrolled_likely_grad", **params):
+    """A prepared run on counts with two practices, one planted at +5 points."""
     pan = _exact_panel({"senior_application_day": 0.05, "college_visits": 0.0}, {
         "senior_application_day": ADOPT["a"], "college_visits": ADOPT["b"]})  # fmt: skip
     pan["numerator"] = (pan["rate"] * pan["denominator"]).round().astype(int)
     rates = pan[["unit_id", "year", "numerator", "denominator"]].assign(
-        group="focal", measure="enrolled_likely_grad", rate=lambda d: d.numerator / d.denominator
+        group="focal", measure=measure, rate=lambda d: d.numerator / d.denominator
     )
     long = pan.melt(
         id_vars=["unit_id", "year"], value_vars=["senior_application_day", "college_visits"],
@@ -551,17 +546,56 @@ def test_models_for_run_on_counts():
     )
     from netlab.params import from_dict
 
-    params = from_dict({"run": "t", "raw_dir": "data/raw/t"})
-    prepared = make_prepared(
+    params = from_dict({"run": "t", "raw_dir": "data/raw/t", **params})
+    return make_prepared(
         rates, tables={"practices": long}, units=units, params=params, has_students=False
     )
+
+
+def test_models_for_run_on_counts():
+    prepared = _counts_run()
     out = P.models_for_run(prepared)
-    assert set(out) == {"panel", "within", "gains", "sentences", *NEW_MODELS}
-    assert list(out["sentences"].columns) == ["sentence"]
-    assert len(out["sentences"]) == 2
+    assert set(out) == {"panel", "within", "gains", *NEW_MODELS}
+    # the fitted models hold numbers; their sentences are worded when a report is drawn
+    assert not [k for k, frame in out.items() if "sentence" in frame.columns]
+    said = P.practice_sentences(prepared, out)
+    assert len(said["within"]) == 2
     within = out["within"].set_index("practice")
     assert within.loc["senior_application_day", "estimate_pp"] == pytest.approx(5.0, abs=0.3)
-    assert out["sentences"]["sentence"].str.contains("tracks with|could be chance").all()
+    assert all("tracks with" in t or "could be chance" in t for t in said["within"])
+    assert all("enroll where they are likely to graduate" in t for t in said["within"][:1])
+
+
+def test_a_runs_own_measure_phrase_is_said_in_the_practice_sentences():
+    own = {
+        "label": "Custom milestone",
+        "phrase": "reached the custom milestone",
+        "table": "counts",
+    }
+    prepared = _counts_run(
+        "custom_milestone", measures={"custom_milestone": own}, focal_measure="custom_milestone"
+    )
+    assert P.measure_words(prepared) == ("reached the custom milestone", "higher")
+    said = P.practice_sentences(prepared, P.models_for_run(prepared))
+    assert len(said["within"]) == 2
+    assert all("focal students reached the custom milestone" in t for t in said["within"])
+    # and the network report says it, worded from the fitted numbers
+    from netlab import report
+
+    prepared.models.update({f"practices__{k}": v for k, v in P.models_for_run(prepared).items()})
+    page = report.practices_network(report.from_prepared(prepared, None, kind="network")).html()
+    assert page.count("focal students reached the custom milestone") >= 2
+    assert "count toward" not in page
+
+
+def test_a_built_in_measure_redefined_without_a_phrase_keeps_its_words():
+    from netlab import measures
+
+    own = {"label": "Enrolled, our way", "table": "counts"}
+    reg = measures.registry({"measures": {"enrolled_any": own}})
+    assert reg.phrase("enrolled_any") == "enroll in college"
+    reg = measures.registry({"measures": {"x": own}})
+    assert reg.phrase("x") == "count toward “Enrolled, our way”"
 
 
 # ----------------------------------------------------------- simulation (reduced run)
@@ -647,7 +681,7 @@ def test_models_for_run_through_the_pipeline(grain, unit):
     run = params.from_dict({"run": "practices-test", "raw_dir": "data/raw/x", "unit": unit})
     prepared = pipeline.prepare_frames(net.tables, run, key="test-key")
     out = P.models_for_run(prepared)
-    expected = {"panel", "within", "gains", "sentences", *NEW_MODELS}
+    expected = {"panel", "within", "gains", *NEW_MODELS}
     assert set(out) == (expected | {"student_level"} if grain == "students" else expected)
     practices = set(net.tables["practices"]["practice"])
     for name in ("within", "gains", *(("student_level",) if grain == "students" else ())):
@@ -655,7 +689,8 @@ def test_models_for_run_through_the_pipeline(grain, unit):
         assert list(table.columns) == P.RESULT_COLUMNS
         assert set(table["practice"]) == practices
     assert out["panel"]["unit_id"].nunique() == prepared.units["unit_id"].nunique()
-    assert len(out["sentences"]) == len(practices)
+    said = P.practice_sentences(prepared, out)["within"]
+    assert len(said) == len(practices)
     if grain == "students":
         # The two biggest planted effects come out positive in both models.
         for name in ("within", "student_level"):
@@ -665,4 +700,4 @@ def test_models_for_run_through_the_pipeline(grain, unit):
                 t.loc["parent_workshops", "estimate_pp"] < t.loc["fafsa_class_time", "estimate_pp"]
             )
     else:
-        assert out["sentences"]["sentence"].str.startswith(("Districts", "Only", "The data")).all()
+        assert all(t.startswith(("Districts", "Only", "The data")) for t in said)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from netlab import spc
-from netlab.report._season_words import season_pace_words
+from netlab.words import season_pace_words
 
 WEEKS = np.arange(1, 31)
 N = 3000  # seniors each season: enough for the standing's interval to exclude 0

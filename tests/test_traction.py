@@ -597,7 +597,7 @@ def test_survey_mean_interval_is_the_leave_one_team_out_jackknife():
 
 
 def test_survey_change_falls_back_to_cr1_and_says_so():
-    from netlab.report._survey_words import survey_covariance_words
+    from netlab.words import survey_covariance_words
 
     survey = _clustered_survey(np.random.default_rng(4), teams=8)
     # one team alone answered before the date: no fit without it, so CR3 cannot be had

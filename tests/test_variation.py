@@ -336,7 +336,7 @@ def test_bright_spot_evidence_columns():
         res
     )
     assert (res["low"] > res["network_rate"]).all() and (res["p_top"] >= 0.8).all()
-    assert "top 10%" in res["rule"].iloc[0]
+    assert "best tenth of units" in res["rule"].iloc[0]
     margin = variation.bright_spots(rates, measure="m", margin=0.5)
     assert margin.empty  # nobody is 50 points above the network
     with pytest.raises(ValueError, match="share"):
@@ -718,8 +718,10 @@ def test_case_mix_interval_is_wilson_when_probabilities_are_equal():
 
 
 def test_adjustment_note():
-    assert "unadjusted" in variation.adjustment_note(False)
-    assert "adjusted" in variation.adjustment_note(True)
+    from netlab.words import adjustment_note
+
+    assert "unadjusted" in adjustment_note(False)
+    assert "adjusted" in adjustment_note(True) and "unadjusted" not in adjustment_note(True)
 
 
 # --------------------------------------------------------------------------- for a run
@@ -787,7 +789,7 @@ def test_models_for_run_on_a_prepared_synthetic_run():
     spots = models["bright_spots"]
     focal = spots[spots["measure"] == params.focal_measure]
     assert set(net.truth.bright_spots) <= set(focal["unit_id"])
-    assert "adjusted" in models["adjustment"]["note"].iloc[0]
+    assert models["adjustment"].to_dict("records") == [{"has_students": True}]
 
 
 def test_case_mix_says_which_covariates_it_could_not_use():

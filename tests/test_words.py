@@ -6,39 +6,36 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from netlab.report._aim_words import (
+from netlab.words import (
     aim_outlook_words,
     aim_status_words,
-    how_many_more_words,
-    more_students_words,
-    no_status_words,
-    to_target_words,
-)
-from netlab.report._glance_words import learn_from_words, names_words, spread_card_words
-from netlab.report._practice_words import (
-    covariance_words,
-    for_whom_words,
-    like_this_one_words,
-    not_compared_words,
-    staggered_words,
-)
-from netlab.report._season_words import (
-    pace_words,
-    season_status_words,
-    unreported_caption_words,
-)
-from netlab.report._words import (
+    bright_rule_words,
     bright_spot_words,
     constellation_words,
+    covariance_words,
+    for_whom_words,
     funnel_hidden_words,
     funnel_place,
     funnel_position_words,
     gap_words,
+    how_many_more_words,
+    learn_from_words,
+    like_this_one_words,
+    more_students_words,
+    names_words,
     no_bright_spot_words,
+    no_status_words,
+    not_compared_words,
+    pace_words,
+    season_status_words,
     share_words,
+    spread_card_words,
     spread_words,
     stage_of_teams,
+    staggered_words,
+    to_target_words,
     transition_words,
+    unreported_caption_words,
 )
 
 WHO = "focal students"
@@ -91,6 +88,43 @@ def test_no_bright_spot_names_the_rule():
     )
     assert "last 4 years" in _spots(["A"], years=4)
     assert share_words(0.1) == "tenth"
+
+
+def test_the_bright_spot_rule_is_worded_once_for_the_index_the_report_and_the_table():
+    rule = dict(share=0.1, probability=0.8, years=3)
+    assert bright_rule_words("school", brief=True, **rule) == (
+        "at least 80% likely, among the network's best 10% of schools, in each of the last "
+        "3 years of data (a school with fewer years of data is not one)"
+    )
+    # the network report's sentence carries the full rule as it is
+    full = bright_rule_words("school", one=False, **rule)
+    assert full in _spots(["A", "B"])
+    assert full.startswith("each is at least 80% likely to be among the network's best tenth")
+    # a lower-is-better measure's bright spot sits below the network; a set minimum of years
+    low = bright_rule_words("school", direction="lower", level=0.9, min_years=2, **rule)
+    assert "is below the network rate with 90% confidence" in low
+    assert "better than the network in at least 2 of 3 single years too" in low
+    assert "most single years" in bright_rule_words("school", **rule)
+
+
+def test_the_fitted_bright_spots_record_the_rule_in_the_same_words():
+    from netlab import variation
+
+    rng = np.random.default_rng(4)
+    rows = []
+    for u in range(12):
+        p = 0.85 if u == 0 else 0.45
+        for y in (2022, 2023, 2024):
+            den = 200
+            rows.append((f"S{u:02d}", y, "m", "focal", int(rng.binomial(den, p)), den))
+    rates = pd.DataFrame(
+        rows, columns=["unit_id", "year", "measure", "group", "numerator", "denominator"]
+    )
+    rates["rate"] = rates["numerator"] / rates["denominator"]
+    spots = variation.bright_spots(rates, measure="m", min_years=2)
+    assert spots["unit_id"].tolist() == ["S00"]
+    expected = bright_rule_words("unit", share=0.1, probability=0.8, years=3, min_years=2)
+    assert spots["rule"].iloc[0] == f"pooled over 2022-2024: {expected}"
 
 
 def test_the_constellation_trend_reads_both_ends():
@@ -412,7 +446,7 @@ def test_names_sort_as_a_reader_expects():
 
 
 def test_overdispersion_is_said_in_points():
-    from netlab.report._words import overdispersion_words
+    from netlab.words import overdispersion_words
 
     # tau = sqrt(0.0046) = 0.068: about 7 points beyond chance
     assert "about 7 points more than chance" in overdispersion_words(
@@ -423,7 +457,7 @@ def test_overdispersion_is_said_in_points():
 
 
 def test_constellation_says_band_width_and_direction():
-    from netlab.report._words import constellation_words
+    from netlab.words import constellation_words
 
     args = dict(first_year=2019, last_year=2026, rates=(0.2, 0.3), noun="school")
     narrowing = constellation_words(**args, iqrs=(0.10, 0.06), floors=(0.15, 0.27))
@@ -436,7 +470,7 @@ def test_constellation_says_band_width_and_direction():
 
 
 def test_pretrend_is_said_in_words():
-    from netlab.report._practice_words import pretrend_words
+    from netlab.words import pretrend_words
 
     assert pretrend_words(0.62) == "steady before"
     assert pretrend_words(0.01).startswith("already changing")
@@ -444,7 +478,7 @@ def test_pretrend_is_said_in_words():
 
 
 def test_everyone_focal_reads_as_students():
-    from netlab.report._words import funnel_position_words
+    from netlab.words import funnel_position_words
 
     text = funnel_position_words(short="FAFSA completed", year=2024, rate=0.5, n=437,
                                  who="all students", where="Blake", network_rate=0.4,

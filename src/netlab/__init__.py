@@ -30,6 +30,7 @@ __getattr__, __dir__, _lazy_names = attach(
         "synth",
         "traction",
         "variation",
+        "words",
     ],
     names={
         "build": "batch",

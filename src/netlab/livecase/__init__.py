@@ -33,7 +33,7 @@ from netlab.livecase._run import (
 from netlab.livecase._shown import (
     shown_pairs,
 )
-from netlab.livecase._text import (
+from netlab.words import (
     NO_CONTEXT,
     alike,
     context_words,

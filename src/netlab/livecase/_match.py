@@ -36,7 +36,7 @@ _COLUMNS = [
     "visitor_numerator", "visitor_denominator", "visitor_rate",
     "gap_pp", "gap_low_pp", "gap_high_pp",
     "host_pdsa_cycles", "host_ownership", "visitor_pdsa_cycles", "visitor_ownership",
-    "visitor_learning_stance", "visitor_hosts", "reasons",
+    "visitor_learning_stance", "visitor_hosts",
 ]  # fmt: skip
 
 
@@ -139,25 +139,6 @@ def _stance(
     return out
 
 
-def _score(value: float) -> str:
-    """A rubric score: whole as "3", a district's mean of its schools' as "2.7"."""
-    return f"{value:g}" if float(value).is_integer() else f"{value:.1f}"
-
-
-def _reasons(row: pd.Series) -> str:
-    parts = [f"context distance {row['distance']:.2f}"]
-    if row["same_district"]:
-        parts.append("same district")
-    parts.append(
-        f"gap {row['gap_pp']:.1f} pp (95% CI {row['gap_low_pp']:.1f} to {row['gap_high_pp']:.1f})"
-    )
-    if pd.notna(row["visitor_pdsa_cycles"]):
-        parts.append(f"{int(row['visitor_pdsa_cycles'])} PDSA cycles in the last year")
-    if pd.notna(row["visitor_ownership"]):
-        parts.append(f"ownership {_score(row['visitor_ownership'])}/4")
-    return "; ".join(parts)
-
-
 def match(
     shrunken_or_rates: pd.DataFrame,
     units: pd.DataFrame,
@@ -246,8 +227,8 @@ def match(
         ``gap_pp`` with ``gap_low_pp`` and ``gap_high_pp`` (the host's advantage, 95%
         Newcombe hybrid score interval), ``host_pdsa_cycles``, ``host_ownership``,
         ``visitor_pdsa_cycles``, ``visitor_ownership``, ``visitor_learning_stance``,
-        ``visitor_hosts`` (how many hosts the visitor is suggested to) and ``reasons``
-        (short text).
+        ``visitor_hosts`` (how many hosts the visitor is suggested to): numbers, which
+        :func:`netlab.words.pair_reasons_words` says in a line.
     """
     _check_settings(direction, weights, max_visitors)
     perf = _performance(
@@ -411,7 +392,6 @@ def _with_context(
     out["size_ratio"] = out["visitor_size"] / out["host_size"]
     # A visitor suggested to several hosts: the hub may spread the visits.
     out["visitor_hosts"] = out.groupby("visitor")["host"].transform("nunique").astype(int)
-    out["reasons"] = out.apply(_reasons, axis=1)
     return out[_COLUMNS].reset_index(drop=True)
 
 

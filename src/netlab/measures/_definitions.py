@@ -45,6 +45,7 @@ class Measure:
     year_column: str | None
     short_label: str | None = None
     window: Window = AT_GRADUATION
+    phrase: str | None = None
 
     @property
     def from_counts(self) -> bool:
@@ -184,6 +185,17 @@ def measure_label(
     text = measure.replace("_", " ")
     return text[:1].upper() + text[1:]
 
+    def phrase(self, measure: str) -> str:
+        """A measure as the words after "students who …" (practice sentences).
+
+        The run's own ``phrase:`` first, then the built-in one (``measures.yaml``), else
+        'count toward “<label>”'.
+        """
+        found = self.measures.get(measure)
+        if found is not None and found.phrase:
+            return found.phrase
+        return f"count toward “{self.label(measure)}”"
+
 
 # ---------------------------------------------------------------------------- registry
 
@@ -289,6 +301,7 @@ def _check_measure(
         _year_column(defn, known),
         short_label=defn.short_label,
         window=_window(defn),
+        phrase=defn.phrase,
     )
 
 
@@ -313,6 +326,7 @@ def _counts_measure(name: str, defn: MeasureDef) -> Measure:
         "year",
         short_label=defn.short_label,
         window=_window(defn),
+        phrase=defn.phrase,
     )
 
 
@@ -357,6 +371,18 @@ def _check_group(
         ) from None
 
 
+def _measure_defs(params: RunParams) -> dict[str, MeasureDef]:
+    """The built-in measures, then the run's own (a run's definition replaces a built-in's;
+    one without a ``phrase:`` keeps the built-in's words)."""
+    builtins = builtin_measures()
+    out = dict(builtins)
+    for name, defn in params.measures.items():
+        if defn.phrase is None and name in builtins:
+            defn = defn.model_copy(update={"phrase": builtins[name].phrase})
+        out[name] = defn
+    return out
+
+
 def registry(params: RunParams | Mapping[str, Any] | None = None) -> Registry:
     """Build the run's measure and group registry, checking every definition up front.
 
@@ -386,7 +412,7 @@ def registry(params: RunParams | Mapping[str, Any] | None = None) -> Registry:
     problems: list[MeasureError] = []
 
     measures: dict[str, Measure] = {}
-    for name, defn in {**builtin_measures(), **params.measures}.items():
+    for name, defn in _measure_defs(params).items():
         try:
             measures[name] = _check_measure(name, defn, tables, constants)
         except MeasureError as err:

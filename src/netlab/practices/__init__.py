@@ -10,6 +10,7 @@ from netlab.practices._between import (
 from netlab.practices._core import (
     measure_words,
     models_for_run,
+    practice_sentences,
     student_outcome,
 )
 from netlab.practices._hetero import (
@@ -33,21 +34,21 @@ from netlab.practices._staggered import (
 from netlab.practices._stats import (
     RESULT_COLUMNS,
     bh_qvalues,
-)
-from netlab.practices._text import (
-    MEASURE_PHRASES,
-    PRACTICE_LABELS,
     evidence_label,
-    heterogeneity_sentences,
-    practice_label,
-    sentences,
-    staggered_sentences,
 )
 from netlab.practices._within import (
     PRETREND_ALPHA,
     pretrend,
     within_school,
 )
+from netlab.words import (
+    MEASURE_PHRASES,
+    PRACTICE_LABELS,
+    heterogeneity_sentences,
+    practice_label,
+    staggered_sentences,
+)
+from netlab.words import practice_sentences as sentences
 
 __all__ = [
     "EXTRA_COLUMNS",
@@ -70,6 +71,7 @@ __all__ = [
     "other_students",
     "panel",
     "practice_label",
+    "practice_sentences",
     "pretrend",
     "sentences",
     "staggered_sentences",

@@ -22,7 +22,7 @@ from netlab.practices._stats import (
     _practice_columns,
     _reasons,
 )
-from netlab.practices._text import _plural
+from netlab.words import plural as _plural
 
 
 def _context_matrix(

@@ -42,13 +42,13 @@ from netlab.practices._between import gains
 from netlab.practices._hetero import heterogeneity, other_students
 from netlab.practices._logit import student_level
 from netlab.practices._panel import panel
-from netlab.practices._text import (
+from netlab.practices._within import within_school
+from netlab.words import (
     MEASURE_PHRASES,
     heterogeneity_sentences,
-    sentences,
     staggered_sentences,
 )
-from netlab.practices._within import within_school
+from netlab.words import practice_sentences as sentences
 
 
 def student_outcome(prepared: Any) -> tuple[pd.DataFrame, np.ndarray] | None:
@@ -77,17 +77,54 @@ def student_outcome(prepared: Any) -> tuple[pd.DataFrame, np.ndarray] | None:
 
 
 def measure_words(prepared: Any) -> tuple[str, str]:
-    """The focal measure as a verb phrase for sentences, and its direction."""
+    """The focal measure as a verb phrase for sentences, and its direction.
+
+    The phrase is the run's measure registry's (:meth:`netlab.measures.Registry.phrase`):
+    the run's own ``phrase:`` first, then the built-in one, else 'count toward “<label>”'.
+    """
     name = prepared.params.focal_measure
-    label, direction = name, "higher"
     try:
         from netlab import measures
 
         reg = measures.registry(prepared.params)
-        label, direction = reg.label(name), reg.direction(name)
+        return reg.phrase(name), reg.direction(name)
     except NetlabError:  # words are a nicety: fall back to the name, higher is better
-        pass
-    return MEASURE_PHRASES.get(name, f"count toward “{label}”"), direction
+        return MEASURE_PHRASES.get(name, f"count toward “{name}”"), "higher"
+
+
+def practice_sentences(prepared: Any, models: dict[str, pd.DataFrame]) -> dict[str, list[str]]:
+    """The practice models' sentences, worded from their numbers when a report is drawn.
+
+    Parameters
+    ----------
+    prepared : netlab.pipeline.Prepared
+        Gives the focal measure's phrase and direction (:func:`measure_words`) and the unit.
+    models : dict of str to DataFrame
+        ``"within"``, ``"imputation"`` and ``"heterogeneity"`` frames as fitted by
+        :func:`models_for_run` (a missing one gives no sentences).
+
+    Returns
+    -------
+    dict of str to list of str
+        ``"within"`` (one sentence per within-unit result), ``"staggered"`` and
+        ``"heterogeneity"``.
+    """
+    unit_label = "district" if prepared.params.unit == "district" else "school"
+    measure, direction = measure_words(prepared)
+    words = {
+        "measure_label": measure,
+        "group_label": "focal students",
+        "unit_label": unit_label,
+        "direction": direction,
+    }
+    within = models.get("within")
+    robust = models.get("imputation")
+    hetero = models.get("heterogeneity")
+    return {
+        "within": sentences(within, **words) if within is not None else [],
+        "staggered": staggered_sentences(within, robust, unit_label=unit_label),
+        "heterogeneity": heterogeneity_sentences(hetero, **words),
+    }
 
 
 def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
@@ -104,11 +141,11 @@ def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
     -------
     dict of str to DataFrame
         ``"panel"`` (unit-year panel, no student rows), ``"within"``, ``"gains"``,
-        ``"student_level"`` (only with student records), ``"sentences"`` (one column
-        ``sentence``, for the within-unit results), ``"imputation"`` and
-        ``"imputation_profile"`` (:func:`netlab.practices._staggered.imputation`),
-        ``"staggered_sentences"``, ``"heterogeneity"`` (:func:`heterogeneity`) and
-        ``"heterogeneity_sentences"``. Empty without a practices table.
+        ``"student_level"`` (only with student records), ``"imputation"`` and
+        ``"imputation_profile"`` (:func:`netlab.practices._staggered.imputation`) and
+        ``"heterogeneity"`` (:func:`heterogeneity`): numbers only; their sentences are
+        worded when a report is drawn (:func:`practice_sentences`). Empty without a
+        practices table.
     """
     practices_table = prepared.tables.get("practices")
     if practices_table is None or practices_table.empty:
@@ -142,22 +179,11 @@ def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
         out["student_level"] = student_level(
             studs, practices_table, outcome=y, min_switchers=params.min_switchers
         )
-    measure, direction = measure_words(prepared)
-    words = {
-        "measure_label": measure,
-        "group_label": "focal students",
-        "unit_label": unit_label,
-        "direction": direction,
-    }
-    out["sentences"] = pd.DataFrame({"sentence": sentences(within, **words)})
     from netlab.practices import _staggered as staggered
 
     fit = staggered.imputation(pan, min_switchers=params.min_switchers, unit_label=unit_label)
     out["imputation"] = fit.results
     out["imputation_profile"] = fit.profile
-    out["staggered_sentences"] = pd.DataFrame(
-        {"sentence": staggered_sentences(within, fit.results, unit_label=unit_label)}
-    )
     other = other_students(
         prepared.rates, practices_table, measure=params.focal_measure, units=mapping
     )
@@ -169,7 +195,4 @@ def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
         unit_label=unit_label,
     )
     out["heterogeneity"] = hetero
-    out["heterogeneity_sentences"] = pd.DataFrame(
-        {"sentence": heterogeneity_sentences(hetero, **words)}
-    )
     return out

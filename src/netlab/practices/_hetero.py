@@ -30,7 +30,7 @@ from scipy import stats
 
 from netlab.params import DEFAULT_MEASURE
 from netlab.practices._stats import _collinearity, _demean, _dummies, _label, _usable, _wls_cluster
-from netlab.practices._text import _plural
+from netlab.words import plural as _plural
 
 #: Context columns compared, as named in the units frame.
 CONTEXT_MODIFIERS = ("share_low_income", "size")

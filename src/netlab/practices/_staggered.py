@@ -60,7 +60,7 @@ from netlab.practices._stats import (
     _usable,
     _wls_cluster,
 )
-from netlab.practices._text import _plural
+from netlab.words import plural as _plural
 
 #: Columns of the imputation results beyond :data:`netlab.practices.RESULT_COLUMNS`.
 EXTRA_COLUMNS = [

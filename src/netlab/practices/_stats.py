@@ -18,7 +18,7 @@ from scipy import stats
 
 from netlab.checks import check_columns
 from netlab.practices._panel import _BASE_COLUMNS
-from netlab.practices._text import _plural, evidence_label
+from netlab.words import plural as _plural
 
 RESULT_COLUMNS = [
     "model",
@@ -46,6 +46,21 @@ COVARIANCE_LABELS = {
     "HC3": "heteroskedasticity-robust (HC3)",
     "jackknife": "jackknife by unit (each unit left out in turn)",
 }
+
+
+def evidence_label(
+    *, estimable: bool, n_switchers: int, q_value: float, pretrend_flag: bool, min_switchers: int
+) -> str:
+    """The evidence label of one estimate (the rule is in :mod:`netlab.practices`)."""
+    if 0 < n_switchers < min_switchers:
+        return "too few switchers to say"
+    if not estimable or not np.isfinite(q_value):
+        return "not estimable"
+    if q_value < 0.05 and n_switchers >= 2 * min_switchers and not pretrend_flag:
+        return "strong"
+    if q_value < 0.10:
+        return "suggestive"
+    return "no clear pattern"
 
 
 def bh_qvalues(p: Sequence[float] | np.ndarray) -> np.ndarray:

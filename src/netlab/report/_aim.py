@@ -9,12 +9,6 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from netlab import plots, privacy
-from netlab.report._aim_words import (
-    aim_outlook_words,
-    aim_status_words,
-    more_students_words,
-    to_target_words,
-)
 from netlab.report._html import (
     _E,
     Col,
@@ -34,6 +28,12 @@ from netlab.report._html import (
 )
 from netlab.report._notes import year_notes
 from netlab.report._shared import yearly
+from netlab.words import (
+    aim_outlook_words,
+    aim_status_words,
+    more_students_words,
+    to_target_words,
+)
 
 if TYPE_CHECKING:
     from netlab.report._context import Report

@@ -24,7 +24,7 @@ from netlab.report._html import (
 )
 from netlab.report._lookup import lookup
 from netlab.report._notes import analyst_line
-from netlab.report._words import (
+from netlab.words import (
     funnel_hidden_words,
     funnel_position_words,
     overdispersion_words,

@@ -16,12 +16,16 @@ import pandas as pd
 
 from netlab import livecase, privacy
 from netlab.report._aim import aim_facts, aim_status_sentence
-from netlab.report._aim_words import how_many_more_words, no_status_words
-from netlab.report._glance_words import learn_from_words, spread_card_words
 from netlab.report._html import _E, Section, _phrase, _who, unavailable
 from netlab.report._lookup import lookup
 from netlab.report._notes import year_notes
-from netlab.report._words import stage_of_teams
+from netlab.words import (
+    how_many_more_words,
+    learn_from_words,
+    no_status_words,
+    spread_card_words,
+    stage_of_teams,
+)
 
 if TYPE_CHECKING:
     from netlab.report._context import Report

@@ -17,13 +17,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from netlab import measures, privacy, reasons
+from netlab import measures, privacy, reasons, words
 from netlab.names import in_sentence
 
 if TYPE_CHECKING:
     from netlab.report._context import Report
 
 _E = html.escape
+# How numbers, plurals and lists read: one home (netlab.words), shared by every section.
+_pct, _pp, _int = words.pct, words.points, words.whole
+_list, _plural, _capital = words.listing, words.plural, words.capital
 
 
 # --------------------------------------------------------------------------------------
@@ -52,18 +55,6 @@ class Section:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         return {"text/html": self.html(), "text/plain": f"[netlab section: {self.name}]"}
-
-
-def _pct(x: float, digits: int = 0) -> str:
-    return "—" if x is None or not np.isfinite(x) else f"{100 * x:.{digits}f}%"
-
-
-def _pp(x: float) -> str:
-    return "—" if x is None or not np.isfinite(x) else f"{100 * x:+.1f} points"
-
-
-def _int(x: Any) -> str:
-    return "—" if x is None or pd.isna(x) else f"{int(round(float(x))):,}"
 
 
 def _note(text: str, *, cls: str = "") -> str:
@@ -398,18 +389,6 @@ def _phrase(r: Report, measure: str) -> str:
     return in_sentence(_measure_label(r, measure, short=True))
 
 
-def _list(items: Sequence[str]) -> str:
-    """ "a", "a and b", "a, b and c"."""
-    items = list(items)
-    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
-
-
-def _plural(n: float, word: str, plural: str | None = None) -> str:
-    """ "1 school", "3 schools"."""
-    n = int(n)
-    return f"{n:,} {word if n == 1 else (plural or word + 's')}"
-
-
 #: How the contract's tables are named on a page.
 TABLE_NAMES = {
     "schools": "Schools",
@@ -475,10 +454,6 @@ def _group_label(r: Report, group: str) -> str:
     groups = measures.builtin_groups()
     key = focal if group == "focal" and isinstance(focal, str) and focal in groups else group
     return groups[key].label if key in groups else group.replace("_", " ")
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _who(r: Report, group: str) -> str:

@@ -115,9 +115,8 @@ def index_page(result: Any, params: RunParams) -> str:
     from netlab.report._html import _measure_label, _phrase, _who
     from netlab.report._livecase import brief_rel
     from netlab.report._since import since_frame
-    from netlab.report._since_words import since_cell
-    from netlab.report._words import bright_rule_years_words
     from netlab.variation import BRIGHT_SPOT_YEARS
+    from netlab.words import bright_rule_words, since_cell
 
     out = result.out_dir
     by_id = {r.id: r for r in result.reports}
@@ -247,10 +246,15 @@ def index_page(result: Any, params: RunParams) -> str:
             )
         notes.append(
             "The funnel place is "
-            "against the 99.8% limits around the network rate; a bright spot is, at least "
-            f"{params.bright_spots.probability:.0%} likely, among the network's best "
-            f"{params.bright_spots.share:.0%} of {noun}s, "
-            f"{bright_rule_years_words(noun, BRIGHT_SPOT_YEARS)}."
+            "against the 99.8% limits around the network rate; a bright spot is, "
+            + bright_rule_words(
+                noun,
+                share=params.bright_spots.share,
+                probability=params.bright_spots.probability,
+                years=BRIGHT_SPOT_YEARS,
+                brief=True,
+            )
+            + "."
         )
         body += [f'<p class="netlab-note">{n}</p>' for n in notes]
         body.append(_legend(params))

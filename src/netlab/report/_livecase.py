@@ -39,7 +39,7 @@ from netlab.report._html import (
 from netlab.report._lookup import lookup
 from netlab.report._quality import pair_seniors, record_sizes
 from netlab.report._shared import yearly
-from netlab.report._words import gap_words
+from netlab.words import gap_words
 
 if TYPE_CHECKING:
     from netlab.report._context import Report

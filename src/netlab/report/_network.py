@@ -22,14 +22,14 @@ from netlab.report._html import (
 )
 from netlab.report._lookup import lookup
 from netlab.report._notes import analyst_line
-from netlab.report._words import (
+from netlab.variation import BRIGHT_SPOT_YEARS
+from netlab.words import (
     bright_spot_words,
     constellation_words,
     no_bright_spot_words,
     share_words,
     spread_words,
 )
-from netlab.variation import BRIGHT_SPOT_YEARS
 
 if TYPE_CHECKING:
     from netlab.report._context import Report

@@ -22,7 +22,7 @@ from netlab.report._html import (
 )
 from netlab.report._lookup import Looked, lookup
 from netlab.report._notes import analyst_line
-from netlab.report._practice_words import (
+from netlab.words import (
     covariance_words,
     for_whom_words,
     not_compared_words,
@@ -95,7 +95,7 @@ def practices_network(r: Report) -> Section:
     student = _practices(r, "practices__student_level").frame
     robust = _practices(r, "practices__imputation").frame
     s.add(_forest(r, within, robust, student, pr))
-    s.add(_model_sentences(r, "practices__sentences"))
+    s.add(_said(_worded(r)["within"]))
     w = within.assign(label=[pr.practice_label(p) for p in within["practice"]])
     noun = r.noun.lower()
     s.add(_practice_table(r, w, f"Within {noun}s: each {noun} against itself over time"))
@@ -212,7 +212,7 @@ def _staggered(r: Report, robust: pd.DataFrame | None, pr) -> str | None:
         return None
     noun = r.noun.lower()
     parts = [f"<h3>When {noun}s adopted in different years</h3>"]
-    parts.append(_model_sentences(r, "practices__staggered_sentences") or "")
+    parts.append(_said(_worded(r)["staggered"]) or "")
     frame = robust.assign(
         label=[_capital(pr.practice_label(p)) for p in robust["practice"]],
         negative=[
@@ -246,7 +246,7 @@ def _for_whom(r: Report, pr) -> str | None:
         return None
     noun = r.noun.lower()
     parts = ["<h3>For whom, under what conditions</h3>"]
-    parts.append(_model_sentences(r, "practices__heterogeneity_sentences") or "")
+    parts.append(_said(_worded(r)["heterogeneity"]) or "")
     made = hetero.loc[hetero["estimable"]]
     missing = not_compared_words(
         by_context=bool((hetero["modifier"] != "focal").any()),
@@ -292,13 +292,20 @@ def _for_whom(r: Report, pr) -> str | None:
     return "".join(parts)
 
 
-def _model_sentences(r: Report, name: str) -> str | None:
-    """A model frame's ``sentence`` column as the report's block of sentences."""
-    said = _practices(r, name).frame
-    if said is None or "sentence" not in said or not len(said):
+def _worded(r: Report) -> dict[str, list[str]]:
+    """The practice models' sentences, worded now from the fitted numbers."""
+    from netlab import practices as pr
+
+    fitted = {k: r.model(f"practices__{k}") for k in ("within", "imputation", "heterogeneity")}
+    return pr.practice_sentences(r.prepared, {k: v for k, v in fitted.items() if v is not None})
+
+
+def _said(sentences: list[str]) -> str | None:
+    """Sentences as the report's block of sentences (None when there are none)."""
+    if not sentences:
         return None
     return (
         '<div class="netlab-sentences">'
-        + "".join(_sentence(_E(str(t))) for t in said["sentence"])
+        + "".join(_sentence(_E(str(t))) for t in sentences)
         + "</div>"
     )

@@ -23,10 +23,11 @@ from netlab.report._html import (
     unavailable,
 )
 from netlab.report._lookup import lookup
-from netlab.report._practice_words import like_this_one_words, school_covariance_words
 from netlab.report._runcharts import charted, pace_of, unit_rows
-from netlab.report._season_words import (
+from netlab.words import (
+    like_this_one_words,
     pace_words,
+    school_covariance_words,
     season_pace_words,
     season_status_words,
     unreported_caption_words,

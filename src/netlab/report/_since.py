@@ -2,7 +2,7 @@
 index's column, and the revisions a new pull made (in the data-quality section).
 
 Everything here reads the history through :mod:`netlab.pipeline` and says it through
-:mod:`netlab.report._since_words`; a run whose network has no earlier term shows nothing.
+:mod:`netlab.words`; a run whose network has no earlier term shows nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pandas as pd
 from netlab import pipeline
 from netlab.report._context import Report
 from netlab.report._html import Col, Section, _measure_label, _phrase, _who, table
-from netlab.report._since_words import (
+from netlab.words import (
     network_since_words,
     revision_words,
     unit_since_words,

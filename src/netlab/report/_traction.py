@@ -20,8 +20,7 @@ from netlab.report._html import (
     unavailable,
 )
 from netlab.report._lookup import Looked, lookup
-from netlab.report._survey_words import survey_covariance_words
-from netlab.report._words import transition_words
+from netlab.words import survey_covariance_words, transition_words
 
 if TYPE_CHECKING:
     from netlab.report._context import Report

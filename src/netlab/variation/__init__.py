@@ -4,7 +4,6 @@ The face of the package: import from here, not from its private modules.
 """
 
 from netlab.variation._casemix import (
-    adjustment_note,
     case_mix,
 )
 from netlab.variation._core import (
@@ -29,7 +28,6 @@ from netlab.variation._shrinkage import (
 
 __all__ = [
     "BRIGHT_SPOT_YEARS",
-    "adjustment_note",
     "bright_spot_settings",
     "bright_spots",
     "case_mix",

@@ -21,32 +21,6 @@ from netlab.variation._funnel import _apply_exact, _dispersion, _extra_sd, _funn
 _DEFAULT_COVARIATES = ("low_income", "race_ethnicity", "english_learner", "first_gen", "gpa")
 
 
-def adjustment_note(has_students: bool) -> str:
-    """Plain-language note on whether school comparisons are adjusted for case mix.
-
-    Parameters
-    ----------
-    has_students : bool
-        Whether the run has student records.
-
-    Returns
-    -------
-    str
-        A sentence a report can print beside funnels and bright spots.
-    """
-    if has_students:
-        return (
-            "Observed/expected ratios are adjusted for the mix of students each school serves "
-            "(low-income, race/ethnicity, English learner, first-generation and GPA where "
-            "recorded), using one model fitted across the whole network. Rates, funnels and "
-            "shrunken estimates are not adjusted."
-        )
-    return (
-        "These figures are unadjusted: this run has school-level counts only, so differences "
-        "between schools may partly reflect the students they serve rather than their practice."
-    )
-
-
 def case_mix(
     students: pd.DataFrame,
     *,

@@ -32,11 +32,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from netlab import privacy
+from netlab import privacy, words
 from netlab.checks import check_argument
 from netlab.exceptions import MeasureError
 from netlab.measures import direction as better_direction
-from netlab.variation._casemix import adjustment_note, case_mix_for_run
+from netlab.variation._casemix import case_mix_for_run
 from netlab.variation._equity import equity_gaps, equity_trend
 from netlab.variation._funnel import _cell, _years, funnel, funnel_limits
 from netlab.variation._shrinkage import _shrink_binary, _top_probability, shrunken
@@ -245,17 +245,18 @@ def _bright_rule(
     min_years: int,
     direction: str,
 ) -> str:
-    side = "above" if direction == "higher" else "below"
-    best = "top" if direction == "higher" else "bottom"
-    beyond = f"{side} the network rate" + (
-        f" by more than {100 * margin:g} points" if margin > 0 else ""
+    """The rule a bright spot met, as the ``rule`` column records it (worded by words)."""
+    rule = words.bright_rule_words(
+        "unit",
+        share=share,
+        probability=probability,
+        margin=margin,
+        years=len(years),
+        direction=direction,
+        level=level,
+        min_years=min_years,
     )
-    return (
-        f"pooled over {years[0]}-{years[-1]}: at least {round(100 * probability)}% likely to "
-        f"be in the {best} {share:.0%} of the network, the {round(level * 100)}% interval of "
-        f"the shrunken estimate lies {beyond}, and the estimate is {side} the network in at "
-        f"least {min_years} of {len(years)} years"
-    )
+    return f"pooled over {years[0]}-{years[-1]}: {rule}"
 
 
 def bright_spot_settings(params: Any) -> dict[str, float]:
@@ -490,10 +491,6 @@ def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
         if cm is not None and len(cm):
             out["case_mix"] = _suppress(cm, min_cell, ["denominator"])
             out["case_mix_limits"] = funnel_limits(cm)
-    out["adjustment"] = pd.DataFrame(
-        {
-            "has_students": [bool(prepared.has_students)],
-            "note": [adjustment_note(bool(prepared.has_students))],
-        }
-    )
+    # numbers only: words.adjustment_note(has_students) says it in a sentence
+    out["adjustment"] = pd.DataFrame({"has_students": [bool(prepared.has_students)]})
     return out

@@ -13,7 +13,10 @@ import numpy as np
 import pandas as pd
 
 from netlab.intervals import newcombe_diff
-from netlab.report._html import _capital, _list, _pct, _plural
+from netlab.words._format import capital as _capital
+from netlab.words._format import listing as _list
+from netlab.words._format import pct as _pct
+from netlab.words._format import plural as _plural
 
 __all__ = [
     "day_words",

@@ -11,7 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from netlab.report._html import _E, _capital, _pct
+from netlab.words._format import capital as _capital
+from netlab.words._format import escape as _E
+from netlab.words._format import pct as _pct
 
 __all__ = [
     "aim_outlook_words",

@@ -6,10 +6,18 @@ from typing import Any
 
 import pandas as pd
 
-from netlab.livecase._match import _score
 from netlab.names import display_name
 
-__all__ = ["alike", "paragraphs", "stance"]
+__all__ = [
+    "NO_CONTEXT",
+    "alike",
+    "context_words",
+    "gap_words",
+    "pair_reasons_words",
+    "paragraphs",
+    "rubric_score",
+    "stance",
+]
 
 
 def _labels(pairs: pd.DataFrame, unit_label: str, name_units: bool) -> dict[str, str]:
@@ -28,6 +36,11 @@ def _labels(pairs: pd.DataFrame, unit_label: str, name_units: bool) -> dict[str,
     return names
 
 
+def rubric_score(value: float) -> str:
+    """A rubric score: whole as "3", a district's mean of its schools' as "2.7"."""
+    return f"{value:g}" if float(value).is_integer() else f"{value:.1f}"
+
+
 def _share(x: Any) -> str | None:
     return None if x is None or pd.isna(x) else f"{100 * float(x):.0f}%"
 
@@ -40,6 +53,32 @@ def _who(group_label: str) -> str:
     if label.lower() in ("all", "all students", "students", ""):
         return "all students"
     return label if label.lower().endswith("students") else f"{label} students"
+
+
+def pair_reasons_words(row: Any) -> str:
+    """Why a pair was suggested, in one short line: distance, district, gap, stance.
+
+    Parameters
+    ----------
+    row : Series or mapping
+        One row of :func:`netlab.livecase.match`.
+
+    Returns
+    -------
+    str
+        E.g. "context distance 0.42; gap 12.0 pp (95% CI 4.1 to 19.8)".
+    """
+    parts = [f"context distance {row['distance']:.2f}"]
+    if row["same_district"]:
+        parts.append("same district")
+    parts.append(
+        f"gap {row['gap_pp']:.1f} pp (95% CI {row['gap_low_pp']:.1f} to {row['gap_high_pp']:.1f})"
+    )
+    if pd.notna(row["visitor_pdsa_cycles"]):
+        parts.append(f"{int(row['visitor_pdsa_cycles'])} PDSA cycles in the last year")
+    if pd.notna(row["visitor_ownership"]):
+        parts.append(f"ownership {rubric_score(row['visitor_ownership'])}/4")
+    return "; ".join(parts)
 
 
 def alike(
@@ -97,7 +136,7 @@ def stance(row: Any) -> str:
         count = "no" if n == 0 else str(n)
         parts.append(f"{count} PDSA cycle{'s' if n != 1 else ''} in the last year")
     if pd.notna(row.visitor_ownership):
-        parts.append(f"ownership {_score(row.visitor_ownership)} of 4")
+        parts.append(f"ownership {rubric_score(row.visitor_ownership)} of 4")
     return "; ".join(parts) if parts else "not in the data"
 
 
@@ -152,52 +191,69 @@ def paragraphs(
     out = []
     for row in pairs.itertuples(index=False):
         host, visitor = names[row.host], names[row.visitor]
-        context = []
-        hf, vf = _share(row.host_share_focal), _share(row.visitor_share_focal)
-        hl, vl = _share(row.host_share_low_income), _share(row.visitor_share_low_income)
-        if hf and vf and focal_phrase:
-            context.append(f"{hf} and {vf} of their students are {focal_phrase}")
-        if hl and vl:
-            context.append(f"{hl} and {vl} are from low-income families")
-        if pd.notna(row.host_size) and pd.notna(row.visitor_size):
-            context.append(f"with {row.host_size:,.0f} and {row.visitor_size:,.0f} {size_label}")
-        where = ""
-        if bool(row.same_district):
-            where = (
-                f"both in {display_name(row.host_district)}"
-                if name_units and pd.notna(row.host_district)
-                else "in the same district"
-            )
-        if context:
-            text = (
-                f"{host} could host {visitor}, one of the {unit_label}s closest to it in "
-                f"context: {', '.join(context)}" + (f", {where}." if where else ".")
-            )
-        else:
-            text = (
-                f"{host} could host {visitor}"
-                + (f", {where}" if where else "")
-                + (
-                    ". Their context (shares of focal and low-income students, size) is not in "
-                    "the data, so the pair rests on results alone."
-                )
-            )
-        rates = _share(row.host_rate), _share(row.visitor_rate)
-        if all(rates):
-            text += (
-                f" In {row.year}, {measure} for {who} was {rates[0]} at {host} and "
-                f"{rates[1]} at {visitor}"
-            )
-            if pd.notna(row.gap_pp):
-                text += f", a gap of {row.gap_pp:.0f} percentage points"
-                if pd.notna(row.gap_low_pp) and pd.notna(row.gap_high_pp):
-                    text += f" (95% interval {row.gap_low_pp:.0f} to {row.gap_high_pp:.0f})"
-            text += "."
+        text = _pair_words(row, host, visitor, unit_label, name_units, size_label, focal_phrase)
+        text += _rates_words(row, host, visitor, measure, who)
         said = stance(row)
         if said != "not in the data":
             text += f" {visitor}'s learning stance: {said}."
         out.append(text)
     return out
+
+
+def _pair_words(
+    row: Any,
+    host: str,
+    visitor: str,
+    unit_label: str,
+    name_units: bool,
+    size_label: str,
+    focal_phrase: str,
+) -> str:
+    """Who could host whom, and how alike their contexts are (what the data holds)."""
+    context = []
+    hf, vf = _share(row.host_share_focal), _share(row.visitor_share_focal)
+    hl, vl = _share(row.host_share_low_income), _share(row.visitor_share_low_income)
+    if hf and vf and focal_phrase:
+        context.append(f"{hf} and {vf} of their students are {focal_phrase}")
+    if hl and vl:
+        context.append(f"{hl} and {vl} are from low-income families")
+    if pd.notna(row.host_size) and pd.notna(row.visitor_size):
+        context.append(f"with {row.host_size:,.0f} and {row.visitor_size:,.0f} {size_label}")
+    where = ""
+    if bool(row.same_district):
+        where = (
+            f"both in {display_name(row.host_district)}"
+            if name_units and pd.notna(row.host_district)
+            else "in the same district"
+        )
+    if context:
+        return (
+            f"{host} could host {visitor}, one of the {unit_label}s closest to it in "
+            f"context: {', '.join(context)}" + (f", {where}." if where else ".")
+        )
+    return (
+        f"{host} could host {visitor}"
+        + (f", {where}" if where else "")
+        + (
+            ". Their context (shares of focal and low-income students, size) is not in "
+            "the data, so the pair rests on results alone."
+        )
+    )
+
+
+def _rates_words(row: Any, host: str, visitor: str, measure: str, who: str) -> str:
+    """The two rates on the measure and the gap with its interval ("" when not known)."""
+    rates = _share(row.host_rate), _share(row.visitor_rate)
+    if not all(rates):
+        return ""
+    text = (
+        f" In {row.year}, {measure} for {who} was {rates[0]} at {host} and {rates[1]} at {visitor}"
+    )
+    if pd.notna(row.gap_pp):
+        text += f", a gap of {row.gap_pp:.0f} percentage points"
+        if pd.notna(row.gap_low_pp) and pd.notna(row.gap_high_pp):
+            text += f" (95% interval {row.gap_low_pp:.0f} to {row.gap_high_pp:.0f})"
+    return text + "."
 
 
 #: What a report says when the schools table gives the matching nothing to compare.
@@ -224,3 +280,24 @@ def context_words(context: pd.DataFrame | None, noun: str) -> str | None:
     used = context[context["used"].astype(bool) & (context["variable"] != "district")]
     parts = [f"{row.label}: {int(row.units_with):,} {noun}s" for row in used.itertuples()]
     return "; ".join(parts)
+
+
+def gap_words(gap: float, low: float, high: float) -> str:
+    """A gap in percentage points with its interval, kept on one line: "12 points (3 to 20)".
+
+    Parameters
+    ----------
+    gap, low, high : float
+        The gap and its interval, in percentage points (missing: "—").
+
+    Returns
+    -------
+    str
+    """
+    if pd.isna(gap):
+        return "—"
+    # no-break spaces: the interval stays on one line in a narrow column
+    text = f"{gap:.0f}\u00a0points"
+    if pd.notna(low) and pd.notna(high):
+        text += f" ({low:.0f}\u00a0to\u00a0{high:.0f})"
+    return text

@@ -6,7 +6,10 @@ Each function takes plain values and returns the sentence as the report prints i
 
 from __future__ import annotations
 
-from netlab.report._html import _E, _capital, _pct, _plural
+from netlab.words._format import capital as _capital
+from netlab.words._format import escape as _E
+from netlab.words._format import pct as _pct
+from netlab.words._format import plural as _plural
 
 __all__ = ["learn_from_words", "names_words", "spread_card_words"]
 

@@ -47,21 +47,6 @@ def practice_label(practice: str) -> str:
     return f"using the practice “{str(practice).replace('_', ' ')}”"
 
 
-def evidence_label(
-    *, estimable: bool, n_switchers: int, q_value: float, pretrend_flag: bool, min_switchers: int
-) -> str:
-    """The evidence label of one estimate (the rule is in :mod:`netlab.practices`)."""
-    if 0 < n_switchers < min_switchers:
-        return "too few switchers to say"
-    if not estimable or not np.isfinite(q_value):
-        return "not estimable"
-    if q_value < 0.05 and n_switchers >= 2 * min_switchers and not pretrend_flag:
-        return "strong"
-    if q_value < 0.10:
-        return "suggestive"
-    return "no clear pattern"
-
-
 def _pp(value: float) -> str:
     text = f"{value:.1f}"
     return text.replace("-", "\u2212") if not text.startswith("-0.0") else "0.0"
@@ -79,7 +64,6 @@ def _one_sentence(
     direction: str,
     n_tested: int = 1,
 ) -> str:
-    units = f"{unit_label}s"
     label = practice_label(row.practice)
     if row.evidence == "too few switchers to say":
         return (
@@ -92,27 +76,42 @@ def _one_sentence(
             f"The data cannot say whether {label} tracks with more {group_label} who "
             f"{measure_label}: {why}."
         )
+    start = _estimate_words(row, label, measure_label, group_label, unit_label)
+    text = _evidence_words(row, start, direction, n_tested, unit_label)
+    if bool(row.pretrend_flag):
+        p = float(row.pretrend_p)
+        text += (
+            f" Caution: {unit_label}s that started it were already changing before they did "
+            f"(pre-trend test p = {p:.2f}), so part of this difference may have happened anyway."
+        )
+    return text
+
+
+def _estimate_words(
+    row: Any, label: str, measure_label: str, group_label: str, unit_label: str
+) -> str:
+    """The estimate with its interval, as the row's model reads it (no full stop)."""
+    units = f"{unit_label}s"
     est, lo, hi = float(row.estimate_pp), float(row.ci_low_pp), float(row.ci_high_pp)
     more = "more" if est >= 0 else "fewer"
     interval = f"95% interval {_pp(lo)} to {_pp(hi)}"
+    switched = _plural(int(row.n_switchers), unit_label)
     if row.model == "gains":
-        start = (
+        return (
             f"{units.capitalize()} that adopted {label} during these years gained, on average, "
             f"{_pp(abs(est))} points {more} of their {group_label} who {measure_label} than "
-            f"{units} that did not ({interval}; {_plural(int(row.n_switchers), unit_label)} "
-            "adopted it)"
+            f"{units} that did not ({interval}; {switched} adopted it)"
         )
-    elif row.model == "student_level":
-        start = (
+    if row.model == "student_level":
+        return (
             f"Comparing similar students, {label} tracked with {_pp(abs(est))} points {more} "
             f"{group_label} who {measure_label} ({interval})"
         )
-    elif row.model == "imputation":
+    if row.model == "imputation":
         start = (
             f"Compared with {units} that had not started it yet, {units} that started "
             f"{label} saw, on average, {_pp(abs(est))} points {more} of their {group_label} "
-            f"{measure_label} in the years after ({interval}; "
-            f"{_plural(int(row.n_switchers), unit_label)} adopted it"
+            f"{measure_label} in the years after ({interval}; {switched} adopted it"
         )
         dropped = int(getattr(row, "n_always_treated", 0) or 0)
         if dropped:
@@ -120,46 +119,45 @@ def _one_sentence(
                 f"; {_plural(dropped, unit_label)} that had it from the first year "
                 f"{'is' if dropped == 1 else 'are'} left out"
             )
-        start += ")"
-    elif row.model == "naive_cross_section":
-        start = (
+        return start + ")"
+    if row.model == "naive_cross_section":
+        return (
             f"In a single year, {units} {label} had {_pp(abs(est))} points {more} "
             f"{group_label} who {measure_label} than other {units} ({interval}), a comparison "
             "that mixes the practice with everything else that differs between them"
         )
-    else:
-        start = (
-            f"{units.capitalize()} that started {label} saw, on average, {_pp(abs(est))} points "
-            f"{more} of their {group_label} {measure_label} ({interval}; "
-            f"{_plural(int(row.n_switchers), unit_label)} switched)"
-        )
+    return (
+        f"{units.capitalize()} that started {label} saw, on average, {_pp(abs(est))} points "
+        f"{more} of their {group_label} {measure_label} ({interval}; {switched} switched)"
+    )
+
+
+def _evidence_words(row: Any, start: str, direction: str, n_tested: int, unit_label: str) -> str:
+    """The estimate followed by what its evidence label allows it to say."""
+    est, lo, hi = float(row.estimate_pp), float(row.ci_low_pp), float(row.ci_high_pp)
     good = (est > 0) == (direction == "higher")
     what = "gains" if good else ("a decline" if direction == "higher" else "a worsening")
     # The words follow the evidence label (one rule for label and sentence): only a
     # "strong" row is said to track with a change.
     if row.evidence == "strong":
         them = "them" if good else "it"
-        text = f"{start}. This tracks with {what}; it does not prove the practice caused {them}."
-    elif row.evidence == "suggestive":
-        text = f"{start}. This may track with {what}, but the evidence is only suggestive ({_why_suggestive(row, n_tested, unit_label)}), so it could still be chance."
-    elif lo <= 0 <= hi:
-        text = (
+        return f"{start}. This tracks with {what}; it does not prove the practice caused {them}."
+    if row.evidence == "suggestive":
+        why = _why_suggestive(row, n_tested, unit_label)
+        return (
+            f"{start}. This may track with {what}, but the evidence is only suggestive "
+            f"({why}), so it could still be chance."
+        )
+    if lo <= 0 <= hi:
+        return (
             f"{start}, but the interval includes no change, so this could be chance. "
             "It does not show that the practice makes a difference either way."
         )
-    else:
-        text = (
-            f"{start}, but with {n_tested} practices tested at once a difference this size "
-            f"could be chance (adjusted q = {float(row.q_value):.2f}). It does not show that "
-            "the practice makes a difference either way."
-        )
-    if bool(row.pretrend_flag):
-        p = float(row.pretrend_p)
-        text += (
-            f" Caution: {units} that started it were already changing before they did "
-            f"(pre-trend test p = {p:.2f}), so part of this difference may have happened anyway."
-        )
-    return text
+    return (
+        f"{start}, but with {n_tested} practices tested at once a difference this size "
+        f"could be chance (adjusted q = {float(row.q_value):.2f}). It does not show that "
+        "the practice makes a difference either way."
+    )
 
 
 def _why_suggestive(row: Any, n_tested: int, unit_label: str) -> str:
@@ -276,69 +274,81 @@ def heterogeneity_sentences(
     check_argument("direction", ["higher", "lower"], direction)
     if table is None or table.empty:
         return []
-    units = f"{unit_label}s"
     made = table.loc[table["estimable"]]
     strong = made.loc[made["evidence"] == "strong"]
     hints = int((made["evidence"] == "suggestive").sum())
-    out = []
-    for row in strong.itertuples(index=False):
-        label = practice_label(row.practice)
-        a, b = float(row.estimate_a_pp), float(row.estimate_b_pp)
-        interval = f"95% interval {_pp(float(row.ci_low_pp))} to {_pp(float(row.ci_high_pp))}"
-        diff = float(row.estimate_pp)
-
-        def amount(x: float) -> str:
-            return f"{_pp(abs(x))} points {'more' if x >= 0 else 'fewer'}"
-
-        if row.modifier == "focal":
-            text = (
-                f"In the same {units}, {label} tracked with {amount(a)} {group_label} who "
-                f"{measure_label}, against {amount(b)} of the other students: a difference "
-                f"of {_pp(diff)} points ({interval})."
-            )
-        else:
-            side = _side(row.modifier, float(row.threshold), unit_label)
-            text = (
-                f"In {side}, {label} tracked with {amount(a)} {group_label} who "
-                f"{measure_label}; in the other {units}, {amount(b)}: a difference of "
-                f"{_pp(diff)} points ({interval}; "
-                f"{int(row.n_switchers_a)} and {int(row.n_switchers_b)} {units} switched)."
-            )
-        out.append(
-            text + " The difference holds after allowing for every comparison made; it "
-            "tracks with the practice and does not prove it works differently there."
-        )
+    out = [
+        _difference_words(row, measure_label, group_label, unit_label)
+        for row in strong.itertuples(index=False)
+    ]
     if not out:
-        if made.empty:
-            return [
-                f"Too few {units} switched on each side to compare how the practices' "
-                "associations differ by context or between groups."
-            ]
-        extra = (
-            f" ({_plural(hints, 'comparison')} {'is' if hints == 1 else 'are'} suggestive "
-            "only, see the table)"
-            if hints
-            else ""
-        )
-        kinds = [
-            k
-            for k, made_k in (
-                (f"by {units}' context", (made["modifier"] != "focal").any()),
-                ("between focal and other students", (made["modifier"] == "focal").any()),
-            )
-            if made_k
-        ]
-        out.append(
-            f"None of the {len(made)} comparisons of how a practice's association differs "
-            f"({' and '.join(kinds)}) holds once every comparison is counted{extra}, so the "
-            f"network-wide estimates are the best guide for every kind of {unit_label}."
-        )
-    elif hints:
+        return [_none_held_words(made, hints, unit_label)]
+    if hints:
         out.append(
             f"{_plural(hints, 'other comparison').capitalize()} "
             f"{'is' if hints == 1 else 'are'} suggestive only (see the table)."
         )
     return out
+
+
+def _difference_words(row: Any, measure_label: str, group_label: str, unit_label: str) -> str:
+    """A "strong" difference: each side's association and the difference, with its interval."""
+    units = f"{unit_label}s"
+    label = practice_label(row.practice)
+    a, b = float(row.estimate_a_pp), float(row.estimate_b_pp)
+    interval = f"95% interval {_pp(float(row.ci_low_pp))} to {_pp(float(row.ci_high_pp))}"
+    diff = float(row.estimate_pp)
+
+    def amount(x: float) -> str:
+        return f"{_pp(abs(x))} points {'more' if x >= 0 else 'fewer'}"
+
+    if row.modifier == "focal":
+        text = (
+            f"In the same {units}, {label} tracked with {amount(a)} {group_label} who "
+            f"{measure_label}, against {amount(b)} of the other students: a difference "
+            f"of {_pp(diff)} points ({interval})."
+        )
+    else:
+        side = _side(row.modifier, float(row.threshold), unit_label)
+        text = (
+            f"In {side}, {label} tracked with {amount(a)} {group_label} who "
+            f"{measure_label}; in the other {units}, {amount(b)}: a difference of "
+            f"{_pp(diff)} points ({interval}; "
+            f"{int(row.n_switchers_a)} and {int(row.n_switchers_b)} {units} switched)."
+        )
+    return (
+        text + " The difference holds after allowing for every comparison made; it "
+        "tracks with the practice and does not prove it works differently there."
+    )
+
+
+def _none_held_words(made: pd.DataFrame, hints: int, unit_label: str) -> str:
+    """The one line said when no difference holds (or none could be estimated)."""
+    units = f"{unit_label}s"
+    if made.empty:
+        return (
+            f"Too few {units} switched on each side to compare how the practices' "
+            "associations differ by context or between groups."
+        )
+    extra = (
+        f" ({_plural(hints, 'comparison')} {'is' if hints == 1 else 'are'} suggestive "
+        "only, see the table)"
+        if hints
+        else ""
+    )
+    kinds = [
+        k
+        for k, made_k in (
+            (f"by {units}' context", (made["modifier"] != "focal").any()),
+            ("between focal and other students", (made["modifier"] == "focal").any()),
+        )
+        if made_k
+    ]
+    return (
+        f"None of the {len(made)} comparisons of how a practice's association differs "
+        f"({' and '.join(kinds)}) holds once every comparison is counted{extra}, so the "
+        f"network-wide estimates are the best guide for every kind of {unit_label}."
+    )
 
 
 def staggered_sentences(

@@ -1,5 +1,5 @@
-"""What the results say, in words: where a unit sits, where the network varies, who is a
-bright spot, how teams move between stages of traction.
+"""Where results vary, in words: where a unit sits in the funnel, how far units differ
+beyond chance, whether the network is becoming a constellation.
 
 Each function takes plain values (or a small frame) and returns the sentence as the
 report prints it (HTML, with names escaped); the sections only look up, draw and place
@@ -13,20 +13,20 @@ from typing import Any
 
 import pandas as pd
 
-from netlab.report._html import _E, _capital, _int, _list, _pct, _plural
+from netlab.words._format import capital as _capital
+from netlab.words._format import escape as _E
+from netlab.words._format import pct as _pct
+from netlab.words._format import plural as _plural
+from netlab.words._format import whole as _int
 
 __all__ = [
-    "bright_spot_words",
+    "adjustment_note",
     "constellation_words",
     "funnel_hidden_words",
     "funnel_place",
     "funnel_position_words",
-    "gap_words",
-    "no_bright_spot_words",
-    "share_words",
+    "overdispersion_words",
     "spread_words",
-    "stage_of_teams",
-    "transition_words",
 ]
 
 
@@ -260,179 +260,27 @@ def overdispersion_words(*, phi: float, tau: float, noun: str) -> str:
     )
 
 
-def share_words(share: float) -> str:
-    """The bright-spot rule's share of units in words: "tenth", or "20%"."""
-    return "tenth" if abs(float(share) - 0.1) < 1e-9 else f"{float(share):.0%}"
+def adjustment_note(has_students: bool) -> str:
+    """Plain-language note on whether school comparisons are adjusted for case mix.
 
+    Parameters
+    ----------
+    has_students : bool
+        Whether the run has student records.
 
-def bright_rule_years_words(noun: str, years: int) -> str:
-    """How many years the bright-spot rule needs, said once wherever the rule is said.
-
-    Examples
-    --------
-    >>> bright_rule_years_words("school", 3)
-    'in each of the last 3 years of data (a school with fewer years of data is not one)'
+    Returns
+    -------
+    str
+        A sentence a report can print beside funnels and bright spots.
     """
+    if has_students:
+        return (
+            "Observed/expected ratios are adjusted for the mix of students each school serves "
+            "(low-income, race/ethnicity, English learner, first-generation and GPA where "
+            "recorded), using one model fitted across the whole network. Rates, funnels and "
+            "shrunken estimates are not adjusted."
+        )
     return (
-        f"in each of the last {years} years of data (a {noun} with fewer years of data is not one)"
+        "These figures are unadjusted: this run has school-level counts only, so differences "
+        "between schools may partly reflect the students they serve rather than their practice."
     )
-
-
-def no_bright_spot_words(*, noun: str, phrase: str, who: str, share: float, years: int = 3) -> str:
-    """The sentence said when no unit is a bright spot.
-
-    Parameters
-    ----------
-    noun : str
-        The unit noun in lower case.
-    phrase : str
-        The measure as a phrase (escaped here).
-    who : str
-        The group.
-    share : float
-        The rule's share of best units (0.1: "tenth").
-    years : int
-        The years of data the rule needs.
-
-    Returns
-    -------
-    str
-    """
-    return (
-        f"No {noun} is a bright spot on {_E(phrase)} for "
-        f"{_E(who)}: none is clearly among the network's best "
-        f"{share_words(share)} of {noun}s, {bright_rule_years_words(noun, years)}."
-    )
-
-
-def bright_spot_words(
-    names: list[str],
-    *,
-    noun: str,
-    phrase: str,
-    who: str,
-    first: int,
-    last: int,
-    probability: float,
-    share: float,
-    margin: float = 0.0,
-    years: int = 3,
-) -> str:
-    """The bright spots and the evidence that makes each one.
-
-    Parameters
-    ----------
-    names : list of str
-        The bright spots as the report may name them, best first (escaped here).
-    noun : str
-        The unit noun in lower case.
-    phrase : str
-        The measure as a phrase (escaped here).
-    who : str
-        The group.
-    first, last : int
-        The years pooled.
-    probability : float
-        The least chance of being among the best that the rule asks.
-    share : float
-        The rule's share of best units.
-    margin : float
-        How far above the network rate the estimate must be (a share; 0: just above).
-    years : int
-        The years of data the rule needs.
-
-    Returns
-    -------
-    str
-    """
-    n = len(names)
-    return (
-        f"{_capital(_plural(n, noun))} "
-        + ("is a bright spot" if n == 1 else "are bright spots")
-        + f" on {_E(phrase)} for {_E(who)}: pooling {first}–{last}, "
-        + ("it" if n == 1 else "each")
-        + f" is at least {float(probability):.0%} likely to be among the network's best "
-        f"{share_words(share)} of {noun}s, "
-        + ("its" if n == 1 else "each one’s")
-        + " estimate (pulled toward the network in proportion to how little data it has) "
-        "is above the network rate"
-        + (f" by more than {100 * margin:g} points" if margin > 0 else "")
-        + " with 95% confidence, and it was better than the network in most single years "
-        f"too; the rule looks {bright_rule_years_words(noun, years)}: "
-        + _list([_E(x) for x in names])
-        + ". A bright spot is a place to learn from; its results track with what it does "
-        "and whom it serves, and do not by themselves show why."
-    )
-
-
-def gap_words(gap: float, low: float, high: float) -> str:
-    """A gap in percentage points with its interval, kept on one line: "12 points (3 to 20)".
-
-    Parameters
-    ----------
-    gap, low, high : float
-        The gap and its interval, in percentage points (missing: "—").
-
-    Returns
-    -------
-    str
-    """
-    if pd.isna(gap):
-        return "—"
-    # no-break spaces: the interval stays on one line in a narrow column
-    text = f"{gap:.0f}\u00a0points"
-    if pd.notna(low) and pd.notna(high):
-        text += f" ({low:.0f}\u00a0to\u00a0{high:.0f})"
-    return text
-
-
-# --------------------------------------------------------------------------------------
-# Traction
-# --------------------------------------------------------------------------------------
-
-
-#: The stages of traction, from none to the furthest.
-STAGES = ("no traction", "initiation", "spread", "sustainability")
-
-
-def stage_of_teams(found: list[str], teams: int) -> str:
-    """A unit's stage from its teams' stages: the furthest one, and how many reached it.
-
-    Parameters
-    ----------
-    found : list of str
-        The latest stage of each of the unit's teams that has one.
-    teams : int
-        How many teams the unit has (one: its team's stage as it is).
-
-    Returns
-    -------
-    str
-        "spread", or "spread (2 of 3 teams)".
-    """
-    if teams == 1:
-        return found[0]
-    top = max(found, key=lambda s: STAGES.index(s) if s in STAGES else -1)
-    return f"{top} ({sum(f == top for f in found)} of {_plural(len(found), 'team')})"
-
-
-def transition_words(moves: pd.DataFrame) -> str | None:
-    """How teams moved between stages, over all pairs of years.
-
-    Parameters
-    ----------
-    moves : pandas.DataFrame
-        ``change`` (e.g. "moved up") and ``teams``, one row per kind of change.
-
-    Returns
-    -------
-    str or None
-        None when no team-year is counted.
-    """
-    total = moves["teams"].sum()
-    if not total:
-        return None
-    parts = ", ".join(
-        f"{int(t)} {c}" for c, t in zip(moves["change"], moves["teams"], strict=True)
-    )
-    return f"Over all pairs of years, of {int(total)} team-years: {_E(parts)}."
