@@ -64,8 +64,9 @@ def _counts(rx: ReadExport) -> pd.DataFrame:
         if len(present) < len(roles):
             # A combined FAFSA/Dream Act column: the part the file lacks is not summed.
             lacking = [r for r in roles if r not in f]
+            used = ", ".join(f"{rx.headers.get(r, r)!r} ({r})" for r in present)
             rx.notes.append(
-                f"{measure} counts {', '.join(present)} (the file has no {', '.join(lacking)})"
+                f"{measure} counts the file's {used} only (it has no {', '.join(lacking)} column)"
                 if present
                 else f"no {measure} (the file has no {', '.join(lacking)} column)"
             )
