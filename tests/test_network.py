@@ -120,6 +120,11 @@ def test_described_measures_have_words_and_enrollment_is_context(tmp_path):
     m = prepared.measures.set_index("measure")
     assert m.loc["fafsa_submitted", "label"] == "FAFSA or Dream Act submitted"
     assert m.loc["fafsa_submitted", "short_label"] == "FAFSA submitted"
+    # its window is the one its figures were judged on (known at graduation: 15 June), so a
+    # report can say when a class's figure is final
+    window = m.loc["fafsa_submitted", ["window_years", "window_month", "window_day"]]
+    assert tuple(int(v) for v in window) == (0, 6, 15)
+    assert m.loc["fafsa_submitted", "final_when"] == "15 June of the graduation year"
     # the counts file's Enrollment is each school's seniors, and its size for matching
     assert set(prepared.tables["schools"]["seniors"]) == {100}
     assert set(prepared.units["size"]) == {100}
