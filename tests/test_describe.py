@@ -70,7 +70,7 @@ def test_fafsa_only_county_file_is_recognised_and_sums_what_it_has(tmp_path):
     assert c.loc[("fresno_unified.roosevelt_high", "fafsa_submitted"), "numerator"] == 210
     assert set(c.index.get_level_values("measure")) == {"fafsa_submitted", "fafsa_complete"}
     notes = " ".join(result.notes)
-    assert "fafsa_complete counts the file's 'FAFSA Completed' (fafsa_completed) only" in notes
+    assert "FAFSA completed counts the file's 'FAFSA Completed' only" in notes
     assert "it has no cadaa_completed column" in notes
 
 

@@ -64,11 +64,14 @@ def _counts(rx: ReadExport) -> pd.DataFrame:
         if len(present) < len(roles):
             # A combined FAFSA/Dream Act column: the part the file lacks is not summed.
             lacking = [r for r in roles if r not in f]
-            used = ", ".join(f"{rx.headers.get(r, r)!r} ({r})" for r in present)
+            used = ", ".join(repr(rx.headers.get(r, r)) for r in present)
+            # the measure by its words (a report shows this note), the roles by their keys
+            words = wide.labels.get(measure, {})
+            name = words.get("short_label") or words.get("label") or measure
             rx.notes.append(
-                f"{measure} counts the file's {used} only (it has no {', '.join(lacking)} column)"
+                f"{name} counts the file's {used} only (it has no {', '.join(lacking)} column)"
                 if present
-                else f"no {measure} (the file has no {', '.join(lacking)} column)"
+                else f"no {name} (the file has no {', '.join(lacking)} column)"
             )
         roles = present
         if not roles:
