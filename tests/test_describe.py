@@ -52,6 +52,34 @@ def test_combined_column_file_with_enrollment_is_recognised(tmp_path):
     assert (row["numerator"], row["denominator"]) == (210, 400)
 
 
+# A county file with FAFSA columns only: no Dream Act column, combined or apart.
+FAFSA_ONLY = """County,District,School,Year,Enrollment,FAFSA Submitted,FAFSA Completed
+San Diego,Sweetwater Union,Bonita Vista High,2024,500,300,250
+Fresno,Fresno Unified,Roosevelt High,2024,400,210,170
+"""
+
+
+def test_fafsa_only_county_file_is_recognised_and_sums_what_it_has(tmp_path):
+    write(tmp_path / "county_fafsa_2024.csv", FAFSA_ONLY)
+    assert sources.describe_folder(tmp_path)["description"].tolist() == ["county-aid-counts"]
+    result = cleaned(tmp_path)
+    c = result.tables["counts"].set_index(["school_id", "measure"])
+    # hand counts: the FAFSA column alone is the count, Enrollment the denominator
+    row = c.loc[("sweetwater_union.bonita_vista_high", "fafsa_complete")]
+    assert (row["numerator"], row["denominator"]) == (250, 500)
+    assert c.loc[("fresno_unified.roosevelt_high", "fafsa_submitted"), "numerator"] == 210
+    assert set(c.index.get_level_values("measure")) == {"fafsa_submitted", "fafsa_complete"}
+    notes = " ".join(result.notes)
+    assert "FAFSA completed counts the file's 'FAFSA Completed' only" in notes
+    assert "it has no cadaa_completed column" in notes
+
+
+def test_a_roster_with_fafsa_and_enrollment_columns_is_not_a_counts_file(tmp_path):
+    roster = "Student_ID,School,Grad_Year,Enrollment_Status,FAFSA_Completed\n1,S1,2024,Y,Y\n"
+    write(tmp_path / "seniors.csv", roster)
+    assert sources.describe_folder(tmp_path)["description"].tolist() != ["county-aid-counts"]
+
+
 def test_format_with_own_aliases_and_no_dream_act_column_reads(tmp_path):
     write(tmp_path / "aid.csv", COMBINED.replace("FAFSA/CADAA", "Fafsa"))
     write(tmp_path / "aid.yaml", "format: county-aid-counts\ncolumns:\n  seniors: [Enrollment]\n"

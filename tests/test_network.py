@@ -77,6 +77,36 @@ def test_exclusion_limit_is_over_the_networks_rows(tmp_path):
     assert not (problems["severity"] == "error").any(), problems["rule"].tolist()
 
 
+def test_rows_no_school_places_count_with_the_networks_rows(tmp_path):
+    # San Diego: 5 schools x 2 measures = 10 counts rows. Two file rows name no school
+    # (one in San Diego, one with no geography at all): 2 x 2 = 4 counts rows that no
+    # school places, so they count with the network's: 4 of 14 rows, not 0 of 10.
+    path = state_file(tmp_path, bad="Fresno")
+    with path.open("a") as f:
+        f.write("San Diego,Chula Vista,San Diego Unified,,2024,100,50,40\n,,,,2024,100,50,40\n")
+    p = params(tmp_path, select={"county": "San Diego"}, max_excluded_share=0.02)
+    problems = pipeline.validate_dir(tmp_path, params=p)
+    row = problems[problems["rule"].str.startswith("school_id is blank")]
+    assert len(row) == 1 and row.iloc[0]["severity"] == "error"
+    assert "4 of 14 rows (29%)" in row.iloc[0]["rule"]
+    allowed = params(tmp_path, select={"county": "San Diego"}, max_excluded_share=0.3,
+                     min_cell=2)  # fmt: skip
+    prepared = pipeline.prepare(allowed, fit=False, write=False)
+    q = prepared.quality.set_index("table")
+    # the network's own rows: Fresno's 50 schools and 100 counts rows are not counted
+    assert tuple(q.loc["schools", ["rows_in", "rows_kept", "rows_excluded"]]) == (5, 5, 0)
+    assert tuple(q.loc["counts", ["rows_in", "rows_kept", "rows_excluded"]]) == (14, 10, 4)
+    assert (q["rows_in"] == q["rows_kept"] + q["rows_excluded"]).all()
+    notes = " ".join(prepared.notes)
+    assert "4 rows of the counts table could not be placed in any school" in notes
+    assert "school_id is blank or not understood: 4" in notes
+    assert "150 rows of the files belong to schools outside it" in notes
+    # a handful is not printed as a count where rows may be students
+    few = pipeline.prepare(params(tmp_path, select={"county": "San Diego"},
+                                  max_excluded_share=0.3), fit=False, write=False)  # fmt: skip
+    assert "Fewer than 10 rows of the counts table" in " ".join(few.notes)
+
+
 def test_select_in_a_params_file_keeps_codes_as_written(tmp_path):
     path = tmp_path / "p.yaml"
     path.write_text("run: n\nraw_dir: x\nselect:\n  zip: 01234\n  county: [San Diego, 'No']\n")
@@ -90,6 +120,11 @@ def test_described_measures_have_words_and_enrollment_is_context(tmp_path):
     m = prepared.measures.set_index("measure")
     assert m.loc["fafsa_submitted", "label"] == "FAFSA or Dream Act submitted"
     assert m.loc["fafsa_submitted", "short_label"] == "FAFSA submitted"
+    # its window is the one its figures were judged on (known at graduation: 15 June), so a
+    # report can say when a class's figure is final
+    window = m.loc["fafsa_submitted", ["window_years", "window_month", "window_day"]]
+    assert tuple(int(v) for v in window) == (0, 6, 15)
+    assert m.loc["fafsa_submitted", "final_when"] == "15 June of the graduation year"
     # the counts file's Enrollment is each school's seniors, and its size for matching
     assert set(prepared.tables["schools"]["seniors"]) == {100}
     assert set(prepared.units["size"]) == {100}

@@ -70,3 +70,65 @@ def test_a_measure_whose_inputs_are_absent_is_unknown_not_zero():
     measures = set(prepared.rates["measure"])
     assert "admitted_likely_grad" not in measures  # not a rate of 0
     assert "admitted_4yr" in measures
+
+
+def _roster_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    (folder / "roster.csv").write_text(
+        "SSID,Grad_Year,School_Code,Race_Code_1,GPA,FRL\n1,2024,S1,700,3.1,Y\n2,2024,S1,600,2.5,N\n"
+    )
+    (folder / "roster.yaml").write_text("format: sis-roster\n")
+    (folder / "schools.csv").write_text("school_id,school_name\nS1,One\n")
+    return folder
+
+
+def _params_file(tmp_path: Path, folder: Path, more: str) -> Path:
+    path = tmp_path / "run.yaml"
+    path.write_text(f"run: t\nraw_dir: {folder}\nfocal_group: all\n{more}\n")
+    return path
+
+
+def _params_problems(folder: Path, path: Path):
+    problems = pipeline.validate_dir(folder, params=load_params(path), params_file=path)
+    return problems[problems["file"] == str(path)].set_index("column")
+
+
+def test_a_groups_condition_is_checked_against_the_students_columns(tmp_path, capsys):
+    folder = _roster_folder(tmp_path)
+    # columns the roster gives: no problem about the params
+    ok = _params_file(tmp_path, folder, "groups: {top: {label: Top, condition: 'gpa >= 3 and "
+                      "low_income'}}\ncase_mix: [low_income, gpa]")  # fmt: skip
+    assert len(_params_problems(folder, ok)) == 0
+    bad = _params_file(tmp_path, folder, "groups: {top: {label: Top, condition: 'gpaa >= 3'}}")
+    row = _params_problems(folder, bad).loc["groups.top.condition"]
+    assert row["severity"] == "error"
+    assert "reads the column 'gpaa'" in row["rule"] and "did you mean 'gpa'?" in row["rule"]
+    assert str(bad) in row["what_to_do"] and "extra_columns" in row["what_to_do"]
+    assert main(["validate", str(folder), "--params", str(bad)]) == 1
+    assert "groups.top.condition" in capsys.readouterr().out
+    # a condition that does not parse is named by its key too
+    syntax = _params_file(tmp_path, folder, "focal_group: {label: X, condition: 'gpa >> 3'}")
+    syntax.write_text(syntax.read_text().replace("focal_group: all\n", ""))
+    row = _params_problems(folder, syntax).loc["focal_group.condition"]
+    assert row["severity"] == "error" and "`>>`" in row["rule"]
+
+
+def test_case_mix_covariates_are_checked_against_the_students_columns(tmp_path):
+    folder = _roster_folder(tmp_path)
+    typo = _params_file(tmp_path, folder, "case_mix: [low_incme, gpa]")
+    row = _params_problems(folder, typo).loc["case_mix"]
+    assert row["severity"] == "error" and "'low_incme'" in row["rule"]
+    assert "did you mean 'low_income'?" in row["what_to_do"] and str(typo) in row["what_to_do"]
+    # a column of the contract this roster lacks: the model goes without it (a warning)
+    absent = _params_file(tmp_path, folder, "case_mix: [first_gen, gpa]")
+    row = _params_problems(folder, absent).loc["case_mix"]
+    assert row["severity"] == "warning" and "adjusts without it" in row["rule"]
+    # a counts-only folder has no students to adjust for
+    counts = tmp_path / "counts"
+    counts.mkdir()
+    (counts / "county_aid_2024.csv").write_text(COUNTS)
+    path = _params_file(tmp_path, counts, "focal_measure: fafsa_complete\ncase_mix: [gpa]\n"
+                        "aim: {measure: fafsa_complete, group: all}")  # fmt: skip
+    row = _params_problems(counts, path).loc["case_mix"]
+    assert row["severity"] == "warning" and "school counts only" in row["rule"]

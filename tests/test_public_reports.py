@@ -377,6 +377,108 @@ def test_florida_season_shades_the_weeks_that_were_not_measurements(florida):
 
 
 # --------------------------------------------------------------------------------------
+# A counts-only network chosen by county from a state-shaped file
+# --------------------------------------------------------------------------------------
+
+#: The state's counties and schools: the network is San Diego's 12 of 62.
+COUNTIES = (
+    ("San Diego", 12, "Chula Vista"),
+    ("Fresno", 30, "Fresno"),
+    ("Kern", 20, "Bakersfield"),
+)
+COUNTY_PARAMS = """run: county-state
+network: "San Diego County high schools"
+term: "FAFSA season 2024"
+raw_dir: data/raw/county-state
+select: {county: San Diego}
+focal_measure: fafsa_complete
+focal_group: all
+aim: {measure: fafsa_complete, group: all, baseline_year: 2023, target: 0.7, by: 2025-06-30}
+max_excluded_share: 0.1
+min_cell: 10
+name_peers: false
+pdf: false
+"""
+
+
+def write_state_file(raw: Path, *, seed: int = 2031) -> None:
+    """A state aid agency's wide counts file (one row per school and year, no codes, FAFSA
+    and Dream Act in one combined column) for three counties, and two rows that name no
+    school: one in San Diego, one with no county either."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    rows = ["County,City,District,School,Year,Enrollment,"
+            "FAFSA/CADAA Submitted,FAFSA/CADAA Completed"]  # fmt: skip
+    for county, n, city in COUNTIES:
+        for s in range(n):
+            size, rate = int(rng.integers(120, 420)), rng.uniform(0.35, 0.75)
+            for year in (2023, 2024):
+                done = int(rng.binomial(size, min(rate + 0.03 * (year - 2023), 0.95)))
+                sent = min(size, done + int(rng.integers(5, 40)))
+                rows.append(f"{county},{city},{county} Unified,{county} High {s + 1},{year},"
+                            f"{size},{sent},{done}")  # fmt: skip
+    rows += ["San Diego,Chula Vista,San Diego Unified,,2024,200,90,80", ",,,,2024,150,70,60"]
+    raw.mkdir(parents=True, exist_ok=True)
+    (raw / "county_aid_2024.csv").write_text("\n".join(rows) + "\n")
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory):
+    home = make_home(tmp_path_factory.mktemp("county-home"))
+    return _build(home, "county-state", write_state_file, COUNTY_PARAMS)
+
+
+def test_county_network_pages_read_well_and_pass_the_privacy_scan(county):
+    assert county["result"].ok, county["result"].summary()
+    schools = [n for n in county["pages"] if n.startswith("schools/")]
+    assert len(schools) == len(county["units"]) == 12  # San Diego's schools, no others
+    findings = {n: f for n, page in county["pages"].items() if (f := report.check_text(page))}
+    assert findings == {}, list(findings.items())[:3]
+    p, keys = county["params"], county["keys"]
+    for name, text in county["pages"].items():
+        forbidden = _forbidden(county, name)
+        found = privacy.scan_html(text, min_cell=p.min_cell, student_keys=keys,
+                                  forbidden_names=forbidden)  # fmt: skip
+        assert found == [], (name, found[:3])
+        book = county["out"] / Path(name).with_suffix(".xlsx")
+        if book.exists():
+            found = privacy.scan_xlsx(book, min_cell=p.min_cell, student_keys=keys,
+                                      forbidden_names=forbidden)  # fmt: skip
+            assert found == [], (book.name, found[:3])
+    # no raw measure id on any page a reader meets (the provenance footer lists the run's
+    # parameters as written): the description's labels are used
+    for name, page in county["pages"].items():
+        page = re.sub(r'<footer class="netlab-footer">.*?</footer>', " ", page, flags=re.S)
+        assert not re.search(r"\bfafsa_(complete|submitted)\b", _reader_text(page)), name
+
+
+def test_county_network_data_quality_counts_its_own_rows(county):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("NETLAB_HOME", str(county["home"]))
+    try:
+        quality = pd.read_parquet(paths.processed_dir("county-state") / "quality.parquet")
+    finally:
+        mp.undo()
+    q = quality.set_index("table")
+    # hand counts: 12 schools x 2 years x 2 measures = 48 counts rows of the network, and
+    # 2 file rows with no school (x 2 measures) that no school places: 52 counted, 4 out
+    assert tuple(q.loc["schools", ["rows_in", "rows_kept", "rows_excluded"]]) == (12, 12, 0)
+    assert tuple(q.loc["counts", ["rows_in", "rows_kept", "rows_excluded"]]) == (52, 48, 4)
+    quality_section = _section(county["pages"]["network.html"], "quality")
+    text = " ".join(_reader_text(quality_section).split())
+    assert "Fewer than 10 rows of the counts table could not be placed in any school" in text
+    # the state's other 50 schools: 50 schools rows and 50 x 2 x 2 counts rows
+    assert "250 rows of the files belong to schools outside it" in text
+    # live cases say what context they had (the file's enrollment is each school's size)
+    network = county["pages"]["network.html"]
+    assert (
+        "Live cases" in network
+        and "No live cases: the schools table holds no context" not in network
+    )
+
+
+# --------------------------------------------------------------------------------------
 # In a real browser
 # --------------------------------------------------------------------------------------
 

@@ -187,7 +187,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from netlab.params import load_params
 
     params = load_params(args.params) if args.params else None
-    problems = pipeline.validate_dir(args.directory, params=params)
+    problems = pipeline.validate_dir(args.directory, params=params, params_file=args.params)
     if len(problems) == 0:
         print(f"{args.directory}: no problems found.")
         return 0

@@ -16,7 +16,7 @@ import pandas as pd
 
 from netlab import schemas
 from netlab.clean import _limits
-from netlab.clean._network import rows_in_network
+from netlab.clean._network import placement
 
 __all__ = ["Context", "Log"]
 
@@ -37,7 +37,11 @@ class Log:
     rows_in: dict[str, int] = field(default_factory=dict)  # each table's rows in its file
     # The run's network (school ids) once the schools table is read: limits count its rows.
     network: set[str] | None = None
-    network_gone: dict[str, int] = field(default_factory=dict)
+    known: set[str] | None = None  # every school id of the schools table
+    # table -> row label -> where an excluded row belongs ("in", "out", "unplaced")
+    placed: dict[str, dict[Any, str]] = field(default_factory=dict)
+    # table -> reason -> rows excluded that no school places
+    unplaced: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def problem(self, **kwargs: Any) -> None:
         self.problems.append(schemas.problem(**kwargs))
@@ -110,7 +114,7 @@ class Log:
         table = where["table"]
         shown = pd.unique(vals.dropna().astype(str))[:5]
         excluded, rows_in = len(rows), self.rows_in.get(table, len(frame))
-        mine = self._network_rows(frame, index, table)
+        mine = self._network_rows(frame, index, table, reason)
         if mine is not None:
             excluded, rows_in = mine
         verdict = _limits.judge(
@@ -130,22 +134,40 @@ class Log:
             rows=np.sort(rows),
             values=shown,
             rule=f"{reason}: {verdict.text}"
-            + (" (counted over the rows of this run's network)" if mine is not None else ""),
+            + (
+                " (counted over the rows of this run's network and the rows no school places)"
+                if mine is not None
+                else ""
+            ),
             what_to_do=" ".join(t for t in (what_to_do, verdict.hint) if t),
             severity="error" if verdict.error else "warning",
         )
 
-    def _network_rows(self, frame: pd.DataFrame, index: pd.Index, table: str):
-        """(excluded, rows) of the run's network, or None when the whole table counts."""
+    def _network_rows(self, frame: pd.DataFrame, index: pd.Index, table: str, reason: str):
+        """(excluded, rows) of the run's network and of the rows no school places, or None
+        when the whole table counts (no network chosen)."""
         if self.network is None or table == "schools":
             return None
-        inside = rows_in_network(frame, self.network, self.params)
-        if inside is None:
+        where = placement(frame, self.network, self.known, self.params)
+        if where is None:
             return None
-        gone = self.network_gone.get(table, 0)
-        excluded = int(inside[inside.index.isin(index)].sum())
-        self.network_gone[table] = gone + excluded
-        return excluded, int(inside.sum()) + gone
+        seen = self.placed.setdefault(table, {})
+        earlier = where.index.isin(list(seen))
+        new = where[where.index.isin(index) & ~earlier]
+        seen.update(new.to_dict())
+        mine = new != "out"
+        unplaced = int((new == "unplaced").sum())
+        if unplaced:
+            by = self.unplaced.setdefault(table, {})
+            by[reason] = by.get(reason, 0) + unplaced
+        counted = int(((where != "out") & ~where.index.isin(list(seen))).sum())
+        counted += sum(v != "out" for v in seen.values())
+        return int(mine.sum()), counted
+
+    def outside(self, table: str) -> int:
+        """Rows of ``table`` excluded while cleaning that belong to schools outside the
+        network (they are not counted in the network's data-quality rows)."""
+        return sum(v == "out" for v in self.placed.get(table, {}).values())
 
 
 @dataclass

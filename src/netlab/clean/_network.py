@@ -3,8 +3,9 @@
 The params choose a network by ``schools:`` (ids), ``districts:`` (names) and ``select:``
 (any column of the schools table: ``{county: San Diego}``, a city, a list of values); all
 given must hold. The same rule decides which rows of the other tables belong to the
-network, so exclusion limits are counted over the network's own rows (a state file of two
-thousand schools read for one county is judged on that county's rows).
+network (:func:`placement`), so exclusion limits are counted over the network's own rows
+and the rows no school places (a state file of two thousand schools read for one county is
+judged on that county's rows, and its rows with a blank school id count too).
 """
 
 from __future__ import annotations
@@ -46,21 +47,50 @@ def network_mask(schools: pd.DataFrame, params: Any) -> pd.Series | None:
     return keep
 
 
-def rows_in_network(
-    frame: pd.DataFrame, network: set[str], params: Any, index: Any = None
+def placement(
+    frame: pd.DataFrame, network: set[str], known: set[str] | None, params: Any
 ) -> pd.Series | None:
-    """Which rows of a table belong to the network: their school is in it, or their own
-    geography columns match the selection. A row no school of the network places (a blank
-    or unknown school id) is not the network's: a state file's stray rows elsewhere do not
-    count against one county's limit."""
+    """Where each row of a table belongs: ``"in"`` the run's network, ``"out"`` of it, or
+    ``"unplaced"`` (a blank school id, or one the schools table does not hold, that the
+    row's own geography columns do not place either).
+
+    A row is the network's when its school is, or when its own geography columns match the
+    selection; it is outside when its school is a known school outside the network, or its
+    geography is given and does not match. A row nothing places is counted with the
+    network's rows in its limits: it may be one of the network's, and a file with many of
+    them must not pass because they were left out of both sides of the share.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A table with a ``school_id`` column (None is returned otherwise).
+    network : set of str
+        The school ids of the run's network.
+    known : set of str or None
+        Every school id the schools table holds.
+    params : RunParams
+        The run's selection (``select:``, ``districts:``).
+
+    Returns
+    -------
+    Series of str or None
+    """
     if "school_id" not in frame.columns:
         return None
-    part = frame if index is None else frame.loc[index]
-    inside = part["school_id"].astype("str").isin(network)
-    chosen = {c: v for c, v in selection(params).items() if c in part.columns}
+    ids = frame["school_id"]
+    text = ids.astype("str").str.strip()
+    place = pd.Series("unplaced", index=frame.index, dtype=object)
+    blank = ids.isna().to_numpy() | (text == "").to_numpy()
+    if known is not None:
+        place[~blank & text.isin(known).to_numpy()] = "out"
+    chosen = {c: v for c, v in selection(params).items() if c in frame.columns}
     if chosen:
-        geo = pd.Series(True, index=part.index)
+        geo_in = pd.Series(True, index=frame.index)
+        geo_given = pd.Series(True, index=frame.index)
         for column, values in chosen.items():
-            geo &= _folded(part[column]).isin({v.strip().casefold() for v in values})
-        inside |= geo
-    return inside
+            geo_in &= _folded(frame[column]).isin({v.strip().casefold() for v in values})
+            geo_given &= frame[column].notna() & (frame[column].astype("str").str.strip() != "")
+        place[geo_given & ~geo_in] = "out"
+        place[geo_in] = "in"
+    place[~blank & text.isin(network).to_numpy()] = "in"
+    return place

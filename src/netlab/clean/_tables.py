@@ -105,6 +105,10 @@ class CleanResult:
         :func:`clean_tables` raises on errors.
     notes : list of str
         What was changed and why (renamed headers, encodings, padded codes, ...).
+    placed : dict
+        When the params choose a network: table -> ``outside`` (rows excluded while cleaning
+        that belong to schools outside it) and ``unplaced`` (reason -> rows excluded that
+        no school places).
     """
 
     tables: dict[str, pd.DataFrame]
@@ -114,6 +118,7 @@ class CleanResult:
     notes: list[str] = field(default_factory=list)
     sources: dict[str, pd.DataFrame] = field(default_factory=dict)
     search_date: Any = None  # the latest StudentTracker search date, when a file gave one
+    placed: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 # --- One table ------------------------------------------------------------------------------
@@ -197,6 +202,7 @@ def _clean_one(raw: RawTable, ctx: Context) -> pd.DataFrame | None:
         mask = network_mask(frame, ctx.params)
         if mask is not None and mask.any():
             ctx.log.network = set(frame.loc[mask, "school_id"].astype("str"))
+            ctx.log.known = set(frame["school_id"].astype("str"))
     if table == "students":
         frame = _join_institutions(frame, file, ctx)
     return _finish(table, frame, ctx)
@@ -345,6 +351,10 @@ def clean_tables(
         notes=log.notes,
         sources=_source_frames(infos),
         search_date=max((i.searched for i in infos if i.searched is not None), default=None),
+        placed={
+            t: {"outside": log.outside(t), "unplaced": dict(log.unplaced.get(t, {}))}
+            for t in log.placed
+        },
     )
 
 

@@ -2,7 +2,9 @@
 
 A counts file's wide block may create a measure the run never declared (a state file's
 ``fafsa_submitted``); its description's ``labels`` say how it reads, and a measure with no
-words anywhere reads as its name with acronyms in capitals, never as a raw id.
+words anywhere reads as its name with acronyms in capitals, never as a raw id. Its figures
+are judged on the window every measure without one has (known at graduation), and its row
+says so, as the registry's rows do.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ def with_described_measures(
         return frame
     words = labels.set_index("measure") if labels is not None and len(labels) else None
     rows = []
+    window = measures.AT_GRADUATION  # the window apply_windows gives a measure without one
     for m in extra:
         got = words.loc[m].to_dict() if words is not None and m in words.index else {}
         label = got.get("label") or label_from_id(m)
@@ -54,6 +57,11 @@ def with_described_measures(
                 "table": "counts",
                 "denominator_label": got.get("denominator_label") or "students counted",
                 "short_label": got.get("short_label") or label,
+                "window_years": int(window.years),
+                "window_month": int(window.month),
+                "window_day": int(window.day),
+                "provisional": bool(window.provisional),
+                "final_when": window.describe(),
             }
         )
     return pd.concat([frame, pd.DataFrame(rows, columns=frame.columns)], ignore_index=True)

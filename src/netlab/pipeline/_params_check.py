@@ -3,11 +3,14 @@
 A focal measure computed from student records in a folder of school counts, a focal group
 drawn from race in a file without race, an aim on a measure the files do not give: each is
 an error at ``netlab validate`` naming the params key and the nearest fix (a measure the
-files do give, ``focal_group: all``), not a silent empty report.
+files do give, ``focal_group: all``), not a silent empty report. A group's condition or a
+``case_mix:`` covariate that reads a column the students' records do not hold is named with
+its key, the column and the nearest spellings, not a traceback at ``prepare``.
 """
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 import pandas as pd
@@ -39,7 +42,120 @@ def _problem(key: str, rule: str, fix: str, source: str) -> dict[str, Any]:
     )
 
 
-def check_params_against_data(tables: dict[str, Any], params: Any) -> list[dict[str, Any]]:
+def _student_columns(tables: dict[str, Any]) -> set[str] | None:
+    """The contract names of the students' columns this folder gives (None: no records)."""
+    if "students" not in tables:
+        return None
+    from netlab import clean
+
+    names = [str(c) for c in tables["students"].frame.columns]
+    cols = {schemas.canonical_name(c) for c in names}
+    cols |= set(clean.header_map("students", names)["rename"].values())
+    if any(c.startswith("race_") and c[5:].isdigit() for c in cols):
+        cols.add("race_ethnicity")  # read from the race codes
+    if "student_id" in cols:
+        cols.add("student_key")
+    return cols
+
+
+def _nearest(name: str, cols: set[str]) -> str:
+    """Close spellings among the data's columns, else among the contract's (said so)."""
+    close = difflib.get_close_matches(name, sorted(cols), n=3, cutoff=0.6)
+    if close:
+        return f"did you mean {' or '.join(repr(c) for c in close)}?"
+    contract = set(schemas.TABLES["students"].to_schema().columns)
+    close = difflib.get_close_matches(name, sorted(contract - cols), n=1, cutoff=0.6)
+    if close:
+        return f"did you mean {close[0]!r}? this run's students' records do not have it either"
+    return ""
+
+
+def _group_problems(params: Any, cols: set[str], source: str) -> list[dict[str, Any]]:
+    """Each custom group whose condition does not parse, or reads a column the students'
+    records do not hold."""
+    from netlab.exceptions import MeasureError
+    from netlab.measures import conditions
+
+    defs = [(f"groups.{n}.condition", d.condition) for n, d in (params.groups or {}).items()]
+    if not isinstance(params.focal_group, str):
+        defs.append(("focal_group.condition", params.focal_group.condition))
+    constants = {"grad_rate_threshold"}
+    out = []
+    for key, text in defs:
+        try:
+            cond = conditions.parse(text)
+        except MeasureError as err:
+            out.append(_problem(key, f"{key}: {err.message}", err.hint or "", source))
+            continue
+        for name in sorted(set(cond.columns) - constants - cols):
+            near = _nearest(name, cols)
+            out.append(
+                _problem(
+                    key,
+                    f"{key}: the condition `{text}` reads the column {name!r}, which this "
+                    "run's students' records do not have" + (f" ({near})" if near else ""),
+                    f"Correct the column's name in {key} of {source}"
+                    + (f" ({near})" if near else "")
+                    + f"; the students' columns are {', '.join(sorted(cols))}. A column of "
+                    "the roster that netlab does not read is declared in "
+                    "`extra_columns: {students: {name: str}}`.",
+                    source,
+                )
+            )
+    return out
+
+
+def _case_mix_problems(params: Any, cols: set[str] | None, source: str) -> list[dict[str, Any]]:
+    """Each ``case_mix:`` covariate the students' records do not hold: a misspelling is an
+    error; a column of the contract this folder lacks is a warning (the model goes
+    without it)."""
+    wanted = list(params.case_mix or [])
+    if not wanted:
+        return []
+    if cols is None:
+        return [
+            schemas.problem(
+                file=source,
+                table="students",
+                column="case_mix",
+                rule="case_mix: case-mix adjustment needs students' records, and the folder "
+                "holds school counts only",
+                what_to_do=f"Remove `case_mix:` from {source}.",
+                severity="warning",
+            )
+        ]
+    contract = set(schemas.TABLES["students"].to_schema().columns)
+    declared = set((getattr(params, "extra_columns", None) or {}).get("students", {}))
+    out = []
+    for name in wanted:
+        if name in cols:
+            continue
+        near = _nearest(name, cols)
+        known = name in contract or name in declared
+        out.append(
+            schemas.problem(
+                file=source,
+                table="students",
+                column="case_mix",
+                rule=f"case_mix: {name!r} is not a column of this run's students' records"
+                + (f" ({near})" if near else "")
+                + ("; the model adjusts without it" if known else ""),
+                what_to_do=(
+                    f"Correct case_mix in {source}" + (f" ({near})" if near else "")
+                    if not known
+                    else f"Remove {name!r} from case_mix in {source}, or add the column to "
+                    "the roster"
+                )
+                + f"; the students' columns are {', '.join(sorted(cols))}.",
+                severity="warning" if known else "error",
+            )
+        )
+    return out
+
+
+def check_params_against_data(
+    tables: dict[str, Any], params: Any, *, source: str = "params"
+) -> list[dict[str, Any]]:
     """What the params ask for that this run's data cannot produce.
 
     Parameters
@@ -48,6 +164,8 @@ def check_params_against_data(tables: dict[str, Any], params: Any) -> list[dict[
         The raw tables of the run's folder (:func:`netlab.sources.scan`).
     params : RunParams
         The run's parameters.
+    source : str
+        The params file, as messages name it.
 
     Returns
     -------
@@ -55,12 +173,18 @@ def check_params_against_data(tables: dict[str, Any], params: Any) -> list[dict[
         Problem records (severity ``error``), one per params key, each naming the fix.
     """
     from netlab import measures
+    from netlab.exceptions import MeasureError
 
+    cols = _student_columns(tables)
+    found = _case_mix_problems(params, cols, source)
+    if cols is not None:
+        found += _group_problems(params, cols, source)
     try:
         reg = measures.registry(params)
-    except Exception:
-        return []
-    source = "params"
+    except MeasureError as err:
+        if not any(p["severity"] == "error" for p in found):
+            found.append(_problem("measures", str(err.message), err.hint or "", source))
+        return found
     students = "students" in tables
     counted = _given(tables, "measure")
     groups = _given(tables, "group")
@@ -116,11 +240,6 @@ def check_params_against_data(tables: dict[str, Any], params: Any) -> list[dict[
                 )
             )
     else:
-        from netlab import clean
-
-        names = [str(c) for c in tables["students"].frame.columns]
-        cols = {schemas.canonical_name(c) for c in names}
-        cols |= set(clean.header_map("students", names)["rename"].values())
         focal = params.focal_group
         if focal == "focal" and not cols.intersection(_GROUP_COLUMNS):
             out.append(
@@ -134,4 +253,4 @@ def check_params_against_data(tables: dict[str, Any], params: Any) -> list[dict[
                     source,
                 )
             )
-    return out
+    return found + out

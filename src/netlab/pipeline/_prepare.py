@@ -62,8 +62,13 @@ def prepare_frames(
     if len(problems) and (problems["severity"] == "error").any():
         raise SchemaError(problems)
     tables, chosen = _select_network(result.tables, params)
-    tables, quality, exclusions = _apply_selection(
-        tables, result.quality, result.exclusions, chosen
+    tables, quality, exclusions, placed = _apply_selection(
+        tables,
+        result.quality,
+        result.exclusions,
+        chosen,
+        result.placed,
+        min_cell=params.min_cell,
     )
     registry = measures.registry(params)
     as_of = run_date(params, result.search_date or max(declared, default=None), tables)
@@ -87,7 +92,7 @@ def prepare_frames(
             measures.measures_frame(registry), rates, result.sources.pop("measure_labels", None)
         ),
         has_students="students" in tables,
-        notes=list(result.notes),
+        notes=[*result.notes, *placed],
         created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         sources=dict(result.sources),
         as_of=as_of,

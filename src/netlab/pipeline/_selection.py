@@ -103,15 +103,33 @@ def _select_network(
     return tables, chosen
 
 
+def _few(n: int, min_cell: int) -> str:
+    """A row count as a note says it: a handful is "fewer than N" (rows may be students)."""
+    return f"fewer than {min_cell}" if 0 < n < min_cell else f"{n:,}"
+
+
 def _apply_selection(
     tables: dict[str, pd.DataFrame],
     quality: pd.DataFrame,
     exclusions: pd.DataFrame,
     chosen: set[str] | None,
-) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.DataFrame]:
+    placed: dict[str, dict] | None = None,
+    *,
+    min_cell: int = 10,
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.DataFrame, list[str]]:
+    """Keep the network's rows; the quality rows count the network's own rows and the rows
+    no school places (rows of schools outside it are listed as excluded, not counted).
+
+    Returns
+    -------
+    tables, quality, exclusions, notes
+        ``notes`` say how many rows belong to schools outside the network, and how many
+        could not be placed in any school and why.
+    """
     if chosen is None:
-        return tables, quality, exclusions
-    out, extra = {}, []
+        return tables, quality, exclusions, []
+    placed = placed or {}
+    out, extra, notes, outside_total = {}, [], [], 0
     quality = quality.copy()
     for name, frame in tables.items():
         if "school_id" not in frame.columns:
@@ -133,9 +151,28 @@ def _apply_selection(
                     }
                 )
             )
-            mask = quality["table"] == name
-            quality.loc[mask, "rows_kept"] = quality.loc[mask, "rows_kept"] - dropped
-            quality.loc[mask, "rows_excluded"] = quality.loc[mask, "rows_excluded"] + dropped
+        gone = int(placed.get(name, {}).get("outside", 0))
+        mask = quality["table"] == name
+        quality.loc[mask, "rows_in"] = quality.loc[mask, "rows_in"] - dropped - gone
+        quality.loc[mask, "rows_kept"] = quality.loc[mask, "rows_kept"] - dropped
+        quality.loc[mask, "rows_excluded"] = quality.loc[mask, "rows_excluded"] - gone
+        outside_total += dropped + gone
+        unplaced = placed.get(name, {}).get("unplaced", {})
+        if unplaced:
+            why = "; ".join(f"{r}: {_few(n, min_cell)}" for r, n in unplaced.items())
+            many = _few(sum(unplaced.values()), min_cell)
+            notes.append(
+                f"{many[0].upper()}{many[1:]} rows of the {name} table could "
+                f"not be placed in any school ({why}); they may be this network's, so they "
+                "are counted with its rows in the exclusion limits and the data-quality table."
+            )
     if extra:
         exclusions = pd.concat([exclusions, *extra], ignore_index=True)
-    return out, quality, exclusions
+    if outside_total:
+        notes.insert(
+            0,
+            f"The data-quality table counts this network's own rows: {_few(outside_total, min_cell)} rows "
+            "of the files belong to schools outside it (listed as left out in the hub's "
+            "quality log).",
+        )
+    return out, quality, exclusions, notes

@@ -13,7 +13,9 @@ from netlab.pipeline._params_check import check_params_against_data
 __all__ = ["validate_dir"]
 
 
-def validate_dir(directory: str | Path, params: Any = None) -> pd.DataFrame:
+def validate_dir(
+    directory: str | Path, params: Any = None, *, params_file: str | Path | None = None
+) -> pd.DataFrame:
     """Read, normalize and check a folder of exports; write nothing.
 
     Parameters
@@ -22,6 +24,8 @@ def validate_dir(directory: str | Path, params: Any = None) -> pd.DataFrame:
         The raw folder.
     params : RunParams, optional
         The run's parameters (for declared extra columns and tables).
+    params_file : str or Path, optional
+        The file the params were read from, as messages about them name it.
 
     Returns
     -------
@@ -36,7 +40,12 @@ def validate_dir(directory: str | Path, params: Any = None) -> pd.DataFrame:
         params = from_dict({"run": "validate", "raw_dir": str(directory)})
     else:
         # The run's own params: what they ask of this data that it cannot give.
-        file_problems = [*file_problems, *check_params_against_data(tables, params)]
+        file_problems = [
+            *file_problems,
+            *check_params_against_data(
+                tables, params, source=str(params_file) if params_file else "params"
+            ),
+        ]
     return _offer_descriptions(clean.validate_tables(tables, file_problems, params), directory)
 
 

@@ -68,6 +68,8 @@ class DescriptionModel(_Spec):
     kind: str | None = None
     files: list[str] = []
     detect: list[str] = []
+    # Markers a header must not hold (a student id says a file is not a school-level file).
+    detect_absent: list[str] = []
     header: list[str] | str | None = None
     sheet: str | None = None
     encoding: str | None = None
@@ -244,6 +246,7 @@ def _check_patterns(source: Path, spec: DescriptionModel) -> None:
     for role, pats in spec.columns.items():
         found += [(f"columns: {role}", p) for p in (pats if isinstance(pats, list) else [pats])]
     found += [("detect", p) for p in spec.detect]
+    found += [("detect_absent", p) for p in spec.detect_absent]
     if spec.wide is not None and spec.wide.years:
         found.append(("wide: years", spec.wide.years))
     for key, pat in found:
@@ -378,8 +381,14 @@ def build_ids(
 
 
 def detect(header: Sequence[str], description: Description) -> bool:
-    """True when a header row holds every ``detect`` marker of a description."""
+    """True when a header row holds every ``detect`` marker of a description, and none of
+    its ``detect_absent`` markers."""
     markers = description.spec.detect
-    return bool(markers) and all(
-        _matches(list(header), m, regex=False) is not None for m in markers
+    cells = list(header)
+    return (
+        bool(markers)
+        and all(_matches(cells, m, regex=False) is not None for m in markers)
+        and not any(
+            _matches(cells, m, regex=False) is not None for m in description.spec.detect_absent
+        )
     )

@@ -45,17 +45,20 @@ def _parsed_counts(
     return cache[role]
 
 
-def _present_roles(rx: ReadExport, measure: str, roles: str | list[str]) -> list[str]:
-    """The columns of a measure the file has (a note names those it lacks)."""
+def _present_roles(rx: ReadExport, measure: str, roles: str | list[str], words: dict) -> list[str]:
+    """The columns of a measure the file has (a note names those it uses and those it lacks)."""
     roles = [roles] if isinstance(roles, str) else list(roles)
     present = [r for r in roles if r in rx.frame]
     if len(present) < len(roles):
         # A combined FAFSA/Dream Act column: the part the file lacks is not summed.
         lacking = [r for r in roles if r not in rx.frame]
+        used = ", ".join(repr(rx.headers.get(r, r)) for r in present)
+        # the measure by its words (a report shows this note), the roles by their keys
+        name = words.get("short_label") or words.get("label") or measure
         rx.notes.append(
-            f"{measure} counts {', '.join(present)} (the file has no {', '.join(lacking)})"
+            f"{name} counts the file's {used} only (it has no {', '.join(lacking)} column)"
             if present
-            else f"no {measure} (the file has no {', '.join(lacking)} column)"
+            else f"no {name} (the file has no {', '.join(lacking)} column)"
         )
     return present
 
@@ -115,7 +118,7 @@ def _counts(rx: ReadExport) -> pd.DataFrame:
     blocks = []
     no_counts = pd.Series(True, index=f.index)  # rows every measure leaves blank
     for measure, roles in wide.measures.items():
-        present = _present_roles(rx, measure, roles)
+        present = _present_roles(rx, measure, roles, wide.labels.get(measure, {}))
         if not present:
             continue
         values = [_parsed_counts(rx, r, markers, num) for r in present]
