@@ -145,7 +145,10 @@ def index_page(result: Any, params: RunParams) -> str:
         ]
         if has_gap:
             cols.append(("Gap, focal minus others (points)", "num"))
-        cols += [("Outside the funnel limits", "text"), ("Bright spot", "text")]
+        outside = bool(g["funnel"].isin(["above", "below"]).any())  # else no column
+        if outside:
+            cols.append(("Outside the funnel limits", "text"))
+        cols.append(("Bright spot", "text"))
         if has_stage:
             cols.append(("Traction stage", "text"))
         if has_live:
@@ -189,7 +192,8 @@ def index_page(result: Any, params: RunParams) -> str:
                 )
                 sort, text = _num(gap, text)
                 cells.append(_value(sort, text, shown, why, params.min_cell))
-            cells.append(_funnel_cell(row.funnel))
+            if outside:
+                cells.append(_funnel_cell(row.funnel))
             cells.append(f"<td>{'bright spot' if row.bright_spot else ''}</td>")
             if has_stage:
                 cells.append(f"<td>{_E(str(row.stage)) if pd.notna(row.stage) else '—'}</td>")
@@ -334,8 +338,8 @@ def _funnel_words(places: pd.Series, noun: str) -> str:
     above, below = int((places == "above").sum()), int((places == "below").sum())
     if not above and not below:
         return (
-            f"Every {noun} with a figure is within the 99.8% limits around the network rate "
-            "(the funnel column is blank for a unit within them)."
+            f"Every {noun} with a figure is within the 99.8% limits around the network rate, "
+            f"so the table has no column for a {noun} outside them."
         )
     sides = [f"{n} above" for n in (above,) if n] + [f"{n} below" for n in (below,) if n]
     return (
