@@ -299,7 +299,8 @@ def table(
     )
     if folded:
         what = caption or "Table"
-        out = _details(f"{what} ({len(rows)} rows)", out, paper=paper)
+        n = len(rows)
+        out = _details(f"{what} ({n} row{'' if n == 1 else 's'})", out, paper=paper)
     return out
 
 
