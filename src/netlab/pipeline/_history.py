@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from netlab import clean, paths
+from netlab import paths
 
 if TYPE_CHECKING:
     import duckdb
@@ -220,43 +220,6 @@ def _aim_row(prepared: Prepared) -> pd.DataFrame:
     return pd.DataFrame([{"kind": "aim", "measure": aim.measure, "group": aim.group,
                           "year": year, "value": value, "estimate": rate,
                           "item": f"target {aim.target:g} by {aim.by}"}])  # fmt: skip
-
-
-def append(prepared: Prepared, *, path: Path | None = None) -> dt.date:
-    """Add a prepared term to the history (replacing the same term and date if there).
-
-    Parameters
-    ----------
-    prepared : Prepared
-        The run just prepared.
-    path : Path, optional
-        The history file (default :func:`history_file`).
-
-    Returns
-    -------
-    datetime.date
-        The as-of date the term was kept under.
-    """
-    from netlab.pipeline._since import stored_since
-
-    as_of = run_date(prepared)
-    key = {"network": network_of(prepared.params), "term": prepared.params.term, "as_of": as_of}
-    built = pd.Timestamp(dt.datetime.now(dt.UTC).replace(tzinfo=None)).as_unit("us")
-    terms = pd.DataFrame([{"run": prepared.run,
-                           "key_id": clean.key_id() if prepared.has_students else None,
-                           "built": built}])  # fmt: skip
-    terms["key_id"] = terms["key_id"].astype("string")
-    rates = prepared.rates
-    if rates["unit_id"].dtype != "str":
-        rates = rates.assign(unit_id=rates["unit_id"].astype("str"))
-    where = Path(path or history_file())
-    heads = headlines(prepared)
-    since = stored_since(rates, heads, {**key, "built": built}, prepared.params, path=where)
-    # the term's facts last: a term is in the history once its terms file is there
-    for table, frame in (("rates", rates), ("headlines", heads), ("since", since),
-                         ("terms", terms)):  # fmt: skip
-        _write(frame, key, _file(where, table, key["network"], key["term"], as_of))
-    return as_of
 
 
 def history_key(network: str, *, path: Path | None = None) -> str | None:
