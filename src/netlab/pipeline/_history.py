@@ -16,10 +16,11 @@ file per table and term snapshot, ``<table>/<network>/<as_of>__<term>.parquet``,
 Building a term again with the same as-of date replaces its files; a new pull (a later
 as-of date) is a new snapshot beside the earlier one. A class's figure that a later
 snapshot changes is a **revision**: both rows are kept with their dates, and
-:func:`history` flags the later one. Writing a term costs about what writing its rates
-Parquet costs (``bench/history.py``): the files keep statistics only for the columns a
-query filters on (one row group per file, so the others would never skip a read), and
-netlab's own reads share one DuckDB connection per process.
+:func:`history` flags the later one. ``bench/history.py`` sets keeping a term and reading
+since last term against writing the term's rates Parquet alone. To keep that close, the
+files keep statistics only for the columns a query filters on (one row group per file, so
+the others would never skip a read), and netlab's own reads share one DuckDB connection
+per process.
 """
 
 from __future__ import annotations

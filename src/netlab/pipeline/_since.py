@@ -28,6 +28,7 @@ _NOW = ["year", "numerator", "denominator", "rate", "funnel", "stage", "bright_s
 _COLUMNS = ["unit_id", *_NOW, *(f"previous_{c}" for c in _NOW), "change", "term", "as_of",
             "previous_term", "previous_as_of"]  # fmt: skip
 _STORED = ["measure", "group", "built", "previous_built"]  # the stored table's own key
+_RATE = ["unit_id", "year", "numerator", "denominator", "rate"]
 _TYPES = {"unit_id": "string", "year": "Int64", "previous_year": "Int64", "funnel": "string",
           "stage": "string", "previous_funnel": "string", "previous_stage": "string",
           **dict.fromkeys(["numerator", "denominator", "rate", "previous_numerator",
@@ -91,8 +92,7 @@ def _read(path, table: str, snap: dict, columns: list[str], where: str = "", arg
 
 def _latest(frame: pd.DataFrame) -> pd.DataFrame:
     """Each unit's latest class with a rate: ``year``, ``numerator``, ``denominator``, ``rate``."""
-    frame = frame.loc[frame["rate"].notna(), ["unit_id", "year", "numerator", "denominator",
-                                               "rate"]]  # fmt: skip
+    frame = frame.loc[frame["rate"].notna(), _RATE]
     latest = frame.groupby("unit_id")["year"].transform("max")
     return frame[frame["year"] == latest].set_index("unit_id")
 
@@ -114,7 +114,7 @@ def _places(heads: pd.DataFrame, measure: str, group: str) -> pd.DataFrame:
 
 def _now(rates: pd.DataFrame, heads: pd.DataFrame, measure: str, group: str) -> pd.DataFrame:
     """A term's own side of the comparison, from its rates and headlines."""
-    mine = rates[equal(rates, measure=measure, group=group)]
+    mine = rates.loc[equal(rates, measure=measure, group=group), _RATE]
     return _latest(mine).join(_places(heads, measure, group), how="outer")
 
 
@@ -123,15 +123,15 @@ def _from_snapshot(path, snap: dict, measure: str, group: str) -> pd.DataFrame:
     stored = _read(path, "since", snap, ["unit_id", *_NOW, *_STORED]) if snap["built"] else None
     if stored is not None and _matches(stored, measure, group, snap["built"]):
         return stored.set_index("unit_id")[_NOW]
-    rates = _read(path, "rates", snap, ["unit_id", "year", "numerator", "denominator", "rate"],
-                  'WHERE measure = ? AND "group" = ?', (measure, group))  # fmt: skip
+    rates = _read(path, "rates", snap, _RATE, 'WHERE measure = ? AND "group" = ?',
+                  (measure, group))  # fmt: skip
     heads = _read(path, "headlines", snap, ["unit_id", "kind", "measure", "group", "value"],
                   "WHERE unit_id IS NOT NULL AND (kind = 'traction_stage' OR "
                   '(measure = ? AND "group" = ?))', (measure, group))  # fmt: skip
-    rates = rates if rates is not None else pd.DataFrame(columns=["unit_id", "year", "rate"])
-    heads = heads if heads is not None else pd.DataFrame(columns=["unit_id", "kind", "value"])
-    return _now(rates.assign(measure=measure, group=group),
-                heads.assign(measure=measure, group=group), measure, group)  # fmt: skip
+    rates = rates if rates is not None else pd.DataFrame(columns=_RATE)
+    if heads is None:
+        heads = pd.DataFrame(columns=["unit_id", "kind", "measure", "group", "value"])
+    return _latest(rates).join(_places(heads, measure, group), how="outer")
 
 
 def _matches(stored: pd.DataFrame, measure: str, group: str, built, previous=False) -> bool:
