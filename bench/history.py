@@ -3,7 +3,8 @@
 In the same run, on a synthetic rates table of 1,300 schools (years × groups × measures):
 
 - history: append the ninth term to a history of eight (rates and headline results, one
-  DuckDB transaction), then read "since last term" for every school;
+  snapshot of Parquet files), then read "since last term" for every school as the pages
+  read it (the run's focal measure for its focal group);
 - alone: write that term's rates to Parquet, as ``data/processed/<run>/rates.parquet``.
 
 Prints both times, their ratio (goal: within 1.5×) and the history's size per term.
@@ -76,7 +77,8 @@ def main() -> None:
 
         def keep() -> pd.DataFrame:
             pipeline.append(new)
-            return pipeline.since_last_term("State", measure="enrolled_any", group="focal")
+            measure = new.params.focal_measure  # what the index and every report read
+            return pipeline.since_last_term("State", measure=measure, group="focal")
 
         history_s, since = timed(keep, repeat=3)
         out = Path(tmp) / "rates.parquet"

@@ -127,3 +127,33 @@ def test_index_network_traction_and_a_school_report(browser_page):
     _check_page(page, log, SCHOOL_HEADINGS)
     assert page.inner_text("h1").startswith("School report: ")
     assert "Provenance" in page.inner_text("footer")
+
+
+def test_the_index_fits_1280_px_and_names_only_units_outside_the_limits(browser_page):
+    """With "Since last term" the hub's table fits a 1280 px window (no sideways scroll),
+    and the funnel column names the units outside the limits, nothing for those within."""
+    demo, page, log = browser_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto((demo.out / "index.html").as_uri())
+    page.wait_for_load_state("load")
+    heads = page.eval_on_selector_all(
+        "table.netlab-glance-table thead th", "els => els.map(e => e.textContent.trim())"
+    )
+    assert any(h.startswith("Since last term") for h in heads), heads
+    sizes = page.evaluate(
+        """() => { const t = document.querySelector('table.netlab-glance-table');
+        const doc = document.documentElement;
+        return {table: t.scrollWidth, box: t.parentElement.clientWidth,
+                page: doc.scrollWidth, window: doc.clientWidth}; }"""
+    )
+    assert sizes["table"] <= sizes["box"] and sizes["page"] <= sizes["window"], sizes
+    col = heads.index("Outside the funnel limits")
+    places = page.eval_on_selector_all(
+        f"table.netlab-glance-table tbody td:nth-child({col + 1})",
+        "els => els.map(e => e.textContent.trim())",
+    )
+    assert set(places) <= {"", "above the limits", "below the limits", "—"}, set(places)
+    assert "" in places and "within" not in places
+    said = page.inner_text(".netlab-note >> nth=0") + page.inner_text("main")
+    above = places.count("above the limits")
+    assert (f"{above} above" in said) if above else "above the limits" not in said

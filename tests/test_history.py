@@ -184,3 +184,56 @@ def test_since_words_on_hand_made_rows():
     frame = pd.DataFrame([{**row, "previous_term": "Spring 2026"}])
     said = " ".join(network_since_words(frame, noun="school", min_cell=10))
     assert "1 school: moved above the limits." in said
+
+
+def _by_hand(term: str, measure: str) -> pd.DataFrame:
+    """Each unit's latest class with a rate in a term's rates snapshot, by hand."""
+    r = pipeline.history("Small")
+    r = r[(r["term"] == term) & (r["measure"] == measure) & (r["group"] == "focal")]
+    r = r[r["rate"].notna()]
+    return r[r["year"] == r.groupby("unit_id")["year"].transform("max")].set_index("unit_id")
+
+
+def test_the_stored_comparison_equals_the_one_from_the_snapshots(two_terms, netlab_home):
+    measure = load_params(netlab_home / "params" / "fall.yaml").focal_measure
+    stored = pipeline.history("Small", table="since")
+    fall = stored[stored["term"] == "Fall 2026"]
+    assert set(fall["measure"]) == {measure} and set(fall["previous_term"]) == {"Spring 2026"}
+    since = pipeline.since_last_term("Small", measure=measure, group="focal")
+    now, then = _by_hand("Fall 2026", measure), _by_hand("Spring 2026", measure)
+    got = since.set_index(since["unit_id"].astype(str))
+    assert sorted(got.index) == sorted(now.index)
+    for unit in now.index:
+        assert got.loc[unit, "rate"] == now.loc[unit, "rate"]
+        assert got.loc[unit, "previous_rate"] == then.loc[unit, "rate"]
+        assert got.loc[unit, "year"] == now.loc[unit, "year"]
+        assert got.loc[unit, "previous_denominator"] == then.loc[unit, "denominator"]
+    # the same read from the two snapshots' rates and headlines, not the stored table
+    from netlab.pipeline._since import compared
+
+    pd.testing.assert_frame_equal(since, compared("Small", measure=measure, group="focal"))
+    # another measure is worked out from the snapshots
+    other = pipeline.since_last_term("Small", measure="fafsa_complete", group="focal")
+    assert (other["rate"].dropna() == _by_hand("Fall 2026", "fafsa_complete")
+            .loc[other.dropna(subset=["rate"])["unit_id"], "rate"].to_numpy()).all()  # fmt: skip
+
+
+def test_a_term_built_again_is_not_read_from_a_stale_comparison(two_terms, netlab_home):
+    """Fall's stored table is what is read, until the spring term is built again: then it
+    names the old build, and the comparison is worked out afresh from the snapshots."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    measure = load_params(netlab_home / "params" / "fall.yaml").focal_measure
+    (file,) = (pipeline.history_file() / "since").glob("*/*Fall*2026*.parquet")
+    table = pq.read_table(file)
+    at = table.column_names.index("rate")
+    pq.write_table(table.set_column(at, "rate", pc.multiply(table["rate"], 0.0)), file)
+    since = pipeline.since_last_term("Small", measure=measure, group="focal")
+    assert (since["rate"].dropna() == 0).all()  # the stored table, as written above
+    pipeline.prepare(load_params(netlab_home / "params" / "spring.yaml"), fit=False)
+    since = pipeline.since_last_term("Small", measure=measure, group="focal")
+    now = _by_hand("Fall 2026", measure)
+    got = since.set_index(since["unit_id"].astype(str))
+    assert (got.loc[now.index, "rate"].to_numpy() == now["rate"].to_numpy()).all()
+    assert (now["rate"] > 0).any()

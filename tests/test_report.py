@@ -368,7 +368,7 @@ def test_a_long_table_folds_under_its_caption():
     long = report.table(frame, cols, min_cell=10, caption="Rates", fold=8)
     assert "<details" not in short and "<caption>Rates</caption>" in short
     assert long.startswith('<details class="netlab-fold"><summary>Rates (12 rows)</summary>')
-    assert long.count('<tr data-n="50"') == 12
+    assert len(re.findall(r'<tr[^>]* data-n="50"', long)) == 12  # every row on the screen
 
 
 def test_workbook_holds_the_shown_tables_with_their_suppression(tmp_path):
@@ -510,3 +510,26 @@ def test_pdfs_print_from_inside_a_running_event_loop(tmp_path):
     got = asyncio.run(inside())
     assert got.message is None, got.message
     assert (tmp_path / "network.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_a_folded_table_prints_its_first_rows_and_says_how_many_more():
+    from netlab.report._html import Col, table
+    from netlab.report._paper import PAPER_ROWS
+
+    frame = pd.DataFrame({"year": range(2000, 2020), "n": 50})
+    mine = frame["year"] == 2015  # the report's own row prints wherever it is
+    out = table(frame, [Col("year", "Year", fmt="int")], min_cell=10, caption="Years",
+                fold=True, highlight=mine)  # fmt: skip
+    rows = re.findall(r"<tr( class=\"[^\"]*\")?[^>]*><td[^>]*>(\d+)</td>", out)
+    hidden = [int(year) for cls, year in rows if "netlab-paper-more" in cls]
+    printed = [int(year) for cls, year in rows if "netlab-paper-more" not in cls]
+    assert printed == [*range(2000, 2000 + PAPER_ROWS), 2015]
+    assert len(hidden) == 20 - PAPER_ROWS - 1 and 2015 not in hidden
+    assert f"… and {len(hidden)} more rows in the HTML report" in out
+    # on screen nothing is left off: every row is in the page, the fold closed
+    assert len(rows) == 20 and "<details" in out
+    # a table that is not folded, or is only a little longer, prints whole
+    for fold, n in ((False, 20), (True, PAPER_ROWS + 3)):
+        whole = table(frame.head(n), [Col("year", "Year", fmt="int")], min_cell=10,
+                      caption="Years", fold=fold)  # fmt: skip
+        assert "netlab-paper-more" not in whole and "more rows" not in whole

@@ -13,7 +13,6 @@ from netlab.pipeline._fingerprint import (
     report_code_hash,
 )
 from netlab.pipeline._history import (
-    append,
     connect,
     headlines,
     history,
@@ -21,6 +20,9 @@ from netlab.pipeline._history import (
     history_key,
     network_of,
     run_date,
+)
+from netlab.pipeline._keep import (
+    append,
 )
 from netlab.pipeline._lock import (
     LOCK_NAME,

@@ -8,25 +8,32 @@ file per table and term snapshot, ``<table>/<network>/<as_of>__<term>.parquet``,
   (never the key), when it was built;
 - ``rates``: the term's rates table as prepared (with whatever status columns it has);
 - ``headlines``: a unit's place in the funnel, its bright spots and traction stage, the
-  aim's status and the practice estimates.
+  aim's status and the practice estimates;
+- ``since``: each unit's figure on the run's focal measure for its focal group beside the
+  term before, as the pages show it, written once when the term is kept
+  (:mod:`netlab.pipeline._since`).
 
 Building a term again with the same as-of date replaces its files; a new pull (a later
 as-of date) is a new snapshot beside the earlier one. A class's figure that a later
 snapshot changes is a **revision**: both rows are kept with their dates, and
-:func:`history` flags the later one. Writing a term costs about what writing its rates
-Parquet costs (``bench/history.py``).
+:func:`history` flags the later one. ``bench/history.py`` sets keeping a term and reading
+since last term against writing the term's rates Parquet alone. To keep that close, the
+files keep statistics only for the columns a query filters on (one row group per file, so
+the others would never skip a read), and netlab's own reads share one DuckDB connection
+per process.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from netlab import clean, paths
+from netlab import paths
 
 if TYPE_CHECKING:
     import duckdb
@@ -34,9 +41,22 @@ if TYPE_CHECKING:
     from netlab.params import RunParams
     from netlab.pipeline._prepared import Prepared
 
-_TABLES = ("terms", "rates", "headlines")
+_TABLES = ("terms", "rates", "headlines", "since")
 _SNAPSHOT = ["network", "term", "as_of"]
 _CELL = ["network", "unit_id", "measure", "group", "year"]
+_FILTERED = ("network", "term", "as_of", "year", "measure", "group")  # columns with statistics
+_CONNECTION: dict[int, duckdb.DuckDBPyConnection] = {}
+
+
+def duck() -> duckdb.DuckDBPyConnection:
+    """A cursor on this process's one DuckDB connection (cheap; one per call or thread)."""
+    import duckdb
+
+    pid = os.getpid()
+    if pid not in _CONNECTION:  # a forked worker opens its own
+        _CONNECTION.clear()
+        _CONNECTION[pid] = duckdb.connect()
+    return _CONNECTION[pid].cursor()
 
 
 def history_file() -> Path:
@@ -89,11 +109,25 @@ def connect(path: Path | None = None) -> duckdb.DuckDBPyConnection:
         )
     con = duckdb.connect()
     for table in _TABLES:
+        if not any((path / table).glob("*/*.parquet")):
+            continue  # a history kept before the table existed
         files = (path / table).as_posix() + "/*/*.parquet"
         con.execute(
             f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{files}', union_by_name = true)"
         ).fetchall()
     return con
+
+
+def equal(frame: pd.DataFrame, **values: object) -> np.ndarray:
+    """The rows whose columns hold the given values (compared in Arrow: fast on strings)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    mask = np.ones(len(frame), dtype=bool)
+    for column, value in values.items():
+        hit = pc.equal(pa.array(frame[column], from_pandas=True), value).fill_null(False)
+        mask &= np.asarray(hit)
+    return mask
 
 
 def _file(path: Path, table: str, network: str, term: str, as_of: dt.date) -> Path:
@@ -114,7 +148,8 @@ def _write(frame: pd.DataFrame, key: dict, target: Path) -> None:
     table = table.append_column("as_of", pa.array(days, type=pa.date32()))
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp")
-    pq.write_table(table, tmp)
+    stats = [c for c in _FILTERED if c in table.column_names]
+    pq.write_table(table, tmp, write_statistics=stats)
     tmp.replace(target)
 
 
@@ -175,48 +210,17 @@ def headlines(prepared: Prepared) -> pd.DataFrame:
 def _aim_row(prepared: Prepared) -> pd.DataFrame:
     aim = prepared.params.aim
     r = prepared.rates
-    mine = (r["measure"] == aim.measure) & (r["group"] == aim.group)
-    r = r.loc[mine, ["year", "numerator", "denominator", "rate"]].dropna(subset=["rate"])
-    if r.empty:
+    mine = np.flatnonzero(equal(r, measure=aim.measure, group=aim.group) & r["rate"].notna())
+    if not len(mine):
         return pd.DataFrame()
-    year = int(r["year"].max())
-    last = r[r["year"] == year]
-    rate = float(last["numerator"].sum() / last["denominator"].sum())
+    years = r["year"].to_numpy()[mine]
+    year = int(years.max())
+    last = mine[years == year]
+    rate = float(r["numerator"].to_numpy()[last].sum() / r["denominator"].to_numpy()[last].sum())
     value = "reached" if rate >= aim.target else "not yet reached"
     return pd.DataFrame([{"kind": "aim", "measure": aim.measure, "group": aim.group,
                           "year": year, "value": value, "estimate": rate,
                           "item": f"target {aim.target:g} by {aim.by}"}])  # fmt: skip
-
-
-def append(prepared: Prepared, *, path: Path | None = None) -> dt.date:
-    """Add a prepared term to the history (replacing the same term and date if there).
-
-    Parameters
-    ----------
-    prepared : Prepared
-        The run just prepared.
-    path : Path, optional
-        The history file (default :func:`history_file`).
-
-    Returns
-    -------
-    datetime.date
-        The as-of date the term was kept under.
-    """
-    as_of = run_date(prepared)
-    key = {"network": network_of(prepared.params), "term": prepared.params.term, "as_of": as_of}
-    terms = pd.DataFrame([{"run": prepared.run,
-                           "key_id": clean.key_id() if prepared.has_students else None,
-                           "built": dt.datetime.now(dt.UTC).replace(tzinfo=None)}])  # fmt: skip
-    terms["key_id"] = terms["key_id"].astype("string")
-    rates = prepared.rates
-    if rates["unit_id"].dtype != "str":
-        rates = rates.assign(unit_id=rates["unit_id"].astype("str"))
-    where = Path(path or history_file())
-    # the term's facts last: a term is in the history once its terms file is there
-    for table, frame in (("rates", rates), ("headlines", headlines(prepared)), ("terms", terms)):
-        _write(frame, key, _file(where, table, key["network"], key["term"], as_of))
-    return as_of
 
 
 def history_key(network: str, *, path: Path | None = None) -> str | None:
@@ -240,7 +244,7 @@ def history(
     ----------
     network : str, optional
         Keep one network's terms (default: all).
-    table : {"rates", "headlines", "terms"}
+    table : {"rates", "headlines", "terms", "since"}
         Which table. ``rates`` gains ``previous_as_of``, ``previous_numerator``,
         ``previous_denominator``, ``previous_rate`` (the same class's figure in the
         snapshot before) and ``revised`` (True where a later pull changed it).

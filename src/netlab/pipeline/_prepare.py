@@ -16,7 +16,7 @@ import pandas as pd
 from netlab import clean, measures, paths, sources
 from netlab.exceptions import SchemaError
 from netlab.params import RunParams
-from netlab.pipeline import _history
+from netlab.pipeline import _history, _keep
 from netlab.pipeline._described import with_described_measures
 from netlab.pipeline._fingerprint import input_hash
 from netlab.pipeline._models import fit_models
@@ -177,7 +177,7 @@ def prepare(params: RunParams, *, fit: bool = True, write: bool = True) -> Prepa
     if write:
         where = write_prepared(prepared)
         log.info("run %r: processed tables and models written to %s", params.run, where)
-        as_of = _history.append(prepared)
+        as_of = _keep.append(prepared)
         log.info("run %r: term %r (as of %s) kept in the history", params.run, params.term, as_of)
     return prepared
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 from netlab import measures, privacy, reasons, words
 from netlab.names import in_sentence
+from netlab.report._paper import paper_rows
 
 if TYPE_CHECKING:
     from netlab.report._context import Report
@@ -288,18 +289,19 @@ def table(
         attrs = ""
         if any_value:
             attrs = f' data-n="{int(min(shown_n))}"' if shown_n else ' data-suppressed="true"'
-        cls = ' class="netlab-focal"' if marks[i] else ""
-        rows.append(f"<tr{cls}{attrs}>{''.join(cells)}</tr>")
+        rows.append((bool(marks[i]), f"{attrs}>{''.join(cells)}</tr>"))
     folded = fold is True or (fold is not False and len(rows) > int(fold))
+    rows, rest, more = paper_rows(rows, folded=folded)
     cap = f"<caption>{caption}</caption>" if caption and not folded else ""
     out = (
-        f'<table class="netlab-table{" netlab-table-short" if len(rows) <= 16 else ""}" '
+        f'<table class="netlab-table{" netlab-table-short" if len(rows) - more <= 16 else ""}" '
         f'data-min-cell="{min_cell}">{cap}<thead><tr>{head}</tr>'
-        f"</thead><tbody>{''.join(rows)}</tbody></table>"
+        f"</thead><tbody>{''.join(rows)}</tbody></table>{rest}"
     )
     if folded:
         what = caption or "Table"
-        out = _details(f"{what} ({len(rows)} rows)", out, paper=paper)
+        n = len(rows)
+        out = _details(f"{what} ({n} row{'' if n == 1 else 's'})", out, paper=paper)
     return out
 
 

@@ -144,7 +144,10 @@ def index_page(result: Any, params: RunParams) -> str:
         ]
         if has_gap:
             cols.append(("Gap, focal minus others (points)", "num"))
-        cols += [("Place in the funnel", "text"), ("Bright spot", "text")]
+        outside = bool(g["funnel"].isin(["above", "below"]).any())  # else no column
+        if outside:
+            cols.append(("Outside the funnel limits", "text"))
+        cols.append(("Bright spot", "text"))
         if has_stage:
             cols.append(("Traction stage", "text"))
         if has_live:
@@ -166,7 +169,10 @@ def index_page(result: Any, params: RunParams) -> str:
             task = by_id.get(f"{params.unit}:{row.unit_id}")
             shown = pd.notna(row.focal_rate)
             why = None if shown else _why(row.focal_n, params.min_cell)
-            cells = [f'<td data-sort="{rank[row.unit_id]}">{_E(labels[row.unit_id])}</td>']
+            cells = [
+                f'<td class="netlab-name" data-sort="{rank[row.unit_id]}">'
+                f"{_E(labels[row.unit_id])}</td>"
+            ]
             sort, text = _num(row.focal_rate, f"{100 * (row.focal_rate or 0):.0f}%")
             if shown:
                 text = reasons.band(row.focal_rate, row.focal_n, below=params.band_limit) or text
@@ -185,12 +191,8 @@ def index_page(result: Any, params: RunParams) -> str:
                 )
                 sort, text = _num(gap, text)
                 cells.append(_value(sort, text, shown, why, params.min_cell))
-            place = {"above": "above", "below": "below", "within": "within"}.get(
-                str(row.funnel), ""
-            )
-            cells.append(
-                f'<td class="netlab-{place}">{_E(place + " the limits" if place and place != "within" else place or "—")}</td>'
-            )
+            if outside:
+                cells.append(_funnel_cell(row.funnel))
             cells.append(f"<td>{'bright spot' if row.bright_spot else ''}</td>")
             if has_stage:
                 cells.append(f"<td>{_E(str(row.stage)) if pd.notna(row.stage) else '—'}</td>")
@@ -245,8 +247,8 @@ def index_page(result: Any, params: RunParams) -> str:
                 "gap column is left out."
             )
         notes.append(
-            "The funnel place is "
-            "against the 99.8% limits around the network rate; a bright spot is, "
+            _funnel_words(g["funnel"], noun)
+            + " A bright spot is, "
             + bright_rule_words(
                 noun,
                 share=params.bright_spots.share,
@@ -325,6 +327,30 @@ def _legend(params: RunParams) -> str:
     return (
         '<div class="netlab-note netlab-legend"><p>A figure not shown says why:</p>'
         f"<ul>{items}</ul></div>"
+    )
+
+
+def _funnel_cell(place: Any) -> str:
+    """A unit outside the funnel's limits says which side; within them, the cell is blank
+    (no place, for a hidden figure: a dash)."""
+    if place in ("above", "below"):
+        return f'<td class="netlab-{place}">{place} the limits</td>'
+    return '<td class="netlab-within"></td>' if place == "within" else "<td>—</td>"
+
+
+def _funnel_words(places: pd.Series, noun: str) -> str:
+    """Which units sit outside the funnel's limits, counted, for the note under the table."""
+    above, below = int((places == "above").sum()), int((places == "below").sum())
+    if not above and not below:
+        return (
+            f"Every {noun} with a figure is within the 99.8% limits around the network rate, "
+            f"so the table has no column for a {noun} outside them."
+        )
+    sides = [f"{n} above" for n in (above,) if n] + [f"{n} below" for n in (below,) if n]
+    return (
+        f"{noun.capitalize()}s outside the 99.8% limits around the network rate: "
+        f"{' and '.join(sides)}. The funnel column names them and is blank for a {noun} "
+        "within the limits."
     )
 
 
