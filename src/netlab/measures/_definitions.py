@@ -99,6 +99,17 @@ class Registry:
         """``"higher"`` or ``"lower"`` (is better): see :func:`direction`."""
         return direction(measure, self)
 
+    def phrase(self, measure: str) -> str:
+        """A measure as the words after "students who …" (practice sentences).
+
+        The run's own ``phrase:`` first, then the built-in one (``measures.yaml``), else
+        'count toward “<label>”'.
+        """
+        found = self.measures.get(measure)
+        if found is not None and found.phrase:
+            return found.phrase
+        return f"count toward “{self.label(measure)}”"
+
 
 # ------------------------------------------------------------ what a measure is called
 
@@ -184,17 +195,6 @@ def measure_label(
         return default
     text = measure.replace("_", " ")
     return text[:1].upper() + text[1:]
-
-    def phrase(self, measure: str) -> str:
-        """A measure as the words after "students who …" (practice sentences).
-
-        The run's own ``phrase:`` first, then the built-in one (``measures.yaml``), else
-        'count toward “<label>”'.
-        """
-        found = self.measures.get(measure)
-        if found is not None and found.phrase:
-            return found.phrase
-        return f"count toward “{self.label(measure)}”"
 
 
 # ---------------------------------------------------------------------------- registry
