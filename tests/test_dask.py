@@ -13,7 +13,7 @@ import os
 import pytest
 from conftest import make_home, params_like_demo
 
-from netlab import batch, paths, pipeline, report, synth
+from netlab import batch, paths, pipeline, publish, synth
 from netlab.batch import _dask
 from netlab.params import load_params
 
@@ -65,9 +65,9 @@ def test_workers_in_their_own_folders_render_and_print(tmp_path_factory, monkeyp
     monkeypatch.setattr(
         _dask, "portable", lambda *a, **k: sent.append(portable(*a, **k)) or sent[-1]
     )
-    real_print = report.print_pdfs
+    real_print = publish.print_pdfs
     monkeypatch.setattr(
-        report, "print_pdfs", lambda jobs, **k: printed_here.extend(jobs) or real_print(jobs, **k)
+        publish, "print_pdfs", lambda jobs, **k: printed_here.extend(jobs) or real_print(jobs, **k)
     )
     with (
         distributed.LocalCluster(

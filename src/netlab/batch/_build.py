@@ -24,37 +24,34 @@ hard links at no cost.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import logging
 import os
 import re
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from netlab import paths
-from netlab._version import __version__
 from netlab.batch import _engine as engine
 from netlab.batch._gate import check_pdfs, clear_staged, gate_for, publish, staged
-from netlab.batch._lastgood import (
-    MANIFEST,
-    _hold_last_good,
-    _keep_last_good,
-    _previous_manifest,
-    _remove,
-    _remove_temporary_files,
-    _sha256,
-)
 from netlab.batch._plan import plan
-from netlab.batch._render import atomic_write
 from netlab.batch._result import BuildResult, ReportOutcome
 from netlab.checks import check_argument
 from netlab.params import RunParams, load_params
-from netlab.pipeline import run_lock, versions
+from netlab.pipeline import run_lock
+from netlab.publish import (
+    file_sha256,
+    hold_last_good,
+    keep_last_good,
+    previous_manifest,
+    remove_report,
+    remove_temporary_files,
+    write_index,
+    write_manifest,
+)
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +128,7 @@ def _progress(total: int, run: str, enabled: bool):
 
 def _previous(out: Path) -> dict[str, dict]:
     try:
-        return {r["id"]: r for r in _previous_manifest(out).get("reports", [])}
+        return {r["id"]: r for r in previous_manifest(out).get("reports", [])}
     except (KeyError, TypeError):
         return {}
 
@@ -240,7 +237,7 @@ def _build_locked(
     out, work = paths.reports_dir(run), paths.work_dir(run)
     out.mkdir(parents=True, exist_ok=True)
     work.mkdir(parents=True, exist_ok=True)
-    _remove_temporary_files(out)
+    remove_temporary_files(out)
 
     pool = None
     prepared = False
@@ -282,7 +279,7 @@ def _build_locked(
             and before.get("status") in ("ok", "skipped")
             and Path(task["html"]).exists()
             # the file is the one that build wrote (a killed build may have replaced it)
-            and before.get("sha256") == _sha256(Path(task["html"]))
+            and before.get("sha256") == file_sha256(Path(task["html"]))
         )
         if unchanged:
             outcome = _outcome(task, None, status="skipped")
@@ -292,8 +289,8 @@ def _build_locked(
         else:
             todo.append(task)
 
-    previous_ok = _previous_manifest(out).get("ok") is True
-    held = _hold_last_good(out, work, previous_ok and bool(todo))
+    previous_ok = previous_manifest(out).get("ok") is True
+    held = hold_last_good(out, work, previous_ok and bool(todo))
     # rendered into the work area, moved into reports/ by the publish gate
     clear_staged(work)
     staging = {t["id"]: staged(t, work) for t in todo}
@@ -320,9 +317,9 @@ def _build_locked(
                     outcome = outcomes[task["id"]] = _outcome(task, result)
                     if outcome.status == "failed":
                         # never leave an earlier version of a failed report to be sent out
-                        _remove(out, task["rel_html"])
+                        remove_report(out, task["rel_html"])
                     elif publish(gate, outcome, staging[task["id"]], out):
-                        outcome.sha256 = _sha256(Path(task["html"]))
+                        outcome.sha256 = file_sha256(Path(task["html"]))
                     bar.update(1)
     finally:
         if pool is not None:
@@ -333,7 +330,7 @@ def _build_locked(
     for old in previous.values():
         rel = old.get("html")
         if rel and rel not in current:
-            _remove(out, rel)
+            remove_report(out, rel)
 
     reports = [outcomes[t["id"]] for t in tasks]
     printed = _print(reports, out, params)
@@ -348,10 +345,10 @@ def _build_locked(
         notes=[*notes, *printed.notes],
         pdf_seconds=printed.seconds,
     )
-    _write_manifest(result, params, pipeline.manifest(run) or {})
+    write_manifest(result, params, pipeline.manifest(run) or {})
     log.info("run %r: writing the index and the manifest in %s", run, out)
     write_index(result, params)
-    result.kept = _keep_last_good(held, work, failed=not result.ok)
+    result.kept = keep_last_good(held, work, failed=not result.ok)
     return result
 
 
@@ -367,7 +364,7 @@ def _print(reports: list[ReportOutcome], out: Path, params: RunParams) -> _Print
     With ``pdf`` off, the PDFs of reports rendered again are removed: a PDF beside a
     report is always a print of that same report.
     """
-    from netlab.report import print_pdfs
+    from netlab.publish import print_pdfs  # looked up when called: a test may stand in
 
     done = [r for r in reports if r.status in ("ok", "skipped")]
     if not params.pdf:
@@ -416,34 +413,3 @@ def _drop_stale_pdfs(todo: list[ReportOutcome], out: Path, written: list[Path]) 
         f"{len(removed)} PDF(s) of an earlier build removed ({shown}): their reports were "
         "rendered again but could not be printed, so an old print is not listed as new."
     ]
-
-
-# --------------------------------------------------------------------------------------
-# Index and manifest
-# --------------------------------------------------------------------------------------
-
-
-def _write_manifest(result: BuildResult, params: RunParams, processed: dict) -> Path:
-    body = {
-        "run": result.run,
-        "network": params.network,
-        "term": params.term,
-        "unit": params.unit,
-        "netlab_version": __version__,
-        "versions": versions(),
-        "input_hash": processed.get("input_hash"),
-        "built": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "seconds": round(result.seconds, 2),
-        "ok": result.ok,
-        "reports": [
-            {k: v for k, v in asdict(r).items() if k != "notebook"} for r in result.reports
-        ],
-    }
-    return atomic_write(result.out_dir / MANIFEST, json.dumps(body, indent=2))
-
-
-def write_index(result: BuildResult, params: RunParams) -> Path:
-    """Write ``reports/<run>/index.html``: the network at a glance, and every report."""
-    from netlab.report import index_page
-
-    return atomic_write(result.out_dir / "index.html", index_page(result, params))

@@ -83,7 +83,7 @@ def on_this_worker(task: dict[str, Any]) -> dict[str, Any]:
 
 def _print_here(task: dict[str, Any], one_page: bool) -> dict[str, Any]:
     """Print a rendered report's PDF on this worker; say why when it cannot."""
-    from netlab.report import print_pdfs
+    from netlab.publish import print_pdfs
 
     html = Path(task["html"])
     pdf = html.with_suffix(".pdf")

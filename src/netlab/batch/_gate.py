@@ -25,9 +25,9 @@ from pathlib import Path
 import pandas as pd
 
 from netlab import paths, privacy
-from netlab.batch._lastgood import _remove
 from netlab.batch._result import HELD, ReportOutcome
 from netlab.params import RunParams
+from netlab.publish import remove_report
 
 #: Each problem the scans report, by the start of its message, as words safe to publish.
 _KINDS = (
@@ -188,7 +188,7 @@ def publish(gate: Gate, outcome: ReportOutcome, task: dict, out: Path) -> bool:
         outcome.pdf = None
         for f in files:
             f.unlink(missing_ok=True)
-        _remove(out, outcome.html)
+        remove_report(out, outcome.html)
         return False
     for f in files:
         target = out / paths.beside(outcome.html, f.suffix)
@@ -212,7 +212,7 @@ def hold_back(gate: Gate, outcome: ReportOutcome, out: Path, suffixes: Iterable[
     outcome.status = HELD
     outcome.error = gate.message(outcome.id, problems)
     outcome.pdf = None
-    _remove(out, outcome.html)
+    remove_report(out, outcome.html)
     return True
 
 

@@ -18,6 +18,7 @@ import nbformat
 from papermill.exceptions import PapermillExecutionError
 
 from netlab.batch._papermill import ENGINE_NAME
+from netlab.publish import atomic_write
 
 KERNEL_NAME = "python3"
 TEMPLATE_NAME = "netlab"
@@ -62,19 +63,6 @@ def export_html(
         nb, resources={"metadata": {"name": title}}
     )
     return body
-
-
-def atomic_write(path: str | os.PathLike, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file and ``os.replace``.
-
-    A reader sees either the old file or the new one, never half of one.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)
-    return target
 
 
 def _failure(task: dict, started: float, kind: str, message: str, **extra: Any) -> dict:
@@ -170,7 +158,7 @@ def render(task: dict[str, Any]) -> dict[str, Any]:
         written = time.perf_counter()
         if task.get("xlsx"):
             # the workbook reads the tables as rendered: same labels, same suppression
-            from netlab.report import notebook_tables, write_workbook
+            from netlab.publish import notebook_tables, write_workbook
 
             write_workbook(task["xlsx"], *notebook_tables(nb))
     except Exception as err:

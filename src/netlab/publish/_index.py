@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,11 +23,12 @@ import pandas as pd
 from netlab import paths, privacy, reasons
 from netlab._version import __version__
 from netlab.names import natural_key
+from netlab.publish._files import atomic_write
 
 if TYPE_CHECKING:
     from netlab.params import RunParams
 
-__all__ = ["index_page"]
+__all__ = ["index_page", "write_index"]
 
 _E = html.escape
 
@@ -99,8 +101,7 @@ def _num(value: Any, text: str) -> tuple[str, str]:
 def _glance(params: RunParams) -> tuple[Any, pd.DataFrame] | None:
     """The network report's view of the prepared run and its at-a-glance frame."""
     from netlab.pipeline import load
-    from netlab.report._core import from_prepared
-    from netlab.report._glance import unit_glance
+    from netlab.report import from_prepared, unit_glance
 
     try:
         prepared = load(params.run)
@@ -112,11 +113,15 @@ def _glance(params: RunParams) -> tuple[Any, pd.DataFrame] | None:
 
 def index_page(result: Any, params: RunParams) -> str:
     """The HTML of a run's ``index.html`` (see the module's description)."""
-    from netlab.report._html import _measure_label, _phrase, _who
-    from netlab.report._livecase import brief_rel
-    from netlab.report._since import since_frame
-    from netlab.report._since_words import since_cell
-    from netlab.report._words import bright_rule_years_words
+    from netlab.report import (
+        brief_rel,
+        bright_rule_years_words,
+        since_cell,
+        since_frame,
+    )
+    from netlab.report import group_who as _who
+    from netlab.report import measure_label as _measure_label
+    from netlab.report import measure_phrase as _phrase
     from netlab.variation import BRIGHT_SPOT_YEARS
 
     out = result.out_dir
@@ -371,3 +376,8 @@ def _log(result: Any, params: RunParams, labels: dict[str, str] | None) -> str:
         '<th>Report</th><th>Status</th><th class="netlab-num">Time</th><th>Note</th></tr>'
         f"</thead><tbody>{''.join(rows)}</tbody></table></details>"
     )
+
+
+def write_index(result: Any, params: RunParams) -> Path:
+    """Write ``reports/<run>/index.html``: the network at a glance, and every report."""
+    return atomic_write(result.out_dir / "index.html", index_page(result, params))

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from netlab import cells, privacy
-from netlab.report._loop import loop_running, off_the_loop
+from netlab.publish._loop import loop_running, off_the_loop
 
 __all__ = [
     "COUNTS_SHEET",
