@@ -402,7 +402,7 @@ def test_without_chromium_the_build_says_what_to_do_and_pdf_off_stops_asking(
     tmp_path, monkeypatch
 ):
     from netlab import batch as build
-    from netlab.publish._workbook import NO_CHROMIUM, print_pdfs
+    from netlab.publish._pdf import NO_CHROMIUM, print_pdfs
 
     monkeypatch.setenv("NETLAB_CHROMIUM", str(tmp_path / "no-such-browser"))
     page = tmp_path / "network.html"
@@ -497,7 +497,7 @@ def test_pdfs_print_from_inside_a_running_event_loop(tmp_path):
     """A researcher's build from JupyterLab runs inside the kernel's asyncio loop."""
     import asyncio
 
-    from netlab.publish._workbook import find_chromium, print_pdfs
+    from netlab.publish._pdf import find_chromium, print_pdfs
 
     if find_chromium() is None:
         pytest.skip("no Chromium on this machine (make browser)")

@@ -31,15 +31,27 @@ from netlab.publish._loop import (
 from netlab.publish._manifest import (
     write_manifest,
 )
+from netlab.publish._pdf import (
+    PdfOutcome,
+    find_chromium,
+    print_pdfs,
+)
+from netlab.publish._registry import (
+    OUTPUTS,
+    Output,
+    get_output,
+    outputs_on,
+    register_output,
+    suffixes,
+    write_output,
+)
 from netlab.publish._workbook import (
     COUNTS_SHEET,
-    PdfOutcome,
     Table,
     cell_value,
-    find_chromium,
     html_tables,
     notebook_tables,
-    print_pdfs,
+    workbook_of_notebook,
     write_workbook,
 )
 
@@ -48,12 +60,15 @@ __all__ = [
     "KEPT",
     "LAST_GOOD",
     "MANIFEST",
+    "OUTPUTS",
+    "Output",
     "PdfOutcome",
     "Table",
     "atomic_write",
     "cell_value",
     "file_sha256",
     "find_chromium",
+    "get_output",
     "hold_last_good",
     "html_tables",
     "index_page",
@@ -61,11 +76,16 @@ __all__ = [
     "loop_running",
     "notebook_tables",
     "off_the_loop",
+    "outputs_on",
     "previous_manifest",
     "print_pdfs",
+    "register_output",
     "remove_report",
     "remove_temporary_files",
+    "suffixes",
+    "workbook_of_notebook",
     "write_index",
     "write_manifest",
+    "write_output",
     "write_workbook",
 ]

@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 
 from netlab import paths
+from netlab.publish._registry import suffixes
 
 MANIFEST = "manifest.json"
 LAST_GOOD = "last-good"  # the last good build's reports, held while a build runs
@@ -93,6 +94,6 @@ def file_sha256(path: Path) -> str:
 
 
 def remove_report(out: Path, rel: str) -> None:
-    """Remove a report and the files beside it (its workbook and PDF)."""
-    for suffix in (".html", ".xlsx", ".pdf"):
+    """Remove a report and the files beside it (every registered output: workbook, PDF…)."""
+    for suffix in suffixes():
         (out / paths.beside(rel, suffix)).unlink(missing_ok=True)
