@@ -8,9 +8,11 @@ of their own.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import os
+import pickle
 import re
 import shutil
 from pathlib import Path
@@ -121,6 +123,27 @@ def test_second_build_skips_unchanged_reports(in_demo):
 def test_build_rejects_a_bad_number_of_jobs(in_demo):
     with pytest.raises(ValueError, match="jobs"):
         build.build(in_demo.params, jobs=0, progress=False)
+
+
+def test_a_render_task_travels_as_one_json_line_and_as_a_pickle():
+    task = build.RenderTask(
+        id="school:S01",
+        notebook="school.ipynb",
+        work_notebook="w/school-S01.ipynb",
+        html="reports/schools/S01.html",
+        parameters={"run_name": "demo", "unit_id": "S01"},
+        outputs=(("xlsx", "reports/schools/S01.xlsx", "netlab.publish:workbook_of_notebook"),),
+        where=(("html", "project"),),
+    )
+    line = task.to_json()
+    assert "\n" not in line and build.RenderTask.from_json(line) == task  # a warm server's
+    assert pickle.loads(pickle.dumps(task)) == task  # a Dask worker's
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        task.html = "elsewhere.html"
+    with pytest.raises(TypeError, match=r"no field\(s\) \['xlsx'\]"):
+        build.RenderTask.of(
+            {"id": "x", "notebook": "n", "work_notebook": "w", "html": "h", "xlsx": "x"}
+        )
 
 
 def test_atomic_write_leaves_no_temporary_file(tmp_path):
