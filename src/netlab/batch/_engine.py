@@ -72,7 +72,7 @@ _STACK = (
     "netlab.traction",
     "netlab.plots",
     "netlab.report",
-    "netlab.report._outputs",
+    "netlab.publish",
     "openpyxl",
 )
 
