@@ -85,11 +85,11 @@ def _css() -> str:
 
 
 def _links(rel: str, out: Any, label: str = "report") -> str:
-    """A link to a report and to each registered output written beside it."""
+
     parts = [f'<a href="{_E(rel)}">{_E(label)}</a>']
-    for output in OUTPUTS.values():
-        if (out / paths.beside(rel, output.suffix)).exists():
-            parts.append(f'<a href="{_E(paths.beside(rel, output.suffix))}">{_E(output.link)}</a>')
+    for suffix, name in ((o.suffix, _E(o.link)) for o in OUTPUTS.values()):
+        if (out / paths.beside(rel, suffix)).exists():
+            parts.append(f'<a href="{_E(paths.beside(rel, suffix))}">{name}</a>')
     return " ".join(parts)
 
 
@@ -118,11 +118,11 @@ def index_page(result: Any, params: RunParams) -> str:
     out = result.out_dir
     found = _glance(params)
     body: list[str] = []
-    as_of, labels = None, None
+    as_of = None
     if found is not None:
-        view = _View.of(found, result, params)
-        as_of, labels = view.r.as_of, view.labels
-        body += _glance_section(view)
+        table = _Table.of(found, result, params)
+        as_of = table.r.as_of
+        body += table.section()
     network = [t for t in result.reports if t.kind in ("network", "traction")]
     if network:
         items = "".join(
@@ -130,18 +130,19 @@ def index_page(result: Any, params: RunParams) -> str:
             for t in network
         )
         body.insert(0, f'<ul class="netlab-network-links">{items}</ul>')
-    body.append(_log(result, params, labels))
+    body.append(_log(result, params, table.labels if found is not None else None))
     return _page(result, params, body, as_of)
 
 
 @dataclass(frozen=True)
-class _View:
-    """What the index's table shows: the network's view of the run and its glance frame."""
+class _Table:
+    """The index's table of every unit: the network's view of the run and its glance frame."""
 
     r: Any
     g: pd.DataFrame
     params: Any
-    result: Any
+    by_id: dict
+    out: Any
     labels: dict
     year: int | None
     noun: str
@@ -151,192 +152,204 @@ class _View:
     since: pd.DataFrame | None
 
     @classmethod
-    def of(cls, found: tuple[Any, pd.DataFrame], result: Any, params: RunParams) -> _View:
+    def of(cls, found: tuple[Any, pd.DataFrame], result: Any, params: RunParams) -> _Table:
         from netlab.report import since_frame
 
+        by_id = {r.id: r for r in result.reports}
+        noun = "district" if params.unit == "district" else "school"
         r, g = found
         ids = g["unit_id"].tolist()
+        labels = {u: r.names.get(str(u), str(u)) for u in ids}  # the hub's page names all
+        year = int(g["year"].dropna().iloc[0]) if g["year"].notna().any() else None
+        has_gap = bool(g["gap_pp"].notna().any())
+        has_stage = bool(g["stage"].notna().any())
+        has_live = bool(g["hosts"].map(len).sum())
         since = since_frame(r.prepared)
+        since = since.set_index(since["unit_id"].astype(str)) if len(since) else None
         return cls(
-            r=r,
-            g=g,
-            params=params,
-            result=result,
-            labels={u: r.names.get(str(u), str(u)) for u in ids},  # the hub's page names all
-            year=int(g["year"].dropna().iloc[0]) if g["year"].notna().any() else None,
-            noun="district" if params.unit == "district" else "school",
-            has_gap=bool(g["gap_pp"].notna().any()),
-            has_stage=bool(g["stage"].notna().any()),
-            has_live=bool(g["hosts"].map(len).sum()),
-            since=since.set_index(since["unit_id"].astype(str)) if len(since) else None,
+            r, g, params, by_id, result.out_dir, labels, year, noun, has_gap, has_stage,
+            has_live, since,
+        )  # fmt: skip
+
+    def section(self) -> list[str]:
+        """The words above the table, its legend and filter, and the table itself."""
+        from netlab.report import group_who as _who
+        from netlab.report import measure_phrase as _phrase
+
+        r, params, noun, year = self.r, self.params, self.noun, self.year
+        body = []
+        who = _who(r, "focal")
+        naming = (
+            f"The network has agreed to name its {noun}s to each other, so the reports "
+            "name them too."
+            if params.name_peers
+            else f"This page names every {noun} for the hub; the reports shared with the "
+            f"network do not (each {noun}'s report names only itself and shows others by "
+            "letter), because the network has not agreed to name its members "
+            "(<code>name_peers</code> in the run's parameters)."
         )
+        body.append(
+            f'<p class="netlab-for">For the hub\'s staff: how each {noun} is doing on '
+            f"{_E(_phrase(r, params.focal_measure))} for {_E(who)}"
+            + (f" in {year}" if year else "")
+            + f", with links to every report. {naming}</p>"
+        )
+        body += [f'<p class="netlab-note">{n}</p>' for n in self.notes()]
+        body.append(_legend(params))
+        body.append(
+            '<div class="netlab-filter"><label>Filter <input type="search" id="netlab-filter" '
+            'placeholder="a name, a stage, above …"></label>'
+            '<label><input type="checkbox" id="netlab-bright-only"> bright spots only</label>'
+            '<span id="netlab-shown"></span></div>'
+        )
+        body.append(
+            f'<table class="netlab-table netlab-glance-table" data-min-cell="{params.min_cell}">'
+            f"<caption>The network at a glance: {_E(who)}</caption>"
+            f"<thead><tr>{self.head()}</tr></thead><tbody>{''.join(self.rows())}</tbody></table>"
+        )
+        return body
 
+    def head(self) -> str:
+        """The table's header: one sorting button per column."""
+        from netlab.report import measure_label as _measure_label
 
-def _glance_section(v: _View) -> list[str]:
-    """The words above the table, its legend and filter, and the table of every unit."""
-    from netlab.report import group_who, measure_phrase
+        r, params, noun, year = self.r, self.params, self.noun, self.year
+        has_gap, has_stage, has_live, since = (
+            self.has_gap,
+            self.has_stage,
+            self.has_live,
+            self.since,
+        )
+        base = params.aim.baseline_year
+        measure = _measure_label(r, params.focal_measure, short=True)
+        cols = [
+            (noun.capitalize(), "text"),
+            (f"{measure}, {year}" if year else measure, "num"),
+            (f"Change since {base} (points)", "num"),
+        ]
+        if has_gap:
+            cols.append(("Gap, focal minus others (points)", "num"))
+        cols += [("Place in the funnel", "text"), ("Bright spot", "text")]
+        if has_stage:
+            cols.append(("Traction stage", "text"))
+        if has_live:
+            cols.append(("Live cases", "text"))
+        if since is not None:
+            cols.append((f"Since last term ({since['previous_term'].iloc[0]})", "text"))
+        cols.append(("Report", "text"))
+        head = "".join(
+            f'<th class="{"netlab-num" if kind == "num" else ""}" scope="col">'
+            f'<button type="button">{_E(name)}</button></th>'
+            for name, kind in cols
+        )
+        return head
 
-    params, noun, year = v.params, v.noun, v.year
-    # names in a reader's order; the rank sorts the column the same way in the page
-    order = sorted(v.g["unit_id"], key=lambda u: (natural_key(v.labels[u]), str(u)))
-    rank = {u: i for i, u in enumerate(order)}
-    g = v.g.assign(_key=v.g["unit_id"].map(rank)).sort_values("_key").drop(columns="_key")
-    rows = [_row(v, row, rank) for row in g.itertuples(index=False)]
-    who = group_who(v.r, "focal")
-    naming = (
-        f"The network has agreed to name its {noun}s to each other, so the reports name them too."
-        if params.name_peers
-        else f"This page names every {noun} for the hub; the reports shared with the "
-        f"network do not (each {noun}'s report names only itself and shows others by "
-        "letter), because the network has not agreed to name its members "
-        "(<code>name_peers</code> in the run's parameters)."
-    )
-    body = [
-        f'<p class="netlab-for">For the hub\'s staff: how each {noun} is doing on '
-        f"{_E(measure_phrase(v.r, params.focal_measure))} for {_E(who)}"
-        + (f" in {year}" if year else "")
-        + f", with links to every report. {naming}</p>"
-    ]
-    body += [f'<p class="netlab-note">{n}</p>' for n in _notes(v)]
-    body.append(_legend(params))
-    body.append(
-        '<div class="netlab-filter"><label>Filter <input type="search" id="netlab-filter" '
-        'placeholder="a name, a stage, above …"></label>'
-        '<label><input type="checkbox" id="netlab-bright-only"> bright spots only</label>'
-        '<span id="netlab-shown"></span></div>'
-    )
-    body.append(
-        f'<table class="netlab-table netlab-glance-table" data-min-cell="{params.min_cell}">'
-        f"<caption>The network at a glance: {_E(who)}</caption>"
-        f"<thead><tr>{_head(v)}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
-    return body
-
-
-def _head(v: _View) -> str:
-    """The table's header: one sorting button per column."""
-    from netlab.report import measure_label
-
-    base = v.params.aim.baseline_year
-    measure = measure_label(v.r, v.params.focal_measure, short=True)
-    cols = [
-        (v.noun.capitalize(), "text"),
-        (f"{measure}, {v.year}" if v.year else measure, "num"),
-        (f"Change since {base} (points)", "num"),
-    ]
-    if v.has_gap:
-        cols.append(("Gap, focal minus others (points)", "num"))
-    cols += [("Place in the funnel", "text"), ("Bright spot", "text")]
-    if v.has_stage:
-        cols.append(("Traction stage", "text"))
-    if v.has_live:
-        cols.append(("Live cases", "text"))
-    if v.since is not None:
-        cols.append((f"Since last term ({v.since['previous_term'].iloc[0]})", "text"))
-    cols.append(("Report", "text"))
-    return "".join(
-        f'<th class="{"netlab-num" if kind == "num" else ""}" scope="col">'
-        f'<button type="button">{_E(name)}</button></th>'
-        for name, kind in cols
-    )
-
-
-def _row(v: _View, row: Any, rank: dict) -> str:
-    """One unit's row of the table."""
-    params = v.params
-    shown = pd.notna(row.focal_rate)
-    why = None if shown else _why(row.focal_n, params.min_cell)
-    cells = [f'<td data-sort="{rank[row.unit_id]}">{_E(v.labels[row.unit_id])}</td>']
-    cells += _figures(v, row, shown, why)
-    place = {"above": "above", "below": "below", "within": "within"}.get(str(row.funnel), "")
-    cells.append(
-        f'<td class="netlab-{place}">{_E(place + " the limits" if place and place != "within" else place or "—")}</td>'
-    )
-    cells.append(f"<td>{'bright spot' if row.bright_spot else ''}</td>")
-    if v.has_stage:
-        cells.append(f"<td>{_E(str(row.stage)) if pd.notna(row.stage) else '—'}</td>")
-    if v.has_live:
-        cells.append(f'<td class="netlab-live">{_live(v, row)}</td>')
-    if v.since is not None:
+    def rows(self) -> list[str]:
+        """One row per unit, in a reader's order of their names."""
         from netlab.report import since_cell
 
-        moved = (
-            since_cell(v.since.loc[str(row.unit_id)].to_dict(), params.min_cell)
-            if str(row.unit_id) in v.since.index
-            else "new this term"
-        )
-        cells.append(f'<td class="netlab-since">{_E(moved)}</td>')
-    task = {r.id: r for r in v.result.reports}.get(f"{params.unit}:{row.unit_id}")
-    link = (
-        _links(task.html, v.result.out_dir)
-        if task is not None and task.status not in ("failed", "held")
-        else _UNSENT.get(getattr(task, "status", "failed"), "failed")
-    )
-    cells.append(f'<td class="netlab-links">{link}</td>')
-    attrs = f' data-n="{int(row.focal_n)}"' if shown else ' data-suppressed="true"'
-    attrs += f' data-bright="{"yes" if row.bright_spot else "no"}"'
-    return f"<tr{attrs}>{''.join(cells)}</tr>"
+        g, params, labels, since, by_id, out = (
+            self.g, self.params, self.labels, self.since, self.by_id, self.out,
+        )  # fmt: skip
+        # names in a reader's order; the rank sorts the column the same way in the page
+        order = sorted(g["unit_id"], key=lambda u: (natural_key(labels[u]), str(u)))
+        rank = {u: i for i, u in enumerate(order)}
+        g = g.assign(_key=g["unit_id"].map(rank)).sort_values("_key").drop(columns="_key")
+        rows = []
+        for row in g.itertuples(index=False):
+            task = by_id.get(f"{params.unit}:{row.unit_id}")
+            shown = pd.notna(row.focal_rate)
+            why = None if shown else _why(row.focal_n, params.min_cell)
+            cells = [f'<td data-sort="{rank[row.unit_id]}">{_E(labels[row.unit_id])}</td>']
+            cells += self.figures(row, shown, why)
+            place = {"above": "above", "below": "below", "within": "within"}.get(
+                str(row.funnel), ""
+            )
+            cells.append(
+                f'<td class="netlab-{place}">{_E(place + " the limits" if place and place != "within" else place or "—")}</td>'
+            )
+            cells.append(f"<td>{'bright spot' if row.bright_spot else ''}</td>")
+            if self.has_stage:
+                cells.append(f"<td>{_E(str(row.stage)) if pd.notna(row.stage) else '—'}</td>")
+            if self.has_live:
+                cells.append(f'<td class="netlab-live">{self.live(row)}</td>')
+            if since is not None:
+                moved = (
+                    since_cell(since.loc[str(row.unit_id)].to_dict(), params.min_cell)
+                    if str(row.unit_id) in since.index
+                    else "new this term"
+                )
+                cells.append(f'<td class="netlab-since">{_E(moved)}</td>')
+            link = (
+                _links(task.html, out)
+                if task is not None and task.status not in ("failed", "held")
+                else _UNSENT.get(getattr(task, "status", "failed"), "failed")
+            )
+            cells.append(f'<td class="netlab-links">{link}</td>')
+            attrs = f' data-n="{int(row.focal_n)}"' if shown else ' data-suppressed="true"'
+            attrs += f' data-bright="{"yes" if row.bright_spot else "no"}"'
+            rows.append(f"<tr{attrs}>{''.join(cells)}</tr>")
+        return rows
 
-
-def _figures(v: _View, row: Any, shown: bool, why: reasons.Reason | None) -> list[str]:
-    """A row's figures: the focal rate, its change since the baseline, the equity gap."""
-    params = v.params
-    sort, text = _num(row.focal_rate, f"{100 * (row.focal_rate or 0):.0f}%")
-    if shown:
-        text = reasons.band(row.focal_rate, row.focal_n, below=params.band_limit) or text
-    cells = [_value(sort, text, shown, why, params.min_cell)]
-    change = row.change_pp if shown else np.nan
-    sort, text = _num(change, f"{change:+.1f}" if pd.notna(change) else "")
-    if shown and v.year == params.aim.baseline_year:  # the latest final class is the baseline
-        text = reasons.mark(reasons.Reason.NOT_APPLICABLE, min_cell=params.min_cell)
-    cells.append(_value(sort, text, shown, why, params.min_cell))
-    if v.has_gap:
-        gap = row.gap_pp if shown else np.nan
-        text = (
-            f"{gap:+.1f} ({row.gap_low_pp:+.1f} to {row.gap_high_pp:+.1f})"
-            if pd.notna(gap)
-            else ""
-        )
-        sort, text = _num(gap, text)
+    def figures(self, row: Any, shown: bool, why: reasons.Reason | None) -> list[str]:
+        """A row's figures: the focal rate, its change since the baseline, the equity gap."""
+        params, year, base = self.params, self.year, self.params.aim.baseline_year
+        cells = []
+        sort, text = _num(row.focal_rate, f"{100 * (row.focal_rate or 0):.0f}%")
+        if shown:
+            text = reasons.band(row.focal_rate, row.focal_n, below=params.band_limit) or text
         cells.append(_value(sort, text, shown, why, params.min_cell))
-    return cells
+        change = row.change_pp if shown else np.nan
+        sort, text = _num(change, f"{change:+.1f}" if pd.notna(change) else "")
+        if shown and year == base:  # the latest final class is the baseline itself
+            text = reasons.mark(reasons.Reason.NOT_APPLICABLE, min_cell=params.min_cell)
+        cells.append(_value(sort, text, shown, why, params.min_cell))
+        if self.has_gap:
+            gap = row.gap_pp if shown else np.nan
+            text = (
+                f"{gap:+.1f} ({row.gap_low_pp:+.1f} to {row.gap_high_pp:+.1f})"
+                if pd.notna(gap)
+                else ""
+            )
+            sort, text = _num(gap, text)
+            cells.append(_value(sort, text, shown, why, params.min_cell))
+        return cells
 
+    def live(self, row: Any) -> str:
+        """The live cases a unit hosts and visits, each linked to its brief."""
+        from netlab.report import brief_rel
 
-def _live(v: _View, row: Any) -> str:
-    """The live cases a unit hosts and visits, each linked to its brief."""
-    from netlab.report import brief_rel
+        labels = self.labels
+        live = []
+        for verb, others, pair in (
+            ("hosts", row.hosts, lambda o, u=row.unit_id: brief_rel(u, o)),
+            ("visits", row.visits, lambda o, u=row.unit_id: brief_rel(o, u)),
+        ):
+            if others:
+                links = ", ".join(f'<a href="{_E(pair(o))}">{_E(labels[o])}</a>' for o in others)
+                live.append(f"{verb} {links}")
+        return "; ".join(live)
 
-    live = []
-    for verb, others, pair in (
-        ("hosts", row.hosts, lambda o, u=row.unit_id: brief_rel(u, o)),
-        ("visits", row.visits, lambda o, u=row.unit_id: brief_rel(o, u)),
-    ):
-        if others:
-            links = ", ".join(f'<a href="{_E(pair(o))}">{_E(v.labels[o])}</a>' for o in others)
-            live.append(f"{verb} {links}")
-    return "; ".join(live)
+    def notes(self) -> list[str]:
+        """The notes under the words: a gap column left out; the funnel and bright spots."""
+        from netlab.report import bright_rule_years_words
+        from netlab.variation import BRIGHT_SPOT_YEARS
 
-
-def _notes(v: _View) -> list[str]:
-    """The notes under the words: a gap column left out, what the funnel and bright spots mean."""
-    from netlab.report import bright_rule_years_words
-    from netlab.variation import BRIGHT_SPOT_YEARS
-
-    params = v.params
-    notes = []
-    if not v.has_gap:
+        params, noun, has_gap = self.params, self.noun, self.has_gap
+        notes = []
+        if not has_gap:
+            notes.append(
+                "Equity gaps need student records with groups; this run has none, so the "
+                "gap column is left out."
+            )
         notes.append(
-            "Equity gaps need student records with groups; this run has none, so the "
-            "gap column is left out."
+            "The funnel place is "
+            "against the 99.8% limits around the network rate; a bright spot is, at least "
+            f"{params.bright_spots.probability:.0%} likely, among the network's best "
+            f"{params.bright_spots.share:.0%} of {noun}s, "
+            f"{bright_rule_years_words(noun, BRIGHT_SPOT_YEARS)}."
         )
-    notes.append(
-        "The funnel place is "
-        "against the 99.8% limits around the network rate; a bright spot is, at least "
-        f"{params.bright_spots.probability:.0%} likely, among the network's best "
-        f"{params.bright_spots.share:.0%} of {v.noun}s, "
-        f"{bright_rule_years_words(v.noun, BRIGHT_SPOT_YEARS)}."
-    )
-    return notes
+        return notes
 
 
 def _page(result: Any, params: RunParams, body: list[str], as_of: Any) -> str:
@@ -402,7 +415,11 @@ def _why(n: Any, min_cell: int) -> reasons.Reason:
 
 
 def _value(
-    sort: str, text: str, shown: bool, why: reasons.Reason | None = None, min_cell: int = 10
+    sort: str,
+    text: str,
+    shown: bool,
+    why: reasons.Reason | None = None,
+    min_cell: int = 10,
 ) -> str:
     if not shown:
         why = why or reasons.Reason.SMALL
