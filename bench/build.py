@@ -60,21 +60,21 @@ def _timed(cmd: list[str], env: dict) -> float:
     return time.perf_counter() - started
 
 
-def naive(tasks: list[dict], env: dict, out: Path) -> tuple[float, list[dict]]:
+def naive(tasks: list, env: dict, out: Path) -> tuple[float, list[dict]]:
     """The hand-written loop: papermill CLI then nbconvert CLI, one report at a time."""
     rows = []
     started = time.perf_counter()
     for t in tasks:
-        nb = out / f"{Path(t['work_notebook']).stem}.ipynb"
+        nb = out / f"{Path(t.work_notebook).stem}.ipynb"
         cmd = [
             str(BIN / "papermill"),
-            t["notebook"],
+            t.notebook,
             str(nb),
             "--no-progress-bar",
             "-k",
             "python3",
         ]
-        for k, v in t["parameters"].items():
+        for k, v in t.parameters.items():
             cmd += ["-p", k, str(v)]
         t_exec = _timed(cmd, env)
         t_conv = _timed(
@@ -85,7 +85,7 @@ def naive(tasks: list[dict], env: dict, out: Path) -> tuple[float, list[dict]]:
                 "html",
                 "--template",
                 "netlab",
-                f"--TemplateExporter.extra_template_basedirs={t['template_dir']}",
+                f"--TemplateExporter.extra_template_basedirs={t.template_dir}",
                 "--output-dir",
                 str(out),
                 str(nb),
@@ -153,13 +153,11 @@ def marginal(env_home: Path, jobs: int) -> dict[str, float]:
     started = time.perf_counter()
     pipeline.prepare(params)
     prep = time.perf_counter() - started
-    schools = [t for t in plan(params) if t["kind"] == "school"]
+    schools = [t for t in plan(params) if t.kind == "school"]
     out = {"prepare 300 schools (s)": prep}
     walls = {}
     for n in (30, 60):
-        tasks = [
-            {k: v for k, v in t.items() if k not in ("kind", "rel_html")} for t in schools[:n]
-        ]
+        tasks = schools[:n]
         with engine.WarmPool(jobs) as pool:
             pool.run(
                 {

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import demo_build
 
-from netlab.report._outputs import CHROMIUM_ARGS
+from netlab.publish._pdf import CHROMIUM_ARGS
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = CHROMIUM_ARGS  # the flags the PDF printer launches Debian's chromium with

@@ -8,18 +8,22 @@ of their own.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
+import os
+import pickle
 import re
 import shutil
 from pathlib import Path
 
+import nbformat
 import pandas as pd
 import pytest
 from conftest import REPO, make_home, params_like_demo, rewrite_processed
 
 from netlab import batch as build
-from netlab import paths, pipeline, synth
+from netlab import paths, pipeline, publish, synth
 from netlab.batch import _engine as engine
 from netlab.names import display_name
 from netlab.params import load_params
@@ -119,6 +123,27 @@ def test_second_build_skips_unchanged_reports(in_demo):
 def test_build_rejects_a_bad_number_of_jobs(in_demo):
     with pytest.raises(ValueError, match="jobs"):
         build.build(in_demo.params, jobs=0, progress=False)
+
+
+def test_a_render_task_travels_as_one_json_line_and_as_a_pickle():
+    task = build.RenderTask(
+        id="school:S01",
+        notebook="school.ipynb",
+        work_notebook="w/school-S01.ipynb",
+        html="reports/schools/S01.html",
+        parameters={"run_name": "demo", "unit_id": "S01"},
+        outputs=(("xlsx", "reports/schools/S01.xlsx", "netlab.publish:workbook_of_notebook"),),
+        where=(("html", "project"),),
+    )
+    line = task.to_json()
+    assert "\n" not in line and build.RenderTask.from_json(line) == task  # a warm server's
+    assert pickle.loads(pickle.dumps(task)) == task  # a Dask worker's
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        task.html = "elsewhere.html"
+    with pytest.raises(TypeError, match=r"no field\(s\) \['xlsx'\]"):
+        build.RenderTask.of(
+            {"id": "x", "notebook": "n", "work_notebook": "w", "html": "h", "xlsx": "x"}
+        )
 
 
 def test_atomic_write_leaves_no_temporary_file(tmp_path):
@@ -223,6 +248,71 @@ def test_renders_on_a_dask_cluster(small, monkeypatch):
     assert engine._WORKER_POOL is None  # nothing was rendered in this process
     for r in result.reports:
         assert (paths.reports_dir("small") / r.html).stat().st_size > 10_000
+
+
+_TOY = """
+from pathlib import Path
+
+
+def write(path, nb):
+    code = sum(c.cell_type == "code" for c in nb.cells)
+    Path(path).write_text(f"{code} code cells ran\\n", encoding="utf-8")
+"""
+
+
+def test_a_registered_output_is_written_linked_listed_and_kept(small, monkeypatch, tmp_path):
+    """A new kind of output beside every report is one registry entry, nothing in batch."""
+    home, params = small
+    monkeypatch.setenv("NETLAB_HOME", str(home))
+    (tmp_path / "netlab_toy_summary.py").write_text(_TOY)
+    # the reports render in other processes: they import the writer by its name
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    toy = publish.Output("txt", ".txt", writer="netlab_toy_summary:write", label="summary")
+    publish.register_output(toy)
+    out = paths.reports_dir("small")
+    try:
+        result = build.build(params, jobs=2, force=True, progress=False)
+        assert result.ok, result.summary()
+        index = (out / "index.html").read_text()
+        manifest = json.loads((out / "manifest.json").read_text())
+        for r, entry in zip(result.reports, manifest["reports"], strict=True):
+            summary = out / Path(r.html).with_suffix(".txt")
+            cells = nbformat.read(REPO / "notebooks" / f"{_notebook(r.kind)}.ipynb", as_version=4)
+            code = sum(c.cell_type == "code" for c in cells.cells)
+            # the executed notebook has the injected parameters cell as well
+            assert summary.read_text() == f"{code + 1} code cells ran\n", r.id
+            assert f'<a href="{html.escape(paths.beside(r.html, ".txt"))}">summary</a>' in index
+            assert entry["outputs"]["txt"] == paths.beside(r.html, ".txt")
+        held = publish.hold_last_good(out, paths.work_dir("small"), True)
+        one = Path(result.reports[0].html).with_suffix(".txt")
+        assert (held / one).read_text() == (out / one).read_text()  # kept with its report
+        publish.remove_report(out, result.reports[0].html)
+        assert not (out / one).exists()  # and removed with it
+    finally:
+        publish.OUTPUTS.pop("txt", None)
+        shutil.rmtree(paths.work_dir("small") / publish.LAST_GOOD, ignore_errors=True)
+        for f in out.rglob("*.txt"):
+            f.unlink()
+    assert not build.build(params, jobs=2, progress=False).failures  # the run is whole again
+
+
+def _notebook(kind: str) -> str:
+    return "school" if kind in ("school", "district") else kind
+
+
+def test_the_output_registry_refuses_a_taken_name_or_suffix():
+    with pytest.raises(ValueError, match="taken"):
+        publish.register_output(publish.Output("sheet", ".xlsx"))
+    with pytest.raises(ValueError, match="taken"):
+        publish.register_output(publish.Output("page", ".html"))
+    with pytest.raises(ValueError, match="registered"):
+        publish.register_output(publish.Output("pdf", ".pdf2"))
+    with pytest.raises(ValueError, match="xlsx"):
+        publish.get_output("csv")
+    assert list(publish.OUTPUTS) == ["xlsx", "pdf"]
 
 
 def test_a_misspelt_parameter_fails_instead_of_running_on_defaults(tmp_path):

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from netlab import cells, privacy
-from netlab.report._outputs import Table, write_workbook
+from netlab.publish._workbook import Table, write_workbook
 
 HOSTILE = [
     '=HYPERLINK("http://x.example/24","click24")',

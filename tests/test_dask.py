@@ -13,7 +13,7 @@ import os
 import pytest
 from conftest import make_home, params_like_demo
 
-from netlab import batch, paths, pipeline, report, synth
+from netlab import batch, paths, pipeline, publish, synth
 from netlab.batch import _dask
 from netlab.params import load_params
 
@@ -32,18 +32,18 @@ def test_a_task_names_its_files_relative_to_the_project_or_the_package(tmp_path,
         "parameters": {"unit_id": "S01"},
     }
     sent = _dask.portable(task, root, pdf=True)
-    shown = json.dumps({k: v for k, v in sent.items() if k != "client_home"})
+    shown = sent.to_json().replace(json.dumps(str(root)), "")  # all but the client's root
     assert str(root) not in shown
-    assert sent["html"] == "reports/run/schools/S01.html" and sent["one_page"] and sent["pdf"]
+    assert sent.html == "reports/run/schools/S01.html" and sent.one_page and sent.pdf
     mount = tmp_path / "mounted-elsewhere"
     monkeypatch.setenv("NETLAB_HOME", str(mount))
     here = _dask.on_this_worker(sent)
-    assert here["html"] == str(mount / "reports" / "run" / "schools" / "S01.html")
-    assert here["notebook"] == str(paths.PACKAGE / "nb" / "school.ipynb")
-    assert here["template_dir"] == "/elsewhere/templates"  # outside both: sent as it is
-    assert here["home"] == str(mount) and here["parameters"] == {"unit_id": "S01"}
+    assert here.html == str(mount / "reports" / "run" / "schools" / "S01.html")
+    assert here.notebook == str(paths.PACKAGE / "nb" / "school.ipynb")
+    assert here.template_dir == "/elsewhere/templates"  # outside both: sent as it is
+    assert here.home == str(mount) and here.parameters == {"unit_id": "S01"}
     monkeypatch.delenv("NETLAB_HOME")
-    assert _dask.on_this_worker(sent)["home"] == str(root)  # no root of its own
+    assert _dask.on_this_worker(sent).home == str(root)  # no root of its own
 
 
 @pytest.mark.slow
@@ -65,9 +65,9 @@ def test_workers_in_their_own_folders_render_and_print(tmp_path_factory, monkeyp
     monkeypatch.setattr(
         _dask, "portable", lambda *a, **k: sent.append(portable(*a, **k)) or sent[-1]
     )
-    real_print = report.print_pdfs
+    real_print = publish.print_pdfs
     monkeypatch.setattr(
-        report, "print_pdfs", lambda jobs, **k: printed_here.extend(jobs) or real_print(jobs, **k)
+        publish, "print_pdfs", lambda jobs, **k: printed_here.extend(jobs) or real_print(jobs, **k)
     )
     with (
         distributed.LocalCluster(
@@ -90,7 +90,7 @@ def test_workers_in_their_own_folders_render_and_print(tmp_path_factory, monkeyp
         assert set(used.values()) == {str(mount)}
     assert len(sent) == len(result.reports)
     for task in sent:
-        assert str(home) not in json.dumps({k: v for k, v in task.items() if k != "client_home"})
+        assert str(home) not in task.to_json().replace(json.dumps(task.client_home), "")
     out = paths.reports_dir("spread")
     for r in result.reports:
         assert r.pdf is not None and (out / r.pdf).stat().st_size > 1000, r.id

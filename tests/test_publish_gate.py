@@ -19,6 +19,7 @@ import pytest
 from conftest import REPO, make_home, params_like_demo
 
 from netlab import batch, paths, pipeline, synth
+from netlab.batch import RenderTask
 from netlab.batch import _gate as gate
 from netlab.batch._result import ReportOutcome
 from netlab.params import load_params
@@ -111,11 +112,11 @@ def test_a_new_version_of_a_drawing_library_renders_every_report_again(leaky, mo
     home, params, _, _, first = leaky
     monkeypatch.setenv("NETLAB_HOME", str(home))
     real = metadata.version
-    keys = {t["id"]: t["key"] for t in batch.plan(params)}
+    keys = {t.id: t.key for t in batch.plan(params)}
     monkeypatch.setattr(
         metadata, "version", lambda name: "99.0" if name == "seaborn" else real(name)
     )
-    again = {t["id"]: t["key"] for t in batch.plan(params)}
+    again = {t.id: t.key for t in batch.plan(params)}
     assert all(keys[i] != again[i] for i in keys)
     assert pipeline.stale_reason(params) is None  # drawing does not prepare the data again
     result = batch.build(params, jobs=2, progress=False)
@@ -184,14 +185,21 @@ def test_a_staged_report_reaches_the_reports_folder_only_when_it_passes(tmp_path
     (out / "schools" / "S1.html").write_text("<p>the last build's version</p>")
     tasks = {
         sid: gate.staged(
-            {"rel_html": f"schools/{sid}.html", "html": str(out / f"schools/{sid}.html")}, work
+            RenderTask(
+                id=f"school:{sid}",
+                notebook="school.ipynb",
+                work_notebook=str(work / f"{sid}.ipynb"),
+                html=str(out / f"schools/{sid}.html"),
+                rel_html=f"schools/{sid}.html",
+            ),
+            work,
         )
         for sid in ("S1", "S2")
     }
-    assert Path(tasks["S1"]["html"]).is_relative_to(work)
+    assert Path(tasks["S1"].html).is_relative_to(work)
     for sid, text in (("S1", "<p>Roosevelt High</p>"), ("S2", "<p>Roosevelt High</p>")):
-        Path(tasks[sid]["html"]).parent.mkdir(parents=True, exist_ok=True)
-        Path(tasks[sid]["html"]).write_text(text)
+        Path(tasks[sid].html).parent.mkdir(parents=True, exist_ok=True)
+        Path(tasks[sid].html).write_text(text)
     r1 = ReportOutcome(id="school:S1", kind="school", title="S1", html="schools/S1.html")
     r2 = ReportOutcome(id="school:S2", kind="school", title="S2", html="schools/S2.html")
     assert not gate.publish(g, r1, tasks["S1"], out)  # names a peer: held back

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from netlab import privacy, reasons
+from netlab.publish._workbook import html_tables, write_workbook
 from netlab.reasons import Reason
 from netlab.report._html import Col, table
-from netlab.report._outputs import html_tables, write_workbook
 
 
 def test_marks_and_legends_are_one_per_reason():

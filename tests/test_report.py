@@ -375,7 +375,7 @@ def test_workbook_holds_the_shown_tables_with_their_suppression(tmp_path):
     from openpyxl import load_workbook
 
     from netlab import privacy
-    from netlab.report._outputs import cell_value, html_tables, write_workbook
+    from netlab.publish._workbook import cell_value, html_tables, write_workbook
 
     assert cell_value("45%") == (0.45, "0%")
     assert cell_value("1,234") == (1234, "#,##0") and cell_value("2024") == (2024, "0")
@@ -402,7 +402,7 @@ def test_without_chromium_the_build_says_what_to_do_and_pdf_off_stops_asking(
     tmp_path, monkeypatch
 ):
     from netlab import batch as build
-    from netlab.report._outputs import NO_CHROMIUM, print_pdfs
+    from netlab.publish._pdf import NO_CHROMIUM, print_pdfs
 
     monkeypatch.setenv("NETLAB_CHROMIUM", str(tmp_path / "no-such-browser"))
     page = tmp_path / "network.html"
@@ -497,7 +497,7 @@ def test_pdfs_print_from_inside_a_running_event_loop(tmp_path):
     """A researcher's build from JupyterLab runs inside the kernel's asyncio loop."""
     import asyncio
 
-    from netlab.report._outputs import find_chromium, print_pdfs
+    from netlab.publish._pdf import find_chromium, print_pdfs
 
     if find_chromium() is None:
         pytest.skip("no Chromium on this machine (make browser)")

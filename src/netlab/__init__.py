@@ -4,8 +4,8 @@
 :func:`load`, :func:`build`, :class:`Prepared`) and one subpackage per step of the flow:
 raw files → :mod:`~netlab.sources` → :mod:`~netlab.clean` → :mod:`~netlab.measures` →
 models (:mod:`~netlab.variation`, :mod:`~netlab.practices`, :mod:`~netlab.livecase`,
-:mod:`~netlab.traction`) → :mod:`~netlab.report` (drawn by :mod:`~netlab.plots`), run by
-:mod:`~netlab.pipeline` and :mod:`~netlab.batch`. ``docs/architecture.md`` maps them.
+:mod:`~netlab.traction`) → :mod:`~netlab.report` (drawn by :mod:`~netlab.plots`) →
+:mod:`~netlab.publish`, run by :mod:`~netlab.pipeline` and :mod:`~netlab.batch`. ``docs/architecture.md`` maps them.
 
 Each subpackage and name is imported when it is first used, so ``import netlab`` and
 ``netlab --help`` stay quick; ``from netlab.report import school_figures`` works as usual.
@@ -25,6 +25,7 @@ __getattr__, __dir__, _lazy_names = attach(
         "plots",
         "practices",
         "privacy",
+        "publish",
         "report",
         "sources",
         "synth",

@@ -18,7 +18,6 @@ from netlab.batch._plan import (
     plan,
 )
 from netlab.batch._render import (
-    atomic_write,
     export_html,
     render,
 )
@@ -26,11 +25,18 @@ from netlab.batch._result import (
     BuildResult,
     ReportOutcome,
 )
+from netlab.batch._task import (
+    RenderTask,
+)
+from netlab.publish import (
+    atomic_write,
+)
 
 __all__ = [
     "BuildResult",
     "ENGINE_NAME",
     "InProcessEngine",
+    "RenderTask",
     "ReportOutcome",
     "WarmPool",
     "atomic_write",

@@ -24,39 +24,41 @@ hard links at no cost.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import logging
 import os
 import re
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from netlab import paths
-from netlab._version import __version__
 from netlab.batch import _engine as engine
-from netlab.batch._gate import check_pdfs, clear_staged, gate_for, publish, staged
-from netlab.batch._lastgood import (
-    MANIFEST,
-    _hold_last_good,
-    _keep_last_good,
-    _previous_manifest,
-    _remove,
-    _remove_temporary_files,
-    _sha256,
-)
+from netlab.batch._gate import Gate, check_pdfs, clear_staged, gate_for, publish, staged
 from netlab.batch._plan import plan
-from netlab.batch._render import atomic_write
 from netlab.batch._result import BuildResult, ReportOutcome
+from netlab.batch._task import RenderTask
 from netlab.checks import check_argument
 from netlab.params import RunParams, load_params
-from netlab.pipeline import run_lock, versions
+from netlab.pipeline import run_lock
+from netlab.publish import (
+    file_sha256,
+    get_output,
+    hold_last_good,
+    keep_last_good,
+    previous_manifest,
+    remove_report,
+    remove_temporary_files,
+    write_index,
+    write_manifest,
+)
 
 log = logging.getLogger(__name__)
+
+#: The print of each report: made after the build, by one browser, from the pages.
+PDF = get_output("pdf")
 
 
 # --------------------------------------------------------------------------------------
@@ -72,7 +74,7 @@ def _default_jobs() -> int:
 
 
 def _run_local(
-    tasks: list[dict], jobs: int, pool: engine.WarmPool | None, log: Path
+    tasks: list[RenderTask], jobs: int, pool: engine.WarmPool | None, log: Path
 ) -> Iterator[dict]:
     from concurrent.futures import as_completed
 
@@ -87,7 +89,7 @@ def _run_local(
             pool.close()
 
 
-def _run_dask(tasks: list[dict], scheduler: Any) -> Iterator[dict]:
+def _run_dask(tasks: list[RenderTask], scheduler: Any) -> Iterator[dict]:
     from netlab.extras import require
 
     require("dask")  # a clear message when the netlab[dask] extra is not installed
@@ -100,7 +102,7 @@ def _run_dask(tasks: list[dict], scheduler: Any) -> Iterator[dict]:
         futures = client.map(
             render_on_cluster,
             tasks,
-            key=[f"netlab-{t['id']}-{t['key']}" for t in tasks],
+            key=[f"netlab-{t.id}-{t.key}" for t in tasks],
             pure=False,
         )
         by_key = {f.key: t for f, t in zip(futures, tasks, strict=True)}
@@ -109,18 +111,18 @@ def _run_dask(tasks: list[dict], scheduler: Any) -> Iterator[dict]:
                 yield fut.result()
             except Exception as err:  # a worker lost: the report failed, the build goes on
                 t = by_key[fut.key]
-                yield {"id": t["id"], "status": "failed", "error": f"{type(err).__name__}: {err}"}
+                yield {"id": t.id, "status": "failed", "error": f"{type(err).__name__}: {err}"}
     finally:
         if client is not scheduler:
             client.close()
 
 
-def _cluster_tasks(todo: list[dict], params: RunParams) -> list[dict]:
+def _cluster_tasks(todo: list[RenderTask], params: RunParams) -> list[RenderTask]:
     """The tasks as sent to a cluster: paths relative to the project, PDFs printed there."""
     from netlab.batch._dask import portable
 
     root = paths.project_root()
-    return [portable(t, root, pdf=params.pdf) for t in todo]
+    return [portable(t, root, pdf=PDF.on(params)) for t in todo]
 
 
 def _progress(total: int, run: str, enabled: bool):
@@ -131,27 +133,27 @@ def _progress(total: int, run: str, enabled: bool):
 
 def _previous(out: Path) -> dict[str, dict]:
     try:
-        return {r["id"]: r for r in _previous_manifest(out).get("reports", [])}
+        return {r["id"]: r for r in previous_manifest(out).get("reports", [])}
     except (KeyError, TypeError):
         return {}
 
 
-def _outcome(task: dict, result: dict | None, status: str | None = None) -> ReportOutcome:
+def _outcome(task: RenderTask, result: dict | None, status: str | None = None) -> ReportOutcome:
     result = result or {}
     return ReportOutcome(
-        id=task["id"],
-        kind=task["kind"],
-        title=task["title"],
-        html=task["rel_html"],
+        id=task.id,
+        kind=task.kind,
+        title=task.title,
+        html=task.rel_html,
         status=status or result.get("status", "failed"),
         seconds=float(result.get("seconds") or 0.0),
         error=_short(result.get("error")),
         notebook=result.get("notebook") if result.get("status") == "failed" else None,
-        key=task["key"],
+        key=task.key,
         phases=dict(result.get("phases") or {}),
-        xlsx=paths.beside(task["rel_html"], ".xlsx"),
+        xlsx=paths.beside(task.rel_html, ".xlsx"),
         # printed where it was rendered (on a cluster's worker)
-        pdf=paths.beside(task["rel_html"], ".pdf") if result.get("pdf_printed") else None,
+        pdf=paths.beside(task.rel_html, PDF.suffix) if result.get("pdf_printed") else None,
     )
 
 
@@ -221,121 +223,53 @@ def build(
         print(f"netlab: {text}", file=sys.stderr, flush=True)
 
     with run_lock(params.run, wait=wait, say=say):
-        return _build_locked(params, jobs, scheduler, force, progress, started, notes, say)
+        return _build_locked(
+            params,
+            jobs=jobs,
+            scheduler=scheduler,
+            force=force,
+            progress=progress,
+            started=started,
+            notes=notes,
+        )
 
 
 def _build_locked(
     params: RunParams,
+    *,
     jobs: int,
     scheduler: Any,
     force: bool,
     progress: bool,
     started: float,
     notes: list[str],
-    say,
 ) -> BuildResult:
+    """The build's steps, under the run's lock: prepare, plan, render, publish, index."""
     from netlab import pipeline
 
     run = params.run
     out, work = paths.reports_dir(run), paths.work_dir(run)
     out.mkdir(parents=True, exist_ok=True)
     work.mkdir(parents=True, exist_ok=True)
-    _remove_temporary_files(out)
-
-    pool = None
-    prepared = False
-    reason = pipeline.stale_reason(params)
-    if reason is not None:
-        again = " again" if pipeline.manifest(run) is not None else ""
-        print(
-            f"netlab: Preparing the data of run {run!r}{again}: {reason}.",
-            file=sys.stderr,
-            flush=True,
-        )
-        # the build's notes are read on the index after the build: say what was done
-        notes.append(
-            f"The data of run {run!r} was prepared again in this build: {reason}."
-            if again
-            else f"The data of run {run!r} was prepared for the first time in this build."
-        )
-        # Warm the render servers while the data is prepared: both take seconds.
-        if scheduler is None:
-            pool = engine.WarmPool(jobs, log=work / "engine.log")
-        try:
-            pipeline.prepare(params)
-        except BaseException:
-            if pool is not None:
-                pool.close()
-            raise
-        prepared = True
+    remove_temporary_files(out)
+    pool, prepared = _prepare_if_stale(params, jobs=jobs, scheduler=scheduler, notes=notes)
 
     tasks = plan(params)
     previous = _previous(out)
-    outcomes: dict[str, ReportOutcome] = {}
-    todo = []
-    for task in tasks:
-        before = previous.get(task["id"])
-        unchanged = (
-            not force
-            and before is not None
-            and before.get("key") == task["key"]
-            and before.get("status") in ("ok", "skipped")
-            and Path(task["html"]).exists()
-            # the file is the one that build wrote (a killed build may have replaced it)
-            and before.get("sha256") == _sha256(Path(task["html"]))
-        )
-        if unchanged:
-            outcome = _outcome(task, None, status="skipped")
-            outcome.seconds = float(before.get("seconds") or 0.0)
-            outcome.sha256 = before["sha256"]
-            outcomes[task["id"]] = outcome
-        else:
-            todo.append(task)
-
-    previous_ok = _previous_manifest(out).get("ok") is True
-    held = _hold_last_good(out, work, previous_ok and bool(todo))
-    # rendered into the work area, moved into reports/ by the publish gate
-    clear_staged(work)
-    staging = {t["id"]: staged(t, work) for t in todo}
-    render_tasks = [
-        {k: v for k, v in t.items() if k not in ("kind", "rel_html")} for t in staging.values()
-    ]
+    outcomes, todo = _unchanged(tasks, previous, force=force)
+    previous_ok = previous_manifest(out).get("ok") is True
+    held = hold_last_good(out, work, previous_ok and bool(todo))
     log.info(
         "run %r: %d reports planned, %d to render (%d unchanged), %d at a time",
         run, len(tasks), len(todo), len(tasks) - len(todo), jobs,
     )  # fmt: skip
-    by_id = {t["id"]: t for t in todo}
-    gate, rendered_since = None, time.time()
-    try:
-        if render_tasks:
-            gate = gate_for(params)  # the publish gate: each report is checked as it lands
-            results = (
-                _run_dask(_cluster_tasks(list(staging.values()), params), scheduler)
-                if scheduler is not None
-                else _run_local(render_tasks, jobs, pool, work / "engine.log")
-            )
-            with _progress(len(render_tasks), run, progress) as bar:
-                for result in results:
-                    task = by_id[result["id"]]
-                    outcome = outcomes[task["id"]] = _outcome(task, result)
-                    if outcome.status == "failed":
-                        # never leave an earlier version of a failed report to be sent out
-                        _remove(out, task["rel_html"])
-                    elif publish(gate, outcome, staging[task["id"]], out):
-                        outcome.sha256 = _sha256(Path(task["html"]))
-                    bar.update(1)
-    finally:
-        if pool is not None:
-            pool.close()
+    rendered_since = time.time()
+    gate = _render_all(
+        params, todo, outcomes, jobs=jobs, scheduler=scheduler, pool=pool, progress=progress
+    )
+    _remove_departed(tasks, previous, out)
 
-    # A report of an earlier build whose unit left the run is removed, not left to be sent.
-    current = {t["rel_html"] for t in tasks}
-    for old in previous.values():
-        rel = old.get("html")
-        if rel and rel not in current:
-            _remove(out, rel)
-
-    reports = [outcomes[t["id"]] for t in tasks]
+    reports = [outcomes[t.id] for t in tasks]
     printed = _print(reports, out, params)
     printed.notes += check_pdfs(gate or (lambda: gate_for(params)), reports, out, rendered_since)
     result = BuildResult(
@@ -348,11 +282,129 @@ def _build_locked(
         notes=[*notes, *printed.notes],
         pdf_seconds=printed.seconds,
     )
-    _write_manifest(result, params, pipeline.manifest(run) or {})
+    write_manifest(result, params, pipeline.manifest(run) or {})
     log.info("run %r: writing the index and the manifest in %s", run, out)
     write_index(result, params)
-    result.kept = _keep_last_good(held, work, failed=not result.ok)
+    result.kept = keep_last_good(held, work, failed=not result.ok)
     return result
+
+
+def _prepare_if_stale(
+    params: RunParams, *, jobs: int, scheduler: Any, notes: list[str]
+) -> tuple[engine.WarmPool | None, bool]:
+    """Prepare the run when its processed tables are stale; warm the servers meanwhile.
+
+    Returns the warm servers started (or None) and whether the run was prepared.
+    """
+    from netlab import pipeline
+
+    run = params.run
+    reason = pipeline.stale_reason(params)
+    if reason is None:
+        return None, False
+    again = " again" if pipeline.manifest(run) is not None else ""
+    print(
+        f"netlab: Preparing the data of run {run!r}{again}: {reason}.",
+        file=sys.stderr,
+        flush=True,
+    )
+    # the build's notes are read on the index after the build: say what was done
+    notes.append(
+        f"The data of run {run!r} was prepared again in this build: {reason}."
+        if again
+        else f"The data of run {run!r} was prepared for the first time in this build."
+    )
+    # Warm the render servers while the data is prepared: both take seconds.
+    pool = None
+    if scheduler is None:
+        pool = engine.WarmPool(jobs, log=paths.work_dir(run) / "engine.log")
+    try:
+        pipeline.prepare(params)
+    except BaseException:
+        if pool is not None:
+            pool.close()
+        raise
+    return pool, True
+
+
+def _unchanged(
+    tasks: list[RenderTask], previous: dict[str, dict], *, force: bool
+) -> tuple[dict[str, ReportOutcome], list[RenderTask]]:
+    """The reports left as the last build wrote them (their outcomes), and those to render."""
+    outcomes: dict[str, ReportOutcome] = {}
+    todo = []
+    for task in tasks:
+        before = previous.get(task.id)
+        unchanged = (
+            not force
+            and before is not None
+            and before.get("key") == task.key
+            and before.get("status") in ("ok", "skipped")
+            and Path(task.html).exists()
+            # the file is the one that build wrote (a killed build may have replaced it)
+            and before.get("sha256") == file_sha256(Path(task.html))
+        )
+        if unchanged:
+            outcome = _outcome(task, None, status="skipped")
+            outcome.seconds = float(before.get("seconds") or 0.0)
+            outcome.sha256 = before["sha256"]
+            outcomes[task.id] = outcome
+        else:
+            todo.append(task)
+    return outcomes, todo
+
+
+def _render_all(
+    params: RunParams,
+    todo: list[RenderTask],
+    outcomes: dict[str, ReportOutcome],
+    *,
+    jobs: int,
+    scheduler: Any,
+    pool: engine.WarmPool | None,
+    progress: bool,
+) -> Gate | None:
+    """Render the reports to render, each checked by the publish gate as it lands.
+
+    Fills ``outcomes``; returns the gate (None when nothing was rendered).
+    """
+    out, work = paths.reports_dir(params.run), paths.work_dir(params.run)
+    # rendered into the work area, moved into reports/ by the publish gate
+    clear_staged(work)
+    staging = {t.id: staged(t, work) for t in todo}
+    by_id = {t.id: t for t in todo}
+    gate = None
+    try:
+        if staging:
+            gate = gate_for(params)
+            results = (
+                _run_dask(_cluster_tasks(list(staging.values()), params), scheduler)
+                if scheduler is not None
+                else _run_local(list(staging.values()), jobs, pool, work / "engine.log")
+            )
+            with _progress(len(staging), params.run, progress) as bar:
+                for result in results:
+                    task = by_id[result["id"]]
+                    outcome = outcomes[task.id] = _outcome(task, result)
+                    if outcome.status == "failed":
+                        # never leave an earlier version of a failed report to be sent out
+                        remove_report(out, task.rel_html)
+                    elif publish(gate, outcome, staging[task.id], out):
+                        outcome.sha256 = file_sha256(Path(task.html))
+                    bar.update(1)
+    finally:
+        if pool is not None:
+            pool.close()
+    return gate
+
+
+def _remove_departed(tasks: list[RenderTask], previous: dict[str, dict], out: Path) -> None:
+    """Remove a report of an earlier build whose unit left the run: it is not to be sent."""
+    current = {t.rel_html for t in tasks}
+    for old in previous.values():
+        rel = old.get("html")
+        if rel and rel not in current:
+            remove_report(out, rel)
 
 
 @dataclass
@@ -367,22 +419,25 @@ def _print(reports: list[ReportOutcome], out: Path, params: RunParams) -> _Print
     With ``pdf`` off, the PDFs of reports rendered again are removed: a PDF beside a
     report is always a print of that same report.
     """
-    from netlab.report import print_pdfs
+    from netlab.publish import print_pdfs  # looked up when called: a test may stand in
 
     done = [r for r in reports if r.status in ("ok", "skipped")]
-    if not params.pdf:
+    if not PDF.on(params):
         for r in done:
             if r.status == "ok":
-                (out / paths.beside(r.html, ".pdf")).unlink(missing_ok=True)
+                (out / paths.beside(r.html, PDF.suffix)).unlink(missing_ok=True)
         return _Printed()
     todo = [
         r
         for r in done
         if (r.status == "ok" and r.pdf is None)
-        or not (out / paths.beside(r.html, ".pdf")).exists()
+        or not (out / paths.beside(r.html, PDF.suffix)).exists()
     ]
     got = print_pdfs(
-        [(out / r.html, out / paths.beside(r.html, ".pdf"), r.kind == "livecase") for r in todo]
+        [
+            (out / r.html, out / paths.beside(r.html, PDF.suffix), r.kind == "livecase")
+            for r in todo
+        ]
     )
     printed = _Printed(seconds=got.seconds)
     if got.message:
@@ -391,8 +446,8 @@ def _print(reports: list[ReportOutcome], out: Path, params: RunParams) -> _Print
         printed.notes.append(f"The PDF of {Path(source).name} was not written: {why}")
     printed.notes.extend(_drop_stale_pdfs(todo, out, got.written))
     for r in done:
-        if (out / paths.beside(r.html, ".pdf")).exists():
-            r.pdf = paths.beside(r.html, ".pdf")
+        if (out / paths.beside(r.html, PDF.suffix)).exists():
+            r.pdf = paths.beside(r.html, PDF.suffix)
     return printed
 
 
@@ -405,10 +460,10 @@ def _drop_stale_pdfs(todo: list[ReportOutcome], out: Path, written: list[Path]) 
     made = {Path(p).resolve() for p in written}
     removed = []
     for r in todo:
-        pdf = out / paths.beside(r.html, ".pdf")
+        pdf = out / paths.beside(r.html, PDF.suffix)
         if r.status == "ok" and pdf.exists() and pdf.resolve() not in made:
             pdf.unlink(missing_ok=True)
-            removed.append(paths.beside(r.html, ".pdf"))
+            removed.append(paths.beside(r.html, PDF.suffix))
     if not removed:
         return []
     shown = ", ".join(removed[:3]) + (f" and {len(removed) - 3} more" if len(removed) > 3 else "")
@@ -416,34 +471,3 @@ def _drop_stale_pdfs(todo: list[ReportOutcome], out: Path, written: list[Path]) 
         f"{len(removed)} PDF(s) of an earlier build removed ({shown}): their reports were "
         "rendered again but could not be printed, so an old print is not listed as new."
     ]
-
-
-# --------------------------------------------------------------------------------------
-# Index and manifest
-# --------------------------------------------------------------------------------------
-
-
-def _write_manifest(result: BuildResult, params: RunParams, processed: dict) -> Path:
-    body = {
-        "run": result.run,
-        "network": params.network,
-        "term": params.term,
-        "unit": params.unit,
-        "netlab_version": __version__,
-        "versions": versions(),
-        "input_hash": processed.get("input_hash"),
-        "built": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "seconds": round(result.seconds, 2),
-        "ok": result.ok,
-        "reports": [
-            {k: v for k, v in asdict(r).items() if k != "notebook"} for r in result.reports
-        ],
-    }
-    return atomic_write(result.out_dir / MANIFEST, json.dumps(body, indent=2))
-
-
-def write_index(result: BuildResult, params: RunParams) -> Path:
-    """Write ``reports/<run>/index.html``: the network at a glance, and every report."""
-    from netlab.report import index_page
-
-    return atomic_write(result.out_dir / "index.html", index_page(result, params))

@@ -53,6 +53,7 @@ import papermill  # noqa: F401
 
 from netlab.batch._papermill import _shell
 from netlab.batch._render import _failure, export_html, render
+from netlab.batch._task import RenderTask
 from netlab.exceptions import BuildError
 
 DEFAULT_TIMEOUT = 600.0
@@ -71,7 +72,7 @@ _STACK = (
     "netlab.traction",
     "netlab.plots",
     "netlab.report",
-    "netlab.report._outputs",
+    "netlab.publish",
     "openpyxl",
 )
 
@@ -205,11 +206,11 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def _child(task: dict, write_fd: int) -> None:
+def _child(task: RenderTask, write_fd: int) -> None:
     code = 0
     _die_with_parent()
     try:
-        log = task.get("log")
+        log = task.log
         if log:
             Path(log).parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -227,20 +228,21 @@ def _child(task: dict, write_fd: int) -> None:
         os._exit(code)
 
 
-def fork_render(task: dict[str, Any]) -> dict[str, Any]:
+def fork_render(task: RenderTask | dict[str, Any]) -> dict[str, Any]:
     """Render one report in a freshly forked child of this (warm) process.
 
     The child runs :func:`render`; this process waits for its answer, at most
-    ``task["timeout"]`` seconds (default 600), and kills it past that.
+    ``task.timeout`` seconds (default 600), and kills it past that.
     """
     started = time.perf_counter()
+    task = RenderTask.of(task)
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # child
         os.close(read_fd)
         _child(task, write_fd)
     os.close(write_fd)
-    timeout = float(task.get("timeout") or DEFAULT_TIMEOUT)
+    timeout = float(task.timeout or DEFAULT_TIMEOUT)
     try:
         data = _read_all(read_fd, time.monotonic() + timeout)
     finally:
@@ -263,26 +265,27 @@ _SPAWNED = "from netlab.batch._engine import _spawned; _spawned()"
 
 def _spawned() -> None:
     """Entry of a spawned report process: one JSON task on stdin, its result on stdout."""
-    task = json.loads(sys.stdin.read())
+    task = RenderTask.from_json(sys.stdin.read())
     answer = os.dup(1)
     os.dup2(2, 1)  # stray prints must not corrupt the answer
     _child(task, answer)
 
 
-def spawn_render(task: dict[str, Any]) -> dict[str, Any]:
+def spawn_render(task: RenderTask | dict[str, Any]) -> dict[str, Any]:
     """Render one report in a freshly started interpreter (where ``fork`` is not used).
 
     The new process runs :func:`render` as :func:`fork_render`'s child does; this process
-    waits for its answer, at most ``task["timeout"]`` seconds (default 600), and kills it
+    waits for its answer, at most ``task.timeout`` seconds (default 600), and kills it
     past that.
     """
     started = time.perf_counter()
-    timeout = float(task.get("timeout") or DEFAULT_TIMEOUT)
-    env = {**os.environ, **({"NETLAB_HOME": str(task["home"])} if task.get("home") else {})}
+    task = RenderTask.of(task)
+    timeout = float(task.timeout or DEFAULT_TIMEOUT)
+    env = {**os.environ, **({"NETLAB_HOME": str(task.home)} if task.home else {})}
     try:
         done = subprocess.run(
             [sys.executable, "-c", _SPAWNED],
-            input=json.dumps(task).encode(),
+            input=task.to_json().encode(),
             stdout=subprocess.PIPE,
             env=env,
             timeout=timeout,
@@ -296,13 +299,13 @@ def spawn_render(task: dict[str, Any]) -> dict[str, Any]:
     return json.loads(done.stdout)
 
 
-def _preload(task: dict) -> None:
+def _preload(task: RenderTask) -> None:
     """Load the task's prepared run in this (parent) process, once, if it names one."""
-    run = task.get("preload")
+    run = task.preload
     if not run:
         return
-    if task.get("home"):
-        os.environ["NETLAB_HOME"] = str(task["home"])
+    if task.home:
+        os.environ["NETLAB_HOME"] = str(task.home)
     try:
         from netlab import report
 
@@ -315,7 +318,7 @@ def serve(stdin=None, stdout=None) -> None:
     """Warm server loop: read one JSON task per line, answer one JSON result per line.
 
     Started as ``python -m netlab.batch._engine serve``; ends when its input closes. Anything a
-    report prints goes to the report's log file (``task["log"]``), never to the answers.
+    report prints goes to the report's log file (``task.log``), never to the answers.
     """
     if stdin is None:
         _die_with_parent()  # started by a build as its own process
@@ -328,8 +331,9 @@ def serve(stdin=None, stdout=None) -> None:
     for line in stdin:
         if not line.strip():
             continue
-        task = json.loads(line)
+        task: Any = None
         try:
+            task = RenderTask.from_json(line)
             if forking:
                 _preload(task)
                 result = fork_render(task)
@@ -401,14 +405,15 @@ class WarmPool:
             self._all.append(proc)
         return proc
 
-    def run(self, task: dict[str, Any]) -> dict[str, Any]:
+    def run(self, task: RenderTask | dict[str, Any]) -> dict[str, Any]:
         """Render one task on the next free server (blocking)."""
+        task = RenderTask.of(task)
         proc = self._idle.get()
         started = time.perf_counter()
         try:
             if proc.poll() is not None:
                 proc = self._start()
-            proc.stdin.write(json.dumps(task) + "\n")
+            proc.stdin.write(task.to_json() + "\n")
             proc.stdin.flush()
             line = proc.stdout.readline()
             if not line:
@@ -423,7 +428,7 @@ class WarmPool:
         finally:
             self._idle.put(proc)
 
-    def submit(self, task: dict[str, Any]) -> Future:
+    def submit(self, task: RenderTask | dict[str, Any]) -> Future:
         """Queue one task; the future's result is :func:`render`'s dict."""
         return self._threads.submit(self.run, task)
 
@@ -453,7 +458,7 @@ _WORKER_POOL: WarmPool | None = None
 _WORKER_LOCK = threading.Lock()
 
 
-def render_on_worker(task: dict[str, Any]) -> dict[str, Any]:
+def render_on_worker(task: RenderTask) -> dict[str, Any]:
     """Render one report on a Dask worker, in a fresh child of the worker's warm server.
 
     The worker starts its warm server on first use and keeps it while it lives.

@@ -19,15 +19,16 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
 from netlab import paths, privacy
-from netlab.batch._lastgood import _remove
 from netlab.batch._result import HELD, ReportOutcome
+from netlab.batch._task import RenderTask
 from netlab.params import RunParams
+from netlab.publish import OUTPUTS, remove_report
 
 #: Each problem the scans report, by the start of its message, as words safe to publish.
 _KINDS = (
@@ -112,9 +113,16 @@ class Gate:
                     student_keys=self.student_keys,
                     forbidden_names=forbidden,
                 )
-            else:
+            elif path.suffix == ".pdf":
                 found = privacy.scan_pdf(
                     path, student_keys=self.student_keys, forbidden_names=forbidden
+                )
+            else:  # any other text sent out: its counts, keys and names, as a page's
+                found = privacy.scan_html(
+                    path.read_text(encoding="utf-8"),
+                    min_cell=self.min_cell,
+                    student_keys=self.student_keys,
+                    forbidden_names=forbidden,
                 )
             problems += [f"{path.name}: {p}" for p in found]
         return problems
@@ -158,14 +166,18 @@ def gate_for(params: RunParams) -> Gate:
 STAGED = "staged"  # the work area's folder where reports wait for the gate
 
 
-def staged(task: dict, work: Path) -> dict:
-    """The render task with its page and workbook written to the work area, not sent out."""
-    rel = Path(task["rel_html"])
-    return {
-        **task,
-        "html": str(work / STAGED / rel),
-        "xlsx": str(work / STAGED / rel.with_suffix(".xlsx")) if task.get("xlsx") else None,
-    }
+def staged(task: RenderTask | dict, work: Path) -> RenderTask:
+    """The render task with its page and outputs written to the work area, not sent out."""
+    task = RenderTask.of(task)
+    rel = Path(task.rel_html)
+    return replace(
+        task,
+        html=str(work / STAGED / rel),
+        outputs=tuple(
+            (name, str(work / STAGED / paths.beside(task.rel_html, Path(path).suffix)), writer)
+            for name, path, writer in task.outputs
+        ),
+    )
 
 
 def clear_staged(work: Path) -> None:
@@ -173,30 +185,32 @@ def clear_staged(work: Path) -> None:
     shutil.rmtree(work / STAGED, ignore_errors=True)
 
 
-def publish(gate: Gate, outcome: ReportOutcome, task: dict, out: Path) -> bool:
+def publish(gate: Gate, outcome: ReportOutcome, task: RenderTask, out: Path) -> bool:
     """Check a staged report; move it into ``out`` when it passes, else hold it back.
 
     Returns True when the report was published. A report held back is removed from the
     work area and from ``out`` (an earlier version of it is not left to be sent).
     """
-    html = Path(task["html"])
-    files = [html, html.with_suffix(".xlsx"), html.with_suffix(".pdf")]
-    problems = gate.check(outcome.id, outcome.kind, files)
+    html = Path(task.html)
+    beside = {o.suffix: o for o in OUTPUTS.values()}
+    files = [html, *(html.with_suffix(suffix) for suffix in beside)]
+    scanned = [f for f in files if f.suffix not in beside or beside[f.suffix].scanned]
+    problems = gate.check(outcome.id, outcome.kind, scanned)
     if problems:
         outcome.status = HELD
         outcome.error = gate.message(outcome.id, problems)
         outcome.pdf = None
         for f in files:
             f.unlink(missing_ok=True)
-        _remove(out, outcome.html)
+        remove_report(out, outcome.html)
         return False
     for f in files:
         target = out / paths.beside(outcome.html, f.suffix)
         if f.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(f, target)
-        elif f.suffix != ".pdf":
-            target.unlink(missing_ok=True)  # no workbook this time: none from before either
+        elif f.suffix not in beside or beside[f.suffix].writer:
+            target.unlink(missing_ok=True)  # not written this time: none from before either
     return True
 
 
@@ -212,7 +226,7 @@ def hold_back(gate: Gate, outcome: ReportOutcome, out: Path, suffixes: Iterable[
     outcome.status = HELD
     outcome.error = gate.message(outcome.id, problems)
     outcome.pdf = None
-    _remove(out, outcome.html)
+    remove_report(out, outcome.html)
     return True
 
 

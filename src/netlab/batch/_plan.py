@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from netlab import livecase, paths
+from netlab.batch._task import RenderTask
 from netlab.exceptions import InputError
 from netlab.names import display_name
 from netlab.params import RunParams
 from netlab.pipeline import report_code_hash
+from netlab.publish import outputs_on
 
 NOTEBOOKS = {
     "school": "school.ipynb",
@@ -35,7 +38,7 @@ def _report_key(*parts: Any) -> str:
     return h.hexdigest()[:16]
 
 
-def plan(params: RunParams, *, manifest: dict | None = None) -> list[dict[str, Any]]:
+def plan(params: RunParams, *, manifest: dict | None = None) -> list[RenderTask]:
     """List the reports of a prepared run as render tasks.
 
     Parameters
@@ -47,9 +50,9 @@ def plan(params: RunParams, *, manifest: dict | None = None) -> list[dict[str, A
 
     Returns
     -------
-    list of dict
-        One task per report (see :func:`netlab.batch.render`), network first, plus the
-        keys ``kind``, ``title``, ``rel_html`` and ``key``.
+    list of RenderTask
+        One task per report (see :func:`netlab.batch.render`), network first, each with
+        its ``kind``, ``title``, ``rel_html``, ``key`` and the outputs written beside it.
     """
     from netlab import pipeline
 
@@ -57,21 +60,61 @@ def plan(params: RunParams, *, manifest: dict | None = None) -> list[dict[str, A
     found = manifest if manifest is not None else pipeline.manifest(run)
     if found is None:
         raise InputError(f"The run {run!r} has not been prepared.", hint="Run `netlab prepare`.")
-    units = pd.read_parquet(paths.processed_dir(run) / "units.parquet")
     notebooks, templates = paths.notebooks_dir(), paths.templates_dir()
     code = report_code_hash(notebooks, templates)
     base_key = (found.get("input_hash"), found.get("code_hash"), code, params.model_dump_json())
     work, out = paths.work_dir(run), paths.reports_dir(run)
-    unit = params.unit
-    folder = "districts" if unit == "district" else "schools"
+    writers = [o for o in outputs_on(params) if o.writer]  # written as each report renders
+    tasks = []
+    for spec in _specs(params, found):
+        notebook = (
+            notebooks / NOTEBOOKS["school" if spec.kind in ("school", "district") else spec.kind]
+        )
+        stem = paths.slug(spec.id.replace(":", "-"))
+        tasks.append(
+            RenderTask(
+                id=spec.id,
+                kind=spec.kind,
+                title=spec.title,
+                rel_html=spec.rel,
+                notebook=str(notebook),
+                parameters=spec.parameters,
+                work_notebook=str(work / "notebooks" / f"{stem}.ipynb"),
+                log=str(work / "logs" / f"{stem}.log"),
+                html=str(out / spec.rel),
+                outputs=tuple(
+                    (o.name, str(out / paths.beside(spec.rel, o.suffix)), str(o.writer))
+                    for o in writers
+                ),
+                home=str(paths.project_root()),
+                template_dir=str(templates),
+                key=_report_key(*base_key, spec.id, spec.parameters),
+                preload=run,
+            )
+        )
+    return tasks
 
-    specs: list[tuple[str, str, str, str, dict]] = [
-        ("network", "network", "Network report", "network.html", {"run_name": run}),
-    ]
+
+@dataclass(frozen=True)
+class _Spec:
+    """One report of the run before its files are named."""
+
+    id: str
+    kind: str
+    title: str
+    rel: str
+    parameters: dict
+
+
+def _specs(params: RunParams, found: dict) -> list[_Spec]:
+    """The run's reports: network, traction (with traction data), each unit, each brief."""
+    run, unit = params.run, params.unit
+    specs = [_Spec("network", "network", "Network report", "network.html", {"run_name": run})]
     if found.get("tables", {}).get("traction", 0):
         specs.append(
-            ("traction", "traction", "Traction report", "traction.html", {"run_name": run})
+            _Spec("traction", "traction", "Traction report", "traction.html", {"run_name": run})
         )
+    units = pd.read_parquet(paths.processed_dir(run) / "units.parquet")
     names = dict(
         zip(
             units["unit_id"].astype(str),
@@ -81,41 +124,26 @@ def plan(params: RunParams, *, manifest: dict | None = None) -> list[dict[str, A
     )
     shown = {u: display_name(n) for u, n in names.items()}
     files = paths.unit_slugs(names)  # one file per unit, unique within the run
+    folder = "districts" if unit == "district" else "schools"
     for uid in sorted(names, key=lambda u: (shown[u].casefold(), u)):
         rel = f"{folder}/{files[uid]}.html"
         title = f"{unit.capitalize()} report: {shown[uid]}"
-        specs.append((f"{unit}:{uid}", unit, title, rel, {"run_name": run, "unit_id": uid}))
+        specs.append(_Spec(f"{unit}:{uid}", unit, title, rel, {"run_name": run, "unit_id": uid}))
     from netlab.report import brief_rel
 
     for host, visitor in _brief_pairs(params):
         title = f"Live-case brief: {shown.get(host, host)} hosts {shown.get(visitor, visitor)}"
         parameters = {"run_name": run, "host": host, "visitor": visitor}
-        rel = brief_rel(host, visitor)
-        specs.append((f"livecase:{host}:{visitor}", "livecase", title, rel, parameters))
-
-    tasks = []
-    for rid, kind, title, rel, parameters in specs:
-        notebook = notebooks / NOTEBOOKS["school" if kind in ("school", "district") else kind]
-        stem = paths.slug(rid.replace(":", "-"))
-        tasks.append(
-            {
-                "id": rid,
-                "kind": kind,
-                "title": title,
-                "rel_html": rel,
-                "notebook": str(notebook),
-                "parameters": parameters,
-                "work_notebook": str(work / "notebooks" / f"{stem}.ipynb"),
-                "log": str(work / "logs" / f"{stem}.log"),
-                "html": str(out / rel),
-                "xlsx": str(out / paths.beside(rel, ".xlsx")),
-                "home": str(paths.project_root()),
-                "template_dir": str(templates),
-                "key": _report_key(*base_key, rid, parameters),
-                "preload": run,
-            }
+        specs.append(
+            _Spec(
+                f"livecase:{host}:{visitor}",
+                "livecase",
+                title,
+                brief_rel(host, visitor),
+                parameters,
+            )
         )
-    return tasks
+    return specs
 
 
 def _brief_pairs(params: RunParams) -> list[tuple[str, str]]:

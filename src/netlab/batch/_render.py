@@ -1,9 +1,9 @@
 """One report rendered in this process: the notebook run by papermill, exported, written.
 
-:func:`render` takes one task dict and returns one result dict (it never raises): it
-executes the report's notebook with its parameters (the in-process engine by default),
-exports the HTML with the netlab template, writes it atomically, and writes the workbook
-of the report's tables beside it. The warm servers (:mod:`netlab.batch._engine`) run it
+:func:`render` takes one :class:`~netlab.batch.RenderTask` and returns one result dict (it
+never raises): it executes the report's notebook with its parameters (the in-process
+engine by default), exports the HTML with the netlab template, writes it atomically, and
+writes each output the task names beside it (the workbook of the report's tables…). The warm servers (:mod:`netlab.batch._engine`) run it
 in a fresh child process per report.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ import nbformat
 from papermill.exceptions import PapermillExecutionError
 
 from netlab.batch._papermill import ENGINE_NAME
+from netlab.batch._task import RenderTask
+from netlab.publish import atomic_write
 
 KERNEL_NAME = "python3"
 TEMPLATE_NAME = "netlab"
@@ -64,129 +67,136 @@ def export_html(
     return body
 
 
-def atomic_write(path: str | os.PathLike, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file and ``os.replace``.
-
-    A reader sees either the old file or the new one, never half of one.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)
-    return target
-
-
-def _failure(task: dict, started: float, kind: str, message: str, **extra: Any) -> dict:
+def _failure(task: Any, started: float, kind: str, message: str, **extra: Any) -> dict:
+    task_id = getattr(task, "id", None) if not isinstance(task, dict) else task.get("id")
+    notebook = (
+        getattr(task, "work_notebook", None)
+        if not isinstance(task, dict)
+        else task.get("work_notebook")
+    )
     return {
-        "id": task.get("id"),
+        "id": task_id,
         "status": "failed",
         "error_kind": kind,
         "error": message,
         "seconds": round(time.perf_counter() - started, 3),
-        "notebook": task.get("work_notebook"),
+        "notebook": notebook,
         "html": None,
         **extra,
     }
 
 
-def render(task: dict[str, Any]) -> dict[str, Any]:
-    """Execute one report notebook and write its HTML; never raises.
+def render(task: RenderTask | Mapping[str, Any]) -> dict[str, Any]:
+    """Execute one report notebook and write its HTML and its outputs; never raises.
 
     Parameters
     ----------
-    task : dict
-        ``id``, ``notebook`` (source ``.ipynb``), ``parameters`` (dict),
-        ``work_notebook`` (where the executed notebook goes, in the private work area),
-        ``html`` (the report's final path); optional ``home`` (project root, exported as
-        ``NETLAB_HOME``), ``template_dir``, ``title``, ``engine`` (``"netlab"``, in process,
-        or ``None`` for papermill's kernel engine), ``cwd``, ``xlsx`` (where the workbook of
-        the report's tables goes; none when absent).
+    task : RenderTask or mapping
+        The report (:class:`~netlab.batch.RenderTask`, or a mapping of its fields):
+        ``id``, ``notebook`` (source ``.ipynb``), ``parameters``, ``work_notebook``
+        (where the executed notebook goes, in the private work area), ``html`` (the
+        report's final path); optional ``home`` (project root, exported as
+        ``NETLAB_HOME``), ``template_dir``, ``title``, ``engine`` (``"netlab"``, in
+        process, or ``None`` for papermill's kernel engine), ``cwd``, ``outputs`` (the
+        files written beside the page, each by its writer).
 
     Returns
     -------
     dict
         ``id``, ``status`` (``"ok"`` or ``"failed"``), ``seconds``, ``phases`` (execute,
-        export, write, xlsx), ``html``, ``notebook``, and on failure ``error`` and ``error_kind``.
+        export, write, then one per output), ``html``, ``notebook``, and on failure
+        ``error`` and ``error_kind``.
     """
-    import papermill
-
     started = time.perf_counter()
     try:
-        if task.get("home"):
-            os.environ["NETLAB_HOME"] = str(task["home"])
-        work_nb = Path(task["work_notebook"])
-        work_nb.parent.mkdir(parents=True, exist_ok=True)
-        stale = work_nb.with_name(work_nb.stem + ".failed.ipynb")
-        stale.unlink(missing_ok=True)
-        parameters = dict(task.get("parameters") or {})
-        declared = set(papermill.inspect_notebook(str(task["notebook"])))
-        unknown = sorted(set(parameters) - declared)
-        if unknown:
-            # papermill only warns about these; a misspelt parameter would otherwise leave
-            # the notebook running on its default (another run, another school).
-            return _failure(
+        task = RenderTask.of(task)
+        nb = _execute(task, started)
+    except _Failed as failed:
+        return failed.result
+    except Exception as err:
+        return _failure(task, started, "setup", f"{type(err).__name__}: {err}")
+    phases = {"execute": round(time.perf_counter() - started, 3)}
+    try:
+        phases.update(_write(task, nb))
+    except Exception as err:
+        return _failure(task, started, "export", f"{type(err).__name__}: {err}")
+    return {
+        "id": task.id,
+        "status": "ok",
+        "seconds": round(time.perf_counter() - started, 3),
+        "phases": phases,
+        "html": str(task.html),
+        "notebook": str(task.work_notebook),
+        "error": None,
+    }
+
+
+class _Failed(Exception):
+    """A report that failed before its page was written, with its result."""
+
+    def __init__(self, result: dict) -> None:
+        super().__init__(result.get("error"))
+        self.result = result
+
+
+def _execute(task: RenderTask, started: float) -> nbformat.NotebookNode:
+    """Run the report's notebook with its parameters; the executed notebook."""
+    import papermill
+
+    if task.home:
+        os.environ["NETLAB_HOME"] = str(task.home)
+    work_nb = Path(task.work_notebook)
+    work_nb.parent.mkdir(parents=True, exist_ok=True)
+    stale = work_nb.with_name(work_nb.stem + ".failed.ipynb")
+    stale.unlink(missing_ok=True)
+    parameters = dict(task.parameters)
+    declared = set(papermill.inspect_notebook(str(task.notebook)))
+    unknown = sorted(set(parameters) - declared)
+    if unknown:
+        # papermill only warns about these; a misspelt parameter would otherwise leave
+        # the notebook running on its default (another run, another school).
+        raise _Failed(
+            _failure(
                 task,
                 started,
                 "setup",
                 f"parameter(s) {unknown} are not in the notebook's parameters cell "
                 f"({sorted(declared)})",
             )
-        nb = papermill.execute_notebook(
-            str(task["notebook"]),
+        )
+    try:
+        return papermill.execute_notebook(
+            str(task.notebook),
             str(work_nb),
             parameters=parameters,
-            engine_name=task.get("engine", ENGINE_NAME),
-            kernel_name=task.get("kernel_name", KERNEL_NAME),
+            engine_name=task.engine,
+            kernel_name=task.kernel_name,
             progress_bar=False,
-            request_save_on_cell_execute=task.get("engine", ENGINE_NAME) != ENGINE_NAME,
-            cwd=task.get("cwd"),
+            request_save_on_cell_execute=task.engine != ENGINE_NAME,
+            cwd=task.cwd,
         )
     except PapermillExecutionError as err:
         # papermill has written the executed notebook with the failing cell marked; keep
         # it beside the others under a name that says so.
-        failed = Path(task["work_notebook"])
-        marked = failed.with_name(failed.stem + ".failed.ipynb")
-        if failed.exists():
-            os.replace(failed, marked)
-        return _failure(
-            task,
-            started,
-            "notebook",
-            f"{err.ename}: {err.evalue} (cell {err.exec_count})",
-            notebook=str(marked),
-        )
-    except Exception as err:
-        return _failure(task, started, "setup", f"{type(err).__name__}: {err}")
-    executed = time.perf_counter()
-    try:
-        html = export_html(
-            nb,
-            title=task.get("title", task.get("id", "report")),
-            template_dir=task.get("template_dir"),
-        )
-        exported = time.perf_counter()
-        atomic_write(task["html"], html)
-        written = time.perf_counter()
-        if task.get("xlsx"):
-            # the workbook reads the tables as rendered: same labels, same suppression
-            from netlab.report import notebook_tables, write_workbook
+        marked = work_nb.with_name(work_nb.stem + ".failed.ipynb")
+        if work_nb.exists():
+            os.replace(work_nb, marked)
+        message = f"{err.ename}: {err.evalue} (cell {err.exec_count})"
+        raise _Failed(_failure(task, started, "notebook", message, notebook=str(marked))) from err
 
-            write_workbook(task["xlsx"], *notebook_tables(nb))
-    except Exception as err:
-        return _failure(task, started, "export", f"{type(err).__name__}: {err}")
-    done = time.perf_counter()
-    return {
-        "id": task.get("id"),
-        "status": "ok",
-        "seconds": round(done - started, 3),
-        "phases": {
-            "execute": round(executed - started, 3),
-            "export": round(exported - executed, 3),
-            "write": round(written - exported, 3),
-            "xlsx": round(done - written, 3),
-        },
-        "html": str(task["html"]),
-        "notebook": str(task["work_notebook"]),
-        "error": None,
-    }
+
+def _write(task: RenderTask, nb: nbformat.NotebookNode) -> dict[str, float]:
+    """Export and write the page, then each output beside it; the seconds of each."""
+    from netlab.publish import write_output
+
+    phases = {}
+    t0 = time.perf_counter()
+    html = export_html(nb, title=task.title or task.id, template_dir=task.template_dir)
+    t1 = time.perf_counter()
+    atomic_write(task.html, html)
+    phases.update(export=round(t1 - t0, 3), write=round(time.perf_counter() - t1, 3))
+    for name, path, writer in task.outputs:
+        t0 = time.perf_counter()
+        write_output(writer, path, nb)
+        phases[name] = round(time.perf_counter() - t0, 3)
+    return phases

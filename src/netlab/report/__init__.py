@@ -36,9 +36,9 @@ from netlab.report._html import (
     table,
     unavailable,
 )
-from netlab.report._index import (
-    index_page,
-)
+from netlab.report._html import _measure_label as measure_label
+from netlab.report._html import _phrase as measure_phrase
+from netlab.report._html import _who as group_who
 from netlab.report._livecase import (
     brief_pairing,
     brief_pdsa,
@@ -53,13 +53,6 @@ from netlab.report._network import (
     constellation,
     team_indicators,
     where_varies,
-)
-from netlab.report._outputs import (
-    COUNTS_SHEET,
-    find_chromium,
-    notebook_tables,
-    print_pdfs,
-    write_workbook,
 )
 from netlab.report._practices_network import (
     practices_network,
@@ -77,8 +70,10 @@ from netlab.report._shared import (
     yearly,
 )
 from netlab.report._since import (
+    since_frame,
     since_last_term,
 )
+from netlab.report._since_words import since_cell
 from netlab.report._text import (
     check_text,
 )
@@ -89,9 +84,9 @@ from netlab.report._traction import (
     traction_survey,
     traction_transitions,
 )
+from netlab.report._words import bright_rule_years_words
 
 __all__ = [
-    "COUNTS_SHEET",
     "Col",
     "META_MIME",
     "Report",
@@ -110,23 +105,19 @@ __all__ = [
     "data_quality",
     "equity_gaps",
     "fafsa_season",
-    "find_chromium",
     "from_prepared",
     "funnel",
     "funnel_position",
     "header",
-    "index_page",
     "live_cases",
     "load_run",
     "measure_results",
     "network_glance",
-    "notebook_tables",
     "open_brief",
     "open_report",
     "practices",
     "practices_network",
     "preload",
-    "print_pdfs",
     "process_measures",
     "table",
     "team_indicators",
@@ -138,7 +129,12 @@ __all__ = [
     "unavailable",
     "unit_glance",
     "where_varies",
-    "write_workbook",
     "yearly",
     "since_last_term",
+    "bright_rule_years_words",
+    "group_who",
+    "measure_label",
+    "measure_phrase",
+    "since_cell",
+    "since_frame",
 ]

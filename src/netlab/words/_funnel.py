@@ -23,6 +23,7 @@ __all__ = [
     "adjustment_note",
     "constellation_words",
     "funnel_hidden_words",
+    "funnel_outside_words",
     "funnel_place",
     "funnel_position_words",
     "overdispersion_words",
@@ -33,6 +34,35 @@ __all__ = [
 # --------------------------------------------------------------------------------------
 # Where results vary
 # --------------------------------------------------------------------------------------
+
+
+def funnel_outside_words(places: pd.Series, noun: str) -> str:
+    """Which units sit outside the funnel's limits, counted, for the note under the index.
+
+    Parameters
+    ----------
+    places : pandas.Series
+        Each unit's place: ``"above"``, ``"below"``, ``"within"`` (or missing).
+    noun : str
+        The unit noun in lower case.
+
+    Returns
+    -------
+    str
+        One or two sentences.
+    """
+    above, below = int((places == "above").sum()), int((places == "below").sum())
+    if not above and not below:
+        return (
+            f"Every {noun} with a figure is within the 99.8% limits around the network rate, "
+            f"so the table has no column for a {noun} outside them."
+        )
+    sides = [f"{n} above" for n in (above,) if n] + [f"{n} below" for n in (below,) if n]
+    return (
+        f"{noun.capitalize()}s outside the 99.8% limits around the network rate: "
+        f"{' and '.join(sides)}. The funnel column names them and is blank for a {noun} "
+        "within the limits."
+    )
 
 
 def funnel_place(flag: Any) -> str:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,11 +24,13 @@ import pandas as pd
 from netlab import paths, privacy, reasons
 from netlab._version import __version__
 from netlab.names import natural_key
+from netlab.publish._files import atomic_write
+from netlab.publish._registry import OUTPUTS
 
 if TYPE_CHECKING:
     from netlab.params import RunParams
 
-__all__ = ["index_page"]
+__all__ = ["index_page", "write_index"]
 
 _E = html.escape
 
@@ -83,7 +87,7 @@ def _css() -> str:
 def _links(rel: str, out: Any, label: str = "report") -> str:
 
     parts = [f'<a href="{_E(rel)}">{_E(label)}</a>']
-    for suffix, name in ((".xlsx", "xlsx"), (".pdf", "pdf")):
+    for suffix, name in ((o.suffix, _E(o.link)) for o in OUTPUTS.values()):
         if (out / paths.beside(rel, suffix)).exists():
             parts.append(f'<a href="{_E(paths.beside(rel, suffix))}">{name}</a>')
     return " ".join(parts)
@@ -99,8 +103,7 @@ def _num(value: Any, text: str) -> tuple[str, str]:
 def _glance(params: RunParams) -> tuple[Any, pd.DataFrame] | None:
     """The network report's view of the prepared run and its at-a-glance frame."""
     from netlab.pipeline import load
-    from netlab.report._core import from_prepared
-    from netlab.report._glance import unit_glance
+    from netlab.report import from_prepared, unit_glance
 
     try:
         prepared = load(params.run)
@@ -112,118 +115,71 @@ def _glance(params: RunParams) -> tuple[Any, pd.DataFrame] | None:
 
 def index_page(result: Any, params: RunParams) -> str:
     """The HTML of a run's ``index.html`` (see the module's description)."""
-    from netlab.report._html import _measure_label, _phrase, _who
-    from netlab.report._livecase import brief_rel
-    from netlab.report._since import since_frame
-    from netlab.variation import BRIGHT_SPOT_YEARS
-    from netlab.words import bright_rule_words, since_cell
-
     out = result.out_dir
-    by_id = {r.id: r for r in result.reports}
-    noun = "district" if params.unit == "district" else "school"
     found = _glance(params)
     body: list[str] = []
     as_of = None
     if found is not None:
+        table = _Table.of(found, result, params)
+        as_of = table.r.as_of
+        body += table.section()
+    network = [t for t in result.reports if t.kind in ("network", "traction")]
+    if network:
+        items = "".join(
+            f"<li>{_links(t.html, out, t.title) if t.status not in ('failed', 'held') else _E(t.title) + ': ' + _UNSENT[t.status]}</li>"
+            for t in network
+        )
+        body.insert(0, f'<ul class="netlab-network-links">{items}</ul>')
+    body.append(_log(result, params, table.labels if found is not None else None))
+    return _page(result, params, body, as_of)
+
+
+@dataclass(frozen=True)
+class _Table:
+    """The index's table of every unit: the network's view of the run and its glance frame."""
+
+    r: Any
+    g: pd.DataFrame
+    params: Any
+    by_id: dict
+    out: Any
+    labels: dict
+    year: int | None
+    noun: str
+    has_gap: bool
+    has_stage: bool
+    has_live: bool
+    since: pd.DataFrame | None
+    outside: bool  # some unit sits outside the funnel's limits (else no funnel column)
+
+    @classmethod
+    def of(cls, found: tuple[Any, pd.DataFrame], result: Any, params: RunParams) -> _Table:
+        from netlab.report import since_frame
+
+        by_id = {r.id: r for r in result.reports}
+        noun = "district" if params.unit == "district" else "school"
         r, g = found
-        as_of = r.as_of
         ids = g["unit_id"].tolist()
         labels = {u: r.names.get(str(u), str(u)) for u in ids}  # the hub's page names all
         year = int(g["year"].dropna().iloc[0]) if g["year"].notna().any() else None
-        base = params.aim.baseline_year
-        measure = _measure_label(r, params.focal_measure, short=True)
         has_gap = bool(g["gap_pp"].notna().any())
         has_stage = bool(g["stage"].notna().any())
         has_live = bool(g["hosts"].map(len).sum())
         since = since_frame(r.prepared)
         since = since.set_index(since["unit_id"].astype(str)) if len(since) else None
-        cols = [
-            (noun.capitalize(), "text"),
-            (f"{measure}, {year}" if year else measure, "num"),
-            (f"Change since {base} (points)", "num"),
-        ]
-        if has_gap:
-            cols.append(("Gap, focal minus others (points)", "num"))
-        outside = bool(g["funnel"].isin(["above", "below"]).any())  # else no column
-        if outside:
-            cols.append(("Outside the funnel limits", "text"))
-        cols.append(("Bright spot", "text"))
-        if has_stage:
-            cols.append(("Traction stage", "text"))
-        if has_live:
-            cols.append(("Live cases", "text"))
-        if since is not None:
-            cols.append((f"Since last term ({since['previous_term'].iloc[0]})", "text"))
-        cols.append(("Report", "text"))
-        head = "".join(
-            f'<th class="{"netlab-num" if kind == "num" else ""}" scope="col">'
-            f'<button type="button">{_E(name)}</button></th>'
-            for name, kind in cols
-        )
-        # names in a reader's order; the rank sorts the column the same way in the page
-        order = sorted(g["unit_id"], key=lambda u: (natural_key(labels[u]), str(u)))
-        rank = {u: i for i, u in enumerate(order)}
-        g = g.assign(_key=g["unit_id"].map(rank)).sort_values("_key").drop(columns="_key")
-        rows = []
-        for row in g.itertuples(index=False):
-            task = by_id.get(f"{params.unit}:{row.unit_id}")
-            shown = pd.notna(row.focal_rate)
-            why = None if shown else _why(row.focal_n, params.min_cell)
-            cells = [
-                f'<td class="netlab-name" data-sort="{rank[row.unit_id]}">'
-                f"{_E(labels[row.unit_id])}</td>"
-            ]
-            sort, text = _num(row.focal_rate, f"{100 * (row.focal_rate or 0):.0f}%")
-            if shown:
-                text = reasons.band(row.focal_rate, row.focal_n, below=params.band_limit) or text
-            cells.append(_value(sort, text, shown, why, params.min_cell))
-            change = row.change_pp if shown else np.nan
-            sort, text = _num(change, f"{change:+.1f}" if pd.notna(change) else "")
-            if shown and year == base:  # the latest final class is the baseline itself
-                text = reasons.mark(reasons.Reason.NOT_APPLICABLE, min_cell=params.min_cell)
-            cells.append(_value(sort, text, shown, why, params.min_cell))
-            if has_gap:
-                gap = row.gap_pp if shown else np.nan
-                text = (
-                    f"{gap:+.1f} ({row.gap_low_pp:+.1f} to {row.gap_high_pp:+.1f})"
-                    if pd.notna(gap)
-                    else ""
-                )
-                sort, text = _num(gap, text)
-                cells.append(_value(sort, text, shown, why, params.min_cell))
-            if outside:
-                cells.append(_funnel_cell(row.funnel))
-            cells.append(f"<td>{'bright spot' if row.bright_spot else ''}</td>")
-            if has_stage:
-                cells.append(f"<td>{_E(str(row.stage)) if pd.notna(row.stage) else '—'}</td>")
-            if has_live:
-                live = []
-                for verb, others, pair in (
-                    ("hosts", row.hosts, lambda o, u=row.unit_id: brief_rel(u, o)),
-                    ("visits", row.visits, lambda o, u=row.unit_id: brief_rel(o, u)),
-                ):
-                    if others:
-                        links = ", ".join(
-                            f'<a href="{_E(pair(o))}">{_E(labels[o])}</a>' for o in others
-                        )
-                        live.append(f"{verb} {links}")
-                cells.append(f'<td class="netlab-live">{"; ".join(live)}</td>')
-            if since is not None:
-                moved = (
-                    since_cell(since.loc[str(row.unit_id)].to_dict(), params.min_cell)
-                    if str(row.unit_id) in since.index
-                    else "new this term"
-                )
-                cells.append(f'<td class="netlab-since">{_E(moved)}</td>')
-            link = (
-                _links(task.html, out)
-                if task is not None and task.status not in ("failed", "held")
-                else _UNSENT.get(getattr(task, "status", "failed"), "failed")
-            )
-            cells.append(f'<td class="netlab-links">{link}</td>')
-            attrs = f' data-n="{int(row.focal_n)}"' if shown else ' data-suppressed="true"'
-            attrs += f' data-bright="{"yes" if row.bright_spot else "no"}"'
-            rows.append(f"<tr{attrs}>{''.join(cells)}</tr>")
+        outside = bool(g["funnel"].isin(["above", "below"]).any())
+        return cls(
+            r, g, params, by_id, result.out_dir, labels, year, noun, has_gap, has_stage,
+            has_live, since, outside,
+        )  # fmt: skip
+
+    def section(self) -> list[str]:
+        """The words above the table, its legend and filter, and the table itself."""
+        from netlab.report import group_who as _who
+        from netlab.report import measure_phrase as _phrase
+
+        r, params, noun, year = self.r, self.params, self.noun, self.year
+        body = []
         who = _who(r, "focal")
         naming = (
             f"The network has agreed to name its {noun}s to each other, so the reports "
@@ -240,25 +196,7 @@ def index_page(result: Any, params: RunParams) -> str:
             + (f" in {year}" if year else "")
             + f", with links to every report. {naming}</p>"
         )
-        notes = []
-        if not has_gap:
-            notes.append(
-                "Equity gaps need student records with groups; this run has none, so the "
-                "gap column is left out."
-            )
-        notes.append(
-            _funnel_words(g["funnel"], noun)
-            + " A bright spot is, "
-            + bright_rule_words(
-                noun,
-                share=params.bright_spots.share,
-                probability=params.bright_spots.probability,
-                years=BRIGHT_SPOT_YEARS,
-                brief=True,
-            )
-            + "."
-        )
-        body += [f'<p class="netlab-note">{n}</p>' for n in notes]
+        body += [f'<p class="netlab-note">{n}</p>' for n in self.notes()]
         body.append(_legend(params))
         body.append(
             '<div class="netlab-filter"><label>Filter <input type="search" id="netlab-filter" '
@@ -269,16 +207,161 @@ def index_page(result: Any, params: RunParams) -> str:
         body.append(
             f'<table class="netlab-table netlab-glance-table" data-min-cell="{params.min_cell}">'
             f"<caption>The network at a glance: {_E(who)}</caption>"
-            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            f"<thead><tr>{self.head()}</tr></thead><tbody>{''.join(self.rows())}</tbody></table>"
         )
-    network = [t for t in result.reports if t.kind in ("network", "traction")]
-    if network:
-        items = "".join(
-            f"<li>{_links(t.html, out, t.title) if t.status not in ('failed', 'held') else _E(t.title) + ': ' + _UNSENT[t.status]}</li>"
-            for t in network
+        return body
+
+    def head(self) -> str:
+        """The table's header: one sorting button per column."""
+        from netlab.report import measure_label as _measure_label
+
+        r, params, noun, year = self.r, self.params, self.noun, self.year
+        has_gap, has_stage, has_live, since = (
+            self.has_gap,
+            self.has_stage,
+            self.has_live,
+            self.since,
         )
-        body.insert(0, f'<ul class="netlab-network-links">{items}</ul>')
-    body.append(_log(result, params, labels if found is not None else None))
+        base = params.aim.baseline_year
+        measure = _measure_label(r, params.focal_measure, short=True)
+        cols = [
+            (noun.capitalize(), "text"),
+            (f"{measure}, {year}" if year else measure, "num"),
+            (f"Change since {base} (points)", "num"),
+        ]
+        if has_gap:
+            cols.append(("Gap, focal minus others (points)", "num"))
+        if self.outside:
+            cols.append(("Outside the funnel limits", "text"))
+        cols.append(("Bright spot", "text"))
+        if has_stage:
+            cols.append(("Traction stage", "text"))
+        if has_live:
+            cols.append(("Live cases", "text"))
+        if since is not None:
+            cols.append((f"Since last term ({since['previous_term'].iloc[0]})", "text"))
+        cols.append(("Report", "text"))
+        head = "".join(
+            f'<th class="{"netlab-num" if kind == "num" else ""}" scope="col">'
+            f'<button type="button">{_E(name)}</button></th>'
+            for name, kind in cols
+        )
+        return head
+
+    def rows(self) -> list[str]:
+        """One row per unit, in a reader's order of their names."""
+        from netlab.report import since_cell
+
+        g, params, labels, since, by_id, out = (
+            self.g, self.params, self.labels, self.since, self.by_id, self.out,
+        )  # fmt: skip
+        # names in a reader's order; the rank sorts the column the same way in the page
+        order = sorted(g["unit_id"], key=lambda u: (natural_key(labels[u]), str(u)))
+        rank = {u: i for i, u in enumerate(order)}
+        g = g.assign(_key=g["unit_id"].map(rank)).sort_values("_key").drop(columns="_key")
+        rows = []
+        for row in g.itertuples(index=False):
+            task = by_id.get(f"{params.unit}:{row.unit_id}")
+            shown = pd.notna(row.focal_rate)
+            why = None if shown else _why(row.focal_n, params.min_cell)
+            cells = [
+                f'<td class="netlab-name" data-sort="{rank[row.unit_id]}">'
+                f"{_E(labels[row.unit_id])}</td>"
+            ]
+            cells += self.figures(row, shown, why)
+            if self.outside:
+                cells.append(_funnel_cell(row.funnel))
+            cells.append(f"<td>{'bright spot' if row.bright_spot else ''}</td>")
+            if self.has_stage:
+                cells.append(f"<td>{_E(str(row.stage)) if pd.notna(row.stage) else '—'}</td>")
+            if self.has_live:
+                cells.append(f'<td class="netlab-live">{self.live(row)}</td>')
+            if since is not None:
+                moved = (
+                    since_cell(since.loc[str(row.unit_id)].to_dict(), params.min_cell)
+                    if str(row.unit_id) in since.index
+                    else "new this term"
+                )
+                cells.append(f'<td class="netlab-since">{_E(moved)}</td>')
+            link = (
+                _links(task.html, out)
+                if task is not None and task.status not in ("failed", "held")
+                else _UNSENT.get(getattr(task, "status", "failed"), "failed")
+            )
+            cells.append(f'<td class="netlab-links">{link}</td>')
+            attrs = f' data-n="{int(row.focal_n)}"' if shown else ' data-suppressed="true"'
+            attrs += f' data-bright="{"yes" if row.bright_spot else "no"}"'
+            rows.append(f"<tr{attrs}>{''.join(cells)}</tr>")
+        return rows
+
+    def figures(self, row: Any, shown: bool, why: reasons.Reason | None) -> list[str]:
+        """A row's figures: the focal rate, its change since the baseline, the equity gap."""
+        params, year, base = self.params, self.year, self.params.aim.baseline_year
+        cells = []
+        sort, text = _num(row.focal_rate, f"{100 * (row.focal_rate or 0):.0f}%")
+        if shown:
+            text = reasons.band(row.focal_rate, row.focal_n, below=params.band_limit) or text
+        cells.append(_value(sort, text, shown, why, params.min_cell))
+        change = row.change_pp if shown else np.nan
+        sort, text = _num(change, f"{change:+.1f}" if pd.notna(change) else "")
+        if shown and year == base:  # the latest final class is the baseline itself
+            text = reasons.mark(reasons.Reason.NOT_APPLICABLE, min_cell=params.min_cell)
+        cells.append(_value(sort, text, shown, why, params.min_cell))
+        if self.has_gap:
+            gap = row.gap_pp if shown else np.nan
+            text = (
+                f"{gap:+.1f} ({row.gap_low_pp:+.1f} to {row.gap_high_pp:+.1f})"
+                if pd.notna(gap)
+                else ""
+            )
+            sort, text = _num(gap, text)
+            cells.append(_value(sort, text, shown, why, params.min_cell))
+        return cells
+
+    def live(self, row: Any) -> str:
+        """The live cases a unit hosts and visits, each linked to its brief."""
+        from netlab.report import brief_rel
+
+        labels = self.labels
+        live = []
+        for verb, others, pair in (
+            ("hosts", row.hosts, lambda o, u=row.unit_id: brief_rel(u, o)),
+            ("visits", row.visits, lambda o, u=row.unit_id: brief_rel(o, u)),
+        ):
+            if others:
+                links = ", ".join(f'<a href="{_E(pair(o))}">{_E(labels[o])}</a>' for o in others)
+                live.append(f"{verb} {links}")
+        return "; ".join(live)
+
+    def notes(self) -> list[str]:
+        """The notes under the words: a gap column left out; the funnel and bright spots."""
+        from netlab.variation import BRIGHT_SPOT_YEARS
+        from netlab.words import bright_rule_words, funnel_outside_words
+
+        params, noun, has_gap = self.params, self.noun, self.has_gap
+        notes = []
+        if not has_gap:
+            notes.append(
+                "Equity gaps need student records with groups; this run has none, so the "
+                "gap column is left out."
+            )
+        notes.append(
+            funnel_outside_words(self.g["funnel"], noun)
+            + " A bright spot is, "
+            + bright_rule_words(
+                noun,
+                share=params.bright_spots.share,
+                probability=params.bright_spots.probability,
+                years=BRIGHT_SPOT_YEARS,
+                brief=True,
+            )
+            + "."
+        )
+        return notes
+
+
+def _page(result: Any, params: RunParams, body: list[str], as_of: Any) -> str:
+    """The whole page around its body: head, styles, header, footer and script."""
     n_held = sum(r.status == "held" for r in result.reports)
     n_fail = f"{len(result.failures) - n_held} failed" + (
         f", {n_held} held back by the privacy check" if n_held else ""
@@ -338,22 +421,6 @@ def _funnel_cell(place: Any) -> str:
     return '<td class="netlab-within"></td>' if place == "within" else "<td>—</td>"
 
 
-def _funnel_words(places: pd.Series, noun: str) -> str:
-    """Which units sit outside the funnel's limits, counted, for the note under the table."""
-    above, below = int((places == "above").sum()), int((places == "below").sum())
-    if not above and not below:
-        return (
-            f"Every {noun} with a figure is within the 99.8% limits around the network rate, "
-            f"so the table has no column for a {noun} outside them."
-        )
-    sides = [f"{n} above" for n in (above,) if n] + [f"{n} below" for n in (below,) if n]
-    return (
-        f"{noun.capitalize()}s outside the 99.8% limits around the network rate: "
-        f"{' and '.join(sides)}. The funnel column names them and is blank for a {noun} "
-        "within the limits."
-    )
-
-
 def _why(n: Any, min_cell: int) -> reasons.Reason:
     """Why a unit's figure is not on the index (its row carries no rate)."""
     if n is None or pd.isna(n):
@@ -364,7 +431,11 @@ def _why(n: Any, min_cell: int) -> reasons.Reason:
 
 
 def _value(
-    sort: str, text: str, shown: bool, why: reasons.Reason | None = None, min_cell: int = 10
+    sort: str,
+    text: str,
+    shown: bool,
+    why: reasons.Reason | None = None,
+    min_cell: int = 10,
 ) -> str:
     if not shown:
         why = why or reasons.Reason.SMALL
@@ -401,3 +472,8 @@ def _log(result: Any, params: RunParams, labels: dict[str, str] | None) -> str:
         '<th>Report</th><th>Status</th><th class="netlab-num">Time</th><th>Note</th></tr>'
         f"</thead><tbody>{''.join(rows)}</tbody></table></details>"
     )
+
+
+def write_index(result: Any, params: RunParams) -> Path:
+    """Write ``reports/<run>/index.html``: the network at a glance, and every report."""
+    return atomic_write(result.out_dir / "index.html", index_page(result, params))

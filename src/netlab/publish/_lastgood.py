@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 
 from netlab import paths
+from netlab.publish._registry import suffixes
 
 MANIFEST = "manifest.json"
 LAST_GOOD = "last-good"  # the last good build's reports, held while a build runs
@@ -22,13 +23,13 @@ KEPT = "kept"  # dated copies of the last good reports, kept when a build failed
 KEEP = 5  # dated copies kept at most
 
 
-def _remove_temporary_files(out: Path) -> None:
+def remove_temporary_files(out: Path) -> None:
     """Remove what a killed build left half-written (``.<name>.<pid>.tmp``)."""
     for tmp in out.rglob(".*.tmp"):
         tmp.unlink(missing_ok=True)
 
 
-def _hold_last_good(out: Path, work: Path, previous_ok: bool) -> Path | None:
+def hold_last_good(out: Path, work: Path, previous_ok: bool) -> Path | None:
     """Hard-link the reports of the last good build into the work area before rendering.
 
     Reports are replaced by rename, never rewritten in place, so the links keep the old
@@ -54,14 +55,14 @@ def _hold_last_good(out: Path, work: Path, previous_ok: bool) -> Path | None:
     return held
 
 
-def _keep_last_good(held: Path | None, work: Path, failed: bool) -> Path | None:
+def keep_last_good(held: Path | None, work: Path, failed: bool) -> Path | None:
     """After the build: keep the held reports, dated, when it failed; else let them go."""
     if held is None or not held.is_dir():
         return None
     if not failed:
         shutil.rmtree(held, ignore_errors=True)
         return None
-    built = _previous_manifest(held).get("built")
+    built = previous_manifest(held).get("built")
     try:
         stamp = dt.datetime.fromisoformat(built).strftime("%Y-%m-%d_%H%M%S")
     except (TypeError, ValueError):
@@ -77,14 +78,14 @@ def _keep_last_good(held: Path | None, work: Path, failed: bool) -> Path | None:
     return kept
 
 
-def _previous_manifest(out: Path) -> dict:
+def previous_manifest(out: Path) -> dict:
     try:
         return json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -92,7 +93,7 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _remove(out: Path, rel: str) -> None:
-    """Remove a report and the files beside it (its workbook and PDF)."""
-    for suffix in (".html", ".xlsx", ".pdf"):
+def remove_report(out: Path, rel: str) -> None:
+    """Remove a report and the files beside it (every registered output: workbook, PDF…)."""
+    for suffix in suffixes():
         (out / paths.beside(rel, suffix)).unlink(missing_ok=True)
