@@ -250,7 +250,7 @@ class _Table:
 
     def rows(self) -> list[str]:
         """One row per unit, in a reader's order of their names."""
-        from netlab.report import since_cell
+        from netlab.words import since_cell
 
         g, params, labels, since, by_id, out = (
             self.g, self.params, self.labels, self.since, self.by_id, self.out,

@@ -73,7 +73,6 @@ from netlab.report._since import (
     since_frame,
     since_last_term,
 )
-from netlab.report._since_words import since_cell
 from netlab.report._text import (
     check_text,
 )
@@ -84,7 +83,6 @@ from netlab.report._traction import (
     traction_survey,
     traction_transitions,
 )
-from netlab.report._words import bright_rule_years_words
 
 __all__ = [
     "Col",
@@ -131,10 +129,8 @@ __all__ = [
     "where_varies",
     "yearly",
     "since_last_term",
-    "bright_rule_years_words",
     "group_who",
     "measure_label",
     "measure_phrase",
-    "since_cell",
     "since_frame",
 ]
