@@ -38,7 +38,7 @@ from typing import Any
 
 from netlab import paths
 from netlab._version import __version__
-from netlab.batch import _engine as engine
+from netlab.batch._engine import WarmPool
 from netlab.batch._gate import check_pdfs, clear_staged, gate_for, publish, staged
 from netlab.batch._lastgood import (
     MANIFEST,
@@ -71,13 +71,11 @@ def _default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _run_local(
-    tasks: list[dict], jobs: int, pool: engine.WarmPool | None, log: Path
-) -> Iterator[dict]:
+def _run_local(tasks: list[dict], jobs: int, pool: WarmPool | None, log: Path) -> Iterator[dict]:
     from concurrent.futures import as_completed
 
     own = pool is None
-    pool = pool or engine.WarmPool(min(jobs, len(tasks)), log=log)
+    pool = pool or WarmPool(min(jobs, len(tasks)), log=log)
     try:
         futures = [pool.submit(t) for t in tasks]
         for fut in as_completed(futures):
@@ -260,7 +258,7 @@ def _build_locked(
         )
         # Warm the render servers while the data is prepared: both take seconds.
         if scheduler is None:
-            pool = engine.WarmPool(jobs, log=work / "engine.log")
+            pool = WarmPool(jobs, log=work / "engine.log")
         try:
             pipeline.prepare(params)
         except BaseException:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from netlab import schemas
-from netlab.clean import _limits
+from netlab.clean._limits import judge
 from netlab.clean._network import rows_in_network
 
 __all__ = ["Context", "Log"]
@@ -88,7 +88,7 @@ class Log:
         mine = self._network_rows(frame, index, table)
         if mine is not None:
             excluded, rows_in = mine
-        verdict = _limits.judge(
+        verdict = judge(
             self.params,
             table=table,
             rule=rule or reason,

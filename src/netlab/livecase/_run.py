@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import pandas as pd
 
+from netlab import variation
 from netlab.livecase._match import context_used, match
 
 __all__ = ["models_for_run"]
@@ -49,12 +49,6 @@ def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
         to go on), or ``{}`` when bright spots cannot be computed.
     """
     params = prepared.params
-    try:
-        variation = importlib.import_module("netlab.variation")
-    except ImportError:
-        return {}
-    if not hasattr(variation, "bright_spots"):
-        return {}
     measure = params.focal_measure
     rates = prepared.rates
     if rates is None or rates.empty or measure not in set(rates["measure"]):

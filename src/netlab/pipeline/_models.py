@@ -124,7 +124,7 @@ def _producer(name: str) -> Any:
     elif name == "traction":
         from netlab import traction as module
     else:
-        from netlab.pipeline import _runcharts as module
+        import netlab.pipeline._runcharts as module
     return module
 
 

@@ -150,9 +150,9 @@ def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
         "direction": direction,
     }
     out["sentences"] = pd.DataFrame({"sentence": sentences(within, **words)})
-    from netlab.practices import _staggered as staggered
+    from netlab.practices._staggered import imputation
 
-    fit = staggered.imputation(pan, min_switchers=params.min_switchers, unit_label=unit_label)
+    fit = imputation(pan, min_switchers=params.min_switchers, unit_label=unit_label)
     out["imputation"] = fit.results
     out["imputation_profile"] = fit.profile
     out["staggered_sentences"] = pd.DataFrame(

@@ -246,10 +246,10 @@ def scan(
     extra = getattr(params, "extra_columns", None) or {}
     known = schemas.known_tables(extra)
     tables: dict[str, RawTable] = {}
-    from netlab.sources import _claims as _claims  # which files are described exports
-    from netlab.sources import _exports as _exports  # the sources layer reads described exports
+    from netlab.sources._claims import claims  # which files are described exports
+    from netlab.sources._exports import read_folder  # the sources layer reads described exports
 
-    claimed, claim_problems = _claims.claims(directory)
+    claimed, claim_problems = claims(directory)
     for path in _candidates(directory):
         if path in claimed or path.suffix.lower() in (".yaml", ".yml"):
             continue  # an export read through its description, or a description
@@ -284,9 +284,7 @@ def scan(
                     what_to_do=err.hint or _EXPORT_HINT,
                 )
             )
-    built, info = _exports.read_folder(
-        directory, tables, params, found=claimed, problems=claim_problems
-    )
+    built, info = read_folder(directory, tables, params, found=claimed, problems=claim_problems)
     tables.update(built)
     if not built:
         problems.extend(info.problems)

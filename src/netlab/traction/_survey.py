@@ -9,7 +9,7 @@ import pandas as pd
 
 from netlab import paths, yamlfile
 from netlab.checks import check_columns
-from netlab.traction import _cluster
+from netlab.traction._cluster import difference_interval, mean_interval
 from netlab.traction._terms import term_of
 
 __all__ = ["SURVEY_ITEMS", "survey_change", "survey_label", "survey_trends"]
@@ -59,7 +59,7 @@ def _survey_long(survey: pd.DataFrame, date: dt.date | None) -> pd.DataFrame:
 def _summarise(long: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     rows = []
     for key, part in long.groupby(keys, sort=True):
-        mean, low, high, kind = _cluster.mean_interval(part["score"], part["team"])
+        mean, low, high, kind = mean_interval(part["score"], part["team"])
         rows.append(
             (*key, part["date"].min(), len(part), mean, low, high, kind),
         )
@@ -130,9 +130,7 @@ def survey_change(survey: pd.DataFrame, *, date: dt.date | None) -> pd.DataFrame
     for item in [i for i in SURVEY_ITEMS if i in set(long["item"])]:
         a = long.loc[(long["item"] == item) & (long["period"] == "before")]
         b = long.loc[(long["item"] == item) & (long["period"] == "after")]
-        diff, low, high, kind = _cluster.difference_interval(
-            a["score"], b["score"], a["team"], b["team"]
-        )
+        diff, low, high, kind = difference_interval(a["score"], b["score"], a["team"], b["team"])
         rows.append(
             (
                 item,
