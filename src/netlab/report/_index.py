@@ -99,8 +99,8 @@ def _num(value: Any, text: str) -> tuple[str, str]:
 def _glance(params: RunParams) -> tuple[Any, pd.DataFrame] | None:
     """The network report's view of the prepared run and its at-a-glance frame."""
     from netlab.pipeline import load
-    from netlab.report._core import from_prepared
     from netlab.report._glance import unit_glance
+    from netlab.report._open import from_prepared
 
     try:
         prepared = load(params.run)
