@@ -1,6 +1,6 @@
-"""Which practices track with gains: within-school, gains and student-level models.
+"""The practice models of a run, fitted once: within-unit, gains, staggered, for whom.
 
-Every model returns one tidy table with a row per practice (see :data:`RESULT_COLUMNS`):
+The package asks which practices track with gains. Every model returns one tidy table with a row per practice (see :data:`RESULT_COLUMNS`):
 the estimate in percentage points with its 95% interval, the p-value, the
 Benjamini-Hochberg q-value across the practices estimated in that model, how many
 units ever had the practice and how many switched, an evidence label, and the errors the
@@ -24,7 +24,8 @@ that grow or differ by adoption year) and :func:`heterogeneity` (for whom, under
 conditions), both fitted by :func:`models_for_run`.
 
 The within-unit model and its pre-trend check live in ``_within``, the gains model and the
-naive comparison in ``_between``; this module fits every model of a run.
+naive comparison in ``_between``, the student-level model in ``_logit``, the words in
+``_text``; this module fits every model of a run (:func:`models_for_run`).
 
 An estimate *tracks with* a change in the rate; none of these models shows that a
 practice causes one.

@@ -1,4 +1,9 @@
-"""What the report notebooks show: each section's sentences, tables and figures.
+"""Opening a report: the prepared run, the context a notebook works from, the page header.
+
+:func:`open_report` (a unit's or the network's report), :func:`open_brief` (a live-case
+brief) and :func:`from_prepared` build the :class:`~netlab.report.Report` every section
+takes; :func:`load_run` and :func:`preload` read a prepared run once per process;
+:func:`header` starts each page and carries its metadata (:data:`META_MIME`).
 
 The notebooks hold no logic: a notebook opens a run with :func:`open_report` and displays
 one section per cell (``report.funnel_position(r)``). Every section applies the privacy
@@ -11,10 +16,11 @@ HTML conventions (checked by :func:`netlab.privacy.scan_html`): tables carry
 ``data-n`` (the fewest students a row's values rest on) on each row; a suppressed value
 is shown as ``*``; figures and sentences carry ``data-n-min``.
 
-The sections live in private modules, re-exported here so that ``report.X`` is the one
-name the notebooks use: HTML building blocks and wording in ``_report_html``, sections
-shared by school and network reports in ``_report_sections``, and the school, network
-and traction sections in ``_report_school``, ``_report_network`` and ``_report_traction``.
+The sections live in sibling modules, re-exported by :mod:`netlab.report` so that
+``report.X`` is the one name the notebooks use: HTML building blocks in ``_html``, words in
+``_words`` and its siblings, sections shared by unit and network reports in ``_shared``,
+and the school, network, traction and live-case sections in ``_school``, ``_network``,
+``_traction`` and ``_livecase``.
 """
 
 from __future__ import annotations

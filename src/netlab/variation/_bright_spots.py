@@ -1,6 +1,7 @@
-"""Learning from variation: funnels, shrunken unit estimates, bright spots and equity gaps.
+"""Bright spots, the spread of a measure across units, and the variation models of a run.
 
-Every function takes a tidy frame (usually the long ``rates`` table: unit_id, year, group,
+The package learns from variation: funnels, shrunken unit estimates, bright spots and
+equity gaps. Every function takes a tidy frame (usually the long ``rates`` table: unit_id, year, group,
 measure, numerator, denominator, rate) and returns a tidy frame; nothing here reads files or
 draws. Plots live in :mod:`netlab.plots`.
 
@@ -17,9 +18,10 @@ Methods
 - Continuous outcomes use a linear random-intercept model fitted by REML
   (``statsmodels`` MixedLM); estimates are the BLUPs with their conditional standard deviations.
 
-The computations live in private modules, re-exported here: funnels in ``_funnel``,
-shrinkage in ``_shrinkage``, equity gaps in ``_equity`` and case mix in ``_casemix``. This
-module holds what is built on them (bright spots, spread) and :func:`models_for_run`.
+The computations live in sibling modules, re-exported by :mod:`netlab.variation`: funnels
+in ``_funnel`` (exact limits in ``_exact``), shrinkage in ``_shrinkage``, equity gaps in
+``_equity`` and case mix in ``_casemix``. This module holds what is built on them (bright
+spots, the constellation, the spread ranking) and :func:`models_for_run`.
 """
 
 from __future__ import annotations

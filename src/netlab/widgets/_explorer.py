@@ -5,8 +5,8 @@ school, naming peers) driving one figure, the table behind it and a CSV download
 table. The explorer only picks data and calls netlab's analyses (:mod:`netlab.variation`,
 :mod:`netlab.spc`), privacy rules (:mod:`netlab.privacy`) and drawing (:mod:`netlab.plots`);
 :func:`view_frame` is the whole computation, usable without widgets.
-The computation lives in ``_explore_views`` and the figure, table and download in
-``_explore_output``; their public names are re-exported here.
+The computation lives in ``_views`` and the figure, table and download in ``_output``;
+their public names are re-exported by :mod:`netlab.widgets`.
 
 Privacy
 -------
