@@ -355,11 +355,11 @@ def _cmd_import_public(args: argparse.Namespace) -> int:
     from netlab import sources
 
     if str(args.state).lower() == "ipeds":
-        result = sources.import_ipeds(args.source, args.out)
-        print(result.summary.to_string(index=False))
-        for note in result.notes:
+        ipeds = sources.import_ipeds(args.source, args.out)
+        print(ipeds.summary.to_string(index=False))
+        for note in ipeds.notes:
             print(f"  {note}")
-        print(f"Wrote {result.path.name} to {args.out}")
+        print(f"Wrote {ipeds.path.name} to {args.out}")
         return 0
 
     result = sources.import_public(args.state, args.source, args.out, season=args.season)

@@ -9,24 +9,28 @@ thousand schools read for one county is judged on that county's rows).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from netlab.params import RunParams
 
 
 def _folded(values: pd.Series) -> pd.Series:
     return values.astype("str").str.strip().str.casefold()
 
 
-def selection(params: Any) -> dict[str, list[str]]:
+def selection(params: RunParams | None) -> dict[str, list[str]]:
     """Column -> the values the run chooses (``districts:`` is ``district``)."""
     out = {c: list(v) for c, v in (getattr(params, "select", None) or {}).items()}
-    if getattr(params, "districts", None):
-        out.setdefault("district", []).extend(params.districts)
+    districts = getattr(params, "districts", None)
+    if districts:
+        out.setdefault("district", []).extend(districts)
     return out
 
 
-def network_mask(schools: pd.DataFrame, params: Any) -> pd.Series | None:
+def network_mask(schools: pd.DataFrame, params: RunParams) -> pd.Series | None:
     """Which schools are in the run's network (None: the params choose no subset).
 
     A column the schools table lacks chooses nothing (the selection step says so); values
@@ -47,7 +51,7 @@ def network_mask(schools: pd.DataFrame, params: Any) -> pd.Series | None:
 
 
 def rows_in_network(
-    frame: pd.DataFrame, network: set[str], params: Any, index: Any = None
+    frame: pd.DataFrame, network: set[str], params: RunParams | None, index: Any = None
 ) -> pd.Series | None:
     """Which rows of a table belong to the network: their school is in it, or their own
     geography columns match the selection. A row no school of the network places (a blank

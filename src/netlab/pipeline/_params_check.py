@@ -8,11 +8,14 @@ files do give, ``focal_group: all``), not a silent empty report.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from netlab import schemas
+
+if TYPE_CHECKING:
+    from netlab.params import RunParams
 
 _GROUP_COLUMNS = ("race_ethnicity", "race_1", "low_income", "english_learner", "first_gen")
 
@@ -39,7 +42,7 @@ def _problem(key: str, rule: str, fix: str, source: str) -> dict[str, Any]:
     )
 
 
-def check_params_against_data(tables: dict[str, Any], params: Any) -> list[dict[str, Any]]:
+def check_params_against_data(tables: dict[str, Any], params: RunParams) -> list[dict[str, Any]]:
     """What the params ask for that this run's data cannot produce.
 
     Parameters

@@ -33,7 +33,7 @@ practice causes one.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -51,8 +51,11 @@ from netlab.practices._text import (
 )
 from netlab.practices._within import within_school
 
+if TYPE_CHECKING:
+    from netlab.pipeline import Prepared
 
-def student_outcome(prepared: Any) -> tuple[pd.DataFrame, np.ndarray] | None:
+
+def student_outcome(prepared: Prepared) -> tuple[pd.DataFrame, np.ndarray] | None:
     """The focal group's students in the focal measure's denominator, and their outcome.
 
     Returns ``None`` when the run has no student records or the focal measure is not
@@ -77,7 +80,7 @@ def student_outcome(prepared: Any) -> tuple[pd.DataFrame, np.ndarray] | None:
     return students.loc[den], num[den].astype(float)
 
 
-def measure_words(prepared: Any) -> tuple[str, str]:
+def measure_words(prepared: Prepared) -> tuple[str, str]:
     """The focal measure as a verb phrase for sentences, and its direction."""
     name = prepared.params.focal_measure
     label, direction = name, "higher"
@@ -91,7 +94,7 @@ def measure_words(prepared: Any) -> tuple[str, str]:
     return MEASURE_PHRASES.get(name, f"count toward “{label}”"), direction
 
 
-def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
+def models_for_run(prepared: Prepared) -> dict[str, pd.DataFrame]:
     """Fit the practice models of one prepared run (called once by the pipeline).
 
     Parameters

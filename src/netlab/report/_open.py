@@ -30,7 +30,7 @@ import os
 import re
 from collections.abc import Iterable
 from html import escape as _html_escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -48,6 +48,9 @@ from netlab.report._html import _phrase, _who
 from netlab.report._html import table as table
 from netlab.report._html import unavailable as unavailable
 from netlab.report._shared import yearly as yearly
+
+if TYPE_CHECKING:
+    from netlab.pipeline import Prepared
 
 META_MIME = "application/vnd.netlab.report+json"
 
@@ -75,7 +78,7 @@ def _run_stamp(run: str) -> tuple:
     return (str(folder), tuple(stamps))
 
 
-def load_run(run: str) -> Any:
+def load_run(run: str) -> Prepared:
     """The prepared run, from the in-memory copy :func:`preload` made if still current."""
     from netlab.pipeline import load
 
@@ -128,7 +131,7 @@ def open_report(
 
 
 def from_prepared(
-    prepared: Any, unit_id: str | None = None, *, kind: str | None = None, cohorts: Any = None
+    prepared: Prepared, unit_id: str | None = None, *, kind: str | None = None, cohorts: Any = None
 ) -> Report:
     """A :class:`Report` over an already prepared run (see :func:`open_report`)."""
     params = prepared.params

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,9 @@ from netlab.sources._nsc import reduce_studenttracker
 from netlab.sources._read import isin_text, read_export
 from netlab.sources._students import aid_outcomes, application_outcomes, roster_students
 from netlab.sources._wide_counts import GEOGRAPHY, _counts
+
+if TYPE_CHECKING:
+    from netlab.params import RunParams
 
 _JOINED = ("studenttracker", "applications", "aid")
 _TYPED = {"applications", "aid", "college_codes", "ipeds_institutions", "ipeds_grad_rates",
@@ -250,7 +253,7 @@ def _spine(plain, by_kind, schools, info) -> tuple[pd.DataFrame | None, list, An
 def read_folder(
     directory: str | Path,
     plain: dict[str, Any],
-    params: Any = None,
+    params: RunParams | None = None,
     *,
     found: dict[Path, Claim] | None = None,
     problems: list[dict[str, Any]] | None = None,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import io as _io
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -24,6 +24,9 @@ from netlab.clean import RawTable
 from netlab.exceptions import InputError
 from netlab.sources._damage import check_bytes, check_rows, wide_encoding
 from netlab.sources._sheets import sniff_delimiter
+
+if TYPE_CHECKING:
+    from netlab.params import RunParams
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -223,7 +226,7 @@ def _candidates(directory: Path) -> list[Path]:
 
 
 def scan(
-    directory: str | Path, *, params: Any = None
+    directory: str | Path, *, params: RunParams | None = None
 ) -> tuple[dict[str, RawTable], list[dict[str, Any]]]:
     """Read every export in ``directory``; return the tables and the file-level problems.
 
@@ -319,7 +322,7 @@ def _missing_tables(
     return out
 
 
-def read_raw(directory: str | Path, *, params: Any = None) -> dict[str, RawTable]:
+def read_raw(directory: str | Path, *, params: RunParams | None = None) -> dict[str, RawTable]:
     """Read a folder of raw exports, one table per file.
 
     Parameters

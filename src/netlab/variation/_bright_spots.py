@@ -29,7 +29,7 @@ from __future__ import annotations
 import contextlib
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,10 @@ from netlab.variation._casemix import adjustment_note, case_mix_for_run
 from netlab.variation._equity import equity_gaps, equity_trend
 from netlab.variation._funnel import _cell, _years, funnel, funnel_limits
 from netlab.variation._shrinkage import _shrink_binary, _top_probability, shrunken
+
+if TYPE_CHECKING:
+    from netlab.params import RunParams
+    from netlab.pipeline import Prepared
 
 # --------------------------------------------------------------------------- bright spots
 
@@ -224,7 +228,7 @@ def _bright_rule(
     )
 
 
-def bright_spot_settings(params: Any) -> dict[str, float]:
+def bright_spot_settings(params: RunParams) -> dict[str, Any]:
     """The bright-spot rule's settings from a run's parameters (defaults when absent).
 
     Parameters
@@ -377,7 +381,7 @@ def spread_ranking(
 # --------------------------------------------------------------------------- for a run
 
 
-def _direction(prepared: Any, measure: str) -> str:
+def _direction(prepared: Prepared, measure: str) -> str:
     meas = getattr(prepared, "measures", None)
     if isinstance(meas, pd.DataFrame) and {"measure", "direction"} <= set(meas.columns):
         hit = meas.loc[meas["measure"] == measure, "direction"]
@@ -395,7 +399,7 @@ def _suppress(frame: pd.DataFrame, min_cell: int, columns: Sequence[str]) -> pd.
     return out
 
 
-def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
+def models_for_run(prepared: Prepared) -> dict[str, pd.DataFrame]:
     """Everything the reports need from this module, computed once per run.
 
     Parameters

@@ -26,7 +26,7 @@ from __future__ import annotations
 import html
 import time
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -45,6 +45,9 @@ from netlab.widgets._views import (
     _noun,
     unit_labels,
 )
+
+if TYPE_CHECKING:
+    from netlab.pipeline import Prepared
 
 _CACHE_SIZE = 256  # analyses kept per explorer (each a frame of about one row per unit)
 
@@ -197,7 +200,7 @@ class Explorer:
     # ------------------------------------------------------------------ state
 
     @property
-    def prepared(self) -> Any:
+    def prepared(self) -> Prepared:
         """The run being explored."""
         return self._runs[self.controls["run"].value]
 
@@ -413,7 +416,7 @@ class Explorer:
         self.last_seconds = time.perf_counter() - start
 
 
-def explore(run: str | Any = "demo") -> Any:
+def explore(run: str | Prepared = "demo") -> Any:
     """Show the explorer for a prepared run (in JupyterLab: ``netlab.widgets.explore("demo")``).
 
     Parameters
