@@ -549,3 +549,149 @@ def test_the_length_check_catches_a_61_line_function():
     new, done = _length_verdict(lengths, {"netlab.report._aim.A.f", "netlab.report._words.f"})
     assert new == ["netlab.report._html.f: 61 lines"]
     assert done == ["netlab.report._words.f"]
+
+
+# --------------------------------------------------------------------------------------
+# Every public function says what it takes and gives (numpydoc)
+# --------------------------------------------------------------------------------------
+
+
+def _exported() -> dict[str, set[str]]:
+    """Module → the names a face imports from it (what the package exports)."""
+    out: dict[str, set[str]] = {}
+    for path in MODULES.values():
+        if path.name != "__init__.py":
+            continue
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.ImportFrom) and node.module:
+                out.setdefault(node.module, set()).update(a.name for a in node.names)
+    return out
+
+
+def _returns_value(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether a function gives something back: a return type other than None, or a
+    ``return`` with a value in its own body (not a nested function's)."""
+    if fn.returns is not None:
+        return not (isinstance(fn.returns, ast.Constant) and fn.returns.value is None)
+    todo = list(fn.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+            continue
+        value = getattr(node, "value", None) if isinstance(node, ast.Return | ast.Yield) else None
+        if value is not None and not (isinstance(value, ast.Constant) and value.value is None):
+            return True
+        todo.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _undocumented(
+    sources: dict[str, str | None], exported: dict[str, set[str]] | None = None
+) -> list[str]:
+    """Public functions without a numpydoc docstring that says what they take and give.
+
+    A function is public when its name has no leading underscore and its module is
+    public (no underscore in its path) or a face exports it. It needs a docstring, a
+    ``Parameters`` section when it takes arguments (``self``/``cls`` aside) and a
+    ``Returns`` (or ``Yields``) section when it gives something back.
+    """
+    exported = _exported() if exported is None else exported
+    found = []
+    for module, source in sources.items():
+        public_module = not any(_private(p) for p in module.split(".")[1:])
+        tree = ast.parse(MODULES[module].read_text() if source is None else source)
+        for fn in tree.body:
+            if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef) or fn.name[0] == "_":
+                continue
+            if not (public_module or fn.name in exported.get(module, ())):
+                continue
+            doc = ast.get_docstring(fn) or ""
+            args = fn.args
+            takes = [
+                a
+                for a in args.posonlyargs + args.args + args.kwonlyargs
+                if a.arg not in ("self", "cls")
+            ] + [a for a in (args.vararg, args.kwarg) if a]
+            missing = []
+            if not doc:
+                missing.append("a docstring")
+            if takes and "Parameters\n----------" not in doc:
+                missing.append("Parameters")
+            gives = "Returns\n-------" in doc or "Yields\n------" in doc
+            if _returns_value(fn) and not gives:
+                missing.append("Returns")
+            if missing:
+                found.append(f"{module}.{fn.name} (line {fn.lineno}): no {', no '.join(missing)}")
+    return found
+
+
+#: Public functions still without their numpydoc sections: their modules are at the
+#: 500-line limit and are being split. The list only shrinks.
+UNDOCUMENTED = {
+    "netlab.privacy.letters",
+    "netlab.privacy.scan_pdf",
+    "netlab.privacy.visible",
+    "netlab.report._html.unavailable",
+    "netlab.report._livecase.brief_pairing",
+    "netlab.report._livecase.brief_pdsa",
+    "netlab.report._livecase.brief_practices",
+    "netlab.report._livecase.brief_rel",
+    "netlab.report._livecase.brief_side_by_side",
+    "netlab.report._livecase.live_cases",
+    "netlab.report._outputs.find_chromium",
+    "netlab.report._outputs.notebook_tables",
+    "netlab.spc.i_chart",
+    "netlab.spc.laney_p_chart",
+}
+
+
+def test_every_public_function_has_a_numpydoc_docstring():
+    found = _undocumented(dict.fromkeys(MODULES))
+    new = [f for f in found if f.split(" (")[0] not in UNDOCUMENTED]
+    done = sorted(UNDOCUMENTED - {f.split(" (")[0] for f in found})
+    assert not new, "Say what these take and give (numpydoc):\n" + "\n".join(new)
+    assert not done, "Documented now; take them off UNDOCUMENTED: " + ", ".join(done)
+
+
+def test_the_docstring_check_catches_a_missing_section():
+    documented = '''
+def good(x: int) -> int:
+    """Twice ``x``.
+
+    Parameters
+    ----------
+    x : int
+        A number.
+
+    Returns
+    -------
+    int
+        Twice ``x``.
+    """
+    return 2 * x
+
+
+def nothing() -> None:
+    """Do nothing."""
+
+
+def _private(x):
+    return x
+'''
+    planted = {
+        "netlab.paths": "def bare(x):\n    return x\n",
+        "netlab.spc": 'def no_params(x: int) -> None:\n    """Say ``x``."""\n',
+        "netlab.names": 'def no_returns():\n    """A name."""\n    return "A"\n',
+        # a private module's function counts only when the face exports it
+        "netlab.report._html": 'def unavailable(what):\n    """Words."""\n    return what\n',
+        "netlab.report._words": "def not_exported(x):\n    return x\n",
+        "netlab.checks": documented,
+    }
+    found = _undocumented(planted, {"netlab.report._html": {"unavailable"}})
+    assert [f.split(" (")[0] for f in found] == [
+        "netlab.paths.bare",
+        "netlab.spc.no_params",
+        "netlab.names.no_returns",
+        "netlab.report._html.unavailable",
+    ], found
+    assert found[0].endswith("no a docstring, no Parameters, no Returns")

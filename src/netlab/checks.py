@@ -37,7 +37,17 @@ def check_argument(param: str, options: Iterable[Any], value: Any) -> Any:
 
 
 def check_columns(frame: Any, columns: Iterable[str], *, what: str = "frame") -> None:
-    """Raise ``KeyError`` naming every column of ``columns`` missing from ``frame``."""
+    """Raise ``KeyError`` naming every column of ``columns`` missing from ``frame``.
+
+    Parameters
+    ----------
+    frame : Any
+        The frame to check.
+    columns : Iterable[str]
+        The columns it must have.
+    what : str, optional
+        What the frame is, for the message ("the rates table").
+    """
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise KeyError(f"The {what} lacks column(s) {missing}; it has {list(frame.columns)}.")

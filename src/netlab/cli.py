@@ -394,7 +394,18 @@ def _verbose() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``netlab`` command line; return the exit status."""
+    """Run the ``netlab`` command line; return the exit status.
+
+    Parameters
+    ----------
+    argv : Sequence[str] or None, optional
+        The arguments; ``sys.argv[1:]`` when None.
+
+    Returns
+    -------
+    int
+        The exit status (0 on success).
+    """
     args = _parser().parse_args(argv)
     if args.verbose:
         _verbose()

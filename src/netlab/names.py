@@ -129,6 +129,16 @@ def in_sentence(label: str) -> str:
     acronym ("FAFSA ...", "A-G ...") and not a name of two capitalised words ("Cal Grant
     offered", "Dream Act ...").
 
+    Parameters
+    ----------
+    label : str
+        A label as a heading shows it.
+
+    Returns
+    -------
+    str
+        A label as it reads inside a sentence.
+
     Examples
     --------
     >>> in_sentence("Enrolled where likely to graduate")

@@ -441,7 +441,20 @@ def _write_manifest(result: BuildResult, params: RunParams, processed: dict) -> 
 
 
 def write_index(result: BuildResult, params: RunParams) -> Path:
-    """Write ``reports/<run>/index.html``: the network at a glance, and every report."""
+    """Write ``reports/<run>/index.html``: the network at a glance, and every report.
+
+    Parameters
+    ----------
+    result : BuildResult
+        The build's result (:class:`netlab.batch.BuildResult`).
+    params : RunParams
+        The run's parameters.
+
+    Returns
+    -------
+    Path
+        The index page written.
+    """
     from netlab.report import index_page
 
     return atomic_write(result.out_dir / "index.html", index_page(result, params))

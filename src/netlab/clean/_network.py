@@ -35,6 +35,18 @@ def network_mask(schools: pd.DataFrame, params: RunParams) -> pd.Series | None:
 
     A column the schools table lacks chooses nothing (the selection step says so); values
     are compared without regard to case or surrounding spaces.
+
+    Parameters
+    ----------
+    schools : DataFrame
+        The schools table.
+    params : RunParams
+        The run's parameters (its ``districts:`` and ``select:``).
+
+    Returns
+    -------
+    Series or None
+        True for the rows of ``schools`` in the network; None when the params choose no subset.
     """
     chosen = selection(params)
     ids = getattr(params, "schools", None)

@@ -109,6 +109,18 @@ def _check_key(key: str) -> None:
 def model_frame(prepared: Prepared, key: str) -> pd.DataFrame | None:
     """A fitted model frame of a prepared run, or None when this run did not fit it.
 
+    Parameters
+    ----------
+    prepared : Prepared
+        The prepared run (from :func:`netlab.prepare` or :func:`netlab.load`).
+    key : str
+        The model's name, ``"<producer>__<name>"`` (declared in :data:`MODELS`).
+
+    Returns
+    -------
+    DataFrame or None
+        A fitted model frame of a prepared run, or None when this run did not fit it.
+
     Raises
     ------
     UnknownModelError
@@ -147,6 +159,16 @@ def fit_models(prepared: Prepared) -> dict[str, pd.DataFrame]:
     A producer that fails is reported in ``prepared.notes`` and its report sections say
     "not available in this run"; the other producers still run. A producer that returns
     a model nobody declared is a bug, and raises.
+
+    Parameters
+    ----------
+    prepared : Prepared
+        The prepared run (from :func:`netlab.prepare` or :func:`netlab.load`).
+
+    Returns
+    -------
+    dict[str, DataFrame]
+        Every fitted model frame, by ``"<producer>__<name>"``.
     """
     models: dict[str, pd.DataFrame] = {}
     for name in PRODUCERS:

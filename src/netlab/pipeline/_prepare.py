@@ -182,6 +182,11 @@ def check_keys(params: RunParams) -> None:
     """Stop before preparing when the pseudonym key is not the one the run's processed
     data, or its network's history, was built with (unless ``netlab rekey`` changed it).
 
+    Parameters
+    ----------
+    params : RunParams
+        The run's parameters.
+
     Raises
     ------
     InputError

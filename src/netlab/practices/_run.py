@@ -60,6 +60,16 @@ def student_outcome(prepared: Prepared) -> tuple[pd.DataFrame, np.ndarray] | Non
 
     Returns ``None`` when the run has no student records or the focal measure is not
     defined on the students table.
+
+    Parameters
+    ----------
+    prepared : Prepared
+        The prepared run (from :func:`netlab.prepare` or :func:`netlab.load`).
+
+    Returns
+    -------
+    tuple[DataFrame, ndarray] or None
+        The focal group's students in the focal measure's denominator, and their outcome.
     """
     students = prepared.tables.get("students")
     if students is None or students.empty:
@@ -81,7 +91,18 @@ def student_outcome(prepared: Prepared) -> tuple[pd.DataFrame, np.ndarray] | Non
 
 
 def measure_words(prepared: Prepared) -> tuple[str, str]:
-    """The focal measure as a verb phrase for sentences, and its direction."""
+    """The focal measure as a verb phrase for sentences, and its direction.
+
+    Parameters
+    ----------
+    prepared : Prepared
+        The prepared run (from :func:`netlab.prepare` or :func:`netlab.load`).
+
+    Returns
+    -------
+    tuple[str, str]
+        The focal measure as a verb phrase for sentences, and its direction.
+    """
     name = prepared.params.focal_measure
     label, direction = name, "higher"
     try:

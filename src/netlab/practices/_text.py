@@ -35,6 +35,16 @@ MEASURE_PHRASES: dict[str, str] = {
 def practice_label(practice: str) -> str:
     """A practice name as words that follow "Schools that started ...".
 
+    Parameters
+    ----------
+    practice : str
+        The practice's column name.
+
+    Returns
+    -------
+    str
+        A practice name as words that follow "Schools that started ...".
+
     Examples
     --------
     >>> practice_label("senior_application_day")
@@ -50,7 +60,26 @@ def practice_label(practice: str) -> str:
 def evidence_label(
     *, estimable: bool, n_switchers: int, q_value: float, pretrend_flag: bool, min_switchers: int
 ) -> str:
-    """The evidence label of one estimate (the rule is in :mod:`netlab.practices`)."""
+    """The evidence label of one estimate (the rule is in :mod:`netlab.practices`).
+
+    Parameters
+    ----------
+    estimable : bool
+        Whether the estimate could be made at all.
+    n_switchers : int
+        How many units switched the practice on or off.
+    q_value : float
+        The estimate's Benjamini-Hochberg q-value.
+    pretrend_flag : bool
+        Whether the pre-trend check flagged the practice.
+    min_switchers : int
+        The fewest switchers an estimate may rest on.
+
+    Returns
+    -------
+    str
+        The evidence label of one estimate (the rule is in :mod:`netlab.practices`).
+    """
     if 0 < n_switchers < min_switchers:
         return "too few switchers to say"
     if not estimable or not np.isfinite(q_value):
@@ -350,6 +379,20 @@ def staggered_sentences(
     estimates differ by more than 2 points and by more than half the within estimate
     (unless neither shows a clear pattern); otherwise one sentence saying they agree. Always says how many unit-years carry
     negative weight in the within estimate.
+
+    Parameters
+    ----------
+    within : DataFrame
+        The within-unit results (:func:`within_school`).
+    imputation : DataFrame
+        The staggered-adoption results (:func:`imputation`).
+    unit_label : str, optional
+        What a unit is called in sentences (``"schools"``).
+
+    Returns
+    -------
+    list[str]
+        The sentences, one per practice where the two tell apart.
     """
     if imputation is None or imputation.empty or within is None or within.empty:
         return []

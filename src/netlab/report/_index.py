@@ -111,7 +111,20 @@ def _glance(params: RunParams) -> tuple[Any, pd.DataFrame] | None:
 
 
 def index_page(result: Any, params: RunParams) -> str:
-    """The HTML of a run's ``index.html`` (see the module's description)."""
+    """The HTML of a run's ``index.html`` (see the module's description).
+
+    Parameters
+    ----------
+    result : Any
+        The build's result (:class:`netlab.batch.BuildResult`).
+    params : RunParams
+        The run's parameters.
+
+    Returns
+    -------
+    str
+        The page's HTML.
+    """
     from netlab.report._html import _measure_label, _phrase, _who
     from netlab.report._livecase import brief_rel
     from netlab.report._since import since_frame

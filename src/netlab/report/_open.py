@@ -79,7 +79,18 @@ def _run_stamp(run: str) -> tuple:
 
 
 def load_run(run: str) -> Prepared:
-    """The prepared run, from the in-memory copy :func:`preload` made if still current."""
+    """The prepared run, from the in-memory copy :func:`preload` made if still current.
+
+    Parameters
+    ----------
+    run : str
+        The run's name.
+
+    Returns
+    -------
+    Prepared
+        The prepared run, from the in-memory copy :func:`preload` made if still current.
+    """
     from netlab.pipeline import load
 
     hit = _RUNS.get(_run_stamp(run))
@@ -92,6 +103,11 @@ def preload(run: str) -> None:
     Used by warm render servers: every report of a run reads the same prepared tables, so
     they are read once per server rather than once per report. A copy is used only while
     the run's files on disk are unchanged.
+
+    Parameters
+    ----------
+    run : str
+        The run's name.
     """
     from netlab.pipeline import load
 
@@ -133,7 +149,24 @@ def open_report(
 def from_prepared(
     prepared: Prepared, unit_id: str | None = None, *, kind: str | None = None, cohorts: Any = None
 ) -> Report:
-    """A :class:`Report` over an already prepared run (see :func:`open_report`)."""
+    """A :class:`Report` over an already prepared run (see :func:`open_report`).
+
+    Parameters
+    ----------
+    prepared : Prepared
+        The prepared run (from :func:`netlab.prepare` or :func:`netlab.load`).
+    unit_id : str or None, optional
+        The unit whose report it is; the network's report when None.
+    kind : str or None, optional
+        The report's kind (``"school"``, ``"network"``, ``"traction"``, ``"brief"``); from ``unit_id`` when None.
+    cohorts : Any, optional
+        The graduating classes to show; the run's when None.
+
+    Returns
+    -------
+    Report
+        A :class:`Report` over an already prepared run (see :func:`open_report`).
+    """
     params = prepared.params
     kind = kind or (params.unit if unit_id is not None else "network")
     check_argument("kind", ["network", "traction", "school", "district", "livecase"], kind)
@@ -268,6 +301,16 @@ def header(r: Report) -> dict:
 
     Display the result (the last expression of a cell): it is shown as the page header,
     not as a cell.
+
+    Parameters
+    ----------
+    r : Report
+        The report's context (from :func:`netlab.report.open_report`).
+
+    Returns
+    -------
+    dict
+        The header's facts (run, unit, date, version, provenance).
     """
     p = r.params
     titles = {

@@ -42,7 +42,18 @@ if TYPE_CHECKING:
 
 
 def process_measures(r: Report) -> Section:
-    """Interim and process measures over time, as run charts, beside the outcome they serve."""
+    """Interim and process measures over time, as run charts, beside the outcome they serve.
+
+    Parameters
+    ----------
+    r : Report
+        The report's context (from :func:`netlab.report.open_report`).
+
+    Returns
+    -------
+    Section
+        What the notebook cell shows: sentences, table and figure, privacy rules applied.
+    """
     s = Section("process")
     table_ = r.prepared.tables.get("process")
     if table_ is None or table_.empty:
@@ -88,7 +99,18 @@ def process_measures(r: Report) -> Section:
 
 
 def fafsa_season(r: Report) -> Section:
-    """The unit's weekly FAFSA completion this season against last season (run chart)."""
+    """The unit's weekly FAFSA completion this season against last season (run chart).
+
+    Parameters
+    ----------
+    r : Report
+        The report's context (from :func:`netlab.report.open_report`).
+
+    Returns
+    -------
+    Section
+        What the notebook cell shows: sentences, table and figure, privacy rules applied.
+    """
     s = Section("fafsa")
     weekly = r.prepared.tables.get("fafsa_weekly")
     if weekly is None or weekly.empty:
@@ -170,7 +192,18 @@ def _schools_of(r: Report, unit: str | None = None) -> list[str]:
 
 
 def practices(r: Report) -> Section:
-    """The practices the unit has in place, beside what tracks with gains network-wide."""
+    """The practices the unit has in place, beside what tracks with gains network-wide.
+
+    Parameters
+    ----------
+    r : Report
+        The report's context (from :func:`netlab.report.open_report`).
+
+    Returns
+    -------
+    Section
+        What the notebook cell shows: sentences, table and figure, privacy rules applied.
+    """
     s = Section("practices")
     table_ = r.prepared.tables.get("practices")
     within = lookup(r, "practices__within", "", group=None, n=None).frame

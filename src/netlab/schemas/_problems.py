@@ -38,7 +38,32 @@ def problem(
     rows: Iterable[int] | None = None,
     values: Iterable[Any] | None = None,
 ) -> dict[str, Any]:
-    """Return one problem record (a row of a problems frame)."""
+    """Return one problem record (a row of a problems frame).
+
+    Parameters
+    ----------
+    table : str or None
+        The contract table's name.
+    rule : str
+        The rule broken, in words.
+    what_to_do : str
+        What the person should do about it.
+    severity : str, optional
+        ``"error"`` or ``"warning"``.
+    file : str or None, optional
+        The file the rows came from, if any.
+    column : str or None, optional
+        The column, if one.
+    rows : Iterable[int] or None, optional
+        The rows, numbered as the file shows them, if known.
+    values : Iterable[Any] or None, optional
+        Examples of the offending values.
+
+    Returns
+    -------
+    dict[str, Any]
+        One problem record (a row of a problems frame).
+    """
     listed = [int(r) for r in rows] if rows is not None else []
     return {
         "file": file,
@@ -54,19 +79,50 @@ def problem(
 
 
 def problems_frame(records: Sequence[Mapping[str, Any]] | None = None) -> pd.DataFrame:
-    """Return a problems frame (columns :data:`PROBLEM_COLUMNS`) from problem records."""
+    """Return a problems frame (columns :data:`PROBLEM_COLUMNS`) from problem records.
+
+    Parameters
+    ----------
+    records : Sequence[Mapping[str, Any]] or None, optional
+        Problem records from :func:`problem`; none gives an empty frame.
+
+    Returns
+    -------
+    DataFrame
+        A problems frame (columns :data:`PROBLEM_COLUMNS`) from problem records.
+    """
     frame = pd.DataFrame(list(records or []), columns=PROBLEM_COLUMNS)
     return frame.astype({"rows": object, "values": object})
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str | None:
-    """Return the closest candidate to a misspelled ``name``, or ``None``."""
+    """Return the closest candidate to a misspelled ``name``, or ``None``.
+
+    Parameters
+    ----------
+    name : str
+        The name as written.
+    candidates : Iterable[str]
+        The names it may have meant.
+
+    Returns
+    -------
+    str or None
+        The closest candidate to a misspelled ``name``, or ``None``.
+    """
     close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.75)
     return close[0] if close else None
 
 
 def failures(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame:
     """Validate ``frame`` lazily and return one row per failing value.
+
+    Parameters
+    ----------
+    schema : DataFrameSchema
+        The pandera schema.
+    frame : DataFrame
+        The table to validate.
 
     Returns
     -------
@@ -121,7 +177,18 @@ _TYPE_WORDS = {
 
 
 def rule_text(check: str) -> str:
-    """Turn a pandera check name into words a person can act on."""
+    """Turn a pandera check name into words a person can act on.
+
+    Parameters
+    ----------
+    check : str
+        The pandera check's name (``"isin"``, ``"not_nullable"``…).
+
+    Returns
+    -------
+    str
+        The rule in words.
+    """
     for pattern, text in _CHECK_TEXT:
         m = re.match(pattern, check)
         if m:
@@ -143,7 +210,24 @@ def _what_to_do(check: str, column: str | None) -> str:
 def describe_failures(
     cases: pd.DataFrame, *, table: str, file: str | None = None, severity: str = "error"
 ) -> pd.DataFrame:
-    """Turn :func:`failures` output into a problems frame, one row per column and rule."""
+    """Turn :func:`failures` output into a problems frame, one row per column and rule.
+
+    Parameters
+    ----------
+    cases : DataFrame
+        The failure cases, from :func:`failures`.
+    table : str
+        The contract table's name.
+    file : str or None, optional
+        The file the rows came from, if any.
+    severity : str, optional
+        ``"error"`` or ``"warning"``.
+
+    Returns
+    -------
+    DataFrame
+        A problems frame (columns :data:`PROBLEM_COLUMNS`).
+    """
     records = []
     if len(cases) == 0:
         return problems_frame()

@@ -233,6 +233,18 @@ def scan(
     Unlike :func:`read_raw` this never raises for a bad file: each one becomes a problem
     record (see :func:`netlab.schemas.problem`), so that ``netlab validate`` can list them
     all at once.
+
+    Parameters
+    ----------
+    directory : str or Path
+        The raw folder.
+    params : RunParams or None, optional
+        The run's parameters (its ``extra_columns``); none when None.
+
+    Returns
+    -------
+    tuple[dict[str, RawTable], list[dict[str, Any]]]
+        The tables by name, and the file-level problem records.
     """
     directory = Path(directory)
     problems: list[dict[str, Any]] = []
@@ -368,7 +380,18 @@ def read_raw(directory: str | Path, *, params: RunParams | None = None) -> dict[
 
 
 def describe(tables: dict[str, RawTable]) -> pd.DataFrame:
-    """Return one row per raw table: table, file, rows, columns, notes."""
+    """Return one row per raw table: table, file, rows, columns, notes.
+
+    Parameters
+    ----------
+    tables : dict[str, RawTable]
+        Raw tables by name.
+
+    Returns
+    -------
+    DataFrame
+        One row per raw table: table, file, rows, columns, notes.
+    """
     rows = []
     for name, raw in tables.items():
         rows.append(

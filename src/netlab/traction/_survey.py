@@ -24,7 +24,18 @@ SURVEY_LABELS: dict[str, str] = yamlfile.load(
 
 
 def survey_label(item: str) -> str:
-    """A survey item as a report names it: "voice" → "Having a voice in the network"."""
+    """A survey item as a report names it: "voice" → "Having a voice in the network".
+
+    Parameters
+    ----------
+    item : str
+        The survey item's name.
+
+    Returns
+    -------
+    str
+        A survey item as a report names it: "voice" → "Having a voice in the network".
+    """
     return SURVEY_LABELS.get(str(item), str(item).replace("_", " ").capitalize())
 
 

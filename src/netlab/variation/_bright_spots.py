@@ -259,6 +259,19 @@ def constellation(
 ) -> pd.DataFrame:
     """Per year: the network rate and the spread between units for one measure and group.
 
+    Parameters
+    ----------
+    rates : DataFrame
+        The long rates table (unit_id, year, group, measure, numerator, denominator, rate).
+    measure : str
+        The measure's name.
+    group : str, optional
+        The student group's name.
+    unit : str, optional
+        The column of the unit ids.
+    shrunk : DataFrame or None, optional
+        Shrunken estimates (:func:`shrunken`), for the spread between units; computed when None.
+
     Returns
     -------
     pandas.DataFrame
