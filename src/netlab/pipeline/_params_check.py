@@ -63,10 +63,19 @@ def check_params_against_data(tables: dict[str, Any], params: RunParams) -> list
         reg = measures.registry(params)
     except Exception:
         return []
+    out = _measure_problems(tables, params, reg)
+    if "students" not in tables:
+        out += _group_problems_in_counts(tables, params)
+    else:
+        out += _focal_problems_in_students(tables, params)
+    return out
+
+
+def _measure_problems(tables: dict[str, Any], params: RunParams, reg: Any) -> list[dict[str, Any]]:
+    """The focal measure and the aim's measure, when this run's files cannot give them."""
     source = "params"
     students = "students" in tables
     counted = _given(tables, "measure")
-    groups = _given(tables, "group")
     out = []
     gives = sorted(counted) + ([] if not students else ["(measures of student records)"])
 
@@ -101,40 +110,50 @@ def check_params_against_data(tables: dict[str, Any], params: RunParams) -> list
                     source,
                 )
             )
-    if not students:
-        for key, group in (("focal_group", params.focal_group), ("aim.group", params.aim.group)):
-            name = group if isinstance(group, str) else "(a condition on students)"
-            if key == "aim.group" and name == "focal" and isinstance(params.focal_group, str):
-                name = params.focal_group
-            if name in groups or name == "all":
-                continue
-            out.append(
-                _problem(
-                    key,
-                    f"{key}: the group {name!r} is drawn from students' records, and the "
-                    "folder holds school counts only"
-                    + (f" (groups: {', '.join(sorted(groups))})" if groups else ""),
-                    f"Write `{key}: all` in the params (or a group the counts file holds).",
-                    source,
-                )
-            )
-    else:
-        from netlab import clean
-
-        names = [str(c) for c in tables["students"].frame.columns]
-        cols = {schemas.canonical_name(c) for c in names}
-        cols |= set(clean.header_map("students", names)["rename"].values())
-        focal = params.focal_group
-        if focal == "focal" and not cols.intersection(_GROUP_COLUMNS):
-            out.append(
-                _problem(
-                    "focal_group",
-                    "focal_group: focal is drawn from race/ethnicity and low income, and the "
-                    "students' records have neither",
-                    "Write `focal_group: all` in the params, or name the roster's race and "
-                    "meal-status columns in its description (`columns: race_1: [...]`, "
-                    "`low_income: [...]`).",
-                    source,
-                )
-            )
     return out
+
+
+def _group_problems_in_counts(tables: dict[str, Any], params: RunParams) -> list[dict[str, Any]]:
+    """A focal or aim group drawn from students' records, in a folder of school counts."""
+    source = "params"
+    groups = _given(tables, "group")
+    out = []
+    for key, group in (("focal_group", params.focal_group), ("aim.group", params.aim.group)):
+        name = group if isinstance(group, str) else "(a condition on students)"
+        if key == "aim.group" and name == "focal" and isinstance(params.focal_group, str):
+            name = params.focal_group
+        if name in groups or name == "all":
+            continue
+        out.append(
+            _problem(
+                key,
+                f"{key}: the group {name!r} is drawn from students' records, and the "
+                "folder holds school counts only"
+                + (f" (groups: {', '.join(sorted(groups))})" if groups else ""),
+                f"Write `{key}: all` in the params (or a group the counts file holds).",
+                source,
+            )
+        )
+    return out
+
+
+def _focal_problems_in_students(tables: dict[str, Any], params: RunParams) -> list[dict[str, Any]]:
+    """The default focal group, when the students' records have neither of its columns."""
+    from netlab import clean
+
+    names = [str(c) for c in tables["students"].frame.columns]
+    cols = {schemas.canonical_name(c) for c in names}
+    cols |= set(clean.header_map("students", names)["rename"].values())
+    if params.focal_group == "focal" and not cols.intersection(_GROUP_COLUMNS):
+        return [
+            _problem(
+                "focal_group",
+                "focal_group: focal is drawn from race/ethnicity and low income, and the "
+                "students' records have neither",
+                "Write `focal_group: all` in the params, or name the roster's race and "
+                "meal-status columns in its description (`columns: race_1: [...]`, "
+                "`low_income: [...]`).",
+                "params",
+            )
+        ]
+    return []

@@ -270,6 +270,62 @@ def describe_failures(
     return problems_frame(records)
 
 
+def _unknown_table(
+    table: str, file: str | None, extra_columns: Mapping[str, Mapping[str, str]] | None
+) -> dict[str, Any]:
+    """The warning for a table netlab does not know, naming the nearest known one."""
+    known = known_tables(extra_columns)
+    hint = suggest(table, known)
+    return problem(
+        file=file,
+        table=table,
+        rule=f"unknown table {table!r}; it was not used"
+        + (f" (did you mean {hint!r}?)" if hint else ""),
+        what_to_do=(f"Rename the file to {hint}.<ext>" if hint else "Remove the file")
+        + f", or declare the table in the params' extra_columns. Known tables: "
+        f"{', '.join(known)}.",
+        severity="warning",
+    )
+
+
+def _column_problems(
+    table: str, present: list[Any], cols: Mapping[str, bool], file: str | None
+) -> list[dict[str, Any]]:
+    """Required columns missing (errors) and unknown columns (warnings), each with a hint."""
+    records = []
+    unknown = [c for c in present if c not in cols]
+    missing = [c for c, req in cols.items() if req and c not in present]
+    for col in missing:
+        hint = suggest(col, unknown)
+        records.append(
+            problem(
+                file=file,
+                table=table,
+                column=col,
+                rule=f"required column {col!r} is missing"
+                + (f" (is {hint!r} meant to be {col!r}?)" if hint else ""),
+                what_to_do=f"Add the column {col!r} to the export"
+                + (f", or rename {hint!r} to {col!r}." if hint else "."),
+            )
+        )
+    for col in unknown:
+        hint = suggest(str(col), cols)
+        records.append(
+            problem(
+                file=file,
+                table=table,
+                column=str(col),
+                rule=f"unknown column {col!r}; it was not used"
+                + (f" (did you mean {hint!r}?)" if hint else ""),
+                what_to_do=f"Rename it to {hint!r}."
+                if hint
+                else f"Remove it, or declare it in the params' extra_columns.{table}.",
+                severity="warning",
+            )
+        )
+    return records
+
+
 def validate_frame(
     table: str,
     frame: pd.DataFrame,
@@ -306,54 +362,11 @@ def validate_frame(
     ["must be one of ['4-year', '2-year']"]
     """
     if table not in known_tables(extra_columns):
-        hint = suggest(table, known_tables(extra_columns))
-        return problems_frame(
-            [
-                problem(
-                    file=file,
-                    table=table,
-                    rule=f"unknown table {table!r}; it was not used"
-                    + (f" (did you mean {hint!r}?)" if hint else ""),
-                    what_to_do=(f"Rename the file to {hint}.<ext>" if hint else "Remove the file")
-                    + f", or declare the table in the params' extra_columns. Known tables: "
-                    f"{', '.join(known_tables(extra_columns))}.",
-                    severity="warning",
-                )
-            ]
-        )
+        return problems_frame([_unknown_table(table, file, extra_columns)])
     schema = schema_for(table, extra_columns)
     cols = columns_of(table, extra_columns)
-    records = []
-    unknown = [c for c in frame.columns if c not in cols]
     missing = [c for c, req in cols.items() if req and c not in frame.columns]
-    for col in missing:
-        hint = suggest(col, unknown)
-        records.append(
-            problem(
-                file=file,
-                table=table,
-                column=col,
-                rule=f"required column {col!r} is missing"
-                + (f" (is {hint!r} meant to be {col!r}?)" if hint else ""),
-                what_to_do=f"Add the column {col!r} to the export"
-                + (f", or rename {hint!r} to {col!r}." if hint else "."),
-            )
-        )
-    for col in unknown:
-        hint = suggest(str(col), cols)
-        records.append(
-            problem(
-                file=file,
-                table=table,
-                column=str(col),
-                rule=f"unknown column {col!r}; it was not used"
-                + (f" (did you mean {hint!r}?)" if hint else ""),
-                what_to_do=f"Rename it to {hint!r}."
-                if hint
-                else f"Remove it, or declare it in the params' extra_columns.{table}.",
-                severity="warning",
-            )
-        )
+    records = _column_problems(table, list(frame.columns), cols, file)
     known = frame[[c for c in frame.columns if c in cols]]
     if missing:
         # Check the columns that are there; the missing ones are reported above.
