@@ -64,7 +64,7 @@ def said_date(day: dt.date | str | None) -> str:
     Parameters
     ----------
     day : date or str or None
-        A date, or its ISO text; None gives ````.
+        A date, or its ISO text; None gives an empty text.
 
     Returns
     -------
