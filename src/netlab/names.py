@@ -187,7 +187,7 @@ def natural_key(text: object) -> tuple:
     ['S2', 'S10', 'School B', 'School AA']
     """
     text = str(text)
-    key = []
+    key: list[tuple[int, int | str, str]] = []
     for m in _PIECES.finditer(text):
         piece = m.group()
         before, after = text[max(m.start() - 1, 0) : m.start()], text[m.end() : m.end() + 1]

@@ -213,7 +213,7 @@ class Explorer:
             view=c["view"].value,
             measure=c["measure"].value,
             group=c["group"].value,
-            years=tuple(int(y) for y in c["years"].value),
+            years=(int(c["years"].value[0]), int(c["years"].value[1])),
             unit=None if unit in (None, _NETWORK) else str(unit),
             name_peers=bool(c["name_peers"].value),
         )
