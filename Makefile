@@ -60,6 +60,7 @@ demo: $(STAMP) ## Generate the synthetic demo networks and render all their repo
 test: $(STAMP) browser ## The whole test suite (lint, unit, statistics, notebooks, browser), then test-min
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -n 2 --durations=15
 	$(MAKE) --no-print-directory test-min
 
@@ -74,8 +75,8 @@ florida: $(STAMP) ## Import Florida's public FAFSA and school files, then render
 bench: $(STAMP) ## Run the benchmarks in bench/ (slow; prints ratios against baselines)
 	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
-lint: $(STAMP) ## ruff check and format check
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+lint: $(STAMP) ## ruff check and format check, and mypy
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
 format: $(STAMP) ## Format the code with ruff
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .

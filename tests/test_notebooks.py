@@ -118,7 +118,7 @@ def test_papermill_infers_every_parameter(name):
 
 
 def test_traction_cohorts_read_as_papermill_hands_them_over():
-    from netlab.report._core import _cohort_list
+    from netlab.report._open import _cohort_list
 
     assert _cohort_list([]) == [] and _cohort_list(None) == [] and _cohort_list("") == []
     assert _cohort_list(2019) == [2019]

@@ -35,6 +35,16 @@ def _risky(text: str) -> bool:
 def csv_text(value: Any) -> Any:
     """A value as a CSV cell: text a spreadsheet would evaluate gets a leading ``'``.
 
+    Parameters
+    ----------
+    value : Any
+        A cell's value.
+
+    Returns
+    -------
+    Any
+        The value, with a ``'`` before text a spreadsheet would evaluate.
+
     Examples
     --------
     >>> csv_text('=HYPERLINK("http://x.example","click")')
@@ -73,6 +83,16 @@ def to_csv(frame: pd.DataFrame) -> str:
     """``frame`` as CSV text (no index), every cell a value (see :func:`csv_frame`).
 
     Lines end in CRLF (RFC 4180), so a cell holding a carriage return is quoted too.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table to write.
+
+    Returns
+    -------
+    str
+        ``frame`` as CSV text (no index), every cell a value (see :func:`csv_frame`).
     """
     return csv_frame(frame).to_csv(index=False, lineterminator="\r\n")
 
@@ -103,7 +123,15 @@ def put(ws: Any, row: int, column: int, value: Any) -> Any:
 
 
 def append(ws: Any, values: list[Any]) -> None:
-    """Write ``values`` as the worksheet's next row, each through :func:`put`."""
+    """Write ``values`` as the worksheet's next row, each through :func:`put`.
+
+    Parameters
+    ----------
+    ws : Any
+        The openpyxl worksheet.
+    values : list[Any]
+        The row's cells, in order.
+    """
     row = ws.max_row + 1 if ws.max_row > 1 or ws.cell(1, 1).value is not None else 1
     for j, value in enumerate(values, start=1):
         put(ws, row, j, value)

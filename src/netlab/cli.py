@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from netlab import paths
 from netlab._version import __version__
@@ -33,6 +34,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
+    _add_project_commands(sub)
+    _add_run_commands(sub)
+    _add_history_commands(sub)
+    return p
+
+
+def _add_project_commands(sub: Any) -> None:
+    """Commands that set up a project and look at files: init, synth, validate, describe."""
     n = sub.add_parser(
         "init",
         help="write a hub's project folder: params from a commented template, an empty raw "
@@ -71,6 +80,9 @@ def _parser() -> argparse.ArgumentParser:
     ds.add_argument("file", type=Path, help="the data file (CSV, text or workbook)")
     ds.add_argument("--print", action="store_true", help="print the draft, write nothing")
 
+
+def _add_run_commands(sub: Any) -> None:
+    """Commands that prepare and render a run: prepare, build, demo, rekey."""
     pr = sub.add_parser("prepare", help="validate, clean and measure a run into data/processed")
     pr.add_argument("params", help="params/<run>.yaml")
     pr.add_argument("--no-models", action="store_true", help="skip the network-level models")
@@ -104,6 +116,9 @@ def _parser() -> argparse.ArgumentParser:
     rk.add_argument("params", help="params/<run>.yaml")
     rk.add_argument("--yes", action="store_true", help="do it (without it: say what it does)")
 
+
+def _add_history_commands(sub: Any) -> None:
+    """Commands over terms and public files: history, import-public."""
     h = sub.add_parser(
         "history",
         help="the terms kept in the history (data/processed/_history): rates and headline "
@@ -123,7 +138,6 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--source", type=Path, required=True, help="folder of the published files")
     i.add_argument("--out", type=Path, required=True, help="raw folder to write the tables to")
     i.add_argument("--season", type=int, default=None, help="graduating year (default: latest)")
-    return p
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
@@ -355,11 +369,11 @@ def _cmd_import_public(args: argparse.Namespace) -> int:
     from netlab import sources
 
     if str(args.state).lower() == "ipeds":
-        result = sources.import_ipeds(args.source, args.out)
-        print(result.summary.to_string(index=False))
-        for note in result.notes:
+        ipeds = sources.import_ipeds(args.source, args.out)
+        print(ipeds.summary.to_string(index=False))
+        for note in ipeds.notes:
             print(f"  {note}")
-        print(f"Wrote {result.path.name} to {args.out}")
+        print(f"Wrote {ipeds.path.name} to {args.out}")
         return 0
 
     result = sources.import_public(args.state, args.source, args.out, season=args.season)
@@ -394,7 +408,18 @@ def _verbose() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``netlab`` command line; return the exit status."""
+    """Run the ``netlab`` command line; return the exit status.
+
+    Parameters
+    ----------
+    argv : Sequence[str] or None, optional
+        The arguments; ``sys.argv[1:]`` when None.
+
+    Returns
+    -------
+    int
+        The exit status (0 on success).
+    """
     args = _parser().parse_args(argv)
     if args.verbose:
         _verbose()

@@ -20,13 +20,35 @@ EXTRAS: dict[str, tuple[tuple[str, ...], str]] = {
 
 
 def missing(extra: str) -> list[str]:
-    """The modules of ``extra`` that are not installed (empty when it is complete)."""
+    """The modules of ``extra`` that are not installed (empty when it is complete).
+
+    Parameters
+    ----------
+    extra : str
+        The optional extra's name (``"pdf"``, ``"dask"``, ``"lab"``).
+
+    Returns
+    -------
+    list[str]
+        The modules of ``extra`` that are not installed (empty when it is complete).
+    """
     modules, _ = EXTRAS[extra]
     return [m for m in modules if importlib.util.find_spec(m) is None]
 
 
 def install_hint(extra: str) -> str:
-    """How to install an extra, with pip and with conda."""
+    """How to install an extra, with pip and with conda.
+
+    Parameters
+    ----------
+    extra : str
+        The optional extra's name (``"pdf"``, ``"dask"``, ``"lab"``).
+
+    Returns
+    -------
+    str
+        How to install an extra, with pip and with conda.
+    """
     return (
         f'pip install "netlab[{extra}]" (in a checkout: make setup), or with conda: '
         "conda env update -f environment.yml"

@@ -129,6 +129,16 @@ def in_sentence(label: str) -> str:
     acronym ("FAFSA ...", "A-G ...") and not a name of two capitalised words ("Cal Grant
     offered", "Dream Act ...").
 
+    Parameters
+    ----------
+    label : str
+        A label as a heading shows it.
+
+    Returns
+    -------
+    str
+        A label as it reads inside a sentence.
+
     Examples
     --------
     >>> in_sentence("Enrolled where likely to graduate")
@@ -177,7 +187,7 @@ def natural_key(text: object) -> tuple:
     ['S2', 'S10', 'School B', 'School AA']
     """
     text = str(text)
-    key = []
+    key: list[tuple[int, int | str, str]] = []
     for m in _PIECES.finditer(text):
         piece = m.group()
         before, after = text[max(m.start() - 1, 0) : m.start()], text[m.end() : m.end() + 1]

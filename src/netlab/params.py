@@ -282,6 +282,18 @@ def _describe(err: ValidationError, source: str) -> str:
 def from_dict(data: dict[str, Any], *, source: str = "parameters") -> RunParams:
     """Validate a mapping of parameters.
 
+    Parameters
+    ----------
+    data : dict[str, Any]
+        The parameters, as read from YAML.
+    source : str, optional
+        Where they came from, for messages (a file name).
+
+    Returns
+    -------
+    RunParams
+        The validated parameters.
+
     Raises
     ------
     ParamsError

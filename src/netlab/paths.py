@@ -71,34 +71,85 @@ def project_root() -> Path:
 
 
 def data_dir() -> Path:
-    """Folder of raw, processed and demo data."""
+    """Folder of raw, processed and demo data.
+
+    Returns
+    -------
+    Path
+        Folder of raw, processed and demo data.
+    """
     return project_root() / "data"
 
 
 def raw_dir(name: str | None = None) -> Path:
-    """Folder of raw exports (read-only inputs), or one term's subfolder."""
+    """Folder of raw exports (read-only inputs), or one term's subfolder.
+
+    Parameters
+    ----------
+    name : str or None, optional
+        A term's subfolder; the folder itself when None.
+
+    Returns
+    -------
+    Path
+        Folder of raw exports (read-only inputs), or one term's subfolder.
+    """
     base = data_dir() / "raw"
     return base / name if name else base
 
 
 def processed_dir(run: str | None = None) -> Path:
-    """Folder of processed tables, or one run's subfolder."""
+    """Folder of processed tables, or one run's subfolder.
+
+    Parameters
+    ----------
+    run : str or None, optional
+        A run's subfolder; the folder itself when None.
+
+    Returns
+    -------
+    Path
+        Folder of processed tables, or one run's subfolder.
+    """
     base = data_dir() / "processed"
     return base / run if run else base
 
 
 def demo_dir(name: str = "network") -> Path:
-    """Folder where the synthetic demo data is written."""
+    """Folder where the synthetic demo data is written.
+
+    Parameters
+    ----------
+    name : str, optional
+        The demo network (``"network"``, ``"districts"``…).
+
+    Returns
+    -------
+    Path
+        Folder where the synthetic demo data is written.
+    """
     return data_dir() / "demo" / name
 
 
 def params_dir() -> Path:
-    """Folder of run parameter files."""
+    """Folder of run parameter files.
+
+    Returns
+    -------
+    Path
+        Folder of run parameter files.
+    """
     return project_root() / "params"
 
 
 def notebooks_dir() -> Path:
-    """Folder of the report notebooks: the project's own ``notebooks/``, else netlab's."""
+    """Folder of the report notebooks: the project's own ``notebooks/``, else netlab's.
+
+    Returns
+    -------
+    Path
+        Folder of the report notebooks: the project's own ``notebooks/``, else netlab's.
+    """
     own = project_root() / "notebooks"
     return own if own.is_dir() else shipped_dir("notebooks")
 
@@ -107,29 +158,75 @@ def templates_dir() -> Path:
     """Folder of the nbconvert templates (``templates/netlab`` is netlab's).
 
     The project's own ``templates/`` when it holds a ``netlab`` template, else netlab's.
+
+    Returns
+    -------
+    Path
+        Folder of the nbconvert templates (``templates/netlab`` is netlab's).
     """
     own = project_root() / "templates"
     return own if (own / "netlab").is_dir() else shipped_dir("templates")
 
 
 def reports_dir(run: str | None = None) -> Path:
-    """Folder of rendered reports, or one run's subfolder."""
+    """Folder of rendered reports, or one run's subfolder.
+
+    Parameters
+    ----------
+    run : str or None, optional
+        A run's subfolder; the folder itself when None.
+
+    Returns
+    -------
+    Path
+        Folder of rendered reports, or one run's subfolder.
+    """
     base = project_root() / "reports"
     return base / run if run else base
 
 
 def work_dir(run: str) -> Path:
-    """Private work area of a run: executed notebooks and logs, never sent out."""
+    """Private work area of a run: executed notebooks and logs, never sent out.
+
+    Parameters
+    ----------
+    run : str
+        The run's name.
+
+    Returns
+    -------
+    Path
+        Private work area of a run: executed notebooks and logs, never sent out.
+    """
     return processed_dir(run) / "_work"
 
 
 def key_file() -> Path:
-    """Local secret key used to pseudonymize student identifiers (never committed)."""
+    """Local secret key used to pseudonymize student identifiers (never committed).
+
+    Returns
+    -------
+    Path
+        Local secret key used to pseudonymize student identifiers (never committed).
+    """
     return project_root() / ".netlab" / "pseudonym.key"
 
 
 def resolve(path: str | os.PathLike, *, base: Path | None = None) -> Path:
-    """Resolve ``path`` against ``base`` (default: the project root) unless absolute."""
+    """Resolve ``path`` against ``base`` (default: the project root) unless absolute.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        A path, absolute or relative to ``base``.
+    base : Path or None, optional
+        The folder relative paths start from; the project root when None.
+
+    Returns
+    -------
+    Path
+        The absolute path.
+    """
     p = Path(path).expanduser()
     return p if p.is_absolute() else (base or project_root()) / p
 
@@ -149,6 +246,18 @@ def slug(text: str, *, hashed: bool = False) -> str:
     most :data:`SLUG_CHARS` characters; not a name Windows reserves such as ``CON``);
     otherwise (or when ``hashed``) its safe characters plus a short hash of the whole id,
     so that ``Escuela-ñ-学校`` and ``Escuela-ü`` get two files, the same in every build.
+
+    Parameters
+    ----------
+    text : str
+        A unit id.
+    hashed : bool, optional
+        Add a short hash of the id, so that ids differing only in case or punctuation get different names.
+
+    Returns
+    -------
+    str
+        A unit id as a file name, one file per id by construction.
 
     Examples
     --------
@@ -180,6 +289,16 @@ def unit_slugs(ids: Iterable[str]) -> dict[str, str]:
     Ids whose slugs would share a file on a case-blind disk (``S01`` and ``s01``, or an id
     written as another's hashed slug) all take their hashed form, so every id keeps a file
     of its own and the same one in every build of the run.
+
+    Parameters
+    ----------
+    ids : Iterable[str]
+        The run's unit ids.
+
+    Returns
+    -------
+    dict[str, str]
+        Each id's file name (:func:`slug`), unique within the run ignoring case.
     """
     ids = list(dict.fromkeys(str(i) for i in ids))
     first = {i: slug(i) for i in ids}
@@ -193,5 +312,18 @@ def unit_slugs(ids: Iterable[str]) -> dict[str, str]:
 
 
 def beside(rel: str, suffix: str) -> str:
-    """The path of a file beside a report ("schools/S01.html" → "schools/S01.pdf")."""
+    """The path of a file beside a report ("schools/S01.html" → "schools/S01.pdf").
+
+    Parameters
+    ----------
+    rel : str
+        A report's path.
+    suffix : str
+        The other file's suffix (``".pdf"``).
+
+    Returns
+    -------
+    str
+        The path of a file beside a report ("schools/S01.html" → "schools/S01.pdf").
+    """
     return str(Path(rel).with_suffix(suffix).as_posix())

@@ -59,7 +59,18 @@ _SMALL = re.compile(r"^<\s?\d+$")
 
 
 def said_date(day: dt.date | str | None) -> str:
-    """A date as pages say it: ``14 Aug 2027``."""
+    """A date as pages say it: ``14 Aug 2027``.
+
+    Parameters
+    ----------
+    day : date or str or None
+        A date, or its ISO text; None gives an empty text.
+
+    Returns
+    -------
+    str
+        A date as pages say it: ``14 Aug 2027``.
+    """
     if day is None or (not isinstance(day, str) and pd.isna(day)):
         return ""
     day = pd.Timestamp(day).date()
@@ -86,6 +97,11 @@ def mark(
     rate : float, optional
         The banded rate (0 or 1).
 
+    Returns
+    -------
+    str
+        The text a hidden (or banded) cell shows, as plain text (escape it for HTML).
+
     Examples
     --------
     >>> mark("small", min_cell=10), mark("open", min_cell=10, until="2027-08-14")
@@ -108,6 +124,20 @@ def mark(
 def legend(reason: Reason | str, *, min_cell: int, band_below: int | None = None) -> str:
     """The legend line of a reason (plain text), the same on every page and workbook.
 
+    Parameters
+    ----------
+    reason : Reason or str
+        The reason a cell is hidden, or its name.
+    min_cell : int
+        The run's small-cell limit.
+    band_below : int or None, optional
+        The run's band limit; twice ``min_cell`` when None.
+
+    Returns
+    -------
+    str
+        The legend line of a reason (plain text), the same on every page and workbook.
+
     Examples
     --------
     >>> legend("small", min_cell=10)
@@ -129,7 +159,22 @@ def legend(reason: Reason | str, *, min_cell: int, band_below: int | None = None
 
 
 def band_mask(rate: Any, n: Any, *, below: int) -> np.ndarray:
-    """True where a rate of exactly 0 or 1 rests on fewer than ``below`` students."""
+    """True where a rate of exactly 0 or 1 rests on fewer than ``below`` students.
+
+    Parameters
+    ----------
+    rate : Any
+        The rate (0 to 1).
+    n : Any
+        The students the rate rests on.
+    below : int
+        A 0% or 100% on fewer students than this is shown banded (``params.band_limit``).
+
+    Returns
+    -------
+    ndarray
+        True where a rate of exactly 0 or 1 rests on fewer than ``below`` students.
+    """
     rate = np.asarray(pd.to_numeric(pd.Series(np.ravel(rate)), errors="coerce"), dtype=float)
     n = np.asarray(pd.to_numeric(pd.Series(np.ravel(n)), errors="coerce"), dtype=float)
     with np.errstate(invalid="ignore"):
@@ -138,6 +183,20 @@ def band_mask(rate: Any, n: Any, *, below: int) -> np.ndarray:
 
 def band(rate: float, n: float, *, below: int) -> str | None:
     """The band a rate is shown as ("≤5%", "≥95%"), or None when it is shown as it is.
+
+    Parameters
+    ----------
+    rate : float
+        The rate (0 to 1).
+    n : float
+        The students the rate rests on.
+    below : int
+        A 0% or 100% on fewer students than this is shown banded (``params.band_limit``).
+
+    Returns
+    -------
+    str or None
+        The band a rate is shown as ("≤5%", "≥95%"), or None when it is shown as it is.
 
     Examples
     --------
@@ -150,7 +209,18 @@ def band(rate: float, n: float, *, below: int) -> str | None:
 
 
 def is_mark(text: str) -> bool:
-    """True when ``text`` is one of the marks a hidden cell may show (for the scans)."""
+    """True when ``text`` is one of the marks a hidden cell may show (for the scans).
+
+    Parameters
+    ----------
+    text : str
+        A cell's text.
+
+    Returns
+    -------
+    bool
+        True when ``text`` is one of the marks a hidden cell may show (for the scans).
+    """
     text = text.strip()
     return (
         text in ("", "*", COMPLEMENTARY_MARK, NOT_IN_DATA_MARK, NOT_APPLICABLE_MARK, "not yet")
@@ -166,7 +236,20 @@ _TAG = re.compile(r"<[^>]+>")
 
 def unbanded_cells(text: str, *, below: int) -> list[str]:
     """Value cells of a page that show 0% or 100% on fewer than ``below`` students
-    (each shown value carries its own ``data-n``): the banding check of the privacy scan."""
+    (each shown value carries its own ``data-n``): the banding check of the privacy scan.
+
+    Parameters
+    ----------
+    text : str
+        A page's HTML.
+    below : int
+        A 0% or 100% on fewer students than this is shown banded (``params.band_limit``).
+
+    Returns
+    -------
+    list[str]
+        Value cells of a page that show 0% or 100% on fewer than ``below`` students (each shown value carries its own ``data-n``): the banding check of the privacy scan.
+    """
     problems = []
     for _, n, inner in _CELL_N.findall(text):
         shown = _TAG.sub("", inner).strip()
@@ -176,7 +259,24 @@ def unbanded_cells(text: str, *, below: int) -> list[str]:
 
 
 def unbanded_xlsx(ws: Any, row: int, counts: str, *, below: int) -> list[str]:
-    """The same check on one workbook row: ``counts`` is "column:students,..." of its cells."""
+    """The same check on one workbook row: ``counts`` is "column:students,..." of its cells.
+
+    Parameters
+    ----------
+    ws : Any
+        The openpyxl worksheet.
+    row : int
+        The worksheet row, from 1.
+    counts : str
+        ``"column:students,..."``: the students each cell of the row rests on.
+    below : int
+        A 0% or 100% on fewer students than this is shown banded (``params.band_limit``).
+
+    Returns
+    -------
+    list[str]
+        The cells that show 0% or 100% on too few students.
+    """
     problems = []
     for part in [p for p in counts.split(",") if ":" in p]:
         col, k = (int(float(x)) for x in part.split(":"))

@@ -102,7 +102,18 @@ def compose(text: str) -> yaml.Node | None:
 
 
 def construct(node: yaml.Node | None) -> Any:
-    """Build Python values (dicts, lists, text, numbers) from a node of :func:`compose`."""
+    """Build Python values (dicts, lists, text, numbers) from a node of :func:`compose`.
+
+    Parameters
+    ----------
+    node : yaml.Node or None
+        A node of :func:`compose`; None gives None.
+
+    Returns
+    -------
+    Any
+        The Python value.
+    """
     if node is None:
         return None
     loader = _BoundedLoader("")
@@ -145,6 +156,18 @@ def shorten(value: Any, limit: int = QUOTE_CHARS) -> str:
 
     Error messages quote what a user wrote; a value of a million characters (or a list
     that nests itself a billion times) must not become a message of that size.
+
+    Parameters
+    ----------
+    value : Any
+        Any value.
+    limit : int, optional
+        About how many characters to keep.
+
+    Returns
+    -------
+    str
+        ``repr(value)``, cut to about ``limit`` characters.
 
     Examples
     --------

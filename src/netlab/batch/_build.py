@@ -34,8 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import netlab.batch._engine as engine
 from netlab import paths
-from netlab.batch import _engine as engine
 from netlab.batch._gate import Gate, check_pdfs, clear_staged, gate_for, publish, staged
 from netlab.batch._plan import plan
 from netlab.batch._result import BuildResult, ReportOutcome

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import importlib
 import io
 import json
 import os
@@ -61,21 +60,6 @@ DEFAULT_TIMEOUT = 600.0
 #: (Linux, the default there) or ``spawn`` a fresh interpreter (the default elsewhere).
 START_METHODS = ("fork", "spawn")
 START_METHOD_ENV = "NETLAB_START_METHOD"
-#: Modules a report may use, imported once by a warm server before it forks.
-_STACK = (
-    "netlab.pipeline",
-    "netlab.measures",
-    "netlab.variation",
-    "netlab.spc",
-    "netlab.practices",
-    "netlab.livecase",
-    "netlab.traction",
-    "netlab.plots",
-    "netlab.report",
-    "netlab.publish",
-    "openpyxl",
-)
-
 __all__ = [
     "START_METHODS",
     "WarmPool",
@@ -131,6 +115,26 @@ def start_method(chosen: str | None = None) -> str:
 # --------------------------------------------------------------------------------------
 
 
+def _import_stack() -> None:
+    """Import the modules a report may use (a warm server does it once, before it forks)."""
+    from netlab import (  # noqa: F401
+        livecase,
+        measures,
+        pipeline,
+        plots,
+        practices,
+        publish,
+        report,
+        spc,
+        traction,
+        variation,
+        words,
+    )
+
+    with contextlib.suppress(ImportError):
+        import openpyxl  # noqa: F401
+
+
 def warm(template_dir: str | None = None) -> float:
     """Import the report stack and prime its caches; return the seconds it took.
 
@@ -145,9 +149,7 @@ def warm(template_dir: str | None = None) -> float:
     import pandas  # noqa: F401
     import pyarrow.parquet  # noqa: F401
 
-    for module in _STACK:
-        with contextlib.suppress(ImportError):
-            importlib.import_module(module)
+    _import_stack()
 
     _shell()
     fig, ax = plt.subplots(figsize=(2, 1.5))

@@ -13,7 +13,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from netlab.params import RunParams
 
 DEFAULT_SHARE = 0.01
 
@@ -40,7 +43,7 @@ class Verdict:
 
 
 def judge(
-    params: Any,
+    params: RunParams | None,
     *,
     table: str,
     rule: str,

@@ -9,14 +9,17 @@ schools and institutions seen so far).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from netlab import schemas
-from netlab.clean import _limits
+from netlab.clean._limits import judge
 from netlab.clean._network import placement
+
+if TYPE_CHECKING:
+    from netlab.params import RunParams
 
 __all__ = ["Context", "Log"]
 
@@ -33,7 +36,7 @@ class Log:
     problems: list[dict[str, Any]] = field(default_factory=list)
     exclusions: list[pd.DataFrame] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    params: Any = None  # the run's exclusion limits (see netlab.clean._limits)
+    params: RunParams | None = None  # the run's exclusion limits (see netlab.clean._limits)
     rows_in: dict[str, int] = field(default_factory=dict)  # each table's rows in its file
     # The run's network (school ids) once the schools table is read: limits count its rows.
     network: set[str] | None = None
@@ -117,7 +120,7 @@ class Log:
         mine = self._network_rows(frame, index, table, reason)
         if mine is not None:
             excluded, rows_in = mine
-        verdict = _limits.judge(
+        verdict = judge(
             self.params,
             table=table,
             rule=rule or reason,
@@ -174,7 +177,7 @@ class Log:
 class Context:
     """What cleaning one table needs: the run's parameters, the key, what was seen so far."""
 
-    params: Any
+    params: RunParams
     extra: dict[str, dict[str, str]]
     key: str
     log: Log

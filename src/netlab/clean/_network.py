@@ -10,28 +10,44 @@ judged on that county's rows, and its rows with a blank school id count too).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from netlab.params import RunParams
 
 
 def _folded(values: pd.Series) -> pd.Series:
     return values.astype("str").str.strip().str.casefold()
 
 
-def selection(params: Any) -> dict[str, list[str]]:
+def selection(params: RunParams | None) -> dict[str, list[str]]:
     """Column -> the values the run chooses (``districts:`` is ``district``)."""
     out = {c: list(v) for c, v in (getattr(params, "select", None) or {}).items()}
-    if getattr(params, "districts", None):
-        out.setdefault("district", []).extend(params.districts)
+    districts = getattr(params, "districts", None)
+    if districts:
+        out.setdefault("district", []).extend(districts)
     return out
 
 
-def network_mask(schools: pd.DataFrame, params: Any) -> pd.Series | None:
+def network_mask(schools: pd.DataFrame, params: RunParams) -> pd.Series | None:
     """Which schools are in the run's network (None: the params choose no subset).
 
     A column the schools table lacks chooses nothing (the selection step says so); values
     are compared without regard to case or surrounding spaces.
+
+    Parameters
+    ----------
+    schools : DataFrame
+        The schools table.
+    params : RunParams
+        The run's parameters (its ``districts:`` and ``select:``).
+
+    Returns
+    -------
+    Series or None
+        True for the rows of ``schools`` in the network; None when the params choose no subset.
     """
     chosen = selection(params)
     ids = getattr(params, "schools", None)

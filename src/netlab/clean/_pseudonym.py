@@ -121,6 +121,16 @@ def key_changed_on_purpose(recorded: str) -> bool:
 
     A key file that was deleted, replaced by hand or lost (and so made anew) is not a
     change on purpose: pseudonyms would stop linking across terms without a word.
+
+    Parameters
+    ----------
+    recorded : str
+        The key fingerprint a processed run recorded.
+
+    Returns
+    -------
+    bool
+        True when the present key was made by ``netlab rekey`` after the key ``recorded``.
     """
     records = _rekeys()
     if not records or not paths.key_file().exists():

@@ -59,7 +59,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -81,6 +81,9 @@ from netlab.clean._table_values import (
     suppressed_counts,
 )
 from netlab.exceptions import SchemaError
+
+if TYPE_CHECKING:
+    from netlab.params import RunParams
 
 EXCLUSION_COLUMNS = ["table", "file", "row", "reason", "column", "value"]
 QUALITY_COLUMNS = ["table", "file", "rows_in", "rows_kept", "rows_excluded"]
@@ -281,7 +284,7 @@ def _quality_frame(quality: list[tuple], exclusions: pd.DataFrame) -> pd.DataFra
 
 
 def clean_tables(
-    raw: Mapping[str, RawTable], params: Any, *, key: str | None = None
+    raw: Mapping[str, RawTable], params: RunParams, *, key: str | None = None
 ) -> CleanResult:
     """Clean and type every table, pseudonymize students, and log what was set aside.
 
@@ -432,7 +435,9 @@ def _source_frames(infos: list[Any]) -> dict[str, pd.DataFrame]:
 
 
 def validate_tables(
-    tables: Mapping[str, RawTable], file_problems: list[dict[str, Any]], params: Any = None
+    tables: Mapping[str, RawTable],
+    file_problems: list[dict[str, Any]],
+    params: RunParams | None = None,
 ) -> pd.DataFrame:
     """Normalize and check raw tables already read; write nothing.
 

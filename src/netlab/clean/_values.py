@@ -33,13 +33,39 @@ _MISSING = object()
 
 
 def factorize_values(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Codes (-1 for missing) and distinct values, so each value is parsed once."""
+    """Codes (-1 for missing) and distinct values, so each value is parsed once.
+
+    Parameters
+    ----------
+    series : Series
+        The column to factorize.
+
+    Returns
+    -------
+    tuple[ndarray, ndarray]
+        The codes (-1 for missing) and the distinct values.
+    """
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     return codes, np.asarray(uniques, dtype=object)
 
 
 def spread_back(values: np.ndarray, codes: np.ndarray, missing: Any) -> np.ndarray:
-    """Put per-distinct-value results back on the rows (code -1 gets ``missing``)."""
+    """Put per-distinct-value results back on the rows (code -1 gets ``missing``).
+
+    Parameters
+    ----------
+    values : ndarray
+        One result per distinct value.
+    codes : ndarray
+        Each row's code, from :func:`factorize_values`.
+    missing : Any
+        What a row of code -1 (a missing value) gets.
+
+    Returns
+    -------
+    ndarray
+        One result per row.
+    """
     filled = np.empty(len(values) + 1, dtype=values.dtype)
     filled[:-1] = values
     filled[-1] = missing
@@ -113,6 +139,16 @@ def race_label(value: Any) -> Any:
 
     Returns ``"Unknown"`` for blank, declined or other labels, and the sentinel for labels
     not recognised (also counted as Unknown, and listed in a warning).
+
+    Parameters
+    ----------
+    value : Any
+        A race/ethnicity label as the file gives it.
+
+    Returns
+    -------
+    Any
+        The category, or the value itself when no category fits.
     """
     text = re.sub(r"[^a-z0-9]+", " ", str(value).lower()).strip()
     if text in {"", "na", "n a", "nan", "none", "null"} or text.startswith(
@@ -209,6 +245,16 @@ _GROUP_WORDS = (
 
 def group_label(value: Any) -> Any:
     """Map a counts file's student-group label to netlab's group names.
+
+    Parameters
+    ----------
+    value : Any
+        A student-group label as the counts file gives it.
+
+    Returns
+    -------
+    Any
+        netlab's group name, or the label itself when none fits.
 
     Examples
     --------

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from netlab import measures
+from netlab import measures, variation
 from netlab.livecase._match import context_used, match
+
+if TYPE_CHECKING:
+    from netlab.pipeline import Prepared
 
 __all__ = ["models_for_run"]
 
 
-def _by_unit(table: pd.DataFrame | None, prepared: Any, unit: str) -> pd.DataFrame | None:
+def _by_unit(table: pd.DataFrame | None, prepared: Prepared, unit: str) -> pd.DataFrame | None:
     """A team table (keyed by ``school_id``) keyed by the run's unit instead.
 
     In a district run each district's PDSA cycles are its schools' cycles together, and its
@@ -33,7 +35,7 @@ def _by_unit(table: pd.DataFrame | None, prepared: Any, unit: str) -> pd.DataFra
     return out
 
 
-def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
+def models_for_run(prepared: Prepared) -> dict[str, pd.DataFrame]:
     """Live-case pairs for the run, computed once.
 
     Hosts are the bright spots on ``params.focal_measure`` for the focal group, from
@@ -50,12 +52,6 @@ def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
         to go on), or ``{}`` when bright spots cannot be computed.
     """
     params = prepared.params
-    try:
-        variation = importlib.import_module("netlab.variation")
-    except ImportError:
-        return {}
-    if not hasattr(variation, "bright_spots"):
-        return {}
     measure = params.focal_measure
     rates = prepared.rates
     if rates is None or rates.empty or measure not in set(rates["measure"]):

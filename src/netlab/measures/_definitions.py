@@ -227,17 +227,40 @@ def _builtin(name: str) -> dict[str, Any]:
 
 
 def builtin_measures() -> dict[str, MeasureDef]:
-    """The built-in measure definitions from ``netlab/data/measures.yaml``."""
+    """The built-in measure definitions from ``netlab/data/measures.yaml``.
+
+    Returns
+    -------
+    dict[str, MeasureDef]
+        The built-in measure definitions from ``netlab/data/measures.yaml``.
+    """
     return {k: MeasureDef(**v) for k, v in _builtin("measures.yaml").items()}
 
 
 def builtin_groups() -> dict[str, GroupDef]:
-    """The built-in group definitions from ``netlab/data/groups.yaml``."""
+    """The built-in group definitions from ``netlab/data/groups.yaml``.
+
+    Returns
+    -------
+    dict[str, GroupDef]
+        The built-in group definitions from ``netlab/data/groups.yaml``.
+    """
     return {k: GroupDef(**v) for k, v in _builtin("groups.yaml").items()}
 
 
 def table_columns(params: RunParams | Mapping[str, Any] | None = None) -> dict[str, dict]:
-    """Each table's known columns and kinds: the processed columns plus ``extra_columns``."""
+    """Each table's known columns and kinds: the processed columns plus ``extra_columns``.
+
+    Parameters
+    ----------
+    params : RunParams or Mapping[str, Any] or None, optional
+        The run's parameters (for ``extra_columns``); none when None.
+
+    Returns
+    -------
+    dict[str, dict]
+        Each table's known columns and kinds: the processed columns plus ``extra_columns``.
+    """
     params = _as_params(params)
     out = {table: dict(cols) for table, cols in TABLE_COLUMNS.items()}
     for table, cols in params.extra_columns.items():

@@ -38,6 +38,11 @@ RATES_COLUMNS = ["unit_id", "year", "group", "measure", "numerator", "denominato
 def measures_frame(registry: Registry) -> pd.DataFrame:
     """Describe the registry's measures, one row each.
 
+    Parameters
+    ----------
+    registry : Registry
+        The measure registry.
+
     Returns
     -------
     pandas.DataFrame
@@ -424,6 +429,15 @@ def sofar_rates(
     """ "So far" counts of the measures that ask for a provisional figure: the students
     already counted in the numerator, over **every** student of the class (the measure's
     table rows, whether or not their answer is known yet).
+
+    Parameters
+    ----------
+    tables : Mapping[str, DataFrame]
+        The run's clean tables.
+    params : RunParams or Mapping[str, Any] or None
+        The run's parameters.
+    registry : Registry or None, optional
+        The measure registry (:func:`netlab.measures.registry`); the built-in one when None.
 
     Returns
     -------

@@ -22,6 +22,13 @@ from netlab.params import RunParams
 def unit_map(schools: pd.DataFrame, params: RunParams | Mapping[str, Any] | None) -> pd.DataFrame:
     """Each school's unit of improvement: itself, or its district.
 
+    Parameters
+    ----------
+    schools : DataFrame
+        The schools table (school_id, and district when units are districts).
+    params : RunParams or Mapping[str, Any] or None
+        The run's parameters (``unit:``).
+
     Returns
     -------
     pandas.DataFrame

@@ -162,7 +162,18 @@ def apply_windows(
 
 
 def split_rates(rates: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The final rows (what every model and funnel reads) and the others (open, provisional)."""
+    """The final rows (what every model and funnel reads) and the others (open, provisional).
+
+    Parameters
+    ----------
+    rates : DataFrame
+        The rates table, with its ``status`` column.
+
+    Returns
+    -------
+    tuple[DataFrame, DataFrame]
+        The final rows (what every model and funnel reads) and the others (open, provisional).
+    """
     if "status" not in rates.columns:
         return rates, rates.iloc[:0].assign(status=pd.Series(dtype="str"))
     final = (rates["status"] == "final").to_numpy()
@@ -183,6 +194,20 @@ def final_mask(frame: pd.DataFrame, measure: Any, as_of: dt.date | None) -> np.n
     For the models that read student records rather than the rates table (case mix,
     student-level practice models): a class whose window is open is left out of them as
     it is left out of the rates. Every row is final when the run has no date.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A student-level table with the class's columns.
+    measure : Any
+        The measure (its window says when a class is final).
+    as_of : date or None
+        The run's date.
+
+    Returns
+    -------
+    ndarray
+        Rows of a student-level table whose class is final on ``measure`` at ``as_of``.
     """
     if as_of is None or frame.empty:
         return np.ones(len(frame), dtype=bool)

@@ -57,7 +57,18 @@ def _hash_files(files: list[Path]) -> hashlib._Hash:
 
 def raw_files(directory: Path) -> list[Path]:
     """The files a run rests on: data files (CSV, Excel, Parquet), descriptions (YAML) and
-    the exports those describe (which may sit in subfolders), sorted."""
+    the exports those describe (which may sit in subfolders), sorted.
+
+    Parameters
+    ----------
+    directory : Path
+        The run's raw folder.
+
+    Returns
+    -------
+    list[Path]
+        The files a run rests on: data files (CSV, Excel, Parquet), descriptions (YAML) and the exports those describe (which may sit in subfolders), sorted.
+    """
     from netlab.sources import claims
 
     suffixes = {".csv", ".txt", ".tsv", ".xlsx", ".xls", ".parquet", ".yaml", ".yml"}
@@ -71,7 +82,18 @@ _RENDER_ONLY = {"pdf"}
 
 
 def input_hash(params: RunParams) -> str:
-    """Hash of the run's raw files and parameters: what the processed tables rest on."""
+    """Hash of the run's raw files and parameters: what the processed tables rest on.
+
+    Parameters
+    ----------
+    params : RunParams
+        The run's parameters (their raw folder and values).
+
+    Returns
+    -------
+    str
+        Hash of the run's raw files and parameters: what the processed tables rest on.
+    """
     directory = params.raw_path
     if not directory.is_dir():
         raise InputError(
@@ -84,7 +106,13 @@ def input_hash(params: RunParams) -> str:
 
 
 def code_hash() -> str:
-    """Hash of the code that prepares a run (changes invalidate processed runs)."""
+    """Hash of the code that prepares a run (changes invalidate processed runs).
+
+    Returns
+    -------
+    str
+        Hash of the code that prepares a run (changes invalidate processed runs).
+    """
     # Every module and YAML definition of the package: a change anywhere may change a table.
     files = sorted(paths.PACKAGE.rglob("*.py")) + sorted(paths.PACKAGE_DATA.rglob("*.yaml"))
     h = _hash_files(files)
@@ -94,7 +122,20 @@ def code_hash() -> str:
 
 
 def report_code_hash(notebooks: Path, templates: Path) -> str:
-    """Hash of everything a report's look rests on: its code, notebooks and template."""
+    """Hash of everything a report's look rests on: its code, notebooks and template.
+
+    Parameters
+    ----------
+    notebooks : Path
+        The notebooks folder; :func:`netlab.paths.notebooks_dir` when None.
+    templates : Path
+        The templates folder; :func:`netlab.paths.templates_dir` when None.
+
+    Returns
+    -------
+    str
+        Hash of everything a report's look rests on: its code, notebooks and template.
+    """
     files: Iterable[Path] = [
         *sorted(paths.PACKAGE.rglob("*.py")),
         *sorted(notebooks.glob("*.ipynb")),

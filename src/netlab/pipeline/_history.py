@@ -60,18 +60,46 @@ def duck() -> duckdb.DuckDBPyConnection:
 
 
 def history_file() -> Path:
-    """Where the history is kept (the hub's private work area): a folder of Parquet files."""
+    """Where the history is kept (the hub's private work area): a folder of Parquet files.
+
+    Returns
+    -------
+    Path
+        Where the history is kept (the hub's private work area): a folder of Parquet files.
+    """
     return paths.processed_dir() / "_history"
 
 
 def network_of(params: RunParams) -> str:
-    """The name a run's terms are kept under: its network, else its run name."""
+    """The name a run's terms are kept under: its network, else its run name.
+
+    Parameters
+    ----------
+    params : RunParams
+        The run's parameters.
+
+    Returns
+    -------
+    str
+        The name a run's terms are kept under: its network, else its run name.
+    """
     return params.network or params.run
 
 
 def run_date(prepared: Prepared) -> dt.date:
     """The date a run's term is kept under in the history: the prepared run's ``as_of``
-    (worked out once when it was prepared; see :func:`netlab.pipeline._prepare.run_date`)."""
+    (worked out once when it was prepared; see :func:`netlab.pipeline._prepare.run_date`).
+
+    Parameters
+    ----------
+    prepared : Prepared
+        The prepared run (from :func:`netlab.prepare` or :func:`netlab.load`).
+
+    Returns
+    -------
+    date
+        The date a run's term is kept under in the history: the prepared run's ``as_of`` (worked out once when it was prepared; see :func:`netlab.pipeline._prepare.run_date`).
+    """
     as_of = getattr(prepared, "as_of", None)
     if isinstance(as_of, dt.date):
         return as_of
@@ -172,6 +200,16 @@ def headlines(prepared: Prepared) -> pd.DataFrame:
     and group), ``bright_spot``, ``traction_stage`` (the latest year), ``aim`` (the network's
     latest rate against its target) and ``practice`` (the within-unit estimate, in
     percentage points).
+
+    Parameters
+    ----------
+    prepared : Prepared
+        The prepared run (from :func:`netlab.prepare` or :func:`netlab.load`).
+
+    Returns
+    -------
+    DataFrame
+        A term's headline results as one tidy frame: a row per unit (or the network) × kind.
     """
     cols = ["unit_id", "kind", "item", "measure", "group", "year", "value", "estimate", "low",
             "high"]  # fmt: skip
@@ -224,7 +262,20 @@ def _aim_row(prepared: Prepared) -> pd.DataFrame:
 
 
 def history_key(network: str, *, path: Path | None = None) -> str | None:
-    """The key fingerprint of the network's latest term with student records, if any."""
+    """The key fingerprint of the network's latest term with student records, if any.
+
+    Parameters
+    ----------
+    network : str
+        The network's name in the history (:func:`netlab.pipeline.network_of`).
+    path : Path or None, optional
+        The history's folder; :func:`history_file` when None.
+
+    Returns
+    -------
+    str or None
+        The key fingerprint of the network's latest term with student records, if any.
+    """
     folder = Path(path or history_file()) / "terms" / paths.slug(network)
     if not folder.is_dir() or not any(folder.glob("*.parquet")):
         return None

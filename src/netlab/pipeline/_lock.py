@@ -136,7 +136,18 @@ def run_lock(
 
 
 def holder(run: str) -> dict | None:
-    """Who holds the run's lock right now, or None when no build is running."""
+    """Who holds the run's lock right now, or None when no build is running.
+
+    Parameters
+    ----------
+    run : str
+        The run's name.
+
+    Returns
+    -------
+    dict or None
+        Who holds the run's lock right now, or None when no build is running.
+    """
     work = paths.work_dir(run)
     if not (work / MUTEX_NAME).exists():
         return None

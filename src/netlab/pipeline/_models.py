@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from netlab.exceptions import NetlabError
+
+if TYPE_CHECKING:
+    from netlab.pipeline._prepared import Prepared
 
 __all__ = ["MODELS", "PRODUCERS", "Model", "UnknownModelError", "fit_models", "model_frame"]
 
@@ -99,8 +103,20 @@ def _check_key(key: str) -> None:
         )
 
 
-def model_frame(prepared: Any, key: str) -> pd.DataFrame | None:
+def model_frame(prepared: Prepared, key: str) -> pd.DataFrame | None:
     """A fitted model frame of a prepared run, or None when this run did not fit it.
+
+    Parameters
+    ----------
+    prepared : Prepared
+        The prepared run (from :func:`netlab.prepare` or :func:`netlab.load`).
+    key : str
+        The model's name, ``"<producer>__<name>"`` (declared in :data:`MODELS`).
+
+    Returns
+    -------
+    DataFrame or None
+        A fitted model frame of a prepared run, or None when this run did not fit it.
 
     Raises
     ------
@@ -111,26 +127,45 @@ def model_frame(prepared: Any, key: str) -> pd.DataFrame | None:
     return (getattr(prepared, "models", None) or {}).get(key)
 
 
-def _producer(name: str) -> Any:
+def _producer(name: str) -> ModuleType:
+    """The module whose ``models_for_run`` fits a producer's models."""
     if name == "variation":
-        from netlab import variation as module
-    elif name == "practices":
-        from netlab import practices as module
-    elif name == "livecase":
-        from netlab import livecase as module
-    elif name == "traction":
-        from netlab import traction as module
-    else:
-        from netlab.pipeline import _runcharts as module
-    return module
+        from netlab import variation
+
+        return variation
+    if name == "practices":
+        from netlab import practices
+
+        return practices
+    if name == "livecase":
+        from netlab import livecase
+
+        return livecase
+    if name == "traction":
+        from netlab import traction
+
+        return traction
+    import netlab.pipeline._runcharts as runcharts
+
+    return runcharts
 
 
-def fit_models(prepared: Any) -> dict[str, pd.DataFrame]:
+def fit_models(prepared: Prepared) -> dict[str, pd.DataFrame]:
     """Fit every producer's models once, in :data:`PRODUCERS` order.
 
     A producer that fails is reported in ``prepared.notes`` and its report sections say
     "not available in this run"; the other producers still run. A producer that returns
     a model nobody declared is a bug, and raises.
+
+    Parameters
+    ----------
+    prepared : Prepared
+        The prepared run (from :func:`netlab.prepare` or :func:`netlab.load`).
+
+    Returns
+    -------
+    dict[str, DataFrame]
+        Every fitted model frame, by ``"<producer>__<name>"``.
     """
     models: dict[str, pd.DataFrame] = {}
     for name in PRODUCERS:

@@ -186,9 +186,16 @@ def check_params_against_data(
             found.append(_problem("measures", str(err.message), err.hint or "", source))
         return found
     students = "students" in tables
+    out = _measure_problems(tables, params, reg, students=students, source=source)
+    out += _focal_group_problems(tables, params, cols, students=students, source=source)
+    return found + out
+
+
+def _measure_problems(
+    tables: dict[str, Any], params: Any, reg: Any, *, students: bool, source: str
+) -> list[dict[str, Any]]:
+    """The focal measure and the aim's measure, when this run's files cannot give them."""
     counted = _given(tables, "measure")
-    groups = _given(tables, "group")
-    out = []
     gives = sorted(counted) + ([] if not students else ["(measures of student records)"])
 
     def producible(name: str) -> bool:
@@ -197,6 +204,7 @@ def check_params_against_data(
             return True
         return m is not None and not m.from_counts and students
 
+    out = []
     for key, name in (
         ("focal_measure", params.focal_measure),
         ("aim.measure", params.aim.measure),
@@ -222,7 +230,17 @@ def check_params_against_data(
                     source,
                 )
             )
+    return out
+
+
+def _focal_group_problems(
+    tables: dict[str, Any], params: Any, cols: set[str] | None, *, students: bool, source: str
+) -> list[dict[str, Any]]:
+    """A focal or aim group the folder cannot give: a students' group in a counts folder,
+    or the default focal group when the students' records have neither of its columns."""
+    out = []
     if not students:
+        groups = _given(tables, "group")
         for key, group in (("focal_group", params.focal_group), ("aim.group", params.aim.group)):
             name = group if isinstance(group, str) else "(a condition on students)"
             if key == "aim.group" and name == "focal" and isinstance(params.focal_group, str):
@@ -239,18 +257,16 @@ def check_params_against_data(
                     source,
                 )
             )
-    else:
-        focal = params.focal_group
-        if focal == "focal" and not cols.intersection(_GROUP_COLUMNS):
-            out.append(
-                _problem(
-                    "focal_group",
-                    "focal_group: focal is drawn from race/ethnicity and low income, and the "
-                    "students' records have neither",
-                    "Write `focal_group: all` in the params, or name the roster's race and "
-                    "meal-status columns in its description (`columns: race_1: [...]`, "
-                    "`low_income: [...]`).",
-                    source,
-                )
+    elif params.focal_group == "focal" and not (cols or set()).intersection(_GROUP_COLUMNS):
+        out.append(
+            _problem(
+                "focal_group",
+                "focal_group: focal is drawn from race/ethnicity and low income, and the "
+                "students' records have neither",
+                "Write `focal_group: all` in the params, or name the roster's race and "
+                "meal-status columns in its description (`columns: race_1: [...]`, "
+                "`low_income: [...]`).",
+                source,
             )
-    return found + out
+        )
+    return out

@@ -16,9 +16,10 @@ import pandas as pd
 from netlab import clean, measures, paths, sources
 from netlab.exceptions import SchemaError
 from netlab.params import RunParams
-from netlab.pipeline import _history, _keep
 from netlab.pipeline._described import with_described_measures
 from netlab.pipeline._fingerprint import input_hash
+from netlab.pipeline._history import history_file, history_key, network_of
+from netlab.pipeline._keep import append as append_history
 from netlab.pipeline._models import fit_models
 from netlab.pipeline._prepared import Prepared
 from netlab.pipeline._selection import _apply_selection, _select_network
@@ -177,7 +178,7 @@ def prepare(params: RunParams, *, fit: bool = True, write: bool = True) -> Prepa
     if write:
         where = write_prepared(prepared)
         log.info("run %r: processed tables and models written to %s", params.run, where)
-        as_of = _keep.append(prepared)
+        as_of = append_history(prepared)
         log.info("run %r: term %r (as of %s) kept in the history", params.run, params.term, as_of)
     return prepared
 
@@ -185,6 +186,11 @@ def prepare(params: RunParams, *, fit: bool = True, write: bool = True) -> Prepa
 def check_keys(params: RunParams) -> None:
     """Stop before preparing when the pseudonym key is not the one the run's processed
     data, or its network's history, was built with (unless ``netlab rekey`` changed it).
+
+    Parameters
+    ----------
+    params : RunParams
+        The run's parameters.
 
     Raises
     ------
@@ -195,9 +201,9 @@ def check_keys(params: RunParams) -> None:
     if found is not None and found.get("has_students"):
         where = f"the processed run {params.run!r} ({paths.processed_dir(params.run)})"
         clean.check_key(found.get("key_id"), where=where, run=params.run)
-    network = _history.network_of(params)
-    where = f"the history of {network!r} ({_history.history_file()})"
-    clean.check_key(_history.history_key(network), where=where, run=params.run)
+    network = network_of(params)
+    where = f"the history of {network!r} ({history_file()})"
+    clean.check_key(history_key(network), where=where, run=params.run)
 
 
 def _import_notes(directory: Path) -> list[str]:

@@ -64,7 +64,18 @@ class Prepared:
 
 
 def summary(prepared: Prepared) -> str:
-    """A short plain-text summary of a prepared run, for the terminal."""
+    """A short plain-text summary of a prepared run, for the terminal.
+
+    Parameters
+    ----------
+    prepared : Prepared
+        The prepared run (from :func:`netlab.prepare` or :func:`netlab.load`).
+
+    Returns
+    -------
+    str
+        A short plain-text summary of a prepared run, for the terminal.
+    """
     lines = [f"Run {prepared.run!r}: {prepared.params.network} — {prepared.params.term}".rstrip()]
     q = prepared.quality
     for row in q.itertuples(index=False):

@@ -10,12 +10,15 @@ rules rest on the points a report may show, so a suppressed point never moves th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from netlab import measures, privacy, spc
+
+if TYPE_CHECKING:
+    from netlab.pipeline._prepared import Prepared
 
 #: The run-chart columns of :func:`netlab.spc.run_chart`, as stored (missing where a point
 #: was not charted: suppressed, or too few shown points).
@@ -58,7 +61,7 @@ _SEASON = [
 ]
 
 
-def report_units(prepared: Any) -> list[tuple[str | None, list[str] | None]]:
+def report_units(prepared: Prepared) -> list[tuple[str | None, list[str] | None]]:
     """Every unit a report is made for, with its school ids; the network first (None)."""
     ids = sorted(prepared.units["unit_id"].astype(str).unique()) if len(prepared.units) else []
     return [(None, None)] + [(u, prepared.schools_of(u)) for u in ids]
@@ -209,7 +212,7 @@ def fafsa_season(
     return _typed(pd.concat(parts, ignore_index=True), _SEASON)
 
 
-def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
+def models_for_run(prepared: Prepared) -> dict[str, pd.DataFrame]:
     """The run charts of every report's unit: ``process_charts`` and ``fafsa_season``.
 
     A run without the process table (or without weekly FAFSA snapshots) fits no model

@@ -37,7 +37,20 @@ _KNOWN: dict[tuple, pd.DataFrame] = {}  # each network's terms, by its files' na
 
 
 def terms(network: str, *, path: Path | None = None) -> pd.DataFrame:
-    """The network's snapshots in the history, oldest first (empty when it has none)."""
+    """The network's snapshots in the history, oldest first (empty when it has none).
+
+    Parameters
+    ----------
+    network : str
+        The network's name in the history (:func:`netlab.pipeline.network_of`).
+    path : Path or None, optional
+        The history's folder; :func:`history_file` when None.
+
+    Returns
+    -------
+    DataFrame
+        The network's snapshots in the history, oldest first (empty when it has none).
+    """
     folder = Path(path or history_file()) / "terms" / paths.slug(network)
     files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
     if not files:
@@ -64,7 +77,22 @@ def terms(network: str, *, path: Path | None = None) -> pd.DataFrame:
 def snapshots(
     network: str, *, as_of: dt.date | None = None, path: Path | None = None
 ) -> tuple[dict | None, dict | None]:
-    """The snapshot reported (``as_of``, default the latest) and the last term's before it."""
+    """The snapshot reported (``as_of``, default the latest) and the last term's before it.
+
+    Parameters
+    ----------
+    network : str
+        The network's name in the history (:func:`netlab.pipeline.network_of`).
+    as_of : date or None, optional
+        The snapshot's date; the latest when None.
+    path : Path or None, optional
+        The history's folder; :func:`history_file` when None.
+
+    Returns
+    -------
+    tuple[dict | None, dict | None]
+        The snapshot reported (``as_of``, default the latest) and the last term's before it.
+    """
     return _pick(terms(network, path=path), as_of)
 
 
@@ -253,6 +281,15 @@ def revisions(
     network: str, *, as_of: dt.date | None = None, path: Path | None = None
 ) -> pd.DataFrame:
     """Figures of earlier classes that the reported snapshot's pull changed.
+
+    Parameters
+    ----------
+    network : str
+        The network's name in the history (:func:`netlab.pipeline.network_of`).
+    as_of : date or None, optional
+        The snapshot's date; the latest when None.
+    path : Path or None, optional
+        The history's folder; :func:`history_file` when None.
 
     Returns
     -------

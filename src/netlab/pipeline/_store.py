@@ -45,6 +45,18 @@ def write_prepared(prepared: Prepared, out_dir: Path | None = None) -> Path:
 
     The manifest, written last, records each file's size and checksum, so that a file
     damaged or replaced afterwards is found before anything reads it (:func:`check`).
+
+    Parameters
+    ----------
+    prepared : Prepared
+        The prepared run (from :func:`netlab.prepare` or :func:`netlab.load`).
+    out_dir : Path or None, optional
+        Where to write; ``data/processed/<run>/`` when None.
+
+    Returns
+    -------
+    Path
+        The folder written.
     """
     out = out_dir or paths.processed_dir(prepared.run)
     (out / "models").mkdir(parents=True, exist_ok=True)
@@ -93,7 +105,18 @@ def write_prepared(prepared: Prepared, out_dir: Path | None = None) -> Path:
 
 
 def manifest(run: str) -> dict | None:
-    """The manifest of a processed run, or ``None`` if it was never prepared."""
+    """The manifest of a processed run, or ``None`` if it was never prepared.
+
+    Parameters
+    ----------
+    run : str
+        The run's name.
+
+    Returns
+    -------
+    dict or None
+        The manifest of a processed run, or ``None`` if it was never prepared.
+    """
     path = paths.processed_dir(run) / "manifest.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
@@ -154,6 +177,16 @@ def stale_reason(params: RunParams) -> str | None:
 
     Checks, in order: a manifest, the inputs and parameters, the pseudonym key, the code,
     and every processed file against its checksum.
+
+    Parameters
+    ----------
+    params : RunParams
+        The run's parameters.
+
+    Returns
+    -------
+    str or None
+        Why the processed run must be prepared again, or None when it is fresh and whole.
     """
     found = manifest(params.run)
     if found is None:
@@ -177,7 +210,18 @@ def stale_reason(params: RunParams) -> str | None:
 
 def is_fresh(params: RunParams) -> bool:
     """True when the processed run rests on the same inputs, parameters, key and code,
-    and every processed file is as the manifest recorded it."""
+    and every processed file is as the manifest recorded it.
+
+    Parameters
+    ----------
+    params : RunParams
+        The run's parameters.
+
+    Returns
+    -------
+    bool
+        True when the processed run rests on the same inputs, parameters, key and code, and every processed file is as the manifest recorded it.
+    """
     return stale_reason(params) is None
 
 

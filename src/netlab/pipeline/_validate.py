@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from netlab import clean, sources
 from netlab.pipeline._params_check import check_params_against_data
 
+if TYPE_CHECKING:
+    from netlab.params import RunParams
+
 __all__ = ["validate_dir"]
 
 
 def validate_dir(
-    directory: str | Path, params: Any = None, *, params_file: str | Path | None = None
+    directory: str | Path,
+    params: RunParams | None = None,
+    *,
+    params_file: str | Path | None = None,
 ) -> pd.DataFrame:
     """Read, normalize and check a folder of exports; write nothing.
 
@@ -52,8 +58,10 @@ def validate_dir(
 def _offer_descriptions(problems: pd.DataFrame, directory: str | Path) -> pd.DataFrame:
     """A file netlab did not recognise: name the nearest built-in and the command that drafts
     its description, rather than the contract's table names."""
-    unknown = problems["rule"].astype(str).str.startswith("unknown table") if len(problems) else []
-    if not len(problems) or not unknown.any():
+    if not len(problems):
+        return problems
+    unknown = problems["rule"].astype(str).str.startswith("unknown table")
+    if not unknown.any():
         return problems
     problems = problems.copy()
     for i in problems.index[unknown]:

@@ -75,7 +75,8 @@ def stage_shares(shares: pd.DataFrame, *, ax: Axes | None = None, legend: bool =
     ax = _axes(ax, (max(5.0, 2.5 + 0.4 * len(wide)), 3.6))
     teams = frame.groupby(keys, observed=True)["total"].first().reindex(wide.index)
     # Years on the ticks; a gap and a label under each cohort's group of bars.
-    xs, labels, groups, x, last = [], [], {}, 0.0, None
+    groups: dict[Any, list[float]] = {}
+    xs, labels, x, last = [], [], 0.0, None
     for key in wide.index:
         key = key if isinstance(key, tuple) else (key,)
         if last is not None and len(key) > 1 and key[0] != last:

@@ -7,12 +7,6 @@ from netlab.practices._between import (
     gains,
     naive_cross_section,
 )
-from netlab.practices._core import (
-    measure_words,
-    models_for_run,
-    practice_sentences,
-    student_outcome,
-)
 from netlab.practices._hetero import (
     HETEROGENEITY_COLUMNS,
     heterogeneity,
@@ -23,6 +17,11 @@ from netlab.practices._logit import (
 )
 from netlab.practices._panel import (
     panel,
+)
+from netlab.practices._run import (
+    measure_words,
+    models_for_run,
+    student_outcome,
 )
 from netlab.practices._staggered import (
     EXTRA_COLUMNS,

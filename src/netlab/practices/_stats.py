@@ -70,6 +70,16 @@ def bh_qvalues(p: Sequence[float] | np.ndarray) -> np.ndarray:
     (scipy's :func:`scipy.stats.false_discovery_control` over the p-values that are not
     missing).
 
+    Parameters
+    ----------
+    p : Sequence[float] or ndarray
+        The p-values of one model's practices.
+
+    Returns
+    -------
+    ndarray
+        The q-values, in the order of ``p``.
+
     Examples
     --------
     >>> bh_qvalues([0.01, 0.04, 0.03, 0.20]).round(3).tolist()

@@ -114,7 +114,20 @@ def _glance(params: RunParams) -> tuple[Any, pd.DataFrame] | None:
 
 
 def index_page(result: Any, params: RunParams) -> str:
-    """The HTML of a run's ``index.html`` (see the module's description)."""
+    """The HTML of a run's ``index.html`` (see the module's description).
+
+    Parameters
+    ----------
+    result : Any
+        The build's result (:class:`netlab.batch.BuildResult`).
+    params : RunParams
+        The run's parameters.
+
+    Returns
+    -------
+    str
+        The page's HTML.
+    """
     out = result.out_dir
     found = _glance(params)
     body: list[str] = []

@@ -10,15 +10,6 @@ from netlab.report._brief_protocol import brief_protocol
 from netlab.report._context import (
     Report,
 )
-from netlab.report._core import (
-    META_MIME,
-    from_prepared,
-    header,
-    load_run,
-    open_brief,
-    open_report,
-    preload,
-)
 from netlab.report._equity import (
     equity_gaps,
 )
@@ -53,6 +44,15 @@ from netlab.report._network import (
     constellation,
     team_indicators,
     where_varies,
+)
+from netlab.report._open import (
+    META_MIME,
+    from_prepared,
+    header,
+    load_run,
+    open_brief,
+    open_report,
+    preload,
 )
 from netlab.report._practices_network import (
     practices_network,

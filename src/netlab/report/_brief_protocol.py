@@ -13,7 +13,18 @@ __all__ = ["brief_protocol"]
 
 
 def brief_protocol(r: Report) -> Section:
-    """The live-case protocol's prompts: celebrations, noticings, wonderings."""
+    """The live-case protocol's prompts: celebrations, noticings, wonderings.
+
+    Parameters
+    ----------
+    r : Report
+        The report's context (from :func:`netlab.report.open_report`).
+
+    Returns
+    -------
+    Section
+        What the notebook cell shows: sentences, table and figure, privacy rules applied.
+    """
     s = Section("protocol")
     host, visitor = _E(r.unit_name), _E(r.label(r.partner))
     phrase = _E(_phrase(r, r.params.focal_measure))

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from netlab.measures import AT_GRADUATION, Window
 from netlab.pipeline import model_frame
+
+if TYPE_CHECKING:
+    from netlab.params import RunParams
+    from netlab.pipeline import Prepared
 
 __all__ = ["Report"]
 
@@ -18,7 +22,7 @@ __all__ = ["Report"]
 class Report:
     """One report being built: the prepared run, whose report it is, how units are shown."""
 
-    prepared: Any
+    prepared: Prepared
     kind: str
     unit_id: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
@@ -26,7 +30,7 @@ class Report:
     partner: str | None = None  # a live-case brief: the visiting unit (the host is unit_id)
 
     @property
-    def params(self) -> Any:
+    def params(self) -> RunParams:
         return self.prepared.params
 
     @property

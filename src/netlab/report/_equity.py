@@ -23,7 +23,18 @@ if TYPE_CHECKING:
 
 
 def equity_gaps(r: Report) -> Section:
-    """Gaps between focal students and the rest, with intervals."""
+    """Gaps between focal students and the rest, with intervals.
+
+    Parameters
+    ----------
+    r : Report
+        The report's context (from :func:`netlab.report.open_report`).
+
+    Returns
+    -------
+    Section
+        What the notebook cell shows: sentences, table and figure, privacy rules applied.
+    """
     s = Section("equity")
     measure = r.measure
     label = _measure_label(r, measure)

@@ -35,7 +35,18 @@ if TYPE_CHECKING:
 
 
 def funnel_position(r: Report) -> Section:
-    """The unit's place in the network's funnel for its measure (peers unnamed)."""
+    """The unit's place in the network's funnel for its measure (peers unnamed).
+
+    Parameters
+    ----------
+    r : Report
+        The report's context (from :func:`netlab.report.open_report`).
+
+    Returns
+    -------
+    Section
+        What the notebook cell shows: sentences, table and figure, privacy rules applied.
+    """
     return funnel(r, highlight=r.unit_id)
 
 
@@ -126,7 +137,20 @@ def _outside_limits(r: Report, f: pd.DataFrame, shown: pd.DataFrame, year: int) 
 
 
 def funnel(r: Report, *, highlight: str | None = None) -> Section:
-    """Funnel plot of the focal measure for the focal group in the latest year."""
+    """Funnel plot of the focal measure for the focal group in the latest year.
+
+    Parameters
+    ----------
+    r : Report
+        The report's context (from :func:`netlab.report.open_report`).
+    highlight : str or None, optional
+        A unit to mark on the plot; the report's own unit when None.
+
+    Returns
+    -------
+    Section
+        What the notebook cell shows: sentences, table and figure, privacy rules applied.
+    """
     s = Section("funnel")
     measure = r.measure
     label = _measure_label(r, measure)

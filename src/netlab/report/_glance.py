@@ -232,6 +232,16 @@ def network_glance(r: Report) -> Section:
     to reach the target this year), where the network varies most (the measure with the
     widest spread between units), and which units to learn from (bright spots and live-case
     hosts).
+
+    Parameters
+    ----------
+    r : Report
+        The report's context (from :func:`netlab.report.open_report`).
+
+    Returns
+    -------
+    Section
+        What the notebook cell shows: sentences, table and figure, privacy rules applied.
     """
     s = Section("glance")
     facts = aim_facts(r)

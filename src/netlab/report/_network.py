@@ -41,7 +41,18 @@ if TYPE_CHECKING:
 
 
 def where_varies(r: Report) -> Section:
-    """Measures ranked by between-unit spread for the focal group: where to focus."""
+    """Measures ranked by between-unit spread for the focal group: where to focus.
+
+    Parameters
+    ----------
+    r : Report
+        The report's context (from :func:`netlab.report.open_report`).
+
+    Returns
+    -------
+    Section
+        What the notebook cell shows: sentences, table and figure, privacy rules applied.
+    """
     s = Section("spread")
     look = lookup(r, "variation__spread", "The spread ranking", n=None)
     if look.missing:
@@ -85,7 +96,18 @@ def where_varies(r: Report) -> Section:
 
 
 def team_indicators(r: Report) -> Section:
-    """Each team's progress on its own indicator, as change from its baseline."""
+    """Each team's progress on its own indicator, as change from its baseline.
+
+    Parameters
+    ----------
+    r : Report
+        The report's context (from :func:`netlab.report.open_report`).
+
+    Returns
+    -------
+    Section
+        What the notebook cell shows: sentences, table and figure, privacy rules applied.
+    """
     s = Section("teams")
     if not r.params.team_measures:
         return s.add(_note("Every team in this run works on the network's focal measure."))
@@ -121,7 +143,18 @@ def team_indicators(r: Report) -> Section:
 
 
 def constellation(r: Report) -> Section:
-    """Is the network becoming a constellation? Network rate and spread over the years."""
+    """Is the network becoming a constellation? Network rate and spread over the years.
+
+    Parameters
+    ----------
+    r : Report
+        The report's context (from :func:`netlab.report.open_report`).
+
+    Returns
+    -------
+    Section
+        What the notebook cell shows: sentences, table and figure, privacy rules applied.
+    """
     s = Section("constellation")
     measure = r.params.focal_measure
     label = _measure_label(r, measure)
@@ -166,7 +199,18 @@ def constellation(r: Report) -> Section:
 
 
 def caterpillar(r: Report) -> Section:
-    """Shrunken unit estimates with intervals, latest year, focal measure."""
+    """Shrunken unit estimates with intervals, latest year, focal measure.
+
+    Parameters
+    ----------
+    r : Report
+        The report's context (from :func:`netlab.report.open_report`).
+
+    Returns
+    -------
+    Section
+        What the notebook cell shows: sentences, table and figure, privacy rules applied.
+    """
     s = Section("caterpillar")
     measure = r.params.focal_measure
     label = _measure_label(r, measure)
@@ -202,7 +246,18 @@ def _margin(spots: pd.DataFrame) -> float:
 
 
 def bright_spots(r: Report) -> Section:
-    """Units credibly better than the network, with their evidence."""
+    """Units credibly better than the network, with their evidence.
+
+    Parameters
+    ----------
+    r : Report
+        The report's context (from :func:`netlab.report.open_report`).
+
+    Returns
+    -------
+    Section
+        What the notebook cell shows: sentences, table and figure, privacy rules applied.
+    """
     s = Section("bright")
     measure = r.params.focal_measure
     look = lookup(r, "variation__bright_spots", "Bright spots", measure=measure)

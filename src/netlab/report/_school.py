@@ -43,7 +43,18 @@ if TYPE_CHECKING:
 
 
 def process_measures(r: Report) -> Section:
-    """Interim and process measures over time, as run charts, beside the outcome they serve."""
+    """Interim and process measures over time, as run charts, beside the outcome they serve.
+
+    Parameters
+    ----------
+    r : Report
+        The report's context (from :func:`netlab.report.open_report`).
+
+    Returns
+    -------
+    Section
+        What the notebook cell shows: sentences, table and figure, privacy rules applied.
+    """
     s = Section("process")
     table_ = r.prepared.tables.get("process")
     if table_ is None or table_.empty:
@@ -89,7 +100,18 @@ def process_measures(r: Report) -> Section:
 
 
 def fafsa_season(r: Report) -> Section:
-    """The unit's weekly FAFSA completion this season against last season (run chart)."""
+    """The unit's weekly FAFSA completion this season against last season (run chart).
+
+    Parameters
+    ----------
+    r : Report
+        The report's context (from :func:`netlab.report.open_report`).
+
+    Returns
+    -------
+    Section
+        What the notebook cell shows: sentences, table and figure, privacy rules applied.
+    """
     s = Section("fafsa")
     weekly = r.prepared.tables.get("fafsa_weekly")
     if weekly is None or weekly.empty:

@@ -38,7 +38,24 @@ def _rates(r: Report, *, measure: str, group: str) -> pd.DataFrame:
 
 
 def yearly(r: Report, *, measure: str, group: str, unit_id: str | None) -> pd.DataFrame:
-    """Counts and rate per year for one unit (or the network, pooled), suppression applied."""
+    """Counts and rate per year for one unit (or the network, pooled), suppression applied.
+
+    Parameters
+    ----------
+    r : Report
+        The report's context (from :func:`netlab.report.open_report`).
+    measure : str
+        The measure; the report's focal measure when None.
+    group : str
+        The student group; the report's focal group when None.
+    unit_id : str or None
+        The unit; the network, pooled, when None.
+
+    Returns
+    -------
+    DataFrame
+        Counts and rate per year for one unit (or the network, pooled), suppression applied.
+    """
     rows = _rates(r, measure=measure, group=group)
     if unit_id is not None:
         rows = rows.loc[rows["unit_id"].astype(str) == str(unit_id)]
@@ -174,7 +191,18 @@ def _definitions(r: Report, shown: set) -> str:
 
 
 def measure_results(r: Report) -> Section:
-    """The unit's focal-group results on every measure over the years, with the network."""
+    """The unit's focal-group results on every measure over the years, with the network.
+
+    Parameters
+    ----------
+    r : Report
+        The report's context (from :func:`netlab.report.open_report`).
+
+    Returns
+    -------
+    Section
+        What the notebook cell shows: sentences, table and figure, privacy rules applied.
+    """
     s = Section("measures")
     rates = r.prepared.rates
     group = "focal"

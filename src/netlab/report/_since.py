@@ -46,7 +46,18 @@ def revised(prepared) -> pd.DataFrame:
 
 
 def since_last_term(r: Report) -> Section:
-    """What moved since last term: the network's counts, or this school's own change."""
+    """What moved since last term: the network's counts, or this school's own change.
+
+    Parameters
+    ----------
+    r : Report
+        The report's context (from :func:`netlab.report.open_report`).
+
+    Returns
+    -------
+    Section
+        What the notebook cell shows: sentences, table and figure, privacy rules applied.
+    """
     s = Section("since")
     frame = since_frame(r.prepared)
     if frame.empty:

@@ -43,7 +43,18 @@ def _cohort_filter(r: Report, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def traction_stages(r: Report) -> Section:
-    """Shares of teams at each stage, by cohort and year."""
+    """Shares of teams at each stage, by cohort and year.
+
+    Parameters
+    ----------
+    r : Report
+        The report's context (from :func:`netlab.report.open_report`).
+
+    Returns
+    -------
+    Section
+        What the notebook cell shows: sentences, table and figure, privacy rules applied.
+    """
     s = Section("stages")
     look = _teams(r, "traction__shares", "Stages of traction", no_table("traction"))
     if not look.fitted:
@@ -82,7 +93,18 @@ def traction_stages(r: Report) -> Section:
 
 
 def traction_transitions(r: Report) -> Section:
-    """Year-to-year transitions between stages, and time to reach each stage."""
+    """Year-to-year transitions between stages, and time to reach each stage.
+
+    Parameters
+    ----------
+    r : Report
+        The report's context (from :func:`netlab.report.open_report`).
+
+    Returns
+    -------
+    Section
+        What the notebook cell shows: sentences, table and figure, privacy rules applied.
+    """
     s = Section("transitions")
     look = _teams(r, "traction__transitions", "Transitions between stages")
     if look.missing:
@@ -125,7 +147,18 @@ def traction_transitions(r: Report) -> Section:
 
 
 def traction_outcomes(r: Report) -> Section:
-    """The focal measure's change for teams at each stage, with intervals and the caveat."""
+    """The focal measure's change for teams at each stage, with intervals and the caveat.
+
+    Parameters
+    ----------
+    r : Report
+        The report's context (from :func:`netlab.report.open_report`).
+
+    Returns
+    -------
+    Section
+        What the notebook cell shows: sentences, table and figure, privacy rules applied.
+    """
     s = Section("outcomes")
     look = lookup(
         r,
@@ -185,7 +218,18 @@ def traction_outcomes(r: Report) -> Section:
 
 
 def traction_pdsa(r: Report) -> Section:
-    """PDSA activity across teams, by term."""
+    """PDSA activity across teams, by term.
+
+    Parameters
+    ----------
+    r : Report
+        The report's context (from :func:`netlab.report.open_report`).
+
+    Returns
+    -------
+    Section
+        What the notebook cell shows: sentences, table and figure, privacy rules applied.
+    """
     s = Section("pdsa")
     look = _teams(r, "traction__pdsa_activity", "PDSA activity", no_table("pdsa"))
     if look.missing:
@@ -213,7 +257,18 @@ def traction_pdsa(r: Report) -> Section:
 
 
 def traction_survey(r: Report) -> Section:
-    """Network-survey trends before and after the spotlight date."""
+    """Network-survey trends before and after the spotlight date.
+
+    Parameters
+    ----------
+    r : Report
+        The report's context (from :func:`netlab.report.open_report`).
+
+    Returns
+    -------
+    Section
+        What the notebook cell shows: sentences, table and figure, privacy rules applied.
+    """
     s = Section("survey")
     look = _teams(r, "traction__survey_trends", "Network-survey trends", no_table("survey"))
     if look.missing:

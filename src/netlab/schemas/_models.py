@@ -272,7 +272,20 @@ def schema_for(
 
 
 def columns_of(table: str, extra_columns: Mapping[str, Mapping[str, str]] | None = None) -> dict:
-    """Return ``{column: required}`` for ``table``, declared extra columns included."""
+    """Return ``{column: required}`` for ``table``, declared extra columns included.
+
+    Parameters
+    ----------
+    table : str
+        The contract table's name.
+    extra_columns : Mapping[str, Mapping[str, str]] or None, optional
+        The run's declared extra columns, ``{table: {column: kind}}``.
+
+    Returns
+    -------
+    dict
+        ``{column: required}`` for ``table``, declared extra columns included.
+    """
     schema = schema_for(table, extra_columns)
     return {name: bool(col.required) for name, col in schema.columns.items()}
 
@@ -299,6 +312,16 @@ def column_kinds(table: str) -> dict[str, str]:
     The one place column kinds are written down is the schema; measures and conditions
     read them from here.
 
+    Parameters
+    ----------
+    table : str
+        The contract table's name.
+
+    Returns
+    -------
+    dict[str, str]
+        ``{column: kind}`` of a table's processed columns, read off its pandera model.
+
     Examples
     --------
     >>> column_kinds("practices")
@@ -308,5 +331,16 @@ def column_kinds(table: str) -> dict[str, str]:
 
 
 def known_tables(extra_columns: Mapping[str, Mapping[str, str]] | None = None) -> list[str]:
-    """Return the tables netlab knows: the built-in ones and those declared by the run."""
+    """Return the tables netlab knows: the built-in ones and those declared by the run.
+
+    Parameters
+    ----------
+    extra_columns : Mapping[str, Mapping[str, str]] or None, optional
+        The run's declared extra columns, ``{table: {column: kind}}``.
+
+    Returns
+    -------
+    list[str]
+        The tables netlab knows: the built-in ones and those declared by the run.
+    """
     return list(TABLES) + [t for t in (extra_columns or {}) if t not in TABLES]

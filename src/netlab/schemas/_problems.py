@@ -38,7 +38,32 @@ def problem(
     rows: Iterable[int] | None = None,
     values: Iterable[Any] | None = None,
 ) -> dict[str, Any]:
-    """Return one problem record (a row of a problems frame)."""
+    """Return one problem record (a row of a problems frame).
+
+    Parameters
+    ----------
+    table : str or None
+        The contract table's name.
+    rule : str
+        The rule broken, in words.
+    what_to_do : str
+        What the person should do about it.
+    severity : str, optional
+        ``"error"`` or ``"warning"``.
+    file : str or None, optional
+        The file the rows came from, if any.
+    column : str or None, optional
+        The column, if one.
+    rows : Iterable[int] or None, optional
+        The rows, numbered as the file shows them, if known.
+    values : Iterable[Any] or None, optional
+        Examples of the offending values.
+
+    Returns
+    -------
+    dict[str, Any]
+        One problem record (a row of a problems frame).
+    """
     listed = [int(r) for r in rows] if rows is not None else []
     return {
         "file": file,
@@ -54,19 +79,50 @@ def problem(
 
 
 def problems_frame(records: Sequence[Mapping[str, Any]] | None = None) -> pd.DataFrame:
-    """Return a problems frame (columns :data:`PROBLEM_COLUMNS`) from problem records."""
+    """Return a problems frame (columns :data:`PROBLEM_COLUMNS`) from problem records.
+
+    Parameters
+    ----------
+    records : Sequence[Mapping[str, Any]] or None, optional
+        Problem records from :func:`problem`; none gives an empty frame.
+
+    Returns
+    -------
+    DataFrame
+        A problems frame (columns :data:`PROBLEM_COLUMNS`) from problem records.
+    """
     frame = pd.DataFrame(list(records or []), columns=PROBLEM_COLUMNS)
     return frame.astype({"rows": object, "values": object})
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str | None:
-    """Return the closest candidate to a misspelled ``name``, or ``None``."""
+    """Return the closest candidate to a misspelled ``name``, or ``None``.
+
+    Parameters
+    ----------
+    name : str
+        The name as written.
+    candidates : Iterable[str]
+        The names it may have meant.
+
+    Returns
+    -------
+    str or None
+        The closest candidate to a misspelled ``name``, or ``None``.
+    """
     close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.75)
     return close[0] if close else None
 
 
 def failures(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame:
     """Validate ``frame`` lazily and return one row per failing value.
+
+    Parameters
+    ----------
+    schema : DataFrameSchema
+        The pandera schema.
+    frame : DataFrame
+        The table to validate.
 
     Returns
     -------
@@ -121,7 +177,18 @@ _TYPE_WORDS = {
 
 
 def rule_text(check: str) -> str:
-    """Turn a pandera check name into words a person can act on."""
+    """Turn a pandera check name into words a person can act on.
+
+    Parameters
+    ----------
+    check : str
+        The pandera check's name (``"isin"``, ``"not_nullable"``…).
+
+    Returns
+    -------
+    str
+        The rule in words.
+    """
     for pattern, text in _CHECK_TEXT:
         m = re.match(pattern, check)
         if m:
@@ -143,7 +210,24 @@ def _what_to_do(check: str, column: str | None) -> str:
 def describe_failures(
     cases: pd.DataFrame, *, table: str, file: str | None = None, severity: str = "error"
 ) -> pd.DataFrame:
-    """Turn :func:`failures` output into a problems frame, one row per column and rule."""
+    """Turn :func:`failures` output into a problems frame, one row per column and rule.
+
+    Parameters
+    ----------
+    cases : DataFrame
+        The failure cases, from :func:`failures`.
+    table : str
+        The contract table's name.
+    file : str or None, optional
+        The file the rows came from, if any.
+    severity : str, optional
+        ``"error"`` or ``"warning"``.
+
+    Returns
+    -------
+    DataFrame
+        A problems frame (columns :data:`PROBLEM_COLUMNS`).
+    """
     records = []
     if len(cases) == 0:
         return problems_frame()
@@ -186,6 +270,62 @@ def describe_failures(
     return problems_frame(records)
 
 
+def _unknown_table(
+    table: str, file: str | None, extra_columns: Mapping[str, Mapping[str, str]] | None
+) -> dict[str, Any]:
+    """The warning for a table netlab does not know, naming the nearest known one."""
+    known = known_tables(extra_columns)
+    hint = suggest(table, known)
+    return problem(
+        file=file,
+        table=table,
+        rule=f"unknown table {table!r}; it was not used"
+        + (f" (did you mean {hint!r}?)" if hint else ""),
+        what_to_do=(f"Rename the file to {hint}.<ext>" if hint else "Remove the file")
+        + f", or declare the table in the params' extra_columns. Known tables: "
+        f"{', '.join(known)}.",
+        severity="warning",
+    )
+
+
+def _column_problems(
+    table: str, present: list[Any], cols: Mapping[str, bool], file: str | None
+) -> list[dict[str, Any]]:
+    """Required columns missing (errors) and unknown columns (warnings), each with a hint."""
+    records = []
+    unknown = [c for c in present if c not in cols]
+    missing = [c for c, req in cols.items() if req and c not in present]
+    for col in missing:
+        hint = suggest(col, unknown)
+        records.append(
+            problem(
+                file=file,
+                table=table,
+                column=col,
+                rule=f"required column {col!r} is missing"
+                + (f" (is {hint!r} meant to be {col!r}?)" if hint else ""),
+                what_to_do=f"Add the column {col!r} to the export"
+                + (f", or rename {hint!r} to {col!r}." if hint else "."),
+            )
+        )
+    for col in unknown:
+        hint = suggest(str(col), cols)
+        records.append(
+            problem(
+                file=file,
+                table=table,
+                column=str(col),
+                rule=f"unknown column {col!r}; it was not used"
+                + (f" (did you mean {hint!r}?)" if hint else ""),
+                what_to_do=f"Rename it to {hint!r}."
+                if hint
+                else f"Remove it, or declare it in the params' extra_columns.{table}.",
+                severity="warning",
+            )
+        )
+    return records
+
+
 def validate_frame(
     table: str,
     frame: pd.DataFrame,
@@ -222,54 +362,11 @@ def validate_frame(
     ["must be one of ['4-year', '2-year']"]
     """
     if table not in known_tables(extra_columns):
-        hint = suggest(table, known_tables(extra_columns))
-        return problems_frame(
-            [
-                problem(
-                    file=file,
-                    table=table,
-                    rule=f"unknown table {table!r}; it was not used"
-                    + (f" (did you mean {hint!r}?)" if hint else ""),
-                    what_to_do=(f"Rename the file to {hint}.<ext>" if hint else "Remove the file")
-                    + f", or declare the table in the params' extra_columns. Known tables: "
-                    f"{', '.join(known_tables(extra_columns))}.",
-                    severity="warning",
-                )
-            ]
-        )
+        return problems_frame([_unknown_table(table, file, extra_columns)])
     schema = schema_for(table, extra_columns)
     cols = columns_of(table, extra_columns)
-    records = []
-    unknown = [c for c in frame.columns if c not in cols]
     missing = [c for c, req in cols.items() if req and c not in frame.columns]
-    for col in missing:
-        hint = suggest(col, unknown)
-        records.append(
-            problem(
-                file=file,
-                table=table,
-                column=col,
-                rule=f"required column {col!r} is missing"
-                + (f" (is {hint!r} meant to be {col!r}?)" if hint else ""),
-                what_to_do=f"Add the column {col!r} to the export"
-                + (f", or rename {hint!r} to {col!r}." if hint else "."),
-            )
-        )
-    for col in unknown:
-        hint = suggest(str(col), cols)
-        records.append(
-            problem(
-                file=file,
-                table=table,
-                column=str(col),
-                rule=f"unknown column {col!r}; it was not used"
-                + (f" (did you mean {hint!r}?)" if hint else ""),
-                what_to_do=f"Rename it to {hint!r}."
-                if hint
-                else f"Remove it, or declare it in the params' extra_columns.{table}.",
-                severity="warning",
-            )
-        )
+    records = _column_problems(table, list(frame.columns), cols, file)
     known = frame[[c for c in frame.columns if c in cols]]
     if missing:
         # Check the columns that are there; the missing ones are reported above.

@@ -281,6 +281,16 @@ IDENTIFIER_PATTERN = re.compile(
 def canonical_name(name: Any) -> str:
     """Return a header in canonical spelling: lower case, punctuation runs as ``_``.
 
+    Parameters
+    ----------
+    name : Any
+        A header as the file spells it.
+
+    Returns
+    -------
+    str
+        A header in canonical spelling: lower case, punctuation runs as ``_``.
+
     Examples
     --------
     >>> canonical_name(" Student ID# ")

@@ -91,6 +91,11 @@ def _header_of(path: Path) -> list[str] | None:
 def claims(directory: str | Path) -> tuple[dict[Path, Claim], list[dict[str, Any]]]:
     """Which files of a raw folder are read through a description, and which one.
 
+    Parameters
+    ----------
+    directory : str or Path
+        The raw folder.
+
     Returns
     -------
     (dict, list)

@@ -341,7 +341,18 @@ def draft_description(path: str | Path, *, write: bool = True) -> tuple[Path, st
 
 
 def nearest_builtin(path: str | Path) -> Ranking | None:
-    """The built-in description nearest to a file, or None when nothing fits at all."""
+    """The built-in description nearest to a file, or None when nothing fits at all.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to match.
+
+    Returns
+    -------
+    Ranking or None
+        The built-in description nearest to a file, or None when nothing fits at all.
+    """
     try:
         sample = _sample(Path(path))
     except (InputError, OSError):

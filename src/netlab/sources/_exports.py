@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,9 @@ from netlab.sources._kinds import ReadExport
 from netlab.sources._read import read_export
 from netlab.sources._students import roster_students
 from netlab.sources._wide_counts import GEOGRAPHY, _counts
+
+if TYPE_CHECKING:
+    pass
 
 _TYPED = {"applications", "aid", "college_codes", "ipeds_institutions", "ipeds_grad_rates",
           "ipeds_outcomes"}  # fmt: skip

@@ -15,7 +15,7 @@ from __future__ import annotations
 import io as _io
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -24,6 +24,9 @@ from netlab.clean import RawTable
 from netlab.exceptions import InputError
 from netlab.sources._damage import check_bytes, check_rows, wide_encoding
 from netlab.sources._sheets import open_workbook, sniff_delimiter, text_encoding
+
+if TYPE_CHECKING:
+    from netlab.params import RunParams
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -210,13 +213,25 @@ def _candidates(directory: Path) -> list[Path]:
 
 
 def scan(
-    directory: str | Path, *, params: Any = None
+    directory: str | Path, *, params: RunParams | None = None
 ) -> tuple[dict[str, RawTable], list[dict[str, Any]]]:
     """Read every export in ``directory``; return the tables and the file-level problems.
 
     Unlike :func:`read_raw` this never raises for a bad file: each one becomes a problem
     record (see :func:`netlab.schemas.problem`), so that ``netlab validate`` can list them
     all at once.
+
+    Parameters
+    ----------
+    directory : str or Path
+        The raw folder.
+    params : RunParams or None, optional
+        The run's parameters (its ``extra_columns``); none when None.
+
+    Returns
+    -------
+    tuple[dict[str, RawTable], list[dict[str, Any]]]
+        The tables by name, and the file-level problem records.
     """
     directory = Path(directory)
     problems: list[dict[str, Any]] = []
@@ -233,14 +248,12 @@ def scan(
     extra = getattr(params, "extra_columns", None) or {}
     known = schemas.known_tables(extra)
     tables: dict[str, RawTable] = {}
-    from netlab.sources import _claims as _claims  # which files are described exports
-    from netlab.sources import _exports as _exports  # the sources layer reads described exports
+    from netlab.sources._claims import claims  # which files are described exports
+    from netlab.sources._exports import read_folder  # the sources layer reads described exports
 
-    claimed, claim_problems = _claims.claims(directory)
+    claimed, claim_problems = claims(directory)
     _read_plain(directory, claimed, known, tables, problems)
-    built, info = _exports.read_folder(
-        directory, tables, params, found=claimed, problems=claim_problems
-    )
+    built, info = read_folder(directory, tables, params, found=claimed, problems=claim_problems)
     tables.update(built)
     if not built:
         problems.extend(info.problems)
@@ -322,7 +335,7 @@ def _missing_tables(
     return out
 
 
-def read_raw(directory: str | Path, *, params: Any = None) -> dict[str, RawTable]:
+def read_raw(directory: str | Path, *, params: RunParams | None = None) -> dict[str, RawTable]:
     """Read a folder of raw exports, one table per file.
 
     Parameters
@@ -368,7 +381,18 @@ def read_raw(directory: str | Path, *, params: Any = None) -> dict[str, RawTable
 
 
 def describe(tables: dict[str, RawTable]) -> pd.DataFrame:
-    """Return one row per raw table: table, file, rows, columns, notes."""
+    """Return one row per raw table: table, file, rows, columns, notes.
+
+    Parameters
+    ----------
+    tables : dict[str, RawTable]
+        Raw tables by name.
+
+    Returns
+    -------
+    DataFrame
+        One row per raw table: table, file, rows, columns, notes.
+    """
     rows = []
     for name, raw in tables.items():
         rows.append(

@@ -159,6 +159,16 @@ def sniff_delimiter(text: str) -> str:
     The delimiter is the candidate that splits the header most often and splits the
     following lines consistently (quoted text is not counted).
 
+    Parameters
+    ----------
+    text : str
+        The first lines of the file.
+
+    Returns
+    -------
+    str
+        The delimiter of a CSV sample: comma, semicolon, tab or pipe.
+
     Examples
     --------
     >>> sniff_delimiter("a;b;c\\n1;2,5;3\\n")

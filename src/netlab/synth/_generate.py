@@ -150,7 +150,20 @@ def generate(
 
 
 def state_scale(seed: int | None = 0, *, grain: str = "students") -> SynthNetwork:
-    """A state-sized network: 1,300 schools, graduating years 2021-2026, ~2 million seniors."""
+    """A state-sized network: 1,300 schools, graduating years 2021-2026, ~2 million seniors.
+
+    Parameters
+    ----------
+    seed : int or None, optional
+        The seed of the random draws.
+    grain : str, optional
+        The draw's grain (what one simulated row stands for).
+
+    Returns
+    -------
+    SynthNetwork
+        A state-sized network: 1,300 schools, graduating years 2021-2026, ~2 million seniors.
+    """
     return generate(
         n_schools=1300,
         years=range(2021, 2027),

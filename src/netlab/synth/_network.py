@@ -223,6 +223,12 @@ def write_exports(network: SynthNetwork, out_dir: str | Path) -> list[Path]:
 
 
 def institutions() -> pd.DataFrame:
-    """The synthetic institutions table (fictional campuses, realistic graduation rates)."""
+    """The synthetic institutions table (fictional campuses, realistic graduation rates).
+
+    Returns
+    -------
+    DataFrame
+        The synthetic institutions table (fictional campuses, realistic graduation rates).
+    """
     frame = pd.DataFrame(_INSTITUTIONS, columns=["unitid", "name", "level", "grad_rate"])
     return frame.astype({"unitid": "str", "name": "str", "level": "str"})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -11,10 +11,13 @@ from netlab.traction._pdsa import pdsa_activity
 from netlab.traction._stages import reach_curve, stage_shares, stages, time_to_stage, transitions
 from netlab.traction._survey import survey_change, survey_trends
 
+if TYPE_CHECKING:
+    from netlab.pipeline import Prepared
+
 __all__ = ["models_for_run"]
 
 
-def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
+def models_for_run(prepared: Prepared) -> dict[str, pd.DataFrame]:
     """Everything the traction report shows, computed once per run.
 
     Parameters

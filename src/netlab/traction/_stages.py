@@ -329,7 +329,7 @@ def reach_curve(time_to_stage: pd.DataFrame, level: float = 0.95) -> pd.DataFram
         ``share_high`` (its interval; NaN where the log-log interval is undefined: before
         any team reached the stage, or once every team followed has).
     """
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for stage, sub in time_to_stage.groupby("stage", observed=True):
         years = sub["years"].astype(float).to_numpy()
         events = sub["reached"].astype(bool).to_numpy()

@@ -9,7 +9,7 @@ import pandas as pd
 
 from netlab import paths, yamlfile
 from netlab.checks import check_columns
-from netlab.traction import _cluster
+from netlab.traction._cluster import difference_interval, mean_interval
 from netlab.traction._terms import term_of
 
 __all__ = ["SURVEY_ITEMS", "survey_change", "survey_label", "survey_trends"]
@@ -24,7 +24,18 @@ SURVEY_LABELS: dict[str, str] = yamlfile.load(
 
 
 def survey_label(item: str) -> str:
-    """A survey item as a report names it: "voice" → "Having a voice in the network"."""
+    """A survey item as a report names it: "voice" → "Having a voice in the network".
+
+    Parameters
+    ----------
+    item : str
+        The survey item's name.
+
+    Returns
+    -------
+    str
+        A survey item as a report names it: "voice" → "Having a voice in the network".
+    """
     return SURVEY_LABELS.get(str(item), str(item).replace("_", " ").capitalize())
 
 
@@ -59,7 +70,7 @@ def _survey_long(survey: pd.DataFrame, date: dt.date | None) -> pd.DataFrame:
 def _summarise(long: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     rows = []
     for key, part in long.groupby(keys, sort=True):
-        mean, low, high, kind = _cluster.mean_interval(part["score"], part["team"])
+        mean, low, high, kind = mean_interval(part["score"], part["team"])
         rows.append(
             (*key, part["date"].min(), len(part), mean, low, high, kind),
         )
@@ -130,9 +141,7 @@ def survey_change(survey: pd.DataFrame, *, date: dt.date | None) -> pd.DataFrame
     for item in [i for i in SURVEY_ITEMS if i in set(long["item"])]:
         a = long.loc[(long["item"] == item) & (long["period"] == "before")]
         b = long.loc[(long["item"] == item) & (long["period"] == "after")]
-        diff, low, high, kind = _cluster.difference_interval(
-            a["score"], b["score"], a["team"], b["team"]
-        )
+        diff, low, high, kind = difference_interval(a["score"], b["score"], a["team"], b["team"])
         rows.append(
             (
                 item,

@@ -11,6 +11,16 @@ __all__ = ["term_key", "term_of"]
 def term_of(dates: pd.Series) -> pd.Series:
     """Name the school term of each date: August to December is ``"<year>-fall"``,
     January to July ``"<year>-spring"`` (the survey table's spelling, e.g. ``"2025-fall"``).
+
+    Parameters
+    ----------
+    dates : Series
+        The dates.
+
+    Returns
+    -------
+    Series
+        Each date's term (``"2024-fall"``, ``"2025-spring"``).
     """
     d = pd.to_datetime(dates, errors="coerce")
     season = np.where(d.dt.month >= 8, "fall", "spring")
@@ -22,6 +32,16 @@ def term_key(term: object) -> tuple:
     """A sort key that puts terms in date order: "2019-spring" before "2019-fall".
 
     Terms not spelled ``"<year>-spring"`` or ``"<year>-fall"`` sort after, by their text.
+
+    Parameters
+    ----------
+    term : object
+        A term (``"2019-fall"``).
+
+    Returns
+    -------
+    tuple
+        A sort key that puts terms in date order: "2019-spring" before "2019-fall".
 
     Examples
     --------

@@ -3,16 +3,16 @@
 The face of the package: import from here, not from its private modules.
 """
 
-from netlab.variation._casemix import (
-    case_mix,
-)
-from netlab.variation._core import (
+from netlab.variation._bright_spots import (
     BRIGHT_SPOT_YEARS,
     bright_spot_settings,
     bright_spots,
     constellation,
     models_for_run,
     spread_ranking,
+)
+from netlab.variation._casemix import (
+    case_mix,
 )
 from netlab.variation._equity import (
     equity_gaps,

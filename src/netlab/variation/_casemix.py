@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -15,6 +15,9 @@ import pandas as pd
 from netlab.checks import check_argument
 from netlab.variation._exact import mixture_nodes, poisson_binomial_cdf, table_dist
 from netlab.variation._funnel import _apply_exact, _dispersion, _extra_sd, _funnel_frame, _z
+
+if TYPE_CHECKING:
+    from netlab.pipeline import Prepared
 
 # --------------------------------------------------------------------------- case mix
 
@@ -181,7 +184,7 @@ def _score_interval(o: np.ndarray, e: np.ndarray, q: np.ndarray, z: float) -> tu
     return np.clip((b - root) / (2 * a), 0, None), (b + root) / (2 * a)
 
 
-def case_mix_for_run(prepared: Any, measure: str, group: str) -> pd.DataFrame | None:
+def case_mix_for_run(prepared: Prepared, measure: str, group: str) -> pd.DataFrame | None:
     """O/E for the run's focal measure and group in the latest year of student records."""
     from netlab import measures as registry_module
     from netlab.measures.conditions import evaluate

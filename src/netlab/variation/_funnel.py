@@ -18,7 +18,7 @@ from scipy import stats
 
 from netlab.checks import check_argument, check_columns
 from netlab.exceptions import MeasureError
-from netlab.variation import _exact as _exact
+from netlab.variation._exact import Dist, binomial_mixture, mixture_nodes, quantile_limits
 
 _RATE_COLUMNS = ("year", "group", "measure", "numerator", "denominator")
 
@@ -200,11 +200,11 @@ def _extra_sd(s: np.ndarray, method: str, phi: float, tau2: float) -> np.ndarray
 
 def _proportion_dist(
     n: np.ndarray, tgt: float, s: np.ndarray, method: str, phi: float, tau2: float
-) -> _exact.Dist:
+) -> Dist:
     extra = _extra_sd(s, method, phi, tau2)
-    u = _exact.mixture_nodes()[0] if extra.any() else np.zeros(1)
+    u = mixture_nodes()[0] if extra.any() else np.zeros(1)
     theta = np.sin(np.clip(tgt + extra[:, None] * u[None, :], 0, np.pi / 2)) ** 2
-    return _exact.binomial_mixture(n, theta)
+    return binomial_mixture(n, theta)
 
 
 def _apply_exact(
@@ -212,13 +212,13 @@ def _apply_exact(
     rows: np.ndarray,
     count: np.ndarray,
     size: np.ndarray,
-    dist: _exact.Dist,
+    dist: Dist,
 ) -> None:
     """Overwrite the limits and flags of ``rows`` with exact count limits (in place)."""
     idx = out.index[rows]
     clip_hi = 1.0 if out["kind"].iloc[0] == "proportion" else np.inf
     for lvl, suffix in ((out["inner"].iloc[0], "95"), (out["outer"].iloc[0], "")):
-        lower, upper, r_low, r_high = _exact.quantile_limits(dist, float(lvl))
+        lower, upper, r_low, r_high = quantile_limits(dist, float(lvl))
         out.loc[idx, f"lower{suffix}"] = np.clip(lower / size, 0, clip_hi)
         out.loc[idx, f"upper{suffix}"] = np.clip(upper / size, 0, clip_hi)
         out.loc[idx, f"flag{suffix}"] = np.where(
@@ -327,7 +327,7 @@ def funnel_limits(result: pd.DataFrame, n_grid: Sequence[float] | None = None) -
         half = _half_width(s, _z(lvl), method, phi, tau2)
         lower, upper = back(tgt - half), back(tgt + half)
         if exact is not None:
-            lo_c, hi_c, _, _ = _exact.quantile_limits(exact, float(lvl))
+            lo_c, hi_c, _, _ = quantile_limits(exact, float(lvl))
             lower[small], upper[small] = lo_c / n[small], hi_c / n[small]  # counts / size
         frames.append(
             pd.DataFrame(
@@ -348,9 +348,9 @@ def funnel_limits(result: pd.DataFrame, n_grid: Sequence[float] | None = None) -
 
 def _ratio_grid_dist(
     trials: np.ndarray, p_star: float, s: np.ndarray, method: str, phi: float, tau2: float
-) -> _exact.Dist:
+) -> Dist:
     """Binomial(trials, p_star * ratio) mixed over the true O/E ratio, for drawing."""
     extra = _extra_sd(s, method, phi, tau2)
-    u = _exact.mixture_nodes()[0] if extra.any() else np.zeros(1)
+    u = mixture_nodes()[0] if extra.any() else np.zeros(1)
     theta = np.clip(p_star * (1 + extra[:, None] * u[None, :]), 0, 1)
-    return _exact.binomial_mixture(trials, theta)
+    return binomial_mixture(trials, theta)

@@ -5,8 +5,8 @@ school, naming peers) driving one figure, the table behind it and a CSV download
 table. The explorer only picks data and calls netlab's analyses (:mod:`netlab.variation`,
 :mod:`netlab.spc`), privacy rules (:mod:`netlab.privacy`) and drawing (:mod:`netlab.plots`);
 :func:`view_frame` is the whole computation, usable without widgets.
-The computation lives in ``_explore_views`` and the figure, table and download in
-``_explore_output``; their public names are re-exported here.
+The computation lives in ``_views`` and the figure, table and download in ``_output``;
+their public names are re-exported by :mod:`netlab.widgets`.
 
 Privacy
 -------
@@ -26,7 +26,7 @@ from __future__ import annotations
 import html
 import time
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -45,6 +45,9 @@ from netlab.widgets._views import (
     _noun,
     unit_labels,
 )
+
+if TYPE_CHECKING:
+    from netlab.pipeline import Prepared
 
 _CACHE_SIZE = 256  # analyses kept per explorer (each a frame of about one row per unit)
 
@@ -206,7 +209,7 @@ class Explorer:
     # ------------------------------------------------------------------ state
 
     @property
-    def prepared(self) -> Any:
+    def prepared(self) -> Prepared:
         """The run being explored."""
         return self._runs[self.controls["run"].value]
 
@@ -219,7 +222,7 @@ class Explorer:
             view=c["view"].value,
             measure=c["measure"].value,
             group=c["group"].value,
-            years=tuple(int(y) for y in c["years"].value),
+            years=(int(c["years"].value[0]), int(c["years"].value[1])),
             unit=None if unit in (None, _NETWORK) else str(unit),
             name_peers=bool(c["name_peers"].value),
         )
@@ -422,7 +425,7 @@ class Explorer:
         self.last_seconds = time.perf_counter() - start
 
 
-def explore(run: str | Any = "demo") -> Any:
+def explore(run: str | Prepared = "demo") -> Any:
     """Show the explorer for a prepared run (in JupyterLab: ``netlab.widgets.explore("demo")``).
 
     Parameters

@@ -139,7 +139,22 @@ _COLUMNS = {
 
 
 def table_html(frame: pd.DataFrame, *, min_cell: int, caption: str = "") -> str:
-    """The view's frame as a report table (suppressed values shown as the marker)."""
+    """The view's frame as a report table (suppressed values shown as the marker).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The view's frame.
+    min_cell : int
+        The fewest students a shown figure may rest on.
+    caption : str, optional
+        The table's caption.
+
+    Returns
+    -------
+    str
+        The view's frame as a report table (suppressed values shown as the marker).
+    """
     from netlab import report
 
     cols = []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -16,6 +16,10 @@ from netlab import privacy
 from netlab.checks import check_argument
 from netlab.exceptions import MeasureError
 from netlab.params import DEFAULT_MEASURE
+
+if TYPE_CHECKING:
+    from netlab.params import RunParams
+    from netlab.pipeline import Prepared
 
 #: The views, with the label shown in the view picker.
 VIEWS = {
@@ -45,13 +49,13 @@ class Selection:
 # --------------------------------------------------------------------------------------
 
 
-def _measure_label(prepared: Any, measure: str) -> str:
+def _measure_label(prepared: Prepared, measure: str) -> str:
     from netlab import measures
 
     return measures.measure_label(measure, prepared.measures, default=measure.replace("_", " "))
 
 
-def _group_label(params: Any, group: str) -> str:
+def _group_label(params: RunParams, group: str) -> str:
     from netlab import measures
 
     focal = params.focal_group
@@ -64,11 +68,11 @@ def _group_label(params: Any, group: str) -> str:
     return builtin[key].label if key in builtin else group.replace("_", " ")
 
 
-def _noun(params: Any) -> str:
+def _noun(params: RunParams) -> str:
     return "District" if params.unit == "district" else "School"
 
 
-def unit_labels(prepared: Any, *, unit: str | None = None, name_peers: bool = False) -> dict:
+def unit_labels(prepared: Prepared, *, unit: str | None = None, name_peers: bool = False) -> dict:
     """How each unit is shown: as in the reports (:func:`netlab.privacy.peer_labels`).
 
     Parameters
@@ -122,7 +126,7 @@ def _latest(rates: pd.DataFrame, sel: Selection) -> int:
     return years[-1]
 
 
-def _funnel(prepared: Any, sel: Selection, min_cell: int) -> tuple[pd.DataFrame, dict]:
+def _funnel(prepared: Prepared, sel: Selection, min_cell: int) -> tuple[pd.DataFrame, dict]:
     from netlab import variation
 
     year = _latest(prepared.rates, sel)
@@ -138,7 +142,7 @@ def _funnel(prepared: Any, sel: Selection, min_cell: int) -> tuple[pd.DataFrame,
     return f[keep], {"limits": limits, "year": year}
 
 
-def _caterpillar(prepared: Any, sel: Selection, min_cell: int) -> tuple[pd.DataFrame, dict]:
+def _caterpillar(prepared: Prepared, sel: Selection, min_cell: int) -> tuple[pd.DataFrame, dict]:
     from netlab import variation
 
     year = _latest(prepared.rates, sel)
@@ -150,7 +154,7 @@ def _caterpillar(prepared: Any, sel: Selection, min_cell: int) -> tuple[pd.DataF
     return sh[keep], {"year": year}
 
 
-def _constellation(prepared: Any, sel: Selection, min_cell: int) -> tuple[pd.DataFrame, dict]:
+def _constellation(prepared: Prepared, sel: Selection, min_cell: int) -> tuple[pd.DataFrame, dict]:
     from netlab import variation
 
     rates = prepared.rates
@@ -163,7 +167,7 @@ def _constellation(prepared: Any, sel: Selection, min_cell: int) -> tuple[pd.Dat
     return privacy.suppress(c, min_cell=min_cell, values=masked), {}
 
 
-def _equity_gaps(prepared: Any, sel: Selection, min_cell: int) -> tuple[pd.DataFrame, dict]:
+def _equity_gaps(prepared: Prepared, sel: Selection, min_cell: int) -> tuple[pd.DataFrame, dict]:
     from netlab import variation
 
     if sel.group == "all":
@@ -191,7 +195,7 @@ def _equity_gaps(prepared: Any, sel: Selection, min_cell: int) -> tuple[pd.DataF
     return g[keep].reset_index(drop=True), {}
 
 
-def _run_chart(prepared: Any, sel: Selection, min_cell: int) -> tuple[pd.DataFrame, dict]:
+def _run_chart(prepared: Prepared, sel: Selection, min_cell: int) -> tuple[pd.DataFrame, dict]:
     from netlab import report, spc
 
     r = report.Report(prepared=prepared, kind="explore", unit_id=sel.unit)
@@ -228,7 +232,7 @@ _COMPUTE = {
 _UNIT_DEPENDENT = ("equity_gaps", "run_chart")
 
 
-def _compute(prepared: Any, sel: Selection) -> tuple[pd.DataFrame, dict]:
+def _compute(prepared: Prepared, sel: Selection) -> tuple[pd.DataFrame, dict]:
     check_argument("view", list(VIEWS), sel.view)
     return _COMPUTE[sel.view](prepared, sel, int(prepared.params.min_cell))
 
@@ -255,7 +259,7 @@ def _labelled(frame: pd.DataFrame, labels: dict, sel: Selection) -> pd.DataFrame
 
 
 def view_frame(
-    prepared: Any,
+    prepared: Prepared,
     *,
     view: str = "funnel",
     measure: str | None = None,

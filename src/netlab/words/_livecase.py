@@ -129,7 +129,18 @@ def alike(
 
 
 def stance(row: Any) -> str:
-    """The visitor's learning stance in a few words, from PDSA cycles and ownership."""
+    """The visitor's learning stance in a few words, from PDSA cycles and ownership.
+
+    Parameters
+    ----------
+    row : Any
+        The visitor's row of the live-case context (PDSA cycles, ownership).
+
+    Returns
+    -------
+    str
+        The visitor's learning stance in a few words, from PDSA cycles and ownership.
+    """
     parts = []
     if pd.notna(row.visitor_pdsa_cycles):
         n = int(row.visitor_pdsa_cycles)
@@ -274,6 +285,11 @@ def context_words(context: pd.DataFrame | None, noun: str) -> str | None:
         :func:`netlab.livecase.context_used` of the run.
     noun : str
         "school" or "district".
+
+    Returns
+    -------
+    str or None
+        What the matching compared units on, in words ("size (seniors, or enrollment): 36 schools"); "" when it had nothing; None when the run kept no record of it.
     """
     if context is None or not len(context) or "used" not in context.columns:
         return None

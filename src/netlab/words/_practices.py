@@ -35,6 +35,16 @@ MEASURE_PHRASES: dict[str, str] = {
 def practice_label(practice: str) -> str:
     """A practice name as words that follow "Schools that started ...".
 
+    Parameters
+    ----------
+    practice : str
+        The practice's column name.
+
+    Returns
+    -------
+    str
+        A practice name as words that follow "Schools that started ...".
+
     Examples
     --------
     >>> practice_label("senior_application_day")
@@ -360,6 +370,20 @@ def staggered_sentences(
     estimates differ by more than 2 points and by more than half the within estimate
     (unless neither shows a clear pattern); otherwise one sentence saying they agree. Always says how many unit-years carry
     negative weight in the within estimate.
+
+    Parameters
+    ----------
+    within : DataFrame
+        The within-unit results (:func:`within_school`).
+    imputation : DataFrame
+        The staggered-adoption results (:func:`imputation`).
+    unit_label : str, optional
+        What a unit is called in sentences (``"schools"``).
+
+    Returns
+    -------
+    list[str]
+        The sentences, one per practice where the two tell apart.
     """
     if imputation is None or imputation.empty or within is None or within.empty:
         return []

@@ -1,6 +1,6 @@
-"""Which practices track with gains: within-school, gains and student-level models.
+"""The practice models of a run, fitted once: within-unit, gains, staggered, for whom.
 
-Every model returns one tidy table with a row per practice (see :data:`RESULT_COLUMNS`):
+The package asks which practices track with gains. Every model returns one tidy table with a row per practice (see :data:`RESULT_COLUMNS`):
 the estimate in percentage points with its 95% interval, the p-value, the
 Benjamini-Hochberg q-value across the practices estimated in that model, how many
 units ever had the practice and how many switched, an evidence label, and the errors the
@@ -24,7 +24,8 @@ that grow or differ by adoption year) and :func:`heterogeneity` (for whom, under
 conditions), both fitted by :func:`models_for_run`.
 
 The within-unit model and its pre-trend check live in ``_within``, the gains model and the
-naive comparison in ``_between``; this module fits every model of a run.
+naive comparison in ``_between``, the student-level model in ``_logit``, the words in
+``_text``; this module fits every model of a run (:func:`models_for_run`).
 
 An estimate *tracks with* a change in the rate; none of these models shows that a
 practice causes one.
@@ -32,7 +33,7 @@ practice causes one.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -50,12 +51,25 @@ from netlab.words import (
 )
 from netlab.words import practice_sentences as sentences
 
+if TYPE_CHECKING:
+    from netlab.pipeline import Prepared
 
-def student_outcome(prepared: Any) -> tuple[pd.DataFrame, np.ndarray] | None:
+
+def student_outcome(prepared: Prepared) -> tuple[pd.DataFrame, np.ndarray] | None:
     """The focal group's students in the focal measure's denominator, and their outcome.
 
     Returns ``None`` when the run has no student records or the focal measure is not
     defined on the students table.
+
+    Parameters
+    ----------
+    prepared : Prepared
+        The prepared run (from :func:`netlab.prepare` or :func:`netlab.load`).
+
+    Returns
+    -------
+    tuple[DataFrame, ndarray] or None
+        The focal group's students in the focal measure's denominator, and their outcome.
     """
     students = prepared.tables.get("students")
     if students is None or students.empty:
@@ -76,11 +90,21 @@ def student_outcome(prepared: Any) -> tuple[pd.DataFrame, np.ndarray] | None:
     return students.loc[den], num[den].astype(float)
 
 
-def measure_words(prepared: Any) -> tuple[str, str]:
+def measure_words(prepared: Prepared) -> tuple[str, str]:
     """The focal measure as a verb phrase for sentences, and its direction.
 
     The phrase is the run's measure registry's (:meth:`netlab.measures.Registry.phrase`):
     the run's own ``phrase:`` first, then the built-in one, else 'count toward “<label>”'.
+
+    Parameters
+    ----------
+    prepared : Prepared
+        The prepared run (from :func:`netlab.prepare` or :func:`netlab.load`).
+
+    Returns
+    -------
+    tuple[str, str]
+        The focal measure as a verb phrase for sentences, and its direction.
     """
     name = prepared.params.focal_measure
     try:
@@ -92,7 +116,9 @@ def measure_words(prepared: Any) -> tuple[str, str]:
         return MEASURE_PHRASES.get(name, f"count toward “{name}”"), "higher"
 
 
-def practice_sentences(prepared: Any, models: dict[str, pd.DataFrame]) -> dict[str, list[str]]:
+def practice_sentences(
+    prepared: Prepared, models: dict[str, pd.DataFrame]
+) -> dict[str, list[str]]:
     """The practice models' sentences, worded from their numbers when a report is drawn.
 
     Parameters
@@ -127,7 +153,7 @@ def practice_sentences(prepared: Any, models: dict[str, pd.DataFrame]) -> dict[s
     }
 
 
-def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
+def models_for_run(prepared: Prepared) -> dict[str, pd.DataFrame]:
     """Fit the practice models of one prepared run (called once by the pipeline).
 
     Parameters
@@ -179,9 +205,9 @@ def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
         out["student_level"] = student_level(
             studs, practices_table, outcome=y, min_switchers=params.min_switchers
         )
-    from netlab.practices import _staggered as staggered
+    from netlab.practices._staggered import imputation
 
-    fit = staggered.imputation(pan, min_switchers=params.min_switchers, unit_label=unit_label)
+    fit = imputation(pan, min_switchers=params.min_switchers, unit_label=unit_label)
     out["imputation"] = fit.results
     out["imputation_profile"] = fit.profile
     other = other_students(

@@ -1,4 +1,9 @@
-"""What the report notebooks show: each section's sentences, tables and figures.
+"""Opening a report: the prepared run, the context a notebook works from, the page header.
+
+:func:`open_report` (a unit's or the network's report), :func:`open_brief` (a live-case
+brief) and :func:`from_prepared` build the :class:`~netlab.report.Report` every section
+takes; :func:`load_run` and :func:`preload` read a prepared run once per process;
+:func:`header` starts each page and carries its metadata (:data:`META_MIME`).
 
 The notebooks hold no logic: a notebook opens a run with :func:`open_report` and displays
 one section per cell (``report.funnel_position(r)``). Every section applies the privacy
@@ -11,10 +16,11 @@ HTML conventions (checked by :func:`netlab.privacy.scan_html`): tables carry
 ``data-n`` (the fewest students a row's values rest on) on each row; a suppressed value
 is shown as ``*``; figures and sentences carry ``data-n-min``.
 
-The sections live in private modules, re-exported here so that ``report.X`` is the one
-name the notebooks use: HTML building blocks and wording in ``_report_html``, sections
-shared by school and network reports in ``_report_sections``, and the school, network
-and traction sections in ``_report_school``, ``_report_network`` and ``_report_traction``.
+The sections live in sibling modules, re-exported by :mod:`netlab.report` so that
+``report.X`` is the one name the notebooks use: HTML building blocks in ``_html``, words in
+``_words`` and its siblings, sections shared by unit and network reports in ``_shared``,
+and the school, network, traction and live-case sections in ``_school``, ``_network``,
+``_traction`` and ``_livecase``.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ import os
 import re
 from collections.abc import Iterable
 from html import escape as _html_escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -42,6 +48,9 @@ from netlab.report._html import _phrase, _who
 from netlab.report._html import table as table
 from netlab.report._html import unavailable as unavailable
 from netlab.report._shared import yearly as yearly
+
+if TYPE_CHECKING:
+    from netlab.pipeline import Prepared
 
 META_MIME = "application/vnd.netlab.report+json"
 
@@ -69,8 +78,19 @@ def _run_stamp(run: str) -> tuple:
     return (str(folder), tuple(stamps))
 
 
-def load_run(run: str) -> Any:
-    """The prepared run, from the in-memory copy :func:`preload` made if still current."""
+def load_run(run: str) -> Prepared:
+    """The prepared run, from the in-memory copy :func:`preload` made if still current.
+
+    Parameters
+    ----------
+    run : str
+        The run's name.
+
+    Returns
+    -------
+    Prepared
+        The prepared run, from the in-memory copy :func:`preload` made if still current.
+    """
     from netlab.pipeline import load
 
     hit = _RUNS.get(_run_stamp(run))
@@ -83,6 +103,11 @@ def preload(run: str) -> None:
     Used by warm render servers: every report of a run reads the same prepared tables, so
     they are read once per server rather than once per report. A copy is used only while
     the run's files on disk are unchanged.
+
+    Parameters
+    ----------
+    run : str
+        The run's name.
     """
     from netlab.pipeline import load
 
@@ -122,9 +147,26 @@ def open_report(
 
 
 def from_prepared(
-    prepared: Any, unit_id: str | None = None, *, kind: str | None = None, cohorts: Any = None
+    prepared: Prepared, unit_id: str | None = None, *, kind: str | None = None, cohorts: Any = None
 ) -> Report:
-    """A :class:`Report` over an already prepared run (see :func:`open_report`)."""
+    """A :class:`Report` over an already prepared run (see :func:`open_report`).
+
+    Parameters
+    ----------
+    prepared : Prepared
+        The prepared run (from :func:`netlab.prepare` or :func:`netlab.load`).
+    unit_id : str or None, optional
+        The unit whose report it is; the network's report when None.
+    kind : str or None, optional
+        The report's kind (``"school"``, ``"network"``, ``"traction"``, ``"brief"``); from ``unit_id`` when None.
+    cohorts : Any, optional
+        The graduating classes to show; the run's when None.
+
+    Returns
+    -------
+    Report
+        A :class:`Report` over an already prepared run (see :func:`open_report`).
+    """
     params = prepared.params
     kind = kind or (params.unit if unit_id is not None else "network")
     check_argument("kind", ["network", "traction", "school", "district", "livecase"], kind)
@@ -259,6 +301,16 @@ def header(r: Report) -> dict:
 
     Display the result (the last expression of a cell): it is shown as the page header,
     not as a cell.
+
+    Parameters
+    ----------
+    r : Report
+        The report's context (from :func:`netlab.report.open_report`).
+
+    Returns
+    -------
+    dict
+        The header's facts (run, unit, date, version, provenance).
     """
     p = r.params
     titles = {

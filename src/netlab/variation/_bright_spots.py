@@ -1,6 +1,7 @@
-"""Learning from variation: funnels, shrunken unit estimates, bright spots and equity gaps.
+"""Bright spots, the spread of a measure across units, and the variation models of a run.
 
-Every function takes a tidy frame (usually the long ``rates`` table: unit_id, year, group,
+The package learns from variation: funnels, shrunken unit estimates, bright spots and
+equity gaps. Every function takes a tidy frame (usually the long ``rates`` table: unit_id, year, group,
 measure, numerator, denominator, rate) and returns a tidy frame; nothing here reads files or
 draws. Plots live in :mod:`netlab.plots`.
 
@@ -17,9 +18,10 @@ Methods
 - Continuous outcomes use a linear random-intercept model fitted by REML
   (``statsmodels`` MixedLM); estimates are the BLUPs with their conditional standard deviations.
 
-The computations live in private modules, re-exported here: funnels in ``_funnel``,
-shrinkage in ``_shrinkage``, equity gaps in ``_equity`` and case mix in ``_casemix``. This
-module holds what is built on them (bright spots, spread) and :func:`models_for_run`.
+The computations live in sibling modules, re-exported by :mod:`netlab.variation`: funnels
+in ``_funnel`` (exact limits in ``_exact``), shrinkage in ``_shrinkage``, equity gaps in
+``_equity`` and case mix in ``_casemix``. This module holds what is built on them (bright
+spots, the constellation, the spread ranking) and :func:`models_for_run`.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from __future__ import annotations
 import contextlib
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -40,6 +42,10 @@ from netlab.variation._casemix import case_mix_for_run
 from netlab.variation._equity import equity_gaps, equity_trend
 from netlab.variation._funnel import _cell, _years, funnel, funnel_limits
 from netlab.variation._shrinkage import _shrink_binary, _top_probability, shrunken
+
+if TYPE_CHECKING:
+    from netlab.params import RunParams
+    from netlab.pipeline import Prepared
 
 # --------------------------------------------------------------------------- bright spots
 
@@ -259,7 +265,7 @@ def _bright_rule(
     return f"pooled over {years[0]}-{years[-1]}: {rule}"
 
 
-def bright_spot_settings(params: Any) -> dict[str, float]:
+def bright_spot_settings(params: RunParams) -> dict[str, Any]:
     """The bright-spot rule's settings from a run's parameters (defaults when absent).
 
     Parameters
@@ -289,6 +295,19 @@ def constellation(
     shrunk: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Per year: the network rate and the spread between units for one measure and group.
+
+    Parameters
+    ----------
+    rates : DataFrame
+        The long rates table (unit_id, year, group, measure, numerator, denominator, rate).
+    measure : str
+        The measure's name.
+    group : str, optional
+        The student group's name.
+    unit : str, optional
+        The column of the unit ids.
+    shrunk : DataFrame or None, optional
+        Shrunken estimates (:func:`shrunken`), for the spread between units; computed when None.
 
     Returns
     -------
@@ -421,7 +440,7 @@ def _suppress(frame: pd.DataFrame, min_cell: int, columns: Sequence[str]) -> pd.
     return out
 
 
-def models_for_run(prepared: Any) -> dict[str, pd.DataFrame]:
+def models_for_run(prepared: Prepared) -> dict[str, pd.DataFrame]:
     """Everything the reports need from this module, computed once per run.
 
     Parameters
