@@ -9,12 +9,14 @@ from netlab.measures._definitions import (
     Group,
     Measure,
     Registry,
+    registry,
+    table_columns,
+)
+from netlab.measures._naming import (
     builtin_groups,
     builtin_measures,
     direction,
     measure_label,
-    registry,
-    table_columns,
 )
 from netlab.measures._progress import (
     aim_outlook,

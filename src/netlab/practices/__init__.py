@@ -21,6 +21,7 @@ from netlab.practices._panel import (
 from netlab.practices._run import (
     measure_words,
     models_for_run,
+    practice_sentences,
     student_outcome,
 )
 from netlab.practices._staggered import (

@@ -51,7 +51,26 @@ COVARIANCE_LABELS = {
 def evidence_label(
     *, estimable: bool, n_switchers: int, q_value: float, pretrend_flag: bool, min_switchers: int
 ) -> str:
-    """The evidence label of one estimate (the rule is in :mod:`netlab.practices`)."""
+    """The evidence label of one estimate (the rule is in :mod:`netlab.practices`).
+
+    Parameters
+    ----------
+    estimable : bool
+        Whether the estimate could be made at all.
+    n_switchers : int
+        How many units switched the practice on or off.
+    q_value : float
+        The estimate's Benjamini-Hochberg q-value.
+    pretrend_flag : bool
+        Whether the pre-trend check flagged the practice.
+    min_switchers : int
+        The fewest switchers an estimate may rest on.
+
+    Returns
+    -------
+    str
+        The evidence label of one estimate (the rule is in :mod:`netlab.practices`).
+    """
     if 0 < n_switchers < min_switchers:
         return "too few switchers to say"
     if not estimable or not np.isfinite(q_value):

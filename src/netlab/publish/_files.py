@@ -10,6 +10,18 @@ def atomic_write(path: str | os.PathLike, text: str) -> Path:
     """Write ``text`` to ``path`` through a temporary file and ``os.replace``.
 
     A reader sees either the old file or the new one, never half of one.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The file to write.
+    text : str
+        Its new content.
+
+    Returns
+    -------
+    Path
+        ``path``.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)

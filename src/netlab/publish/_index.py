@@ -25,6 +25,7 @@ from netlab import paths, privacy, reasons
 from netlab._version import __version__
 from netlab.names import natural_key
 from netlab.publish._files import atomic_write
+from netlab.publish._index_script import SCRIPT as _SCRIPT
 from netlab.publish._registry import OUTPUTS
 
 if TYPE_CHECKING:
@@ -33,50 +34,6 @@ if TYPE_CHECKING:
 __all__ = ["index_page", "write_index"]
 
 _E = html.escape
-
-_SCRIPT = """
-(() => {
-  const table = document.querySelector("table.netlab-glance-table");
-  if (!table) return;
-  const body = table.tBodies[0];
-  const value = (cell) => (cell.dataset.sort ?? cell.textContent).trim();
-  table.querySelectorAll("thead th button").forEach((button) => {
-    button.addEventListener("click", () => {
-      const th = button.closest("th");
-      const col = Array.from(th.parentNode.children).indexOf(th);
-      const up = th.getAttribute("aria-sort") !== "ascending";
-      table.querySelectorAll("thead th").forEach((h) => h.removeAttribute("aria-sort"));
-      th.setAttribute("aria-sort", up ? "ascending" : "descending");
-      const rows = Array.from(body.rows);
-      rows.sort((a, b) => {
-        const x = value(a.cells[col]), y = value(b.cells[col]);
-        if (!x || !y) return (!x) - (!y);  // missing values last, either way
-        const nx = Number(x), ny = Number(y);
-        const c = isNaN(nx) || isNaN(ny) ? x.localeCompare(y, undefined, {numeric: true})
-          : nx - ny;
-        return up ? c : -c;
-      });
-      rows.forEach((row) => body.appendChild(row));
-    });
-  });
-  const box = document.getElementById("netlab-filter");
-  const bright = document.getElementById("netlab-bright-only");
-  const count = document.getElementById("netlab-shown");
-  const apply = () => {
-    const q = box.value.trim().toLowerCase();
-    let shown = 0;
-    for (const row of body.rows) {
-      row.hidden = (q && !row.textContent.toLowerCase().includes(q))
-        || (bright && bright.checked && row.dataset.bright !== "yes");
-      shown += row.hidden ? 0 : 1;
-    }
-    count.textContent = `${shown} of ${body.rows.length} shown`;
-  };
-  box.addEventListener("input", apply);
-  if (bright) bright.addEventListener("change", apply);
-  apply();
-})();
-"""
 
 
 def _css() -> str:
@@ -488,5 +445,18 @@ def _log(result: Any, params: RunParams, labels: dict[str, str] | None) -> str:
 
 
 def write_index(result: Any, params: RunParams) -> Path:
-    """Write ``reports/<run>/index.html``: the network at a glance, and every report."""
+    """Write ``reports/<run>/index.html``: the network at a glance, and every report.
+
+    Parameters
+    ----------
+    result : BuildResult
+        The build's result (:class:`netlab.batch.BuildResult`).
+    params : RunParams
+        The run's parameters.
+
+    Returns
+    -------
+    Path
+        The index page written.
+    """
     return atomic_write(result.out_dir / "index.html", index_page(result, params))

@@ -24,7 +24,13 @@ KEEP = 5  # dated copies kept at most
 
 
 def remove_temporary_files(out: Path) -> None:
-    """Remove what a killed build left half-written (``.<name>.<pid>.tmp``)."""
+    """Remove what a killed build left half-written (``.<name>.<pid>.tmp``).
+
+    Parameters
+    ----------
+    out : Path
+        The run's reports folder, searched with its subfolders.
+    """
     for tmp in out.rglob(".*.tmp"):
         tmp.unlink(missing_ok=True)
 
@@ -35,6 +41,21 @@ def hold_last_good(out: Path, work: Path, previous_ok: bool) -> Path | None:
     Reports are replaced by rename, never rewritten in place, so the links keep the old
     versions at no cost. A held copy left by a build that did not finish is kept as it is:
     it, not the half-rebuilt folder, is the last good set.
+
+    Parameters
+    ----------
+    out : Path
+        The run's reports folder.
+    work : Path
+        The build's work area, where the held copy goes (``last-good``).
+    previous_ok : bool
+        Whether the last build succeeded (and anything is to be rebuilt); if not, nothing
+        new is held.
+
+    Returns
+    -------
+    Path or None
+        The held copy, or None when nothing is held.
     """
     held = work / LAST_GOOD
     if held.is_dir():
@@ -56,7 +77,22 @@ def hold_last_good(out: Path, work: Path, previous_ok: bool) -> Path | None:
 
 
 def keep_last_good(held: Path | None, work: Path, failed: bool) -> Path | None:
-    """After the build: keep the held reports, dated, when it failed; else let them go."""
+    """After the build: keep the held reports, dated, when it failed; else let them go.
+
+    Parameters
+    ----------
+    held : Path or None
+        The held copy, from :func:`hold_last_good`.
+    work : Path
+        The build's work area; dated copies go in its ``kept`` folder.
+    failed : bool
+        Whether the build failed.
+
+    Returns
+    -------
+    Path or None
+        The dated copy kept, or None when the build succeeded or nothing was held.
+    """
     if held is None or not held.is_dir():
         return None
     if not failed:
@@ -79,6 +115,18 @@ def keep_last_good(held: Path | None, work: Path, failed: bool) -> Path | None:
 
 
 def previous_manifest(out: Path) -> dict:
+    """The manifest of the build last written to a folder.
+
+    Parameters
+    ----------
+    out : Path
+        A reports folder (or a held copy of one).
+
+    Returns
+    -------
+    dict
+        Its ``manifest.json``; empty when there is none or it cannot be read.
+    """
     try:
         return json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -86,6 +134,18 @@ def previous_manifest(out: Path) -> dict:
 
 
 def file_sha256(path: Path) -> str:
+    """A file's SHA-256 checksum, as the manifest records each report's.
+
+    Parameters
+    ----------
+    path : Path
+        The file, read in chunks.
+
+    Returns
+    -------
+    str
+        The checksum in hexadecimal.
+    """
     h = hashlib.sha256()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -94,6 +154,14 @@ def file_sha256(path: Path) -> str:
 
 
 def remove_report(out: Path, rel: str) -> None:
-    """Remove a report and the files beside it (every registered output: workbook, PDF…)."""
+    """Remove a report and the files beside it (every registered output: workbook, PDF…).
+
+    Parameters
+    ----------
+    out : Path
+        The run's reports folder.
+    rel : str
+        The report's page, relative to ``out`` (``"schools/….html"``).
+    """
     for suffix in suffixes():
         (out / paths.beside(rel, suffix)).unlink(missing_ok=True)

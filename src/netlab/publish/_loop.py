@@ -16,7 +16,13 @@ __all__ = ["loop_running", "off_the_loop"]
 
 
 def loop_running() -> bool:
-    """True when this thread runs an asyncio event loop."""
+    """True when this thread runs an asyncio event loop.
+
+    Returns
+    -------
+    bool
+        True inside a running loop (a Jupyter kernel's), False otherwise.
+    """
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -26,6 +32,18 @@ def loop_running() -> bool:
 
 def off_the_loop(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Call ``fn`` here, or in a thread of its own when this thread runs an event loop.
+
+    Parameters
+    ----------
+    fn : callable
+        The blocking work (Playwright's printing, say).
+    *args, **kwargs
+        Passed to ``fn``.
+
+    Returns
+    -------
+    object
+        What ``fn`` returns; what it raises is raised here.
 
     Examples
     --------

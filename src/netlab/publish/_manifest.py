@@ -19,7 +19,19 @@ from netlab.publish._registry import OUTPUTS
 def write_manifest(result: Any, params: RunParams, processed: dict) -> Path:
     """Write ``reports/<run>/manifest.json`` for a build's result (a ``BuildResult``).
 
-    ``processed`` is the processed run's manifest (for its input hash).
+    Parameters
+    ----------
+    result : BuildResult
+        The build's outcome: its run, folder, reports, time taken and whether it succeeded.
+    params : RunParams
+        The run's parameters (network, term, unit).
+    processed : dict
+        The processed run's manifest (for its input hash).
+
+    Returns
+    -------
+    Path
+        The manifest written (atomically).
     """
     from netlab.pipeline import versions
 

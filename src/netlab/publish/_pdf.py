@@ -33,7 +33,13 @@ CHROMIUM_ARGS = [
 
 
 def find_chromium() -> str | None:
-    """The Chromium to print with: ``$NETLAB_CHROMIUM``, else Debian's, else one on PATH."""
+    """The Chromium to print with: ``$NETLAB_CHROMIUM``, else Debian's, else one on PATH.
+
+    Returns
+    -------
+    str or None
+        The browser's path; None when none is found (or ``$NETLAB_CHROMIUM`` names no file).
+    """
     given = os.environ.get("NETLAB_CHROMIUM")
     if given:
         return given if Path(given).exists() else None

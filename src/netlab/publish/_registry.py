@@ -74,6 +74,18 @@ OUTPUTS: dict[str, Output] = {
 def register_output(output: Output, *, replace: bool = False) -> Output:
     """Add a kind of output beside every report (see the module's description).
 
+    Parameters
+    ----------
+    output : Output
+        The kind of output to add.
+    replace : bool
+        Replace a registered output of the same name.
+
+    Returns
+    -------
+    Output
+        ``output``, as registered.
+
     Raises
     ------
     ValueError
@@ -92,24 +104,59 @@ def register_output(output: Output, *, replace: bool = False) -> Output:
 
 
 def get_output(name: str) -> Output:
-    """The registered output of that name; an unknown name raises, listing the known."""
+    """The registered output of that name; an unknown name raises, listing the known.
+
+    Parameters
+    ----------
+    name : str
+        The output's name in the registry (``"xlsx"``, ``"pdf"``).
+
+    Returns
+    -------
+    Output
+    """
     if name not in OUTPUTS:
         check_argument("output", sorted(OUTPUTS), name)
     return OUTPUTS[name]
 
 
 def outputs_on(params: Any) -> list[Output]:
-    """The outputs a run writes (its parameters' switches on), in registry order."""
+    """The outputs a run writes (its parameters' switches on), in registry order.
+
+    Parameters
+    ----------
+    params : RunParams
+        The run's parameters (``pdf`` turns the PDF on).
+
+    Returns
+    -------
+    list of Output
+    """
     return [o for o in OUTPUTS.values() if o.on(params)]
 
 
 def suffixes() -> tuple[str, ...]:
-    """The page's suffix and every output's: all the files that make up one report."""
+    """The page's suffix and every output's: all the files that make up one report.
+
+    Returns
+    -------
+    tuple of str
+        ``".html"`` first, then each registered output's (``".xlsx"``, ``".pdf"``).
+    """
     return (PAGE, *(o.suffix for o in OUTPUTS.values()))
 
 
 def write_output(writer: str, path: str | Path, notebook: Any) -> None:
     """Write one output of a rendered report: call ``writer`` (``"module:function"``).
+
+    Parameters
+    ----------
+    writer : str
+        The output's writer, ``"module:function"``.
+    path : str or Path
+        The file to write, beside the report's page.
+    notebook : NotebookNode
+        The executed report notebook.
 
     Examples
     --------

@@ -127,7 +127,18 @@ def _squash(parts: Iterable[str]) -> str:
 
 
 def html_tables(fragment: str) -> list[Table]:
-    """The report tables of an HTML fragment, in order."""
+    """The report tables of an HTML fragment, in order.
+
+    Parameters
+    ----------
+    fragment : str
+        HTML a report cell displayed; only ``netlab-table`` tables are read.
+
+    Returns
+    -------
+    list of Table
+        Each table's caption, header, cell texts and the students each value rests on.
+    """
     parser = _TableParser()
     parser.feed(fragment)
     parser.close()
@@ -143,6 +154,11 @@ def _heading(source: str) -> str | None:
 
 def notebook_tables(nb: Any) -> tuple[dict, list[tuple[str, list[Table]]]]:
     """The report's facts and its tables by section, from an executed report notebook.
+
+    Parameters
+    ----------
+    nb : NotebookNode
+        The executed report notebook.
 
     Returns
     -------
@@ -188,6 +204,16 @@ def cell_value(text: str) -> tuple[Any, str | None]:
     "45%" → (0.45, "0%"); "+3.2 pp" and "+3.2" → (3.2, "+0.0;-0.0;0.0"); "1,234" →
     (1234, "#,##0"); "2024" → (2024, "0"); "—" → (None, None); "*", "<10" and words stay
     text.
+
+    Parameters
+    ----------
+    text : str
+        A table cell's text, as shown.
+
+    Returns
+    -------
+    (object, str or None)
+        The value (a number, None or the text) and its Excel number format (None: none).
 
     Examples
     --------
@@ -347,5 +373,17 @@ def workbook_of_notebook(path: str | os.PathLike, nb: Any) -> Path:
     """Write the workbook of an executed report notebook (the ``xlsx`` output's writer).
 
     The workbook reads the tables as rendered: same labels, same suppression.
+
+    Parameters
+    ----------
+    path : path
+        The workbook to write (beside the report's HTML).
+    nb : NotebookNode
+        The executed report notebook.
+
+    Returns
+    -------
+    Path
+        The workbook written.
     """
     return write_workbook(path, *notebook_tables(nb))

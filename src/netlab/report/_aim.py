@@ -227,7 +227,18 @@ def _aim_chart_and_table(r: Report, facts: dict[str, Any]) -> list[str]:
 
 
 def aim_progress(r: Report) -> Section:
-    """Progress toward the run's aim, in rates and in students, with the target line."""
+    """Progress toward the run's aim, in rates and in students, with the target line.
+
+    Parameters
+    ----------
+    r : Report
+        The report's context (from :func:`netlab.report.open_report`).
+
+    Returns
+    -------
+    Section
+        What the notebook cell shows: sentences, table and figure, privacy rules applied.
+    """
     s = Section("aim")
     aim = r.params.aim
     facts = aim_facts(r)

@@ -84,7 +84,18 @@ def _forest(
 
 
 def practices_network(r: Report) -> Section:
-    """Which practices track with gains: tables, forest plot, sentences and caveats."""
+    """Which practices track with gains: tables, forest plot, sentences and caveats.
+
+    Parameters
+    ----------
+    r : Report
+        The report's context (from :func:`netlab.report.open_report`).
+
+    Returns
+    -------
+    Section
+        What the notebook cell shows: sentences, table and figure, privacy rules applied.
+    """
     s = Section("practices")
     look = _practices(r, "practices__within", "The practices analysis", no_table("practices"))
     within = look.frame

@@ -104,7 +104,18 @@ def _own_records(r: Report) -> list[str]:
 
 
 def data_quality(r: Report) -> Section:
-    """What the data rests on: rows read, kept and excluded, and the unit's own records."""
+    """What the data rests on: rows read, kept and excluded, and the unit's own records.
+
+    Parameters
+    ----------
+    r : Report
+        The report's context (from :func:`netlab.report.open_report`).
+
+    Returns
+    -------
+    Section
+        What the notebook cell shows: sentences, table and figure, privacy rules applied.
+    """
     s = Section("quality")
     q = r.prepared.quality
     if q is not None and len(q):

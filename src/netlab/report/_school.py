@@ -234,7 +234,18 @@ def _practices_columns(now: pd.DataFrame, latest: int | None) -> list[Col]:
 
 
 def practices(r: Report) -> Section:
-    """The practices the unit has in place, beside what tracks with gains network-wide."""
+    """The practices the unit has in place, beside what tracks with gains network-wide.
+
+    Parameters
+    ----------
+    r : Report
+        The report's context (from :func:`netlab.report.open_report`).
+
+    Returns
+    -------
+    Section
+        What the notebook cell shows: sentences, table and figure, privacy rules applied.
+    """
     s = Section("practices")
     table_ = r.prepared.tables.get("practices")
     if table_ is None or table_.empty:

@@ -28,7 +28,18 @@ def _snapshot(prepared) -> tuple[str, object]:
 
 
 def since_frame(prepared) -> pd.DataFrame:
-    """Each unit now and last term on the run's focal measure for its focal group."""
+    """Each unit now and last term on the run's focal measure for its focal group.
+
+    Parameters
+    ----------
+    prepared : Prepared
+        The prepared run (:func:`netlab.pipeline.prepare`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`netlab.pipeline.since_last_term`'s rows; empty when there is no history.
+    """
     network, as_of = _snapshot(prepared)
     if not pipeline.history_file().exists():
         return pd.DataFrame()

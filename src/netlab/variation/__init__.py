@@ -7,9 +7,7 @@ from netlab.variation._bright_spots import (
     BRIGHT_SPOT_YEARS,
     bright_spot_settings,
     bright_spots,
-    constellation,
     models_for_run,
-    spread_ranking,
 )
 from netlab.variation._casemix import (
     case_mix,
@@ -24,6 +22,10 @@ from netlab.variation._funnel import (
 )
 from netlab.variation._shrinkage import (
     shrunken,
+)
+from netlab.variation._spread import (
+    constellation,
+    spread_ranking,
 )
 
 __all__ = [

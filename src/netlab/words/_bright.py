@@ -21,12 +21,34 @@ __all__ = [
 
 
 def share_words(share: float) -> str:
-    """The bright-spot rule's share of units in words: "tenth", or "20%"."""
+    """The bright-spot rule's share of units in words: "tenth", or "20%".
+
+    Parameters
+    ----------
+    share : float
+        The rule's share of best units (0.1: the best tenth).
+
+    Returns
+    -------
+    str
+    """
     return "tenth" if abs(float(share) - 0.1) < 1e-9 else f"{float(share):.0%}"
 
 
 def bright_rule_years_words(noun: str, years: int) -> str:
     """How many years the bright-spot rule needs, said once wherever the rule is said.
+
+    Parameters
+    ----------
+    noun : str
+        The unit noun in lower case ("school").
+    years : int
+        The years of data the rule needs.
+
+    Returns
+    -------
+    str
+        A phrase, without a capital or a full stop.
 
     Examples
     --------

@@ -18,32 +18,99 @@ escape = html.escape
 
 
 def pct(x: float, digits: int = 0) -> str:
-    """A share as a percentage: ``0.375`` → ``"38%"``; a missing value as a dash."""
+    """A share as a percentage: ``0.375`` → ``"38%"``; a missing value as a dash.
+
+    Parameters
+    ----------
+    x : float
+        The share (0 to 1), or None.
+    digits : int
+        Digits after the decimal point.
+
+    Returns
+    -------
+    str
+    """
     return "—" if x is None or not np.isfinite(x) else f"{100 * x:.{digits}f}%"
 
 
 def points(x: float) -> str:
-    """A change in a share as signed percentage points: ``0.031`` → ``"+3.1 points"``."""
+    """A change in a share as signed percentage points: ``0.031`` → ``"+3.1 points"``.
+
+    Parameters
+    ----------
+    x : float
+        The change in the share (a difference of shares), or None.
+
+    Returns
+    -------
+    str
+    """
     return "—" if x is None or not np.isfinite(x) else f"{100 * x:+.1f} points"
 
 
 def whole(x: Any) -> str:
-    """A count as a whole number with thousands separators; a missing value as a dash."""
+    """A count as a whole number with thousands separators; a missing value as a dash.
+
+    Parameters
+    ----------
+    x : number
+        The count (rounded), or None or NaN.
+
+    Returns
+    -------
+    str
+    """
     return "—" if x is None or pd.isna(x) else f"{int(round(float(x))):,}"
 
 
 def listing(items: Sequence[str]) -> str:
-    """ "a", "a and b", "a, b and c"."""
+    """ "a", "a and b", "a, b and c".
+
+    Parameters
+    ----------
+    items : sequence of str
+        The things to list, in order.
+
+    Returns
+    -------
+    str
+        "" when there are none.
+    """
     items = list(items)
     return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
 
 
 def plural(n: float, word: str, plural: str | None = None) -> str:
-    """ "1 school", "3 schools"."""
+    """ "1 school", "3 schools".
+
+    Parameters
+    ----------
+    n : number
+        The count (cut to a whole number).
+    word : str
+        The word for one.
+    plural : str, optional
+        The word for several (default: ``word`` + "s").
+
+    Returns
+    -------
+    str
+    """
     n = int(n)
     return f"{n:,} {word if n == 1 else (plural or word + 's')}"
 
 
 def capital(text: str) -> str:
-    """The text with its first letter in upper case (the rest as it is)."""
+    """The text with its first letter in upper case (the rest as it is).
+
+    Parameters
+    ----------
+    text : str
+        A sentence or phrase.
+
+    Returns
+    -------
+    str
+    """
     return text[:1].upper() + text[1:]

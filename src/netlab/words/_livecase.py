@@ -37,7 +37,17 @@ def _labels(pairs: pd.DataFrame, unit_label: str, name_units: bool) -> dict[str,
 
 
 def rubric_score(value: float) -> str:
-    """A rubric score: whole as "3", a district's mean of its schools' as "2.7"."""
+    """A rubric score: whole as "3", a district's mean of its schools' as "2.7".
+
+    Parameters
+    ----------
+    value : float
+        A traction rubric score (1 to 4), or a mean of such scores.
+
+    Returns
+    -------
+    str
+    """
     return f"{value:g}" if float(value).is_integer() else f"{value:.1f}"
 
 

@@ -56,7 +56,12 @@ def covariance_words(used: set[str], noun: str) -> str | None:
 
 
 def school_covariance_words() -> str:
-    """The school report's warning beside network-wide intervals marked CR1."""
+    """The school report's warning beside network-wide intervals marked CR1.
+
+    Returns
+    -------
+    str
+    """
     return (
         "The network-wide intervals marked CR1 use ordinary cluster-robust errors "
         "because the leave-one-out errors could not be computed; they run "
@@ -65,7 +70,17 @@ def school_covariance_words() -> str:
 
 
 def practices_caveat_words(noun: str) -> str:
-    """How to read the within-unit estimates: leads to test, not proof of cause."""
+    """How to read the within-unit estimates: leads to test, not proof of cause.
+
+    Parameters
+    ----------
+    noun : str
+        The unit noun in lower case.
+
+    Returns
+    -------
+    str
+    """
     return (
         f"These estimates compare each {noun} with itself over time; a practice that "
         "tracks with gains may travel with other changes. Read them as leads to test "
@@ -130,7 +145,19 @@ def not_compared_words(*, by_context: bool, by_group: bool, noun: str) -> str | 
 
 
 def for_whom_words(noun: str, min_switchers: int) -> str:
-    """How to read the for-whom comparisons: chance, q-values, switchers on each side."""
+    """How to read the for-whom comparisons: chance, q-values, switchers on each side.
+
+    Parameters
+    ----------
+    noun : str
+        The unit noun in lower case.
+    min_switchers : int
+        The fewest units that switched the practice a comparison needs on each side.
+
+    Returns
+    -------
+    str
+    """
     return (
         f"Each comparison splits the {noun}s (or the students) in two and asks whether "
         "the practice tracks with a different change in each. With many comparisons some "

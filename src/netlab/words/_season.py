@@ -32,7 +32,17 @@ UNLIKE_LAST = 0.05
 
 
 def day_words(value: object) -> str:
-    """A date as people write it: "8 March 2024"."""
+    """A date as people write it: "8 March 2024".
+
+    Parameters
+    ----------
+    value : date-like
+        Anything :class:`pandas.Timestamp` reads.
+
+    Returns
+    -------
+    str
+    """
     t = pd.Timestamp(value)
     return f"{t.day} {t:%B %Y}"
 
@@ -44,6 +54,11 @@ def unreported_caption_words(skipped: int) -> str:
     ----------
     skipped : int
         How many weeks of the season no school of the unit reported.
+
+    Returns
+    -------
+    str
+        A sentence with a leading space, to follow the caption; "" when none was skipped.
     """
     if not skipped:
         return ""
@@ -185,7 +200,18 @@ def _standing(row: Mapping, n: int | None, prior_n: int | None) -> tuple[str, in
 
 
 def late_start_words(pace: pd.DataFrame) -> str:
-    """Names a late start of last season ("" when both seasons started alike)."""
+    """Names a late start of last season ("" when both seasons started alike).
+
+    Parameters
+    ----------
+    pace : pandas.DataFrame
+        :func:`netlab.spc.season_pace` (its ``week``, ``rate`` and ``prior_rate``).
+
+    Returns
+    -------
+    str
+        A sentence with a leading space, to follow the pace words; "" when not late.
+    """
     if pace is None or pace.empty:
         return ""
     first = pace.loc[pace["prior_rate"] > 0, "week"]

@@ -22,7 +22,19 @@ def _get(row: Any, name: str) -> Any:
 
 
 def change_shown(row: Any, min_cell: int) -> bool:
-    """True when both terms' rates rest on at least ``min_cell`` students."""
+    """True when both terms' rates rest on at least ``min_cell`` students.
+
+    Parameters
+    ----------
+    row : dict or Series
+        One unit's row of :func:`netlab.pipeline.since_last_term`.
+    min_cell : int
+        The run's minimum cell size: no figure rests on fewer students.
+
+    Returns
+    -------
+    bool
+    """
     now, then = _get(row, "denominator"), _get(row, "previous_denominator")
     return (
         now is not None
@@ -33,7 +45,18 @@ def change_shown(row: Any, min_cell: int) -> bool:
 
 
 def moves(row: Any) -> list[str]:
-    """The unit's moves between terms: funnel place, bright spot, traction stage."""
+    """The unit's moves between terms: funnel place, bright spot, traction stage.
+
+    Parameters
+    ----------
+    row : dict or Series
+        One unit's row of :func:`netlab.pipeline.since_last_term`.
+
+    Returns
+    -------
+    list of str
+        One phrase per move ("now a bright spot"); empty when it did not move.
+    """
     out = []
     place, before = _get(row, "funnel"), _get(row, "previous_funnel")
     if place and before and place != before:
@@ -51,7 +74,19 @@ def moves(row: Any) -> list[str]:
 
 
 def since_cell(row: Any, min_cell: int) -> str:
-    """The index's "since last term" cell: "+2.1 points; now a bright spot"."""
+    """The index's "since last term" cell: "+2.1 points; now a bright spot".
+
+    Parameters
+    ----------
+    row : dict or Series
+        One unit's row of :func:`netlab.pipeline.since_last_term`.
+    min_cell : int
+        The run's minimum cell size: no figure rests on fewer students.
+
+    Returns
+    -------
+    str
+    """
     parts = []
     change = _get(row, "change")
     if change is not None and change_shown(row, min_cell):
@@ -63,7 +98,23 @@ def since_cell(row: Any, min_cell: int) -> str:
 
 
 def unit_since_words(row: Any, *, phrase: str, who: str, min_cell: int) -> str:
-    """A school's report: what changed for it since last term, in one or two sentences."""
+    """A school's report: what changed for it since last term, in one or two sentences.
+
+    Parameters
+    ----------
+    row : dict or Series
+        One unit's row of :func:`netlab.pipeline.since_last_term`.
+    phrase : str
+        The focal measure as said in a sentence.
+    who : str
+        The focal group as said in a sentence.
+    min_cell : int
+        The run's minimum cell size: no figure rests on fewer students.
+
+    Returns
+    -------
+    str
+    """
     term, before = _get(row, "term"), _get(row, "previous_term")
     year, was_year = _get(row, "year"), _get(row, "previous_year")
     head = f"Since last term ({before})"
@@ -83,7 +134,22 @@ def unit_since_words(row: Any, *, phrase: str, who: str, min_cell: int) -> str:
 
 
 def network_since_words(frame: pd.DataFrame, *, noun: str, min_cell: int) -> list[str]:
-    """The network report's first screen: how many units rose, fell and moved."""
+    """The network report's first screen: how many units rose, fell and moved.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        :func:`netlab.pipeline.since_last_term`, one row per unit.
+    noun : str
+        The unit noun in lower case.
+    min_cell : int
+        The run's minimum cell size: no figure rests on fewer students.
+
+    Returns
+    -------
+    list of str
+        Sentences: the rises and falls, then the moves; empty when ``frame`` is.
+    """
     if frame.empty:
         return []
     first = frame.iloc[0]
@@ -112,7 +178,21 @@ def network_since_words(frame: pd.DataFrame, *, noun: str, min_cell: int) -> lis
 
 
 def revision_words(n: int, *, previous_term: str, classes: list[int]) -> str:
-    """One sentence saying how many figures a new pull revised."""
+    """One sentence saying how many figures a new pull revised.
+
+    Parameters
+    ----------
+    n : int
+        How many figures of earlier classes the pull changed.
+    previous_term : str
+        Last term's name.
+    classes : list of int
+        The class years of the figures changed.
+
+    Returns
+    -------
+    str
+    """
     if n == 0:
         return f"No figure of an earlier class changed since last term ({previous_term})."
     years = ", ".join(str(y) for y in sorted(set(classes)))
