@@ -92,7 +92,9 @@ def on_this_worker(task: RenderTask) -> RenderTask:
     root = Path(os.environ.get("NETLAB_HOME") or str(task.client_home))
     bases = _bases(root)
     where = dict(task.where)
-    moved = {key: str(bases[where[key]] / getattr(task, key)) for key in PATH_KEYS if key in where}
+    moved: dict[str, Any] = {
+        key: str(bases[where[key]] / getattr(task, key)) for key in PATH_KEYS if key in where
+    }
     outputs = tuple(
         (
             name,

@@ -189,7 +189,7 @@ def _write(task: RenderTask, nb: nbformat.NotebookNode) -> dict[str, float]:
     """Export and write the page, then each output beside it; the seconds of each."""
     from netlab.publish import write_output
 
-    phases = {}
+    phases: dict[str, float] = {}
     t0 = time.perf_counter()
     html = export_html(nb, title=task.title or task.id, template_dir=task.template_dir)
     t1 = time.perf_counter()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -34,7 +34,11 @@ def append(prepared: Prepared, *, path: Path | None = None) -> dt.date:
         The as-of date the term was kept under.
     """
     as_of = run_date(prepared)
-    key = {"network": network_of(prepared.params), "term": prepared.params.term, "as_of": as_of}
+    key: dict[str, Any] = {
+        "network": network_of(prepared.params),
+        "term": prepared.params.term,
+        "as_of": as_of,
+    }
     built = pd.Timestamp(dt.datetime.now(dt.UTC).replace(tzinfo=None)).as_unit("us")
     terms = pd.DataFrame([{"run": prepared.run,
                            "key_id": clean.key_id() if prepared.has_students else None,

@@ -303,7 +303,7 @@ def _one_practice(
     data: pd.DataFrame,
     name: str,
     names: list[str],
-    twfe: tuple[list, np.ndarray],
+    twfe: tuple[Any, np.ndarray],
     *,
     unit: str,
     unit_label: str,
@@ -423,7 +423,9 @@ def imputation(
     check_argument("variance", ["analytic", "jackknife"], variance)
     names = _practice_columns(panel, unit, practices)
     data = _usable(panel, unit).reset_index(drop=True)
-    rows, extras, profile = [], [], []
+    rows: list = []
+    extras: list = []
+    profile: list = []
     if data.empty:
         for name in names:
             row = _empty_row("imputation", name)

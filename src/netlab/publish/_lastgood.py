@@ -100,7 +100,7 @@ def keep_last_good(held: Path | None, work: Path, failed: bool) -> Path | None:
         return None
     built = previous_manifest(held).get("built")
     try:
-        stamp = dt.datetime.fromisoformat(built).strftime("%Y-%m-%d_%H%M%S")
+        stamp = dt.datetime.fromisoformat(str(built)).strftime("%Y-%m-%d_%H%M%S")
     except (TypeError, ValueError):
         stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d_%H%M%S")
     kept = work / KEPT / stamp

@@ -89,7 +89,9 @@ def _join_outcome_file(
     """Add the application or aid outcomes to ``students`` in place, counting the join."""
     names = ", ".join(rx.file for rx in reads)
     fn = application_outcomes if kind == "applications" else aid_outcomes
-    kwargs = {"institutions": inst, "rate_column": rate} if kind == "applications" else {}
+    kwargs: dict[str, Any] = (
+        {"institutions": inst, "rate_column": rate} if kind == "applications" else {}
+    )
     outcome, probs, notes, counts = fn(reads, students, key=key, **kwargs)
     for col in outcome.columns:
         students[col] = outcome[col].to_numpy()

@@ -168,5 +168,5 @@ def _first_college(
     return {
         "enrolled_unitid": pd.array(unitid.to_numpy(), dtype="str"),
         "enrolled_level": pd.array(np.where(has, lvl, None), dtype="str"),
-        "enrolled_control": pd.array(np.where(has, control, None), dtype="str"),
+        "enrolled_control": pd.array(np.where(has, control, None), dtype="str"),  # type: ignore[arg-type]
     }

@@ -212,7 +212,7 @@ def _simulate_students(
     bright_effect: float,
     case_mix: float,
     focal_add: np.ndarray | None = None,
-) -> dict[str, np.ndarray]:
+) -> dict[str, Any]:
     """Draw every senior of every school-year as numpy arrays (no frame is built here).
 
     ``focal_add`` (per school-year cell) is added to focal students' probability of

@@ -232,7 +232,7 @@ def how_many_more_words(
             f"{_E(_capital(phrase))}: {abs(more):,} {verb} "
             f"{_E(people)} in {int(year)} than in the baseline year "
             f"{baseline_year} ({int(count):,} against "
-            f"{int(base_count):,})."
+            f"{int(base_count):,})."  # type: ignore[arg-type]
         )
     if to_target:
         said.append(

@@ -22,9 +22,9 @@ __all__ = [
 
 def _labels(pairs: pd.DataFrame, unit_label: str, name_units: bool) -> dict[str, str]:
     if name_units:
-        names = dict(zip(pairs["host"], pairs["host_name"], strict=True))
-        names.update(zip(pairs["visitor"], pairs["visitor_name"], strict=True))
-        return {k: display_name(v) for k, v in names.items()}
+        named = dict(zip(pairs["host"], pairs["host_name"], strict=True))
+        named.update(zip(pairs["visitor"], pairs["visitor_name"], strict=True))
+        return {k: display_name(v) for k, v in named.items()}
     # Unnamed: hosts are "School A", "School B"; their visitors "School A1", "School A2".
     names: dict[str, str] = {}
     letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
