@@ -105,6 +105,12 @@ def test_the_bright_spot_rule_is_worded_once_for_the_index_the_report_and_the_ta
     assert "is below the network rate with 90% confidence" in low
     assert "better than the network in at least 2 of 3 single years too" in low
     assert "most single years" in bright_rule_words("school", **rule)
+    # the network's sentence for a lower-is-better measure says the same rule, below
+    said = bright_spot_words(
+        ["A"], noun="school", phrase="melted away in the summer", who="focal students",
+        first=2022, last=2024, direction="lower", **rule,
+    )  # fmt: skip
+    assert "below the network rate" in said and "above the network rate" not in said
 
 
 def test_the_fitted_bright_spots_record_the_rule_in_the_same_words():

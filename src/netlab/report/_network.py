@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from netlab import plots, privacy
+from netlab.measures import direction as measure_direction
 from netlab.report._html import (
     _E,
     Col,
@@ -274,10 +275,11 @@ def bright_spots(r: Report) -> Section:
                 )
             )
         )
+    better = measure_direction(measure, r.prepared.measures)
     s.add(
         _sentence(
             bright_spot_words(
-                list(spots.sort_values("estimate", ascending=False)["label"]),
+                list(spots.sort_values("estimate", ascending=better == "lower")["label"]),
                 noun=noun,
                 phrase=phrase,
                 who=who,
@@ -287,6 +289,7 @@ def bright_spots(r: Report) -> Section:
                 share=share,
                 margin=_margin(spots),
                 years=BRIGHT_SPOT_YEARS,
+                direction=better,
             )
         )
     )

@@ -170,6 +170,7 @@ def bright_spot_words(
     share: float,
     margin: float = 0.0,
     years: int = 3,
+    direction: str = "higher",
 ) -> str:
     """The bright spots and the evidence that makes each one.
 
@@ -193,6 +194,9 @@ def bright_spot_words(
         How far above the network rate the estimate must be (a share; 0: just above).
     years : int
         The years of data the rule needs.
+    direction : {"higher", "lower"}
+        Whether a higher rate of the measure is better (a bright spot is below the network
+        on a measure where lower is better).
 
     Returns
     -------
@@ -200,7 +204,13 @@ def bright_spot_words(
     """
     n = len(names)
     rule = bright_rule_words(
-        noun, share=share, probability=probability, margin=margin, years=years, one=n == 1
+        noun,
+        share=share,
+        probability=probability,
+        margin=margin,
+        years=years,
+        one=n == 1,
+        direction=direction,
     )
     return (
         f"{_capital(_plural(n, noun))} "
