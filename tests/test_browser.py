@@ -11,7 +11,6 @@ import contextlib
 from pathlib import Path
 
 import pytest
-from conftest import demo_build
 
 from netlab.report._outputs import CHROMIUM_ARGS
 
@@ -20,7 +19,6 @@ ARGS = CHROMIUM_ARGS  # the flags the PDF printer launches Debian's chromium wit
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.slow,
     pytest.mark.skipif(
         not CHROMIUM.exists(), reason="Debian chromium is not installed (make browser)"
     ),
@@ -71,8 +69,7 @@ def open_page():
 
 
 @pytest.fixture(scope="module")
-def browser_page(request, tmp_path_factory):
-    demo = demo_build(request.config, tmp_path_factory)
+def browser_page(demo):
     with open_page() as (page, log):
         yield demo, page, log
 

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import REPO, make_home, params_like_demo, rewrite_processed
 
 from netlab import batch as build
 from netlab import paths, pipeline, synth
 from netlab.batch import _engine as engine
 from netlab.names import display_name
 from netlab.params import load_params
+from tests._support import REPO, make_home, params_like_demo, rewrite_processed
 
 # --------------------------------------------------------------------------------------
 # The demo build
@@ -153,6 +153,7 @@ def small(tmp_path_factory):
     return home, params
 
 
+@pytest.mark.render
 def test_one_failure_never_stops_the_others(small, monkeypatch):
     home, params = small
     monkeypatch.setenv("NETLAB_HOME", str(home))
@@ -200,6 +201,7 @@ def test_one_failure_never_stops_the_others(small, monkeypatch):
     assert not list(paths.work_dir("small").glob("notebooks/*.failed.ipynb"))
 
 
+@pytest.mark.render
 def test_renders_on_a_dask_cluster(small, monkeypatch):
     distributed = pytest.importorskip("dask.distributed")
     home, params = small
@@ -240,7 +242,7 @@ def test_a_misspelt_parameter_fails_instead_of_running_on_defaults(tmp_path):
     assert not (tmp_path / "x.html").exists()
 
 
-@pytest.mark.slow
+@pytest.mark.render
 def test_a_district_run_writes_district_reports_leading_with_each_team_indicator(
     tmp_path_factory, monkeypatch
 ):

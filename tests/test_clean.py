@@ -8,12 +8,12 @@ import stat
 import numpy as np
 import pandas as pd
 import pytest
-from broken_exports import CDS, SCHOOL_NAMES, write_exports
 
 from netlab import clean, pipeline, schemas
 from netlab.exceptions import SchemaError
 from netlab.params import from_dict
 from netlab.sources import _io as nio
+from tests.broken_exports import CDS, SCHOOL_NAMES, write_exports
 
 KEY = "0123456789abcdef"
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from broken_exports import DAMAGED, write_damaged
 
 from netlab.exceptions import InputError
 from netlab.sources import _io as nio
 from netlab.sources._damage import check_rows, wide_encoding
 from netlab.sources._describe import load_description
 from netlab.sources._read import read_export
+from tests.broken_exports import DAMAGED, write_damaged
 
 ROSTER = """kind: roster
 files: [students.csv]

@@ -11,11 +11,11 @@ import json
 import os
 
 import pytest
-from conftest import make_home, params_like_demo
 
 from netlab import batch, paths, pipeline, report, synth
 from netlab.batch import _dask
 from netlab.params import load_params
+from tests._support import make_home, params_like_demo
 
 
 def test_a_task_names_its_files_relative_to_the_project_or_the_package(tmp_path, monkeypatch):

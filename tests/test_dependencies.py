@@ -13,9 +13,9 @@ import importlib.metadata as md
 import re
 import sys
 import tomllib
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from tests._support import REPO
+
 SRC = REPO / "src" / "netlab"
 
 

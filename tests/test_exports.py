@@ -315,13 +315,12 @@ def test_every_row_accounted_per_file_and_join(tmp_path):
     assert students == joins[("roster", "roster students")]
 
 
-@pytest.mark.slow
+@pytest.mark.render
 def test_county_file_to_rendered_reports_with_yaml_only(tmp_path, monkeypatch):
     """A wide, code-less county file goes from the raw folder to reports: no pandas, YAML only."""
-    from test_build import make_home
-
     from netlab import batch as build
     from netlab.params import load_params
+    from tests._support import make_home
 
     netlab_home = make_home(tmp_path / "home")
     monkeypatch.setenv("NETLAB_HOME", str(netlab_home))

@@ -3,7 +3,7 @@
 A build killed halfway (``kill -9``) and built again; a damaged processed file; two builds
 of one run at once; one school whose report breaks; params naming schools that are not
 there. Every build here is ``netlab build`` in its own process, on a six-school synthetic
-network in a throw-away project root. The tests run in order, each leaving a good build.
+network in a throw-away project root: each test starts from a copy of one good build.
 """
 
 from __future__ import annotations
@@ -21,13 +21,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import make_home, rewrite_processed
 
 from netlab import synth
+from tests._support import REPO, built_once, copy_home, make_home, rewrite_processed
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.faults
 
-REPO = Path(__file__).resolve().parents[1]
 RUN = "faults"
 
 
@@ -49,9 +48,9 @@ def netlab(home: Path, *args: str, wait: bool = True, timeout: float = 300):
     return proc
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    root = make_home(tmp_path_factory.mktemp("netlab-faults"))
+def _build(root: Path) -> Path:
+    """A six-school run built by the command, in a project root of its own."""
+    root = make_home(root)
     text = (REPO / "params" / "demo.yaml").read_text()
     text = re.sub(r"(?m)^run: .*$", f"run: {RUN}", text)
     text = re.sub(r"(?m)^raw_dir: .*$", f"raw_dir: data/raw/{RUN}", text)
@@ -61,6 +60,12 @@ def home(tmp_path_factory):
     done = netlab(root, "build", f"params/{RUN}.yaml", "--jobs", "2")
     assert done.returncode == 0, done.err
     return root
+
+
+@pytest.fixture
+def home(tmp_path_factory, tmp_path):
+    """A good build of our own: a copy of the run built once per session."""
+    return copy_home(built_once(tmp_path_factory, "faults", _build), tmp_path / "home")
 
 
 def _out(home: Path) -> Path:

@@ -21,13 +21,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import make_home
 
 from netlab import cells, paths, synth
+from tests._support import REPO, make_home
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.faults
 
-REPO = Path(__file__).resolve().parents[1]
 RUN = "hostile"
 XSS = "<img src=x onerror=alert({n})>"
 FORMULA = '=HYPERLINK("http://x.example/24","click24")'

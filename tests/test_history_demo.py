@@ -10,7 +10,7 @@ import pytest
 
 from netlab import pipeline, synth
 
-pytestmark = [pytest.mark.slow]
+pytestmark = [pytest.mark.render]
 
 
 def _text(path) -> str:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
 from netlab import cli, sources
+from tests._support import SHARED_PUBLIC
 
-IPEDS = Path(__file__).resolve().parents[2] / "shared" / "data" / "public" / "ipeds-2023"
+IPEDS = SHARED_PUBLIC / "ipeds-2023"
 needs_ipeds = pytest.mark.skipif(not IPEDS.is_dir(), reason=f"the IPEDS files are not at {IPEDS}")
 pytestmark = [needs_ipeds, pytest.mark.public]
 

@@ -14,8 +14,8 @@ import nbformat
 import pytest
 
 from netlab import project
+from tests._support import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 JUPYTER = Path(sys.executable).parent / "jupyter"
 
 

@@ -22,11 +22,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from test_browser import ARGS, CHROMIUM
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(240)]
+from tests._support import REPO
+from tests.test_browser import ARGS, CHROMIUM
 
-REPO = Path(__file__).resolve().parents[1]
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+
 JUPYTER = Path(sys.executable).parent / "jupyter"
 # The status bar once the notebook's kernel is up ("No Kernel | Idle" before it is).
 IDLE_KERNEL = re.compile(r"^(?!No Kernel).+\| Idle$")

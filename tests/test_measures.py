@@ -665,7 +665,7 @@ def test_aim_outlook_is_the_least_squares_prediction_interval():
     assert measures.aim_outlook(hidden, by_year=2027)["last_year"] == 2024
 
 
-@pytest.mark.slow
+@pytest.mark.stats
 def test_aim_outlook_covers_the_realised_rate_in_simulated_networks():
     """Fit 2021-2024, look at 2027: the 95% range holds the realised network rate ~95%."""
     from netlab import synth

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import ast
 import re
-from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import demo_build
 
 from netlab.batch import _engine as engine
 from netlab.exceptions import InputError, ParamsError
 from netlab.params import load_params
+from tests._support import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 REPORTS = ("school", "network", "traction", "livecase")
 NOTEBOOKS = {name: REPO / "notebooks" / f"{name}.ipynb" for name in REPORTS}
 _PARAM = re.compile(r"^(\w+): ([^=]+) = (.+?)  # \S.*$")
@@ -72,11 +70,11 @@ def test_an_unknown_key_is_rejected(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def demo_home(request, tmp_path_factory):
-    return demo_build(request.config, tmp_path_factory).home
+def demo_home(demo):
+    return demo.home
 
 
-@pytest.mark.slow
+@pytest.mark.render
 @pytest.mark.parametrize("name", REPORTS)
 def test_each_notebook_runs_with_its_defaults_under_plain_papermill(
     name, demo_home, tmp_path, monkeypatch

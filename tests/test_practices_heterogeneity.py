@@ -156,7 +156,7 @@ def _claims(n, seed0, **kw):
     return pd.DataFrame(rows)
 
 
-@pytest.mark.slow
+@pytest.mark.stats
 def test_planted_heterogeneity_recovered_and_null_rarely_claimed():
     mods = {"low_income": {"one_on_one_advising": 0.08}, "focal": {"summer_outreach": 0.08}}
     quiet = {"n_bright_spots": 0, "n_lookalikes": 0}

@@ -7,7 +7,6 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import demo_build
 
 from netlab import paths, privacy
 
@@ -131,8 +130,7 @@ def test_scan_accepts_a_clean_page():
 
 
 @pytest.fixture(scope="module")
-def built(request, tmp_path_factory):
-    demo = demo_build(request.config, tmp_path_factory)
+def built(demo):
     mp = pytest.MonkeyPatch()
     mp.setenv("NETLAB_HOME", str(demo.home))
     try:

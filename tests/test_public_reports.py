@@ -18,19 +18,19 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import REPO, demo_build, make_home, params_like_demo
-from test_browser import CHROMIUM, NETWORK_HEADINGS, SCHOOL_HEADINGS, _check_page, open_page
 
 from netlab import batch as build
 from netlab import paths, privacy, report, sources, synth
 from netlab.names import display_name
 from netlab.params import load_params
+from tests._support import REPO, built_once, make_home, params_like_demo
+from tests.test_browser import CHROMIUM, NETWORK_HEADINGS, SCHOOL_HEADINGS, _check_page, open_page
 
 PUBLIC = REPO.parent / "shared" / "data" / "public" / "florida-fafsa-2024"
 
-pytestmark = [pytest.mark.slow]
+pytestmark = [pytest.mark.render]
 
-RUNS = ["demo", "districts", "florida", "counts"]
+RUNS = ["demo", "districts", pytest.param("florida", marks=pytest.mark.public), "counts"]
 #: Context columns of the schools file a counts-only hub does not have.
 CONTEXT = ["enrollment", "seniors", "share_low_income", "share_black", "share_latinx",
            "share_indigenous", "share_asian", "share_white", "share_focal"]  # fmt: skip
@@ -57,42 +57,55 @@ def _collect(home: Path, params, result) -> dict:
             "keys": keys, "measures": measures, "home": home}  # fmt: skip
 
 
-def _build(home: Path, run: str, make_raw, params_text: str | None = None) -> dict:
-    target = home / "params" / f"{run}.yaml"
-    if params_text is None:
-        shutil.copy(REPO / "params" / f"{run}.yaml", target)
-    else:
-        target.write_text(params_text)
-    mp = pytest.MonkeyPatch()
-    mp.setenv("NETLAB_HOME", str(home))
-    try:
-        params = load_params(run)
-        make_raw(paths.resolve(params.raw_dir))
-        result = build.build(params, jobs=2, progress=False)
-    finally:
-        mp.undo()
-    return _collect(home, params, result)
+def _build(
+    tmp_path_factory, run: str, make_raw, params_text: str | None = None, *, name: str
+) -> dict:
+    """The run built once per test session in a project root of its own (read it only)."""
+
+    def make(root: Path) -> dict:
+        home = make_home(root)
+        target = home / "params" / f"{run}.yaml"
+        if params_text is None:
+            shutil.copy(REPO / "params" / f"{run}.yaml", target)
+        else:
+            target.write_text(params_text)
+        mp = pytest.MonkeyPatch()
+        mp.setenv("NETLAB_HOME", str(home))
+        try:
+            params = load_params(run)
+            make_raw(paths.resolve(params.raw_dir))
+            result = build.build(params, jobs=2, progress=False)
+        finally:
+            mp.undo()
+        return _collect(home, params, result)
+
+    return built_once(tmp_path_factory, name, make)
 
 
 @pytest.fixture(scope="module")
-def demo(request, tmp_path_factory):
-    d = demo_build(request.config, tmp_path_factory)
-    return _collect(d.home, d.params, d.result)
+def demo(demo):
+    return _collect(demo.home, demo.params, demo.result)
 
 
 @pytest.fixture(scope="module")
 def florida(tmp_path_factory):
     if not PUBLIC.is_dir():
         pytest.skip(f"the public files are not here ({PUBLIC}); they come with ../shared")
-    home = make_home(tmp_path_factory.mktemp("florida-home"))
-    return _build(home, "florida-2024", lambda raw: sources.import_public("florida", PUBLIC, raw))
+    return _build(
+        tmp_path_factory,
+        "florida-2024",
+        lambda raw: sources.import_public("florida", PUBLIC, raw),
+        name="florida",
+    )
 
 
 @pytest.fixture(scope="module")
 def districts(tmp_path_factory):
-    home = make_home(tmp_path_factory.mktemp("districts-home"))
     return _build(
-        home, "districts-demo", lambda raw: synth.write(synth.generate_districts(seed=2027), raw)
+        tmp_path_factory,
+        "districts-demo",
+        lambda raw: synth.write(synth.generate_districts(seed=2027), raw),
+        name="districts",
     )
 
 
@@ -109,9 +122,8 @@ def write_counts_only(raw: Path, *, schools: int = 24, seed: int = 2029) -> None
 
 @pytest.fixture(scope="module")
 def counts(tmp_path_factory):
-    home = make_home(tmp_path_factory.mktemp("counts-home"))
     text = params_like_demo("counts-only", network="Counts-only network (synthetic)")
-    return _build(home, "counts-only", write_counts_only, text)
+    return _build(tmp_path_factory, "counts-only", write_counts_only, text, name="counts")
 
 
 @pytest.fixture(params=RUNS)

@@ -16,12 +16,12 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
-from conftest import REPO, make_home, params_like_demo
 
 from netlab import batch, paths, pipeline, synth
 from netlab.batch import _gate as gate
 from netlab.batch._result import ReportOutcome
 from netlab.params import load_params
+from tests._support import REPO, make_home, params_like_demo
 
 SMALL_TABLE = (
     '<table class="netlab-table" data-min-cell="10"><thead><tr><th>Group</th>'

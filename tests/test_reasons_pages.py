@@ -17,14 +17,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import test_public_reports as public
-from test_public_reports import demo, districts, florida  # noqa: F401 (fixtures)
 
+import tests.test_public_reports as public
 from netlab import paths, pipeline, reasons
+from tests.test_public_reports import demo, districts, florida  # noqa: F401 (fixtures)
 
-pytestmark = [pytest.mark.slow]
+pytestmark = [pytest.mark.render]
 
-RUNS = ["demo", "districts", "florida"]
+RUNS = ["demo", "districts", pytest.param("florida", marks=pytest.mark.public)]
 _OPEN = re.compile(r"^open until (\d{1,2} [A-Z][a-z]{2} \d{4})$")
 
 

@@ -7,7 +7,6 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import demo_build
 
 from netlab import report
 from netlab.batch import _build
@@ -164,8 +163,7 @@ def test_header_carries_the_provenance(small_rates):
 
 
 @pytest.fixture(scope="module")
-def demo_prepared(request, tmp_path_factory):
-    demo = demo_build(request.config, tmp_path_factory)
+def demo_prepared(demo):
     mp = pytest.MonkeyPatch()
     mp.setenv("NETLAB_HOME", str(demo.home))
     try:

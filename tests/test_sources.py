@@ -19,8 +19,9 @@ from netlab import schemas, sources
 from netlab.exceptions import InputError
 from netlab.params import load_params
 from netlab.sources._state import _school_code
+from tests._support import REPO, SHARED_PUBLIC
 
-PUBLIC = Path(__file__).resolve().parents[2] / "shared" / "data" / "public" / "florida-fafsa-2024"
+PUBLIC = SHARED_PUBLIC / "florida-fafsa-2024"
 SNAPSHOT_DATES = [
     dt.date(2024, 3, 8),
     dt.date(2024, 3, 15),
@@ -265,7 +266,7 @@ def test_hillsborough_completion_rates_by_hand(imported):
 @pytest.mark.public
 @needs_public
 def test_hillsborough_network_from_params(imported):
-    params = load_params(Path(__file__).resolve().parents[1] / "params" / "florida-2024.yaml")
+    params = load_params(REPO / "params" / "florida-2024.yaml")
     net = imported.schools[imported.schools["district"].isin(params.districts)]
     # The district has about 37 public high schools with seniors.
     assert 30 <= len(net) <= 45

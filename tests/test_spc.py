@@ -232,7 +232,7 @@ def test_season_pace_is_the_weekly_change_of_the_gap():
     assert spc.season_pace(series.assign(prior_rate=np.nan)).empty
 
 
-@pytest.mark.slow
+@pytest.mark.stats
 def test_season_pace_signals_at_chance_rate_where_a_cumulative_curve_always_does():
     """Same calendar, same pace: about 5-8% false signals (the Anhøj rules' own rate); a
     run chart of the cumulative curve signals in every season. A faster season signals."""

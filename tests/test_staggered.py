@@ -149,7 +149,7 @@ def test_variance_argument_is_checked():
 
 
 # ----------------------------------------------------------------- independent check
-@pytest.mark.slow
+@pytest.mark.stats
 @pytest.mark.filterwarnings("ignore:The inplace keyword")
 def test_matches_pyfixest_did2s():
     # Gardner's two-stage estimator (pyfixest's did2s) with the same first stage gives
@@ -198,7 +198,7 @@ def test_matches_pyfixest_did2s():
         assert 0.75 < mine / theirs < 1.33, p
 
 
-@pytest.mark.slow
+@pytest.mark.stats
 @pytest.mark.filterwarnings("ignore:The inplace keyword")
 @pytest.mark.parametrize("cohorts", [[2022] * 60, [2021] * 30 + [2023] * 30])
 def test_standard_errors_match_pyfixest_within_5_percent(cohorts):
@@ -232,7 +232,7 @@ def test_standard_errors_match_pyfixest_within_5_percent(cohorts):
 
 
 # ----------------------------------------------------------------------- planted truth
-@pytest.mark.slow
+@pytest.mark.stats
 def test_pretrend_test_on_untreated_years_flags_a_planted_trend():
     flagged, clean = [], []
     for seed in range(10):
@@ -272,7 +272,7 @@ def _scenario(n, seed0, **kw):
 QUIET = {"case_mix": False, "n_bright_spots": 0, "n_lookalikes": 0}
 
 
-@pytest.mark.slow
+@pytest.mark.stats
 @pytest.mark.parametrize(
     ("scenario", "kw"),
     [("growing", {"effect_growth": 0.3}), ("cohort", {"cohort_gradient": 0.25})],

@@ -6,11 +6,12 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-SRC = Path(__file__).resolve().parents[1] / "src"
+from tests._support import REPO
+
+SRC = REPO / "src"
 HEAVY = ("pandas", "numpy", "matplotlib", "statsmodels", "papermill", "dask", "pandera")
 
 

@@ -611,7 +611,7 @@ def test_survey_change_falls_back_to_cr1_and_says_so():
     assert survey_covariance_words([("voice", "")]) is None
 
 
-@pytest.mark.slow
+@pytest.mark.stats
 def test_survey_change_interval_covers_with_team_level_change():
     """No average change, teams that differ: clustered intervals cover the truth ~95%."""
     rng = np.random.default_rng(8)

@@ -176,7 +176,7 @@ def test_normal_limits_fail_where_exact_ones_hold():
     assert exact["flag95"].iloc[0] == "within" and exact["lower95"].iloc[0] == 0
 
 
-@pytest.mark.slow
+@pytest.mark.stats
 def test_exact_limits_hold_on_simulated_null_networks():
     """Binomial null networks of small schools, default (additive) method: each limit's
     false-flag rate at or below nominal at n = 10, 30, 60 (8,000 schools each)."""
@@ -388,7 +388,7 @@ def test_synth_networks_bright_spots_and_coverage():
     assert 0.90 <= np.mean(covered) <= 0.98  # 900 intervals
 
 
-@pytest.mark.slow
+@pytest.mark.stats
 @pytest.mark.parametrize(
     ("n_schools", "planted", "school_sd", "year_sd", "effect"),
     [
@@ -561,7 +561,7 @@ def _gap_network(rng, *, k=30, sd=0.03, years=range(2019, 2027)):
     return pd.DataFrame(rows, columns=cols), slopes
 
 
-@pytest.mark.slow
+@pytest.mark.stats
 def test_equity_trend_covers_the_true_slope_with_year_to_year_noise():
     """3-point year-to-year SD: 95% and 90% slope intervals cover near their level."""
     rng = np.random.default_rng(12)
@@ -666,7 +666,7 @@ def _null_students(rng, k=60):
     )
 
 
-@pytest.mark.slow
+@pytest.mark.stats
 def test_case_mix_funnel_flags_about_five_percent_of_null_schools():
     """No school effects: about 5% of schools outside the 95% limits, 0.2% outside 99.8%.
 

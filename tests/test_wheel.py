@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from tests._support import REPO
+
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
 
 

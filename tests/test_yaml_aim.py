@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from conftest import make_home
 
 from netlab import batch as build
 from netlab import synth, variation
 from netlab.params import load_params
+from tests._support import make_home
 
 MEASURE = {
     "label": "FAFSA done among seniors with a 3.0 GPA or higher",
