@@ -13,7 +13,7 @@ from netlab import clean, pipeline, schemas
 from netlab.exceptions import SchemaError
 from netlab.params import from_dict
 from netlab.sources import _io as nio
-from tests.broken_exports import CDS, SCHOOL_NAMES, write_exports
+from tests.sources.broken_exports import CDS, SCHOOL_NAMES, write_exports
 
 KEY = "0123456789abcdef"
 

@@ -18,9 +18,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import tests.test_public_reports as public
+import tests.report.test_public_reports as public
 from netlab import paths, pipeline, reasons
-from tests.test_public_reports import demo, districts, florida  # noqa: F401 (fixtures)
+from tests.report.test_public_reports import demo, districts, florida  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.render]
 

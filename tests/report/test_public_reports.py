@@ -24,7 +24,13 @@ from netlab import paths, privacy, report, sources, synth
 from netlab.names import display_name
 from netlab.params import load_params
 from tests._support import REPO, built_once, make_home, params_like_demo
-from tests.test_browser import CHROMIUM, NETWORK_HEADINGS, SCHOOL_HEADINGS, _check_page, open_page
+from tests.report.test_browser import (
+    CHROMIUM,
+    NETWORK_HEADINGS,
+    SCHOOL_HEADINGS,
+    _check_page,
+    open_page,
+)
 
 PUBLIC = REPO.parent / "shared" / "data" / "public" / "florida-fafsa-2024"
 

@@ -11,7 +11,7 @@ from netlab.sources import _io as nio
 from netlab.sources._damage import check_rows, wide_encoding
 from netlab.sources._describe import load_description
 from netlab.sources._read import read_export
-from tests.broken_exports import DAMAGED, write_damaged
+from tests.sources.broken_exports import DAMAGED, write_damaged
 
 ROSTER = """kind: roster
 files: [students.csv]

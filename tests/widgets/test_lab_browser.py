@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests._support import REPO
-from tests.test_browser import ARGS, CHROMIUM
+from tests.report.test_browser import ARGS, CHROMIUM
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
