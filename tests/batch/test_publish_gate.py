@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 
 from netlab import batch, paths, pipeline, synth
+from netlab.batch import ReportOutcome
 from netlab.batch import _gate as gate
-from netlab.batch._result import ReportOutcome
 from netlab.params import load_params
 from tests._support import REPO, make_home, params_like_demo
 

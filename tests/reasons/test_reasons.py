@@ -10,7 +10,7 @@ import pytest
 
 from netlab import privacy, reasons
 from netlab.reasons import Reason
-from netlab.report._html import Col, table
+from netlab.report import Col, table
 from netlab.report._outputs import html_tables, write_workbook
 
 
