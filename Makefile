@@ -13,7 +13,7 @@ MIN_STAMP := $(MIN_VENV)/.installed
 SHARED ?= ../shared/data/public/florida-fafsa-2024
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lab florida lint format bench clean setup browser lock test-min
+.PHONY: help demo test lab florida lint format bench clean setup browser lock test-min tier
 
 help: ## List the targets
 	@grep -E '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -41,13 +41,16 @@ $(MIN_STAMP): pyproject.toml | $(STAMP)
 	VIRTUAL_ENV=$(CURDIR)/$(MIN_VENV) $(BIN)/uv pip install --quiet --resolution lowest-direct -e ".[dev]"
 	touch $(MIN_STAMP)
 
-test-min: $(MIN_STAMP) ## The fast tests on the lowest versions pyproject.toml allows (.venv-min; the Dask and failure-isolation builds run once, in the main suite)
+test-min: $(MIN_STAMP) ## The fast tier on the lowest versions pyproject.toml allows (.venv-min)
 	@VIRTUAL_ENV=$(CURDIR)/$(MIN_VENV) $(BIN)/uv pip list --quiet 2>/dev/null \
 	  | grep -iE '^(pandas|numpy|scipy|statsmodels|pandera|pyarrow|nbconvert|papermill) ' | tr -s ' ' | paste -sd ',' | sed 's/,/, /g' \
 	  | sed 's/^/minimum versions: /'
-	$(MIN_VENV)/bin/python -m pytest -q -n 2 -m "not slow and not browser" -p no:cacheprovider \
-	  --deselect tests/test_build.py::test_renders_on_a_dask_cluster \
-	  --deselect tests/test_build.py::test_one_failure_never_stops_the_others
+	$(MIN_VENV)/bin/python -m pytest -q -n 2 -m fast -p no:cacheprovider --durations=5
+
+# One tier of the suite: `make tier T=render` (fast, render, browser, faults, stats, public, slow).
+tier: $(STAMP) ## One tier of the tests: make tier T=fast (or render, browser, faults, stats, public, slow)
+	@test -n "$(T)" || { echo "Name the tier: make tier T=fast (or render, browser, faults, stats, public, slow)"; exit 2; }
+	$(BIN)/python -m pytest -q -n 2 -m "$(T)" --durations=10
 
 browser: ## Install Debian's chromium for the browser tests (needs root or sudo)
 	@if [ -x /usr/bin/chromium ]; then echo "chromium present: /usr/bin/chromium"; \
@@ -57,12 +60,14 @@ browser: ## Install Debian's chromium for the browser tests (needs root or sudo)
 demo: $(STAMP) ## Generate the synthetic demo networks and render all their reports
 	$(BIN)/netlab demo
 
-test: $(STAMP) browser ## The whole test suite (lint, unit, statistics, notebooks, browser), then test-min
+test: $(STAMP) browser ## The whole test suite (every tier: fast, render, browser, faults, stats, public, slow), then test-min
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -n 2 --durations=15
-	$(MAKE) --no-print-directory test-min
+	@start=$$(date +%s); $(BIN)/python -m pytest -q -n 2 --durations=15; rc=$$?; \
+	  echo "main suite: $$(( $$(date +%s) - start )) s"; exit $$rc
+	@start=$$(date +%s); $(MAKE) --no-print-directory test-min; rc=$$?; \
+	  echo "fast tier on the minimum versions: $$(( $$(date +%s) - start )) s"; exit $$rc
 
 lab: $(STAMP) ## Start JupyterLab on the netlab kernel with the notebooks folder open
 	$(BIN)/jupyter lab --notebook-dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )

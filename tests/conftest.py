@@ -1,33 +1,23 @@
 """Shared fixtures: the demo built once per session, throw-away project roots, figures
-closed after each test.
+closed after each test, and the tiers every test belongs to.
 
-The 30-school demo is built once per test session (:func:`demo_build`, the ``demo``
-fixture), from its hub-shaped exports, in a throw-away project root, so that no test
-touches the project's own ``data/`` or ``reports/``.
+The 30-school demo is built once per test session, not once per worker
+(:func:`tests._support.demo_build`, the ``demo`` fixture), from its hub-shaped exports, in
+a throw-away project root, so that no test touches the project's own ``data/`` or
+``reports/``. Helpers the test files import live in ``tests/_support.py``.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import re
-import shutil
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
-import pandas as pd
 import pytest
 
 matplotlib.use("Agg")
 
-from netlab import batch, paths, pipeline, synth
-from netlab.params import load_params
-from netlab.pipeline._store import _checksum
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED_PUBLIC = REPO.parent / "shared" / "data" / "public"
+from tests._support import REPO, Demo, demo_build
 
 
 @pytest.fixture(autouse=True)
@@ -59,87 +49,56 @@ def pytest_configure(config):
     os.environ["COLUMNS"] = "200"
 
 
+# --------------------------------------------------------------------------------------
+# Tiers
+# --------------------------------------------------------------------------------------
+
+#: The marked tiers, in the order a test is counted under when it carries several.
+TIERS = ("browser", "faults", "public", "stats", "slow", "render")
+#: Fixtures holding a rendered build: a test using one is in the render tier.
+BUILDS = frozenset({"demo", "districts", "counts", "florida", "yaml_run", "leaky", "small"})
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test reading a rendered build is in the render tier (and Florida's in the public
+    one); a test in no marked tier is in the fast tier."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & BUILDS:
+            item.add_marker(pytest.mark.render)
+        if "florida" in used:
+            item.add_marker(pytest.mark.public)
+        if not any(item.get_closest_marker(tier) for tier in TIERS):
+            item.add_marker(pytest.mark.fast)
+
+
+def _tier(keywords) -> str:
+    return next((tier for tier in TIERS if tier in keywords), "fast")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line: the seconds the tests of each tier took (setup and teardown included,
+    summed over the workers) and how many there were."""
+    seconds: dict[str, float] = {}
+    tests: dict[str, set] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) not in ("setup", "call", "teardown"):
+                continue
+            tier = _tier(getattr(report, "keywords", {}))
+            seconds[tier] = seconds.get(tier, 0.0) + getattr(report, "duration", 0.0)
+            tests.setdefault(tier, set()).add(report.nodeid)
+    if seconds:
+        shown = ", ".join(
+            f"{tier} {seconds[tier]:.0f} s ({len(tests[tier])})"
+            for tier in ("fast", *reversed(TIERS))
+            if tier in seconds
+        )
+        terminalreporter.write_line(f"time by tier, summed over workers: {shown}")
+
+
 def pytest_report_header(config):
     return f"netlab tests; NETLAB_HOME={os.environ.get('NETLAB_HOME', '(repo)')}"
-
-
-# --------------------------------------------------------------------------------------
-# The demo, built once per session
-# --------------------------------------------------------------------------------------
-
-DEMO_SEED = 2026  # the seed `netlab demo` uses, so the notebooks' defaults exist
-
-
-@dataclass
-class Demo:
-    """A built demo run in a throw-away project root."""
-
-    home: Path
-    params: object
-    result: batch.BuildResult
-    seconds: float
-    code_hash: str = ""
-    render_hash: str = ""
-
-    @property
-    def out(self) -> Path:
-        return self.home / "reports" / self.params.run
-
-
-def make_home(root: Path) -> Path:
-    """A project root whose notebooks and template are the repository's own."""
-    (root / "params").mkdir(parents=True, exist_ok=True)
-    (root / "data" / "processed").mkdir(parents=True, exist_ok=True)
-    (root / "reports").mkdir(parents=True, exist_ok=True)
-    for sub in ("notebooks", "templates"):
-        link = root / sub
-        if not link.exists():
-            link.symlink_to(REPO / sub, target_is_directory=True)
-    return root
-
-
-def params_like_demo(run: str, **keys: str) -> str:
-    """The demo's params text for another run: its own name, raw folder and other keys."""
-    text = (REPO / "params" / "demo.yaml").read_text()
-    for key, value in {"run": run, "raw_dir": f"data/raw/{run}", **keys}.items():
-        text = re.sub(rf"(?m)^{key}: .*$", f"{key}: {value}", text)
-    return text
-
-
-def prepare_spring_term(home: Path, network) -> None:
-    """The demo's spring term before the fall, prepared into the history as `netlab demo`
-    keeps it (NETLAB_HOME must point at ``home``)."""
-    shutil.copy(REPO / "params" / "demo-spring.yaml", home / "params" / "demo-spring.yaml")
-    spring = paths.demo_dir("network") / "exports-spring"
-    synth.write_term_exports(network, spring, through=synth.DEMO_EARLIER_CLASS)
-    pipeline.prepare(load_params("demo-spring"))
-
-
-def demo_build(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Demo:
-    """Build the demo once per session and share it across test modules."""
-    cached = getattr(config, "_netlab_demo", None)
-    if cached is not None:
-        return cached
-    home = make_home(tmp_path_factory.mktemp("netlab-home"))
-    shutil.copy(REPO / "params" / "demo.yaml", home / "params" / "demo.yaml")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("NETLAB_HOME", str(home))
-    try:
-        network = synth.generate(30, seed=DEMO_SEED)
-        synth.write(network, paths.demo_dir("network"))
-        synth.write_exports(network, paths.demo_dir("network") / "exports")
-        prepare_spring_term(home, network)
-        params = load_params("demo")
-        started = time.perf_counter()
-        result = batch.build(params, jobs=2, progress=False)
-        seconds = time.perf_counter() - started
-        code = pipeline.manifest("demo")["code_hash"]
-        render = pipeline.report_code_hash(paths.notebooks_dir(), paths.templates_dir())
-    finally:
-        mp.undo()
-    demo = Demo(home, params, result, seconds, code_hash=code, render_hash=render)
-    config._netlab_demo = demo
-    return demo
 
 
 @pytest.fixture(scope="session")
@@ -151,15 +110,3 @@ def demo(request, tmp_path_factory) -> Demo:
 def in_demo(demo, monkeypatch) -> Demo:
     monkeypatch.setenv("NETLAB_HOME", str(demo.home))
     return demo
-
-
-def rewrite_processed(path: Path, frame: pd.DataFrame) -> None:
-    """Replace a processed table and its manifest entry, as preparing would have."""
-    frame.to_parquet(path, index=False)
-    manifest_path = path.parent / "manifest.json"
-    manifest = json.loads(manifest_path.read_text())
-    manifest["files"][path.name] = {
-        "bytes": path.stat().st_size,
-        "sha256": _checksum(path),
-    }
-    manifest_path.write_text(json.dumps(manifest))

@@ -3,7 +3,7 @@
 Each function takes plain values (or a small frame of a fitted model) and returns the
 words as a page prints them; the report's sections look up, draw and place them, and
 hold no judgement of their own. Where, for whom, ahead or behind, singular or plural are
-decided here, so each is tested on small hand-made numbers (``tests/test_words.py``).
+decided here, so each is tested on small hand-made numbers (``tests/report/test_words.py``).
 
 The modules are named by what they word: ``_funnel`` (where a unit sits, where the
 network varies), ``_bright`` (the bright-spot rule and its findings), ``_traction``

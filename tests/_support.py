@@ -1,0 +1,215 @@
+"""What several test files share: throw-away project roots, the demo's params, and builds
+made once per test session.
+
+A build made with :func:`built_once` is made once per session, not once per worker: with
+``pytest -n 2`` the first worker to ask builds it under the session's common temporary
+folder, holding a file lock, and the other worker reads what it left (the build's outcome
+is pickled beside it). Tests read these builds; a test that changes a run builds a small
+one of its own (:func:`small_home`), never the 30-school demo.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import re
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from filelock import FileLock
+
+from netlab import batch, paths, pipeline, synth
+from netlab.params import load_params
+from netlab.pipeline._store import _checksum
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_PUBLIC = REPO.parent / "shared" / "data" / "public"
+
+DEMO_SEED = 2026  # the seed `netlab demo` uses, so the notebooks' defaults exist
+
+
+# --------------------------------------------------------------------------------------
+# Project roots and params
+# --------------------------------------------------------------------------------------
+
+
+def make_home(root: Path) -> Path:
+    """A project root whose notebooks and template are the repository's own."""
+    (root / "params").mkdir(parents=True, exist_ok=True)
+    (root / "data" / "processed").mkdir(parents=True, exist_ok=True)
+    (root / "reports").mkdir(parents=True, exist_ok=True)
+    for sub in ("notebooks", "templates"):
+        link = root / sub
+        if not link.exists():
+            link.symlink_to(REPO / sub, target_is_directory=True)
+    return root
+
+
+def params_like_demo(run: str, **keys: str) -> str:
+    """The demo's params text for another run: its own name, raw folder and other keys."""
+    text = (REPO / "params" / "demo.yaml").read_text()
+    for key, value in {"run": run, "raw_dir": f"data/raw/{run}", **keys}.items():
+        text = re.sub(rf"(?m)^{key}: .*$", f"{key}: {value}", text)
+    return text
+
+
+def prepare_spring_term(home: Path, network) -> None:
+    """The demo's spring term before the fall, prepared into the history as `netlab demo`
+    keeps it (NETLAB_HOME must point at ``home``)."""
+    shutil.copy(REPO / "params" / "demo-spring.yaml", home / "params" / "demo-spring.yaml")
+    spring = paths.demo_dir("network") / "exports-spring"
+    synth.write_term_exports(network, spring, through=synth.DEMO_EARLIER_CLASS)
+    pipeline.prepare(load_params("demo-spring"))
+
+
+def rewrite_processed(path: Path, frame: pd.DataFrame) -> None:
+    """Replace a processed table and its manifest entry, as preparing would have."""
+    frame.to_parquet(path, index=False)
+    manifest_path = path.parent / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["files"][path.name] = {
+        "bytes": path.stat().st_size,
+        "sha256": _checksum(path),
+    }
+    manifest_path.write_text(json.dumps(manifest))
+
+
+# --------------------------------------------------------------------------------------
+# Builds made once per session, shared by the workers
+# --------------------------------------------------------------------------------------
+
+_BUILT: dict[str, Any] = {}
+
+
+def shared_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's folder every worker sees (its own base folder without workers)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def built_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], Any]
+) -> Any:
+    """``build(folder)`` once per test session, whichever worker asks first.
+
+    Parameters
+    ----------
+    tmp_path_factory : pytest.TempPathFactory
+        The session's temporary folders.
+    name : str
+        The build's name: its folder, lock and saved outcome are named after it.
+    build : callable
+        Makes the build in the empty folder it is given and returns its outcome, which
+        must pickle (the other workers read it back).
+
+    Returns
+    -------
+    object
+        The outcome ``build`` returned, in every worker.
+    """
+    if name in _BUILT:
+        return _BUILT[name]
+    root = shared_root(tmp_path_factory) / "shared-builds"
+    root.mkdir(parents=True, exist_ok=True)
+    folder, saved = root / name, root / f"{name}.pickle"
+    with FileLock(str(root / f"{name}.lock")):
+        if saved.exists():
+            outcome = pickle.loads(saved.read_bytes())
+        else:
+            if folder.exists():  # a build that failed in another worker
+                shutil.rmtree(folder)
+            folder.mkdir()
+            outcome = build(folder)
+            saved.write_bytes(pickle.dumps(outcome))
+    _BUILT[name] = outcome
+    return outcome
+
+
+@dataclass
+class Demo:
+    """A built demo run in a throw-away project root."""
+
+    home: Path
+    params: object
+    result: batch.BuildResult
+    seconds: float
+    code_hash: str = ""
+    render_hash: str = ""
+
+    @property
+    def out(self) -> Path:
+        return self.home / "reports" / self.params.run
+
+
+def _build_demo(root: Path) -> Demo:
+    home = make_home(root)
+    shutil.copy(REPO / "params" / "demo.yaml", home / "params" / "demo.yaml")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("NETLAB_HOME", str(home))
+    try:
+        network = synth.generate(30, seed=DEMO_SEED)
+        synth.write(network, paths.demo_dir("network"))
+        synth.write_exports(network, paths.demo_dir("network") / "exports")
+        prepare_spring_term(home, network)
+        params = load_params("demo")
+        started = time.perf_counter()
+        result = batch.build(params, jobs=2, progress=False)
+        seconds = time.perf_counter() - started
+        code = pipeline.manifest("demo")["code_hash"]
+        render = pipeline.report_code_hash(paths.notebooks_dir(), paths.templates_dir())
+    finally:
+        mp.undo()
+    return Demo(home, params, result, seconds, code_hash=code, render_hash=render)
+
+
+def demo_build(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """The 30-school demo with its spring term, built once per session (read it only)."""
+    return built_once(tmp_path_factory, "demo", _build_demo)
+
+
+def _build_small(root: Path) -> tuple[Path, Any]:
+    home = make_home(root)
+    (home / "params" / "small.yaml").write_text(params_like_demo("small"))
+    mp = pytest.MonkeyPatch()
+    mp.setenv("NETLAB_HOME", str(home))
+    try:
+        synth.write(
+            synth.generate(8, seed=7, n_bright_spots=1, n_lookalikes=1),
+            home / "data" / "raw" / "small",
+        )
+        params = load_params("small")
+        pipeline.prepare(params)
+        result = batch.build(params, jobs=2, progress=False)
+        assert result.ok, result.summary()
+    finally:
+        mp.undo()
+    return home, params
+
+
+def small_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    """An eight-school run (``small``), prepared and built once per session: its project
+    root and params (read it only; :func:`small_home` gives a copy to change)."""
+    return built_once(tmp_path_factory, "small", _build_small)
+
+
+def small_home(tmp_path_factory: pytest.TempPathFactory, target: Path) -> tuple[Path, Any]:
+    """A copy of :func:`small_run` in ``target``, for a test to change as it likes."""
+    home, params = small_run(tmp_path_factory)
+    return copy_home(home, target), params
+
+
+def copy_home(home: Path, target: Path) -> Path:
+    """A copy of a project root (times kept), its files naming the root pointed at the copy."""
+    shutil.copytree(home, target, symlinks=True)
+    for path in target.rglob("*.json"):
+        text = path.read_text()
+        if str(home) in text:
+            path.write_text(text.replace(str(home), str(target)))
+    return target

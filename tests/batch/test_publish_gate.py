@@ -1,0 +1,208 @@
+"""The publish gate: a report that would send out what it may not is held back.
+
+A small run of its own, built from notebooks with planted leaks (test doubles of a
+section): one school's report names a peer, another's workbook gets a table cell on six
+students that its page never shows. And a new version of a library that draws the
+reports renders them all again.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from importlib import metadata
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from netlab import batch, paths, pipeline, synth
+from netlab.batch import RenderTask, ReportOutcome
+from netlab.batch import _gate as gate
+from netlab.params import load_params
+from tests._support import REPO, make_home, params_like_demo
+
+SMALL_TABLE = (
+    '<table class="netlab-table" data-min-cell="10"><thead><tr><th>Group</th>'
+    '<th class="netlab-num">Rate</th></tr></thead><tbody><tr data-n="6"><td>Planted</td>'
+    '<td class="netlab-value netlab-num">50%</td></tr></tbody></table>'
+)
+
+
+def _plant(notebook, names_peer_in: str, peer: str, small_in: str):
+    nb = nbformat.read(notebook, as_version=4)
+    naming = nbformat.v4.new_code_cell(
+        "from IPython.display import Markdown, display\n"
+        f"if unit_id == {names_peer_in!r}:\n"
+        f"    display(Markdown('Schools like {peer} do this well.'))",
+        metadata={"tags": ["hide-input"]},
+    )
+    # shown only in the workbook: the template removes the cell from the page
+    workbook_only = nbformat.v4.new_code_cell(
+        "from IPython.display import HTML, display\n"
+        f"if unit_id == {small_in!r}:\n"
+        f"    display(HTML({SMALL_TABLE!r}))",
+        metadata={"tags": ["remove-cell"]},
+    )
+    nb.cells += [nbformat.v4.new_markdown_cell("## Planted"), naming, workbook_only]
+    nbformat.write(nb, notebook)
+
+
+@pytest.fixture(scope="module")
+def leaky(tmp_path_factory):
+    root = tmp_path_factory.mktemp("netlab-gate")
+    shutil.copytree(REPO / "notebooks", root / "notebooks")
+    home = make_home(root)
+    (home / "params" / "gate.yaml").write_text(params_like_demo("gate"))
+    mp = pytest.MonkeyPatch()
+    mp.setenv("NETLAB_HOME", str(home))
+    try:
+        synth.write(
+            synth.generate(6, seed=11, n_bright_spots=1, n_lookalikes=1),
+            home / "data" / "raw" / "gate",
+        )
+        params = load_params("gate")
+        pipeline.prepare(params)
+        units = pd.read_parquet(paths.processed_dir("gate") / "units.parquet")
+        ids, names = units["unit_id"].astype(str).tolist(), units["unit_name"].tolist()
+        _plant(home / "notebooks" / "school.ipynb", ids[0], names[1], ids[2])
+        result = batch.build(params, jobs=2, progress=False)
+    finally:
+        mp.undo()
+    return home, params, ids, names, result
+
+
+def test_a_report_naming_a_peer_is_held_back(leaky, monkeypatch):
+    home, params, ids, names, result = leaky
+    monkeypatch.setenv("NETLAB_HOME", str(home))
+    out = paths.reports_dir("gate")
+    by_id = {r.id: r for r in result.reports}
+    held = by_id[f"school:{ids[0]}"]
+    assert held.status == "held"
+    assert "another unit's name" in held.error and "html" in held.error
+    assert names[1] not in held.error  # the message repeats nothing that must not go out
+    for suffix in (".html", ".xlsx", ".pdf"):
+        assert not (out / "schools" / f"{ids[0]}{suffix}").exists()
+    details = held.error.rsplit("what was found: ", 1)[1].rstrip(")")
+    assert names[1] in Path(details).read_text()  # the details stay in the private work area
+    # every other school's report is sent out
+    assert all(by_id[f"school:{u}"].status == "ok" for u in ids[3:])
+    assert not result.ok and f"school:{ids[0]}" in result.summary()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert {r["id"]: r["status"] for r in manifest["reports"]}[f"school:{ids[0]}"] == "held"
+    index = (out / "index.html").read_text()
+    assert "held back" in index and names[1] not in index.split("netlab-status-held")[1][:400]
+
+
+def test_a_workbook_cell_on_six_students_is_held_back(leaky, monkeypatch):
+    home, _, ids, _, result = leaky
+    monkeypatch.setenv("NETLAB_HOME", str(home))
+    out = paths.reports_dir("gate")
+    held = {r.id: r for r in result.reports}[f"school:{ids[2]}"]
+    assert held.status == "held"
+    assert "too few students" in held.error and "xlsx" in held.error and "html" not in held.error
+    assert not (out / "schools" / f"{ids[2]}.html").exists()
+    assert not (out / "schools" / f"{ids[2]}.xlsx").exists()
+    assert (out / "schools" / f"{ids[3]}.xlsx").exists()
+
+
+def test_a_new_version_of_a_drawing_library_renders_every_report_again(leaky, monkeypatch):
+    home, params, _, _, first = leaky
+    monkeypatch.setenv("NETLAB_HOME", str(home))
+    real = metadata.version
+    keys = {t.id: t.key for t in batch.plan(params)}
+    monkeypatch.setattr(
+        metadata, "version", lambda name: "99.0" if name == "seaborn" else real(name)
+    )
+    again = {t.id: t.key for t in batch.plan(params)}
+    assert all(keys[i] != again[i] for i in keys)
+    assert pipeline.stale_reason(params) is None  # drawing does not prepare the data again
+    result = batch.build(params, jobs=2, progress=False)
+    assert not result.prepared
+    assert len(result.skipped) == 0
+    sent = [r for r in first.reports if r.status == "ok"]
+    assert {r.id for r in result.rendered} >= {r.id for r in sent}
+
+
+def test_a_new_version_of_a_computing_library_prepares_the_data_again(leaky, monkeypatch):
+    home, params, _, _, _ = leaky
+    monkeypatch.setenv("NETLAB_HOME", str(home))
+    real = metadata.version
+    assert pipeline.stale_reason(params) is None
+    monkeypatch.setattr(
+        metadata, "version", lambda name: "9.9" if name == "statsmodels" else real(name)
+    )
+    assert "library" in pipeline.stale_reason(params)
+
+
+# --------------------------------------------------------------------------------------
+# The gate's parts, on hand-made reports
+# --------------------------------------------------------------------------------------
+
+
+def _gate(tmp_path, name_peers=False):
+    names = {"S1": "Lincoln High", "S2": "Roosevelt High", "S3": "Lincoln"}
+    return gate.Gate(
+        min_cell=10, names=names, name_peers=name_peers, student_keys=frozenset(), work=tmp_path
+    )
+
+
+def test_who_a_report_may_name(tmp_path):
+    g = _gate(tmp_path)
+    # "Lincoln" is part of the report's own name, so it cannot be told apart
+    assert g.forbidden("school:S1", "school") == ["Roosevelt High"]
+    assert g.forbidden("school:S2", "school") == ["Lincoln High", "Lincoln"]
+    assert g.forbidden("livecase:S2:S3", "livecase") == ["Lincoln High"]
+    assert g.forbidden("network", "network") == []
+    assert _gate(tmp_path, name_peers=True).forbidden("school:S2", "school") == []
+
+
+def test_a_held_report_leaves_nothing_behind_and_its_message_names_no_one(tmp_path):
+    g = _gate(tmp_path / "work")
+    out = tmp_path / "out"
+    (out / "schools").mkdir(parents=True)
+    page = '<p>Roosevelt High</p><table class="netlab-table"><tbody><tr data-n="4"></tr></table>'
+    (out / "schools" / "S1.html").write_text(page)
+    (out / "schools" / "S1.pdf").write_bytes(b"%PDF")
+    (out / "schools" / "S2.html").write_text("<p>Roosevelt High</p>")
+    r1 = ReportOutcome(id="school:S1", kind="school", title="S1", html="schools/S1.html")
+    r2 = ReportOutcome(id="school:S2", kind="school", title="S2", html="schools/S2.html")
+    assert gate.hold_back(g, r1, out, (".html", ".xlsx"))
+    assert not gate.hold_back(g, r2, out, (".html", ".xlsx"))
+    assert r1.status == "held" and r2.status == "pending"
+    assert "another unit's name" in r1.error and "too few students" in r1.error
+    assert "Roosevelt" not in r1.error
+    assert not list((out / "schools").glob("S1.*"))
+    assert (out / "schools" / "S2.html").exists()
+
+
+def test_a_staged_report_reaches_the_reports_folder_only_when_it_passes(tmp_path):
+    g = _gate(tmp_path / "work")
+    out, work = tmp_path / "out", tmp_path / "work"
+    (out / "schools").mkdir(parents=True)
+    (out / "schools" / "S1.html").write_text("<p>the last build's version</p>")
+    tasks = {
+        sid: gate.staged(
+            RenderTask(
+                id=f"school:{sid}",
+                notebook="school.ipynb",
+                work_notebook=str(work / f"{sid}.ipynb"),
+                html=str(out / f"schools/{sid}.html"),
+                rel_html=f"schools/{sid}.html",
+            ),
+            work,
+        )
+        for sid in ("S1", "S2")
+    }
+    assert Path(tasks["S1"].html).is_relative_to(work)
+    for sid, text in (("S1", "<p>Roosevelt High</p>"), ("S2", "<p>Roosevelt High</p>")):
+        Path(tasks[sid].html).parent.mkdir(parents=True, exist_ok=True)
+        Path(tasks[sid].html).write_text(text)
+    r1 = ReportOutcome(id="school:S1", kind="school", title="S1", html="schools/S1.html")
+    r2 = ReportOutcome(id="school:S2", kind="school", title="S2", html="schools/S2.html")
+    assert not gate.publish(g, r1, tasks["S1"], out)  # names a peer: held back
+    assert gate.publish(g, r2, tasks["S2"], out)  # its own name: sent out
+    assert not (out / "schools" / "S1.html").exists()  # nor the last build's version
+    assert (out / "schools" / "S2.html").read_text() == "<p>Roosevelt High</p>"
+    assert not list((work / gate.STAGED).rglob("*.html"))

@@ -1,0 +1,65 @@
+"""Every row accounted, even in a damaged file: each damage is an error naming file and row."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from netlab.exceptions import InputError
+from netlab.sources import _io as nio
+from netlab.sources._damage import check_rows, wide_encoding
+from netlab.sources._describe import load_description
+from netlab.sources._read import read_export
+from tests.sources.broken_exports import DAMAGED, write_damaged
+
+ROSTER = """kind: roster
+files: [students.csv]
+columns:
+  student_id: [student_id]
+  school_id: [school_id]
+  grad_year: [grad_year]
+  low_income: [low_income]
+"""
+
+
+@pytest.mark.parametrize("case", sorted(DAMAGED))
+def test_a_damaged_csv_is_an_input_error_naming_file_and_row(tmp_path, case):
+    path = write_damaged(tmp_path, case)
+    with pytest.raises(InputError) as err:
+        nio.read_file(path)
+    assert "students.csv" in str(err.value)
+    assert re.search(DAMAGED[case], str(err.value), re.S), str(err.value)
+
+
+@pytest.mark.parametrize("case", sorted(DAMAGED))
+def test_a_damaged_described_csv_is_an_input_error_too(tmp_path, case):
+    path = write_damaged(tmp_path, case)
+    (tmp_path / "students.yaml").write_text(ROSTER)
+    desc = load_description(tmp_path / "students.yaml")
+    with pytest.raises(InputError) as err:
+        read_export(path, desc)
+    assert "students.csv" in str(err.value)
+    assert re.search(DAMAGED[case], str(err.value), re.S), str(err.value)
+
+
+def test_a_whole_file_without_a_final_line_end_reads(tmp_path):
+    path = tmp_path / "students.csv"
+    path.write_text("student_id,school_id\nA1,S1\nA2,S2")
+    assert len(nio.read_file(path).frame) == 2
+
+
+def test_rows_that_disagree_with_lines_are_named(tmp_path):
+    data = b"a,b\n1,2\n3,4\n\n5,6\n"
+    check_rows(tmp_path / "x.csv", data, encoding="utf-8", delimiter=",", skip=1, width=2,
+               rows_read=3)  # fmt: skip
+    with pytest.raises(InputError, match=r"3 data lines but 2 rows"):
+        check_rows(tmp_path / "x.csv", data, encoding="utf-8", delimiter=",", skip=1, width=2,
+                   rows_read=2)  # fmt: skip
+
+
+def test_wide_encodings_are_named():
+    assert wide_encoding("a,b\n1,2\n".encode("utf-16-le")) == "UTF-16"
+    assert wide_encoding("a,b\n1,2\n".encode("utf-32")) == "UTF-32"
+    assert wide_encoding(b"PK\x03\x04" + b"\x00" * 60) is None
+    assert wide_encoding("Niños,Héroes\n".encode()) is None
