@@ -13,7 +13,7 @@ MIN_STAMP := $(MIN_VENV)/.installed
 SHARED ?= ../shared/data/public/florida-fafsa-2024
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lab florida lint format bench clean setup browser lock test-min tier
+.PHONY: help demo test lab florida lint format bench clean setup browser lock test-min tier coverage tier
 
 help: ## List the targets
 	@grep -E '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ test-min: $(MIN_STAMP) ## The fast tier on the lowest versions pyproject.toml al
 tier: $(STAMP) ## One tier of the tests: make tier T=fast (or render, browser, faults, stats, public, slow)
 	@test -n "$(T)" || { echo "Name the tier: make tier T=fast (or render, browser, faults, stats, public, slow)"; exit 2; }
 	$(BIN)/python -m pytest -q -n 2 -m "$(T)" --durations=10
+
+coverage: $(STAMP) ## Every tier with coverage of src/netlab (coverage.py through pytest-cov)
+	$(BIN)/python -m pytest -q -n 2 --cov=netlab --cov-report=term:skip-covered
 
 browser: ## Install Debian's chromium for the browser tests (needs root or sudo)
 	@if [ -x /usr/bin/chromium ]; then echo "chromium present: /usr/bin/chromium"; \
