@@ -13,7 +13,7 @@ MIN_STAMP := $(MIN_VENV)/.installed
 SHARED ?= ../shared/data/public/florida-fafsa-2024
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lab florida lint format bench clean setup browser lock test-min tier coverage tier
+.PHONY: help demo test lab florida lint format bench clean setup browser lock test-min tier coverage
 
 help: ## List the targets
 	@grep -E '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
