@@ -267,7 +267,11 @@ def test_hillsborough_completion_rates_by_hand(imported):
 @needs_public
 def test_hillsborough_network_from_params(imported):
     params = load_params(REPO / "params" / "florida-2024.yaml")
-    net = imported.schools[imported.schools["district"].isin(params.districts)]
+    # the network is chosen by county; the same schools as Hillsborough's school district
+    [(column, wanted)] = params.select.items()
+    net = imported.schools[imported.schools[column].isin(wanted)]
+    by_district = imported.schools[imported.schools["district"].isin(["HILLSBOROUGH"])]
+    assert set(net["school_id"]) == set(by_district["school_id"])
     # The district has about 37 public high schools with seniors.
     assert 30 <= len(net) <= 45
     assert set(HAND_CHECKED) <= set(net["school_id"])
