@@ -9,7 +9,7 @@ import yaml
 from netlab import batch as build
 from netlab import synth, variation
 from netlab.params import load_params
-from tests._support import make_home
+from tests._support import built_once, make_home
 
 MEASURE = {
     "label": "FAFSA done among seniors with a 3.0 GPA or higher",
@@ -26,34 +26,39 @@ GROUP = {
 
 @pytest.fixture(scope="module")
 def yaml_run(tmp_path_factory):
-    home = make_home(tmp_path_factory.mktemp("yaml-home"))
-    mp = pytest.MonkeyPatch()
-    mp.setenv("NETLAB_HOME", str(home))
-    net = synth.generate(10, years=range(2022, 2027), seed=7, n_bright_spots=2)
-    synth.write(net, home / "data" / "raw" / "yaml-aim")
-    params = {
-        "run": "yaml-aim",
-        "network": "YAML network",
-        "raw_dir": "data/raw/yaml-aim",
-        "as_of": "2026-11-15",  # the synthetic files carry no search date; the class of 2026 is final
-        "focal_group": "li_first_gen",
-        "focal_measure": "fafsa_gpa3",
-        "aim": {
-            "measure": "fafsa_gpa3",
-            "group": "focal",
-            "baseline_year": 2022,
-            "target": 0.9,
-            "by": "2027-06-30",
-        },
-        "measures": {"fafsa_gpa3": MEASURE},
-        "groups": {"li_first_gen": GROUP},
-    }
-    (home / "params" / "yaml-aim.yaml").write_text(yaml.safe_dump(params))
-    try:
-        result = build.build(load_params("yaml-aim"), jobs=2, progress=False)
-        yield home, net, result
-    finally:
-        mp.undo()
+    """The run built once per test session (every worker reads the same build)."""
+
+    def make(root):
+        home = make_home(root)
+        mp = pytest.MonkeyPatch()
+        mp.setenv("NETLAB_HOME", str(home))
+        net = synth.generate(10, years=range(2022, 2027), seed=7, n_bright_spots=2)
+        synth.write(net, home / "data" / "raw" / "yaml-aim")
+        params = {
+            "run": "yaml-aim",
+            "network": "YAML network",
+            "raw_dir": "data/raw/yaml-aim",
+            "as_of": "2026-11-15",  # the synthetic files carry no search date; the class of 2026 is final
+            "focal_group": "li_first_gen",
+            "focal_measure": "fafsa_gpa3",
+            "aim": {
+                "measure": "fafsa_gpa3",
+                "group": "focal",
+                "baseline_year": 2022,
+                "target": 0.9,
+                "by": "2027-06-30",
+            },
+            "measures": {"fafsa_gpa3": MEASURE},
+            "groups": {"li_first_gen": GROUP},
+        }
+        (home / "params" / "yaml-aim.yaml").write_text(yaml.safe_dump(params))
+        try:
+            result = build.build(load_params("yaml-aim"), jobs=2, progress=False)
+        finally:
+            mp.undo()
+        return home, net, result
+
+    return built_once(tmp_path_factory, "yaml-aim", make)
 
 
 def test_new_measure_and_group_reach_the_rates_with_hand_checked_counts(yaml_run):
