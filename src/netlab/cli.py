@@ -68,7 +68,10 @@ def _add_project_commands(sub: Any) -> None:
     s.add_argument("--grain", choices=["students", "counts"], default="students")
     s.add_argument("--districts", action="store_true", help="a network of 15 districts instead")
 
-    v = sub.add_parser("validate", help="check a folder of exports against the data contract")
+    v = sub.add_parser(
+        "validate",
+        help="check a folder of exports (or a run's params file and its folder) against the contract",
+    )
     v.add_argument("directory", type=Path)
     v.add_argument("--params", type=Path, help="run parameters (for extra columns)")
 
@@ -197,10 +200,16 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from netlab import clean, pipeline
+    from netlab import clean, paths, pipeline
     from netlab.params import load_params
 
+    given = Path(args.directory)
+    if given.suffix.lower() in (".yaml", ".yml") and given.is_file() and not args.params:
+        # a run's params file: check its raw folder with its params
+        args.params, args.directory = str(given), None
     params = load_params(args.params) if args.params else None
+    if args.directory is None:
+        args.directory = str(paths.resolve(params.raw_dir))
     problems = pipeline.validate_dir(args.directory, params=params, params_file=args.params)
     if len(problems) == 0:
         print(f"{args.directory}: no problems found.")

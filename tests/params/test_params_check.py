@@ -132,3 +132,21 @@ def test_case_mix_covariates_are_checked_against_the_students_columns(tmp_path):
                         "aim: {measure: fafsa_complete, group: all}")  # fmt: skip
     row = _params_problems(counts, path).loc["case_mix"]
     assert row["severity"] == "warning" and "school counts only" in row["rule"]
+
+
+def test_a_select_value_the_schools_do_not_hold_is_an_error_at_validate(tmp_path, capsys):
+    folder = _roster_folder(tmp_path)
+    (folder / "schools.csv").write_text(
+        "school_id,school_name,county\nS1,One,Hillsborough County\nS2,Two,Pinellas County\n"
+    )
+    ok = _params_file(tmp_path, folder, "select: {county: Hillsborough County}")
+    assert "select" not in _params_problems(folder, ok).index
+    (tmp_path / "bad").mkdir()
+    bad = _params_file(tmp_path / "bad", folder, "select: {county: Hilsborough County}")
+    row = _params_problems(folder, bad).loc["select"]
+    assert row["severity"] == "error"
+    assert "'Hilsborough County' (did you mean 'Hillsborough County'?)" in row["rule"]
+    # the params file alone: netlab validate checks its raw folder with it
+    assert main(["validate", str(bad)]) == 1
+    assert "did you mean 'Hillsborough County'?" in capsys.readouterr().out
+    assert main(["validate", str(ok)]) == 0

@@ -58,6 +58,28 @@ def _student_columns(tables: dict[str, Any]) -> set[str] | None:
     return cols
 
 
+def _named_problems(tables: dict[str, Any], params: Any, source: str) -> list[dict[str, Any]]:
+    """Schools, districts and ``select:`` values the params name that the schools table does
+    not hold: the same check the build makes, said at validate."""
+    if "schools" not in tables:
+        return []
+    from netlab import clean
+    from netlab.exceptions import InputError
+    from netlab.pipeline._selection import _check_named
+
+    frame = tables["schools"].frame
+    names = [str(c) for c in frame.columns]
+    rename = clean.header_map("schools", names)["rename"]
+    frame = frame.rename(columns={c: rename.get(c, schemas.canonical_name(c)) for c in names})
+    if "school_id" not in frame.columns:
+        return []
+    try:
+        _check_named(frame.astype({"school_id": str}), params)
+    except InputError as err:
+        return [_problem("select", str(err.message), err.hint or "", source)]
+    return []
+
+
 def _nearest(name: str, cols: set[str]) -> str:
     """Close spellings among the data's columns, else among the contract's (said so)."""
     close = difflib.get_close_matches(name, sorted(cols), n=3, cutoff=0.6)
@@ -176,7 +198,7 @@ def check_params_against_data(
     from netlab.exceptions import MeasureError
 
     cols = _student_columns(tables)
-    found = _case_mix_problems(params, cols, source)
+    found = _case_mix_problems(params, cols, source) + _named_problems(tables, params, source)
     if cols is not None:
         found += _group_problems(params, cols, source)
     try:
