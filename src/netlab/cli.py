@@ -208,7 +208,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         # a run's params file: check its raw folder with its params
         args.params, args.directory = str(given), None
     params = load_params(args.params) if args.params else None
-    if args.directory is None:
+    if args.directory is None and params is not None:
         args.directory = str(paths.resolve(params.raw_dir))
     problems = pipeline.validate_dir(args.directory, params=params, params_file=args.params)
     if len(problems) == 0:
