@@ -20,6 +20,34 @@ def demo_raw(netlab_home):
     return raw, net
 
 
+@pytest.fixture(scope="module")
+def prepared_once(tmp_path_factory):
+    """The twelve-school run prepared once for the tests that only read it, with what
+    preparing said at INFO."""
+    import logging
+
+    home = tmp_path_factory.mktemp("prepared-once")
+    for sub in ("params", "notebooks", "data/raw", "data/processed", "reports"):
+        (home / sub).mkdir(parents=True, exist_ok=True)
+    raw = home / "data" / "raw" / "t-once"
+    synth.write(synth.generate(12, years=range(2022, 2027), seed=5), raw)
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.INFO)
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("netlab")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("NETLAB_HOME", str(home))
+            prepared = pipeline.prepare(from_dict({"run": "t-once", "raw_dir": str(raw)}))
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    return prepared, " | ".join(r.getMessage() for r in records)
+
+
 def test_prepare_writes_tables_rates_models_and_load_reads_them_back(demo_raw):
     raw, net = demo_raw
     params = from_dict({"run": "t1", "raw_dir": str(raw)})
@@ -213,25 +241,18 @@ def test_a_run_prepared_by_another_version_or_key_is_prepared_again(demo_raw):
     assert "no checksums" in pipeline.stale_reason(params)
 
 
-def test_prepare_and_fit_say_what_they_do_at_info(demo_raw, caplog):
-    import logging
-
-    raw, _ = demo_raw
-    params = from_dict({"run": "t-log", "raw_dir": str(raw)})
-    with caplog.at_level(logging.INFO, logger="netlab"):
-        prepared = pipeline.prepare(params)
-    said = " | ".join(r.getMessage() for r in caplog.records)
+def test_prepare_and_fit_say_what_they_do_at_info(prepared_once):
+    prepared, said = prepared_once
     for step in ("reading the raw folder", "cleaning", "computing", "fitting the network models"):
         assert step in said, said
     assert f"fitted {len(prepared.models)} model frames" in said
 
 
-def test_every_fitted_model_is_declared_and_an_undeclared_name_is_an_error(demo_raw):
+def test_every_fitted_model_is_declared_and_an_undeclared_name_is_an_error(prepared_once):
     from netlab import report
     from netlab.testing import make_prepared
 
-    raw, _ = demo_raw
-    prepared = pipeline.prepare(from_dict({"run": "t-models", "raw_dir": str(raw)}))
+    prepared, _ = prepared_once
     assert prepared.models and set(prepared.models) <= set(pipeline.MODELS)
     assert {pipeline.MODELS[k].producer for k in prepared.models} == set(pipeline.PRODUCERS)
     # declared but not fitted in this run: None (the section says "not available")

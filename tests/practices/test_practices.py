@@ -614,6 +614,7 @@ def simulation():
     return rows
 
 
+@pytest.mark.stats
 def test_simulation_coverage(simulation):
     practices = {p for _, p, _, _ in simulation}
     assert len(simulation) >= 0.9 * N_SIM * len(practices)  # estimable in most networks
@@ -628,6 +629,7 @@ def test_simulation_coverage(simulation):
         assert np.mean(each) >= 0.95 - 3 * np.sqrt(0.95 * 0.05 / len(each)) - 0.01, practice
 
 
+@pytest.mark.stats
 def test_simulation_power_and_false_discoveries(simulation):
     big = [(t, r) for _, _, t, r in simulation if abs(t) >= 5]
     null = [r for _, _, t, r in simulation if t == 0]
@@ -639,6 +641,7 @@ def test_simulation_power_and_false_discoveries(simulation):
     assert false <= 0.10 + 3 * np.sqrt(0.1 * 0.9 / len(null))
 
 
+@pytest.mark.stats
 def test_confounded_adoption_fools_the_cross_section_not_the_within_model():
     within, naive = [], []
     for seed in range(12):
@@ -655,6 +658,7 @@ def test_confounded_adoption_fools_the_cross_section_not_the_within_model():
     assert np.mean(naive) - np.mean(within) > 2.0
 
 
+@pytest.mark.stats
 def test_pretrend_flag_raised_for_planted_trend():
     flagged_trend, flagged_clean = [], []
     for seed in range(15):

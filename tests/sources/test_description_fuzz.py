@@ -12,6 +12,7 @@ import os
 import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -99,6 +100,7 @@ def _csv_cell(cell: str) -> str:
     return '"' + cell.replace('"', '""') + '"' if ("," in cell or '"' in cell) else cell
 
 
+@pytest.mark.faults
 @settings(
     max_examples=int(os.environ.get("NETLAB_FUZZ_EXAMPLES", "1000")),
     deadline=None,
@@ -133,6 +135,7 @@ def test_any_description_and_header_gives_a_message_not_a_traceback(desc, header
             assert p["what_to_do"], p
 
 
+@pytest.mark.faults
 @settings(max_examples=300, deadline=None, derandomize=True)
 @given(
     data=st.dictionaries(

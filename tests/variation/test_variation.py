@@ -351,6 +351,7 @@ def test_bright_spot_evidence_columns():
     assert variation.bright_spots(recent, measure="m").empty
 
 
+@pytest.mark.stats
 def test_synth_networks_bright_spots_and_coverage():
     """Planted truth from netlab.synth: recall, null false-positive rate and coverage.
 

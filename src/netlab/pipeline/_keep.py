@@ -1,10 +1,16 @@
 """Keeping a prepared term in the history: its rates, headline results, the comparison
 with the term before as the pages show it, and last its facts (see
-:mod:`netlab.pipeline._history`, :mod:`netlab.pipeline._since`)."""
+:mod:`netlab.pipeline._history`, :mod:`netlab.pipeline._since`).
+
+The term's rates file, the largest, is written on a thread while the headlines and the
+comparison are worked out (Parquet writing runs outside Python's lock); the facts are
+written only once every other file is there, so a term is never half in the history.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,10 +54,17 @@ def append(prepared: Prepared, *, path: Path | None = None) -> dt.date:
     if rates["unit_id"].dtype != "str":
         rates = rates.assign(unit_id=rates["unit_id"].astype("str"))
     where = Path(path or history_file())
-    heads = headlines(prepared)
-    since = stored_since(rates, heads, {**key, "built": built}, prepared.params, path=where)
-    # the term's facts last: a term is in the history once its terms file is there
-    for table, frame in (("rates", rates), ("headlines", heads), ("since", since),
-                         ("terms", terms)):  # fmt: skip
+
+    def write(table: str, frame: pd.DataFrame) -> None:
         _write(frame, key, _file(where, table, key["network"], key["term"], as_of))
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        written = pool.submit(write, "rates", rates)
+        heads = headlines(prepared)
+        since = stored_since(rates, heads, {**key, "built": built}, prepared.params, path=where)
+        write("headlines", heads)
+        write("since", since)
+        written.result()  # raises what writing the rates raised
+    # the term's facts last: a term is in the history once its terms file is there
+    write("terms", terms)
     return as_of
