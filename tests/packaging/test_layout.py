@@ -605,9 +605,6 @@ def _undocumented(
 #: Public functions still without their numpydoc sections: their modules are at the
 #: 500-line limit and are being split. The list only shrinks.
 UNDOCUMENTED = {
-    "netlab.privacy.letters",
-    "netlab.privacy.scan_pdf",
-    "netlab.privacy.visible",
     "netlab.report._html.unavailable",
     "netlab.report._livecase.brief_pairing",
     "netlab.report._livecase.brief_pdsa",
