@@ -612,8 +612,6 @@ UNDOCUMENTED = {
     "netlab.report._livecase.brief_rel",
     "netlab.report._livecase.brief_side_by_side",
     "netlab.report._livecase.live_cases",
-    "netlab.spc._runs.i_chart",
-    "netlab.spc._runs.laney_p_chart",
 }
 
 
