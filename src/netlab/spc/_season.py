@@ -118,8 +118,8 @@ def season_pace(series: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         One row per week with both seasons reported: week, rate, prior_rate, gap (this
         season minus last, rate), change (the gap's change since the previous such week,
-        rate; missing for the first) and the :func:`netlab.spc.run_chart` columns of ``change`` around
-        0 (the first week is not tested). Empty when no week has both seasons.
+        rate; missing for the first) and the :func:`netlab.spc.run_chart` columns of
+        ``change`` around 0 (the first week is not tested). Empty when no week has both seasons.
     """
     check_columns(series, ["week", "rate", "prior_rate"], what="season series", hint=_COLUMNS_HINT)
     both = series.loc[series["rate"].notna() & series["prior_rate"].notna()]
