@@ -381,6 +381,8 @@ def _levels(r: Report, units: list[str]) -> pd.Series:
     from netlab.report._school import _schools_of
 
     table_ = r.prepared.tables.get("practices")
+    if table_ is None:
+        return pd.Series(dtype=float)
     schools: list[str] = []
     for u in units:
         schools += _schools_of(r, u)
