@@ -606,12 +606,6 @@ def _undocumented(
 #: 500-line limit and are being split. The list only shrinks.
 UNDOCUMENTED = {
     "netlab.report._html.unavailable",
-    "netlab.report._briefs.brief_pairing",
-    "netlab.report._briefs.brief_pdsa",
-    "netlab.report._briefs.brief_practices",
-    "netlab.report._briefs.brief_rel",
-    "netlab.report._briefs.brief_side_by_side",
-    "netlab.report._briefs.live_cases",
 }
 
 

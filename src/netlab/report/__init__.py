@@ -13,7 +13,6 @@ from netlab.report._briefs import (
     brief_practices,
     brief_rel,
     brief_side_by_side,
-    live_cases,
 )
 from netlab.report._context import (
     Report,
@@ -38,6 +37,7 @@ from netlab.report._html import (
 from netlab.report._html import _measure_label as measure_label
 from netlab.report._html import _phrase as measure_phrase
 from netlab.report._html import _who as group_who
+from netlab.report._livecase import live_cases
 from netlab.report._network import (
     bright_spots,
     caterpillar,

@@ -1,6 +1,7 @@
-"""Live cases as a hub uses them: the network report's compact table, and a one-page brief
-per pairing for the two teams (both units side by side, the host's practices the visitor
-lacks, recent PDSA work, and the protocol's prompts).
+"""The one-page brief of a live case, for the two teams of one pairing: who visits whom and
+why, both units side by side, the host's practices the visitor lacks, and recent PDSA work
+(the protocol's prompts are in ``_brief_protocol``; the network report's table of every
+pairing, in ``_livecase``).
 
 A brief names the host and the visitor, and no other unit: it is written for those two
 teams. The pairs come from :func:`netlab.livecase.match`; this module only shows them.
@@ -22,16 +23,12 @@ from netlab.report._html import (
     Section,
     _capital,
     _draw,
-    _list,
     _measure_label,
     _note,
     _pct,
-    _phrase,
-    _plural,
     _sentence,
     _suppressed_note,
     _who,
-    fold,
     no_table,
     table,
     unavailable,
@@ -39,7 +36,6 @@ from netlab.report._html import (
 from netlab.report._lookup import lookup
 from netlab.report._quality import pair_seniors, record_sizes
 from netlab.report._shared import yearly
-from netlab.words import gap_words
 
 if TYPE_CHECKING:
     from netlab.report._context import Report
@@ -50,7 +46,6 @@ __all__ = [
     "brief_practices",
     "brief_rel",
     "brief_side_by_side",
-    "live_cases",
 ]
 
 #: What each level of the practice inventory means (0 = not in place ... 3 = fully).
@@ -58,7 +53,20 @@ LEVELS = {0: "not in place", 1: "beginning", 2: "partly in place", 3: "fully in 
 
 
 def brief_rel(host: Any, visitor: Any) -> str:
-    """Where a pairing's brief sits in a run's reports folder (relative path)."""
+    """Where a pairing's brief sits in a run's reports folder (relative path).
+
+    Parameters
+    ----------
+    host, visitor : str
+        The unit ids of the pairing: the unit that hosts the visit, and the one that visits.
+
+    Returns
+    -------
+    str
+        ``livecases/<host>--<visitor>.html``, each id made safe for a file name
+        (:func:`netlab.paths.slug`): where the build writes the brief, and what the network
+        report's table links to.
+    """
 
     return f"livecases/{paths.slug(host)}--{paths.slug(visitor)}.html"
 
@@ -73,147 +81,6 @@ def _focal_share(r: Report) -> tuple[str, str, str]:
     return "focal students", "in the focal group", "Share of focal students"
 
 
-def _lede(r: Report, pairs: pd.DataFrame) -> str:
-    """How many live cases, who hosts and who visits, in one sentence."""
-    hosts = list(dict.fromkeys(pairs["host"]))
-    most = int(pairs.groupby("host")["visitor"].count().max())
-    return _sentence(
-        f"{_capital(_plural(len(pairs), 'live case'))} with {_plural(len(hosts), 'host')}. "
-        f"Each host is a credible bright spot on {_E(_phrase(r, r.params.focal_measure))} "
-        f"for {_E(_who(r, 'focal'))}; each visitor is one of the {r.noun.lower()}s closest to "
-        f"it in context, with room to grow, and not among the lowest results. At most "
-        f"{_plural(r.params.livecase.max_visitors, 'visitor')} per host (here {most}): "
-        "a small visit makes for candid talk. Each pairing has a one-page brief for the "
-        "two teams.",
-        pairs["n_min"].min(),
-        cls="netlab-sentence netlab-lede",
-    )
-
-
-def _shared_visitors(r: Report, pairs: pd.DataFrame) -> str:
-    """Visitors suggested to more than one host, in a sentence ("" when none is)."""
-    many = pairs.groupby("visitor")["host"].nunique()
-    many = many[many > 1]
-    if not len(many):
-        return ""
-    return _sentence(
-        _list([f"{_E(r.label(v))} ({_plural(n, 'host')})" for v, n in many.items()])
-        + (" is" if len(many) == 1 else " are")
-        + " suggested to more than one host: the hub may spread the visits.",
-        pairs["n_min"].min(),
-    )
-
-
-def _pair_rows(r: Report, pairs: pd.DataFrame, *, briefs: bool) -> pd.DataFrame:
-    """One row per pairing (each host named once, above its visitors)."""
-    from netlab import livecase
-
-    rows = []
-    last = None
-    for row in pairs.itertuples(index=False):
-        link = f'<a href="{_E(brief_rel(row.host, row.visitor))}">brief</a>' if briefs else "—"
-        rows.append(
-            {
-                # each host once, above its visitors: the table reads as a list of visits
-                "host": r.label(row.host) if row.host != last else "",
-                "visitor": r.label(row.visitor),
-                "alike": livecase.alike(
-                    row,
-                    name_units=r.names_peers,
-                    unit_label=r.noun.lower(),
-                    size_label="seniors",
-                    focal_label=_focal_share(r)[0],
-                ),
-                "gap": gap_words(row.gap_pp, row.gap_low_pp, row.gap_high_pp),
-                "stance": livecase.stance(row),
-                "brief": link,
-                "n_min": row.n_min,
-            }
-        )
-        last = row.host
-    return pd.DataFrame(rows)
-
-
-def _pairs_table(r: Report, frame: pd.DataFrame, *, stance: bool) -> str:
-    """The compact live-case table (the stance column only when the data know it)."""
-    return table(
-        frame,
-        [
-            Col("host", "Host"),
-            Col("visitor", "Visitor"),
-            Col("alike", "Why they are alike"),
-            Col("gap", "Gap (95% interval)", n="n_min"),
-            *([Col("stance", "Visitor's learning stance")] if stance else []),
-            Col("brief", "Brief", "html"),
-        ],
-        min_cell=r.min_cell,
-        band_below=r.band_below,
-        caption=f"Suggested live cases on {_E(_phrase(r, r.params.focal_measure))}: the gap "
-        "is the host's rate minus the visitor's, in percentage points",
-    )
-
-
-def _pair_sentences(r: Report, pairs: pd.DataFrame) -> str:
-    """Each pairing in a sentence, folded away."""
-    from netlab import livecase
-
-    paras = livecase.paragraphs(
-        record_sizes(r, pairs),
-        unit_label=r.noun.lower(),
-        measure_label=_measure_label(r, r.params.focal_measure, short=True),
-        group_label=_who(r, "focal"),
-        name_units=r.names_peers,
-        focal_phrase=_focal_share(r)[1],
-    )
-    return fold(
-        "Each pairing in a sentence",
-        '<div class="netlab-sentences">'
-        + "".join(_sentence(_E(t), n) for t, n in zip(paras, pairs["n_min"], strict=True))
-        + "</div>",
-    )
-
-
-def live_cases(r: Report, *, briefs: bool = True) -> Section:
-    """Suggested live cases: one compact row per pairing, each linked to its brief."""
-    from netlab import livecase
-
-    s = Section("livecase")
-    used = livecase.context_words(r.model("livecase__context"), r.noun.lower())
-    if used == "":
-        return s.add(_sentence(livecase.NO_CONTEXT.format(noun=r.noun.lower())))
-    look = lookup(
-        r,
-        "livecase__pairs",
-        "Live cases",
-        group=None,
-        n=None,
-        why="no credible bright spot to host",
-    )
-    if look.missing:
-        return s.add(look.missing)
-    pairs = shown_pairs(r)
-    if pairs.empty:
-        return s.add(_suppressed_note(r, "Every suggested pair"))
-    s.add(_lede(r, pairs))
-    if used:
-        s.add(_sentence(f"Matched on {used}."))
-    s.add(_shared_visitors(r, pairs))
-    frame = _pair_rows(r, pairs, briefs=briefs)
-    # a stance column that would say "not in the data" on every row says it once instead
-    known = bool((frame["stance"] != "not in the data").any())
-    if not known:
-        s.add(
-            _note(
-                "The visitors' learning stance (PDSA cycles in the last year, ownership on "
-                "the traction rubric) is not in the data, so the pairs rest on context and "
-                "results."
-            )
-        )
-    s.add(_pairs_table(r, frame, stance=known))
-    return s.add(_pair_sentences(r, pairs))
-
-
-# --------------------------------------------------------------------------------------
 # The brief for one pairing
 # --------------------------------------------------------------------------------------
 
@@ -225,7 +92,21 @@ def _pair(r: Report) -> Any:
 
 
 def brief_pairing(r: Report) -> Section:
-    """Who visits whom, why they are alike, and the gap, in a short paragraph."""
+    """Who visits whom, why they are alike, and the gap, in a short paragraph.
+
+    Parameters
+    ----------
+    r : netlab.report.Report
+        A live-case brief: ``r.unit_id`` is the host, ``r.partner`` the visitor.
+
+    Returns
+    -------
+    Section
+        The brief's opening paragraph: the two units by name, how alike their contexts
+        are, both rates on the focal measure and the gap with its 95% interval (as far as
+        the data hold them), the visitor's learning stance, and a reminder that the pairing
+        is a suggestion; only a note when the pair is not shown (too few students).
+    """
     from netlab import livecase
 
     s = Section("pairing")
@@ -337,7 +218,21 @@ def _side_chart(
 
 
 def brief_side_by_side(r: Report) -> Section:
-    """Both units' context and results on the focal measure, side by side."""
+    """Both units' context and results on the focal measure, side by side.
+
+    Parameters
+    ----------
+    r : netlab.report.Report
+        A live-case brief: ``r.unit_id`` is the host, ``r.partner`` the visitor.
+
+    Returns
+    -------
+    Section
+        A table of the two units' context where the schools file has it (district, seniors,
+        focal share, low-income share, the year the team joined, traction stage); a table of
+        both units' rates on the focal measure for the focal group over the latest four
+        years, beside the network's; and a chart of the same, when there is a point to draw.
+    """
     s = Section("side")
     host, visitor = str(r.unit_id), str(r.partner)
     names = [r.unit_name, r.label(visitor)]
@@ -394,7 +289,21 @@ def _levels(r: Report, units: list[str]) -> pd.Series:
 
 
 def brief_practices(r: Report) -> Section:
-    """The practices the host has in place and the visitor does not (latest inventory)."""
+    """The practices the host has in place and the visitor does not (latest inventory).
+
+    Parameters
+    ----------
+    r : netlab.report.Report
+        A live-case brief: ``r.unit_id`` is the host, ``r.partner`` the visitor.
+
+    Returns
+    -------
+    Section
+        A table of each practice further along at the host than at the visitor, with both
+        levels and how the practice tracks with gains across the network (the within-unit
+        estimate, an association); a sentence instead when the visitor has every practice
+        the host has, and a "not available" note when the run has no practice inventory.
+    """
     s = Section("practices")
     if r.prepared.tables.get("practices") is None or r.prepared.tables["practices"].empty:
         return s.add(unavailable("The practice inventory", no_table("practices")))
@@ -452,7 +361,22 @@ def brief_practices(r: Report) -> Section:
 
 
 def brief_pdsa(r: Report, *, per_team: int = 2) -> Section:
-    """Each team's most recent PDSA cycles: driver, change idea, when, and the decision."""
+    """Each team's most recent PDSA cycles: driver, change idea, when, and the decision.
+
+    Parameters
+    ----------
+    r : netlab.report.Report
+        A live-case brief: ``r.unit_id`` is the host, ``r.partner`` the visitor.
+    per_team : int
+        How many cycles to show for each team, the most recently started first.
+
+    Returns
+    -------
+    Section
+        A table of the host's then the visitor's cycles (a cycle with no decision yet reads
+        "still running"); a note when neither team has a cycle on record, and a "not
+        available" note when the run has no PDSA table.
+    """
     s = Section("pdsa")
     pdsa = r.prepared.tables.get("pdsa")
     if pdsa is None or pdsa.empty:

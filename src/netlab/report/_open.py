@@ -17,10 +17,11 @@ HTML conventions (checked by :func:`netlab.privacy.scan_html`): tables carry
 is shown as ``*``; figures and sentences carry ``data-n-min``.
 
 The sections live in sibling modules, re-exported by :mod:`netlab.report` so that
-``report.X`` is the one name the notebooks use: HTML building blocks in ``_html``, words in
-``_words`` and its siblings, sections shared by unit and network reports in ``_shared``,
-and the school, network, traction and live-case sections in ``_school``, ``_network``,
-``_traction`` and ``_livecase``.
+``report.X`` is the one name the notebooks use: HTML building blocks in ``_html``, sections
+shared by unit and network reports in ``_shared``, the school, network and traction
+sections in ``_school``, ``_network`` and ``_traction``, the network report's live cases in
+``_livecase`` and a pairing's brief in ``_briefs``; their sentences come from
+:mod:`netlab.words`.
 """
 
 from __future__ import annotations
