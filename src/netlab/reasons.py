@@ -73,8 +73,8 @@ def said_date(day: dt.date | str | None) -> str:
     """
     if day is None or (not isinstance(day, str) and pd.isna(day)):
         return ""
-    day = pd.Timestamp(day).date()
-    return f"{day.day} {day:%b %Y}"
+    when = pd.Timestamp(day).date()
+    return f"{when.day} {when:%b %Y}"
 
 
 def mark(
