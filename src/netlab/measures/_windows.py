@@ -152,7 +152,9 @@ def apply_windows(
     status = np.where(final, "final", np.where(provisional, "provisional", "open"))
     out["status"] = pd.array(status, dtype="str")
     out["final_on"] = final_on.astype("datetime64[s]")
-    out["reason"] = pd.array(np.where(final, None, "open"), dtype="str")
+    reason = np.full(len(out), "open", dtype=object)
+    reason[final] = None  # a final figure needs no reason
+    out["reason"] = pd.array(reason, dtype="str")
     closed = status != "open"
     if not closed.all():
         num = out["numerator"].astype(float).where(closed)

@@ -62,7 +62,16 @@ def _csv_cells(path: Path, desc: Description, notes: list[str]):
     return header, encoding, note, delimiter, skip
 
 
-def _read_csv_columns(path, header, wanted, encoding, delimiter, skip, notes):
+def _read_csv_columns(
+    path: Path,
+    header: list[str],
+    wanted: list[int],
+    encoding: str,
+    delimiter: str,
+    skip: int,
+    notes: list[str],
+) -> tuple[dict[int, Any], int, list[str]]:
+    """The wanted columns of a CSV as text (by position), its rows read and the bad rows."""
     bad: list[str] = []
     spans: list[str] = []  # bad rows running over line ends: an unclosed quote
 
@@ -170,7 +179,8 @@ def _as_text(values: Any) -> pd.Series:
 # --------------------------------------------------------------------------- wide years
 def _years_layout(header: list[str], pattern: str) -> tuple[list[str], dict[int, int | None]]:
     """Base headers (the year cut out) and each column's year (None: not a year column)."""
-    base, years = [], {}
+    base: list[str] = []
+    years: dict[int, int | None] = {}
     rx = re.compile(pattern, re.IGNORECASE)
     for i, h in enumerate(header):
         m = rx.search(h) if h else None
