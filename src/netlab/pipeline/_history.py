@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -188,7 +188,7 @@ def _latest(frame: pd.DataFrame | None, by: list[str], year: str = "year") -> pd
     return frame[frame[year] == last]
 
 
-def _has(frame: pd.DataFrame | None, *columns: str) -> bool:
+def _has(frame: pd.DataFrame | None, *columns: str) -> TypeGuard[pd.DataFrame]:
     """A model frame with rows and the columns a headline reads (else it is left out)."""
     return frame is not None and not frame.empty and set(columns) <= set(frame.columns)
 
