@@ -58,6 +58,20 @@ class Measure:
         """True when the measure's rows come as counts (described, not computed)."""
         return self.table in COUNTS_TABLES
 
+    def computed(self) -> tuple[Condition, Condition, str]:
+        """A computed measure's numerator, denominator and year column (set when it was read).
+
+        Returns
+        -------
+        tuple of (Condition, Condition, str)
+            The numerator (the rows counted), the denominator (the rows they are counted
+            among) and the column placing each row in a year. A measure that comes as
+            counts has none of them: ValueError.
+        """
+        if self.numerator is None or self.denominator is None or self.year_column is None:
+            raise ValueError(f"Measure {self.name!r} comes as counts; it is not computed.")
+        return self.numerator, self.denominator, self.year_column
+
 
 @dataclass(frozen=True)
 class Group:

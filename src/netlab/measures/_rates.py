@@ -117,18 +117,11 @@ def _families(groups: list[Group], mask: Any, n: int) -> list[tuple[list[Group],
     return families
 
 
-def _computed(m: Measure) -> tuple[Condition, Condition, str]:
-    """A computed measure's numerator, denominator and year column (set when it was read)."""
-    if m.numerator is None or m.denominator is None or m.year_column is None:
-        raise ValueError(f"Measure {m.name!r} comes as counts; it is not computed from rows.")
-    return m.numerator, m.denominator, m.year_column
-
-
 def _missing_columns(
     m: Measure, frame: pd.DataFrame, columns: set[str], constants: Mapping[str, Any]
 ) -> list[str]:
     """Columns a measure needs that the table lacks, or holds no value in."""
-    numerator, denominator, year_column = _computed(m)
+    numerator, denominator, year_column = m.computed()
     missing = sorted(
         (numerator.columns | denominator.columns | {year_column}) - columns - set(constants)
     )
@@ -217,7 +210,7 @@ def _table_counts(
                 stacklevel=3,
             )
             continue
-        num, den, year_column = _computed(m)
+        num, den, year_column = m.computed()
         if year_column not in by_year:
             ycodes, years, valid = _year_codes(frame[year_column])
             valid &= school_codes >= 0

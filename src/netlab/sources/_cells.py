@@ -114,6 +114,23 @@ def _read_csv_columns(
         bad.clear()
         table = read(fallback)
         notes.append(note)
+    rows_read = table.num_rows + len(bad)
+    _check_damage(path, spans, encoding, delimiter, skip, len(header), rows_read)
+    cols = {int(n[1:]): table.column(n) for n in keep}
+    return cols, table.num_rows, bad
+
+
+def _check_damage(
+    path: Path,
+    spans: list[str],
+    encoding: str,
+    delimiter: str,
+    skip: int,
+    width: int,
+    rows_read: int,
+) -> None:
+    """Refuse a damaged CSV: a quote swallowing the rows after it (``spans``, the bad rows
+    running over line ends), wide-encoding or binary bytes, rows disagreeing with lines."""
     data = path.read_bytes()
     if spans:
         unclosed_quote(path, data, spans[0], encoding)
@@ -125,11 +142,9 @@ def _read_csv_columns(
             encoding=encoding,
             delimiter=delimiter,
             skip=skip,
-            width=len(header),
-            rows_read=table.num_rows + len(bad),
+            width=width,
+            rows_read=rows_read,
         )
-    cols = {int(n[1:]): table.column(n) for n in keep}
-    return cols, table.num_rows, bad
 
 
 def _excel_cells(path: Path, desc: Description):
