@@ -174,7 +174,9 @@ def split_rates(rates: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     Returns
     -------
     tuple[DataFrame, DataFrame]
-        The final rows (what every model and funnel reads) and the others (open, provisional).
+        ``(final, others)``: the rows whose status is final, indexed afresh (numerators
+        whole numbers when none is missing), and the open and provisional rows. Without a
+        ``status`` column every row is final and the others are empty.
     """
     if "status" not in rates.columns:
         return rates, rates.iloc[:0].assign(status=pd.Series(dtype="str"))
@@ -209,7 +211,8 @@ def final_mask(frame: pd.DataFrame, measure: Any, as_of: dt.date | None) -> np.n
     Returns
     -------
     ndarray
-        Rows of a student-level table whose class is final on ``measure`` at ``as_of``.
+        A boolean array, one flag per row of ``frame``: True where the row's class is final
+        (a row with no year is not).
     """
     if as_of is None or frame.empty:
         return np.ones(len(frame), dtype=bool)

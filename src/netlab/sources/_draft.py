@@ -352,7 +352,9 @@ def nearest_builtin(path: str | Path) -> Ranking | None:
     Returns
     -------
     Ranking or None
-        The built-in description nearest to a file, or None when nothing fits at all.
+        The best :class:`Ranking` (its description, the roles it placed in the file's
+        header, whether its markers match); None when the file cannot be read or no built-in
+        is sure of a single role.
     """
     try:
         sample = _sample(Path(path))
