@@ -257,8 +257,8 @@ def _usable(frame: pd.DataFrame, unit: str) -> pd.DataFrame:
     return ok.loc[counts >= 2]
 
 
-def _empty_row(model: str, practice: str, **kw: Any) -> dict:
-    row = dict.fromkeys(RESULT_COLUMNS, np.nan)
+def _empty_row(model: str, practice: str, **kw: Any) -> dict[str, Any]:
+    row: dict[str, Any] = dict.fromkeys(RESULT_COLUMNS, np.nan)
     row.update(
         model=model,
         practice=practice,
