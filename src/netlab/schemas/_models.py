@@ -30,7 +30,9 @@ LEVELS = ("4-year", "2-year", "less-than-2-year")
 CONTROLS = ("public", "private nonprofit", "private for-profit", "private")
 DECISIONS = ("adopt", "adapt", "abandon")
 
-_SHARE = {"nullable": True, "ge": 0, "le": 1}
+#: The field of a share of students: missing allowed, else from 0 to 1 (mixed values:
+#: typed Any so each unpacks into its own keyword of pa.Field).
+_SHARE: dict[str, Any] = {"nullable": True, "ge": 0, "le": 1}
 
 
 class _Model(pa.DataFrameModel):
