@@ -356,6 +356,8 @@ def load_params(path: str | os.PathLike[str]) -> RunParams:
     Returns
     -------
     RunParams
+        The run's validated parameters (defaults filled in); an unknown key or a bad value
+        is refused with a ParamsError naming the file.
     """
     p = Path(path)
     if not p.suffix and not p.exists():

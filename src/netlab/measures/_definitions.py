@@ -160,7 +160,9 @@ def table_columns(params: RunParams | Mapping[str, Any] | None = None) -> dict[s
     Returns
     -------
     dict[str, dict]
-        Each table's known columns and kinds: the processed columns plus ``extra_columns``.
+        Table name → {column: kind} (``str``, ``int``, ``float``, ``bool``, ``date``…): what
+        a measure's conditions may read, the run's ``extra_columns`` added to (or
+        overriding) netlab's own.
     """
     params = _as_params(params)
     out = {table: dict(cols) for table, cols in TABLE_COLUMNS.items()}
@@ -322,6 +324,8 @@ def registry(params: RunParams | Mapping[str, Any] | None = None) -> Registry:
     Returns
     -------
     Registry
+        The run's checked measures and groups (built-in ones, with the run's added or
+        overriding), and the constants their conditions may use.
 
     Raises
     ------

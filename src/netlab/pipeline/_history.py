@@ -313,6 +313,8 @@ def history(
     Returns
     -------
     pandas.DataFrame
+        The table's rows over every term kept (one network's, or all), in date order; for
+        ``rates`` with the previous snapshot's figures and ``revised`` beside each row.
 
     Examples
     --------

@@ -240,6 +240,9 @@ def load(run: str | RunParams) -> Prepared:
     Returns
     -------
     Prepared
+        The run as prepare left it: its tables, rates, units, measures and fitted models,
+        with its params and date, read from ``data/processed/<run>/`` once every file the
+        manifest lists is there at its recorded size.
 
     Examples
     --------

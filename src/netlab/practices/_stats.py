@@ -69,7 +69,8 @@ def evidence_label(
     Returns
     -------
     str
-        The evidence label of one estimate (the rule is in :mod:`netlab.practices`).
+        One of "strong", "suggestive", "no clear pattern", "not estimable" or "too few
+        switchers to say".
     """
     if 0 < n_switchers < min_switchers:
         return "too few switchers to say"

@@ -90,7 +90,8 @@ def load_run(run: str) -> Prepared:
     Returns
     -------
     Prepared
-        The prepared run, from the in-memory copy :func:`preload` made if still current.
+        The run as :func:`netlab.load` reads it; the copy already in memory when its
+        processed files have not changed since.
     """
     from netlab.pipeline import load
 
@@ -138,6 +139,8 @@ def open_report(
     Returns
     -------
     Report
+        The context every section of the report reads: the prepared run, whose report it is,
+        and how units are named in it.
 
     Raises
     ------
@@ -166,7 +169,8 @@ def from_prepared(
     Returns
     -------
     Report
-        A :class:`Report` over an already prepared run (see :func:`open_report`).
+        The context every section of the report reads, over ``prepared`` as given (nothing
+        is read from disk).
     """
     params = prepared.params
     kind = kind or (params.unit if unit_id is not None else "network")

@@ -257,6 +257,9 @@ def schema_for(
     Returns
     -------
     pandera.DataFrameSchema
+        The table's schema (types coerced, extra columns allowed), the run's extra columns
+        added as optional and nullable; a table netlab does not know gets a schema of its
+        extra columns alone.
     """
     extra = dict((extra_columns or {}).get(table, {}))
     if table in TABLES:
@@ -322,7 +325,8 @@ def column_kinds(table: str) -> dict[str, str]:
     Returns
     -------
     dict[str, str]
-        ``{column: kind}`` of a table's processed columns, read off its pandera model.
+        Column name → ``str``, ``int``, ``float``, ``bool`` or ``date``, for every column
+        the processed table may hold.
 
     Examples
     --------

@@ -295,6 +295,8 @@ def load_description(path: str | Path) -> Description:
     Returns
     -------
     Description
+        The checked description: the hub's keys over those of the built-in its ``format:``
+        names (or its own alone), with where it was read from.
 
     Raises
     ------

@@ -185,6 +185,8 @@ def import_ipeds(source_dir: str | Path, out_dir: str | Path) -> IpedsImport:
     Returns
     -------
     IpedsImport
+        Where ``institutions.csv`` was written, the institutions table itself, and notes on
+        what was read.
     """
     inst, notes = read_ipeds(source_dir)
     out = Path(out_dir)
