@@ -7,6 +7,7 @@ in a YAML file would otherwise pass silently).
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -344,7 +345,7 @@ def _read_yaml(text: str) -> Any:
     return yamlfile.construct(root)
 
 
-def load_params(path: str | Path) -> RunParams:
+def load_params(path: str | os.PathLike[str]) -> RunParams:
     """Read and validate ``params/<run>.yaml``.
 
     Parameters
@@ -355,6 +356,8 @@ def load_params(path: str | Path) -> RunParams:
     Returns
     -------
     RunParams
+        The run's validated parameters (defaults filled in); an unknown key or a bad value
+        is refused with a ParamsError naming the file.
     """
     p = Path(path)
     if not p.suffix and not p.exists():

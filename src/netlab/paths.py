@@ -76,7 +76,7 @@ def data_dir() -> Path:
     Returns
     -------
     Path
-        Folder of raw, processed and demo data.
+        ``<project>/data``: it holds ``raw/``, ``processed/`` and ``demo/``.
     """
     return project_root() / "data"
 
@@ -92,7 +92,8 @@ def raw_dir(name: str | None = None) -> Path:
     Returns
     -------
     Path
-        Folder of raw exports (read-only inputs), or one term's subfolder.
+        ``data/raw`` under the project, or ``data/raw/<name>`` for one term; netlab only
+        reads there.
     """
     base = data_dir() / "raw"
     return base / name if name else base
@@ -109,7 +110,8 @@ def processed_dir(run: str | None = None) -> Path:
     Returns
     -------
     Path
-        Folder of processed tables, or one run's subfolder.
+        ``data/processed`` under the project, or ``data/processed/<run>``: where prepare
+        writes a run's tables and models (all rebuilt from the raw files).
     """
     base = data_dir() / "processed"
     return base / run if run else base
@@ -126,7 +128,8 @@ def demo_dir(name: str = "network") -> Path:
     Returns
     -------
     Path
-        Folder where the synthetic demo data is written.
+        ``data/demo/<name>`` under the project: where ``netlab demo`` writes that network's
+        synthetic exports.
     """
     return data_dir() / "demo" / name
 
@@ -137,7 +140,7 @@ def params_dir() -> Path:
     Returns
     -------
     Path
-        Folder of run parameter files.
+        ``<project>/params``, where each run's YAML file lives (``params/<run>.yaml``).
     """
     return project_root() / "params"
 
@@ -148,7 +151,8 @@ def notebooks_dir() -> Path:
     Returns
     -------
     Path
-        Folder of the report notebooks: the project's own ``notebooks/``, else netlab's.
+        The project's ``notebooks/`` folder when it has one, else the copy installed with
+        netlab.
     """
     own = project_root() / "notebooks"
     return own if own.is_dir() else shipped_dir("notebooks")
@@ -162,7 +166,8 @@ def templates_dir() -> Path:
     Returns
     -------
     Path
-        Folder of the nbconvert templates (``templates/netlab`` is netlab's).
+        The project's ``templates/`` folder when it holds a ``netlab`` template, else the
+        copy installed with netlab; give it to nbconvert as a template folder.
     """
     own = project_root() / "templates"
     return own if (own / "netlab").is_dir() else shipped_dir("templates")
@@ -179,7 +184,8 @@ def reports_dir(run: str | None = None) -> Path:
     Returns
     -------
     Path
-        Folder of rendered reports, or one run's subfolder.
+        ``<project>/reports``, or ``reports/<run>``: the run's index page, reports and the
+        files beside them.
     """
     base = project_root() / "reports"
     return base / run if run else base
@@ -196,7 +202,8 @@ def work_dir(run: str) -> Path:
     Returns
     -------
     Path
-        Private work area of a run: executed notebooks and logs, never sent out.
+        ``data/processed/<run>/_work``: the executed notebooks, logs and the build's own
+        records.
     """
     return processed_dir(run) / "_work"
 
@@ -207,7 +214,8 @@ def key_file() -> Path:
     Returns
     -------
     Path
-        Local secret key used to pseudonymize student identifiers (never committed).
+        ``<project>/.netlab/pseudonym.key``. It may not exist yet: the first pseudonymizing
+        makes it (random, readable by its owner only).
     """
     return project_root() / ".netlab" / "pseudonym.key"
 
@@ -257,7 +265,8 @@ def slug(text: str, *, hashed: bool = False) -> str:
     Returns
     -------
     str
-        A unit id as a file name, one file per id by construction.
+        The file name (without suffix) of the unit's report: the id itself when safe, else
+        its safe characters and an 8-character hash.
 
     Examples
     --------
@@ -298,7 +307,8 @@ def unit_slugs(ids: Iterable[str]) -> dict[str, str]:
     Returns
     -------
     dict[str, str]
-        Each id's file name (:func:`slug`), unique within the run ignoring case.
+        Each id mapped to its file name; two ids never share a name, even on a disk blind to
+        case.
     """
     ids = list(dict.fromkeys(str(i) for i in ids))
     first = {i: slug(i) for i in ids}
@@ -324,6 +334,7 @@ def beside(rel: str, suffix: str) -> str:
     Returns
     -------
     str
-        The path of a file beside a report ("schools/S01.html" → "schools/S01.pdf").
+        The same path with ``suffix`` in place of the report's (always with ``/``
+        separators).
     """
     return str(Path(rel).with_suffix(suffix).as_posix())

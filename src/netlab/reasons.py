@@ -69,12 +69,13 @@ def said_date(day: dt.date | str | None) -> str:
     Returns
     -------
     str
-        A date as pages say it: ``14 Aug 2027``.
+        The day, the month's short name and the year (``14 Aug 2027``); "" for a missing
+        date.
     """
     if day is None or (not isinstance(day, str) and pd.isna(day)):
         return ""
-    day = pd.Timestamp(day).date()
-    return f"{day.day} {day:%b %Y}"
+    when = pd.Timestamp(day).date()
+    return f"{when.day} {when:%b %Y}"
 
 
 def mark(
@@ -100,7 +101,9 @@ def mark(
     Returns
     -------
     str
-        The text a hidden (or banded) cell shows, as plain text (escape it for HTML).
+        ``<10`` for a small cell, ``open until 14 Aug 2027`` (or ``not yet``) for an open
+        window, ``≤5%``/``≥95%`` for a banded rate, else the mark of a complementary,
+        not-applicable or not-in-data cell.
 
     Examples
     --------
@@ -136,7 +139,8 @@ def legend(reason: Reason | str, *, min_cell: int, band_below: int | None = None
     Returns
     -------
     str
-        The legend line of a reason (plain text), the same on every page and workbook.
+        One line such as ``<10: fewer than 10 students, not shown.``: the mark, then what it
+        means in the run's numbers.
 
     Examples
     --------
@@ -173,7 +177,8 @@ def band_mask(rate: Any, n: Any, *, below: int) -> np.ndarray:
     Returns
     -------
     ndarray
-        True where a rate of exactly 0 or 1 rests on fewer than ``below`` students.
+        A boolean array, one flag per rate (``rate`` and ``n`` flattened); a missing rate or
+        count is never banded.
     """
     rate = np.asarray(pd.to_numeric(pd.Series(np.ravel(rate)), errors="coerce"), dtype=float)
     n = np.asarray(pd.to_numeric(pd.Series(np.ravel(n)), errors="coerce"), dtype=float)
@@ -196,7 +201,8 @@ def band(rate: float, n: float, *, below: int) -> str | None:
     Returns
     -------
     str or None
-        The band a rate is shown as ("≤5%", "≥95%"), or None when it is shown as it is.
+        ``≥95%`` for a 100% (or ``≤5%`` for a 0%) on fewer than ``below`` students; None for
+        any other rate, shown as it is.
 
     Examples
     --------
@@ -219,7 +225,8 @@ def is_mark(text: str) -> bool:
     Returns
     -------
     bool
-        True when ``text`` is one of the marks a hidden cell may show (for the scans).
+        Whether a scan may let the cell through without a student count: a blank, ``*``,
+        ``<10``, ``open until …``, ``not yet`` or another hidden cell's mark.
     """
     text = text.strip()
     return (
@@ -248,7 +255,8 @@ def unbanded_cells(text: str, *, below: int) -> list[str]:
     Returns
     -------
     list[str]
-        Value cells of a page that show 0% or 100% on fewer than ``below`` students (each shown value carries its own ``data-n``): the banding check of the privacy scan.
+        One problem per such cell ("a rate of 100% rests on 12 students (< 20): band it");
+        empty when there is none.
     """
     problems = []
     for _, n, inner in _CELL_N.findall(text):

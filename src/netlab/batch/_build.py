@@ -344,7 +344,7 @@ def _unchanged(
             # the file is the one that build wrote (a killed build may have replaced it)
             and before.get("sha256") == file_sha256(Path(task.html))
         )
-        if unchanged:
+        if unchanged and before is not None:
             outcome = _outcome(task, None, status="skipped")
             outcome.seconds = float(before.get("seconds") or 0.0)
             outcome.sha256 = before["sha256"]

@@ -177,7 +177,7 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _read_all(fd: int, deadline: float) -> bytes | None:
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
@@ -401,7 +401,7 @@ class WarmPool:
             text=True,
             bufsize=1,
         )
-        if err is not subprocess.DEVNULL:
+        if not isinstance(err, int):  # the log file, not DEVNULL
             err.close()
         with self._lock:
             self._all.append(proc)
@@ -441,7 +441,8 @@ class WarmPool:
             procs = list(self._all)
         for proc in procs:
             with contextlib.suppress(Exception):
-                proc.stdin.close()
+                if proc.stdin is not None:
+                    proc.stdin.close()
         for proc in procs:
             try:
                 proc.wait(timeout=10)

@@ -116,7 +116,7 @@ def _rekeys() -> list[dict]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
-def key_changed_on_purpose(recorded: str) -> bool:
+def key_changed_on_purpose(recorded: str | None) -> bool:
     """True when the present key was made by ``netlab rekey`` after the key ``recorded``.
 
     A key file that was deleted, replaced by hand or lost (and so made anew) is not a
@@ -124,13 +124,14 @@ def key_changed_on_purpose(recorded: str) -> bool:
 
     Parameters
     ----------
-    recorded : str
-        The key fingerprint a processed run recorded.
+    recorded : str or None
+        The key fingerprint a processed run recorded (None when it recorded none).
 
     Returns
     -------
     bool
-        True when the present key was made by ``netlab rekey`` after the key ``recorded``.
+        Whether ``netlab rekey`` retired ``recorded`` and made the key now in place: the
+        pseudonyms changed on purpose, so the run is prepared again rather than stopped.
     """
     records = _rekeys()
     if not records or not paths.key_file().exists():

@@ -180,7 +180,7 @@ def _row_rules(
         col = None if across else column
         nullable = (not across) and schema.columns[col].nullable
         rule = schemas.rule_text(check)
-        if nullable and not void_row:
+        if nullable and not void_row and col is not None:
             frame = _blank_bad_values(
                 frame, part, index, col=col, rule=rule, where=(table, file), ctx=ctx
             )

@@ -268,7 +268,7 @@ def group_label(value: Any) -> Any:
         if text in words:
             return label
     race = race_label(text) if len(text) > 2 else _MISSING
-    if race is not _MISSING and race != "Unknown":
+    if isinstance(race, str) and race != "Unknown":  # a category, not the sentinel
         return race.lower().replace(" ", "_")
     return schemas.canonical_name(text)
 

@@ -58,6 +58,20 @@ class Measure:
         """True when the measure's rows come as counts (described, not computed)."""
         return self.table in COUNTS_TABLES
 
+    def computed(self) -> tuple[Condition, Condition, str]:
+        """A computed measure's numerator, denominator and year column (set when it was read).
+
+        Returns
+        -------
+        tuple of (Condition, Condition, str)
+            The numerator (the rows counted), the denominator (the rows they are counted
+            among) and the column placing each row in a year. A measure that comes as
+            counts has none of them: ValueError.
+        """
+        if self.numerator is None or self.denominator is None or self.year_column is None:
+            raise ValueError(f"Measure {self.name!r} comes as counts; it is not computed.")
+        return self.numerator, self.denominator, self.year_column
+
 
 @dataclass(frozen=True)
 class Group:
@@ -146,7 +160,9 @@ def table_columns(params: RunParams | Mapping[str, Any] | None = None) -> dict[s
     Returns
     -------
     dict[str, dict]
-        Each table's known columns and kinds: the processed columns plus ``extra_columns``.
+        Table name → {column: kind} (``str``, ``int``, ``float``, ``bool``, ``date``…): what
+        a measure's conditions may read, the run's ``extra_columns`` added to (or
+        overriding) netlab's own.
     """
     params = _as_params(params)
     out = {table: dict(cols) for table, cols in TABLE_COLUMNS.items()}
@@ -308,6 +324,8 @@ def registry(params: RunParams | Mapping[str, Any] | None = None) -> Registry:
     Returns
     -------
     Registry
+        The run's checked measures and groups (built-in ones, with the run's added or
+        overriding), and the constants their conditions may use.
 
     Raises
     ------

@@ -121,13 +121,14 @@ def _missing_columns(
     m: Measure, frame: pd.DataFrame, columns: set[str], constants: Mapping[str, Any]
 ) -> list[str]:
     """Columns a measure needs that the table lacks, or holds no value in."""
+    numerator, denominator, year_column = m.computed()
     missing = sorted(
-        (m.numerator.columns | m.denominator.columns | {m.year_column}) - columns - set(constants)
+        (numerator.columns | denominator.columns | {year_column}) - columns - set(constants)
     )
     # A numerator read from a column with no value at all (graduation rates joined from
     # an institutions table the run does not have) is unknown, not zero.
     missing += sorted(
-        c for c in (m.numerator.columns & columns) - {m.year_column}
+        c for c in (numerator.columns & columns) - {year_column}
         if len(frame) and bool(frame[c].isna().all())
     )  # fmt: skip
     return missing
@@ -209,14 +210,15 @@ def _table_counts(
                 stacklevel=3,
             )
             continue
-        if m.year_column not in by_year:
-            ycodes, years, valid = _year_codes(frame[m.year_column])
+        num, den, year_column = m.computed()
+        if year_column not in by_year:
+            ycodes, years, valid = _year_codes(frame[year_column])
             valid &= school_codes >= 0
             cell = school_codes.astype(np.int64) * len(years) + ycodes
-            by_year[m.year_column] = (cell, years, valid)
-        cell, years, valid = by_year[m.year_column]
-        rows = np.flatnonzero(mask(m.denominator) & valid)
-        numerator = mask(m.numerator)[rows]
+            by_year[year_column] = (cell, years, valid)
+        cell, years, valid = by_year[year_column]
+        rows = np.flatnonzero(mask(den) & valid)
+        numerator = mask(num)[rows]
         for family, codes in families:
             parts += _family_parts(
                 family,

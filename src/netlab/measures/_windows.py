@@ -152,7 +152,9 @@ def apply_windows(
     status = np.where(final, "final", np.where(provisional, "provisional", "open"))
     out["status"] = pd.array(status, dtype="str")
     out["final_on"] = final_on.astype("datetime64[s]")
-    out["reason"] = pd.array(np.where(final, None, "open"), dtype="str")
+    reason = np.full(len(out), "open", dtype=object)
+    reason[final] = None  # a final figure needs no reason
+    out["reason"] = pd.array(reason, dtype="str")
     closed = status != "open"
     if not closed.all():
         num = out["numerator"].astype(float).where(closed)
@@ -172,7 +174,9 @@ def split_rates(rates: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     Returns
     -------
     tuple[DataFrame, DataFrame]
-        The final rows (what every model and funnel reads) and the others (open, provisional).
+        ``(final, others)``: the rows whose status is final, indexed afresh (numerators
+        whole numbers when none is missing), and the open and provisional rows. Without a
+        ``status`` column every row is final and the others are empty.
     """
     if "status" not in rates.columns:
         return rates, rates.iloc[:0].assign(status=pd.Series(dtype="str"))
@@ -207,7 +211,8 @@ def final_mask(frame: pd.DataFrame, measure: Any, as_of: dt.date | None) -> np.n
     Returns
     -------
     ndarray
-        Rows of a student-level table whose class is final on ``measure`` at ``as_of``.
+        A boolean array, one flag per row of ``frame``: True where the row's class is final
+        (a row with no year is not).
     """
     if as_of is None or frame.empty:
         return np.ones(len(frame), dtype=bool)

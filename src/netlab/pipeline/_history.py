@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -65,7 +65,9 @@ def history_file() -> Path:
     Returns
     -------
     Path
-        Where the history is kept (the hub's private work area): a folder of Parquet files.
+        ``data/processed/_history``: a folder per table (``terms``, ``rates``,
+        ``headlines``, ``since``), in it a folder per network with a Parquet file per term.
+        It may not exist yet.
     """
     return paths.processed_dir() / "_history"
 
@@ -81,7 +83,8 @@ def network_of(params: RunParams) -> str:
     Returns
     -------
     str
-        The name a run's terms are kept under: its network, else its run name.
+        ``params.network`` when the run names one, else ``params.run``: runs of one network
+        share its history.
     """
     return params.network or params.run
 
@@ -98,7 +101,8 @@ def run_date(prepared: Prepared) -> dt.date:
     Returns
     -------
     date
-        The date a run's term is kept under in the history: the prepared run's ``as_of`` (worked out once when it was prepared; see :func:`netlab.pipeline._prepare.run_date`).
+        The prepared run's ``as_of``; for a run prepared before it was kept, the day it was
+        prepared (today when that is unknown).
     """
     as_of = getattr(prepared, "as_of", None)
     if isinstance(as_of, dt.date):
@@ -188,7 +192,7 @@ def _latest(frame: pd.DataFrame | None, by: list[str], year: str = "year") -> pd
     return frame[frame[year] == last]
 
 
-def _has(frame: pd.DataFrame | None, *columns: str) -> bool:
+def _has(frame: pd.DataFrame | None, *columns: str) -> TypeGuard[pd.DataFrame]:
     """A model frame with rows and the columns a headline reads (else it is left out)."""
     return frame is not None and not frame.empty and set(columns) <= set(frame.columns)
 
@@ -209,7 +213,10 @@ def headlines(prepared: Prepared) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        A term's headline results as one tidy frame: a row per unit (or the network) × kind.
+        One row per unit (or the network) and kind: unit_id, kind, item (the practice or the
+        aim's target), measure, group, year, value (the finding in a word or two: the funnel
+        flag, "bright spot", the stage, "reached"…), estimate, low, high. Models this run
+        did not fit give no rows.
     """
     cols = ["unit_id", "kind", "item", "measure", "group", "year", "value", "estimate", "low",
             "high"]  # fmt: skip
@@ -274,7 +281,8 @@ def history_key(network: str, *, path: Path | None = None) -> str | None:
     Returns
     -------
     str or None
-        The key fingerprint of the network's latest term with student records, if any.
+        The ``key_id`` recorded by the network's latest term that had student records; None
+        when no term has one (or there is no history).
     """
     folder = Path(path or history_file()) / "terms" / paths.slug(network)
     if not folder.is_dir() or not any(folder.glob("*.parquet")):
@@ -305,6 +313,8 @@ def history(
     Returns
     -------
     pandas.DataFrame
+        The table's rows over every term kept (one network's, or all), in date order; for
+        ``rates`` with the previous snapshot's figures and ``revised`` beside each row.
 
     Examples
     --------

@@ -115,7 +115,9 @@ def manifest(run: str) -> dict | None:
     Returns
     -------
     dict or None
-        The manifest of a processed run, or ``None`` if it was never prepared.
+        The contents of ``data/processed/<run>/manifest.json``, written by prepare: the
+        input and code hashes, the key's fingerprint, every file with its size and checksum,
+        the run's date and its tables' row counts. None when there is no such file.
     """
     path = paths.processed_dir(run) / "manifest.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
@@ -186,7 +188,8 @@ def stale_reason(params: RunParams) -> str | None:
     Returns
     -------
     str or None
-        Why the processed run must be prepared again, or None when it is fresh and whole.
+        The first reason found, as a clause ("its raw files or parameters changed", "it has
+        not been prepared yet"); None when the processed run can be loaded as it is.
     """
     found = manifest(params.run)
     if found is None:
@@ -220,7 +223,8 @@ def is_fresh(params: RunParams) -> bool:
     Returns
     -------
     bool
-        True when the processed run rests on the same inputs, parameters, key and code, and every processed file is as the manifest recorded it.
+        Whether :func:`stale_reason` finds nothing: the run can be loaded without preparing
+        it again.
     """
     return stale_reason(params) is None
 
@@ -236,6 +240,9 @@ def load(run: str | RunParams) -> Prepared:
     Returns
     -------
     Prepared
+        The run as prepare left it: its tables, rates, units, measures and fitted models,
+        with its params and date, read from ``data/processed/<run>/`` once every file the
+        manifest lists is there at its recorded size.
 
     Examples
     --------

@@ -8,12 +8,16 @@ greyscale copy still tells them apart by line style and marker, not by hue alone
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.rcsetup import cycler
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 __all__ = [
     "legend_beside",
@@ -50,7 +54,7 @@ LIGHT = "#BDBDBD"
 LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (1, 1))]
 MARKERS = ["o", "s", "^", "D", "v", "P"]
 
-_RC = {
+_RC: dict[RcKeyType, Any] = {
     "figure.figsize": (6.4, 3.8),
     "figure.dpi": 100,
     "savefig.dpi": 110,
@@ -66,7 +70,7 @@ _RC = {
     "axes.grid.axis": "y",
     "grid.color": "#E5E5E5",
     "grid.linewidth": 0.8,
-    "axes.prop_cycle": mpl.cycler(color=PALETTE),
+    "axes.prop_cycle": cycler(color=PALETTE),
     "legend.frameon": False,
     "legend.fontsize": 9,
     "lines.linewidth": 1.8,

@@ -184,8 +184,8 @@ def _interactions(
     return out
 
 
-def _row(practice: str, modifier: str, **kw: Any) -> dict:
-    row = dict.fromkeys(HETEROGENEITY_COLUMNS, np.nan)
+def _row(practice: str, modifier: str, **kw: Any) -> dict[str, Any]:
+    row: dict[str, Any] = dict.fromkeys(HETEROGENEITY_COLUMNS, np.nan)
     row.update(
         model="heterogeneity",
         practice=practice,

@@ -51,7 +51,11 @@ class _Fit:
     wt: np.ndarray  # (units, bins) treated weights
     bins: np.ndarray  # bin labels: -1 overall, else event time
     units: np.ndarray  # unit codes that take part (not always treated)
-    parts: dict | None = None  # row-level pieces for the analytic variance
+    parts: dict[str, np.ndarray]  # row-level pieces for the analytic variance
+
+
+#: The rows one fit reads: rate, weight, unit code, year, treated, event time, controls.
+_Rows = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 def _untreated_means(
@@ -245,7 +249,7 @@ def _adoption_status(
 
 
 def _jackknife_var(
-    fit: _Fit, est: np.ndarray, rows_of: Callable[[Any], tuple], n_u: int
+    fit: _Fit, est: np.ndarray, rows_of: Callable[[Any], _Rows], n_u: int
 ) -> np.ndarray:
     """Leave-one-unit-out variance per bin (a replicate not identified is refitted)."""
     n_g = len(fit.units)
@@ -276,13 +280,13 @@ def _impute_one(
     st = _adoption_status(data, practice, ucodes, n_u, years)
     ctrl = _controls(data, controls, unit)
     rows = ~st["always"][ucodes]
-    out = {
+    out: dict[str, Any] = {
         "n_always_treated": int(st["always"].sum()),
         "n_adopters": int(st["adopter"].sum()),
         "n_ever": int((~st["never"]).sum()),
     }
 
-    def rows_of(mask: np.ndarray) -> tuple[np.ndarray, ...]:
+    def rows_of(mask: np.ndarray) -> _Rows:
         return (y[mask], w[mask], ucodes[mask], years[mask], st["treated"][mask],
                 st["event"][mask], ctrl[mask])  # fmt: skip
 

@@ -69,7 +69,8 @@ def evidence_label(
     Returns
     -------
     str
-        The evidence label of one estimate (the rule is in :mod:`netlab.practices`).
+        One of "strong", "suggestive", "no clear pattern", "not estimable" or "too few
+        switchers to say".
     """
     if 0 < n_switchers < min_switchers:
         return "too few switchers to say"
@@ -257,8 +258,8 @@ def _usable(frame: pd.DataFrame, unit: str) -> pd.DataFrame:
     return ok.loc[counts >= 2]
 
 
-def _empty_row(model: str, practice: str, **kw: Any) -> dict:
-    row = dict.fromkeys(RESULT_COLUMNS, np.nan)
+def _empty_row(model: str, practice: str, **kw: Any) -> dict[str, Any]:
+    row: dict[str, Any] = dict.fromkeys(RESULT_COLUMNS, np.nan)
     row.update(
         model=model,
         practice=practice,

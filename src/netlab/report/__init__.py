@@ -7,6 +7,13 @@ from netlab.report._aim import (
     aim_progress,
 )
 from netlab.report._brief_protocol import brief_protocol
+from netlab.report._briefs import (
+    brief_pairing,
+    brief_pdsa,
+    brief_practices,
+    brief_rel,
+    brief_side_by_side,
+)
 from netlab.report._context import (
     Report,
 )
@@ -30,14 +37,7 @@ from netlab.report._html import (
 from netlab.report._html import _measure_label as measure_label
 from netlab.report._html import _phrase as measure_phrase
 from netlab.report._html import _who as group_who
-from netlab.report._livecase import (
-    brief_pairing,
-    brief_pdsa,
-    brief_practices,
-    brief_rel,
-    brief_side_by_side,
-    live_cases,
-)
+from netlab.report._livecase import live_cases
 from netlab.report._network import (
     bright_spots,
     caterpillar,

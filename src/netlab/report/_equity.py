@@ -53,7 +53,7 @@ def equity_gaps(r: Report) -> Section:
     )
     if look.missing:
         return s.add(look.missing)
-    g, shown = look.frame, look.shown
+    g, shown = look.rows
     s.add(
         _draw(
             plots.equity_gaps,

@@ -163,6 +163,8 @@ def funnel(r: Report, *, highlight: str | None = None) -> Section:
     if look.missing:
         return s.add(look.missing)
     f, shown, lim = look.frame, look.shown, limits.frame
+    if f is None or shown is None or lim is None:  # fitted and not missing: never None
+        return s.add(unavailable("The funnel plot"))
     year = int(f["year"].max())
     hidden = int(f["suppressed"].sum())
     s.add(

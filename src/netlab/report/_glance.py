@@ -48,9 +48,11 @@ def _teams_of(r: Report) -> dict[str, list[str]]:
 def _stages(r: Report) -> dict[str, str]:
     """Each unit's latest traction stage ("spread"; for a district, its teams' spread)."""
     look = lookup(r, "traction__stages", "Stages of traction", group=None, latest=True, n=None)
-    if look.missing or "stage" not in look.frame:
+    if look.missing:
         return {}
-    latest = look.frame
+    latest = look.rows[0]
+    if "stage" not in latest:
+        return {}
     stage = dict(zip(latest["school_id"].astype(str), latest["stage"].astype(str), strict=True))
     out = {}
     for unit, teams in _teams_of(r).items():
@@ -84,7 +86,7 @@ def unit_glance(r: Report) -> pd.DataFrame:
     look = lookup(r, "variation__funnel", "", measure=measure, latest=True, hide_by=["year"])
     year = None
     if not look.missing:
-        f = look.frame
+        f = look.rows[0]
         year = int(f["year"].max())
         f = f.assign(unit_id=f["unit_id"].astype(str)).set_index("unit_id")
         shown = ~f["suppressed"]
@@ -104,7 +106,7 @@ def unit_glance(r: Report) -> pd.DataFrame:
         n=("focal_denominator", "ref_denominator"),
     )
     if not look.missing:
-        g = look.shown
+        g = look.rows[1]
         g = g.assign(unit_id=g["unit_id"].astype(str)).set_index("unit_id")
         for col, key in (
             ("gap_pp", "gap_pp"),

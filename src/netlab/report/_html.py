@@ -63,7 +63,26 @@ def _note(text: str, *, cls: str = "") -> str:
 
 
 def unavailable(what: str, why: str = "") -> str:
-    """The plain note shown where an analysis is not in the run (never a figure)."""
+    """The plain note shown where an analysis is not in the run (never a figure).
+
+    Parameters
+    ----------
+    what : str
+        What is missing, as its heading would name it ("The practice inventory").
+    why : str
+        Why, in a few words ("no practices table"); a reason that already starts with
+        "not available" is said as it is.
+
+    Returns
+    -------
+    str
+        A ``netlab-unavailable`` note: "<what>: not available in this run (<why>)."
+
+    Examples
+    --------
+    >>> unavailable("PDSA", "no rows")
+    '<p class="netlab-note netlab-unavailable">PDSA: not available in this run (no rows).</p>'
+    """
     if why.startswith("not available"):
         return _note(f"{_E(what)}: {_E(why)}.", cls="netlab-unavailable")
     reason = f" ({_E(why)})" if why else ""
@@ -256,6 +275,8 @@ def table(
     Returns
     -------
     str
+        The table's HTML, each row carrying the fewest students its values rest on
+        (``data-n``) and each hidden cell its mark; folded under its caption when asked.
     """
     head = "".join(
         f'<th class="{"netlab-num" if c.fmt not in _TEXT else ""}">{_E(c.header)}</th>'
@@ -264,7 +285,7 @@ def table(
     marks = (
         np.asarray(highlight, dtype=bool) if highlight is not None else np.zeros(len(frame), bool)
     )
-    rows = []
+    rows: list[tuple[bool, str]] = []  # (the report's own unit?, the row after "<tr")
     below = int(band_below) if band_below is not None else 2 * int(min_cell)
     # Object rows keep each column's own type (iterrows would turn a year into 2019.0).
     for i, (_, row) in enumerate(frame.astype(object).iterrows()):
@@ -291,16 +312,16 @@ def table(
             attrs = f' data-n="{int(min(shown_n))}"' if shown_n else ' data-suppressed="true"'
         rows.append((bool(marks[i]), f"{attrs}>{''.join(cells)}</tr>"))
     folded = fold is True or (fold is not False and len(rows) > int(fold))
-    rows, rest, more = paper_rows(rows, folded=folded)
+    lines, rest, more = paper_rows(rows, folded=folded)
     cap = f"<caption>{caption}</caption>" if caption and not folded else ""
     out = (
-        f'<table class="netlab-table{" netlab-table-short" if len(rows) - more <= 16 else ""}" '
+        f'<table class="netlab-table{" netlab-table-short" if len(lines) - more <= 16 else ""}" '
         f'data-min-cell="{min_cell}">{cap}<thead><tr>{head}</tr>'
-        f"</thead><tbody>{''.join(rows)}</tbody></table>{rest}"
+        f"</thead><tbody>{''.join(lines)}</tbody></table>{rest}"
     )
     if folded:
         what = caption or "Table"
-        n = len(rows)
+        n = len(lines)
         out = _details(f"{what} ({n} row{'' if n == 1 else 's'})", out, paper=paper)
     return out
 
@@ -339,7 +360,7 @@ def _cell_reason(
     """Why a value cell is not shown, or None when it is: one rule for every table."""
     given = row.get(c.why) if c.why else None
     if given is not None and not pd.isna(given):
-        why = reasons.Reason(given)
+        why: reasons.Reason | None = reasons.Reason(given)
         # "<10" is said only of a cell that really rests on fewer students
         if why is reasons.Reason.SMALL and not privacy.too_small(n, min_cell, missing=False):
             why = reasons.Reason.COMPLEMENTARY if whole else None

@@ -50,6 +50,16 @@ class Looked:
         """True when the run fitted the model (it may still hold no rows here)."""
         return self.frame is not None
 
+    @property
+    def rows(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``(frame, shown)``, for a section past its ``missing`` check (both are there then).
+
+        Raises ValueError when the run did not fit the model: say ``missing`` instead.
+        """
+        if self.frame is None or self.shown is None:
+            raise ValueError("The model was not fitted: show `missing` instead of rows.")
+        return self.frame, self.shown
+
 
 def lookup(
     r: Report,
@@ -98,6 +108,8 @@ def lookup(
     Returns
     -------
     Looked
+        The rows kept and those that may be shown; when there are none, ``missing`` holds
+        the "not available" note the section shows instead.
     """
     frame = r.model(key)
     if frame is None:

@@ -58,7 +58,7 @@ def where_varies(r: Report) -> Section:
     look = lookup(r, "variation__spread", "The spread ranking", n=None)
     if look.missing:
         return s.add(look.missing)
-    f = look.frame
+    f = look.rows[0]
     f["label"] = [_measure_label(r, m) for m in f["measure"]]
     top = f.iloc[0]
     noun = r.noun.lower()
@@ -162,7 +162,7 @@ def constellation(r: Report) -> Section:
     look = lookup(r, "variation__constellation", "The constellation trend", measure=measure)
     if look.missing:
         return s.add(look.missing)
-    c = look.frame.sort_values("year")
+    c = look.rows[0].sort_values("year")
     s.add(
         _draw(
             plots.constellation,
@@ -218,7 +218,7 @@ def caterpillar(r: Report) -> Section:
     look = lookup(r, "variation__shrunken", "The caterpillar plot", measure=measure, latest=True)
     if look.missing:
         return s.add(look.missing)
-    sh, shown = look.frame, look.shown
+    sh, shown = look.rows
     s.add(
         _draw(
             plots.caterpillar,
@@ -264,7 +264,7 @@ def bright_spots(r: Report) -> Section:
     look = lookup(r, "variation__bright_spots", "Bright spots", measure=measure)
     if not look.fitted:
         return s.add(look.missing)
-    spots = look.frame
+    spots = look.rows[0]
     noun, phrase, who = r.noun.lower(), _phrase(r, measure), _who(r, "focal")
     share = r.params.bright_spots.share
     if look.missing:

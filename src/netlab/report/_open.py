@@ -17,10 +17,11 @@ HTML conventions (checked by :func:`netlab.privacy.scan_html`): tables carry
 is shown as ``*``; figures and sentences carry ``data-n-min``.
 
 The sections live in sibling modules, re-exported by :mod:`netlab.report` so that
-``report.X`` is the one name the notebooks use: HTML building blocks in ``_html``, words in
-``_words`` and its siblings, sections shared by unit and network reports in ``_shared``,
-and the school, network, traction and live-case sections in ``_school``, ``_network``,
-``_traction`` and ``_livecase``.
+``report.X`` is the one name the notebooks use: HTML building blocks in ``_html``, sections
+shared by unit and network reports in ``_shared``, the school, network and traction
+sections in ``_school``, ``_network`` and ``_traction``, the network report's live cases in
+``_livecase`` and a pairing's brief in ``_briefs``; their sentences come from
+:mod:`netlab.words`.
 """
 
 from __future__ import annotations
@@ -89,7 +90,8 @@ def load_run(run: str) -> Prepared:
     Returns
     -------
     Prepared
-        The prepared run, from the in-memory copy :func:`preload` made if still current.
+        The run as :func:`netlab.load` reads it; the copy already in memory when its
+        processed files have not changed since.
     """
     from netlab.pipeline import load
 
@@ -137,6 +139,8 @@ def open_report(
     Returns
     -------
     Report
+        The context every section of the report reads: the prepared run, whose report it is,
+        and how units are named in it.
 
     Raises
     ------
@@ -165,7 +169,8 @@ def from_prepared(
     Returns
     -------
     Report
-        A :class:`Report` over an already prepared run (see :func:`open_report`).
+        The context every section of the report reads, over ``prepared`` as given (nothing
+        is read from disk).
     """
     params = prepared.params
     kind = kind or (params.unit if unit_id is not None else "network")

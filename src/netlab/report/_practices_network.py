@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from netlab.report._context import Report
 
 
-def _no_practices(r: Report, s: Section, missing: str) -> Section:
+def _no_practices(r: Report, s: Section, missing: str | None) -> Section:
     """Why there is no practices analysis, and what a practices table would add."""
     s.add(missing)
     if r.prepared.tables.get("practices") is None:
@@ -99,7 +99,7 @@ def practices_network(r: Report) -> Section:
     s = Section("practices")
     look = _practices(r, "practices__within", "The practices analysis", no_table("practices"))
     within = look.frame
-    if look.missing:
+    if look.missing or within is None:
         return _no_practices(r, s, look.missing)
     from netlab import practices as pr
 

@@ -157,8 +157,8 @@ def seniors_on_record(r: Report, unit_id: str) -> tuple[int, float] | None:
 def pair_seniors(r: Report, pair: list[str], sizes: list[Any]) -> tuple[str, list[Any]]:
     """Two units' seniors on record in the latest year, as their reports count them (a
     live-case brief's row); the schools file's sizes when the records do not say."""
-    found = [seniors_on_record(r, u) for u in pair]
-    if any(f is None for f in found) or found[0][0] != found[1][0]:
+    found = [f for u in pair if (f := seniors_on_record(r, u)) is not None]
+    if len(found) < len(pair) or found[0][0] != found[1][0]:
         return "Seniors", sizes
     counts = [f"fewer than {r.min_cell}" if privacy.too_small(f[1], r.min_cell) else f[1]
               for f in found]  # fmt: skip

@@ -7,6 +7,7 @@ Everything here reads the history through :mod:`netlab.pipeline` and says it thr
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 
 import pandas as pd
@@ -23,7 +24,7 @@ from netlab.words import (
 _E = html.escape
 
 
-def _snapshot(prepared) -> tuple[str, object]:
+def _snapshot(prepared) -> tuple[str, dt.date]:
     return pipeline.network_of(prepared.params), pipeline.run_date(prepared)
 
 

@@ -109,7 +109,7 @@ def traction_transitions(r: Report) -> Section:
     look = _teams(r, "traction__transitions", "Transitions between stages")
     if look.missing:
         return s.add(look.missing)
-    tr = look.frame
+    tr = look.rows[0]
     s.add(
         _draw(
             plots.transitions,
@@ -170,7 +170,7 @@ def traction_outcomes(r: Report) -> Section:
     if look.missing:
         return s.add(look.missing)
     label = _measure_label(r, r.params.focal_measure)
-    out, shown = look.frame, look.shown
+    out, shown = look.rows
     if shown.empty or not (out["teams"] > 0).any():
         return s.add(
             unavailable(
@@ -234,7 +234,7 @@ def traction_pdsa(r: Report) -> Section:
     look = _teams(r, "traction__pdsa_activity", "PDSA activity", no_table("pdsa"))
     if look.missing:
         return s.add(look.missing)
-    act = look.frame
+    act = look.rows[0]
     counts = [c for c in ("cycles", "adopt", "adapt", "abandon", "pending") if c in act.columns]
     by_term = act.groupby("term", as_index=False)[counts].sum()
     teams = act.loc[act["cycles"] > 0].groupby("term")["school_id"].nunique()
@@ -275,7 +275,7 @@ def traction_survey(r: Report) -> Section:
         return s.add(look.missing)
     from netlab.traction import survey_label
 
-    trends = look.frame.assign(item=lambda f: f["item"].map(survey_label))
+    trends = look.rows[0].assign(item=lambda f: f["item"].map(survey_label))
     date = r.params.traction.spotlight_date
     s.add(
         _draw(

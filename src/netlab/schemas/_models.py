@@ -30,7 +30,9 @@ LEVELS = ("4-year", "2-year", "less-than-2-year")
 CONTROLS = ("public", "private nonprofit", "private for-profit", "private")
 DECISIONS = ("adopt", "adapt", "abandon")
 
-_SHARE = {"nullable": True, "ge": 0, "le": 1}
+#: The field of a share of students: missing allowed, else from 0 to 1 (mixed values:
+#: typed Any so each unpacks into its own keyword of pa.Field).
+_SHARE: dict[str, Any] = {"nullable": True, "ge": 0, "le": 1}
 
 
 class _Model(pa.DataFrameModel):
@@ -255,6 +257,9 @@ def schema_for(
     Returns
     -------
     pandera.DataFrameSchema
+        The table's schema (types coerced, extra columns allowed), the run's extra columns
+        added as optional and nullable; a table netlab does not know gets a schema of its
+        extra columns alone.
     """
     extra = dict((extra_columns or {}).get(table, {}))
     if table in TABLES:
@@ -320,7 +325,8 @@ def column_kinds(table: str) -> dict[str, str]:
     Returns
     -------
     dict[str, str]
-        ``{column: kind}`` of a table's processed columns, read off its pandera model.
+        Column name → ``str``, ``int``, ``float``, ``bool`` or ``date``, for every column
+        the processed table may hold.
 
     Examples
     --------

@@ -62,7 +62,16 @@ def _csv_cells(path: Path, desc: Description, notes: list[str]):
     return header, encoding, note, delimiter, skip
 
 
-def _read_csv_columns(path, header, wanted, encoding, delimiter, skip, notes):
+def _read_csv_columns(
+    path: Path,
+    header: list[str],
+    wanted: list[int],
+    encoding: str,
+    delimiter: str,
+    skip: int,
+    notes: list[str],
+) -> tuple[dict[int, Any], int, list[str]]:
+    """The wanted columns of a CSV as text (by position), its rows read and the bad rows."""
     bad: list[str] = []
     spans: list[str] = []  # bad rows running over line ends: an unclosed quote
 
@@ -105,6 +114,23 @@ def _read_csv_columns(path, header, wanted, encoding, delimiter, skip, notes):
         bad.clear()
         table = read(fallback)
         notes.append(note)
+    rows_read = table.num_rows + len(bad)
+    _check_damage(path, spans, encoding, delimiter, skip, len(header), rows_read)
+    cols = {int(n[1:]): table.column(n) for n in keep}
+    return cols, table.num_rows, bad
+
+
+def _check_damage(
+    path: Path,
+    spans: list[str],
+    encoding: str,
+    delimiter: str,
+    skip: int,
+    width: int,
+    rows_read: int,
+) -> None:
+    """Refuse a damaged CSV: a quote swallowing the rows after it (``spans``, the bad rows
+    running over line ends), wide-encoding or binary bytes, rows disagreeing with lines."""
     data = path.read_bytes()
     if spans:
         unclosed_quote(path, data, spans[0], encoding)
@@ -116,11 +142,9 @@ def _read_csv_columns(path, header, wanted, encoding, delimiter, skip, notes):
             encoding=encoding,
             delimiter=delimiter,
             skip=skip,
-            width=len(header),
-            rows_read=table.num_rows + len(bad),
+            width=width,
+            rows_read=rows_read,
         )
-    cols = {int(n[1:]): table.column(n) for n in keep}
-    return cols, table.num_rows, bad
 
 
 def _excel_cells(path: Path, desc: Description):
@@ -170,7 +194,8 @@ def _as_text(values: Any) -> pd.Series:
 # --------------------------------------------------------------------------- wide years
 def _years_layout(header: list[str], pattern: str) -> tuple[list[str], dict[int, int | None]]:
     """Base headers (the year cut out) and each column's year (None: not a year column)."""
-    base, years = [], {}
+    base: list[str] = []
+    years: dict[int, int | None] = {}
     rx = re.compile(pattern, re.IGNORECASE)
     for i, h in enumerate(header):
         m = rx.search(h) if h else None

@@ -242,7 +242,7 @@ def _checked(key: str, source: Path, data: dict[str, Any], builtin: bool) -> Des
 
 def _check_patterns(source: Path, spec: DescriptionModel) -> None:
     """Every regular expression of a description compiles, and an id's format names roles."""
-    found: list[tuple[str, str]] = []
+    found: list[tuple[str, str | int]] = []  # a column may be named by its position
     for role, pats in spec.columns.items():
         found += [(f"columns: {role}", p) for p in (pats if isinstance(pats, list) else [pats])]
     found += [("detect", p) for p in spec.detect]
@@ -295,6 +295,8 @@ def load_description(path: str | Path) -> Description:
     Returns
     -------
     Description
+        The checked description: the hub's keys over those of the built-in its ``format:``
+        names (or its own alone), with where it was read from.
 
     Raises
     ------

@@ -277,7 +277,8 @@ def draft_text(path: Path, ranking: list[Ranking], sample: Sample | None = None)
         lines.append(f"header: [{', '.join(_quoted(h) for h in plain)}]  # the header row "
                      f"is row {sample.position + 1}")  # fmt: skip
     lines.append("columns:")
-    doubtful, unmapped = [], []
+    doubtful: list[tuple[RoleMatch, str]] = []  # each role with the header offered for it
+    unmapped: list[RoleMatch] = []
     for m in best.roles:
         if m.header is None:
             unmapped.append(m)
@@ -286,10 +287,10 @@ def draft_text(path: Path, ranking: list[Ranking], sample: Sample | None = None)
         if m.sure:
             lines.append(f"  {m.role}: [{_quoted(m.header)}]{seen}")
         else:
-            doubtful.append(m)
-    for m in doubtful:
+            doubtful.append((m, m.header))
+    for m, offered in doubtful:
         seen = f"; seen: {_comment(', '.join(m.values))}" if m.values else ""
-        lines.append(f"  {m.role}: [{_quoted(m.header)}]  # IN DOUBT: spelling only{seen}")
+        lines.append(f"  {m.role}: [{_quoted(offered)}]  # IN DOUBT: spelling only{seen}")
     if unmapped:
         lines.append("# Roles no header fits (write the header if the file has one):")
         for m in unmapped:
@@ -351,7 +352,9 @@ def nearest_builtin(path: str | Path) -> Ranking | None:
     Returns
     -------
     Ranking or None
-        The built-in description nearest to a file, or None when nothing fits at all.
+        The best :class:`Ranking` (its description, the roles it placed in the file's
+        header, whether its markers match); None when the file cannot be read or no built-in
+        is sure of a single role.
     """
     try:
         sample = _sample(Path(path))

@@ -36,7 +36,8 @@ def _apply_map(
     other = table.pop("*", _MISSING)
     codes, uniques = factorize_values(values)
     keys = [str(u).strip().casefold() for u in uniques]
-    mapped, bad_u = [], []
+    mapped: list[Any] = []
+    bad_u: list[bool] = []
     for k in keys:
         if k in table:
             mapped.append(table[k])
@@ -50,10 +51,10 @@ def _apply_map(
         else:
             mapped.append(None)
             bad_u.append(True)
-    bad_u = np.array(bad_u, dtype=bool)
-    if bad_u.any():
-        rows = out.frame["_row"].to_numpy()[spread_back(bad_u, codes, False)]
-        shown = [str(u) for u in uniques[bad_u]]
+    bad = np.array(bad_u, dtype=bool)
+    if bad.any():
+        rows = out.frame["_row"].to_numpy()[spread_back(bad, codes, False)]
+        shown = [str(u) for u in uniques[bad]]
         example = ", ".join(f"'{v}': <meaning>" for v in shown[:3])
         out.problem(
             column=out.headers.get(role, role),
@@ -84,7 +85,8 @@ _YEAR = re.compile(r"^\D*((?:19|20)\d\d)(?:\s*[-/–]\s*(\d{2,4}))?\D*$")
 def _parse_year(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Graduating (spring) years: ``2026``, ``Class of 2026``, ``2025-26``, ``2025-2026``."""
     codes, uniques = factorize_values(series)
-    years, bad = [], []
+    years: list[int | None] = []
+    bad: list[bool] = []
     for u in uniques:
         text = _text(u)
         m = _YEAR.match(text)

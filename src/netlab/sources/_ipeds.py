@@ -185,6 +185,8 @@ def import_ipeds(source_dir: str | Path, out_dir: str | Path) -> IpedsImport:
     Returns
     -------
     IpedsImport
+        Where ``institutions.csv`` was written, the institutions table itself, and notes on
+        what was read.
     """
     inst, notes = read_ipeds(source_dir)
     out = Path(out_dir)
@@ -204,7 +206,9 @@ def opeid8(codes: pd.Series) -> pd.Series:
     six = parts[0].str.zfill(6)
     branch = parts[1].fillna("00").str.zfill(2)
     out = (six + branch).where(parts[0].notna()).to_numpy(dtype=object)
-    values = np.append(out, None)[np.where(idx < 0, len(out), idx)]
+    # the code past the last stands for a missing one (a blank object cell: numpy's typing
+    # takes None only as an array)
+    values = np.append(out, np.array(None, dtype=object))[np.where(idx < 0, len(out), idx)]
     return pd.Series(values, index=codes.index, dtype="str")
 
 

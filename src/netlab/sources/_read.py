@@ -82,7 +82,8 @@ def read_export(path: str | Path, desc: Description, *, typed: bool = True) -> R
     if path.suffix.lower() in _EXCEL:
         header, sheet, body = _excel_cells(path, desc)
         cells = {i: body.iloc[:, i] for i in range(body.shape[1])}
-        n_rows, bad_rows = len(body), []
+        n_rows = len(body)
+        bad_rows: list[str] = []
         out.notes.append(f"read sheet {sheet!r}")
     else:
         header, encoding, note, delimiter, skip = _csv_cells(path, desc, out.notes)
@@ -123,7 +124,7 @@ def read_export(path: str | Path, desc: Description, *, typed: bool = True) -> R
 
 def _roles(
     desc: Description, fields: Mapping[str, str], required: list[str]
-) -> tuple[dict[str, list[str]], list[str], dict[str, list[str]]]:
+) -> tuple[dict[str, list[str | int]], list[str], dict[str, list[str]]]:
     """The description's roles and header patterns, the required ones, and the defaults.
 
     A role the file need not hold (a school id built from others, wide measures and years
@@ -138,7 +139,7 @@ def _roles(
                                                      "group")]  # fmt: skip
     if spec.wide is not None and spec.wide.years:
         required = [r for r in required if r != "year"]  # the headers hold the years
-    roles = {r: desc.patterns(r) for r in spec.columns}
+    roles: dict[str, list[str | int]] = {r: desc.patterns(r) for r in spec.columns}
     extra = set(_roles_named(spec)) - set(fields) - set(roles)
     for role in sorted(extra):
         roles[role] = [role]
@@ -270,6 +271,8 @@ def _frame(plan, cells, n_rows, years) -> pd.DataFrame:
 
 def _school_ids(out: ReadExport) -> None:
     sid = out.description.spec.school_id
+    if sid is None:  # read only for a description that builds its ids
+        return
     names = re.findall(r"{(\w+)}", sid.format)
     lacking = [n for n in names if n not in out.frame.columns]
     if lacking:
@@ -358,7 +361,12 @@ def race_from_codes(
         Code -> category (``600: Black``; ``400: Asian``, Filipino), from the description;
         a label netlab does not know counts as no code.
     """
-    index = codes[0].index if codes else hispanic.index
+    if codes:
+        index = codes[0].index
+    elif hispanic is not None:
+        index = hispanic.index
+    else:
+        raise ValueError("race_from_codes needs a Hispanic flag or a race code column.")
     label = {}
     for k, v in names.items():
         got = race_label(v)

@@ -93,7 +93,7 @@ def roster_frame(students: pd.DataFrame, schools: pd.DataFrame, seed: int) -> pd
     el_code = np.where(el.isna(), "TBD", el_code)
     li = students["low_income"].astype("boolean")
     meal = np.where(li.fillna(False), np.where(rng.random(n) < 0.8, "F", "R"), "N")
-    meal = np.where(li.isna(), None, meal)
+    meal = np.where(li.isna(), _BLANK, meal)
     fg = students["first_gen"].astype("boolean")
     ped = np.where(
         fg.fillna(False), rng.choice(["12", "13", "14"], n), rng.choice(["10", "11"], n)
@@ -118,7 +118,7 @@ def roster_frame(students: pd.DataFrame, schools: pd.DataFrame, seed: int) -> pd
             "EL Status": el_code,
             "Meal Code": meal,
             "Parent Education": ped,
-            "Cumulative GPA": np.where(gpa.isna(), None, gpa.round(2).astype(str)),
+            "Cumulative GPA": np.where(gpa.isna(), _BLANK, gpa.round(2).astype(str)),
         }
     )
 
@@ -206,6 +206,11 @@ def _none(n: int) -> np.ndarray:
     return np.full(n, None, dtype=object)
 
 
+#: A blank cell as an array, the form numpy's typing accepts in ``np.where`` (None is
+#: what lands in the cells, as with a bare None).
+_BLANK = np.array(None, dtype=object)
+
+
 def _detail_columns(
     co: dict[str, Any], year: np.ndarray, search: np.datetime64, rng: np.random.Generator
 ) -> dict[str, np.ndarray]:
@@ -225,7 +230,7 @@ def _detail_columns(
     nr, nd, ng, nn = len(r_student), len(dual), len(g_student), len(nobody)
     blocks = [
         _block(inst, r_student, r_college, _ymd(begin), _ymd(end), status, np.full(nr, "N"),
-               _none(nr), _none(nr), np.where(r_first, r_seq.astype(str), None), True),
+               _none(nr), _none(nr), np.where(r_first, r_seq.astype(str), _BLANK), True),
         _block(inst, dual, d_college, _ymd(_on(year[dual], 1, 12)), _ymd(_on(year[dual], 5, 20)),
                np.full(nd, "L"), np.full(nd, "N"), _none(nd), _none(nd), _none(nd), True),
         _block(inst, g_student, g_college, _none(ng), _none(ng), _none(ng), np.full(ng, "Y"),
@@ -325,7 +330,7 @@ def aid_frame(students: pd.DataFrame, seed: int) -> pd.DataFrame:
     def us(days: np.ndarray) -> np.ndarray:
         ok = ~np.isnat(days)
         text = pd.Series(days).dt.strftime("%m/%d/%Y").to_numpy()
-        return np.where(ok, text, None)
+        return np.where(ok, text, _BLANK)
 
     status = np.where(cal[rows], "Offered", np.where(rng.random(len(rows)) < 0.7, "Not Offered",
                       "Pending"))  # fmt: skip

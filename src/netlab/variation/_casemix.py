@@ -194,6 +194,8 @@ def case_mix_for_run(prepared: Prepared, measure: str, group: str) -> pd.DataFra
     g = reg.groups.get(group)
     if m is None or g is None or m.from_counts or m.table not in prepared.tables:
         return None
+    if m.denominator is None or m.numerator is None:  # a computed measure has both (checked)
+        return None
     students = prepared.tables[m.table]
     # only classes whose window has closed at the run's date, as in the rates
     students = students[registry_module.final_mask(students, m, getattr(prepared, "as_of", None))]

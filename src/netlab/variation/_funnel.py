@@ -303,8 +303,9 @@ def funnel_limits(result: pd.DataFrame, n_grid: Sequence[float] | None = None) -
     if n_grid is None:
         x = result[xcol].to_numpy(dtype=float)
         lo = max(1.0, 0.5 * np.nanmin(x)) if kind == "proportion" else max(0.5, 0.5 * x.min())
-        n_grid = np.geomspace(lo, 1.15 * np.nanmax(x), 200)
-    n = np.asarray(n_grid, dtype=float)
+        n = np.geomspace(lo, 1.15 * np.nanmax(x), 200)
+    else:
+        n = np.asarray(n_grid, dtype=float)
     if kind == "proportion":
         tgt = np.arcsin(np.sqrt(first["target"]))
         s = 1 / (2 * np.sqrt(n))

@@ -260,8 +260,8 @@ def shrunken(
     rows = data
     for col, sel in (("measure", measure), ("group", group), ("year", year)):
         if sel is not None:
-            sel = [sel] if isinstance(sel, str | int | np.integer) else list(sel)
-            rows = rows[rows[col].isin(sel)]
+            chosen = [sel] if isinstance(sel, str | int | np.integer) else list(sel)
+            rows = rows[rows[col].isin(chosen)]
     frames = []
     for _, part in rows.groupby(["measure", "group", "year"], sort=True):
         cell = _as_cell(part, unit)

@@ -133,7 +133,7 @@ def _funnel(prepared: Prepared, sel: Selection, min_cell: int) -> tuple[pd.DataF
     f = variation.funnel(prepared.rates, measure=sel.measure, group=sel.group, year=year)
     limits = variation.funnel_limits(f)
     # The network rate is drawn: one hidden school could be recovered from the others.
-    masked = ("numerator", "denominator", "rate", "z", "z_adj", "flag", "flag95")
+    masked: tuple[str, ...] = ("numerator", "denominator", "rate", "z", "z_adj", "flag", "flag95")
     masked += ("lower95", "upper95", "lower", "upper")  # limits at n give n away
     f = privacy.suppress(f, min_cell=min_cell, by=["year"], values=masked)
     keep = ["unit_id", "year", "measure", "group", "numerator", "denominator", "rate"]
@@ -147,7 +147,7 @@ def _caterpillar(prepared: Prepared, sel: Selection, min_cell: int) -> tuple[pd.
 
     year = _latest(prepared.rates, sel)
     sh = variation.shrunken(prepared.rates, measure=sel.measure, group=sel.group, year=year)
-    masked = ("numerator", "denominator", "rate", "estimate", "low", "high")
+    masked: tuple[str, ...] = ("numerator", "denominator", "rate", "estimate", "low", "high")
     sh = privacy.suppress(sh, min_cell=min_cell, by=["year"], values=masked)
     keep = ["unit_id", "year", "measure", "group", "numerator", "denominator", "rate"]
     keep += ["estimate", "low", "high", "network_rate", "suppressed"]
@@ -162,7 +162,14 @@ def _constellation(prepared: Prepared, sel: Selection, min_cell: int) -> tuple[p
         rates = rates.loc[rates["year"].between(*sel.years)]
     _latest(rates, sel)
     c = variation.constellation(rates, measure=sel.measure, group=sel.group)
-    masked = ("numerator", "denominator", "network_rate", "tau", "tau_low", "tau_high")
+    masked: tuple[str, ...] = (
+        "numerator",
+        "denominator",
+        "network_rate",
+        "tau",
+        "tau_low",
+        "tau_high",
+    )
     masked += ("q25", "median", "q75", "iqr")
     return privacy.suppress(c, min_cell=min_cell, values=masked), {}
 
@@ -186,7 +193,12 @@ def _equity_gaps(prepared: Prepared, sel: Selection, min_cell: int) -> tuple[pd.
         g = g.loc[g["year"] == g["year"].max()]
     g = g.assign(group=sel.group)
     g["n_min"] = g[["focal_denominator", "ref_denominator"]].min(axis=1)
-    masked = ("focal_numerator", "focal_denominator", "focal_rate", "ref_numerator")
+    masked: tuple[str, ...] = (
+        "focal_numerator",
+        "focal_denominator",
+        "focal_rate",
+        "ref_numerator",
+    )
     masked += ("ref_denominator", "ref_rate", "gap_pp", "low_pp", "high_pp", "n_min")
     g = privacy.suppress(g, min_cell=min_cell, n="n_min", values=masked)
     keep = ["unit_id", "year", "measure", "group", "reference", "focal_numerator"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import operator
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -65,7 +65,7 @@ class _Evaluator:
             value = _as_date(value)
         return value
 
-    def is_column(self, node: ast.AST) -> bool:
+    def is_column(self, node: ast.AST) -> TypeGuard[ast.Name]:
         return isinstance(node, ast.Name) and node.id in self.frame.columns
 
     def compare(self, left: ast.AST, op: ast.cmpop, right: ast.AST):
@@ -75,10 +75,10 @@ class _Evaluator:
             lvalue = self.scalar(left, "")
             rvalue = self.scalar(right, "")
             if symbol in ("in", "not in"):
-                result = (lvalue in rvalue) == (symbol == "in")
+                holds = (lvalue in rvalue) == (symbol == "in")
             else:
-                result = bool(func(lvalue, rvalue))
-            return self.full(result)
+                holds = bool(func(lvalue, rvalue))
+            return self.full(holds)
         if self.unknown(left, right):
             nothing = np.zeros(self.n, dtype=bool)
             return nothing, nothing
@@ -125,7 +125,7 @@ class _Evaluator:
                 np.logical_or.reduce([p[1] for p in parts]),
             )
         if self.is_column(node):
-            series = self.frame[node.id]  # type: ignore[attr-defined]
+            series = self.frame[node.id]
             known = series.notna().to_numpy(dtype=bool)
             values = _to_bool(series.fillna(False) if not known.all() else series)
             return values & known, ~values & known
