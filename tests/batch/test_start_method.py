@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import re
 import sys
+from pathlib import Path
 
 import pytest
 
-from netlab import batch, paths
+from netlab import batch, paths, publish
 from netlab.batch import _engine as engine
 from netlab.exceptions import BuildError
 from netlab.params import load_params
@@ -76,9 +77,19 @@ def test_spawned_reports_equal_the_forked_ones(tmp_path_factory, tmp_path, monke
     forked = small_run(tmp_path_factory)[0] / "reports" / params.run
     monkeypatch.setenv("NETLAB_HOME", str(home))
     monkeypatch.setenv(engine.START_METHOD_ENV, "spawn")
+    # PDFs are printed by the build's own process with one Chromium, whatever the start
+    # method: the copy keeps the forked build's prints rather than printing them again
+    asked = []
+
+    def keep_prints(jobs, **_):
+        asked.extend(Path(job[1]) for job in jobs)
+        return publish.PdfOutcome(written=[p for p in asked if p.exists()])
+
+    monkeypatch.setattr(publish, "print_pdfs", keep_prints)
     result = batch.build(load_params(params.run), force=True, jobs=2, progress=False)
     assert result.ok, result.summary()
     assert len(result.rendered) == len(result.reports)
+    assert len(asked) == len(result.reports)  # every report rendered again is to be printed
 
     spawned = paths.reports_dir(params.run)
     files = sorted(p.relative_to(forked) for p in forked.rglob("*") if p.is_file())
