@@ -237,11 +237,16 @@ def _prepare_few(root: Path) -> tuple[Path, Any]:
     return home, params
 
 
-def few_home(tmp_path_factory: pytest.TempPathFactory, target: Path) -> Path:
-    """A copy in ``target`` of a four-school run (``few``, no PDFs), prepared once per
-    session and never rendered: a test renders and changes its own copy."""
+def few_home(tmp_path_factory: pytest.TempPathFactory, target: Path, *, pdf: bool = False) -> Path:
+    """A copy in ``target`` of a four-school run (``few``), prepared once per session and
+    never rendered: a test renders and changes its own copy. Its reports are printed to
+    PDF only with ``pdf`` (a switch of the rendering: the data stays prepared)."""
     home, _ = built_once(tmp_path_factory, "few-prepared", _prepare_few)
-    return copy_home(home, target)
+    copy = copy_home(home, target)
+    if pdf:
+        params = copy / "params" / "few.yaml"
+        params.write_text(params.read_text().replace("pdf: false\n", "pdf: true\n"))
+    return copy
 
 
 # --------------------------------------------------------------------------------------
@@ -251,7 +256,7 @@ def few_home(tmp_path_factory: pytest.TempPathFactory, target: Path) -> Path:
 
 @dataclass
 class ClusterBuild:
-    """A five-school run (``spread``) rendered on two local Dask workers.
+    """A four-school run (``few``, printed to PDF) rendered on two local Dask workers.
 
     The workers see the project through another path (``mount``, a second mount of the
     same folder) and each works in a folder of its own. The first build renders every
@@ -275,15 +280,14 @@ class ClusterBuild:
     warm_here: bool  # whether this process started one
 
 
-def _build_on_cluster(root: Path) -> ClusterBuild:
+def _build_on_cluster(root: Path, tmp_path_factory: pytest.TempPathFactory) -> ClusterBuild:
     from dask import distributed
 
     from netlab import publish
     from netlab.batch import _dask
     from netlab.batch import _engine as engine
 
-    home = make_home(root / "project")
-    (home / "params" / "spread.yaml").write_text(params_like_demo("spread"))
+    home = few_home(tmp_path_factory, root / "project", pdf=True)
     mount = root / "mounts" / "project"
     mount.parent.mkdir()
     mount.symlink_to(home, target_is_directory=True)
@@ -296,12 +300,7 @@ def _build_on_cluster(root: Path) -> ClusterBuild:
         publish, "print_pdfs", lambda jobs, **k: printed_here.extend(jobs) or real_print(jobs, **k)
     )
     try:
-        synth.write(
-            synth.generate(5, seed=9, n_bright_spots=1, n_lookalikes=1),
-            home / "data" / "raw" / "spread",
-        )
-        params = load_params("spread")
-        pipeline.prepare(params)
+        params = load_params("few")
         with (
             distributed.LocalCluster(
                 processes=True,
@@ -322,7 +321,7 @@ def _build_on_cluster(root: Path) -> ClusterBuild:
             )
             first = len(sent)
             redone = next(r for r in result.reports if r.kind == "school")
-            (paths.reports_dir("spread") / redone.html).unlink()
+            (paths.reports_dir("few") / redone.html).unlink()
             again = batch.build(params, scheduler=client, progress=False)
             cwd = client.run(os.getcwd)
             homes = client.run(lambda: __import__("os").environ.get("NETLAB_HOME"))
@@ -340,4 +339,6 @@ def _build_on_cluster(root: Path) -> ClusterBuild:
 
 def cluster_build(tmp_path_factory: pytest.TempPathFactory) -> ClusterBuild:
     """:class:`ClusterBuild`, made once per session (read it only); needs dask.distributed."""
-    return built_once(tmp_path_factory, "cluster", _build_on_cluster)
+    return built_once(
+        tmp_path_factory, "cluster", lambda root: _build_on_cluster(root, tmp_path_factory)
+    )

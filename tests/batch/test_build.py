@@ -3,7 +3,7 @@
 The 30-school demo is built once per test session (:func:`demo_build`, shared with the
 privacy, notebook and browser tests) in a throw-away project root, so nothing here touches
 the project's own ``data/`` or ``reports/``. A test that changes a run renders its own copy
-of a prepared four-school run; the Dask test reads a five-school run rendered on a local
+of a prepared four-school run; the Dask test reads a four-school run rendered on a local
 cluster once per session, and the district test the districts demo the report tests build.
 """
 
@@ -220,7 +220,7 @@ def test_one_failure_never_stops_the_others(few):
 @pytest.mark.render
 def test_renders_on_a_dask_cluster(tmp_path_factory, monkeypatch):
     pytest.importorskip("dask.distributed")
-    # a five-school run rendered on two local workers, the scheduler named by its address
+    # a four-school run rendered on two local workers, the scheduler named by its address
     # (built once, shared with the Dask tests)
     built = cluster_build(tmp_path_factory)
     result = built.result
@@ -232,7 +232,7 @@ def test_renders_on_a_dask_cluster(tmp_path_factory, monkeypatch):
     assert not built.warm_here  # nothing was rendered in this process
     assert engine._WORKER_POOL is None
     for r in result.reports:
-        assert (paths.reports_dir("spread") / r.html).stat().st_size > 10_000
+        assert (paths.reports_dir("few") / r.html).stat().st_size > 10_000
 
 
 _TOY = """

@@ -47,7 +47,7 @@ def test_a_task_names_its_files_relative_to_the_project_or_the_package(tmp_path,
 @pytest.mark.slow
 def test_workers_in_their_own_folders_render_and_print(tmp_path_factory, monkeypatch):
     pytest.importorskip("dask.distributed")
-    # a five-school run rendered on two workers, shared with the build's own Dask test
+    # a four-school run rendered on two workers, shared with the build's own Dask test
     built = cluster_build(tmp_path_factory)
     home, mount, result = built.home, built.mount, built.result
     monkeypatch.setenv("NETLAB_HOME", str(home))
@@ -57,7 +57,7 @@ def test_workers_in_their_own_folders_render_and_print(tmp_path_factory, monkeyp
     assert len(built.sent) == len(result.reports)
     for task in built.sent + built.sent_again:
         assert str(home) not in task.to_json().replace(json.dumps(task.client_home), "")
-    out = paths.reports_dir("spread")
+    out = paths.reports_dir("few")
     for r in result.reports:
         assert r.pdf is not None and (out / r.pdf).stat().st_size > 1000, r.id
     assert built.printed_here == []  # every PDF was printed on a worker
