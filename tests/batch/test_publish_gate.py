@@ -21,7 +21,7 @@ from netlab import batch, paths, pipeline, publish
 from netlab.batch import RenderTask, ReportOutcome
 from netlab.batch import _gate as gate
 from netlab.params import load_params
-from tests._support import REPO, copy_home, few_home
+from tests._support import REPO, built_once, copy_home, few_home
 
 RUN = "few"
 
@@ -51,10 +51,8 @@ def _plant(notebook, names_peer_in: str, peer: str, small_in: str):
     nbformat.write(nb, notebook)
 
 
-@pytest.fixture(scope="module")
-def leaky(tmp_path_factory):
-    """A copy of a prepared four-school run, printed to PDF, built from planted notebooks."""
-    home = few_home(tmp_path_factory, tmp_path_factory.mktemp("netlab-gate") / "home", pdf=True)
+def _build_leaky(root: Path, tmp_path_factory) -> tuple:
+    home = few_home(tmp_path_factory, root / "home", pdf=True)
     (home / "notebooks").unlink()  # notebooks of its own rather than the repository's
     shutil.copytree(REPO / "notebooks", home / "notebooks")
     mp = pytest.MonkeyPatch()
@@ -69,6 +67,13 @@ def leaky(tmp_path_factory):
         mp.undo()
     assert not result.prepared  # the copy came prepared
     return home, params, ids, names, result
+
+
+@pytest.fixture(scope="module")
+def leaky(tmp_path_factory):
+    """A copy of a prepared four-school run, printed to PDF, built from planted notebooks
+    once per session (read it only)."""
+    return built_once(tmp_path_factory, "leaky", lambda root: _build_leaky(root, tmp_path_factory))
 
 
 def test_a_report_naming_a_peer_is_held_back(leaky, monkeypatch):
