@@ -213,3 +213,132 @@ def copy_home(home: Path, target: Path) -> Path:
         if str(home) in text:
             path.write_text(text.replace(str(home), str(target)))
     return target
+
+
+# --------------------------------------------------------------------------------------
+# A prepared run of four schools, without PDFs, for tests that render it themselves
+# --------------------------------------------------------------------------------------
+
+
+def _prepare_few(root: Path) -> tuple[Path, Any]:
+    home = make_home(root)
+    (home / "params" / "few.yaml").write_text(params_like_demo("few") + "pdf: false\n")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("NETLAB_HOME", str(home))
+    try:
+        synth.write(
+            synth.generate(4, seed=7, n_bright_spots=1, n_lookalikes=1),
+            home / "data" / "raw" / "few",
+        )
+        params = load_params("few")
+        pipeline.prepare(params)
+    finally:
+        mp.undo()
+    return home, params
+
+
+def few_home(tmp_path_factory: pytest.TempPathFactory, target: Path, *, pdf: bool = False) -> Path:
+    """A copy in ``target`` of a four-school run (``few``), prepared once per session and
+    never rendered: a test renders and changes its own copy. Its reports are printed to
+    PDF only with ``pdf`` (a switch of the rendering: the data stays prepared)."""
+    home, _ = built_once(tmp_path_factory, "few-prepared", _prepare_few)
+    copy = copy_home(home, target)
+    if pdf:
+        params = copy / "params" / "few.yaml"
+        params.write_text(params.read_text().replace("pdf: false\n", "pdf: true\n"))
+    return copy
+
+
+# --------------------------------------------------------------------------------------
+# A run rendered on a local Dask cluster, once per session
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class ClusterBuild:
+    """A four-school run (``few``, printed to PDF) rendered on two local Dask workers.
+
+    The workers see the project through another path (``mount``, a second mount of the
+    same folder) and each works in a folder of its own. The first build renders every
+    report, the scheduler named by its address; the second, given the client itself,
+    renders again the one report (``redone``) whose page was removed.
+    """
+
+    home: Path
+    mount: Path
+    params: Any
+    result: batch.BuildResult
+    again: batch.BuildResult
+    redone: str
+    sent: list  # the tasks as sent to the cluster, by the first build
+    sent_again: list  # and by the second
+    printed_here: list  # PDFs printed in this process (none should be)
+    folders: dict[str, str]  # each worker's own folder
+    cwd: dict[str, str]  # each worker's working folder after the builds
+    homes: dict[str, str]  # each worker's NETLAB_HOME
+    warm: dict[str, bool]  # whether each worker started its own warm server
+    warm_here: bool  # whether this process started one
+
+
+def _build_on_cluster(root: Path, tmp_path_factory: pytest.TempPathFactory) -> ClusterBuild:
+    from dask import distributed
+
+    from netlab import publish
+    from netlab.batch import _dask
+    from netlab.batch import _engine as engine
+
+    home = few_home(tmp_path_factory, root / "project", pdf=True)
+    mount = root / "mounts" / "project"
+    mount.parent.mkdir()
+    mount.symlink_to(home, target_is_directory=True)
+    sent, printed_here = [], []
+    portable, real_print = _dask.portable, publish.print_pdfs
+    mp = pytest.MonkeyPatch()
+    mp.setenv("NETLAB_HOME", str(home))
+    mp.setattr(_dask, "portable", lambda *a, **k: sent.append(portable(*a, **k)) or sent[-1])
+    mp.setattr(
+        publish, "print_pdfs", lambda jobs, **k: printed_here.extend(jobs) or real_print(jobs, **k)
+    )
+    try:
+        params = load_params("few")
+        with (
+            distributed.LocalCluster(
+                processes=True,
+                n_workers=2,
+                threads_per_worker=1,
+                dashboard_address=None,
+                env={"NETLAB_HOME": str(mount)},
+            ) as cluster,
+            distributed.Client(cluster) as client,
+        ):
+            folders = {}
+            for i, worker in enumerate(sorted(client.scheduler_info()["workers"])):
+                folders[worker] = str(root / f"worker{i}")
+                Path(folders[worker]).mkdir()
+                client.run(os.chdir, folders[worker], workers=[worker])
+            result = batch.build(
+                params, force=True, scheduler=cluster.scheduler_address, progress=False
+            )
+            first = len(sent)
+            redone = next(r for r in result.reports if r.kind == "school")
+            (paths.reports_dir("few") / redone.html).unlink()
+            again = batch.build(params, scheduler=client, progress=False)
+            cwd = client.run(os.getcwd)
+            homes = client.run(lambda: __import__("os").environ.get("NETLAB_HOME"))
+            warm = client.run(
+                lambda: __import__("netlab.batch._engine").batch._engine._WORKER_POOL is not None
+            )
+        warm_here = engine._WORKER_POOL is not None
+    finally:
+        mp.undo()
+    return ClusterBuild(
+        home, mount, params, result, again, redone.id, sent[:first], sent[first:],
+        printed_here, folders, cwd, homes, warm, warm_here,
+    )  # fmt: skip
+
+
+def cluster_build(tmp_path_factory: pytest.TempPathFactory) -> ClusterBuild:
+    """:class:`ClusterBuild`, made once per session (read it only); needs dask.distributed."""
+    return built_once(
+        tmp_path_factory, "cluster", lambda root: _build_on_cluster(root, tmp_path_factory)
+    )

@@ -2,8 +2,9 @@
 
 The 30-school demo is built once per test session (:func:`demo_build`, shared with the
 privacy, notebook and browser tests) in a throw-away project root, so nothing here touches
-the project's own ``data/`` or ``reports/``. The fault and Dask tests use a small network
-of their own.
+the project's own ``data/`` or ``reports/``. A test that changes a run renders its own copy
+of a prepared four-school run; the Dask test reads a four-school run rendered on a local
+cluster once per session, and the district test the districts demo the report tests build.
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ import pandas as pd
 import pytest
 
 from netlab import batch as build
-from netlab import paths, pipeline, publish, synth
+from netlab import paths, pipeline, publish
 from netlab.batch import _engine as engine
 from netlab.names import display_name
 from netlab.params import load_params
-from tests._support import REPO, make_home, params_like_demo, rewrite_processed
+from tests._support import REPO, cluster_build, few_home, rewrite_processed
+from tests.report.test_public_reports import districts  # noqa: F401 (a fixture)
 
 # --------------------------------------------------------------------------------------
 # The demo build
@@ -159,30 +161,19 @@ def test_atomic_write_leaves_no_temporary_file(tmp_path):
 # --------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def small(tmp_path_factory):
-    """A prepared eight-school run of its own (the fault and Dask tests change it)."""
-    home = make_home(tmp_path_factory.mktemp("netlab-small"))
-    (home / "params" / "small.yaml").write_text(params_like_demo("small"))
-    mp = pytest.MonkeyPatch()
-    mp.setenv("NETLAB_HOME", str(home))
-    try:
-        synth.write(
-            synth.generate(8, seed=7, n_bright_spots=1, n_lookalikes=1),
-            home / "data" / "raw" / "small",
-        )
-        params = load_params("small")
-        pipeline.prepare(params)
-    finally:
-        mp.undo()
-    return home, params
+@pytest.fixture
+def few(tmp_path_factory, tmp_path, monkeypatch):
+    """A copy of a prepared four-school run without PDFs, not yet rendered, for one test to
+    render and change; its project root and params."""
+    home = few_home(tmp_path_factory, tmp_path / "few")
+    monkeypatch.setenv("NETLAB_HOME", str(home))
+    return home, load_params("few")
 
 
 @pytest.mark.render
-def test_one_failure_never_stops_the_others(small, monkeypatch):
-    home, params = small
-    monkeypatch.setenv("NETLAB_HOME", str(home))
-    folder = paths.processed_dir("small")
+def test_one_failure_never_stops_the_others(few):
+    home, params = few
+    folder = paths.processed_dir("few")
     rates_file = folder / "rates.parquet"
     original = rates_file.read_bytes()
     original_manifest = (folder / "manifest.json").read_text()
@@ -202,18 +193,18 @@ def test_one_failure_never_stops_the_others(small, monkeypatch):
         failed = result.failures[0]
         assert "no figures" in failed.error
         kept = Path(failed.notebook)
-        assert kept.name.endswith(".failed.ipynb") and kept.is_relative_to(paths.work_dir("small"))
+        assert kept.name.endswith(".failed.ipynb") and kept.is_relative_to(paths.work_dir("few"))
         assert "papermill-error-cell-tag" in kept.read_text()
-        assert not (paths.reports_dir("small") / "schools" / f"{broken}.html").exists()
+        assert not (paths.reports_dir("few") / "schools" / f"{broken}.html").exists()
         assert broken in result.summary() and "FAILED" in result.summary()
-        index = (paths.reports_dir("small") / "index.html").read_text()
+        index = (paths.reports_dir("few") / "index.html").read_text()
         assert "netlab-status-failed" in index
         with pytest.raises(Exception, match=broken):
             result.raise_for_failures()
 
         from netlab import cli
 
-        assert cli.main(["build", str(home / "params" / "small.yaml")]) != 0
+        assert cli.main(["build", str(home / "params" / "few.yaml")]) != 0
     finally:
         rates_file.write_bytes(original)
         (folder / "manifest.json").write_text(original_manifest)
@@ -222,34 +213,26 @@ def test_one_failure_never_stops_the_others(small, monkeypatch):
     assert fixed.ok, fixed.summary()
     assert [r.id for r in fixed.rendered] == failed_ids  # only what failed is rendered again
     assert len(fixed.skipped) == len(fixed.reports) - len(failed_ids)
-    assert (paths.reports_dir("small") / "schools" / f"{broken}.html").exists()
-    assert not list(paths.work_dir("small").glob("notebooks/*.failed.ipynb"))
+    assert (paths.reports_dir("few") / "schools" / f"{broken}.html").exists()
+    assert not list(paths.work_dir("few").glob("notebooks/*.failed.ipynb"))
 
 
 @pytest.mark.render
-def test_renders_on_a_dask_cluster(small, monkeypatch):
-    distributed = pytest.importorskip("dask.distributed")
-    home, params = small
-    monkeypatch.setenv("NETLAB_HOME", str(home))
-    with (
-        distributed.LocalCluster(
-            processes=True, n_workers=2, threads_per_worker=1, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        result = build.build(
-            params, force=True, scheduler=cluster.scheduler_address, progress=False
-        )
-        assert result.ok, result.summary()
-        assert len(result.rendered) == len(result.reports)
-        # each worker rendered through its own warm server
-        started = client.run(
-            lambda: __import__("netlab.batch._engine").batch._engine._WORKER_POOL is not None
-        )
-        assert any(started.values())
-    assert engine._WORKER_POOL is None  # nothing was rendered in this process
+def test_renders_on_a_dask_cluster(tmp_path_factory, monkeypatch):
+    pytest.importorskip("dask.distributed")
+    # a four-school run rendered on two local workers, the scheduler named by its address
+    # (built once, shared with the Dask tests)
+    built = cluster_build(tmp_path_factory)
+    result = built.result
+    monkeypatch.setenv("NETLAB_HOME", str(built.home))
+    assert result.ok, result.summary()
+    assert len(result.rendered) == len(result.reports)
+    # each worker rendered through its own warm server
+    assert any(built.warm.values())
+    assert not built.warm_here  # nothing was rendered in this process
+    assert engine._WORKER_POOL is None
     for r in result.reports:
-        assert (paths.reports_dir("small") / r.html).stat().st_size > 10_000
+        assert (paths.reports_dir("few") / r.html).stat().st_size > 10_000
 
 
 _TOY = """
@@ -262,10 +245,10 @@ def write(path, nb):
 """
 
 
-def test_a_registered_output_is_written_linked_listed_and_kept(small, monkeypatch, tmp_path):
+@pytest.mark.render
+def test_a_registered_output_is_written_linked_listed_and_kept(few, monkeypatch, tmp_path):
     """A new kind of output beside every report is one registry entry, nothing in batch."""
-    home, params = small
-    monkeypatch.setenv("NETLAB_HOME", str(home))
+    home, params = few
     (tmp_path / "netlab_toy_summary.py").write_text(_TOY)
     # the reports render in other processes: they import the writer by its name
     monkeypatch.setenv(
@@ -274,7 +257,7 @@ def test_a_registered_output_is_written_linked_listed_and_kept(small, monkeypatc
     monkeypatch.syspath_prepend(str(tmp_path))
     toy = publish.Output("txt", ".txt", writer="netlab_toy_summary:write", label="summary")
     publish.register_output(toy)
-    out = paths.reports_dir("small")
+    out = paths.reports_dir("few")
     try:
         result = build.build(params, jobs=2, force=True, progress=False)
         assert result.ok, result.summary()
@@ -288,14 +271,14 @@ def test_a_registered_output_is_written_linked_listed_and_kept(small, monkeypatc
             assert summary.read_text() == f"{code + 1} code cells ran\n", r.id
             assert f'<a href="{html.escape(paths.beside(r.html, ".txt"))}">summary</a>' in index
             assert entry["outputs"]["txt"] == paths.beside(r.html, ".txt")
-        held = publish.hold_last_good(out, paths.work_dir("small"), True)
+        held = publish.hold_last_good(out, paths.work_dir("few"), True)
         one = Path(result.reports[0].html).with_suffix(".txt")
         assert (held / one).read_text() == (out / one).read_text()  # kept with its report
         publish.remove_report(out, result.reports[0].html)
         assert not (out / one).exists()  # and removed with it
     finally:
         publish.OUTPUTS.pop("txt", None)
-        shutil.rmtree(paths.work_dir("small") / publish.LAST_GOOD, ignore_errors=True)
+        shutil.rmtree(paths.work_dir("few") / publish.LAST_GOOD, ignore_errors=True)
         for f in out.rglob("*.txt"):
             f.unlink()
     assert not build.build(params, jobs=2, progress=False).failures  # the run is whole again
@@ -332,20 +315,18 @@ def test_a_misspelt_parameter_fails_instead_of_running_on_defaults(tmp_path):
     assert not (tmp_path / "x.html").exists()
 
 
-@pytest.mark.render
 def test_a_district_run_writes_district_reports_leading_with_each_team_indicator(
-    tmp_path_factory, monkeypatch
+    districts,  # noqa: F811 (the fixture imported above)
+    monkeypatch,
 ):
     from netlab import privacy
     from netlab.names import in_sentence
 
-    home = make_home(tmp_path_factory.mktemp("netlab-districts"))
-    shutil.copy(REPO / "params" / "districts-demo.yaml", home / "params" / "districts-demo.yaml")
-    monkeypatch.setenv("NETLAB_HOME", str(home))
-    params = load_params("districts-demo")
-    synth.write(synth.generate_districts(seed=2027), paths.resolve(params.raw_dir))
-    result = build.build(params, jobs=2, progress=False)
-    assert result.ok, result.summary()
+    # the districts demo as the reports' own tests build it, once per session (read only)
+    params = districts["params"]
+    monkeypatch.setenv("NETLAB_HOME", str(districts["home"]))
+    assert params.run == "districts-demo" and params.unit == "district"
+    assert districts["result"].ok, districts["result"].summary()
     out = paths.reports_dir("districts-demo")
     units = pd.read_parquet(paths.processed_dir("districts-demo") / "units.parquet")
     labels = pd.read_parquet(paths.processed_dir("districts-demo") / "measures.parquet")

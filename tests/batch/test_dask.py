@@ -8,14 +8,12 @@ nodes mount the shared project elsewhere).
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
-from netlab import batch, paths, pipeline, publish, synth
+from netlab import paths
 from netlab.batch import _dask
-from netlab.params import load_params
-from tests._support import make_home, params_like_demo
+from tests._support import cluster_build
 
 
 def test_a_task_names_its_files_relative_to_the_project_or_the_package(tmp_path, monkeypatch):
@@ -48,50 +46,26 @@ def test_a_task_names_its_files_relative_to_the_project_or_the_package(tmp_path,
 
 @pytest.mark.slow
 def test_workers_in_their_own_folders_render_and_print(tmp_path_factory, monkeypatch):
-    distributed = pytest.importorskip("dask.distributed")
-    home = make_home(tmp_path_factory.mktemp("netlab-dask"))
-    (home / "params" / "spread.yaml").write_text(params_like_demo("spread"))
+    pytest.importorskip("dask.distributed")
+    # a four-school run rendered on two workers, shared with the build's own Dask test
+    built = cluster_build(tmp_path_factory)
+    home, mount, result = built.home, built.mount, built.result
     monkeypatch.setenv("NETLAB_HOME", str(home))
-    synth.write(
-        synth.generate(5, seed=9, n_bright_spots=1, n_lookalikes=1),
-        home / "data" / "raw" / "spread",
-    )
-    params = load_params("spread")
-    pipeline.prepare(params)
-    mount = tmp_path_factory.mktemp("mounts") / "project"
-    mount.symlink_to(home, target_is_directory=True)
-    sent, printed_here = [], []
-    portable = _dask.portable
-    monkeypatch.setattr(
-        _dask, "portable", lambda *a, **k: sent.append(portable(*a, **k)) or sent[-1]
-    )
-    real_print = publish.print_pdfs
-    monkeypatch.setattr(
-        publish, "print_pdfs", lambda jobs, **k: printed_here.extend(jobs) or real_print(jobs, **k)
-    )
-    with (
-        distributed.LocalCluster(
-            processes=True,
-            n_workers=2,
-            threads_per_worker=1,
-            dashboard_address=None,
-            env={"NETLAB_HOME": str(mount)},
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        folders = {}
-        for i, worker in enumerate(sorted(client.scheduler_info()["workers"])):
-            folders[worker] = tmp_path_factory.mktemp(f"worker{i}")
-            client.run(os.chdir, str(folders[worker]), workers=[worker])
-        result = batch.build(params, force=True, scheduler=client, progress=False)
-        assert result.ok, result.summary()
-        assert client.run(os.getcwd) == {w: str(f) for w, f in folders.items()}
-        used = client.run(lambda: __import__("os").environ.get("NETLAB_HOME"))
-        assert set(used.values()) == {str(mount)}
-    assert len(sent) == len(result.reports)
-    for task in sent:
+    assert result.ok, result.summary()
+    assert built.cwd == built.folders  # each worker worked in its own folder
+    assert set(built.homes.values()) == {str(mount)}
+    assert len(built.sent) == len(result.reports)
+    for task in built.sent + built.sent_again:
         assert str(home) not in task.to_json().replace(json.dumps(task.client_home), "")
-    out = paths.reports_dir("spread")
+    out = paths.reports_dir("few")
     for r in result.reports:
         assert r.pdf is not None and (out / r.pdf).stat().st_size > 1000, r.id
-    assert printed_here == []  # every PDF was printed on a worker
+    assert built.printed_here == []  # every PDF was printed on a worker
+    # given the client itself rather than its address, the build renders on it as well
+    # (and leaves it open: the workers answered afterwards)
+    again = built.again
+    assert again.ok, again.summary()
+    assert [r.id for r in again.rendered] == [built.redone]
+    assert [t.id for t in built.sent_again] == [built.redone]
+    redone = next(r for r in again.reports if r.id == built.redone)
+    assert (out / redone.html).stat().st_size > 10_000 and (out / redone.pdf).exists()

@@ -1,9 +1,9 @@
 """The publish gate: a report that would send out what it may not is held back.
 
-A small run of its own, built from notebooks with planted leaks (test doubles of a
+A four-school run of its own, built from notebooks with planted leaks (test doubles of a
 section): one school's report names a peer, another's workbook gets a table cell on six
 students that its page never shows. And a new version of a library that draws the
-reports renders them all again.
+reports renders them all again (in a copy of that run).
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ import nbformat
 import pandas as pd
 import pytest
 
-from netlab import batch, paths, pipeline, synth
+from netlab import batch, paths, pipeline, publish
 from netlab.batch import RenderTask, ReportOutcome
 from netlab.batch import _gate as gate
 from netlab.params import load_params
-from tests._support import REPO, make_home, params_like_demo
+from tests._support import REPO, built_once, copy_home, few_home
+
+RUN = "few"
 
 SMALL_TABLE = (
     '<table class="netlab-table" data-min-cell="10"><thead><tr><th>Group</th>'
@@ -49,34 +51,35 @@ def _plant(notebook, names_peer_in: str, peer: str, small_in: str):
     nbformat.write(nb, notebook)
 
 
-@pytest.fixture(scope="module")
-def leaky(tmp_path_factory):
-    root = tmp_path_factory.mktemp("netlab-gate")
-    shutil.copytree(REPO / "notebooks", root / "notebooks")
-    home = make_home(root)
-    (home / "params" / "gate.yaml").write_text(params_like_demo("gate"))
+def _build_leaky(root: Path, tmp_path_factory) -> tuple:
+    home = few_home(tmp_path_factory, root / "home", pdf=True)
+    (home / "notebooks").unlink()  # notebooks of its own rather than the repository's
+    shutil.copytree(REPO / "notebooks", home / "notebooks")
     mp = pytest.MonkeyPatch()
     mp.setenv("NETLAB_HOME", str(home))
     try:
-        synth.write(
-            synth.generate(6, seed=11, n_bright_spots=1, n_lookalikes=1),
-            home / "data" / "raw" / "gate",
-        )
-        params = load_params("gate")
-        pipeline.prepare(params)
-        units = pd.read_parquet(paths.processed_dir("gate") / "units.parquet")
+        params = load_params(RUN)
+        units = pd.read_parquet(paths.processed_dir(RUN) / "units.parquet")
         ids, names = units["unit_id"].astype(str).tolist(), units["unit_name"].tolist()
         _plant(home / "notebooks" / "school.ipynb", ids[0], names[1], ids[2])
         result = batch.build(params, jobs=2, progress=False)
     finally:
         mp.undo()
+    assert not result.prepared  # the copy came prepared
     return home, params, ids, names, result
+
+
+@pytest.fixture(scope="module")
+def leaky(tmp_path_factory):
+    """A copy of a prepared four-school run, printed to PDF, built from planted notebooks
+    once per session (read it only)."""
+    return built_once(tmp_path_factory, "leaky", lambda root: _build_leaky(root, tmp_path_factory))
 
 
 def test_a_report_naming_a_peer_is_held_back(leaky, monkeypatch):
     home, params, ids, names, result = leaky
     monkeypatch.setenv("NETLAB_HOME", str(home))
-    out = paths.reports_dir("gate")
+    out = paths.reports_dir(RUN)
     by_id = {r.id: r for r in result.reports}
     held = by_id[f"school:{ids[0]}"]
     assert held.status == "held"
@@ -98,7 +101,7 @@ def test_a_report_naming_a_peer_is_held_back(leaky, monkeypatch):
 def test_a_workbook_cell_on_six_students_is_held_back(leaky, monkeypatch):
     home, _, ids, _, result = leaky
     monkeypatch.setenv("NETLAB_HOME", str(home))
-    out = paths.reports_dir("gate")
+    out = paths.reports_dir(RUN)
     held = {r.id: r for r in result.reports}[f"school:{ids[2]}"]
     assert held.status == "held"
     assert "too few students" in held.error and "xlsx" in held.error and "html" not in held.error
@@ -107,9 +110,19 @@ def test_a_workbook_cell_on_six_students_is_held_back(leaky, monkeypatch):
     assert (out / "schools" / f"{ids[3]}.xlsx").exists()
 
 
-def test_a_new_version_of_a_drawing_library_renders_every_report_again(leaky, monkeypatch):
-    home, params, _, _, first = leaky
+def test_a_new_version_of_a_drawing_library_renders_every_report_again(
+    leaky, monkeypatch, tmp_path
+):
+    built, _, _, _, first = leaky
+    home = copy_home(built, tmp_path / "gate")  # the build below changes the run
     monkeypatch.setenv("NETLAB_HOME", str(home))
+    params = load_params(RUN)
+    # the PDFs are not what this is about: the copy keeps the first build's prints
+    monkeypatch.setattr(
+        publish,
+        "print_pdfs",
+        lambda jobs, **_: publish.PdfOutcome(written=[p for _, p, *_ in jobs if p.exists()]),
+    )
     real = metadata.version
     keys = {t.id: t.key for t in batch.plan(params)}
     monkeypatch.setattr(

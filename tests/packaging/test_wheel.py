@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests._support import REPO
+from tests._support import REPO, built_once
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
 
@@ -40,7 +40,11 @@ def _clean_env(tmp: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
+    """The wheel, built once per session (not once per worker)."""
+    return built_once(tmp_path_factory, "wheel", _build_wheel)
+
+
+def _build_wheel(out: Path) -> Path:
     env = _clean_env(out)
     # Built from a copy of the sources: a build writes build/ and *.egg-info where it runs.
     source = out / "source"
