@@ -47,7 +47,7 @@ TERMS = {"spring": "Spring 2026", "fall": "Fall 2026"}
 
 @pytest.fixture
 def two_terms(netlab_home, tmp_path_factory):
-    """The two terms prepared once per session, copied into this test's project root."""
+    """The two terms prepared once per test session, copied into this test's project root."""
     shared, network = built_once(tmp_path_factory, "history-two-terms", _prepare_two_terms)
     shutil.copytree(shared, netlab_home, symlinks=True, dirs_exist_ok=True)
     for path in netlab_home.rglob("*.json"):  # files naming the shared root name the copy
