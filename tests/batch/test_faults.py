@@ -2,8 +2,9 @@
 
 A build killed halfway (``kill -9``) and built again; a damaged processed file; two builds
 of one run at once; one school whose report breaks; params naming schools that are not
-there. Every build here is ``netlab build`` in its own process, on a six-school synthetic
-network in a throw-away project root: each test starts from a copy of one good build.
+there. Every build here is ``netlab build`` in its own process, on a four-school synthetic
+network in a throw-away project root: each test starts from a copy of one good build (with
+its PDFs), and a test whose builds are not about printing turns PDFs off in its copy.
 """
 
 from __future__ import annotations
@@ -49,13 +50,13 @@ def netlab(home: Path, *args: str, wait: bool = True, timeout: float = 300):
 
 
 def _build(root: Path) -> Path:
-    """A six-school run built by the command, in a project root of its own."""
+    """A four-school run built by the command, in a project root of its own."""
     root = make_home(root)
     text = (REPO / "params" / "demo.yaml").read_text()
     text = re.sub(r"(?m)^run: .*$", f"run: {RUN}", text)
     text = re.sub(r"(?m)^raw_dir: .*$", f"raw_dir: data/raw/{RUN}", text)
     (root / "params" / f"{RUN}.yaml").write_text(text)
-    net = synth.generate(6, seed=11, n_bright_spots=1, n_lookalikes=1)
+    net = synth.generate(4, seed=11, n_bright_spots=1, n_lookalikes=1)
     synth.write(net, root / "data" / "raw" / RUN)
     done = netlab(root, "build", f"params/{RUN}.yaml", "--jobs", "2")
     assert done.returncode == 0, done.err
@@ -66,6 +67,12 @@ def _build(root: Path) -> Path:
 def home(tmp_path_factory, tmp_path):
     """A good build of our own: a copy of the run built once per session."""
     return copy_home(built_once(tmp_path_factory, "faults", _build), tmp_path / "home")
+
+
+def _no_pdfs(home: Path) -> None:
+    """Turn PDFs off in the run's params (every report is then rendered again, unprinted)."""
+    path = home / "params" / f"{RUN}.yaml"
+    path.write_text(path.read_text() + "pdf: false\n")
 
 
 def _out(home: Path) -> Path:
@@ -170,6 +177,7 @@ def test_a_damaged_processed_file_is_found_and_the_run_prepared_again(home):
 
 
 def test_two_builds_at_once_one_waits_or_exits_with_a_message(home):
+    _no_pdfs(home)
     first = netlab(home, "build", f"params/{RUN}.yaml", "--force", "--jobs", "1", wait=False)
     lock = home / "data" / "processed" / RUN / "_work" / "build.lock"
     deadline = time.monotonic() + 60
@@ -202,6 +210,7 @@ def test_one_broken_school_fails_alone_and_the_last_good_reports_are_kept(home):
     original = {p: p.read_bytes() for p in (folder / "rates.parquet", folder / "manifest.json")}
     rates = pd.read_parquet(folder / "rates.parquet")
     broken = sorted(rates["unit_id"].unique())[2]
+    _no_pdfs(home)
     rewrite_processed(folder / "rates.parquet", rates[rates["unit_id"] != broken])
     try:
         done = netlab(home, "build", f"params/{RUN}.yaml", "--force", "--jobs", "2")

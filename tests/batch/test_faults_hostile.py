@@ -4,8 +4,9 @@ One six-school synthetic run is built with ``netlab build`` in its own process, 
 throw-away project root, after its exports and params are made hostile as a tester would:
 school names that are spreadsheet formulas or script, school ids that share a slug, a
 Windows device name and a 300-character id, and every text field of the params carrying
-a script payload. A second build without Chromium must leave no stale PDF; a students
-file cut mid-row must stop the build naming the row.
+a script payload. It is built once per test session and read only; on a copy of it, a
+second build without Chromium must leave no stale PDF, and a students file cut mid-row
+must stop the build naming the row.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import pandas as pd
 import pytest
 
 from netlab import cells, paths, synth
-from tests._support import REPO, make_home
+from tests._support import REPO, built_once, copy_home, make_home
 
 pytestmark = pytest.mark.faults
 
@@ -84,9 +85,9 @@ def _params_text(run: str, raw: str) -> str:
     return yaml.safe_dump(base, allow_unicode=True)
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    root = make_home(tmp_path_factory.mktemp("netlab-hostile"))
+def _build(root: Path) -> Path:
+    """The hostile run, built by the command in a project root of its own."""
+    root = make_home(root)
     (root / "params" / f"{RUN}.yaml").write_text(_params_text(RUN, f"data/raw/{RUN}"))
     raw = root / "data" / "raw" / RUN
     synth.write(synth.generate(6, seed=11, n_bright_spots=1, n_lookalikes=1), raw)
@@ -106,6 +107,18 @@ def home(tmp_path_factory):
     done = netlab(root, "build", f"params/{RUN}.yaml", "--jobs", "2", timeout=900)
     assert done.returncode == 0, done.stderr
     return root
+
+
+@pytest.fixture
+def home(tmp_path_factory):
+    """The hostile run, built once per test session (read it only)."""
+    return built_once(tmp_path_factory, "hostile", _build)
+
+
+@pytest.fixture
+def own_home(home, tmp_path):
+    """A copy of the hostile run for a test that changes it."""
+    return copy_home(home, tmp_path / "home")
 
 
 def _out(home: Path) -> Path:
@@ -176,7 +189,8 @@ def test_no_params_text_makes_a_live_element_in_any_page(home):
     assert seen  # the focal group's label is shown, as text
 
 
-def test_a_build_without_chromium_leaves_no_stale_pdf(home):
+def test_a_build_without_chromium_leaves_no_stale_pdf(own_home):
+    home = own_home
     out = _out(home)
     before = sorted(out.rglob("*.pdf"))
     if not before:
@@ -199,8 +213,8 @@ def test_a_build_without_chromium_leaves_no_stale_pdf(home):
     assert "earlier build removed" in done.stdout + done.stderr
 
 
-def test_a_students_file_cut_mid_row_stops_the_build_naming_the_row(home):
-    run = "hostile-cut"
+def test_a_students_file_cut_mid_row_stops_the_build_naming_the_row(own_home):
+    home, run = own_home, "hostile-cut"
     raw = home / "data" / "raw" / run
     shutil.copytree(home / "data" / "raw" / RUN, raw)
     data = (raw / "students.csv").read_bytes()

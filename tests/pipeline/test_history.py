@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -11,21 +13,47 @@ from netlab import clean, cli, paths, pipeline, synth
 from netlab.exceptions import InputError
 from netlab.params import load_params
 from netlab.words import since_cell, unit_since_words
+from tests._support import built_once
+
+
+def _prepare_two_terms(root: Path) -> tuple[Path, synth.SynthNetwork]:
+    """A small network prepared for two terms in ``root``: spring (class 2025, a late
+    college) and fall."""
+    for sub in ("params", "notebooks", "data/raw", "data/processed", "reports"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    network = synth.generate(4, seed=5, n_bright_spots=0)
+    synth.write_term_exports(network, root / "data" / "raw" / "spring", through=2025)
+    synth.write_exports(network, root / "data" / "raw" / "fall")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("NETLAB_HOME", str(root))
+    try:
+        for run, term in TERMS.items():
+            pipeline.prepare(load_params(_write_params(root, run, term)), fit=False)
+    finally:
+        mp.undo()
+    return root, network
+
+
+def _write_params(home: Path, run: str, term: str) -> Path:
+    # the raw folder is named from the project root, so a copy's params (and the hash of
+    # its inputs) are the same as the shared run's
+    path = home / "params" / f"{run}.yaml"
+    path.write_text(f"run: {run}\nnetwork: Small\nterm: {term}\nraw_dir: data/raw/{run}\n")
+    return path
+
+
+TERMS = {"spring": "Spring 2026", "fall": "Fall 2026"}
 
 
 @pytest.fixture
-def two_terms(netlab_home):
-    """A small network prepared for two terms: spring (class 2025, a late college) and fall."""
-    network = synth.generate(4, seed=5, n_bright_spots=0)
-    spring = netlab_home / "data" / "raw" / "spring"
-    fall = netlab_home / "data" / "raw" / "fall"
-    synth.write_term_exports(network, spring, through=2025)
-    synth.write_exports(network, fall)
-    for run, raw, term in (("spring", spring, "Spring 2026"), ("fall", fall, "Fall 2026")):
-        (netlab_home / "params" / f"{run}.yaml").write_text(
-            f"run: {run}\nnetwork: Small\nterm: {term}\nraw_dir: {raw}\n"
-        )
-        pipeline.prepare(load_params(netlab_home / "params" / f"{run}.yaml"), fit=False)
+def two_terms(netlab_home, tmp_path_factory):
+    """The two terms prepared once per test session, copied into this test's project root."""
+    shared, network = built_once(tmp_path_factory, "history-two-terms", _prepare_two_terms)
+    shutil.copytree(shared, netlab_home, symlinks=True, dirs_exist_ok=True)
+    for path in netlab_home.rglob("*.json"):  # files naming the shared root name the copy
+        text = path.read_text()
+        if str(shared) in text:
+            path.write_text(text.replace(str(shared), str(netlab_home)))
     return network
 
 
@@ -112,7 +140,8 @@ def test_another_key_against_the_history_stops(two_terms, netlab_home, capsys):
     """A lost key made anew must not re-key the history's network (real build)."""
     paths.key_file().unlink()
     params = netlab_home / "params" / "fall.yaml"
-    assert cli.main(["build", str(params)]) != 0  # a real build stops before rendering
+    # a real build stops before rendering (one render server warms meanwhile, not one a core)
+    assert cli.main(["build", str(params), "--jobs", "1"]) != 0
     err = capsys.readouterr().err
     assert "netlab rekey" in err and "is missing" in err and "Traceback" not in err
     assert not paths.key_file().exists()  # nothing was made silently

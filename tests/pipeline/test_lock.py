@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import signal
@@ -15,25 +16,30 @@ from netlab import paths
 from netlab.exceptions import BuildError
 from netlab.pipeline import _lock as _lock
 
-HOLD = """
-import sys, time
-from netlab.pipeline import run_lock
-with run_lock("r1"):
-    print("held", flush=True)
-    time.sleep(60)
-"""
+
+def _hold(told) -> None:
+    """Hold run r1's lock for a minute, as a build in progress would, and say so."""
+    sys.argv = ["-c"]  # a process started as `python -c`: no command to name
+    with _lock.run_lock("r1"):
+        told.send("held")
+        time.sleep(60)
 
 
 @pytest.fixture
 def holder(netlab_home):
-    """Another process holding the lock of run r1 (a build in progress)."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", HOLD], stdout=subprocess.PIPE, text=True, env=os.environ.copy()
-    )
-    assert proc.stdout.readline().strip() == "held"
+    """Another process holding the lock of run r1 (a build in progress).
+
+    It is forked from this one, which has netlab imported already, rather than started
+    afresh: the lock is the same file lock either way, held by another process.
+    """
+    fork = multiprocessing.get_context("fork")
+    hear, told = fork.Pipe(duplex=False)
+    proc = fork.Process(target=_hold, args=(told,), daemon=True)
+    proc.start()
+    assert hear.poll(60) and hear.recv() == "held"
     yield proc
     proc.kill()
-    proc.wait()
+    proc.join()
 
 
 def test_a_second_build_exits_with_a_message_naming_the_first(holder):
@@ -69,8 +75,8 @@ def test_a_waiting_build_starts_when_the_first_ends(holder):
 
 
 def test_a_stale_lock_of_a_killed_build_is_recognised(holder):
-    holder.send_signal(signal.SIGKILL)
-    holder.wait()
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.join()
     assert _lock.holder("r1") is None  # nobody holds it: the kernel let it go
     said = []
     with _lock.run_lock("r1", say=said.append) as state:
