@@ -294,6 +294,21 @@ def test_practice_section_names_the_errors_used(demo_prepared):
     assert "CR1" in school and "netlab-covariance-warning" in school
 
 
+def test_a_pre_trend_is_said_in_words_and_its_p_value_only_for_analysts(demo_prepared):
+    within = demo_prepared.models["practices__within"]
+    first = within.index[within["estimable"]][0]
+    flagged = within.assign(pretrend_flag=False)
+    flagged.loc[first, ["pretrend_flag", "pretrend_p"]] = [True, 0.031]
+    prepared = _with_models(demo_prepared, practices__within=flagged)
+    html = report.practices_network(report.from_prepared(prepared)).html()
+    assert "already changing in the years before they did" in html
+    analysts = re.findall(r'<p class="netlab-analyst-line">(.*?)</p>', html, flags=re.S)
+    assert any("Pre-trend tests" in line and "p = 0.03" in line for line in analysts)
+    outside = re.sub(r'<details class="netlab-fold netlab-analyst.*?</details>', "", html,
+                     flags=re.S)  # fmt: skip
+    assert "p = 0.03" not in outside
+
+
 def test_school_practices_show_the_staggered_check_and_schools_like_this_one(demo_prepared):
     units = demo_prepared.units
     uid = units["unit_id"].iloc[2]

@@ -110,6 +110,7 @@ def practices_network(r: Report) -> Section:
     w = within.assign(label=[pr.practice_label(p) for p in within["practice"]])
     noun = r.noun.lower()
     s.add(_practice_table(r, w, f"Within {noun}s: each {noun} against itself over time"))
+    s.add(_pretrend_line(w))
     s.add(_covariance_note(within, noun))
     for name, caption in (
         ("practices__student_level", "Student-level sensitivity model"),
@@ -154,6 +155,19 @@ def _practice_table(r: Report, frame: pd.DataFrame, caption: str) -> str:
         caption=caption,
         fold=True,
     )
+
+
+def _pretrend_line(within: pd.DataFrame) -> str | None:
+    """The within-unit pre-trend tests' p values, for analysts (the sentences say it in
+    words: "already changing in the years before")."""
+    if "pretrend_p" not in within.columns:
+        return None
+    tested = within[within["pretrend_p"].notna()]
+    if tested.empty:
+        return None
+    said = "; ".join(f"{_E(_capital(row.label))}: p = {row.pretrend_p:.2f}"
+                     for row in tested.itertuples())  # fmt: skip
+    return analyst_line(f"Pre-trend tests (were adopters already changing before?): {said}.")
 
 
 def _covariance_note(within: pd.DataFrame, noun: str) -> str | None:

@@ -88,11 +88,10 @@ def _one_sentence(
         )
     start = _estimate_words(row, label, measure_label, group_label, unit_label)
     text = _evidence_words(row, start, direction, n_tested, unit_label)
-    if bool(row.pretrend_flag):
-        p = float(row.pretrend_p)
+    if bool(row.pretrend_flag):  # the test's p value is in the analysts' line
         text += (
-            f" Caution: {unit_label}s that started it were already changing before they did "
-            f"(pre-trend test p = {p:.2f}), so part of this difference may have happened anyway."
+            f" Caution: {unit_label}s that started it were already changing in the years "
+            "before they did, so part of this difference may have happened anyway."
         )
     return text
 
