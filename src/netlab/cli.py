@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from netlab import paths
+from netlab._startup import own_process
 from netlab._version import __version__
 from netlab.exceptions import NetlabError, ParamsError, SchemaError
 
@@ -429,6 +430,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         The exit status (0 on success).
     """
+    own_process()
     args = _parser().parse_args(argv)
     if args.verbose:
         _verbose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import sys
 
 import pytest
@@ -104,3 +105,16 @@ def test_the_command_line_offers_the_engines_methods():
     from netlab import cli
 
     assert cli.START_METHODS == engine.START_METHODS
+
+
+def test_a_render_server_starts_without_the_iri_grammar_and_still_validates_notebooks():
+    # the server's own start line, then what a report needs of nbformat
+    code = engine._SERVE.removesuffix("serve()") + (
+        "import sys, nbformat; "
+        f"nbformat.validate(nbformat.read({str(REPO / 'notebooks' / 'school.ipynb')!r}, 4)); "
+        "print(sys.modules.get('rfc3987_syntax', 'never imported'))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "None"

@@ -40,6 +40,7 @@ def test_starting_imports_nothing_heavy(code):
     # Only the light leaves the command line needs: no face of a step of the flow.
     assert set(subpackages) <= {
         "netlab._lazy",
+        "netlab._startup",
         "netlab._version",
         "netlab.cli",
         "netlab.exceptions",

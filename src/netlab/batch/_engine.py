@@ -262,7 +262,13 @@ def fork_render(task: RenderTask | dict[str, Any]) -> dict[str, Any]:
     return json.loads(data)
 
 
-_SPAWNED = "from netlab.batch._engine import _spawned; _spawned()"
+_SPAWNED = (
+    "import netlab._startup as s; s.own_process(); "
+    "from netlab.batch._engine import _spawned; _spawned()"
+)
+_SERVE = (
+    "import netlab._startup as s; s.own_process(); from netlab.batch._engine import serve; serve()"
+)
 
 
 def _spawned() -> None:
@@ -393,7 +399,7 @@ class WarmPool:
     def _start(self) -> subprocess.Popen:
         err = open(self._log, "ab") if self._log else subprocess.DEVNULL  # noqa: SIM115
         proc = subprocess.Popen(
-            [sys.executable, "-c", "from netlab.batch._engine import serve; serve()"],
+            [sys.executable, "-c", _SERVE],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=err,
