@@ -4,8 +4,8 @@ made once per test session.
 A build made with :func:`built_once` is made once per session, not once per worker: with
 ``pytest -n 2`` the first worker to ask builds it under the session's common temporary
 folder, holding a file lock, and the other worker reads what it left (the build's outcome
-is pickled beside it). Tests read these builds; a test that changes a run builds a small
-one of its own (:func:`small_home`), never the 30-school demo.
+is pickled beside it). Tests read these builds; a test that changes a run works on its own
+copy of a prepared four-school run (:func:`few_home`), never on the 30-school demo.
 """
 
 from __future__ import annotations
@@ -172,37 +172,6 @@ def _build_demo(root: Path) -> Demo:
 def demo_build(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Demo:
     """The 30-school demo with its spring term, built once per session (read it only)."""
     return built_once(tmp_path_factory, "demo", _build_demo)
-
-
-def _build_small(root: Path) -> tuple[Path, Any]:
-    home = make_home(root)
-    (home / "params" / "small.yaml").write_text(params_like_demo("small"))
-    mp = pytest.MonkeyPatch()
-    mp.setenv("NETLAB_HOME", str(home))
-    try:
-        synth.write(
-            synth.generate(8, seed=7, n_bright_spots=1, n_lookalikes=1),
-            home / "data" / "raw" / "small",
-        )
-        params = load_params("small")
-        pipeline.prepare(params)
-        result = batch.build(params, jobs=2, progress=False)
-        assert result.ok, result.summary()
-    finally:
-        mp.undo()
-    return home, params
-
-
-def small_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
-    """An eight-school run (``small``), prepared and built once per session: its project
-    root and params (read it only; :func:`small_home` gives a copy to change)."""
-    return built_once(tmp_path_factory, "small", _build_small)
-
-
-def small_home(tmp_path_factory: pytest.TempPathFactory, target: Path) -> tuple[Path, Any]:
-    """A copy of :func:`small_run` in ``target``, for a test to change as it likes."""
-    home, params = small_run(tmp_path_factory)
-    return copy_home(home, target), params
 
 
 def copy_home(home: Path, target: Path) -> Path:

@@ -56,7 +56,7 @@ def pytest_configure(config):
 #: The marked tiers, in the order a test is counted under when it carries several.
 TIERS = ("browser", "faults", "public", "stats", "slow", "render")
 #: Fixtures holding a rendered build: a test using one is in the render tier.
-BUILDS = frozenset({"demo", "districts", "counts", "florida", "yaml_run", "leaky", "small"})
+BUILDS = frozenset({"demo", "districts", "counts", "florida", "yaml_run", "leaky"})
 
 
 def pytest_collection_modifyitems(config, items):
