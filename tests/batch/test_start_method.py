@@ -107,14 +107,19 @@ def test_the_command_line_offers_the_engines_methods():
     assert cli.START_METHODS == engine.START_METHODS
 
 
-def test_a_render_server_starts_without_the_iri_grammar_and_still_validates_notebooks():
-    # the server's own start line, then what a report needs of nbformat
+def test_a_render_server_starts_without_what_reports_never_use_and_still_renders():
+    # the server's own start line, then what a report needs: nbformat, pandera's schemas
     code = engine._SERVE.removesuffix("serve()") + (
-        "import sys, nbformat; "
+        "import sys, nbformat; from netlab import report, schemas; "
         f"nbformat.validate(nbformat.read({str(REPO / 'notebooks' / 'school.ipynb')!r}, 4)); "
-        "print(sys.modules.get('rfc3987_syntax', 'never imported'))"
+        "print([sys.modules.get(m, 'never') for m in ('rfc3987_syntax', 'dask.dataframe')])"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=300, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip() == "None"
+    assert done.stdout.strip() == "[None, None]"
+    # the command line's own set-up keeps Dask's frames (a --scheduler build uses Dask)
+    code = "from netlab._startup import own_process; own_process(); import dask.dataframe"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -263,11 +263,12 @@ def fork_render(task: RenderTask | dict[str, Any]) -> dict[str, Any]:
 
 
 _SPAWNED = (
-    "import netlab._startup as s; s.own_process(); "
+    "import netlab._startup as s; s.own_process(renders_only=True); "
     "from netlab.batch._engine import _spawned; _spawned()"
 )
 _SERVE = (
-    "import netlab._startup as s; s.own_process(); from netlab.batch._engine import serve; serve()"
+    "import netlab._startup as s; s.own_process(renders_only=True); "
+    "from netlab.batch._engine import serve; serve()"
 )
 
 
