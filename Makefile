@@ -71,7 +71,9 @@ test: $(STAMP) browser ## The whole test suite (every tier: fast, render, browse
 	@rm -f $(MIN_LOG).rc; ( $(MAKE) --no-print-directory $(MIN_STAMP) > $(MIN_LOG) 2>&1; \
 	  echo $$? > $(MIN_LOG).rc ) &
 	$(BIN)/mypy
-	@start=$$(date +%s); $(BIN)/python -m pytest -q -n 2 --durations=15; rc=$$?; \
+	@# three workers on two cores: while one waits for a build another worker makes once
+	@# for all of them (and its single-threaded steps), the third has a test to run
+	@start=$$(date +%s); $(BIN)/python -m pytest -q -n 3 --durations=15; rc=$$?; \
 	  echo "main suite: $$(( $$(date +%s) - start )) s"; exit $$rc
 	@while [ ! -f $(MIN_LOG).rc ]; do sleep 1; done; cat $(MIN_LOG); \
 	  test "$$(cat $(MIN_LOG).rc)" = 0 || { echo "installing $(MIN_VENV) failed (above)"; exit 1; }

@@ -36,6 +36,7 @@ def test_a_bad_or_impossible_choice_says_what_to_do(monkeypatch):
     assert engine.start_method("") == "spawn"  # where fork is missing, spawn is the default
 
 
+@pytest.mark.render
 def test_a_spawned_report_fails_like_a_forked_one(tmp_path):
     task = {
         "id": "x",
@@ -107,6 +108,7 @@ def test_the_command_line_offers_the_engines_methods():
     assert cli.START_METHODS == engine.START_METHODS
 
 
+@pytest.mark.render
 def test_a_render_server_starts_without_what_reports_never_use_and_still_renders():
     # the server's own start line, then what a report needs: nbformat, pandera's schemas
     code = engine._SERVE.removesuffix("serve()") + (
