@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests._support import REPO
 
 SRC = REPO / "src"
@@ -33,6 +35,7 @@ print("\\n".join(failed) or "ok")
 """
 
 
+@pytest.mark.slow  # every module imported afresh in a child interpreter
 def test_every_module_imports_without_posix_only_modules():
     env = {**os.environ, "PYTHONPATH": str(SRC)}
     done = subprocess.run(
