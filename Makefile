@@ -23,9 +23,9 @@ help: ## List the targets
 # pyproject.toml since the lock was made still installs (then run `make lock`).
 $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	@# pip installs uv (at the lock's pin); uv installs the rest at the lock's pins, in seconds
+	@# pip installs uv (at the lock's pin); uv installs the rest at the lock's pins, compiled (as pip does)
 	$(BIN)/pip install --quiet -c $(LOCK) uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -c $(LOCK) -e ".[dev]"
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -c $(LOCK) -e ".[dev]"
 	$(BIN)/python -m ipykernel install --user --name $(KERNEL) --display-name "Python (netlab)"
 	touch $(STAMP)
 
@@ -34,13 +34,13 @@ setup: $(STAMP) ## Create .venv, install netlab (versions from requirements.lock
 lock: $(STAMP) ## Regenerate requirements.lock from pyproject.toml (keeps pins; UPGRADE=1 takes the newest)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
 	  --quiet --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade) -o $(LOCK)
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -c $(LOCK) -e ".[dev]"
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -c $(LOCK) -e ".[dev]"
 	touch $(STAMP)
 
 $(MIN_STAMP): pyproject.toml | $(STAMP)
 	rm -rf $(MIN_VENV)
 	$(BIN)/uv venv --quiet --python $(PYTHON) $(MIN_VENV)
-	VIRTUAL_ENV=$(CURDIR)/$(MIN_VENV) $(BIN)/uv pip install --quiet --resolution lowest-direct -e ".[dev]"
+	VIRTUAL_ENV=$(CURDIR)/$(MIN_VENV) $(BIN)/uv pip install --quiet --compile-bytecode --resolution lowest-direct -e ".[dev]"
 	touch $(MIN_STAMP)
 
 test-min: $(MIN_STAMP) ## The fast tier on the lowest versions pyproject.toml allows (.venv-min)
