@@ -267,3 +267,24 @@ def test_a_term_built_again_is_not_read_from_a_stale_comparison(two_terms, netla
     got = since.set_index(since["unit_id"].astype(str))
     assert (got.loc[now.index, "rate"].to_numpy() == now["rate"].to_numpy()).all()
     assert (now["rate"] > 0).any()
+
+
+def test_a_term_that_fails_while_kept_leaves_the_history_as_it_was(two_terms, monkeypatch):
+    from netlab.pipeline import _keep
+
+    prepared = pipeline.load("fall")
+    files = sorted(p.relative_to(pipeline.history_file())
+                   for p in pipeline.history_file().rglob("*") if p.is_file())  # fmt: skip
+    rows = len(pipeline.history(table="rates"))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the comparison failed")
+
+    monkeypatch.setattr(_keep, "stored_since", broken)
+    monkeypatch.setattr(prepared.params, "term", "Winter 2027")  # a new snapshot
+    with pytest.raises(RuntimeError, match="comparison failed"):
+        pipeline.append(prepared)
+    after = sorted(p.relative_to(pipeline.history_file())
+                   for p in pipeline.history_file().rglob("*") if p.is_file())  # fmt: skip
+    assert after == files  # no rates file of a term the history does not hold
+    assert len(pipeline.history(table="rates")) == rows

@@ -166,8 +166,12 @@ def _file(path: Path, table: str, network: str, term: str, as_of: dt.date) -> Pa
     return path / table / paths.slug(network) / f"{as_of.isoformat()}__{paths.slug(term)}.parquet"
 
 
-def _write(frame: pd.DataFrame, key: dict, target: Path) -> None:
-    """Write a term's frame with its network, term and as-of date (atomically)."""
+def _write(frame: pd.DataFrame, key: dict, target: Path, *, publish: bool = True) -> Path:
+    """Write a term's frame with its network, term and as-of date (atomically).
+
+    With ``publish=False`` the file is left under its temporary name, which is returned:
+    the caller moves it into place (``tmp.replace(target)``) once the term is whole.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -182,7 +186,10 @@ def _write(frame: pd.DataFrame, key: dict, target: Path) -> None:
     tmp = target.with_suffix(".tmp")
     stats = [c for c in _FILTERED if c in table.column_names]
     pq.write_table(table, tmp, write_statistics=stats)
+    if not publish:
+        return tmp
     tmp.replace(target)
+    return target
 
 
 def _latest(frame: pd.DataFrame | None, by: list[str], year: str = "year") -> pd.DataFrame:

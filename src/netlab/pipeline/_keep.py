@@ -2,13 +2,15 @@
 with the term before as the pages show it, and last its facts (see
 :mod:`netlab.pipeline._history`, :mod:`netlab.pipeline._since`).
 
-The term's rates file, the largest, is written on a thread while the headlines and the
-comparison are worked out (Parquet writing runs outside Python's lock); the facts are
-written only once every other file is there, so a term is never half in the history.
+The term's rates file, the largest, is written on a thread under a temporary name while
+the headlines and the comparison are worked out (Parquet writing runs outside Python's
+lock), and moved into place only when they are; the facts are written only once every
+other file is there, so a term is never half in the history.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -55,16 +57,24 @@ def append(prepared: Prepared, *, path: Path | None = None) -> dt.date:
         rates = rates.assign(unit_id=rates["unit_id"].astype("str"))
     where = Path(path or history_file())
 
-    def write(table: str, frame: pd.DataFrame) -> None:
-        _write(frame, key, _file(where, table, key["network"], key["term"], as_of))
+    def target(table: str) -> Path:
+        return _file(where, table, key["network"], key["term"], as_of)
 
     with ThreadPoolExecutor(max_workers=1) as pool:
-        written = pool.submit(write, "rates", rates)
-        heads = headlines(prepared)
-        since = stored_since(rates, heads, {**key, "built": built}, prepared.params, path=where)
-        write("headlines", heads)
-        write("since", since)
-        written.result()  # raises what writing the rates raised
+        # the rates are staged under a temporary name and moved into place only once the
+        # rest is worked out: a failure below leaves the history as it was
+        staged = pool.submit(_write, rates, key, target("rates"), publish=False)
+        try:
+            heads = headlines(prepared)
+            since = stored_since(rates, heads, {**key, "built": built}, prepared.params,
+                                 path=where)  # fmt: skip
+        except BaseException:
+            with contextlib.suppress(Exception):
+                staged.result().unlink()
+            raise
+        staged.result().replace(target("rates"))  # raises what writing the rates raised
+    _write(heads, key, target("headlines"))
+    _write(since, key, target("since"))
     # the term's facts last: a term is in the history once its terms file is there
-    write("terms", terms)
+    _write(terms, key, target("terms"))
     return as_of
