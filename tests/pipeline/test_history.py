@@ -288,3 +288,42 @@ def test_a_term_that_fails_while_kept_leaves_the_history_as_it_was(two_terms, mo
                    for p in pipeline.history_file().rglob("*") if p.is_file())  # fmt: skip
     assert after == files  # no rates file of a term the history does not hold
     assert len(pipeline.history(table="rates")) == rows
+
+
+def test_a_side_and_the_join_by_hand():
+    """Each unit's latest class with a rate (a class without one is passed over), its
+    places from the headlines, and two sides joined with the change, on rows made by hand."""
+    from netlab.pipeline._compare import joined, side
+
+    rates = pd.DataFrame({
+        "unit_id": ["a", "a", "a", "b", "b", "c", "a"],
+        "year": [2024, 2025, 2026, 2025, 2025, 2025, 2026],
+        "measure": ["m", "m", "m", "m", "m", "m", "other"],
+        "group": ["focal", "focal", "focal", "focal", "all", "focal", "focal"],
+        "numerator": [3, 4, 0, 5, 9, 1, 7],
+        "denominator": [10, 10, 0, 20, 30, 2, 8],
+        "rate": [0.3, 0.4, float("nan"), 0.25, 0.3, 0.5, 0.875],
+    })  # fmt: skip
+    rates["unit_id"] = rates["unit_id"].astype("str")
+    heads = pd.DataFrame({
+        "unit_id": ["a", "b", "b", "d", "c", None],
+        "kind": ["funnel", "funnel", "traction_stage", "traction_stage", "bright_spot", "aim"],
+        "measure": ["m", "other", None, None, "m", "m"],
+        "group": ["focal", "focal", None, None, "focal", "focal"],
+        "value": ["above", "below", "spread", "depth", "bright spot", "reached"],
+    })  # fmt: skip
+    now = side(rates, heads, "m", "focal").to_pandas().set_index("unit_id")
+    assert sorted(now.index) == ["a", "b", "c", "d"]
+    assert now.loc["a", "year"] == 2025 and now.loc["a", "rate"] == 0.4  # 2026 has no rate
+    assert now.loc["b", "denominator"] == 20 and now.loc["c", "rate"] == 0.5
+    assert now.loc["a", "funnel"] == "above" and pd.isna(now.loc["b", "funnel"])  # other measure
+    assert now.loc["b", "stage"] == "spread" and now.loc["d", "stage"] == "depth"
+    assert pd.isna(now.loc["d", "rate"])
+    assert now["bright_spot"].to_dict() == {"a": False, "b": False, "c": True, "d": False}
+    earlier = rates.assign(rate=rates["rate"] / 2)
+    out = joined(side(rates, heads, "m", "focal"),
+                 side(earlier[earlier["unit_id"] != "c"], heads.iloc[:0], "m", "focal"))  # fmt: skip
+    out = out.to_pandas().set_index("unit_id")
+    assert list(out.index) == ["a", "b", "c", "d"]
+    assert out.loc["a", "change"] == pytest.approx(0.2) and pd.isna(out.loc["c", "change"])
+    assert out.loc["c", "bright_spot"] and not out["previous_bright_spot"].any()

@@ -37,6 +37,7 @@ from netlab import paths
 
 if TYPE_CHECKING:
     import duckdb
+    import pyarrow as pa
 
     from netlab.params import RunParams
     from netlab.pipeline._prepared import Prepared
@@ -166,8 +167,11 @@ def _file(path: Path, table: str, network: str, term: str, as_of: dt.date) -> Pa
     return path / table / paths.slug(network) / f"{as_of.isoformat()}__{paths.slug(term)}.parquet"
 
 
-def _write(frame: pd.DataFrame, key: dict, target: Path, *, publish: bool = True) -> Path:
-    """Write a term's frame with its network, term and as-of date (atomically).
+def _write(
+    frame: pd.DataFrame | pa.Table, key: dict, target: Path, *, publish: bool = True
+) -> Path:
+    """Write a term's frame (pandas or Arrow) with its network, term and as-of date
+    (atomically).
 
     With ``publish=False`` the file is left under its temporary name, which is returned:
     the caller moves it into place (``tmp.replace(target)``) once the term is whole.
@@ -175,7 +179,9 @@ def _write(frame: pd.DataFrame, key: dict, target: Path, *, publish: bool = True
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = (
+        frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+    )
     n = table.num_rows
     zeros = pa.array(np.zeros(n, dtype=np.int32))
     for name in ("network", "term"):

@@ -2,10 +2,10 @@
 with the term before as the pages show it, and last its facts (see
 :mod:`netlab.pipeline._history`, :mod:`netlab.pipeline._since`).
 
-The term's rates file, the largest, is written on a thread under a temporary name while
-the headlines and the comparison are worked out (Parquet writing runs outside Python's
-lock), and moved into place only when they are; the facts are written only once every
-other file is there, so a term is never half in the history.
+Every file of the term is written under a temporary name (the rates, the largest, on a
+thread while the headlines and the comparison are worked out: Parquet writing runs outside
+Python's lock) and moved into place only once all are written, the facts last: a term is
+never half in the history, and a failure leaves it as it was.
 """
 
 from __future__ import annotations
@@ -60,21 +60,26 @@ def append(prepared: Prepared, *, path: Path | None = None) -> dt.date:
     def target(table: str) -> Path:
         return _file(where, table, key["network"], key["term"], as_of)
 
+    staged: list[tuple[Path, Path]] = []  # (temporary file, its place), in publishing order
     with ThreadPoolExecutor(max_workers=1) as pool:
-        # the rates are staged under a temporary name and moved into place only once the
-        # rest is worked out: a failure below leaves the history as it was
-        staged = pool.submit(_write, rates, key, target("rates"), publish=False)
+        # every file is staged under a temporary name (the rates, the largest, on a thread
+        # while the rest is worked out) and moved into place only once all are written: a
+        # failure leaves the history as it was
+        rates_file = pool.submit(_write, rates, key, target("rates"), publish=False)
         try:
             heads = headlines(prepared)
             since = stored_since(rates, heads, {**key, "built": built}, prepared.params,
                                  path=where)  # fmt: skip
+            for table, frame in (("headlines", heads), ("since", since), ("terms", terms)):
+                staged.append((_write(frame, key, target(table), publish=False), target(table)))
+            staged.insert(0, (rates_file.result(), target("rates")))  # raises what writing raised
         except BaseException:
             with contextlib.suppress(Exception):
-                staged.result().unlink()
+                staged.append((rates_file.result(), target("rates")))
+            for tmp, _ in staged:
+                tmp.unlink(missing_ok=True)
             raise
-        staged.result().replace(target("rates"))  # raises what writing the rates raised
-    _write(heads, key, target("headlines"))
-    _write(since, key, target("since"))
     # the term's facts last: a term is in the history once its terms file is there
-    _write(terms, key, target("terms"))
+    for tmp, place in staged:
+        tmp.replace(place)
     return as_of

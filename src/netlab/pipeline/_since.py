@@ -18,26 +18,31 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from netlab import paths
-from netlab.pipeline._history import _file, connect, duck, equal, history_file
 
-_NOW = ["year", "numerator", "denominator", "rate", "funnel", "stage", "bright_spot"]
-_COLUMNS = ["unit_id", *_NOW, *(f"previous_{c}" for c in _NOW), "change", "term", "as_of",
-            "previous_term", "previous_as_of"]  # fmt: skip
+if TYPE_CHECKING:
+    import pyarrow as pa
+from netlab.pipeline._compare import NOW, SIDE, frame, joined, side
+from netlab.pipeline._history import _file, connect, duck, history_file
+
+_JOINED = ["unit_id", *NOW, *(f"previous_{c}" for c in NOW), "change"]  # see joined()
+_COLUMNS = [*_JOINED, "term", "as_of", "previous_term", "previous_as_of"]
 _STORED = ["measure", "group", "built", "previous_built"]  # the stored table's own key
+_KEPT = [*_JOINED, *_STORED]  # what is read of a stored table
 _RATE = ["unit_id", "year", "numerator", "denominator", "rate"]
-_TYPES = {"unit_id": "string", "year": "Int64", "previous_year": "Int64", "funnel": "string",
-          "stage": "string", "previous_funnel": "string", "previous_stage": "string",
-          **dict.fromkeys(["numerator", "denominator", "rate", "previous_numerator",
-                           "previous_denominator", "previous_rate", "change"], "float64")}  # fmt: skip
-_KNOWN: dict[tuple, pd.DataFrame] = {}  # each network's terms, by its files' names and stamps
+_HEADS = ["unit_id", "kind", "measure", "group", "value"]
+_KNOWN: dict[Path, tuple] = {}  # each terms file's rows (Arrow), by its stamp
 
 
 def terms(network: str, *, path: Path | None = None) -> pd.DataFrame:
     """The network's snapshots in the history, oldest first (empty when it has none).
+
+    Each snapshot's ``terms`` file is read once per process and again only when it changes
+    (its size or modification time), so reading the terms after keeping one reads one file.
 
     Parameters
     ----------
@@ -49,29 +54,38 @@ def terms(network: str, *, path: Path | None = None) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        The network's snapshots in the history, oldest first (empty when it has none).
+        One row per snapshot, ordered by as-of date then build time: ``run``, ``key_id``
+        (the pseudonym key's fingerprint), ``built``, ``network``, ``term``, ``as_of``.
     """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     folder = Path(path or history_file()) / "terms" / paths.slug(network)
     files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
-    if not files:
-        return pd.DataFrame(columns=["network", "term", "as_of", "run", "key_id", "built"])
-    stamp = (network, *((f.as_posix(), f.stat().st_mtime_ns, f.stat().st_size) for f in files))
-    if stamp in _KNOWN:
-        return _KNOWN[stamp].copy()
-    glob = (folder.as_posix() + "/*.parquet").replace("'", "''")
-    frame = (
-        duck()
-        .execute(
-            f"SELECT * FROM read_parquet('{glob}', union_by_name = true) WHERE network = ? "
-            "ORDER BY as_of, built",
-            [network],
-        )
-        .df()
-    )
-    frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
-    _KNOWN.clear()
-    _KNOWN[stamp] = frame.reset_index(drop=True)
-    return _KNOWN[stamp].copy()
+    tables = [_terms_file(f) for f in files]
+    if not tables:
+        return pd.DataFrame(columns=["run", "key_id", "built", "network", "term", "as_of"])
+    table = pa.concat_tables(tables, promote_options="permissive")
+    table = table.filter(pc.equal(table["network"], network))
+    return table.sort_by([("as_of", "ascending"), ("built", "ascending")]).to_pandas()
+
+
+def _terms_file(file: Path) -> pa.Table:
+    """One snapshot's ``terms`` rows as Arrow, read again only when the file changed."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    stat = file.stat()
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    known = _KNOWN.get(file)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    table = pq.ParquetFile(file).read().replace_schema_metadata(None)
+    for i, field in enumerate(table.schema):  # the network and term are stored as dictionaries
+        if pa.types.is_dictionary(field.type):
+            table = table.set_column(i, field.name, table[field.name].cast(field.type.value_type))
+    _KNOWN[file] = (stamp, table)
+    return table
 
 
 def snapshots(
@@ -118,104 +132,87 @@ def _read(path, table: str, snap: dict, columns: list[str], where: str = "", arg
     return duck().execute(sql, list(args)).df()
 
 
-def _latest(frame: pd.DataFrame) -> pd.DataFrame:
-    """Each unit's latest class with a rate: ``year``, ``numerator``, ``denominator``, ``rate``."""
-    frame = frame.loc[frame["rate"].notna(), _RATE]
-    latest = frame.groupby("unit_id")["year"].transform("max")
-    return frame[frame["year"] == latest].set_index("unit_id")
+def _read_stored(path, snap: dict) -> pa.Table | None:
+    """A snapshot's stored ``since`` table, whole and small, read straight from its file
+    (None when it has none, or one written before it held every column read here)."""
+    import pyarrow.parquet as pq
+
+    file = _file(Path(path or history_file()), "since", snap["network"], snap["term"],
+                 snap["as_of"])  # fmt: skip
+    if not file.exists():
+        return None
+    stored = pq.ParquetFile(file)
+    if not set(_KEPT) <= set(stored.schema_arrow.names):
+        return None
+    return stored.read(columns=_KEPT)
 
 
-def _places(heads: pd.DataFrame, measure: str, group: str) -> pd.DataFrame:
-    """Each unit's funnel place and traction stage, and whether it is a bright spot."""
-    mine = heads["unit_id"].notna() & (
-        (heads["kind"] == "traction_stage")
-        | ((heads["measure"] == measure) & (heads["group"] == group))
-    )
-    heads = heads[mine]
-    out = pd.DataFrame(index=pd.Index(heads["unit_id"].unique(), name="unit_id"))
-    for kind, col in (("funnel", "funnel"), ("traction_stage", "stage")):
-        rows = heads[heads["kind"] == kind].drop_duplicates("unit_id").set_index("unit_id")
-        out[col] = rows["value"]
-    out["bright_spot"] = out.index.isin(heads.loc[heads["kind"] == "bright_spot", "unit_id"])
-    return out
-
-
-def _now(rates: pd.DataFrame, heads: pd.DataFrame, measure: str, group: str) -> pd.DataFrame:
-    """A term's own side of the comparison, from its rates and headlines."""
-    mine = rates.loc[equal(rates, measure=measure, group=group), _RATE]
-    return _latest(mine).join(_places(heads, measure, group), how="outer")
-
-
-def _from_snapshot(path, snap: dict, measure: str, group: str) -> pd.DataFrame:
+def _from_snapshot(path, snap: dict, measure: str, group: str) -> pa.Table:
     """A snapshot's side of the comparison: its stored ``since`` figures, else its files."""
-    stored = _read(path, "since", snap, ["unit_id", *_NOW, *_STORED]) if snap["built"] else None
+    stored = _read_stored(path, snap) if snap["built"] else None
     if stored is not None and _matches(stored, measure, group, snap["built"]):
-        return stored.set_index("unit_id")[_NOW]
-    rates = _read(path, "rates", snap, _RATE, 'WHERE measure = ? AND "group" = ?',
-                  (measure, group))  # fmt: skip
-    heads = _read(path, "headlines", snap, ["unit_id", "kind", "measure", "group", "value"],
+        return stored.select(["unit_id", *NOW])
+    rates = _read(path, "rates", snap, [*_RATE, "measure", "group"],
+                  'WHERE measure = ? AND "group" = ?', (measure, group))  # fmt: skip
+    heads = _read(path, "headlines", snap, _HEADS,
                   "WHERE unit_id IS NOT NULL AND (kind = 'traction_stage' OR "
                   '(measure = ? AND "group" = ?))', (measure, group))  # fmt: skip
-    rates = rates if rates is not None else pd.DataFrame(columns=_RATE)
-    if heads is None:
-        heads = pd.DataFrame(columns=["unit_id", "kind", "measure", "group", "value"])
-    return _latest(rates).join(_places(heads, measure, group), how="outer")
+    if rates is None:
+        rates = pd.DataFrame(columns=[*_RATE, "measure", "group"])
+    return side(rates, heads if heads is not None else pd.DataFrame(columns=_HEADS), measure,
+                group)  # fmt: skip
 
 
-def _matches(stored: pd.DataFrame, measure: str, group: str, built, previous=False) -> bool:
+def _matches(stored: pa.Table, measure: str, group: str, built, previous=False) -> bool:
     """The stored table is this measure and group, built with this snapshot (and, where
     given, set beside ``previous``: the term before as it is now)."""
-    if stored.empty:
+    if not stored.num_rows:
         return False
-    first = stored.iloc[0]
+    first = stored.select(_STORED).slice(0, 1).to_pylist()[0]
     same = first["measure"] == measure and first["group"] == group
     same = same and pd.Timestamp(first["built"]) == pd.Timestamp(built)
     if previous is not False:
         was = first["previous_built"]
-        same = same and (pd.isna(was) if previous is None else
+        same = same and (was is None if previous is None else
                          pd.Timestamp(was) == pd.Timestamp(previous["built"]))  # fmt: skip
     return bool(same)
 
 
-def _compare(now: pd.DataFrame, then: pd.DataFrame, current: dict, before: dict) -> pd.DataFrame:
-    """The two sides joined, one row per unit, with the change and both terms."""
-    out = now.reindex(columns=_NOW).join(then.reindex(columns=_NOW).add_prefix("previous_"),
-                                         how="outer")  # fmt: skip
-    out.index.name = "unit_id"
-    out["change"] = out["rate"] - out["previous_rate"]
+def _finish(out: pd.DataFrame, current: dict, before: dict) -> pd.DataFrame:
+    """The comparison as it is read: both terms and their dates beside each unit's row."""
     out["term"], out["as_of"] = current["term"], current["as_of"]
     out["previous_term"], out["previous_as_of"] = before["term"], before["as_of"]
-    return _typed(out.reset_index())
-
-
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """The comparison's columns, in order and with one set of types, sorted by unit."""
-    out = frame.reindex(columns=_COLUMNS)
-    for col in ("bright_spot", "previous_bright_spot"):
-        out[col] = out[col].astype("boolean").fillna(False).astype(bool)
-    return out.astype(_TYPES).sort_values("unit_id", ignore_index=True)
+    return out[_COLUMNS]
 
 
 def stored_since(rates: pd.DataFrame, heads: pd.DataFrame, key: dict, params, *,
-                 path: Path | None = None) -> pd.DataFrame:  # fmt: skip
+                 path: Path | None = None) -> pa.Table:  # fmt: skip
     """The term's ``since`` table, written once when it is kept: each unit's figure on the
     run's focal measure for its focal group, beside the term before (none when it is the
     network's first). ``key`` is the snapshot (network, term, as-of date, build time)."""
+    import pyarrow as pa
+
     measure, group = params.focal_measure, "focal"
-    now = _now(rates, heads, measure, group)
+    now = side(rates, heads, measure, group)
     known = terms(key["network"], path=path)
     earlier = known[(known["as_of"] < key["as_of"]) & (known["term"] != key["term"])]
     before = earlier.iloc[-1].to_dict() if len(earlier) else None
-    if before is None:
-        then = pd.DataFrame(columns=_NOW)
-        before = {"term": None, "as_of": None, "built": None}
-    else:
-        then = _from_snapshot(path, before, measure, group)
-    out = _compare(now, then, key, before)
-    out = out.drop(columns=["term", "as_of"])
-    return out.assign(measure=measure, group=group, built=key["built"],
-                      previous_built=pd.Timestamp(before["built"]) if before["built"] is not None
-                      else pd.NaT)  # fmt: skip
+    then = SIDE.empty_table() if before is None else _from_snapshot(path, before, measure,
+                                                                     group)  # fmt: skip
+    out = joined(now, then)
+    was = before or {"term": None, "as_of": None, "built": None}
+    extra = {
+        "previous_term": (was["term"], pa.string()),
+        "previous_as_of": (was["as_of"], pa.date32()),
+        "measure": (measure, pa.string()),
+        "group": (group, pa.string()),
+        "built": (key["built"], pa.timestamp("us")),
+        "previous_built": (was["built"], pa.timestamp("us")),
+    }
+    n = out.num_rows
+    for name, (value, kind) in extra.items():
+        out = out.append_column(name, pa.array([value] * n, kind))
+    return out
 
 
 def compared(
@@ -233,7 +230,7 @@ def compared(
         return pd.DataFrame()
     now = _from_snapshot(path, {**current, "built": None}, measure, group)
     then = _from_snapshot(path, {**before, "built": None}, measure, group)
-    return _compare(now, then, current, before)
+    return _finish(frame(joined(now, then), _JOINED), current, before)
 
 
 def since_last_term(
@@ -268,12 +265,9 @@ def since_last_term(
     current, before = snapshots(network, as_of=as_of, path=path)
     if current is None or before is None:
         return pd.DataFrame()
-    stored = _read(path, "since", current, [c for c in _COLUMNS if c not in ("term", "as_of")]
-                   + _STORED)  # fmt: skip
+    stored = _read_stored(path, current)
     if stored is not None and _matches(stored, measure, group, current["built"], before):
-        stored["term"], stored["as_of"] = current["term"], current["as_of"]
-        stored["previous_term"], stored["previous_as_of"] = before["term"], before["as_of"]
-        return _typed(stored)
+        return _finish(frame(stored, _JOINED), current, before)
     return compared(network, measure=measure, group=group, as_of=as_of, path=path)
 
 
