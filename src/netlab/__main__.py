@@ -2,7 +2,7 @@
 
 import sys
 
-from netlab.cli import main
+from netlab.cli import command
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(command())

@@ -43,7 +43,9 @@ def csv_text(value: Any) -> Any:
     Returns
     -------
     Any
-        The value, with a ``'`` before text a spreadsheet would evaluate.
+        ``value`` itself, unless it is text that starts like a formula (``=``, ``+``, ``-``,
+        ``@``, a tab or a carriage return) and is not a plain number: then the same text
+        after a ``'``.
 
     Examples
     --------
@@ -92,7 +94,8 @@ def to_csv(frame: pd.DataFrame) -> str:
     Returns
     -------
     str
-        ``frame`` as CSV text (no index), every cell a value (see :func:`csv_frame`).
+        The whole table as one text: a header line, then one line per row, each ending in
+        CRLF; text a spreadsheet would evaluate starts with ``'``.
     """
     return csv_frame(frame).to_csv(index=False, lineterminator="\r\n")
 

@@ -420,6 +420,9 @@ def _verbose() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``netlab`` command line; return the exit status.
 
+    The process is left as it is: the console script goes through :func:`command`,
+    which also sets the process up as netlab's own.
+
     Parameters
     ----------
     argv : Sequence[str] or None, optional
@@ -430,7 +433,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         The exit status (0 on success).
     """
-    own_process()
     args = _parser().parse_args(argv)
     if args.verbose:
         _verbose()
@@ -455,5 +457,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+def command(argv: Sequence[str] | None = None) -> int:
+    """The ``netlab`` command's entry (the console script and ``python -m netlab``).
+
+    It sets up the process as netlab's own (:func:`netlab._startup.own_process`), then
+    runs :func:`main`. A program or notebook that calls :func:`main` itself keeps its
+    process as it is.
+
+    Parameters
+    ----------
+    argv : Sequence[str] or None, optional
+        The arguments; ``sys.argv[1:]`` when None.
+
+    Returns
+    -------
+    int
+        The exit status from :func:`main` (0 on success).
+    """
+    own_process()
+    return main(argv)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    sys.exit(command())

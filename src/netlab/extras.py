@@ -30,7 +30,8 @@ def missing(extra: str) -> list[str]:
     Returns
     -------
     list[str]
-        The modules of ``extra`` that are not installed (empty when it is complete).
+        The names of the extra's modules that cannot be found (``["playwright"]``),
+        in the order the extra lists them; empty when all are installed.
     """
     modules, _ = EXTRAS[extra]
     return [m for m in modules if importlib.util.find_spec(m) is None]
@@ -47,7 +48,8 @@ def install_hint(extra: str) -> str:
     Returns
     -------
     str
-        How to install an extra, with pip and with conda.
+        One line a person can follow: the ``pip install "netlab[<extra>]"`` command (or
+        ``make setup`` in a checkout) and the conda command that installs it instead.
     """
     return (
         f'pip install "netlab[{extra}]" (in a checkout: make setup), or with conda: '

@@ -345,13 +345,20 @@ def _read_yaml(text: str) -> Any:
     return yamlfile.construct(root)
 
 
+def _is_run_name(text: str) -> bool:
+    """Whether ``text`` reads as a run's name rather than a path: no folder, no YAML suffix."""
+    name = Path(text)
+    return name.name == text and name.suffix.lower() not in (".yaml", ".yml")
+
+
 def load_params(path: str | os.PathLike[str]) -> RunParams:
     """Read and validate ``params/<run>.yaml``.
 
     Parameters
     ----------
     path : str or Path
-        A YAML file, or a run name (``"demo"`` means ``params/demo.yaml``).
+        A YAML file, or a run name (``"demo"`` means ``params/demo.yaml``, whatever else
+        the working folder holds named ``demo``, unless it is a file).
 
     Returns
     -------
@@ -359,10 +366,15 @@ def load_params(path: str | os.PathLike[str]) -> RunParams:
         The run's validated parameters (defaults filled in); an unknown key or a bad value
         is refused with a ParamsError naming the file.
     """
-    p = Path(path)
-    if not p.suffix and not p.exists():
+    p = paths.resolve(path, base=Path.cwd())
+    if not p.is_file() and _is_run_name(str(path)):
         p = paths.params_dir() / f"{path}.yaml"
-    p = paths.resolve(p, base=Path.cwd()) if not p.is_absolute() else p
+    if p.is_dir():
+        raise ParamsError(
+            f"{p} is a folder, not a parameter file.",
+            file=str(p),
+            hint="Give a YAML file such as params/demo.yaml, or a run's name such as demo.",
+        )
     if not p.exists():
         raise ParamsError(
             f"No parameter file at {p}.", hint="Give a path such as params/demo.yaml."

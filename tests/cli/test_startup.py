@@ -74,3 +74,42 @@ def test_python_dash_m_netlab():
     from netlab._version import __version__
 
     assert out.stdout.strip() == f"netlab {__version__}"
+
+
+def _iri_module_after(code: str) -> str:
+    """What a fresh interpreter holds as ``rfc3987_syntax`` after running ``code``."""
+    probe = f"{code}\nimport sys\nprint(repr(sys.modules.get('rfc3987_syntax', 'never')))"
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env
+    )
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_main_called_in_a_kernel_leaves_its_modules_as_they_are():
+    code = "from netlab.cli import main\ntry: main(['--help'])\nexcept SystemExit: pass"
+    assert _iri_module_after(code) == "'never'"
+
+
+def _script_entry() -> str:
+    """The code that runs the ``netlab`` console script as pyproject.toml declares it."""
+    import tomllib
+
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+    module, function = scripts["netlab"].split(":")
+    call = "try: entry(['--help'])\nexcept SystemExit: pass"
+    return f"from {module} import {function} as entry\n{call}"
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        _script_entry(),
+        "import runpy, sys; sys.argv = ['netlab', '--help']\n"
+        "try: runpy.run_module('netlab', run_name='__main__')\nexcept SystemExit: pass",
+    ],
+    ids=["console-script", "python-m-netlab"],
+)
+def test_the_netlab_command_starts_without_building_the_iri_grammar(start):
+    # jsonschema (imported by nbformat) then finds the optional IRI module absent
+    assert _iri_module_after(f"{start}\nimport jsonschema") == "None"

@@ -12,7 +12,7 @@ from netlab import measures
 from netlab.exceptions import MeasureError
 from netlab.measures import Window, apply_windows, split_rates
 from netlab.params import from_dict
-from netlab.pipeline._prepare import run_date
+from netlab.pipeline._prepare import as_of_date
 
 D = dt.date
 ONE = dt.timedelta(days=1)
@@ -117,15 +117,15 @@ def test_sofar_rates_count_every_senior():
     assert row[["numerator", "denominator"]].to_numpy().tolist() == [[1, 4]]
 
 
-def test_run_date_order_params_then_search_date_then_data_then_today():
+def test_as_of_date_order_params_then_search_date_then_data_then_today():
     p = from_dict({"run": "x", "raw_dir": "r"})
     tables = {"pdsa": pd.DataFrame({"start": pd.to_datetime(["2025-03-01", "2025-04-02"])})}
-    assert run_date(p.model_copy(update={"as_of": D(2026, 1, 2)}), D(2026, 11, 15), {}) == D(
+    assert as_of_date(p.model_copy(update={"as_of": D(2026, 1, 2)}), D(2026, 11, 15), {}) == D(
         2026, 1, 2
     )
-    assert run_date(p, D(2026, 11, 15), tables) == D(2026, 11, 15)
-    assert run_date(p, None, tables) == D(2025, 4, 2)
-    assert run_date(p, None, {}) == dt.datetime.now(dt.UTC).date()
+    assert as_of_date(p, D(2026, 11, 15), tables) == D(2026, 11, 15)
+    assert as_of_date(p, None, tables) == D(2025, 4, 2)
+    assert as_of_date(p, None, {}) == dt.datetime.now(dt.UTC).date()
 
 
 def test_params_as_of_and_band():

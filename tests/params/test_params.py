@@ -65,6 +65,25 @@ def test_load_params_reads_yaml_and_reports_bad_yaml(tmp_path):
         load_params(tmp_path / "absent.yaml")
 
 
+@pytest.mark.parametrize("run", ["spring", "spring.2026"])
+def test_a_run_name_means_its_params_file_whatever_folder_shares_the_name(
+    run, netlab_home, tmp_path, monkeypatch
+):
+    (netlab_home / "params" / f"{run}.yaml").write_text(yaml.safe_dump({**BASE, "run": run}))
+    work = tmp_path / "work"
+    (work / run).mkdir(parents=True)  # a folder named like the run (its exports, say)
+    monkeypatch.chdir(work)
+    assert load_params(run).run == run
+    # an existing file is read as given, run name or not
+    (work / "mine").write_text(yaml.safe_dump({**BASE, "run": "mine"}))
+    assert load_params("mine").run == "mine"
+    # a folder given as a path is a message naming it, not a traceback
+    with pytest.raises(ParamsError, match=rf"{run} is a folder, not a parameter file"):
+        load_params(work / run)
+    with pytest.raises(ParamsError, match=r"No parameter file at .*params.absent\.yaml"):
+        load_params("absent")
+
+
 def test_every_params_file_in_the_repo_validates(repo_root):
     files = sorted((repo_root / "params").glob("*.yaml"))
     assert files, "params/ holds no run"

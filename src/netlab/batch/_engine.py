@@ -52,6 +52,7 @@ import papermill  # noqa: F401
 
 from netlab.batch._papermill import _shell
 from netlab.batch._render import _failure, export_html, render
+from netlab.batch._stop import stop
 from netlab.batch._task import RenderTask
 from netlab.exceptions import BuildError
 
@@ -442,20 +443,15 @@ class WarmPool:
         return self._threads.submit(self.run, task)
 
     def close(self) -> None:
-        """Stop the servers (they finish the report in hand first)."""
+        """Stop the servers once the reports queued are done.
+
+        A server still starting (importing the stack) is not waited for: it is asked to
+        stop, given a moment, then terminated (:func:`netlab.batch._stop.stop`).
+        """
         self._threads.shutdown(wait=True)
         with self._lock:
             procs = list(self._all)
-        for proc in procs:
-            with contextlib.suppress(Exception):
-                if proc.stdin is not None:
-                    proc.stdin.close()
-        for proc in procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop(procs)
 
     def __enter__(self) -> WarmPool:
         return self

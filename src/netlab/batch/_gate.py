@@ -217,7 +217,23 @@ def publish(gate: Gate, outcome: ReportOutcome, task: RenderTask, out: Path) -> 
 def hold_back(gate: Gate, outcome: ReportOutcome, out: Path, suffixes: Iterable[str]) -> bool:
     """Check a report's files beside it; when one fails, hold the whole report back.
 
-    Returns True when the report was held back (its files removed from ``out``).
+    Parameters
+    ----------
+    gate : Gate
+        The build's privacy check.
+    outcome : ReportOutcome
+        The report's outcome. When a file fails, it is marked ``"held"``, its error says
+        what was found in which file, and its PDF is forgotten.
+    out : Path
+        The run's reports folder.
+    suffixes : iterable of str
+        The suffixes of the report's files to check (``".pdf"``), each beside its page.
+
+    Returns
+    -------
+    bool
+        True when the report was held back: every one of its files (page, workbook, PDF…)
+        removed from ``out``; False when the files checked were clean (nothing changed).
     """
     files = [out / paths.beside(outcome.html, s) for s in suffixes]
     problems = gate.check(outcome.id, outcome.kind, files)

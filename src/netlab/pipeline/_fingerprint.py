@@ -67,7 +67,9 @@ def raw_files(directory: Path) -> list[Path]:
     Returns
     -------
     list[Path]
-        The files a run rests on: data files (CSV, Excel, Parquet), descriptions (YAML) and the exports those describe (which may sit in subfolders), sorted.
+        Each file once, in path order: those directly in ``directory`` whose suffix
+        marks data or a description, and every file a description there claims,
+        wherever it sits.
     """
     from netlab.sources import claims
 
@@ -92,7 +94,9 @@ def input_hash(params: RunParams) -> str:
     Returns
     -------
     str
-        Hash of the run's raw files and parameters: what the processed tables rest on.
+        16 hexadecimal characters over every raw file's name and bytes and the
+        parameters' values (all but those that only change how reports are written,
+        such as ``pdf``): equal hashes mean the same inputs.
     """
     directory = params.raw_path
     if not directory.is_dir():
@@ -111,7 +115,9 @@ def code_hash() -> str:
     Returns
     -------
     str
-        Hash of the code that prepares a run (changes invalidate processed runs).
+        16 hexadecimal characters over every module and YAML definition of the
+        package, netlab's version and the versions of the libraries that compute; a
+        processed run whose manifest records another one is prepared again.
     """
     # Every module and YAML definition of the package: a change anywhere may change a table.
     files = sorted(paths.PACKAGE.rglob("*.py")) + sorted(paths.PACKAGE_DATA.rglob("*.yaml"))
@@ -134,7 +140,9 @@ def report_code_hash(notebooks: Path, templates: Path) -> str:
     Returns
     -------
     str
-        Hash of everything a report's look rests on: its code, notebooks and template.
+        16 hexadecimal characters over the package's modules, the notebooks, the
+        template's files, netlab's version and the versions of the libraries that
+        compute or draw; part of each report's key, so a change renders it again.
     """
     files: Iterable[Path] = [
         *sorted(paths.PACKAGE.rglob("*.py")),

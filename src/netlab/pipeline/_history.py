@@ -92,7 +92,7 @@ def network_of(params: RunParams) -> str:
 
 def run_date(prepared: Prepared) -> dt.date:
     """The date a run's term is kept under in the history: the prepared run's ``as_of``
-    (worked out once when it was prepared; see :func:`netlab.pipeline._prepare.run_date`).
+    (worked out once when it was prepared; see :func:`netlab.pipeline._prepare.as_of_date`).
 
     Parameters
     ----------

@@ -72,7 +72,7 @@ def prepare_frames(
         min_cell=params.min_cell,
     )
     registry = measures.registry(params)
-    as_of = run_date(params, result.search_date or max(declared, default=None), tables)
+    as_of = as_of_date(params, result.search_date or max(declared, default=None), tables)
     log.info("computing %d measures by %s, as of %s", len(registry.measures), params.unit, as_of)
     rates = _with_focal(measures.compute_rates(tables, params, registry=registry), params)
     windows = {m.name: m.window for m in registry.measures.values()}
@@ -106,7 +106,7 @@ def prepare_frames(
     return prepared
 
 
-def run_date(
+def as_of_date(
     params: RunParams, search_date: dt.date | None, tables: dict[str, pd.DataFrame]
 ) -> dt.date:
     """The run's date: the params' ``as_of``, else the StudentTracker file's latest search

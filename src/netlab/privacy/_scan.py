@@ -23,7 +23,6 @@ _ROW = re.compile(r"<tr\b([^>]*)>(.*?)</tr>", re.S)
 _VALUE_CELL = re.compile(r'<td\b[^>]*class="[^"]*netlab-value[^"]*"[^>]*>(.*?)</td>', re.S)
 _TABLE = re.compile(r'<table\b[^>]*class="[^"]*netlab-table[^"]*"[^>]*>(.*?)</table>', re.S)
 _TAG = re.compile(r"<[^>]+>")
-_FEWER = re.compile(r"^<\s?\d+$")  # "<10": fewer than the smallest cell, no count given
 
 
 def _text(fragment: str) -> str:

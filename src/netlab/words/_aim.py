@@ -59,6 +59,8 @@ def aim_status_words(
     Returns
     -------
     str
+        Two sentences of HTML: the aim (target and date), then the latest rate against
+        the straight path's and the baseline's, ending in ``status`` in bold.
     """
     return (
         f"The aim is {_pct(target)} by {by:%B %Y}. At {_pct(rate)} in "
@@ -82,6 +84,8 @@ def more_students_words(more: int, people: str, baseline_year: int) -> str:
     Returns
     -------
     str
+        One sentence, ``people`` escaped: "That is 40 more students than in 2021." (or
+        "fewer", or "as many ... as" when the counts are equal).
     """
     if more == 0:
         return f"That is as many {_E(people)} as in {baseline_year}."
@@ -180,6 +184,8 @@ def no_status_words(*, phrase: str, who: str, rate: float, year: int, baseline_y
     Returns
     -------
     str
+        One sentence, escaped: the group's latest rate and its year, and that the aim's
+        status is not worked out because the baseline year has no figure.
     """
     return (
         f"{_capital(_E(phrase))} for {_E(who)}: {_pct(rate)} in "

@@ -31,6 +31,8 @@ def share_words(share: float) -> str:
     Returns
     -------
     str
+        "tenth" for the usual share of 0.1, else the share as a whole percentage ("20%"), as
+        it reads after "the network's best".
     """
     return "tenth" if abs(float(share) - 0.1) < 1e-9 else f"{float(share):.0%}"
 
@@ -150,6 +152,9 @@ def no_bright_spot_words(*, noun: str, phrase: str, who: str, share: float, year
     Returns
     -------
     str
+        One sentence, escaped: no unit is a bright spot on the measure for the group, as
+        none is clearly among the network's best share of units over the years the rule
+        needs.
     """
     return (
         f"No {noun} is a bright spot on {_E(phrase)} for "
@@ -201,6 +206,9 @@ def bright_spot_words(
     Returns
     -------
     str
+        Two sentences of HTML: the bright spots on the measure for the group, with the years
+        pooled, the rule they met and their names (escaped, best first); then that a bright
+        spot is a place to learn from and does not by itself show why.
     """
     n = len(names)
     rule = bright_rule_words(

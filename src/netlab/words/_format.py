@@ -30,6 +30,8 @@ def pct(x: float, digits: int = 0) -> str:
     Returns
     -------
     str
+        The share times 100 with ``digits`` decimals and a percent sign ("38%"); "—" when
+        ``x`` is None, NaN or infinite.
     """
     return "—" if x is None or not np.isfinite(x) else f"{100 * x:.{digits}f}%"
 
@@ -45,6 +47,8 @@ def points(x: float) -> str:
     Returns
     -------
     str
+        The change times 100 with its sign and one decimal, then "points" ("+3.1 points",
+        "-0.4 points"); "—" when ``x`` is None, NaN or infinite.
     """
     return "—" if x is None or not np.isfinite(x) else f"{100 * x:+.1f} points"
 
@@ -60,6 +64,8 @@ def whole(x: Any) -> str:
     Returns
     -------
     str
+        The count rounded to a whole number, with commas between thousands ("1,234"); "—"
+        when ``x`` is None or missing.
     """
     return "—" if x is None or pd.isna(x) else f"{int(round(float(x))):,}"
 
@@ -96,6 +102,8 @@ def plural(n: float, word: str, plural: str | None = None) -> str:
     Returns
     -------
     str
+        The count with commas between thousands, a space, then ``word`` when it is exactly
+        1, else the plural ("1 school", "1,200 students").
     """
     n = int(n)
     return f"{n:,} {word if n == 1 else (plural or word + 's')}"
@@ -112,5 +120,7 @@ def capital(text: str) -> str:
     Returns
     -------
     str
+        ``text`` with its first character in upper case and the rest unchanged (an empty
+        text stays empty).
     """
     return text[:1].upper() + text[1:]

@@ -76,6 +76,8 @@ def funnel_place(flag: Any) -> str:
     Returns
     -------
     str
+        "above the upper limit" for ``"above"``, "below the lower limit" for ``"below"``,
+        else "within the limits", as said after a unit's rate.
     """
     return {"above": "above the upper limit", "below": "below the lower limit"}.get(
         str(flag), "within the limits"
@@ -114,6 +116,9 @@ def funnel_position_words(
     Returns
     -------
     str
+        One sentence, escaped: the unit's rate for the group and the students it rests on,
+        against the network rate, where it lies on the funnel, and whether a difference that
+        size is unusual or within ordinary variation.
     """
     place = funnel_place(flag)
     return (
@@ -143,6 +148,8 @@ def funnel_hidden_words(hidden: int, noun: str, min_cell: int) -> str:
     Returns
     -------
     str
+        One sentence: how many units have fewer than ``min_cell`` focal students (or are
+        hidden so that one of those cannot be worked out) and so are not drawn.
     """
     return (
         f"{_capital(_plural(hidden, noun))} with fewer than {min_cell} "
@@ -168,6 +175,9 @@ def spread_words(*, phrase: str, who: str, noun: str, sd: float | None) -> str:
     Returns
     -------
     str
+        Two sentences of HTML: the measure the network varies most on, in bold, and, when
+        ``sd`` is known, how many percentage points units' rates typically sit from the
+        network rate; then that there is most to learn where units differ most.
     """
     return (
         f"The network varies most on <strong>{_E(phrase)}</strong> for {_E(who)}"
@@ -211,6 +221,9 @@ def constellation_words(
     Returns
     -------
     str
+        Two sentences: the network rate in the first and the last year; then the width of
+        the middle half of units' rates in each, and what the change makes the network
+        (moving together, a constellation, or a few stars pulling away).
 
     Examples
     --------

@@ -35,6 +35,9 @@ def spread_card_words(
     Returns
     -------
     str
+        One phrase of HTML, the measure in bold: "On <measure> for <group>", then, when both
+        ``sd`` and ``network_rate`` are known, how many percentage points units typically
+        sit from the network rate; it ends in a full stop.
     """
     text = f"On <strong>{_E(phrase)}</strong> for {_E(who)}"
     return text + (
@@ -58,6 +61,9 @@ def names_words(names: list[str], limit: int = 4) -> str:
     Returns
     -------
     str
+        The escaped names joined as a sentence reads them ("A, B and C"); past ``limit``,
+        the first ``limit`` and how many more ("A, B, C, D and 2 more"); "" when there are
+        none.
     """
     names = [_E(n) for n in names]
     if len(names) > limit:

@@ -47,6 +47,7 @@ def rubric_score(value: float) -> str:
     Returns
     -------
     str
+        A whole score as it is ("3"), any other with one decimal ("2.7").
     """
     return f"{value:g}" if float(value).is_integer() else f"{value:.1f}"
 
@@ -149,7 +150,9 @@ def stance(row: Any) -> str:
     Returns
     -------
     str
-        The visitor's learning stance in a few words, from PDSA cycles and ownership.
+        The visitor's PDSA cycles in the last year ("no PDSA cycles in the last year") and
+        its ownership score out of 4, joined by "; ", each only where known; "not in the
+        data" when neither is.
     """
     parts = []
     if pd.notna(row.visitor_pdsa_cycles):
@@ -299,7 +302,9 @@ def context_words(context: pd.DataFrame | None, noun: str) -> str | None:
     Returns
     -------
     str or None
-        What the matching compared units on, in words ("size (seniors, or enrollment): 36 schools"); "" when it had nothing; None when the run kept no record of it.
+        One "label: N units" part per context variable the matching used (the district
+        aside), joined by "; " ("size (seniors, or enrollment): 36 schools"); "" when it
+        used none; None when the run kept no record of it.
     """
     if context is None or not len(context) or "used" not in context.columns:
         return None
@@ -319,6 +324,8 @@ def gap_words(gap: float, low: float, high: float) -> str:
     Returns
     -------
     str
+        The gap in whole points, then its interval in brackets when both ends are known,
+        joined by no-break spaces so it stays on one line; "—" when the gap is missing.
     """
     if pd.isna(gap):
         return "—"

@@ -61,6 +61,8 @@ def school_covariance_words() -> str:
     Returns
     -------
     str
+        One sentence, the same every time: the intervals marked CR1 use ordinary
+        cluster-robust errors, which run narrow with a few dozen schools.
     """
     return (
         "The network-wide intervals marked CR1 use ordinary cluster-robust errors "
@@ -80,6 +82,9 @@ def practices_caveat_words(noun: str) -> str:
     Returns
     -------
     str
+        Three sentences: each unit is compared with itself over time, so the estimates are
+        leads to test (PDSA cycles, live cases), not proof of cause; the q-values allow for
+        testing several practices at once.
     """
     return (
         f"These estimates compare each {noun} with itself over time; a practice that "
@@ -100,6 +105,9 @@ def staggered_words(noun: str) -> str:
     Returns
     -------
     str
+        A paragraph of plain sentences: why the within-unit estimate can understate a
+        growing effect, what the staggered-adoption estimate compares instead, what its
+        pre-trend test asks and, for districts, when a district counts as adopting.
     """
     return (
         f"The within-{noun} estimate also compares {noun}s that adopted late with {noun}s "
@@ -157,6 +165,10 @@ def for_whom_words(noun: str, min_switchers: int) -> str:
     Returns
     -------
     str
+        Two sentences: each comparison splits the units (or students) in two; with many
+        comparisons some differences come by chance, so q-values count every comparison,
+        each side needs ``min_switchers`` units that switched, and only strong differences
+        are worded.
     """
     return (
         f"Each comparison splits the {noun}s (or the students) in two and asks whether "
@@ -198,6 +210,10 @@ def like_this_one_words(
     Returns
     -------
     str or None
+        Two sentences: how many points more (or fewer) focal students the practice tracked
+        with in units on this unit's side of the split, with the 95% interval, and that this
+        is not proof it would work the same here; None for a split other than low-income
+        share or size.
     """
     if modifier == "share_low_income":
         like = f"with {'more' if above else 'fewer'} low-income students than the median"
@@ -225,6 +241,8 @@ def pretrend_words(p: float) -> str:
     Returns
     -------
     str
+        "steady before" when p is 0.05 or more, "already changing (read with care)" below
+        it, "not tested" when p is missing.
 
     Examples
     --------

@@ -43,7 +43,9 @@ def practice_label(practice: str) -> str:
     Returns
     -------
     str
-        A practice name as words that follow "Schools that started ...".
+        The practice's own words where netlab knows it ("holding a senior application day"),
+        else its name with spaces for underscores, quoted ("using the practice “college
+        fair”").
 
     Examples
     --------
@@ -279,6 +281,9 @@ def heterogeneity_sentences(
     Returns
     -------
     list of str
+        One sentence per strong difference, plus one counting the suggestive ones when there
+        are any; when no difference is strong, one sentence saying how many comparisons were
+        made and that none held; empty when ``table`` is None or empty.
     """
     check_argument("direction", ["higher", "lower"], direction)
     if table is None or table.empty:

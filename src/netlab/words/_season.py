@@ -42,6 +42,7 @@ def day_words(value: object) -> str:
     Returns
     -------
     str
+        The day without a leading zero, the month's full name and the year ("8 March 2024").
     """
     t = pd.Timestamp(value)
     return f"{t.day} {t:%B %Y}"

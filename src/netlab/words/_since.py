@@ -34,6 +34,9 @@ def change_shown(row: Any, min_cell: int) -> bool:
     Returns
     -------
     bool
+        True when the row has this term's and last term's denominators and neither is under
+        ``min_cell``, so the change between them may be shown; False when either is missing
+        or under it.
     """
     now, then = _get(row, "denominator"), _get(row, "previous_denominator")
     return (
@@ -86,6 +89,9 @@ def since_cell(row: Any, min_cell: int) -> str:
     Returns
     -------
     str
+        The change in signed points where it may be shown (else why it is not), then the
+        unit's moves ("now a bright spot"), joined by "; "; "no change in place" when there
+        is neither.
     """
     parts = []
     change = _get(row, "change")
@@ -114,6 +120,9 @@ def unit_since_words(row: Any, *, phrase: str, who: str, min_cell: int) -> str:
     Returns
     -------
     str
+        One sentence with the rate then and now and each class and term, or saying why the
+        two cannot be compared; then, when the unit moved (funnel place, bright spot,
+        traction stage), a second sentence naming the moves.
     """
     term, before = _get(row, "term"), _get(row, "previous_term")
     year, was_year = _get(row, "year"), _get(row, "previous_year")
@@ -192,6 +201,9 @@ def revision_words(n: int, *, previous_term: str, classes: list[int]) -> str:
     Returns
     -------
     str
+        One sentence: that no figure of an earlier class changed since last term, or how
+        many did and for which classes, and that each is listed with both values and their
+        dates.
     """
     if n == 0:
         return f"No figure of an earlier class changed since last term ({previous_term})."
