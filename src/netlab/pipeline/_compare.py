@@ -36,18 +36,26 @@ def arrow(frame: pd.DataFrame | pa.Table, schema: pa.Schema) -> pa.Table:
 
     Columns keep the type they are stored in (pandas' text is Arrow already: nothing is
     copied) unless it has none of its own (all missing) or is a dictionary; the rows a
-    comparison keeps are cast to the schema once they are chosen.
+    comparison keeps are cast to the schema once they are chosen. A pandas float's NaN
+    stays NaN (:func:`chosen` leaves out a NaN rate as it does a missing one).
     """
     if isinstance(frame, pa.Table):
         table = frame.select(schema.names)
     else:
-        columns = [pa.array(frame[name], from_pandas=True) for name in schema.names]
+        columns = [_column(frame[name]) for name in schema.names]
         table = pa.Table.from_arrays(columns, names=schema.names)
     for i, field in enumerate(schema):
         kind = table.schema.field(i).type
         if pa.types.is_null(kind) or pa.types.is_dictionary(kind):
             table = table.set_column(i, field, table.column(i).cast(field.type))
     return table
+
+
+def _column(values: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """A pandas column as Arrow (a float's NaN stays NaN: no pass to mark it missing)."""
+    if values.dtype.kind == "f":
+        return pa.array(values.to_numpy())
+    return pa.array(values, from_pandas=True)
 
 
 def side(rates: pd.DataFrame | pa.Table, heads: pd.DataFrame | pa.Table, measure: str,
@@ -72,7 +80,7 @@ def side(rates: pd.DataFrame | pa.Table, heads: pd.DataFrame | pa.Table, measure
         measure and group, its traction stage and whether it is a bright spot.
     """
     places = _places(arrow(heads, _HEADS).cast(_HEADS), measure, group)
-    both = _latest(arrow(rates, _RATES), measure, group).join(
+    both = _latest(rates, measure, group).join(
         places, "unit_id", join_type="full outer", coalesce_keys=True
     )
     flag = both["bright_spot"].fill_null(False)
@@ -80,12 +88,33 @@ def side(rates: pd.DataFrame | pa.Table, heads: pd.DataFrame | pa.Table, measure
     return both.select(SIDE.names).cast(SIDE)
 
 
-def _latest(rates: pa.Table, measure: str, group: str) -> pa.Table:
-    """Each unit's latest class with a rate: ``unit_id``, ``year``, the counts, ``rate``."""
+def chosen(rates: pd.DataFrame | pa.Table, measure: str, group: str) -> pa.Table:
+    """The rates of one measure for one group that have a rate.
+
+    Parameters
+    ----------
+    rates : DataFrame or pyarrow.Table
+        A term's rates (``unit_id``, ``year``, ``measure``, ``group``, ``numerator``,
+        ``denominator``, ``rate``).
+    measure, group : str
+        The figure chosen.
+
+    Returns
+    -------
+    pyarrow.Table
+        ``unit_id``, ``year``, ``numerator``, ``denominator``, ``rate`` of every unit and
+        class with a rate on that measure for that group (a missing or NaN rate is left out).
+    """
+    rates = arrow(rates, _RATES)
     ours = pc.and_kleene(pc.equal(rates["measure"], measure), pc.equal(rates["group"], group))
     mine = rates.filter(ours.fill_null(False)).cast(_RATES).drop_columns(["measure", "group"])
     rate = mine["rate"]
-    mine = mine.filter(pc.and_kleene(pc.is_valid(rate), pc.invert(pc.is_nan(rate))))
+    return mine.filter(pc.and_kleene(pc.is_valid(rate), pc.invert(pc.is_nan(rate))))
+
+
+def _latest(rates: pd.DataFrame | pa.Table, measure: str, group: str) -> pa.Table:
+    """Each unit's latest class with a rate: ``unit_id``, ``year``, the counts, ``rate``."""
+    mine = chosen(rates, measure, group)
     last = mine.group_by("unit_id").aggregate([("year", "max")])
     return mine.join(last, ["unit_id", "year"], right_keys=["unit_id", "year_max"],
                      join_type="inner")  # fmt: skip

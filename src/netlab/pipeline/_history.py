@@ -151,18 +151,6 @@ def connect(path: Path | None = None) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def equal(frame: pd.DataFrame, **values: object) -> np.ndarray:
-    """The rows whose columns hold the given values (compared in Arrow: fast on strings)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    mask = np.ones(len(frame), dtype=bool)
-    for column, value in values.items():
-        hit = pc.equal(pa.array(frame[column], from_pandas=True), value).fill_null(False)
-        mask &= np.asarray(hit)
-    return mask
-
-
 def _file(path: Path, table: str, network: str, term: str, as_of: dt.date) -> Path:
     return path / table / paths.slug(network) / f"{as_of.isoformat()}__{paths.slug(term)}.parquet"
 
@@ -266,15 +254,17 @@ def headlines(prepared: Prepared) -> pd.DataFrame:
 
 
 def _aim_row(prepared: Prepared) -> pd.DataFrame:
+    import pyarrow.compute as pc
+
+    from netlab.pipeline._compare import chosen
+
     aim = prepared.params.aim
-    r = prepared.rates
-    mine = np.flatnonzero(equal(r, measure=aim.measure, group=aim.group) & r["rate"].notna())
-    if not len(mine):
+    rows = chosen(prepared.rates, aim.measure, aim.group)
+    if not rows.num_rows:
         return pd.DataFrame()
-    years = r["year"].to_numpy()[mine]
-    year = int(years.max())
-    last = mine[years == year]
-    rate = float(r["numerator"].to_numpy()[last].sum() / r["denominator"].to_numpy()[last].sum())
+    year = int(pc.max(rows["year"]).as_py())
+    last = rows.filter(pc.equal(rows["year"], year))
+    rate = pc.sum(last["numerator"]).as_py() / pc.sum(last["denominator"]).as_py()
     value = "reached" if rate >= aim.target else "not yet reached"
     return pd.DataFrame([{"kind": "aim", "measure": aim.measure, "group": aim.group,
                           "year": year, "value": value, "estimate": rate,
