@@ -92,8 +92,8 @@ def main() -> None:
         per_term = size / (args.terms + 1)
         print(f"{len(new.rates):,} rate rows a term, {args.schools:,} schools, "
               f"{args.terms} terms before")  # fmt: skip
-        print(f"append + since last term ({len(since):,} schools): {history_s:.2f} s")
-        print(f"write the term's rates.parquet alone:          {alone_s:.2f} s")
+        print(f"append + since last term ({len(since):,} schools): {history_s:.3f} s")
+        print(f"write the term's rates.parquet alone:          {alone_s:.3f} s")
         print(f"ratio: {history_s / alone_s:.2f}× (goal: within 1.5×)")
         print(f"history: {size / 1e6:.1f} MB for {args.terms + 1} terms, "
               f"{per_term / 1e6:.1f} MB a term (Parquet alone: "
