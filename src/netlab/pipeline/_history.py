@@ -18,9 +18,11 @@ as-of date) is a new snapshot beside the earlier one. A class's figure that a la
 snapshot changes is a **revision**: both rows are kept with their dates, and
 :func:`history` flags the later one. ``bench/history.py`` sets keeping a term and reading
 since last term against writing the term's rates Parquet alone. To keep that close, the
-files keep statistics only for the columns a query filters on (one row group per file, so
-the others would never skip a read), and netlab's own reads share one DuckDB connection
-per process.
+files keep statistics only for the snapshot's own columns (network, term and as-of date:
+the ones that let a query pass over a whole file; a file is one row group holding every
+measure, group and class, so statistics on those would never spare a read, and they cost
+a fifth of writing the rates), and netlab's own reads share one DuckDB connection per
+process.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ if TYPE_CHECKING:
 _TABLES = ("terms", "rates", "headlines", "since")
 _SNAPSHOT = ["network", "term", "as_of"]
 _CELL = ["network", "unit_id", "measure", "group", "year"]
-_FILTERED = ("network", "term", "as_of", "year", "measure", "group")  # columns with statistics
+_FILTERED = ("network", "term", "as_of")  # the columns written with statistics
 _CONNECTION: dict[int, duckdb.DuckDBPyConnection] = {}
 
 
