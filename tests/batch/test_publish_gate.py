@@ -163,12 +163,46 @@ def _gate(tmp_path, name_peers=False):
 
 def test_who_a_report_may_name(tmp_path):
     g = _gate(tmp_path)
-    # "Lincoln" is part of the report's own name, so it cannot be told apart
-    assert g.forbidden("school:S1", "school") == ["Roosevelt High"]
+    # "Lincoln" is part of the report's own name, and still a peer's: the scan looks for it
+    # outside the report's own name
+    assert g.forbidden("school:S1", "school") == ["Roosevelt High", "Lincoln"]
+    assert g.own("school:S1") == ["Lincoln High"]
     assert g.forbidden("school:S2", "school") == ["Lincoln High", "Lincoln"]
     assert g.forbidden("livecase:S2:S3", "livecase") == ["Lincoln High"]
+    assert g.own("livecase:S2:S3") == ["Roosevelt High", "Lincoln"]
     assert g.forbidden("network", "network") == []
     assert _gate(tmp_path, name_peers=True).forbidden("school:S2", "school") == []
+
+
+@pytest.mark.parametrize(
+    ("report_id", "text", "found"),
+    [
+        # a peer's name inside the report's own: the report naming itself, as given and
+        # as reports show a name in capitals
+        ("school:N", "<h1>North Central High</h1><p>North Central High's seniors</p>", []),
+        ("school:N", "<p>North Central High</p>", []),
+        # the same peer's name standing alone names the peer
+        ("school:N", "<h1>North Central High</h1><p>Like Central High, it</p>", ["Central"]),
+        ("school:N", "<p>Central High and North Central High</p>", ["Central"]),
+        ("livecase:N:R", "<p>North Central High hosts Roosevelt High</p>", []),
+        ("livecase:N:R", "<p>North Central High hosts; Central High too</p>", ["Central"]),
+        # the other way: the report's own name inside a peer's
+        ("school:C", "<h1>Central High</h1><p>Central High's seniors</p>", []),
+        ("school:C", "<h1>Central High</h1><p>North Central High does it</p>", ["North"]),
+        ("livecase:C:R", "<p>Central High hosts Roosevelt High</p>", []),
+        ("livecase:C:R", "<p>Central High, like North Central High</p>", ["North"]),
+    ],
+)
+def test_a_peer_whose_name_holds_or_is_held_in_the_reports_own_is_found(
+    tmp_path, report_id, text, found
+):
+    names = {"N": "NORTH CENTRAL HIGH", "C": "CENTRAL HIGH", "R": "Roosevelt High"}
+    g = gate.Gate(min_cell=10, names=names, name_peers=False, work=tmp_path)
+    page = tmp_path / "page.html"
+    page.write_text(text.replace("North Central High</h1>", "NORTH CENTRAL HIGH</h1>"))
+    problems = g.check(report_id, report_id.split(":")[0], [page])
+    named = [p.split("appears: ", 1)[1] for p in problems if "another unit's name" in p]
+    assert [n.strip("'").split()[0] for n in named] == found, problems
 
 
 def test_a_held_report_leaves_nothing_behind_and_its_message_names_no_one(tmp_path):

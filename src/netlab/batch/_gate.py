@@ -79,22 +79,23 @@ class Gate:
         """The names a report may not show: other units', unless it may name them.
 
         A unit's report names only itself and a live-case brief its two teams; the
-        network and traction reports name every unit. A name that is part of a name the
-        report may show is not checked (its own name would be found in it).
+        network and traction reports name every unit. A peer's name that is part of the
+        report's own is still checked: the scan looks for it outside the own names
+        (:meth:`own`), so "Central High" is found in a report on "North Central High".
         """
         if self.name_peers or kind not in ("school", "district", "livecase"):
             return []
         own_ids = report_id.split(":")[1:]
-        own = [self.names.get(u, u) for u in own_ids]
-        return [
-            name
-            for uid, name in self.names.items()
-            if uid not in own_ids and name and not any(name in o for o in own)
-        ]
+        return [name for uid, name in self.names.items() if uid not in own_ids and name]
+
+    def own(self, report_id: str) -> list[str]:
+        """The names a report may show: its unit's, or a live-case brief's two teams'."""
+        return [self.names.get(u, u) for u in report_id.split(":")[1:]]
 
     def check(self, report_id: str, kind: str, files: Iterable[Path]) -> list[str]:
         """Scan a report's files that exist; return the problems, each naming its file."""
         forbidden = self.forbidden(report_id, kind)
+        own = self.own(report_id)
         problems = []
         for path in files:
             if not path.exists():
@@ -105,6 +106,7 @@ class Gate:
                     min_cell=self.min_cell,
                     student_keys=self.student_keys,
                     forbidden_names=forbidden,
+                    own_names=own,
                 )
             elif path.suffix == ".xlsx":
                 found = privacy.scan_xlsx(
@@ -112,10 +114,11 @@ class Gate:
                     min_cell=self.min_cell,
                     student_keys=self.student_keys,
                     forbidden_names=forbidden,
+                    own_names=own,
                 )
             elif path.suffix == ".pdf":
                 found = privacy.scan_pdf(
-                    path, student_keys=self.student_keys, forbidden_names=forbidden
+                    path, student_keys=self.student_keys, forbidden_names=forbidden, own_names=own
                 )
             else:  # any other text sent out: its counts, keys and names, as a page's
                 found = privacy.scan_html(
@@ -123,6 +126,7 @@ class Gate:
                     min_cell=self.min_cell,
                     student_keys=self.student_keys,
                     forbidden_names=forbidden,
+                    own_names=own,
                 )
             problems += [f"{path.name}: {p}" for p in found]
         return problems
