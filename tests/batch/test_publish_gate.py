@@ -17,11 +17,11 @@ import nbformat
 import pandas as pd
 import pytest
 
-from netlab import batch, paths, pipeline, publish
+from netlab import batch, livecase, paths, pipeline, publish
 from netlab.batch import RenderTask, ReportOutcome
 from netlab.batch import _gate as gate
 from netlab.params import load_params
-from tests._support import REPO, built_once, copy_home, few_home
+from tests._support import REPO, built_once, copy_home, few_home, rewrite_processed
 
 RUN = "few"
 
@@ -117,12 +117,8 @@ def test_a_new_version_of_a_drawing_library_renders_every_report_again(
     home = copy_home(built, tmp_path / "gate")  # the build below changes the run
     monkeypatch.setenv("NETLAB_HOME", str(home))
     params = load_params(RUN)
-    # the PDFs are not what this is about: the copy keeps the first build's prints
-    monkeypatch.setattr(
-        publish,
-        "print_pdfs",
-        lambda jobs, **_: publish.PdfOutcome(written=[p for _, p, *_ in jobs if p.exists()]),
-    )
+    # the PDFs are not what this is about: none is printed
+    monkeypatch.setattr(publish, "print_pdfs", lambda jobs, **_: publish.PdfOutcome())
     real = metadata.version
     keys = {t.id: t.key for t in batch.plan(params)}
     monkeypatch.setattr(
@@ -147,6 +143,120 @@ def test_a_new_version_of_a_computing_library_prepares_the_data_again(leaky, mon
         metadata, "version", lambda name: "9.9" if name == "statsmodels" else real(name)
     )
     assert "library" in pipeline.stale_reason(params)
+
+
+# --------------------------------------------------------------------------------------
+# Prints that name a peer: checked before they reach reports/
+# --------------------------------------------------------------------------------------
+
+
+def _tiny_pdf(text: str) -> bytes:
+    """A one-page PDF whose text is ``text`` (what a print of a page would hold)."""
+    stream = f"BT /F1 12 Tf 72 712 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    pdf, offsets = bytearray(b"%PDF-1.4\n"), []
+    for i, body in enumerate(objects, 1):
+        offsets.append(len(pdf))
+        pdf += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(pdf)
+    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    pdf += b"".join(b"%010d 00000 n \n" % at for at in offsets)
+    pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(pdf)
+
+
+def _plant_live_cases(params) -> None:
+    """Two live cases in the four-school run (too small for a bright spot of its own): the
+    matcher's pairs for the unit that leads the focal measure, as if it were one."""
+    prepared = pipeline.load(RUN)
+
+    def pairs_of(host):
+        return livecase.match(
+            prepared.rates, prepared.units, bright_spots=[host], measure=params.focal_measure,
+            min_gap_pp=0, max_visitors=2, exclude_bottom=0, min_cell=params.min_cell,
+        )  # fmt: skip
+
+    pairs = max((pairs_of(u) for u in prepared.units["unit_id"]), key=len)
+    assert len(pairs) == 2
+    rewrite_processed(paths.processed_dir(RUN) / "models" / "livecase__pairs.parquet", pairs)
+
+
+def _build_with_leaky_prints(root: Path, tmp_path_factory) -> tuple:
+    """A four-school run whose prints of one brief and one school name a peer (a stand-in
+    for the browser writes each print); which prints were made where."""
+    home = few_home(tmp_path_factory, root / "home", pdf=True)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("NETLAB_HOME", str(home))
+    try:
+        params = load_params(RUN)
+        _plant_live_cases(params)
+        units = pd.read_parquet(paths.processed_dir(RUN) / "units.parquet")
+        names = dict(zip(units["unit_id"].astype(str), units["unit_name"], strict=True))
+        tasks = batch.plan(params)
+        brief = next(t for t in tasks if t.kind == "livecase")
+        pair = brief.id.split(":")[1:]
+        school = next(t for t in tasks if t.kind == "school" and t.id.split(":")[1] not in pair)
+        peer = {
+            brief.rel_html: next(n for u, n in names.items() if u not in pair),
+            school.rel_html: next(n for u, n in names.items() if u != school.id.split(":")[1]),
+        }
+        out, printed = paths.reports_dir(RUN), []
+
+        def print_pdfs(jobs, **_):
+            for source, target, *_ in jobs:
+                rel = Path(source).relative_to(out).as_posix()
+                printed.append((rel, Path(target).resolve().is_relative_to(out.resolve())))
+                Path(target).parent.mkdir(parents=True, exist_ok=True)
+                Path(target).write_bytes(_tiny_pdf(f"A print; like {peer.get(rel, 'no one')}"))
+            return publish.PdfOutcome(written=[Path(t) for _, t, *_ in jobs])
+
+        mp.setattr(publish, "print_pdfs", print_pdfs)
+        result = batch.build(params, jobs=2, progress=False)
+    finally:
+        mp.undo()
+    return home, brief.id, school.id, printed, result
+
+
+@pytest.fixture(scope="module")
+def leaky_prints(tmp_path_factory):
+    """A copy of the four-school run built once with prints naming a peer (read it only)."""
+    return built_once(
+        tmp_path_factory,
+        "leaky-prints",
+        lambda root: _build_with_leaky_prints(root, tmp_path_factory),
+    )
+
+
+@pytest.mark.render
+def test_a_print_reaches_the_reports_folder_only_once_checked(leaky_prints, monkeypatch):
+    home, brief_id, school_id, printed, result = leaky_prints
+    monkeypatch.setenv("NETLAB_HOME", str(home))
+    out = paths.reports_dir(RUN)
+    assert len(printed) == len(result.reports)
+    # every report was printed into the work area, none into the folder sent out
+    assert [rel for rel, in_out in printed if in_out] == []
+    by_id = {r.id: r for r in result.reports}
+    for held in (by_id[brief_id], by_id[school_id]):
+        assert held.status == "held" and "another unit's name" in held.error, held
+        assert "in its pdf" in held.error and held.pdf is None
+        for suffix in (".html", ".xlsx", ".pdf"):  # the whole report is held back
+            assert not (out / paths.beside(held.html, suffix)).exists(), (held.id, suffix)
+    for r in result.reports:
+        if r.id not in (brief_id, school_id):
+            assert r.status == "ok" and r.pdf and (out / r.pdf).exists(), r.id
+    assert not list((paths.work_dir(RUN) / gate.STAGED).rglob("*.pdf"))
+    manifest = {r["id"]: r for r in json.loads((out / "manifest.json").read_text())["reports"]}
+    assert manifest[brief_id]["status"] == "held" and not manifest[brief_id].get("pdf")
 
 
 # --------------------------------------------------------------------------------------

@@ -11,7 +11,9 @@ the very name or key that must not be sent out).
 
 A report's page and workbook are rendered into the work area (:func:`staged`) and moved
 into ``reports/<run>/`` only once they pass (:func:`publish`); its PDF, a print of the
-checked page, is checked once printed and held back with the report when it fails.
+checked page, is printed into the work area too (:func:`staged_path`) and moved beside the
+page only once it passes (:func:`publish_pdfs`): when it fails, the whole report is held
+back, and no PDF of it was ever in ``reports/<run>/``.
 """
 
 from __future__ import annotations
@@ -234,35 +236,48 @@ def hold_back(gate: Gate, outcome: ReportOutcome, out: Path, suffixes: Iterable[
     return True
 
 
-def check_pdfs(
-    gate: Gate | Callable[[], Gate], reports: list[ReportOutcome], out: Path, since: float
-) -> list[str]:
-    """Check the PDFs printed in this build (written after ``since``); return notes.
+def staged_path(work: Path, rel_html: str, suffix: str) -> Path:
+    """Where a file beside a report waits in the work area until the gate has checked it."""
+    return work / STAGED / paths.beside(rel_html, suffix)
 
-    ``gate`` may be a function that makes the gate, called only when a PDF was printed.
 
-    Without ``pypdf`` a PDF cannot be read, so none is sent out unchecked: they are
-    removed and a note says why.
+def publish_pdfs(
+    gate: Gate | Callable[[], Gate],
+    printed: list[tuple[ReportOutcome, Path]],
+    out: Path,
+) -> tuple[list[Path], list[str]]:
+    """Check each PDF printed into the work area; move those that pass beside their page.
+
+    A report whose PDF fails is held back whole (its page and workbook are removed from
+    ``out`` too), and its PDF never reaches ``out``. ``gate`` may be a function that makes
+    the gate, called only when a PDF was printed. Without ``pypdf`` a PDF cannot be read,
+    so none is sent out unchecked: they are removed and a note says why.
+
+    Returns the PDFs moved into ``out`` and the notes for the build's summary.
     """
-    printed = [
-        r
-        for r in reports
-        if r.pdf and r.status in ("ok", "skipped") and (out / r.pdf).stat().st_mtime >= since
-    ]
+    printed = [(r, pdf) for r, pdf in printed if pdf.exists()]
     if not printed:
-        return []
+        return [], []
     try:
         import pypdf  # noqa: F401
     except ImportError:
-        for r in printed:
-            if r.pdf:  # every printed report has one (kept above); this tells the checker
-                (out / r.pdf).unlink(missing_ok=True)
-            r.pdf = None
-        return [
+        for _, pdf in printed:
+            pdf.unlink(missing_ok=True)
+        return [], [
             "The PDFs were not sent out: they cannot be checked without the pypdf package "
             "(pip install pypdf)."
         ]
     gate = gate if isinstance(gate, Gate) else gate()
-    for r in printed:
-        hold_back(gate, r, out, (".pdf",))
-    return []
+    sent = []
+    for r, pdf in printed:
+        problems = gate.check(r.id, r.kind, [pdf])
+        if problems:
+            pdf.unlink(missing_ok=True)
+            r.status, r.error, r.pdf = HELD, gate.message(r.id, problems), None
+            remove_report(out, r.html)
+            continue
+        target = out / paths.beside(r.html, pdf.suffix)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(pdf, target)
+        sent.append(target)
+    return sent, []
