@@ -9,6 +9,7 @@ reports renders them all again (in a copy of that run).
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from importlib import metadata
 from pathlib import Path
@@ -146,7 +147,7 @@ def test_a_new_version_of_a_computing_library_prepares_the_data_again(leaky, mon
 
 
 # --------------------------------------------------------------------------------------
-# Prints that name a peer: checked before they reach reports/
+# Prints that name a peer: checked before they reach reports/, their reports not linked
 # --------------------------------------------------------------------------------------
 
 
@@ -257,6 +258,24 @@ def test_a_print_reaches_the_reports_folder_only_once_checked(leaky_prints, monk
     assert not list((paths.work_dir(RUN) / gate.STAGED).rglob("*.pdf"))
     manifest = {r["id"]: r for r in json.loads((out / "manifest.json").read_text())["reports"]}
     assert manifest[brief_id]["status"] == "held" and not manifest[brief_id].get("pdf")
+
+
+@pytest.mark.render
+def test_the_index_links_no_report_that_was_not_published(leaky_prints, monkeypatch):
+    home, brief_id, school_id, _, result = leaky_prints
+    monkeypatch.setenv("NETLAB_HOME", str(home))
+    index = (paths.reports_dir(RUN) / "index.html").read_text()
+    by_id = {r.id: r for r in result.reports}
+    links = set(re.findall(r'href="([^"]+)"', index))
+    for held in (by_id[brief_id], by_id[school_id]):
+        assert not {paths.beside(held.html, s) for s in (".html", ".xlsx", ".pdf")} & links
+    why = "not published: held back by the privacy check"
+    # the brief, where its two teams' rows name it, and the school's own row say why
+    assert index.count(f"(brief {why})") == 2
+    assert f'<td class="netlab-links">{why}</td>' in index
+    # every report sent out is linked, briefs included
+    sent = [r for r in result.reports if r.status == "ok"]
+    assert {r.html for r in sent} <= links
 
 
 # --------------------------------------------------------------------------------------
