@@ -320,12 +320,17 @@ def test_who_a_report_may_name(tmp_path):
         ("school:C", "<h1>Central High</h1><p>North Central High does it</p>", ["North"]),
         ("livecase:C:R", "<p>Central High hosts Roosevelt High</p>", []),
         ("livecase:C:R", "<p>Central High, like North Central High</p>", ["North"]),
+        # a print's text may break a line after a hyphen, in the own name or a peer's
+        ("school:W", "<p>Advanced Studies- Wolfson</p>", []),
+        ("school:W", "<p>Advanced Studies- Wolfson; Advanced Studies</p>", ["Advanced"]),
+        ("school:A", "<p>Advanced Studies and Advanced Studies- Wolfson</p>", ["Advanced"]),
     ],
 )
 def test_a_peer_whose_name_holds_or_is_held_in_the_reports_own_is_found(
     tmp_path, report_id, text, found
 ):
-    names = {"N": "NORTH CENTRAL HIGH", "C": "CENTRAL HIGH", "R": "Roosevelt High"}
+    names = {"N": "NORTH CENTRAL HIGH", "C": "CENTRAL HIGH", "R": "Roosevelt High",
+             "W": "Advanced Studies-Wolfson", "A": "Advanced Studies"}  # fmt: skip
     g = gate.Gate(min_cell=10, names=names, name_peers=False, work=tmp_path)
     page = tmp_path / "page.html"
     page.write_text(text.replace("North Central High</h1>", "NORTH CENTRAL HIGH</h1>"))

@@ -218,10 +218,14 @@ def scan_pdf(
 
 
 def _spans(text: str, name: str) -> list[tuple[int, int]]:
-    """Where a name stands as words of its own in the text (start, end)."""
-    if name not in text:
+    """Where a name stands as words of its own in the text (start, end).
+
+    A hyphen may have a line break beside it (a PDF's text breaks a line after one).
+    """
+    if name.split("-", 1)[0] not in text:
         return []
-    return [m.span() for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", text)]
+    pattern = r"\s*-\s*".join(re.escape(part) for part in name.split("-"))
+    return [m.span() for m in re.finditer(rf"(?<!\w){pattern}(?!\w)", text)]
 
 
 def _scan_text(
