@@ -203,12 +203,9 @@ def publish(gate: Gate, outcome: ReportOutcome, task: RenderTask, out: Path) -> 
     scanned = [f for f in files if f.suffix not in beside or beside[f.suffix].scanned]
     problems = gate.check(outcome.id, outcome.kind, scanned)
     if problems:
-        outcome.status = HELD
-        outcome.error = gate.message(outcome.id, problems)
-        outcome.pdf = None
         for f in files:
             f.unlink(missing_ok=True)
-        remove_report(out, outcome.html)
+        _hold(gate, outcome, problems, out)
         return False
     for f in files:
         target = out / paths.beside(outcome.html, f.suffix)
@@ -229,11 +226,16 @@ def hold_back(gate: Gate, outcome: ReportOutcome, out: Path, suffixes: Iterable[
     problems = gate.check(outcome.id, outcome.kind, files)
     if not problems:
         return False
+    _hold(gate, outcome, problems, out)
+    return True
+
+
+def _hold(gate: Gate, outcome: ReportOutcome, problems: list[str], out: Path) -> None:
+    """Mark a report held back, with the words the index may show; remove it from ``out``."""
     outcome.status = HELD
     outcome.error = gate.message(outcome.id, problems)
     outcome.pdf = None
     remove_report(out, outcome.html)
-    return True
 
 
 def staged_path(work: Path, rel_html: str, suffix: str) -> Path:
@@ -273,8 +275,7 @@ def publish_pdfs(
         problems = gate.check(r.id, r.kind, [pdf])
         if problems:
             pdf.unlink(missing_ok=True)
-            r.status, r.error, r.pdf = HELD, gate.message(r.id, problems), None
-            remove_report(out, r.html)
+            _hold(gate, r, problems, out)
             continue
         target = out / paths.beside(r.html, pdf.suffix)
         target.parent.mkdir(parents=True, exist_ok=True)
