@@ -70,11 +70,13 @@ def prepare_spring_term(home: Path, network) -> None:
 
 
 def rewrite_processed(path: Path, frame: pd.DataFrame) -> None:
-    """Replace a processed table and its manifest entry, as preparing would have."""
+    """Replace a processed table (or fitted model) and its manifest entry, as preparing
+    would have."""
     frame.to_parquet(path, index=False)
-    manifest_path = path.parent / "manifest.json"
+    folder = next(p for p in path.parents if (p / "manifest.json").exists())
+    manifest_path = folder / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
-    manifest["files"][path.name] = {
+    manifest["files"][path.relative_to(folder).as_posix()] = {
         "bytes": path.stat().st_size,
         "sha256": _checksum(path),
     }

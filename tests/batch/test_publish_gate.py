@@ -9,6 +9,7 @@ reports renders them all again (in a copy of that run).
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from importlib import metadata
 from pathlib import Path
@@ -17,11 +18,11 @@ import nbformat
 import pandas as pd
 import pytest
 
-from netlab import batch, paths, pipeline, publish
+from netlab import batch, livecase, paths, pipeline, publish
 from netlab.batch import RenderTask, ReportOutcome
 from netlab.batch import _gate as gate
 from netlab.params import load_params
-from tests._support import REPO, built_once, copy_home, few_home
+from tests._support import REPO, built_once, copy_home, few_home, rewrite_processed
 
 RUN = "few"
 
@@ -117,12 +118,8 @@ def test_a_new_version_of_a_drawing_library_renders_every_report_again(
     home = copy_home(built, tmp_path / "gate")  # the build below changes the run
     monkeypatch.setenv("NETLAB_HOME", str(home))
     params = load_params(RUN)
-    # the PDFs are not what this is about: the copy keeps the first build's prints
-    monkeypatch.setattr(
-        publish,
-        "print_pdfs",
-        lambda jobs, **_: publish.PdfOutcome(written=[p for _, p, *_ in jobs if p.exists()]),
-    )
+    # the PDFs are not what this is about: none is printed
+    monkeypatch.setattr(publish, "print_pdfs", lambda jobs, **_: publish.PdfOutcome())
     real = metadata.version
     keys = {t.id: t.key for t in batch.plan(params)}
     monkeypatch.setattr(
@@ -150,6 +147,138 @@ def test_a_new_version_of_a_computing_library_prepares_the_data_again(leaky, mon
 
 
 # --------------------------------------------------------------------------------------
+# Prints that name a peer: checked before they reach reports/, their reports not linked
+# --------------------------------------------------------------------------------------
+
+
+def _tiny_pdf(text: str) -> bytes:
+    """A one-page PDF whose text is ``text`` (what a print of a page would hold)."""
+    stream = f"BT /F1 12 Tf 72 712 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    pdf, offsets = bytearray(b"%PDF-1.4\n"), []
+    for i, body in enumerate(objects, 1):
+        offsets.append(len(pdf))
+        pdf += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(pdf)
+    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    pdf += b"".join(b"%010d 00000 n \n" % at for at in offsets)
+    pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(pdf)
+
+
+def _plant_live_cases(params) -> None:
+    """Two live cases in the four-school run (too small for a bright spot of its own): the
+    matcher's pairs for the unit that leads the focal measure, as if it were one."""
+    prepared = pipeline.load(RUN)
+
+    def pairs_of(host):
+        return livecase.match(
+            prepared.rates, prepared.units, bright_spots=[host], measure=params.focal_measure,
+            min_gap_pp=0, max_visitors=2, exclude_bottom=0, min_cell=params.min_cell,
+        )  # fmt: skip
+
+    pairs = max((pairs_of(u) for u in prepared.units["unit_id"]), key=len)
+    assert len(pairs) == 2
+    rewrite_processed(paths.processed_dir(RUN) / "models" / "livecase__pairs.parquet", pairs)
+
+
+def _build_with_leaky_prints(root: Path, tmp_path_factory) -> tuple:
+    """A four-school run whose prints of one brief and one school name a peer (a stand-in
+    for the browser writes each print); which prints were made where."""
+    home = few_home(tmp_path_factory, root / "home", pdf=True)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("NETLAB_HOME", str(home))
+    try:
+        params = load_params(RUN)
+        _plant_live_cases(params)
+        units = pd.read_parquet(paths.processed_dir(RUN) / "units.parquet")
+        names = dict(zip(units["unit_id"].astype(str), units["unit_name"], strict=True))
+        tasks = batch.plan(params)
+        brief = next(t for t in tasks if t.kind == "livecase")
+        pair = brief.id.split(":")[1:]
+        school = next(t for t in tasks if t.kind == "school" and t.id.split(":")[1] not in pair)
+        peer = {
+            brief.rel_html: next(n for u, n in names.items() if u not in pair),
+            school.rel_html: next(n for u, n in names.items() if u != school.id.split(":")[1]),
+        }
+        out, printed = paths.reports_dir(RUN), []
+
+        def print_pdfs(jobs, **_):
+            for source, target, *_ in jobs:
+                rel = Path(source).relative_to(out).as_posix()
+                printed.append((rel, Path(target).resolve().is_relative_to(out.resolve())))
+                Path(target).parent.mkdir(parents=True, exist_ok=True)
+                Path(target).write_bytes(_tiny_pdf(f"A print; like {peer.get(rel, 'no one')}"))
+            return publish.PdfOutcome(written=[Path(t) for _, t, *_ in jobs])
+
+        mp.setattr(publish, "print_pdfs", print_pdfs)
+        result = batch.build(params, jobs=2, progress=False)
+    finally:
+        mp.undo()
+    return home, brief.id, school.id, printed, result
+
+
+@pytest.fixture(scope="module")
+def leaky_prints(tmp_path_factory):
+    """A copy of the four-school run built once with prints naming a peer (read it only)."""
+    return built_once(
+        tmp_path_factory,
+        "leaky-prints",
+        lambda root: _build_with_leaky_prints(root, tmp_path_factory),
+    )
+
+
+@pytest.mark.render
+def test_a_print_reaches_the_reports_folder_only_once_checked(leaky_prints, monkeypatch):
+    home, brief_id, school_id, printed, result = leaky_prints
+    monkeypatch.setenv("NETLAB_HOME", str(home))
+    out = paths.reports_dir(RUN)
+    assert len(printed) == len(result.reports)
+    # every report was printed into the work area, none into the folder sent out
+    assert [rel for rel, in_out in printed if in_out] == []
+    by_id = {r.id: r for r in result.reports}
+    for held in (by_id[brief_id], by_id[school_id]):
+        assert held.status == "held" and "another unit's name" in held.error, held
+        assert "in its pdf" in held.error and held.pdf is None
+        for suffix in (".html", ".xlsx", ".pdf"):  # the whole report is held back
+            assert not (out / paths.beside(held.html, suffix)).exists(), (held.id, suffix)
+    for r in result.reports:
+        if r.id not in (brief_id, school_id):
+            assert r.status == "ok" and r.pdf and (out / r.pdf).exists(), r.id
+    assert not list((paths.work_dir(RUN) / gate.STAGED).rglob("*.pdf"))
+    manifest = {r["id"]: r for r in json.loads((out / "manifest.json").read_text())["reports"]}
+    assert manifest[brief_id]["status"] == "held" and not manifest[brief_id].get("pdf")
+
+
+@pytest.mark.render
+def test_the_index_links_no_report_that_was_not_published(leaky_prints, monkeypatch):
+    home, brief_id, school_id, _, result = leaky_prints
+    monkeypatch.setenv("NETLAB_HOME", str(home))
+    index = (paths.reports_dir(RUN) / "index.html").read_text()
+    by_id = {r.id: r for r in result.reports}
+    links = set(re.findall(r'href="([^"]+)"', index))
+    for held in (by_id[brief_id], by_id[school_id]):
+        assert not {paths.beside(held.html, s) for s in (".html", ".xlsx", ".pdf")} & links
+    why = "not published: held back by the privacy check"
+    # the brief, where its two teams' rows name it, and the school's own row say why
+    assert index.count(f"(brief {why})") == 2
+    assert f'<td class="netlab-links">{why}</td>' in index
+    # every report sent out is linked, briefs included
+    sent = [r for r in result.reports if r.status == "ok"]
+    assert {r.html for r in sent} <= links
+
+
+# --------------------------------------------------------------------------------------
 # The gate's parts, on hand-made reports
 # --------------------------------------------------------------------------------------
 
@@ -163,12 +292,51 @@ def _gate(tmp_path, name_peers=False):
 
 def test_who_a_report_may_name(tmp_path):
     g = _gate(tmp_path)
-    # "Lincoln" is part of the report's own name, so it cannot be told apart
-    assert g.forbidden("school:S1", "school") == ["Roosevelt High"]
+    # "Lincoln" is part of the report's own name, and still a peer's: the scan looks for it
+    # outside the report's own name
+    assert g.forbidden("school:S1", "school") == ["Roosevelt High", "Lincoln"]
+    assert g.own("school:S1") == ["Lincoln High"]
     assert g.forbidden("school:S2", "school") == ["Lincoln High", "Lincoln"]
     assert g.forbidden("livecase:S2:S3", "livecase") == ["Lincoln High"]
+    assert g.own("livecase:S2:S3") == ["Roosevelt High", "Lincoln"]
     assert g.forbidden("network", "network") == []
     assert _gate(tmp_path, name_peers=True).forbidden("school:S2", "school") == []
+
+
+@pytest.mark.parametrize(
+    ("report_id", "text", "found"),
+    [
+        # a peer's name inside the report's own: the report naming itself, as given and
+        # as reports show a name in capitals
+        ("school:N", "<h1>North Central High</h1><p>North Central High's seniors</p>", []),
+        ("school:N", "<p>North Central High</p>", []),
+        # the same peer's name standing alone names the peer
+        ("school:N", "<h1>North Central High</h1><p>Like Central High, it</p>", ["Central"]),
+        ("school:N", "<p>Central High and North Central High</p>", ["Central"]),
+        ("livecase:N:R", "<p>North Central High hosts Roosevelt High</p>", []),
+        ("livecase:N:R", "<p>North Central High hosts; Central High too</p>", ["Central"]),
+        # the other way: the report's own name inside a peer's
+        ("school:C", "<h1>Central High</h1><p>Central High's seniors</p>", []),
+        ("school:C", "<h1>Central High</h1><p>North Central High does it</p>", ["North"]),
+        ("livecase:C:R", "<p>Central High hosts Roosevelt High</p>", []),
+        ("livecase:C:R", "<p>Central High, like North Central High</p>", ["North"]),
+        # a print's text may break a line after a hyphen, in the own name or a peer's
+        ("school:W", "<p>Advanced Studies- Wolfson</p>", []),
+        ("school:W", "<p>Advanced Studies- Wolfson; Advanced Studies</p>", ["Advanced"]),
+        ("school:A", "<p>Advanced Studies and Advanced Studies- Wolfson</p>", ["Advanced"]),
+    ],
+)
+def test_a_peer_whose_name_holds_or_is_held_in_the_reports_own_is_found(
+    tmp_path, report_id, text, found
+):
+    names = {"N": "NORTH CENTRAL HIGH", "C": "CENTRAL HIGH", "R": "Roosevelt High",
+             "W": "Advanced Studies-Wolfson", "A": "Advanced Studies"}  # fmt: skip
+    g = gate.Gate(min_cell=10, names=names, name_peers=False, work=tmp_path)
+    page = tmp_path / "page.html"
+    page.write_text(text.replace("North Central High</h1>", "NORTH CENTRAL HIGH</h1>"))
+    problems = g.check(report_id, report_id.split(":")[0], [page])
+    named = [p.split("appears: ", 1)[1] for p in problems if "another unit's name" in p]
+    assert [n.strip("'").split()[0] for n in named] == found, problems
 
 
 def test_a_held_report_leaves_nothing_behind_and_its_message_names_no_one(tmp_path):

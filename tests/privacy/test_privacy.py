@@ -124,6 +124,19 @@ def test_scan_accepts_a_clean_page():
     assert privacy.scan_html(html, min_cell=10, forbidden_names=["Lincoln"]) == []
 
 
+def test_scan_looks_for_a_peer_outside_the_reports_own_name():
+    own, peer = ["North Central High"], ["Central High"]
+    page = "<h1>North Central High</h1><p>North Central High's seniors</p>"
+    assert privacy.scan_html(page, min_cell=10, forbidden_names=peer, own_names=own) == []
+    named = page + "<p>Like Central High, it</p>"
+    found = privacy.scan_html(named, min_cell=10, forbidden_names=peer, own_names=own)
+    assert found == ["another unit's name appears: 'Central High'"]
+    # and the other way: the report's own name inside a peer's hides nothing
+    other = "<h1>Central High</h1><p>North Central High does it</p>"
+    found = privacy.scan_html(other, min_cell=10, forbidden_names=own, own_names=peer)
+    assert found == ["another unit's name appears: 'North Central High'"]
+
+
 # --------------------------------------------------------------------------------------
 # Every HTML file of a built run
 # --------------------------------------------------------------------------------------

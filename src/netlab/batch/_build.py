@@ -36,7 +36,15 @@ from typing import Any
 
 import netlab.batch._engine as engine
 from netlab import paths
-from netlab.batch._gate import Gate, check_pdfs, clear_staged, gate_for, publish, staged
+from netlab.batch._gate import (
+    Gate,
+    clear_staged,
+    gate_for,
+    publish,
+    publish_pdfs,
+    staged,
+    staged_path,
+)
 from netlab.batch._plan import plan
 from netlab.batch._result import BuildResult, ReportOutcome
 from netlab.batch._task import RenderTask
@@ -263,15 +271,13 @@ def _build_locked(
         "run %r: %d reports planned, %d to render (%d unchanged), %d at a time",
         run, len(tasks), len(todo), len(tasks) - len(todo), jobs,
     )  # fmt: skip
-    rendered_since = time.time()
     gate = _render_all(
         params, todo, outcomes, jobs=jobs, scheduler=scheduler, pool=pool, progress=progress
     )
     _remove_departed(tasks, previous, out)
 
     reports = [outcomes[t.id] for t in tasks]
-    printed = _print(reports, out, params)
-    printed.notes += check_pdfs(gate or (lambda: gate_for(params)), reports, out, rendered_since)
+    printed = _print(reports, out, params, gate=gate)
     result = BuildResult(
         run=run,
         reports=reports,
@@ -413,11 +419,15 @@ class _Printed:
     seconds: float = 0.0
 
 
-def _print(reports: list[ReportOutcome], out: Path, params: RunParams) -> _Printed:
+def _print(
+    reports: list[ReportOutcome], out: Path, params: RunParams, *, gate: Gate | None = None
+) -> _Printed:
     """Print the reports rendered in this build (and any whose PDF is missing) to PDF.
 
-    With ``pdf`` off, the PDFs of reports rendered again are removed: a PDF beside a
-    report is always a print of that same report.
+    Each is printed into the work area and moved beside its page only once the publish
+    ``gate`` (made from ``params`` when not given) passes it; a report whose PDF fails is
+    held back. With ``pdf`` off, the PDFs of reports rendered again are removed: a PDF
+    beside a report is always a print of that same report.
     """
     from netlab.publish import print_pdfs  # looked up when called: a test may stand in
 
@@ -433,18 +443,19 @@ def _print(reports: list[ReportOutcome], out: Path, params: RunParams) -> _Print
         if (r.status == "ok" and r.pdf is None)
         or not (out / paths.beside(r.html, PDF.suffix)).exists()
     ]
-    got = print_pdfs(
-        [
-            (out / r.html, out / paths.beside(r.html, PDF.suffix), r.kind == "livecase")
-            for r in todo
-        ]
-    )
+    work = paths.work_dir(params.run)
+    staging = [(r, staged_path(work, r.html, PDF.suffix)) for r in todo]
+    for _, pdf in staging:
+        pdf.unlink(missing_ok=True)  # a print an earlier build left unchecked
+    got = print_pdfs([(out / r.html, pdf, r.kind == "livecase") for r, pdf in staging])
     printed = _Printed(seconds=got.seconds)
     if got.message:
         printed.notes.append(got.message)
     for source, why in got.failed.items():
         printed.notes.append(f"The PDF of {Path(source).name} was not written: {why}")
-    printed.notes.extend(_drop_stale_pdfs(todo, out, got.written))
+    sent, notes = publish_pdfs(gate or (lambda: gate_for(params)), staging, out)
+    printed.notes += notes
+    printed.notes.extend(_drop_stale_pdfs(todo, out, sent))
     for r in done:
         if (out / paths.beside(r.html, PDF.suffix)).exists():
             r.pdf = paths.beside(r.html, PDF.suffix)

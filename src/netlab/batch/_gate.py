@@ -11,7 +11,9 @@ the very name or key that must not be sent out).
 
 A report's page and workbook are rendered into the work area (:func:`staged`) and moved
 into ``reports/<run>/`` only once they pass (:func:`publish`); its PDF, a print of the
-checked page, is checked once printed and held back with the report when it fails.
+checked page, is printed into the work area too (:func:`staged_path`) and moved beside the
+page only once it passes (:func:`publish_pdfs`): when it fails, the whole report is held
+back, and no PDF of it was ever in ``reports/<run>/``.
 """
 
 from __future__ import annotations
@@ -79,22 +81,23 @@ class Gate:
         """The names a report may not show: other units', unless it may name them.
 
         A unit's report names only itself and a live-case brief its two teams; the
-        network and traction reports name every unit. A name that is part of a name the
-        report may show is not checked (its own name would be found in it).
+        network and traction reports name every unit. A peer's name that is part of the
+        report's own is still checked: the scan looks for it outside the own names
+        (:meth:`own`), so "Central High" is found in a report on "North Central High".
         """
         if self.name_peers or kind not in ("school", "district", "livecase"):
             return []
         own_ids = report_id.split(":")[1:]
-        own = [self.names.get(u, u) for u in own_ids]
-        return [
-            name
-            for uid, name in self.names.items()
-            if uid not in own_ids and name and not any(name in o for o in own)
-        ]
+        return [name for uid, name in self.names.items() if uid not in own_ids and name]
+
+    def own(self, report_id: str) -> list[str]:
+        """The names a report may show: its unit's, or a live-case brief's two teams'."""
+        return [self.names.get(u, u) for u in report_id.split(":")[1:]]
 
     def check(self, report_id: str, kind: str, files: Iterable[Path]) -> list[str]:
         """Scan a report's files that exist; return the problems, each naming its file."""
         forbidden = self.forbidden(report_id, kind)
+        own = self.own(report_id)
         problems = []
         for path in files:
             if not path.exists():
@@ -105,6 +108,7 @@ class Gate:
                     min_cell=self.min_cell,
                     student_keys=self.student_keys,
                     forbidden_names=forbidden,
+                    own_names=own,
                 )
             elif path.suffix == ".xlsx":
                 found = privacy.scan_xlsx(
@@ -112,10 +116,11 @@ class Gate:
                     min_cell=self.min_cell,
                     student_keys=self.student_keys,
                     forbidden_names=forbidden,
+                    own_names=own,
                 )
             elif path.suffix == ".pdf":
                 found = privacy.scan_pdf(
-                    path, student_keys=self.student_keys, forbidden_names=forbidden
+                    path, student_keys=self.student_keys, forbidden_names=forbidden, own_names=own
                 )
             else:  # any other text sent out: its counts, keys and names, as a page's
                 found = privacy.scan_html(
@@ -123,6 +128,7 @@ class Gate:
                     min_cell=self.min_cell,
                     student_keys=self.student_keys,
                     forbidden_names=forbidden,
+                    own_names=own,
                 )
             problems += [f"{path.name}: {p}" for p in found]
         return problems
@@ -197,12 +203,9 @@ def publish(gate: Gate, outcome: ReportOutcome, task: RenderTask, out: Path) -> 
     scanned = [f for f in files if f.suffix not in beside or beside[f.suffix].scanned]
     problems = gate.check(outcome.id, outcome.kind, scanned)
     if problems:
-        outcome.status = HELD
-        outcome.error = gate.message(outcome.id, problems)
-        outcome.pdf = None
         for f in files:
             f.unlink(missing_ok=True)
-        remove_report(out, outcome.html)
+        _hold(gate, outcome, problems, out)
         return False
     for f in files:
         target = out / paths.beside(outcome.html, f.suffix)
@@ -239,42 +242,59 @@ def hold_back(gate: Gate, outcome: ReportOutcome, out: Path, suffixes: Iterable[
     problems = gate.check(outcome.id, outcome.kind, files)
     if not problems:
         return False
+    _hold(gate, outcome, problems, out)
+    return True
+
+
+def _hold(gate: Gate, outcome: ReportOutcome, problems: list[str], out: Path) -> None:
+    """Mark a report held back, with the words the index may show; remove it from ``out``."""
     outcome.status = HELD
     outcome.error = gate.message(outcome.id, problems)
     outcome.pdf = None
     remove_report(out, outcome.html)
-    return True
 
 
-def check_pdfs(
-    gate: Gate | Callable[[], Gate], reports: list[ReportOutcome], out: Path, since: float
-) -> list[str]:
-    """Check the PDFs printed in this build (written after ``since``); return notes.
+def staged_path(work: Path, rel_html: str, suffix: str) -> Path:
+    """Where a file beside a report waits in the work area until the gate has checked it."""
+    return work / STAGED / paths.beside(rel_html, suffix)
 
-    ``gate`` may be a function that makes the gate, called only when a PDF was printed.
 
-    Without ``pypdf`` a PDF cannot be read, so none is sent out unchecked: they are
-    removed and a note says why.
+def publish_pdfs(
+    gate: Gate | Callable[[], Gate],
+    printed: list[tuple[ReportOutcome, Path]],
+    out: Path,
+) -> tuple[list[Path], list[str]]:
+    """Check each PDF printed into the work area; move those that pass beside their page.
+
+    A report whose PDF fails is held back whole (its page and workbook are removed from
+    ``out`` too), and its PDF never reaches ``out``. ``gate`` may be a function that makes
+    the gate, called only when a PDF was printed. Without ``pypdf`` a PDF cannot be read,
+    so none is sent out unchecked: they are removed and a note says why.
+
+    Returns the PDFs moved into ``out`` and the notes for the build's summary.
     """
-    printed = [
-        r
-        for r in reports
-        if r.pdf and r.status in ("ok", "skipped") and (out / r.pdf).stat().st_mtime >= since
-    ]
+    printed = [(r, pdf) for r, pdf in printed if pdf.exists()]
     if not printed:
-        return []
+        return [], []
     try:
         import pypdf  # noqa: F401
     except ImportError:
-        for r in printed:
-            if r.pdf:  # every printed report has one (kept above); this tells the checker
-                (out / r.pdf).unlink(missing_ok=True)
-            r.pdf = None
-        return [
+        for _, pdf in printed:
+            pdf.unlink(missing_ok=True)
+        return [], [
             "The PDFs were not sent out: they cannot be checked without the pypdf package "
             "(pip install pypdf)."
         ]
     gate = gate if isinstance(gate, Gate) else gate()
-    for r in printed:
-        hold_back(gate, r, out, (".pdf",))
-    return []
+    sent = []
+    for r, pdf in printed:
+        problems = gate.check(r.id, r.kind, [pdf])
+        if problems:
+            pdf.unlink(missing_ok=True)
+            _hold(gate, r, problems, out)
+            continue
+        target = out / paths.beside(r.html, pdf.suffix)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(pdf, target)
+        sent.append(target)
+    return sent, []

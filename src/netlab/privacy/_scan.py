@@ -38,6 +38,7 @@ def scan_html(
     student_keys: Iterable[str] = (),
     forbidden_names: Iterable[str] = (),
     band_below: int | None = None,
+    own_names: Iterable[str] = (),
 ) -> list[str]:
     """Check a rendered report; return the problems found (empty when clean).
 
@@ -48,7 +49,8 @@ def scan_html(
     rate is shown banded, "≤5%"/"≥95%"); that no student key appears; and that none of
     ``forbidden_names``
     (other schools' names, in a school report with peers unnamed) appears, as given or as
-    reports show it (a name in capitals in title case).
+    reports show it (a name in capitals in title case), anywhere but inside one of
+    ``own_names`` (a peer "Central High" within the report's own "North Central High").
 
     Parameters
     ----------
@@ -62,6 +64,9 @@ def scan_html(
         Names that must not appear.
     band_below : int, optional
         A 0% or 100% on fewer students must be banded.
+    own_names : iterable of str
+        The names the report may show (its own unit's, a brief's two teams'). A forbidden
+        name found only within them is not a problem; found anywhere else, it is.
 
     Returns
     -------
@@ -87,7 +92,7 @@ def scan_html(
             if leaked:
                 problems.append(f"table row without a student count shows {leaked}")
     problems += unbanded_cells(text, below=band_below or 2 * min_cell)
-    return problems + _scan_text(text, student_keys, forbidden_names)
+    return problems + _scan_text(text, student_keys, forbidden_names, own_names)
 
 
 def _names_to_check(forbidden_names: Iterable[str]) -> list[str]:
@@ -108,6 +113,7 @@ def scan_xlsx(
     student_keys: Iterable[str] = (),
     forbidden_names: Iterable[str] = (),
     band_below: int | None = None,
+    own_names: Iterable[str] = (),
 ) -> list[str]:
     """Check a report's workbook as :func:`scan_html` checks its page.
 
@@ -121,7 +127,7 @@ def scan_xlsx(
     ----------
     path : path
         The ``.xlsx`` written beside a report.
-    min_cell, student_keys, forbidden_names, band_below
+    min_cell, student_keys, forbidden_names, band_below, own_names
         As for :func:`scan_html`.
 
     Returns
@@ -168,11 +174,15 @@ def scan_xlsx(
     ]
     if formulas:  # a typed name must never run in a reader's spreadsheet
         problems.append(f"formula cells (text must be values): {', '.join(formulas[:5])}")
-    return problems + _scan_text(text, student_keys, forbidden_names)
+    return problems + _scan_text(text, student_keys, forbidden_names, own_names)
 
 
 def scan_pdf(
-    path: Any, *, student_keys: Iterable[str] = (), forbidden_names: Iterable[str] = ()
+    path: Any,
+    *,
+    student_keys: Iterable[str] = (),
+    forbidden_names: Iterable[str] = (),
+    own_names: Iterable[str] = (),
 ) -> list[str]:
     """Check a report's PDF: no student key and none of ``forbidden_names`` in its text.
 
@@ -189,6 +199,8 @@ def scan_pdf(
     forbidden_names : iterable of str
         Names that must not appear, as for :func:`scan_html`; a name split over two lines
         of the PDF is still found.
+    own_names : iterable of str
+        The names the report may show, as for :func:`scan_html`.
 
     Returns
     -------
@@ -201,11 +213,25 @@ def scan_pdf(
         raise ImportError("Scanning PDFs needs pypdf: pip install pypdf") from err
     text = "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
     # a line break in the PDF's text may split a name: compare with spaces squeezed
-    return _scan_text(" ".join(text.split()), student_keys, forbidden_names)
+    return _scan_text(" ".join(text.split()), student_keys, forbidden_names, own_names)
+
+
+def _spans(text: str, name: str) -> list[tuple[int, int]]:
+    """Where a name stands as words of its own in the text (start, end).
+
+    A hyphen may have a line break beside it (a PDF's text breaks a line after one).
+    """
+    if name.split("-", 1)[0] not in text:
+        return []
+    pattern = r"\s*-\s*".join(re.escape(part) for part in name.split("-"))
+    return [m.span() for m in re.finditer(rf"(?<!\w){pattern}(?!\w)", text)]
 
 
 def _scan_text(
-    text: str, student_keys: Iterable[str], forbidden_names: Iterable[str]
+    text: str,
+    student_keys: Iterable[str],
+    forbidden_names: Iterable[str],
+    own_names: Iterable[str] = (),
 ) -> list[str]:
     problems = []
     keys = {str(k) for k in student_keys if k is not None and len(str(k)) >= 6}
@@ -213,7 +239,12 @@ def _scan_text(
         hits = sorted(set(re.findall(r"[A-Za-z0-9_-]{6,}", text)) & keys)
         if hits:
             problems.append(f"{len(hits)} student key(s) appear, e.g. {hits[0]}")
+    # A peer's name found inside the report's own name is the report naming itself; found
+    # anywhere else, it names the peer. Spans rather than a copy with the own name blanked
+    # out: blanking "Central High" would also hide a peer called "North Central High".
+    own = [span for name in _names_to_check(own_names) for span in _spans(text, name)]
     for name in _names_to_check(forbidden_names):
-        if name in text and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text):
+        found = _spans(text, name)
+        if any(not any(a <= start and end <= b for a, b in own) for start, end in found):
             problems.append(f"another unit's name appears: {name!r}")
     return problems

@@ -96,7 +96,7 @@ def index_page(result: Any, params: RunParams) -> str:
     network = [t for t in result.reports if t.kind in ("network", "traction")]
     if network:
         items = "".join(
-            f"<li>{_links(t.html, out, t.title) if t.status not in ('failed', 'held') else _E(t.title) + ': ' + _UNSENT[t.status]}</li>"
+            f"<li>{_links(t.html, out, t.title) if _sent(t) else _E(f'{t.title}: {_unsent(t)}')}</li>"
             for t in network
         )
         body.insert(0, f'<ul class="netlab-network-links">{items}</ul>')
@@ -253,11 +253,7 @@ class _Table:
                     else "new this term"
                 )
                 cells.append(f'<td class="netlab-since">{_E(moved)}</td>')
-            link = (
-                _links(task.html, out)
-                if task is not None and task.status not in ("failed", "held")
-                else _UNSENT.get(getattr(task, "status", "failed"), "failed")
-            )
+            link = _links_or_why(task, out)
             cells.append(f'<td class="netlab-links">{link}</td>')
             attrs = f' data-n="{int(row.focal_n)}"' if shown else ' data-suppressed="true"'
             attrs += f' data-bright="{"yes" if row.bright_spot else "no"}"'
@@ -289,19 +285,28 @@ class _Table:
         return cells
 
     def live(self, row: Any) -> str:
-        """The live cases a unit hosts and visits, each linked to its brief."""
-        from netlab.report import brief_rel
+        """The live cases a unit hosts and visits, each linked to its brief when sent out.
 
+        A brief that failed or was held back is named without a link, with why it was not
+        published (as a unit's own report is).
+        """
         labels = self.labels
         live = []
         for verb, others, pair in (
-            ("hosts", row.hosts, lambda o, u=row.unit_id: brief_rel(u, o)),
-            ("visits", row.visits, lambda o, u=row.unit_id: brief_rel(o, u)),
+            ("hosts", row.hosts, lambda o, u=row.unit_id: (u, o)),
+            ("visits", row.visits, lambda o, u=row.unit_id: (o, u)),
         ):
             if others:
-                links = ", ".join(f'<a href="{_E(pair(o))}">{_E(labels[o])}</a>' for o in others)
+                links = ", ".join(self.brief(*pair(o), labels[o]) for o in others)
                 live.append(f"{verb} {links}")
         return "; ".join(live)
+
+    def brief(self, host: Any, visitor: Any, label: str) -> str:
+        """A live case's partner, linked to the pairing's brief only when it was sent out."""
+        task = self.by_id.get(f"livecase:{host}:{visitor}")
+        if task is None or not _sent(task):
+            return _E(f"{label} (brief {_unsent(task)})")
+        return f'<a href="{_E(task.html)}">{_E(label)}</a>'
 
     def notes(self) -> list[str]:
         """The notes under the words: a gap column left out; the funnel and bright spots."""
@@ -367,6 +372,27 @@ Patterns here track with results; they do not show what causes them.</p></footer
 
 #: A report that is not sent out, by status: it failed, or the privacy check held it back.
 _UNSENT = {"failed": "failed", "held": "held back"}
+#: Why such a report is not linked, as the index says it where the link would be.
+_WHY_UNSENT = {
+    "failed": "not published: it failed to render",
+    "held": "not published: held back by the privacy check",
+}
+
+
+def _sent(task: Any) -> bool:
+    """True when a report of this build is in the reports folder to be linked."""
+    return getattr(task, "status", None) in ("ok", "skipped")
+
+
+def _unsent(task: Any) -> str:
+    """Why a report is not linked (a report the build did not make, as one that failed)."""
+    status = str(getattr(task, "status", ""))
+    return _WHY_UNSENT.get(status, "not published: not made by this build")
+
+
+def _links_or_why(task: Any, out: Any, label: str = "report") -> str:
+    """A report's links when it was sent out; else why it was not published."""
+    return _links(task.html, out, label) if _sent(task) else _E(_unsent(task))
 
 
 def _legend(params: RunParams) -> str:
