@@ -57,17 +57,24 @@ def terms(network: str, *, path: Path | None = None) -> pd.DataFrame:
         One row per snapshot, ordered by as-of date then build time: ``run``, ``key_id``
         (the pseudonym key's fingerprint), ``built``, ``network``, ``term``, ``as_of``.
     """
+    table = _terms_table(network, path)
+    if table is None:
+        return pd.DataFrame(columns=["run", "key_id", "built", "network", "term", "as_of"])
+    return table.to_pandas()
+
+
+def _terms_table(network: str, path: Path | None) -> pa.Table | None:
+    """The network's snapshots as Arrow, oldest first (None when it has none)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     folder = Path(path or history_file()) / "terms" / paths.slug(network)
     files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
-    tables = [_terms_file(f) for f in files]
-    if not tables:
-        return pd.DataFrame(columns=["run", "key_id", "built", "network", "term", "as_of"])
-    table = pa.concat_tables(tables, promote_options="permissive")
+    if not files:
+        return None
+    table = pa.concat_tables([_terms_file(f) for f in files], promote_options="permissive")
     table = table.filter(pc.equal(table["network"], network))
-    return table.sort_by([("as_of", "ascending"), ("built", "ascending")]).to_pandas()
+    return table.sort_by([("as_of", "ascending"), ("built", "ascending")])
 
 
 def _terms_file(file: Path) -> pa.Table:
@@ -107,18 +114,19 @@ def snapshots(
     tuple[dict | None, dict | None]
         The snapshot reported (``as_of``, default the latest) and the last term's before it.
     """
-    return _pick(terms(network, path=path), as_of)
+    table = _terms_table(network, path)
+    known = [] if table is None else table.to_pylist()
+    now = [k for k in known if as_of is None or k["as_of"] <= as_of]
+    if not now:
+        return None, None
+    return now[-1], _before(known, now[-1])
 
 
-def _pick(known: pd.DataFrame, as_of: dt.date | None) -> tuple[dict | None, dict | None]:
-    if known.empty:
-        return None, None
-    now = known if as_of is None else known[known["as_of"] <= as_of]
-    if now.empty:
-        return None, None
-    current = now.iloc[-1].to_dict()
-    before = known[(known["as_of"] < current["as_of"]) & (known["term"] != current["term"])]
-    return current, (before.iloc[-1].to_dict() if len(before) else None)
+def _before(known: list[dict], snap: dict) -> dict | None:
+    """The last term's snapshot before ``snap``: the latest of another term with an earlier
+    date (``known`` oldest first)."""
+    earlier = [k for k in known if k["as_of"] < snap["as_of"] and k["term"] != snap["term"]]
+    return earlier[-1] if earlier else None
 
 
 def _read(path, table: str, snap: dict, columns: list[str], where: str = "", args=()):
@@ -194,9 +202,8 @@ def stored_since(rates: pd.DataFrame, heads: pd.DataFrame, key: dict, params, *,
 
     measure, group = params.focal_measure, "focal"
     now = side(rates, heads, measure, group)
-    known = terms(key["network"], path=path)
-    earlier = known[(known["as_of"] < key["as_of"]) & (known["term"] != key["term"])]
-    before = earlier.iloc[-1].to_dict() if len(earlier) else None
+    known = _terms_table(key["network"], path)
+    before = None if known is None else _before(known.to_pylist(), key)
     then = SIDE.empty_table() if before is None else _from_snapshot(path, before, measure,
                                                                      group)  # fmt: skip
     out = joined(now, then)
