@@ -63,3 +63,32 @@ def test_wide_encodings_are_named():
     assert wide_encoding("a,b\n1,2\n".encode("utf-32")) == "UTF-32"
     assert wide_encoding(b"PK\x03\x04" + b"\x00" * 60) is None
     assert wide_encoding("Niños,Héroes\n".encode()) is None
+
+
+def test_a_stray_quote_in_a_late_windows_1252_row_is_named_by_its_line(tmp_path):
+    """A file UTF-8 in its first bytes and Windows-1252 further down is read in the
+    encoding the whole file decides; its damage is looked for in that encoding too, so a
+    stray quote in a row with an accented name is named by its line."""
+    head = "student_id,school_id,grad_year,low_income\n"
+    rows = "".join(f"A{i},S{i % 3},2024,True\n" for i in range(1, 8001))  # past the sample
+    late = 'B1,"Montréal,2024,True\nB2,S1,2024,True\nB3,S2,2024,True\n'
+    path = tmp_path / "students.csv"
+    path.write_bytes((head + rows).encode() + late.encode("cp1252"))
+    assert len(head + rows) > 1 << 16
+    (tmp_path / "students.yaml").write_text(ROSTER)
+    with pytest.raises(InputError, match=r"breaks at line 8,002"):
+        read_export(path, load_description(tmp_path / "students.yaml"))
+
+
+def test_a_late_windows_1252_row_reads_with_its_accent_and_a_note(tmp_path):
+    """The same file without the stray quote reads whole: the accented name as written, and
+    a note that the file is not UTF-8."""
+    head = "student_id,school_id,grad_year,low_income\n"
+    rows = "".join(f"A{i},S{i % 3},2024,True\n" for i in range(1, 8001))
+    late = "B1,Montréal,2024,True\n"
+    path = tmp_path / "students.csv"
+    path.write_bytes((head + rows).encode() + late.encode("cp1252"))
+    (tmp_path / "students.yaml").write_text(ROSTER)
+    out = read_export(path, load_description(tmp_path / "students.yaml"))
+    assert len(out.frame) == 8001 and out.frame["school_id"].iloc[-1] == "Montréal"
+    assert any("Windows-1252" in n for n in out.notes)

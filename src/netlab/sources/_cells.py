@@ -70,8 +70,12 @@ def _read_csv_columns(
     delimiter: str,
     skip: int,
     notes: list[str],
+    *,
+    declared: bool = False,
 ) -> tuple[dict[int, Any], int, list[str]]:
-    """The wanted columns of a CSV as text (by position), its rows read and the bad rows."""
+    """The wanted columns of a CSV as text (by position), its rows read and the bad rows
+    (``declared``: the encoding is the description's, never changed for another; else the
+    whole file decides it, as its first bytes did)."""
     bad: list[str] = []
     spans: list[str] = []  # bad rows running over line ends: an unclosed quote
 
@@ -100,28 +104,29 @@ def _read_csv_columns(
             ),
         )
 
+    data = path.read_bytes()
+    if not declared:  # UTF-8 in its first bytes only: the whole file decides, in one order
+        whole, note = text_encoding(data)
+        if whole != encoding and note is not None:
+            encoding = whole
+            notes.append(note)
     try:
         table = read(encoding)
     except pa.ArrowInvalid as err:
-        # UTF-8 in its first bytes only: the whole file decides, in the same order
-        fallback, note = text_encoding(path.read_bytes())
-        if "UTF8" not in str(err) or encoding == "cp1252" or note is None:
-            raise InputError(
-                f"{path.name} cannot be read as CSV: {str(err).splitlines()[0]}",
-                file=path.name,
-                hint="Export the file again as CSV, or fix `delimiter:` in its description.",
-            ) from None
-        bad.clear()
-        table = read(fallback)
-        notes.append(note)
+        raise InputError(
+            f"{path.name} cannot be read as CSV: {str(err).splitlines()[0]}",
+            file=path.name,
+            hint="Export the file again as CSV, or fix `delimiter:` in its description.",
+        ) from None
     rows_read = table.num_rows + len(bad)
-    _check_damage(path, spans, encoding, delimiter, skip, len(header), rows_read)
+    _check_damage(path, data, spans, encoding, delimiter, skip, len(header), rows_read)
     cols = {int(n[1:]): table.column(n) for n in keep}
     return cols, table.num_rows, bad
 
 
 def _check_damage(
     path: Path,
+    data: bytes,
     spans: list[str],
     encoding: str,
     delimiter: str,
@@ -131,7 +136,6 @@ def _check_damage(
 ) -> None:
     """Refuse a damaged CSV: a quote swallowing the rows after it (``spans``, the bad rows
     running over line ends), wide-encoding or binary bytes, rows disagreeing with lines."""
-    data = path.read_bytes()
     if spans:
         unclosed_quote(path, data, spans[0], encoding)
     if not encoding.lower().replace("-", "").startswith(("utf16", "utf32")):

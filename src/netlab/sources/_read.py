@@ -107,8 +107,9 @@ def read_export(path: str | Path, desc: Description, *, typed: bool = True) -> R
     wanted = [i for cols in plan.values() for i in cols]
     if cells is None:
         arrays, n_rows, bad_rows = _read_csv_columns(
-            path, header, wanted, encoding, delimiter, skip, out.notes
-        )
+            path, header, wanted, encoding, delimiter, skip, out.notes,
+            declared=spec.encoding is not None,
+        )  # fmt: skip
         cells = arrays
     out.rows_in = n_rows + len(bad_rows)
     frame = _frame(plan, cells, n_rows, years)
