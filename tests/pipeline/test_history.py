@@ -327,3 +327,19 @@ def test_a_side_and_the_join_by_hand():
     assert list(out.index) == ["a", "b", "c", "d"]
     assert out.loc["a", "change"] == pytest.approx(0.2) and pd.isna(out.loc["c", "change"])
     assert out.loc["c", "bright_spot"] and not out["previous_bright_spot"].any()
+
+
+def test_a_network_whose_name_makes_anothers_folder_stops(two_terms, netlab_home):
+    """A network named as another's history folder would share it: keeping its term stops
+    with a message naming the other network, and the history is left as it was."""
+    prepared = pipeline.load("fall")
+    prepared.params.network = "Small x"  # kept in a folder named from its name
+    pipeline.append(prepared)
+    folder = paths.slug("Small x")
+    assert folder != "Small x" and (pipeline.history_file() / "terms" / folder).is_dir()
+    files = sorted(pipeline.history_file().rglob("*.parquet"))
+    prepared.params.network = folder  # a name that makes the same folder
+    with pytest.raises(InputError, match=r"keeps the terms of the network 'Small x'") as err:
+        pipeline.append(prepared)
+    assert "network:" in (err.value.hint or "")
+    assert sorted(pipeline.history_file().rglob("*.parquet")) == files

@@ -20,7 +20,7 @@ import pandas as pd
 
 from netlab import clean
 from netlab.pipeline._history import _file, _write, headlines, history_file, network_of, run_date
-from netlab.pipeline._since import stored_since
+from netlab.pipeline._since import check_name, stored_since
 
 if TYPE_CHECKING:
     from netlab.pipeline._prepared import Prepared
@@ -40,8 +40,16 @@ def append(prepared: Prepared, *, path: Path | None = None) -> dt.date:
     -------
     datetime.date
         The as-of date the term was kept under.
+
+    Raises
+    ------
+    InputError
+        When another network's terms are kept where this one's would be
+        (:func:`netlab.pipeline._since.check_name`).
     """
     as_of = run_date(prepared)
+    where = Path(path or history_file())
+    check_name(network_of(prepared.params), path=where)
     key: dict[str, Any] = {
         "network": network_of(prepared.params),
         "term": prepared.params.term,
@@ -55,7 +63,6 @@ def append(prepared: Prepared, *, path: Path | None = None) -> dt.date:
     rates = prepared.rates
     if rates["unit_id"].dtype != "str":
         rates = rates.assign(unit_id=rates["unit_id"].astype("str"))
-    where = Path(path or history_file())
 
     def target(table: str) -> Path:
         return _file(where, table, key["network"], key["term"], as_of)

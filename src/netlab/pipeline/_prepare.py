@@ -23,6 +23,7 @@ from netlab.pipeline._keep import append as append_history
 from netlab.pipeline._models import fit_models
 from netlab.pipeline._prepared import Prepared
 from netlab.pipeline._selection import _apply_selection, _select_network
+from netlab.pipeline._since import check_name
 from netlab.pipeline._store import manifest, write_prepared
 
 log = logging.getLogger(__name__)
@@ -195,13 +196,15 @@ def check_keys(params: RunParams) -> None:
     Raises
     ------
     InputError
-        Naming the key file and the fix (restore the key, or ``netlab rekey``).
+        Naming the key file and the fix (restore the key, or ``netlab rekey``); or, when
+        another network's terms are kept where this one's would be, naming it.
     """
     found = manifest(params.run)
     if found is not None and found.get("has_students"):
         where = f"the processed run {params.run!r} ({paths.processed_dir(params.run)})"
         clean.check_key(found.get("key_id"), where=where, run=params.run)
     network = network_of(params)
+    check_name(network)
     where = f"the history of {network!r} ({history_file()})"
     clean.check_key(history_key(network), where=where, run=params.run)
 

@@ -63,6 +63,42 @@ def terms(network: str, *, path: Path | None = None) -> pd.DataFrame:
     return table.to_pandas()
 
 
+def check_name(network: str, *, path: Path | None = None) -> None:
+    """Stop when another network's terms are kept where this network's would be.
+
+    A network's terms are kept in a folder named from its name (:func:`netlab.paths.slug`).
+    Two names may make one folder: names that differ only in case on a disk that does not
+    tell case apart, or a name written as another's folder name. Keeping one's term could
+    then replace the other's.
+
+    Parameters
+    ----------
+    network : str
+        The network's name in the history (:func:`netlab.pipeline.network_of`).
+    path : Path or None, optional
+        The history's folder; :func:`history_file` when None.
+
+    Raises
+    ------
+    InputError
+        Naming the network already kept there, the folder, and what to change.
+    """
+    folder = Path(path or history_file()) / "terms" / paths.slug(network)
+    files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+    names = {str(v) for f in files for v in _terms_file(f)["network"].unique().to_pylist()}
+    others = sorted(names - {network})
+    if others:
+        from netlab.exceptions import InputError
+
+        raise InputError(
+            f"The history keeps the terms of the network {others[0]!r} in {folder}, where "
+            f"the network {network!r} would be kept too (the two names make one folder "
+            "name), so one's terms could replace the other's.",
+            hint="If they are one network, give `network:` the same name in both runs' "
+            "params; if not, name this run's network apart (a word that differs).",
+        )
+
+
 def _terms_table(network: str, path: Path | None) -> pa.Table | None:
     """The network's snapshots as Arrow, oldest first (None when it has none)."""
     import pyarrow as pa
