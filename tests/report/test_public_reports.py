@@ -333,6 +333,27 @@ def test_the_index_shows_the_network_at_a_glance(built):
                 assert (len(last_a), last_a) < (len(last_b), last_b), (a, b)
 
 
+def test_the_index_leaves_out_a_column_no_unit_has(built):
+    """A column that every unit would leave empty or mark n/a is left out, and a note
+    under the words says why; a column some unit fills is there."""
+    from bs4 import BeautifulSoup
+
+    index = built["pages"]["index.html"]
+    table = BeautifulSoup(index, "html.parser").select_one("table.netlab-glance-table")
+    heads = [th.get_text(strip=True) for th in table.select("thead th")]
+    rows = [[td.get_text(strip=True) for td in tr.find_all("td")] for tr in table.tbody("tr")]
+    bright = any(tr.get("data-bright") == "yes" for tr in table.tbody("tr"))
+    assert ("Bright spot" in heads) == bright == ('id="netlab-bright-only"' in index)
+    assert bright or "is a bright spot, so the column is left out" in index
+    change = next((i for i, h in enumerate(heads) if h.startswith("Change since")), None)
+    if change is None:
+        assert "the column of change since the baseline is left out" in index or (
+            "is the aim's baseline year, so the change since the baseline starts" in index
+        )
+    else:
+        assert any(re.match(r"[+-]\d", row[change]) for row in rows)
+
+
 # --------------------------------------------------------------------------------------
 # What a counts-only network and Florida's files show
 # --------------------------------------------------------------------------------------
@@ -388,6 +409,10 @@ def test_florida_network_renders_every_hillsborough_school(florida):
     assert len(raw) >= 30 and not [n for n in raw if n in index]
     assert any(display_name(n) in index for n in raw)
     assert "varies most on <strong>FAFSA" in network
+    # the latest final class is the aim's baseline, and one season cannot make a bright
+    # spot: the index says so instead of a column of n/a and an empty one
+    assert "The latest class with final figures, 2023, is the aim's baseline year" in index
+    assert "Change since" not in index and "No school is a bright spot" in index
 
 
 @pytest.mark.public
@@ -553,7 +578,9 @@ def _sorts_and_filters(pg) -> None:
     heads = pg.eval_on_selector_all(
         "table.netlab-glance-table thead th", "hs => hs.map(h => h.textContent.trim())"
     )
-    col = next(i for i, h in enumerate(heads) if h.startswith("Change since"))
+    # the change since the baseline where the index has it (else the rate: see
+    # test_the_index_leaves_out_a_column_no_unit_has)
+    col = next((i for i, h in enumerate(heads) if h.startswith("Change since")), 1)
     button = pg.locator("table.netlab-glance-table thead th button").nth(col)
     values = (
         "col => Array.from(document.querySelectorAll('table.netlab-glance-table tbody tr'))"
@@ -572,12 +599,19 @@ def _sorts_and_filters(pg) -> None:
     )
     assert 1 <= shown < len(heads) * 100 and first in pg.inner_text("table.netlab-glance-table")
     pg.fill("#netlab-filter", "")
+    flags = pg.eval_on_selector_all(
+        "table.netlab-glance-table tbody tr", "rs => rs.map(r => r.dataset.bright)"
+    )
+    assert ("Bright spot" in heads) == ("yes" in flags) == bool(pg.query_selector_all(
+        "#netlab-bright-only"))  # fmt: skip
+    if "yes" not in flags:
+        return
     pg.check("#netlab-bright-only")
     bright = pg.eval_on_selector_all(
         "table.netlab-glance-table tbody tr",
         "rs => rs.filter(r => !r.hidden).map(r => r.dataset.bright)",
     )
-    assert set(bright) <= {"yes"}
+    assert set(bright) == {"yes"}
     pg.uncheck("#netlab-bright-only")
 
 

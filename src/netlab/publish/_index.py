@@ -12,7 +12,6 @@ follows the suppression of the sections that show it in full.
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,10 +21,9 @@ import numpy as np
 import pandas as pd
 
 from netlab import paths, privacy, reasons
-from netlab._version import __version__
 from netlab.names import natural_key
 from netlab.publish._files import atomic_write
-from netlab.publish._index_script import SCRIPT as _SCRIPT
+from netlab.publish._index_page import page as _page
 from netlab.publish._registry import OUTPUTS
 
 if TYPE_CHECKING:
@@ -34,11 +32,6 @@ if TYPE_CHECKING:
 __all__ = ["index_page", "write_index"]
 
 _E = html.escape
-
-
-def _css() -> str:
-    path = paths.templates_dir() / "netlab" / "static" / "netlab.css"
-    return path.read_text(encoding="utf-8") if path.exists() else ""
 
 
 def _links(rel: str, out: Any, label: str = "report") -> str:
@@ -121,6 +114,8 @@ class _Table:
     has_live: bool
     since: pd.DataFrame | None
     outside: bool  # some unit sits outside the funnel's limits (else no funnel column)
+    has_change: bool  # some unit shows a change since the baseline (else no change column)
+    has_bright: bool  # some unit is a bright spot (else no bright-spot column or filter)
 
     @classmethod
     def of(cls, found: tuple[Any, pd.DataFrame], result: Any, params: RunParams) -> _Table:
@@ -138,9 +133,13 @@ class _Table:
         since = since_frame(r.prepared)
         since = since.set_index(since["unit_id"].astype(str)) if len(since) else None
         outside = bool(g["funnel"].isin(["above", "below"]).any())
+        has_change = year != params.aim.baseline_year and bool(
+            (g["change_pp"].notna() & g["focal_rate"].notna()).any()
+        )
+        has_bright = bool(g["bright_spot"].fillna(False).astype(bool).any())
         return cls(
             r, g, params, by_id, result.out_dir, labels, year, noun, has_gap, has_stage,
-            has_live, since, outside,
+            has_live, since, outside, has_change, has_bright,
         )  # fmt: skip
 
     def section(self) -> list[str]:
@@ -168,10 +167,14 @@ class _Table:
         )
         body += [f'<p class="netlab-note">{n}</p>' for n in self.notes()]
         body.append(_legend(params))
+        only = (
+            '<label><input type="checkbox" id="netlab-bright-only"> bright spots only</label>'
+            if self.has_bright
+            else ""
+        )
         body.append(
             '<div class="netlab-filter"><label>Filter <input type="search" id="netlab-filter" '
-            'placeholder="a name, a stage, above …"></label>'
-            '<label><input type="checkbox" id="netlab-bright-only"> bright spots only</label>'
+            f'placeholder="a name, a stage, above …"></label>{only}'
             '<span id="netlab-shown"></span></div>'
         )
         body.append(
@@ -194,16 +197,15 @@ class _Table:
         )
         base = params.aim.baseline_year
         measure = _measure_label(r, params.focal_measure, short=True)
-        cols = [
-            (noun.capitalize(), "text"),
-            (f"{measure}, {year}" if year else measure, "num"),
-            (f"Change since {base} (points)", "num"),
-        ]
+        cols = [(noun.capitalize(), "text"), (f"{measure}, {year}" if year else measure, "num")]
+        if self.has_change:
+            cols.append((f"Change since {base} (points)", "num"))
         if has_gap:
             cols.append(("Gap, focal minus others (points)", "num"))
         if self.outside:
             cols.append(("Outside the funnel limits", "text"))
-        cols.append(("Bright spot", "text"))
+        if self.has_bright:
+            cols.append(("Bright spot", "text"))
         if has_stage:
             cols.append(("Traction stage", "text"))
         if has_live:
@@ -241,7 +243,8 @@ class _Table:
             cells += self.figures(row, shown, why)
             if self.outside:
                 cells.append(_funnel_cell(row.funnel))
-            cells.append(f"<td>{'bright spot' if row.bright_spot else ''}</td>")
+            if self.has_bright:
+                cells.append(f"<td>{'bright spot' if row.bright_spot else ''}</td>")
             if self.has_stage:
                 cells.append(f"<td>{_E(str(row.stage)) if pd.notna(row.stage) else '—'}</td>")
             if self.has_live:
@@ -262,17 +265,16 @@ class _Table:
 
     def figures(self, row: Any, shown: bool, why: reasons.Reason | None) -> list[str]:
         """A row's figures: the focal rate, its change since the baseline, the equity gap."""
-        params, year, base = self.params, self.year, self.params.aim.baseline_year
+        params = self.params
         cells = []
         sort, text = _num(row.focal_rate, f"{100 * (row.focal_rate or 0):.0f}%")
         if shown:
             text = reasons.band(row.focal_rate, row.focal_n, below=params.band_limit) or text
         cells.append(_value(sort, text, shown, why, params.min_cell))
-        change = row.change_pp if shown else np.nan
-        sort, text = _num(change, f"{change:+.1f}" if pd.notna(change) else "")
-        if shown and year == base:  # the latest final class is the baseline itself
-            text = reasons.mark(reasons.Reason.NOT_APPLICABLE, min_cell=params.min_cell)
-        cells.append(_value(sort, text, shown, why, params.min_cell))
+        if self.has_change:
+            change = row.change_pp if shown else np.nan
+            sort, text = _num(change, f"{change:+.1f}" if pd.notna(change) else "")
+            cells.append(_value(sort, text, shown, why, params.min_cell))
         if self.has_gap:
             gap = row.gap_pp if shown else np.nan
             text = (
@@ -309,7 +311,7 @@ class _Table:
         return f'<a href="{_E(task.html)}">{_E(label)}</a>'
 
     def notes(self) -> list[str]:
-        """The notes under the words: a gap column left out; the funnel and bright spots."""
+        """The notes under the words: a column left out and why; the funnel and bright spots."""
         from netlab.variation import BRIGHT_SPOT_YEARS
         from netlab.words import bright_rule_words, funnel_outside_words
 
@@ -320,8 +322,15 @@ class _Table:
                 "Equity gaps need student records with groups; this run has none, so the "
                 "gap column is left out."
             )
+        if not self.has_change:
+            notes.append(_no_change_words(self.year, params.aim.baseline_year, noun))
         notes.append(
             funnel_outside_words(self.g["funnel"], noun)
+            + (
+                ""
+                if self.has_bright
+                else f" No {noun} is a bright spot, so the column is left out."
+            )
             + " A bright spot is, "
             + bright_rule_words(
                 noun,
@@ -333,41 +342,6 @@ class _Table:
             + "."
         )
         return notes
-
-
-def _page(result: Any, params: RunParams, body: list[str], as_of: Any) -> str:
-    """The whole page around its body: head, styles, header, footer and script."""
-    n_held = sum(r.status == "held" for r in result.reports)
-    n_fail = f"{len(result.failures) - n_held} failed" + (
-        f", {n_held} held back by the privacy check" if n_held else ""
-    )
-    built = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>{_E(params.network)}: the network at a glance</title>
-<style>
-{_css()}
-</style>
-</head>
-<body class="netlab-report netlab-index-page">
-<header class="netlab-header">
-<p class="netlab-kicker">{_E(params.network)}{" &middot; " + _E(params.term) if params.term else ""}{" &middot; data as of " + _E(reasons.said_date(as_of)) if as_of else ""}</p>
-<h1 class="netlab-title">The network at a glance</h1>
-<p class="netlab-subtitle">{len(result.reports)} reports; {n_fail}. Built {_E(built)}.</p>
-</header>
-<main>
-{chr(10).join(body)}
-</main>
-<footer class="netlab-footer"><p>Made by netlab {_E(__version__)}. Each report is one
-self-contained file, with its tables beside it as a workbook (xlsx) and its print as a PDF.
-Patterns here track with results; they do not show what causes them.</p></footer>
-<script>{_SCRIPT}</script>
-</body>
-</html>
-"""
 
 
 #: A report that is not sent out, by status: it failed, or the privacy check held it back.
@@ -407,6 +381,21 @@ def _legend(params: RunParams) -> str:
         '<div class="netlab-note netlab-legend"><p>A figure not shown says why:</p>'
         f"<ul>{items}</ul></div>"
     )
+
+
+def _no_change_words(year: int | None, base: int, noun: str) -> str:
+    """Why the index has no column of change since the aim's baseline year."""
+    if year == base:
+        return (
+            f"The latest class with final figures, {year}, is the aim's baseline year, so "
+            f"the change since the baseline starts with the class of {year + 1}: the column "
+            "is left out."
+        )
+    return (
+        f"No {noun} has a figure shown both for {base}, the aim's baseline year, and for {year}"
+        if year
+        else f"No {noun} has a figure shown"
+    ) + ", so the column of change since the baseline is left out."
 
 
 def _funnel_cell(place: Any) -> str:
