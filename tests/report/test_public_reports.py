@@ -366,6 +366,9 @@ def test_counts_only_live_cases_say_there_is_no_context_to_pair_by(counts):
     assert "No live cases: the schools table holds no context" in network
     assert not re.search(r'<p class="netlab-sentence"[^>]*>[^<]*could host', network)
     assert not [n for n in counts["pages"] if n.startswith("livecases/")]
+    # and data quality names the context the schools file lacks, size among it
+    quality = " ".join(_reader_text(_section(network, "quality")).split())
+    assert "The schools table has no" in quality and "enrollment feeds school size" in quality
 
 
 def _section(page: str, name: str) -> str:
@@ -522,6 +525,8 @@ def test_county_network_data_quality_counts_its_own_rows(county):
     assert "Fewer than 10 rows of the counts table could not be placed in any school" in text
     # the state's other 50 schools: 50 schools rows and 50 x 2 x 2 counts rows
     assert "250 rows of the files belong to schools outside it" in text
+    # each school's size is its seniors in the file: no word of a missing enrollment column
+    assert "enrollment" not in text and "school size" not in text
     # live cases say what context they had (the file's enrollment is each school's size)
     network = county["pages"]["network.html"]
     assert (

@@ -239,6 +239,9 @@ def _lacking_context(r: Report) -> str:
     if schools is None:
         return ""
     missing = [c for c in _CONTEXT_USE if c not in schools.columns or schools[c].isna().all()]
+    units = r.prepared.units
+    if "size" in units.columns and units["size"].notna().all():  # seniors give every size
+        missing = [c for c in missing if c != "enrollment"]
     if not missing:
         return ""
     names = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " or " + missing[-1]
