@@ -498,6 +498,9 @@ def test_the_pairs_shown_are_decided_once_for_the_reports_and_the_briefs(tmp_pat
     assert (
         L.shown_pairs(None, min_cell=10).empty and L.shown_pairs(pairs.iloc[:0], min_cell=1).empty
     )
+    # a side whose count is missing is too small, however large the other side's
+    one_sided = pairs.assign(visitor_denominator=[float("nan"), 30.0, 30.0, 30.0])
+    assert L.shown_pairs(one_sided, min_cell=9)["visitor"].tolist() == ["S02", "S04", "S05"]
 
     prepared = make_prepared(min_cell=9, models={"livecase__pairs": pairs})
     on_page = shown_pairs(report.from_prepared(prepared, None))

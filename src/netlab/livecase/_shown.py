@@ -42,6 +42,6 @@ def shown_pairs(pairs: pd.DataFrame | None, *, min_cell: int) -> pd.DataFrame:
     if pairs is None or pairs.empty:
         return pd.DataFrame(columns=["host", "visitor", "n_min"])
     frame = pairs.copy()
-    frame["n_min"] = frame[_SIDES].min(axis=1)
+    frame["n_min"] = frame[_SIDES].min(axis=1, skipna=False)  # a missing side is too small
     shown = privacy.visible(privacy.flag_small(frame, n="n_min", min_cell=min_cell))
     return shown.assign(host=shown["host"].astype(str), visitor=shown["visitor"].astype(str))
