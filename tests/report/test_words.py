@@ -439,6 +439,19 @@ def test_pace_words_follow_the_run_chart_rules():
     assert "no sign that the pace differs" in pace_words(_pace(12))
 
 
+def test_pace_words_follow_the_longest_run_not_the_average_of_all():
+    """Nine weeks well ahead, then twelve weeks a little behind: both runs are long, the
+    average change is ahead, and the sentence names the twelve weeks, which are behind."""
+    from netlab.spc import run_chart
+
+    change = [3.0] * 9 + [-0.5] * 12
+    pace = run_chart(pd.DataFrame({"week": range(21), "change": change}), x="week",
+                     y="change", centre=0.0)  # fmt: skip
+    assert int(pace["longest_run"].max()) == 12 and pace["in_long_run"].sum() == 21
+    said = pace_words(pace)
+    assert said.startswith("For 12 compared weeks in a row, fewer seniors") and "behind" in said
+
+
 def test_names_sort_as_a_reader_expects():
     from netlab.names import natural_key
 

@@ -157,10 +157,13 @@ def pace_words(pace: pd.DataFrame | None) -> str:
             "rules cannot yet tell a change of pace from ordinary week-to-week variation."
         )
     if bool(pace["run_signal"].any()):
+        longest = int(pace["longest_run"].max())
         run = pace.loc[pace["in_long_run"].fillna(False).astype(bool)]
-        ahead = bool(run["change"].mean() > 0)
+        if "run_length" in run:  # the longest run's weeks (the latest, where two are as long)
+            run = run.loc[run["run_length"] == longest]
+        ahead = bool(run["change"].iloc[-1] > 0)  # a run's weeks are all on one side
         return (
-            f"For {int(pace['longest_run'].max())} compared weeks in a row, "
+            f"For {longest} compared weeks in a row, "
             + ("more" if ahead else "fewer")
             + " seniors completed a FAFSA each week than in the same week last season: this "
             "season is "
