@@ -166,6 +166,25 @@ def test_load_of_an_unprepared_run_says_what_to_do(netlab_home):
         load("never-prepared")
 
 
+def test_load_of_a_run_an_earlier_netlab_prepared_says_to_prepare_it_again(
+    tmp_path_factory, tmp_path, monkeypatch
+):
+    """A processed run whose manifest lists no file of a table this netlab reads (written
+    before that table existed) is refused with what to do, never a missing-file traceback."""
+    from tests._support import few_home
+
+    home = few_home(tmp_path_factory, tmp_path / "home")
+    monkeypatch.setenv("NETLAB_HOME", str(home))
+    folder = paths.processed_dir("few")
+    found = json.loads((folder / "manifest.json").read_text())
+    del found["files"]["pending.parquet"]
+    (folder / "manifest.json").write_text(json.dumps(found))
+    (folder / "pending.parquet").unlink()
+    with pytest.raises(InputError, match=r"did not write pending\.parquet") as err:
+        load("few")
+    assert "netlab build params/few.yaml" in err.value.hint
+
+
 def test_rates_from_counts_grain_equal_rates_from_students(netlab_home):
     net = synth.generate(12, years=range(2023, 2027), seed=11)
     params = from_dict({"run": "t3", "raw_dir": "."})

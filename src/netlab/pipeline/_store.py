@@ -22,6 +22,9 @@ from netlab.pipeline._environment import versions
 from netlab.pipeline._fingerprint import _hash_files, code_hash, input_hash
 from netlab.pipeline._prepared import Prepared
 
+#: The run's own tables every processed run holds beside its exports' tables.
+_PREPARED = ("rates", "pending", "units", "quality", "exclusions", "measures")
+
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     tmp = path.with_suffix(".tmp")
@@ -64,7 +67,7 @@ def write_prepared(prepared: Prepared, out_dir: Path | None = None) -> Path:
     for name, frame in prepared.tables.items():
         written.append(out / f"{name}.parquet")
         _write_parquet(frame, written[-1])
-    for name in ("rates", "pending", "units", "quality", "exclusions", "measures"):
+    for name in _PREPARED:
         written.append(out / f"{name}.parquet")
         _write_parquet(getattr(prepared, name), written[-1])
     (out / "sources").mkdir(exist_ok=True)
@@ -257,6 +260,15 @@ def load(run: str | RunParams) -> Prepared:
         raise InputError(
             f"The run {name!r} has not been prepared (no {folder / 'manifest.json'}).",
             hint=f"Run `netlab prepare params/{name}.yaml` (or `make demo` for the demo).",
+        )
+    older = [f"{t}.parquet" for t in _PREPARED if f"{t}.parquet" not in (found.get("files") or {})]
+    if older:
+        raise InputError(
+            f"The processed run {name!r} was prepared "
+            f"({found.get('created', 'date unknown')[:10]}) by a netlab that did not write "
+            f"{', '.join(older)}: this netlab cannot load it.",
+            file=str(folder),
+            hint=f"Prepare it again: `netlab build params/{name}.yaml` (or `netlab prepare`).",
         )
     damaged = _file_problems(folder, found.get("files") or {}, full=False)
     if damaged:
