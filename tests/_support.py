@@ -83,6 +83,25 @@ def rewrite_processed(path: Path, frame: pd.DataFrame) -> None:
     manifest_path.write_text(json.dumps(manifest))
 
 
+def plant_live_cases(run: str, params) -> None:
+    """Two live cases in a prepared run too small for a bright spot of its own (the four
+    schools of :func:`few_home`): the matcher's pairs for the unit that leads the focal
+    measure, as if it were one (NETLAB_HOME must point at the run's project)."""
+    from netlab import livecase
+
+    prepared = pipeline.load(run)
+
+    def pairs_of(host):
+        return livecase.match(
+            prepared.rates, prepared.units, bright_spots=[host], measure=params.focal_measure,
+            min_gap_pp=0, max_visitors=2, exclude_bottom=0, min_cell=params.min_cell,
+        )  # fmt: skip
+
+    pairs = max((pairs_of(u) for u in prepared.units["unit_id"]), key=len)
+    assert len(pairs) == 2
+    rewrite_processed(paths.processed_dir(run) / "models" / "livecase__pairs.parquet", pairs)
+
+
 # --------------------------------------------------------------------------------------
 # Builds made once per session, shared by the workers
 # --------------------------------------------------------------------------------------

@@ -18,11 +18,11 @@ import nbformat
 import pandas as pd
 import pytest
 
-from netlab import batch, livecase, paths, pipeline, publish
+from netlab import batch, paths, pipeline, publish
 from netlab.batch import RenderTask, ReportOutcome
 from netlab.batch import _gate as gate
 from netlab.params import load_params
-from tests._support import REPO, built_once, copy_home, few_home, rewrite_processed
+from tests._support import REPO, built_once, copy_home, few_home, plant_live_cases
 
 RUN = "few"
 
@@ -176,22 +176,6 @@ def _tiny_pdf(text: str) -> bytes:
     return bytes(pdf)
 
 
-def _plant_live_cases(params) -> None:
-    """Two live cases in the four-school run (too small for a bright spot of its own): the
-    matcher's pairs for the unit that leads the focal measure, as if it were one."""
-    prepared = pipeline.load(RUN)
-
-    def pairs_of(host):
-        return livecase.match(
-            prepared.rates, prepared.units, bright_spots=[host], measure=params.focal_measure,
-            min_gap_pp=0, max_visitors=2, exclude_bottom=0, min_cell=params.min_cell,
-        )  # fmt: skip
-
-    pairs = max((pairs_of(u) for u in prepared.units["unit_id"]), key=len)
-    assert len(pairs) == 2
-    rewrite_processed(paths.processed_dir(RUN) / "models" / "livecase__pairs.parquet", pairs)
-
-
 def _build_with_leaky_prints(root: Path, tmp_path_factory) -> tuple:
     """A four-school run whose prints of one brief and one school name a peer (a stand-in
     for the browser writes each print); which prints were made where."""
@@ -200,7 +184,7 @@ def _build_with_leaky_prints(root: Path, tmp_path_factory) -> tuple:
     mp.setenv("NETLAB_HOME", str(home))
     try:
         params = load_params(RUN)
-        _plant_live_cases(params)
+        plant_live_cases(RUN, params)
         units = pd.read_parquet(paths.processed_dir(RUN) / "units.parquet")
         names = dict(zip(units["unit_id"].astype(str), units["unit_name"], strict=True))
         tasks = batch.plan(params)
@@ -216,7 +200,11 @@ def _build_with_leaky_prints(root: Path, tmp_path_factory) -> tuple:
         def print_pdfs(jobs, **_):
             for source, target, *_ in jobs:
                 rel = Path(source).relative_to(out).as_posix()
-                printed.append((rel, Path(target).resolve().is_relative_to(out.resolve())))
+                in_out = Path(target).resolve().is_relative_to(out.resolve())
+                # the links of the page as it was printed
+                printed.append(
+                    (rel, in_out, re.findall(r'href="([^"]+)"', Path(source).read_text()))
+                )
                 Path(target).parent.mkdir(parents=True, exist_ok=True)
                 Path(target).write_bytes(_tiny_pdf(f"A print; like {peer.get(rel, 'no one')}"))
             return publish.PdfOutcome(written=[Path(t) for _, t, *_ in jobs])
@@ -243,9 +231,9 @@ def test_a_print_reaches_the_reports_folder_only_once_checked(leaky_prints, monk
     home, brief_id, school_id, printed, result = leaky_prints
     monkeypatch.setenv("NETLAB_HOME", str(home))
     out = paths.reports_dir(RUN)
-    assert len(printed) == len(result.reports)
+    assert {rel for rel, *_ in printed} == {r.html for r in result.reports}
     # every report was printed into the work area, none into the folder sent out
-    assert [rel for rel, in_out in printed if in_out] == []
+    assert [rel for rel, in_out, _ in printed if in_out] == []
     by_id = {r.id: r for r in result.reports}
     for held in (by_id[brief_id], by_id[school_id]):
         assert held.status == "held" and "another unit's name" in held.error, held
@@ -276,6 +264,33 @@ def test_the_index_links_no_report_that_was_not_published(leaky_prints, monkeypa
     # every report sent out is linked, briefs included
     sent = [r for r in result.reports if r.status == "ok"]
     assert {r.html for r in sent} <= links
+
+
+@pytest.mark.render
+def test_the_network_report_links_no_brief_that_was_not_published(leaky_prints, monkeypatch):
+    home, brief_id, _, printed, result = leaky_prints
+    monkeypatch.setenv("NETLAB_HOME", str(home))
+    out = paths.reports_dir(RUN)
+    briefs = [r for r in result.reports if r.kind == "livecase"]
+    held = next(r for r in briefs if r.id == brief_id)
+    sent = [r for r in briefs if r.id != brief_id]
+    assert held.status == "held" and len(sent) == 1 and sent[0].status == "ok"
+    page = (out / "network.html").read_text()
+    links = set(re.findall(r'href="([^"]+)"', page))
+    assert held.html not in links and not (out / held.html).exists()
+    assert sent[0].html in links and (out / sent[0].html).exists()
+    # in the table's row of the pairing, where its link was, the index's words
+    why = "not published: held back by the privacy check"
+    assert f'<span data-brief="{held.html}">{why}</span>' in page
+    # the brief was held back by its print, after the network page was printed: the page
+    # was printed again once mended, and that print went out
+    network = [hrefs for rel, _, hrefs in printed if rel == "network.html"]
+    assert len(network) == 2 and held.html in network[0]
+    assert held.html not in network[-1] and sent[0].html in network[-1]
+    assert (out / "network.pdf").exists()
+    # the manifest holds the mended page's checksum: the next build leaves it as it is
+    manifest = {r["id"]: r for r in json.loads((out / "manifest.json").read_text())["reports"]}
+    assert manifest["network"]["sha256"] == publish.file_sha256(out / "network.html")
 
 
 # --------------------------------------------------------------------------------------

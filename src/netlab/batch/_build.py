@@ -15,7 +15,8 @@ and logs stay in the private work area (``paths.work_dir(run)``).
 
 Nothing is lost under faults: one build of a run runs at a time (a lock in the work area);
 the processed tables are checked against their checksums before any report renders; a
-report that fails is removed from ``reports/`` (never sent out), and when a build fails
+report that fails is removed from ``reports/`` (never sent out), and the network report links
+no brief that failed or was held back (``_links``: it says why in its place); when a build fails
 the reports of the last good build are kept, dated, in ``<work area>/kept/``. Every file
 in ``reports/`` is written to a temporary name and renamed into place, so a killed build
 leaves no half-written report; that is also what lets the last good reports be kept as
@@ -24,6 +25,7 @@ hard links at no cost.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -45,6 +47,7 @@ from netlab.batch._gate import (
     staged,
     staged_path,
 )
+from netlab.batch._links import LINKING, print_notes, relink_pages, reprint
 from netlab.batch._plan import plan
 from netlab.batch._result import BuildResult, ReportOutcome
 from netlab.batch._task import RenderTask
@@ -277,6 +280,7 @@ def _build_locked(
     _remove_departed(tasks, previous, out)
 
     reports = [outcomes[t.id] for t in tasks]
+    relink_pages(reports, out)  # every brief's page is known: sent out, or why not
     printed = _print(reports, out, params, gate=gate)
     result = BuildResult(
         run=run,
@@ -448,13 +452,17 @@ def _print(
     for _, pdf in staging:
         pdf.unlink(missing_ok=True)  # a print an earlier build left unchecked
     got = print_pdfs([(out / r.html, pdf, r.kind == "livecase") for r, pdf in staging])
-    printed = _Printed(seconds=got.seconds)
-    if got.message:
-        printed.notes.append(got.message)
-    for source, why in got.failed.items():
-        printed.notes.append(f"The PDF of {Path(source).name} was not written: {why}")
-    sent, notes = publish_pdfs(gate or (lambda: gate_for(params)), staging, out)
-    printed.notes += notes
+    printed = _Printed(seconds=got.seconds, notes=print_notes(got))
+    check = gate or functools.cache(lambda: gate_for(params))  # made once, when needed
+    # the pages linking briefs go out last: a brief whose print is held back is unlinked
+    # from them first, and a page so changed is printed again
+    sent, notes = publish_pdfs(check, [(r, p) for r, p in staging if r.kind not in LINKING], out)
+    again, got = reprint(relink_pages(reports, out), out, work)
+    printed.seconds += got.seconds
+    last = {r.id: (r, p) for r, p in [*staging, *again] if r.kind in LINKING}
+    sent_last, notes_last = publish_pdfs(check, list(last.values()), out)
+    sent += sent_last
+    printed.notes += dict.fromkeys([*notes, *print_notes(got), *notes_last])
     printed.notes.extend(_drop_stale_pdfs(todo, out, sent))
     for r in done:
         if (out / paths.beside(r.html, PDF.suffix)).exists():

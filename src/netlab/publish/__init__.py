@@ -45,6 +45,10 @@ from netlab.publish._registry import (
     suffixes,
     write_output,
 )
+from netlab.publish._unsent import (
+    is_sent,
+    why_unsent,
+)
 from netlab.publish._workbook import (
     COUNTS_SHEET,
     Table,
@@ -72,6 +76,7 @@ __all__ = [
     "hold_last_good",
     "html_tables",
     "index_page",
+    "is_sent",
     "keep_last_good",
     "loop_running",
     "notebook_tables",
@@ -83,6 +88,7 @@ __all__ = [
     "remove_report",
     "remove_temporary_files",
     "suffixes",
+    "why_unsent",
     "workbook_of_notebook",
     "write_index",
     "write_manifest",

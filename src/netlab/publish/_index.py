@@ -25,6 +25,7 @@ from netlab.names import natural_key
 from netlab.publish._files import atomic_write
 from netlab.publish._index_page import page as _page
 from netlab.publish._registry import OUTPUTS
+from netlab.publish._unsent import UNSENT, is_sent, why_unsent
 
 if TYPE_CHECKING:
     from netlab.params import RunParams
@@ -89,7 +90,7 @@ def index_page(result: Any, params: RunParams) -> str:
     network = [t for t in result.reports if t.kind in ("network", "traction")]
     if network:
         items = "".join(
-            f"<li>{_links(t.html, out, t.title) if _sent(t) else _E(f'{t.title}: {_unsent(t)}')}</li>"
+            f"<li>{_links(t.html, out, t.title) if is_sent(t) else _E(f'{t.title}: {_unsent(t)}')}</li>"
             for t in network
         )
         body.insert(0, f'<ul class="netlab-network-links">{items}</ul>')
@@ -306,7 +307,7 @@ class _Table:
     def brief(self, host: Any, visitor: Any, label: str) -> str:
         """A live case's partner, linked to the pairing's brief only when it was sent out."""
         task = self.by_id.get(f"livecase:{host}:{visitor}")
-        if task is None or not _sent(task):
+        if task is None or not is_sent(task):
             return _E(f"{label} (brief {_unsent(task)})")
         return f'<a href="{_E(task.html)}">{_E(label)}</a>'
 
@@ -344,29 +345,14 @@ class _Table:
         return notes
 
 
-#: A report that is not sent out, by status: it failed, or the privacy check held it back.
-_UNSENT = {"failed": "failed", "held": "held back"}
-#: Why such a report is not linked, as the index says it where the link would be.
-_WHY_UNSENT = {
-    "failed": "not published: it failed to render",
-    "held": "not published: held back by the privacy check",
-}
-
-
-def _sent(task: Any) -> bool:
-    """True when a report of this build is in the reports folder to be linked."""
-    return getattr(task, "status", None) in ("ok", "skipped")
-
-
 def _unsent(task: Any) -> str:
     """Why a report is not linked (a report the build did not make, as one that failed)."""
-    status = str(getattr(task, "status", ""))
-    return _WHY_UNSENT.get(status, "not published: not made by this build")
+    return why_unsent(getattr(task, "status", None))
 
 
 def _links_or_why(task: Any, out: Any, label: str = "report") -> str:
     """A report's links when it was sent out; else why it was not published."""
-    return _links(task.html, out, label) if _sent(task) else _E(_unsent(task))
+    return _links(task.html, out, label) if is_sent(task) else _E(_unsent(task))
 
 
 def _legend(params: RunParams) -> str:
@@ -435,7 +421,7 @@ def _log(result: Any, params: RunParams, labels: dict[str, str] | None) -> str:
     """Every report of the build, its status and time (folded), with the build's notes."""
     rows = []
     for r in result.reports:
-        status = {"ok": "rendered", "skipped": "unchanged", **_UNSENT}.get(r.status, r.status)
+        status = {"ok": "rendered", "skipped": "unchanged", **UNSENT}.get(r.status, r.status)
         title = r.title
         if labels is not None and not params.name_peers and r.kind in ("school", "district"):
             title = f"{r.kind.capitalize()} report: {labels.get(r.id.split(':', 1)[1], r.id)}"
@@ -445,7 +431,7 @@ def _log(result: Any, params: RunParams, labels: dict[str, str] | None) -> str:
                 f"Live-case brief: {labels.get(host, host)} hosts {labels.get(visitor, visitor)}"
             )
         # the workbook and the PDF beside each report, briefs' included
-        link = _E(title) if r.status in _UNSENT else _links(r.html, result.out_dir, title)
+        link = _E(title) if r.status in UNSENT else _links(r.html, result.out_dir, title)
         rows.append(
             f'<tr><td>{link}</td><td class="netlab-status-{_E(r.status)}">{_E(status)}</td>'
             f'<td class="netlab-num">{r.seconds:.1f} s</td><td>{_E(r.error or "")}</td></tr>'

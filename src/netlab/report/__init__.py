@@ -7,6 +7,7 @@ from netlab.report._aim import (
     aim_progress,
 )
 from netlab.report._brief_protocol import brief_protocol
+from netlab.report._brieflinks import brief_link, relink_briefs
 from netlab.report._briefs import (
     brief_pairing,
     brief_pdsa,
@@ -90,6 +91,7 @@ __all__ = [
     "Report",
     "Section",
     "aim_progress",
+    "brief_link",
     "brief_pairing",
     "brief_pdsa",
     "brief_practices",
@@ -117,6 +119,7 @@ __all__ = [
     "practices_network",
     "preload",
     "process_measures",
+    "relink_briefs",
     "table",
     "team_indicators",
     "traction_outcomes",

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from netlab.report._brieflinks import brief_link
 from netlab.report._briefs import _focal_share, brief_rel
 from netlab.report._glance import shown_pairs
 from netlab.report._html import (
@@ -78,7 +79,8 @@ def _pair_rows(r: Report, pairs: pd.DataFrame, *, briefs: bool) -> pd.DataFrame:
     rows = []
     last = None
     for row in pairs.itertuples(index=False):
-        link = f'<a href="{_E(brief_rel(row.host, row.visitor))}">brief</a>' if briefs else "—"
+        # marked, so the build can say why in its place when the brief is not sent out
+        link = brief_link(brief_rel(row.host, row.visitor)) if briefs else "—"
         rows.append(
             {
                 # each host once, above its visitors: the table reads as a list of visits
