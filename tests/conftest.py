@@ -61,11 +61,7 @@ BUILDS = frozenset({"demo", "districts", "counts", "florida", "yaml_run", "leaky
 
 def pytest_collection_modifyitems(config, items):
     """A test reading a rendered build is in the render tier (and Florida's in the public
-    one); a test in no marked tier is in the fast tier.
-
-    The marked tiers run first and the many short fast tests last, each in file order:
-    spread over the workers, the short tests fill the end of the run while the long ones
-    finish, instead of one worker running a long test alone at the end."""
+    one); a test in no marked tier is in the fast tier."""
     for item in items:
         used = set(getattr(item, "fixturenames", ()))
         if used & BUILDS:
@@ -74,7 +70,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.public)
         if not any(item.get_closest_marker(tier) for tier in TIERS):
             item.add_marker(pytest.mark.fast)
-    items.sort(key=lambda item: item.get_closest_marker("fast") is not None)
 
 
 def _tier(keywords) -> str:
