@@ -7,7 +7,7 @@ In the same run, on a synthetic rates table of 1,300 schools (years × groups ×
   read it (the run's focal measure for its focal group);
 - alone: write that term's rates to Parquet, as ``data/processed/<run>/rates.parquet``.
 
-Each is timed in turns with the other (best of five), so that both meet the machine
+Each is timed in turns with the other (best of nine), so that both meet the machine
 alike. Prints both times, their ratio (goal: within 1.5×) and the history's size per term.
 
 Usage: ``python bench/history.py [--schools N] [--terms T] [--repeat R]``.
@@ -64,7 +64,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--schools", type=int, default=1300)
     p.add_argument("--terms", type=int, default=8)
-    p.add_argument("--repeat", type=int, default=5, help="best of this many turns of each")
+    p.add_argument("--repeat", type=int, default=9, help="best of this many turns of each")
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["NETLAB_HOME"] = tmp
