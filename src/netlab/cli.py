@@ -130,7 +130,10 @@ def _add_history_commands(sub: Any) -> None:
     )
     h.add_argument("--network", default=None, help="one network's terms (default: all)")
     h.add_argument(
-        "--table", choices=["terms", "rates", "headlines"], default="terms", help="what to show"
+        "--table",
+        choices=["terms", "rates", "headlines", "since"],
+        default="terms",
+        help="what to show",
     )
     h.add_argument("--out", type=Path, default=None, help="write the table to this CSV file")
 

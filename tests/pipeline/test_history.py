@@ -128,6 +128,9 @@ def test_netlab_history_command(two_terms, capsys):
     assert "Spring 2026" in out and "Fall 2026" in out
     assert cli.main(["history", "--table", "rates"]) == 0
     assert "revised by a later pull" in capsys.readouterr().out
+    assert cli.main(["history", "--table", "since", "--network", "Small"]) == 0
+    out = capsys.readouterr().out
+    assert "previous_rate" in out and "Spring 2026" in out  # fall set beside spring
 
 
 def test_building_again_replaces_the_same_term_not_appends(two_terms, netlab_home):
