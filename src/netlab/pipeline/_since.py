@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from netlab import paths
+from netlab.pipeline._compare import NOW, SIDE, frame, joined, side
+from netlab.pipeline._history import _file, connect, duck, history_file
 
 if TYPE_CHECKING:
     import pyarrow as pa
-from netlab.pipeline._compare import NOW, SIDE, frame, joined, side
-from netlab.pipeline._history import _file, connect, duck, history_file
 
 _JOINED = ["unit_id", *NOW, *(f"previous_{c}" for c in NOW), "change"]  # see joined()
 _COLUMNS = [*_JOINED, "term", "as_of", "previous_term", "previous_as_of"]
