@@ -107,7 +107,7 @@ def test_second_build_skips_unchanged_reports(in_demo):
     before = {
         p: p.stat().st_mtime_ns for p in in_demo.out.rglob("*.html") if p.name != "index.html"
     }
-    again = build.build(in_demo.params, jobs=1, progress=False)
+    again = build.build(in_demo.params, jobs=2, progress=False)
     assert again.ok
     if again.prepared or again.rendered:
         # legitimate only when the package's code changed while the tests ran
@@ -183,7 +183,7 @@ def test_one_failure_never_stops_the_others(few):
     # preparing had written them so (the manifest agrees; this is not a damaged file).
     rewrite_processed(rates_file, rates.loc[rates["unit_id"] != broken])
     try:
-        result = build.build(params, jobs=1, progress=False)
+        result = build.build(params, jobs=2, progress=False)
         assert not result.ok
         # its report fails, and the briefs of live cases it takes part in; nothing else
         failed_ids = [r.id for r in result.failures]
@@ -209,7 +209,7 @@ def test_one_failure_never_stops_the_others(few):
         rates_file.write_bytes(original)
         (folder / "manifest.json").write_text(original_manifest)
 
-    fixed = build.build(params, jobs=1, progress=False)
+    fixed = build.build(params, jobs=2, progress=False)
     assert fixed.ok, fixed.summary()
     assert [r.id for r in fixed.rendered] == failed_ids  # only what failed is rendered again
     assert len(fixed.skipped) == len(fixed.reports) - len(failed_ids)
@@ -259,7 +259,7 @@ def test_a_registered_output_is_written_linked_listed_and_kept(few, monkeypatch,
     publish.register_output(toy)
     out = paths.reports_dir("few")
     try:
-        result = build.build(params, jobs=1, force=True, progress=False)
+        result = build.build(params, jobs=2, force=True, progress=False)
         assert result.ok, result.summary()
         index = (out / "index.html").read_text()
         manifest = json.loads((out / "manifest.json").read_text())
@@ -281,7 +281,7 @@ def test_a_registered_output_is_written_linked_listed_and_kept(few, monkeypatch,
         shutil.rmtree(paths.work_dir("few") / publish.LAST_GOOD, ignore_errors=True)
         for f in out.rglob("*.txt"):
             f.unlink()
-    assert not build.build(params, jobs=1, progress=False).failures  # the run is whole again
+    assert not build.build(params, jobs=2, progress=False).failures  # the run is whole again
 
 
 def _notebook(kind: str) -> str:

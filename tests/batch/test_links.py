@@ -57,7 +57,7 @@ def test_a_brief_that_failed_is_not_linked_and_is_again_once_it_renders(
     monkeypatch.setenv(FAIL, ":".join(failing.id.split(":")[1:]))
     out = paths.reports_dir(RUN)
 
-    first = {r.id: r for r in batch.build(params, jobs=1, progress=False).reports}
+    first = {r.id: r for r in batch.build(params, jobs=2, progress=False).reports}
     assert first[failing.id].status == "failed" and first[other.id].status == "ok"
     page = (out / "network.html").read_text()
     assert failing.rel_html not in _links(page) and other.rel_html in _links(page)
@@ -67,7 +67,7 @@ def test_a_brief_that_failed_is_not_linked_and_is_again_once_it_renders(
 
     # the brief renders again: the network report, unchanged, links it once more
     monkeypatch.delenv(FAIL)
-    again = {r.id: r for r in batch.build(params, jobs=1, progress=False).reports}
+    again = {r.id: r for r in batch.build(params, jobs=2, progress=False).reports}
     assert again[failing.id].status == "ok" and (out / failing.rel_html).exists()
     assert again["network"].status == "skipped"
     page = (out / "network.html").read_text()

@@ -63,7 +63,7 @@ def _build_leaky(root: Path, tmp_path_factory) -> tuple:
         units = pd.read_parquet(paths.processed_dir(RUN) / "units.parquet")
         ids, names = units["unit_id"].astype(str).tolist(), units["unit_name"].tolist()
         _plant(home / "notebooks" / "school.ipynb", ids[0], names[1], ids[2])
-        result = batch.build(params, jobs=1, progress=False)
+        result = batch.build(params, jobs=2, progress=False)
     finally:
         mp.undo()
     assert not result.prepared  # the copy came prepared
@@ -128,7 +128,7 @@ def test_a_new_version_of_a_drawing_library_renders_every_report_again(
     again = {t.id: t.key for t in batch.plan(params)}
     assert all(keys[i] != again[i] for i in keys)
     assert pipeline.stale_reason(params) is None  # drawing does not prepare the data again
-    result = batch.build(params, jobs=1, progress=False)
+    result = batch.build(params, jobs=2, progress=False)
     assert not result.prepared
     assert len(result.skipped) == 0
     sent = [r for r in first.reports if r.status == "ok"]
@@ -210,7 +210,7 @@ def _build_with_leaky_prints(root: Path, tmp_path_factory) -> tuple:
             return publish.PdfOutcome(written=[Path(t) for _, t, *_ in jobs])
 
         mp.setattr(publish, "print_pdfs", print_pdfs)
-        result = batch.build(params, jobs=1, progress=False)
+        result = batch.build(params, jobs=2, progress=False)
     finally:
         mp.undo()
     return home, brief.id, school.id, printed, result

@@ -54,7 +54,7 @@ def yaml_run(tmp_path_factory):
         }
         (home / "params" / "yaml-aim.yaml").write_text(yaml.safe_dump(params))
         try:
-            result = build.build(load_params("yaml-aim"), jobs=1, progress=False)
+            result = build.build(load_params("yaml-aim"), jobs=2, progress=False)
         finally:
             mp.undo()
         return home, net, result
