@@ -217,35 +217,6 @@ def publish(gate: Gate, outcome: ReportOutcome, task: RenderTask, out: Path) -> 
     return True
 
 
-def hold_back(gate: Gate, outcome: ReportOutcome, out: Path, suffixes: Iterable[str]) -> bool:
-    """Check a report's files beside it; when one fails, hold the whole report back.
-
-    Parameters
-    ----------
-    gate : Gate
-        The build's privacy check.
-    outcome : ReportOutcome
-        The report's outcome. When a file fails, it is marked ``"held"``, its error says
-        what was found in which file, and its PDF is forgotten.
-    out : Path
-        The run's reports folder.
-    suffixes : iterable of str
-        The suffixes of the report's files to check (``".pdf"``), each beside its page.
-
-    Returns
-    -------
-    bool
-        True when the report was held back: every one of its files (page, workbook, PDF…)
-        removed from ``out``; False when the files checked were clean (nothing changed).
-    """
-    files = [out / paths.beside(outcome.html, s) for s in suffixes]
-    problems = gate.check(outcome.id, outcome.kind, files)
-    if not problems:
-        return False
-    _hold(gate, outcome, problems, out)
-    return True
-
-
 def _hold(gate: Gate, outcome: ReportOutcome, problems: list[str], out: Path) -> None:
     """Mark a report held back, with the words the index may show; remove it from ``out``."""
     outcome.status = HELD
