@@ -49,6 +49,7 @@ _SNAPSHOT = ["network", "term", "as_of"]
 _CELL = ["network", "unit_id", "measure", "group", "year"]
 _FILTERED = ("network", "term", "as_of")  # the columns written with statistics
 _CONNECTION: dict[int, duckdb.DuckDBPyConnection] = {}
+_KNOWN: dict[Path, tuple] = {}  # each terms file's rows (Arrow), by its stamp
 
 
 def duck() -> duckdb.DuckDBPyConnection:
@@ -289,14 +290,41 @@ def history_key(network: str, *, path: Path | None = None) -> str | None:
         The ``key_id`` recorded by the network's latest term that had student records; None
         when no term has one (or there is no history).
     """
+    table = _terms_table(network, path)
+    keys = [] if table is None else [k for k in table["key_id"].to_pylist() if k is not None]
+    return str(keys[-1]) if keys else None  # the terms are oldest first
+
+
+def _terms_table(network: str, path: Path | None) -> pa.Table | None:
+    """The network's snapshots as Arrow, oldest first (None when it has none)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     folder = Path(path or history_file()) / "terms" / paths.slug(network)
-    if not folder.is_dir() or not any(folder.glob("*.parquet")):
+    files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+    if not files:
         return None
-    frame = pd.concat([pd.read_parquet(f) for f in sorted(folder.glob("*.parquet"))])
-    frame = frame[(frame["network"] == network) & frame["key_id"].notna()]
-    if frame.empty:
-        return None
-    return str(frame.sort_values(["as_of", "built"])["key_id"].iloc[-1])
+    table = pa.concat_tables([_terms_file(f) for f in files], promote_options="permissive")
+    table = table.filter(pc.equal(table["network"], network))
+    return table.sort_by([("as_of", "ascending"), ("built", "ascending")])
+
+
+def _terms_file(file: Path) -> pa.Table:
+    """One snapshot's ``terms`` rows as Arrow, read again only when the file changed."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    stat = file.stat()
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    known = _KNOWN.get(file)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    table = pq.ParquetFile(file).read().replace_schema_metadata(None)
+    for i, field in enumerate(table.schema):  # the network and term are stored as dictionaries
+        if pa.types.is_dictionary(field.type):
+            table = table.set_column(i, field.name, table[field.name].cast(field.type.value_type))
+    _KNOWN[file] = (stamp, table)
+    return table
 
 
 def history(

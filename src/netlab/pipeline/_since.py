@@ -24,7 +24,14 @@ import pandas as pd
 
 from netlab import paths
 from netlab.pipeline._compare import NOW, SIDE, frame, joined, side
-from netlab.pipeline._history import _file, connect, duck, history_file
+from netlab.pipeline._history import (
+    _file,
+    _terms_file,
+    _terms_table,
+    connect,
+    duck,
+    history_file,
+)
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -35,7 +42,6 @@ _STORED = ["measure", "group", "built", "previous_built"]  # the stored table's 
 _KEPT = [*_JOINED, *_STORED]  # what is read of a stored table
 _RATE = ["unit_id", "year", "numerator", "denominator", "rate"]
 _HEADS = ["unit_id", "kind", "measure", "group", "value"]
-_KNOWN: dict[Path, tuple] = {}  # each terms file's rows (Arrow), by its stamp
 
 
 def terms(network: str, *, path: Path | None = None) -> pd.DataFrame:
@@ -97,38 +103,6 @@ def check_name(network: str, *, path: Path | None = None) -> None:
             hint="If they are one network, give `network:` the same name in both runs' "
             "params; if not, name this run's network apart (a word that differs).",
         )
-
-
-def _terms_table(network: str, path: Path | None) -> pa.Table | None:
-    """The network's snapshots as Arrow, oldest first (None when it has none)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    folder = Path(path or history_file()) / "terms" / paths.slug(network)
-    files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
-    if not files:
-        return None
-    table = pa.concat_tables([_terms_file(f) for f in files], promote_options="permissive")
-    table = table.filter(pc.equal(table["network"], network))
-    return table.sort_by([("as_of", "ascending"), ("built", "ascending")])
-
-
-def _terms_file(file: Path) -> pa.Table:
-    """One snapshot's ``terms`` rows as Arrow, read again only when the file changed."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    stat = file.stat()
-    stamp = (stat.st_mtime_ns, stat.st_size)
-    known = _KNOWN.get(file)
-    if known is not None and known[0] == stamp:
-        return known[1]
-    table = pq.ParquetFile(file).read().replace_schema_metadata(None)
-    for i, field in enumerate(table.schema):  # the network and term are stored as dictionaries
-        if pa.types.is_dictionary(field.type):
-            table = table.set_column(i, field.name, table[field.name].cast(field.type.value_type))
-    _KNOWN[file] = (stamp, table)
-    return table
 
 
 def snapshots(
